@@ -1,0 +1,307 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import type { HeaderMap, RecordedResponse } from '../core/cassette/model.js';
+import { isTapedeckError, TapedeckError, type ErrorCode } from '../core/errors.js';
+import { headersFromRaw, headerValue, splitTarget } from '../core/http.js';
+import type {
+  IncomingRequest,
+  Logger,
+  RecordedReply,
+  Reply,
+  RequestHandler,
+} from '../core/ports.js';
+import {
+  applyContentEncoding,
+  bodyBytes,
+  parseContentEncoding,
+  type ContentCoding,
+} from './body-codec.js';
+
+export interface HttpServerOptions {
+  /** Largest request body accepted, in bytes; larger ones get 413. */
+  readonly maxBodyBytes: number;
+  readonly logger: Logger;
+}
+
+/** Headers the server computes itself from the bytes it sends; recorded values are not replayed. */
+const COMPUTED = new Set([
+  'content-length',
+  'content-encoding',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+]);
+
+interface PreparedResponse {
+  readonly status: number;
+  /** Flat [name, value, name, value, …] without computed headers. */
+  readonly headers: readonly string[];
+  /** The recorded content coding that replay re-applies when the client accepts it. */
+  readonly coding: ContentCoding | undefined;
+  readonly identity: Buffer;
+  encoded?: Buffer;
+  /** Content-Length recorded for a HEAD answer, which has no body of its own. */
+  readonly headLength: string | undefined;
+}
+
+/**
+ * Serializing a recorded response (JSON to bytes, header list) happens once per response and is
+ * cached here, so the replay hot path is a lookup plus one socket write.
+ */
+const prepared = new WeakMap<RecordedResponse, PreparedResponse>();
+
+function prepare(response: RecordedResponse): PreparedResponse {
+  const cached = prepared.get(response);
+  if (cached) return cached;
+  const headers: string[] = [];
+  for (const [name, value] of Object.entries(response.headers)) {
+    if (COMPUTED.has(name)) continue;
+    for (const v of typeof value === 'string' ? [value] : value) headers.push(name, v);
+  }
+  const codings = parseContentEncoding(response.headers);
+  const result: PreparedResponse = {
+    status: response.status,
+    headers,
+    coding: codings?.length === 1 ? codings[0] : undefined,
+    identity: bodyBytes(response.body),
+    headLength: headerValue(response.headers, 'content-length'),
+  };
+  prepared.set(response, result);
+  return result;
+}
+
+function accepts(acceptEncoding: string | undefined, coding: ContentCoding): boolean {
+  if (acceptEncoding === undefined) return false;
+  return acceptEncoding.split(',').some((part) => {
+    const [name, ...params] = part.trim().toLowerCase().split(';');
+    return name === coding && !params.some((p) => /^\s*q=0(\.0*)?\s*$/.test(p));
+  });
+}
+
+/** Statuses that never carry a body (RFC 9110 §6.4.1). */
+function bodyless(status: number, method: string): boolean {
+  return method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200);
+}
+
+function writeRecorded(req: IncomingMessage, res: ServerResponse, reply: RecordedReply): void {
+  const p = prepare(reply.response);
+  const headers = [...p.headers];
+  for (const [name, value] of reply.extraHeaders) headers.push(name, value);
+  if (bodyless(p.status, req.method ?? 'GET')) {
+    if (req.method === 'HEAD' && p.headLength !== undefined)
+      headers.push('content-length', p.headLength);
+    res.writeHead(p.status, headers);
+    res.end();
+    return;
+  }
+  let body = p.identity;
+  if (
+    p.coding !== undefined &&
+    body.byteLength > 0 &&
+    accepts(req.headers['accept-encoding'], p.coding)
+  ) {
+    p.encoded ??= applyContentEncoding(p.identity, p.coding);
+    body = p.encoded;
+    headers.push('content-encoding', p.coding);
+  }
+  headers.push('content-length', String(body.byteLength));
+  res.writeHead(p.status, headers);
+  res.end(body);
+}
+
+async function writeReply(req: IncomingMessage, res: ServerResponse, reply: Reply): Promise<void> {
+  switch (reply.kind) {
+    case 'recorded':
+      if (reply.delayMs > 0) await sleep(reply.delayMs);
+      writeRecorded(req, res, reply);
+      return;
+    case 'simple': {
+      const body = Buffer.from(reply.body, 'utf8');
+      res.writeHead(reply.status, [
+        ...reply.headers.flat(),
+        'content-length',
+        String(body.byteLength),
+      ]);
+      res.end(req.method === 'HEAD' ? undefined : body);
+      return;
+    }
+    case 'stream':
+      res.writeHead(reply.status, reply.headers.flat());
+      await pipeline(Readable.from(reply.body, { objectMode: false }), res);
+      return;
+  }
+}
+
+const ERROR_STATUS: Partial<Record<ErrorCode, number>> = {
+  TD_BAD_REQUEST: 400,
+  TD_CASSETTE_NAME_INVALID: 400,
+  TD_BODY_TOO_LARGE: 413,
+  TD_UPSTREAM_UNREACHABLE: 502,
+  TD_UPSTREAM_TIMEOUT: 504,
+};
+
+/** An error answer: problem+json with the code and message, never a stack or a secret. */
+export function errorReply(error: TapedeckError): Reply {
+  const status = ERROR_STATUS[error.code] ?? 500;
+  return {
+    kind: 'simple',
+    status,
+    headers: [
+      ['content-type', 'application/problem+json'],
+      ['x-tapedeck-error', error.code],
+    ],
+    body: `${JSON.stringify({ type: `https://tapedeck.dev/errors/${error.code}`, title: error.message, code: error.code, status, ...(error.hint ? { hint: error.hint } : {}) })}\n`,
+  };
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | undefined> {
+  if (!hasBody(req)) return undefined;
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) throw tooLarge(limit);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.byteLength;
+    if (size > limit) throw tooLarge(limit);
+    chunks.push(chunk);
+  }
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+}
+
+function tooLarge(limit: number): TapedeckError {
+  return new TapedeckError('TD_BODY_TOO_LARGE', `The request body is larger than ${limit} bytes.`, {
+    hint: 'Raise maxBodyBytes in tapedeck.config.json if this is expected.',
+  });
+}
+
+function toIncoming(
+  req: IncomingMessage,
+  body: Uint8Array | undefined,
+  signal: AbortSignal,
+): IncomingRequest {
+  const target = req.url ?? '/';
+  if (!target.startsWith('/')) {
+    // Absolute-form targets (`GET http://other.host/ HTTP/1.1`) would let a client aim the
+    // proxy elsewhere; tapedeck only ever serves origin-form paths.
+    throw new TapedeckError(
+      'TD_BAD_REQUEST',
+      'The request target must be a path starting with "/".',
+    );
+  }
+  const { path, rawQuery } = splitTarget(target);
+  const headers: HeaderMap = headersFromRaw(req.rawHeaders);
+  return { method: req.method ?? 'GET', target, path, rawQuery, headers, rawBody: body, signal };
+}
+
+/**
+ * A node:http server around a request handler. Build, then listen: the caller decides the
+ * port. Request bodies are read in full (up to `maxBodyBytes`); replies are written by kind.
+ */
+export function createHttpServer(handler: RequestHandler, options: HttpServerOptions): Server {
+  const server = createServer({ keepAliveTimeout: 5_000, requestTimeout: 60_000 }, (req, res) => {
+    const controller = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) controller.abort();
+    });
+    const respond = async () => {
+      let reply: Reply;
+      try {
+        const body = await readBody(req, options.maxBodyBytes);
+        reply = await handler(toIncoming(req, body, controller.signal));
+      } catch (error) {
+        const failure = isTapedeckError(error)
+          ? error
+          : new TapedeckError('TD_INTERNAL', 'tapedeck failed while answering this request.', {
+              cause: error,
+            });
+        if (failure.code === 'TD_INTERNAL') {
+          options.logger.log(
+            'error',
+            'request.failed',
+            `${failure.message} ${String((error as Error).stack ?? error)}`,
+            { code: failure.code },
+          );
+        }
+        reply = errorReply(failure);
+      }
+      try {
+        await writeReply(req, res, reply);
+      } catch (error) {
+        // The client went away or the upstream broke mid-body: nothing sensible can be sent.
+        if (!res.headersSent && !res.destroyed) {
+          writeRecorded(req, res, {
+            kind: 'recorded',
+            response: { status: 502, headers: {} },
+            extraHeaders: [],
+            delayMs: 0,
+          });
+        } else {
+          res.destroy(error as Error);
+        }
+      }
+    };
+    void respond();
+  });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    // Malformed HTTP gets a 400 and a closed connection, never a crash.
+    if (socket.writable && error.code !== 'ECONNRESET')
+      socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    else socket.destroy();
+  });
+  return server;
+}
+
+/** Listens and resolves with the URL served, e.g. `http://127.0.0.1:8080`. */
+export async function listen(server: Server, host: string, port: number): Promise<string> {
+  server.listen(port, host);
+  try {
+    await Promise.race([
+      once(server, 'listening'),
+      once(server, 'error').then(([error]) => {
+        throw error;
+      }),
+    ]);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new TapedeckError(
+      'TD_LISTEN_FAILED',
+      `Cannot listen on ${host}:${port} (${code ?? (error as Error).message}).`,
+      {
+        cause: error,
+        hint:
+          code === 'EADDRINUSE'
+            ? 'Another process uses that port: pick another with --port, or --port 0 for a free one.'
+            : 'Check --host and --port.',
+      },
+    );
+  }
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${shownHost}:${address.port}`;
+}
+
+/**
+ * Stops accepting connections, lets in-flight requests finish (closing idle keep-alive
+ * connections at once), and forces the rest closed after `graceMs`.
+ */
+export async function closeGracefully(server: Server, graceMs = 10_000): Promise<void> {
+  if (!server.listening) return;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // Keep-alive connections become idle as their last response ends; close them as they do.
+  const sweep = setInterval(() => server.closeIdleConnections(), 25);
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+  timer.unref();
+  await closed;
+  clearInterval(sweep);
+  clearTimeout(timer);
+}

@@ -1,0 +1,93 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { NodeBodyCodec } from '../adapters/body-codec.js';
+import { FsCassetteStore } from '../adapters/fs-cassette-store.js';
+import { closeGracefully, createHttpServer, listen } from '../adapters/http-server.js';
+import { SqliteStateStore } from '../adapters/sqlite-state-store.js';
+import { colourWanted, makeStyle, StreamLogger, systemClock } from '../adapters/system.js';
+import { UndiciUpstream } from '../adapters/undici-upstream.js';
+import type { CassetteStore, Logger } from '../core/ports.js';
+import { TapedeckError } from '../core/errors.js';
+import { redactInteraction, redactRequest } from '../core/redaction/credentials.js';
+import type { Style } from '../core/render/text.js';
+import type { TapedeckConfig } from './config.js';
+import { buildServer, type ServerKind, type TapedeckServer } from './server.js';
+import { checkTarget } from './target.js';
+
+/**
+ * The composition root: the only place that constructs adapters. Everything else receives
+ * them through ports.
+ */
+export interface Io {
+  readonly stdout: { write(s: string): unknown; isTTY?: boolean };
+  readonly stderr: { write(s: string): unknown; isTTY?: boolean };
+  readonly env: NodeJS.ProcessEnv;
+}
+
+export function makeLogger(config: TapedeckConfig, io: Io): { logger: Logger; style: Style } {
+  const style = makeStyle(colourWanted(io.stderr, io.env));
+  const logger = new StreamLogger({
+    level: config.log.level,
+    format: config.log.format,
+    write: (line) => io.stderr.write(line),
+    style,
+    clock: systemClock,
+  });
+  return { logger, style };
+}
+
+export async function composeServer(
+  kind: ServerKind,
+  config: TapedeckConfig,
+  logger: Logger,
+): Promise<TapedeckServer> {
+  const needsUpstream = kind === 'record' || config.replay.onMiss !== 'error';
+  const target = needsUpstream
+    ? checkTarget(
+        config.upstream.target,
+        config,
+        kind === 'record' ? 'record' : `replay --on-miss ${config.replay.onMiss}`,
+      )
+    : undefined;
+  const upstream = target
+    ? new UndiciUpstream({ target: target.href, timeoutMs: config.upstream.timeoutMs })
+    : undefined;
+  const state = new SqliteStateStore(join(config.stateDir, 'state.db'));
+  try {
+    return await buildServer(kind, config, {
+      store: cassetteStore(config.cassettes, kind === 'replay'),
+      codec: new NodeBodyCodec(),
+      clock: systemClock,
+      logger,
+      state,
+      upstream,
+      redact: redactInteraction,
+      redactRequest,
+      host: (handler) => {
+        const server = createHttpServer(handler, { maxBodyBytes: config.maxBodyBytes, logger });
+        return {
+          listen: (host, port) => listen(server, host, port),
+          close: () => closeGracefully(server),
+        };
+      },
+    });
+  } catch (error) {
+    state.close();
+    await upstream?.close();
+    throw error;
+  }
+}
+
+/** The cassette store for a directory, failing clearly when the directory does not exist. */
+export function cassetteStore(directory: string, mustExist: boolean): CassetteStore {
+  if (mustExist && !existsSync(directory)) {
+    throw new TapedeckError(
+      'TD_CASSETTES_DIR_MISSING',
+      `The cassettes directory ${directory} does not exist.`,
+      {
+        hint: 'Pass --cassettes DIR, set "cassettes" in tapedeck.config.json, or run `tapedeck init`.',
+      },
+    );
+  }
+  return new FsCassetteStore(directory);
+}

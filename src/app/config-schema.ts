@@ -1,0 +1,102 @@
+/**
+ * JSON Schema of tapedeck.config.json, shipped as schemas/config.schema.json (a test keeps the
+ * two identical) so editors complete and check the file. Later capabilities add sections here.
+ */
+const stringList = { type: 'array', items: { type: 'string' }, uniqueItems: true } as const;
+
+export const configSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'https://tapedeck.dev/schemas/config.schema.json',
+  title: 'tapedeck configuration',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    $schema: { type: 'string' },
+    cassettes: { type: 'string', minLength: 1, description: 'Directory of cassette files.' },
+    redactionRules: {
+      type: 'string',
+      minLength: 1,
+      description: 'Directory of redaction rule files.',
+    },
+    stateDir: {
+      type: 'string',
+      minLength: 1,
+      description: 'Directory for runtime state (SQLite); keep it out of git.',
+    },
+    maxBodyBytes: {
+      type: 'integer',
+      minimum: 1,
+      description: 'Largest request or response body captured.',
+    },
+    server: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        host: { type: 'string', minLength: 1 },
+        port: { type: 'integer', minimum: 0, maximum: 65535 },
+      },
+    },
+    upstream: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        target: { type: 'string', pattern: '^https?://', description: 'The API to record from.' },
+        timeoutMs: { type: 'integer', minimum: 1 },
+        allowedHosts: {
+          ...stringList,
+          description: 'When not empty, the only hosts record may contact.',
+        },
+        forbiddenHosts: { ...stringList, description: 'Hosts never contacted (production).' },
+      },
+    },
+    record: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        cassette: { type: 'string', minLength: 1 },
+        mode: { enum: ['new', 'all'] },
+      },
+    },
+    replay: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        onMiss: { enum: ['error', 'passthrough', 'record'] },
+        missStatus: { type: 'integer', minimum: 200, maximum: 599 },
+        latency: { type: 'string', pattern: '^(0|recorded|x[0-9]+(\\.[0-9]+)?)$' },
+        strict: { type: 'boolean' },
+      },
+    },
+    match: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        headers: { ...stringList, description: 'Headers that must match (others are ignored).' },
+        ignoreQuery: { ...stringList, description: 'Query parameters not compared.' },
+        ignoreBodyPaths: {
+          ...stringList,
+          description: 'JSON paths removed from request bodies before comparing.',
+        },
+      },
+    },
+    admin: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        token: {
+          type: 'string',
+          minLength: 16,
+          description: 'Bearer token for /__tapedeck/*; prefer TAPEDECK_ADMIN_TOKEN.',
+        },
+      },
+    },
+    log: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        level: { enum: ['debug', 'info', 'warn', 'error'] },
+        format: { enum: ['text', 'json'] },
+      },
+    },
+  },
+} as const;

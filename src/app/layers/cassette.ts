@@ -1,0 +1,41 @@
+import type { ReplayIndex, SequenceCursors } from '../../core/matching/index.js';
+import { HEADER_LAYER } from '../../core/http.js';
+import type { Layer, RequestContext } from '../context.js';
+import type { ServerStats } from '../stats.js';
+
+export interface CassetteLayerOptions {
+  readonly index: ReplayIndex;
+  readonly cursors: SequenceCursors;
+  readonly stats: ServerStats;
+  /** Multiplier for recorded latency (0: answer at once). */
+  readonly latencyFactor: number;
+  /** The cassette to answer from; undefined: any cassette (the first by name that has the request). */
+  readonly cassetteFor: (context: RequestContext) => string | undefined;
+}
+
+const LAYER_HEADER = [[HEADER_LAYER, 'cassette']] as const;
+
+/** Layer 7: an exact match of the normalized request answers with the next recorded response. */
+export function cassetteLayer(options: CassetteLayerOptions): Layer {
+  const { index, cursors, stats, latencyFactor } = options;
+  return {
+    name: 'cassette',
+    handle(context) {
+      const entry = index.lookup(context.normalized.key, options.cassetteFor(context));
+      if (entry === undefined) return undefined;
+      const position = cursors.next(context.session, entry);
+      const interaction = index.interaction({ cassette: entry.cassette, position })!;
+      stats.markUsed(entry.cassette, position);
+      return {
+        reply: {
+          kind: 'recorded',
+          response: interaction.response,
+          extraHeaders: LAYER_HEADER,
+          delayMs: latencyFactor === 0 ? 0 : interaction.latencyMs * latencyFactor,
+        },
+        cassette: entry.cassette,
+        position,
+      };
+    },
+  };
+}

@@ -1,0 +1,60 @@
+import type { ReplayIndex } from '../../core/matching/index.js';
+import { HEADER_LAYER, HEADER_MISS, headerValue } from '../../core/http.js';
+import type { Logger } from '../../core/ports.js';
+import { missReportJson, renderMissReport, type MissReport } from '../../core/render/near-miss.js';
+import type { Layer, RequestContext } from '../context.js';
+import type { ServerStats } from '../stats.js';
+
+export interface MissLayerOptions {
+  readonly index: ReplayIndex;
+  readonly stats: ServerStats;
+  readonly logger: Logger;
+  readonly status: number;
+}
+
+function wantsJson(context: RequestContext): boolean {
+  const accept = headerValue(context.incoming.headers, 'accept') ?? '';
+  return /application\/(?:[\w.+-]*\+)?json/i.test(accept);
+}
+
+/**
+ * Layer 9: nothing answered. No network: an answer with a status no recording uses, the
+ * `x-tapedeck-miss` header, and the nearest recorded requests field by field (redacted values
+ * only). The same report goes to the log.
+ */
+export function missLayer(options: MissLayerOptions): Layer {
+  return {
+    name: 'miss',
+    handle(context) {
+      const report: MissReport = {
+        request: context.normalized,
+        session: context.session,
+        ...(context.cassette === undefined ? {} : { cassette: context.cassette }),
+        nearest: options.index.nearest(context.normalized, 3, context.cassette),
+        loaded: options.index.size,
+      };
+      options.stats.missed(context.normalized);
+      const text = renderMissReport(report);
+      options.logger.log('warn', 'replay.miss', text.trimEnd(), {
+        code: 'TD_NO_MATCH',
+        report: missReportJson(report),
+      });
+      const json = wantsJson(context);
+      return {
+        reply: {
+          kind: 'simple',
+          status: options.status,
+          headers: [
+            ['content-type', json ? 'application/problem+json' : 'text/plain; charset=utf-8'],
+            [HEADER_MISS, '1'],
+            [HEADER_LAYER, 'miss'],
+            ['x-tapedeck-error', 'TD_NO_MATCH'],
+          ],
+          body: json
+            ? `${JSON.stringify({ ...missReportJson(report), status: options.status, report: text })}\n`
+            : text,
+        },
+      };
+    },
+  };
+}

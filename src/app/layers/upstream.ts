@@ -1,0 +1,180 @@
+import type { HeaderMap, Interaction, RecordedRequest } from '../../core/cassette/model.js';
+import { HEADER_LAYER, headerValue, stripHopByHop } from '../../core/http.js';
+import type { BodyCodec, Clock, Logger, Upstream, UpstreamRequest } from '../../core/ports.js';
+import type { RedactionResult } from '../../core/redaction/credentials.js';
+import type { Layer, RequestContext } from '../context.js';
+import type { CassetteRecorder } from '../recorder.js';
+import { toRecordedRequest } from '../request.js';
+
+export interface UpstreamLayerOptions {
+  readonly upstream: Upstream;
+  readonly codec: BodyCodec;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly maxBodyBytes: number;
+  /** Where to record, or undefined to pass through without recording. */
+  readonly recorder: CassetteRecorder | undefined;
+  readonly cassetteFor: (context: RequestContext) => string;
+  readonly redact: (interaction: Interaction) => RedactionResult<Interaction>;
+}
+
+/** Request headers that must not travel upstream as the client sent them. */
+const NOT_FORWARDED = new Set(['host', 'content-length', 'expect']);
+
+function forwardHeaders(context: RequestContext): [string, string][] {
+  const headers: [string, string][] = [];
+  for (const [name, value] of Object.entries(stripHopByHop(context.incoming.headers))) {
+    if (NOT_FORWARDED.has(name)) continue;
+    for (const v of typeof value === 'string' ? [value] : value) headers.push([name, v]);
+  }
+  const host = headerValue(context.incoming.headers, 'host');
+  if (host !== undefined) headers.push(['x-forwarded-host', host]);
+  headers.push(['x-forwarded-proto', 'http']);
+  return headers;
+}
+
+/**
+ * A `Location` that points back at the upstream origin is made relative, so a client following
+ * a redirect comes back through tapedeck (and the recording never names the staging host).
+ */
+function relativizeLocation(headers: HeaderMap, upstream: Upstream): HeaderMap {
+  const out: HeaderMap = { ...headers };
+  for (const name of ['location', 'content-location']) {
+    const value = headerValue(headers, name);
+    if (value === undefined) continue;
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      continue;
+    }
+    const base = new URL(upstream.origin);
+    const basePath = base.pathname.replace(/\/+$/, '');
+    if (url.origin !== base.origin || !url.pathname.startsWith(basePath)) continue;
+    out[name] = `${url.pathname.slice(basePath.length) || '/'}${url.search}${url.hash}`;
+  }
+  return out;
+}
+
+function pairs(headers: HeaderMap): [string, string][] {
+  const out: [string, string][] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    for (const v of typeof value === 'string' ? [value] : value) out.push([name, v]);
+  }
+  return out;
+}
+
+/**
+ * Streams chunks through to the client while keeping a copy; `done` gets the copy once the
+ * body ended normally, or `undefined` when it was cut short or grew past the capture limit.
+ */
+async function* tee(
+  body: AsyncIterable<Uint8Array>,
+  limit: number,
+  done: (chunks: Uint8Array[] | undefined) => void,
+): AsyncGenerator<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let complete = false;
+  try {
+    for await (const chunk of body) {
+      if (size <= limit) {
+        size += chunk.byteLength;
+        chunks.push(chunk);
+      }
+      yield chunk;
+    }
+    complete = true;
+  } finally {
+    done(complete && size <= limit ? chunks : undefined);
+  }
+}
+
+function concat(chunks: readonly Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const total = chunks.reduce((n, c) => n + c.byteLength, 0);
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.byteLength;
+  }
+  return out;
+}
+
+/**
+ * Layer 9 in record and passthrough modes: the request goes to the one configured upstream.
+ * The response streams to the client as it arrives; when recording, a copy is decoded,
+ * redacted and queued for the cassette once the body has ended.
+ */
+export function upstreamLayer(options: UpstreamLayerOptions): Layer {
+  const { upstream, codec, clock, logger, recorder } = options;
+  return {
+    name: 'upstream',
+    async handle(context) {
+      const outgoing: UpstreamRequest = {
+        method: context.incoming.method,
+        target: context.incoming.target,
+        headers: forwardHeaders(context),
+        body: context.incoming.rawBody,
+      };
+      // Decode the raw request now: it is what the cassette keeps (redacted below).
+      const rawRequest: RecordedRequest | undefined = recorder
+        ? toRecordedRequest(context.incoming, codec)
+        : undefined;
+      const started = clock.monotonic();
+      const response = await upstream.send(outgoing, context.incoming.signal);
+      const headers = relativizeLocation(stripHopByHop(response.headers), upstream);
+      const cassette = recorder ? options.cassetteFor(context) : undefined;
+      const body =
+        recorder === undefined || rawRequest === undefined || cassette === undefined
+          ? response.body
+          : tee(response.body, options.maxBodyBytes, (chunks) => {
+              if (chunks === undefined) {
+                logger.log(
+                  'warn',
+                  'record.skipped',
+                  `not recorded: ${context.incoming.method} ${context.incoming.path} (body cut short or over maxBodyBytes)`,
+                );
+                return;
+              }
+              try {
+                const bytes = concat(chunks);
+                const responseBody = codec.decode(bytes, headers);
+                const stored: HeaderMap = { ...headers };
+                // Derived from the body; a HEAD, 204 or 304 answer keeps it, having no body to derive it from.
+                if (responseBody !== undefined) delete stored['content-length'];
+                const interaction: Interaction = {
+                  request: rawRequest,
+                  response: {
+                    status: response.status,
+                    headers: stored,
+                    ...(responseBody === undefined ? {} : { body: responseBody }),
+                  },
+                  latencyMs: Math.round((clock.monotonic() - started) * 100) / 100,
+                  recordedAt: new Date(clock.now()).toISOString(),
+                };
+                recorder.add(cassette, options.redact(interaction).value);
+              } catch (error) {
+                logger.log(
+                  'error',
+                  'record.failed',
+                  `not recorded: ${context.incoming.method} ${context.incoming.path}: ${(error as Error).message}`,
+                  {
+                    code: 'TD_CASSETTE_WRITE_FAILED',
+                  },
+                );
+              }
+            });
+      return {
+        reply: {
+          kind: 'stream',
+          status: response.status,
+          headers: [...pairs(headers), [HEADER_LAYER, 'upstream']],
+          body,
+        },
+        ...(cassette === undefined ? {} : { cassette }),
+      };
+    },
+  };
+}

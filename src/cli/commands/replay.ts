@@ -1,0 +1,64 @@
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { FlagSet, globalsOf, loadConfig, parseChoice, parsePort } from '../common.js';
+import type { CliContext } from '../context.js';
+import { serve } from '../serve.js';
+
+interface ReplayOptions {
+  port?: number;
+  host?: string;
+  cassettes?: string;
+  onMiss?: 'error' | 'passthrough' | 'record';
+  target?: string;
+  latency?: string;
+  strict?: boolean;
+  json?: boolean;
+}
+
+function parseLatency(value: string): string {
+  if (!/^(0|recorded|x\d+(\.\d+)?)$/.test(value))
+    throw new InvalidArgumentError('must be 0, recorded, or xN (e.g. x2).');
+  return value;
+}
+
+export function registerReplay(program: Command, cli: CliContext): void {
+  program
+    .command('replay')
+    .summary('serve recorded answers: deterministic, offline, and explaining every miss')
+    .description(
+      'Serve the cassettes. A request that matches a recording gets the recorded responses in order\n' +
+        '(per x-tapedeck-session); a miss never touches the network and answers with a report of the\n' +
+        'nearest recorded requests, field by field.',
+    )
+    .option('-p, --port <n>', 'port to listen on (0 picks a free one)', parsePort)
+    .option('--host <address>', 'address to listen on')
+    .option('-c, --cassettes <dir>', 'cassettes directory')
+    .option(
+      '--on-miss <what>',
+      'error (explain the miss), passthrough (forward), record (forward and record)',
+      parseChoice(['error', 'passthrough', 'record'] as const),
+    )
+    .option('-t, --target <url>', 'upstream for --on-miss passthrough|record')
+    .option('--latency <how>', '0, recorded, or xN times the recorded latency', parseLatency)
+    .option('--strict', 'exit 1 at shutdown if any request missed (for CI)')
+    .option('--json', 'print the listening line and the summary as JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  tapedeck replay --port 8080\n  tapedeck replay --port 0 --strict            # in CI\n  tapedeck replay --on-miss record --target https://staging.example.com',
+    )
+    .action(async (options: ReplayOptions, command: Command) => {
+      const flags = new FlagSet()
+        .set('/server/port', options.port, '--port')
+        .set('/server/host', options.host, '--host')
+        .set('/cassettes', options.cassettes, '--cassettes')
+        .set('/replay/onMiss', options.onMiss, '--on-miss')
+        .set('/upstream/target', options.target, '--target')
+        .set('/replay/latency', options.latency, '--latency')
+        .set('/replay/strict', options.strict, '--strict');
+      const { config } = loadConfig(cli.io, cli.cwd, globalsOf(command), flags);
+      cli.exitCode = await serve('replay', config, cli.io, {
+        json: options.json === true,
+        stopSignal: cli.stopSignal(),
+      });
+    });
+}

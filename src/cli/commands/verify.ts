@@ -1,0 +1,50 @@
+import type { Command } from 'commander';
+import { cassetteStore, makeLogger } from '../../app/compose.js';
+import { verifyCassettes } from '../../app/verify.js';
+import { describePointer } from '../../core/validation.js';
+import { EXIT, FlagSet, globalsOf, loadConfig } from '../common.js';
+import type { CliContext } from '../context.js';
+
+interface VerifyOptions {
+  cassettes?: string;
+  json?: boolean;
+}
+
+export function registerVerify(program: Command, cli: CliContext): void {
+  program
+    .command('verify')
+    .summary('check every cassette against the format; exit 1 on any problem')
+    .description(
+      'Validate every cassette in the cassettes directory and list every problem with its file and JSON path.',
+    )
+    .option('-c, --cassettes <dir>', 'cassettes directory')
+    .option('--json', 'print the report as JSON')
+    .action(async (options: VerifyOptions, command: Command) => {
+      const flags = new FlagSet().set('/cassettes', options.cassettes, '--cassettes');
+      const { config } = loadConfig(cli.io, cli.cwd, globalsOf(command), flags);
+      const report = await verifyCassettes(cassetteStore(config.cassettes, true), config.cassettes);
+      if (options.json === true) {
+        cli.io.stdout.write(
+          `${JSON.stringify({ ok: report.problems.length === 0, ...report }, null, 2)}\n`,
+        );
+      } else {
+        const { style } = makeLogger(config, cli.io);
+        const files = new Set(report.problems.map((p) => p.file));
+        for (const file of files) {
+          cli.io.stdout.write(`${style.bold(file)}\n`);
+          for (const p of report.problems.filter((q) => q.file === file)) {
+            cli.io.stdout.write(
+              `  ${style.red('✗')} ${describePointer(p.pointer)}: ${p.message} ${style.dim(`[${p.code}]`)}\n`,
+            );
+          }
+        }
+        const tally = `${report.cassettes} cassette(s), ${report.interactions} interaction(s) in ${report.directory}`;
+        cli.io.stdout.write(
+          report.problems.length === 0
+            ? `${style.green('✓')} ${tally}: all valid\n`
+            : `${style.red('✗')} ${tally}: ${report.problems.length} problem(s) in ${files.size} file(s). Fix them or re-record with \`tapedeck record\`.\n`,
+        );
+      }
+      cli.exitCode = report.problems.length === 0 ? EXIT.ok : EXIT.failed;
+    });
+}

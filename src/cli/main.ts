@@ -1,0 +1,86 @@
+import { Command, CommanderError } from 'commander';
+import { VERSION } from '../app/version.js';
+import { isTapedeckError } from '../core/errors.js';
+import { EXIT, exitCodeFor, parseChoice } from './common.js';
+import type { CliContext } from './context.js';
+import { registerDemo } from './commands/demo.js';
+import { registerInit } from './commands/init.js';
+import { registerRecord } from './commands/record.js';
+import { registerReplay } from './commands/replay.js';
+import { registerVerify } from './commands/verify.js';
+
+function stopSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        // A second Ctrl-C: the person does not want to wait for the drain.
+        process.stderr.write('tapedeck: interrupted again, exiting without waiting\n');
+        process.exit(EXIT.interrupted);
+      }
+      stopping = true;
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+export function buildProgram(cli: CliContext): Command {
+  const program = new Command('tapedeck')
+    .description('Record-and-replay fidelity proxy for HTTP APIs.')
+    .version(VERSION, '-V, --version')
+    .option(
+      '--config <file>',
+      'config file (default: tapedeck.config.json here or in a parent folder)',
+    )
+    .option(
+      '--log-level <level>',
+      'debug, info, warn or error',
+      parseChoice(['debug', 'info', 'warn', 'error'] as const),
+    )
+    .option('--log-format <format>', 'text or json', parseChoice(['text', 'json'] as const))
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({
+      writeOut: (s) => cli.io.stdout.write(s),
+      writeErr: (s) => cli.io.stderr.write(s),
+    })
+    .exitOverride()
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 ok, 1 verify problems or strict misses, 2 bad flags or config, 3 bad cassettes,\n4 network/disk/state failure, 70 internal error. Docs: README.md and docs/.',
+    );
+  registerRecord(program, cli);
+  registerReplay(program, cli);
+  registerVerify(program, cli);
+  registerInit(program, cli);
+  registerDemo(program, cli);
+  return program;
+}
+
+/** Entry point of bin/tapedeck. The only place that exits the process. */
+export async function main(argv: readonly string[]): Promise<void> {
+  const cli: CliContext = {
+    io: { stdout: process.stdout, stderr: process.stderr, env: process.env },
+    cwd: process.cwd(),
+    exitCode: EXIT.ok,
+    stopSignal,
+  };
+  const program = buildProgram(cli);
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      cli.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    } else if (isTapedeckError(error)) {
+      process.stderr.write(`tapedeck: ${error.describe()}\n[${error.code}]\n`);
+      cli.exitCode = exitCodeFor(error);
+    } else {
+      process.stderr.write(
+        `tapedeck: internal error (TD_INTERNAL), please report it:\n${String((error as Error).stack ?? error)}\n`,
+      );
+      cli.exitCode = EXIT.internal;
+    }
+  }
+  process.exit(cli.exitCode);
+}

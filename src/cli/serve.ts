@@ -1,0 +1,59 @@
+import { composeServer, makeLogger, type Io } from '../app/compose.js';
+import type { TapedeckConfig } from '../app/config.js';
+import type { ServerKind } from '../app/server.js';
+import { TapedeckError } from '../core/errors.js';
+import { renderSummary } from '../core/render/summary.js';
+import { EXIT } from './common.js';
+
+export interface ServeOptions {
+  readonly json: boolean;
+  /** Resolves when the server should stop; the CLI wires SIGINT/SIGTERM to it. */
+  readonly stopSignal: Promise<string>;
+}
+
+/**
+ * Runs record or replay until a stop signal: prints one line with the URL served, then on
+ * SIGINT/SIGTERM drains in-flight requests and cassette writes and prints the summary.
+ * Returns the exit code.
+ */
+export async function serve(
+  kind: ServerKind,
+  config: TapedeckConfig,
+  io: Io,
+  options: ServeOptions,
+): Promise<number> {
+  const { logger, style } = makeLogger(config, io);
+  const server = await composeServer(kind, config, logger);
+  const url = await server.listen();
+  if (options.json) {
+    io.stdout.write(
+      `${JSON.stringify({ event: 'listening', kind, url, cassettes: server.cassettes, interactions: server.interactions })}\n`,
+    );
+  } else {
+    io.stdout.write(`tapedeck ${kind} listening on ${url}\n`);
+  }
+  const detail =
+    kind === 'record'
+      ? `recording ${config.upstream.target ?? ''} into ${config.cassettes} (mode ${config.record.mode}, cassette ${config.record.cassette})`
+      : `replaying ${server.interactions} interaction(s) from ${server.cassettes} cassette(s) in ${config.cassettes}; misses: ${config.replay.onMiss}`;
+  logger.log('info', 'server.started', `${detail}. Ctrl-C stops.`, { url, kind });
+
+  const signal = await options.stopSignal;
+  logger.log('info', 'server.stopping', `${signal}: finishing in-flight requests and writes…`);
+  const summary = await server.stop();
+  if (options.json) {
+    io.stdout.write(`${JSON.stringify({ event: 'summary', ...summary })}\n`);
+  } else {
+    io.stderr.write(renderSummary(summary, style));
+  }
+  const missed = summary.misses.length > 0;
+  if (kind === 'replay' && config.replay.strict && missed) {
+    const error = new TapedeckError(
+      'TD_STRICT_MISSES',
+      `replay --strict: ${summary.misses.reduce((n, m) => n + m.count, 0)} request(s) missed.`,
+    );
+    logger.log('error', 'replay.strict', error.message, { code: error.code });
+    return EXIT.failed;
+  }
+  return summary.recordFailures > 0 ? EXIT.io : EXIT.ok;
+}

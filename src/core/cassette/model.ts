@@ -1,0 +1,90 @@
+import type { JsonValue } from '../json.js';
+
+/** The cassette format version this build writes. Older versions are upgraded on load. */
+export const CASSETTE_VERSION = 1;
+
+/** Header names are lower-case; a repeated header keeps every value, in order. */
+export type HeaderMap = Record<string, string | string[]>;
+
+/** Query parameters by (decoded) name; a repeated parameter keeps every value, in order. */
+export type QueryMap = Record<string, string | string[]>;
+
+/**
+ * A body stored decoded (after content-encoding is removed):
+ * - `json`: the body parsed; `format: "pretty"` when the API sent it indented by two spaces,
+ *   so replay returns the very bytes the API sent;
+ * - `text`: any other text (UTF-8);
+ * - `base64`: anything that is not valid UTF-8 text.
+ * No body at all is represented by leaving `body` out.
+ */
+export type Body =
+  | { readonly encoding: 'json'; readonly json: JsonValue; readonly format?: 'pretty' }
+  | { readonly encoding: 'text'; readonly text: string }
+  | { readonly encoding: 'base64'; readonly base64: string };
+
+export interface RecordedRequest {
+  readonly method: string;
+  /** Path as sent on the wire, percent-encoding intact, without the query string. */
+  readonly path: string;
+  readonly query: QueryMap;
+  readonly headers: HeaderMap;
+  readonly body?: Body;
+}
+
+export interface RecordedResponse {
+  readonly status: number;
+  readonly headers: HeaderMap;
+  readonly body?: Body;
+}
+
+export interface Interaction {
+  readonly request: RecordedRequest;
+  readonly response: RecordedResponse;
+  /** Milliseconds from sending the request upstream to the end of the response body. */
+  readonly latencyMs: number;
+  /** ISO-8601 UTC time the response finished. */
+  readonly recordedAt: string;
+}
+
+export interface CassetteMeta {
+  /** The tapedeck version that last wrote the cassette. */
+  readonly recordedWith?: string;
+  /** The upstream origin it was recorded from (never with credentials in it). */
+  readonly target?: string;
+  /** Free text for reviewers: what flow or scenario this cassette holds. */
+  readonly description?: string;
+}
+
+export interface Cassette {
+  readonly version: typeof CASSETTE_VERSION;
+  readonly meta?: CassetteMeta;
+  readonly interactions: readonly Interaction[];
+}
+
+/** A cassette together with its name (the file path below the cassettes directory, no `.json`). */
+export interface NamedCassette {
+  readonly name: string;
+  readonly cassette: Cassette;
+}
+
+/** Values of a header or query entry as a list, whatever its stored shape. */
+export function valuesOf(value: string | readonly string[] | undefined): readonly string[] {
+  if (value === undefined) return [];
+  return typeof value === 'string' ? [value] : value;
+}
+
+/** Adds a value to a multi-map, turning a single value into a list on repetition. */
+export function appendValue(map: Record<string, string | string[]>, key: string, value: string) {
+  const existing = map[key];
+  if (existing === undefined) map[key] = value;
+  else if (typeof existing === 'string') map[key] = [existing, value];
+  else existing.push(value);
+}
+
+/** Does a path inside a serialized cassette point into a recorded JSON body? */
+export function isInsideJsonBody(path: readonly string[]): boolean {
+  for (let i = 0; i + 1 < path.length; i++) {
+    if (path[i] === 'body' && path[i + 1] === 'json') return true;
+  }
+  return false;
+}

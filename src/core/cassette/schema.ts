@@ -1,0 +1,109 @@
+/**
+ * JSON Schema of cassette format v1. The same object is shipped as
+ * `schemas/cassette-v1.schema.json` (a test keeps the file and this constant identical) so
+ * editors can validate cassettes as they are reviewed.
+ */
+const multiMap = {
+  type: 'object',
+  additionalProperties: {
+    anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
+  },
+} as const;
+
+export const cassetteSchemaV1 = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'https://tapedeck.dev/schemas/cassette-v1.schema.json',
+  title: 'tapedeck cassette (format version 1)',
+  type: 'object',
+  required: ['version', 'interactions'],
+  additionalProperties: false,
+  properties: {
+    $schema: { type: 'string' },
+    version: { const: 1 },
+    meta: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        recordedWith: { type: 'string' },
+        target: { type: 'string' },
+        description: { type: 'string' },
+      },
+    },
+    interactions: { type: 'array', items: { $ref: '#/definitions/interaction' } },
+  },
+  definitions: {
+    headers: {
+      ...multiMap,
+      propertyNames: { pattern: "^[!#$%&'*+.^_`|~0-9a-z-]+$" },
+    },
+    query: multiMap,
+    body: {
+      type: 'object',
+      required: ['encoding'],
+      discriminator: { propertyName: 'encoding' },
+      oneOf: [
+        {
+          type: 'object',
+          required: ['encoding', 'json'],
+          additionalProperties: false,
+          properties: {
+            encoding: { const: 'json' },
+            json: {},
+            format: { enum: ['pretty'] },
+          },
+        },
+        {
+          type: 'object',
+          required: ['encoding', 'text'],
+          additionalProperties: false,
+          properties: { encoding: { const: 'text' }, text: { type: 'string' } },
+        },
+        {
+          type: 'object',
+          required: ['encoding', 'base64'],
+          additionalProperties: false,
+          properties: {
+            encoding: { const: 'base64' },
+            base64: { type: 'string', pattern: '^[A-Za-z0-9+/]*={0,2}$' },
+          },
+        },
+      ],
+    },
+    request: {
+      type: 'object',
+      required: ['method', 'path', 'query', 'headers'],
+      additionalProperties: false,
+      properties: {
+        method: { type: 'string', pattern: '^[A-Z][A-Z0-9_-]*$' },
+        path: { type: 'string', pattern: '^/' },
+        query: { $ref: '#/definitions/query' },
+        headers: { $ref: '#/definitions/headers' },
+        body: { $ref: '#/definitions/body' },
+      },
+    },
+    response: {
+      type: 'object',
+      required: ['status', 'headers'],
+      additionalProperties: false,
+      properties: {
+        status: { type: 'integer', minimum: 100, maximum: 599 },
+        headers: { $ref: '#/definitions/headers' },
+        body: { $ref: '#/definitions/body' },
+      },
+    },
+    interaction: {
+      type: 'object',
+      required: ['request', 'response', 'latencyMs', 'recordedAt'],
+      additionalProperties: false,
+      properties: {
+        request: { $ref: '#/definitions/request' },
+        response: { $ref: '#/definitions/response' },
+        latencyMs: { type: 'number', minimum: 0 },
+        recordedAt: {
+          type: 'string',
+          pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$',
+        },
+      },
+    },
+  },
+} as const;

@@ -1,0 +1,66 @@
+/**
+ * One error class with a closed set of stable codes. Callers match on `code`, never on message
+ * text. Every code is listed in the README's error table (a test keeps the two in step).
+ */
+export const ERROR_CODES = {
+  TD_USAGE: 'A command-line flag or argument is missing or malformed.',
+  TD_CONFIG_INVALID: 'The configuration file or an environment override does not validate.',
+  TD_CONFIG_NOT_FOUND: 'A configuration file named with --config does not exist.',
+  TD_CASSETTE_INVALID: 'A cassette file is not valid JSON or does not match the cassette schema.',
+  TD_CASSETTE_VERSION: 'A cassette was written by a newer tapedeck, or carries an unknown version.',
+  TD_CASSETTE_NAME_INVALID:
+    'A cassette name is empty, absolute, or escapes the cassettes directory.',
+  TD_CASSETTE_WRITE_FAILED: 'A cassette could not be written atomically.',
+  TD_CASSETTES_DIR_MISSING: 'The cassettes directory does not exist.',
+  TD_NO_MATCH: 'Replay found no recorded interaction for a request.',
+  TD_MISS_STATUS_CONFLICT: 'The status chosen for misses is also a status the API recorded.',
+  TD_UPSTREAM_UNREACHABLE: 'The record or passthrough target could not be reached.',
+  TD_UPSTREAM_TIMEOUT: 'The record or passthrough target did not answer in time.',
+  TD_TARGET_INVALID: 'The upstream target URL is not an absolute http(s) URL.',
+  TD_BODY_TOO_LARGE: 'A request or response body exceeds the configured capture limit.',
+  TD_BAD_REQUEST: 'A request to tapedeck itself is malformed (bad header, bad admin call).',
+  TD_LISTEN_FAILED: 'A server could not listen on the requested host and port.',
+  TD_STATE_STORE_FAILED: 'The SQLite state store could not be opened or written.',
+  TD_STRICT_MISSES: 'Replay ran with --strict and at least one request missed.',
+  TD_VERIFY_FAILED: 'tapedeck verify found problems in the cassettes.',
+  TD_INTERNAL: 'A bug in tapedeck: please report it with the log line that carries this code.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface TapedeckErrorOptions {
+  /** The underlying error, kept for logs; never rendered into a client-facing body. */
+  readonly cause?: unknown;
+  /** Structured context (file, JSON pointer, field); must never hold secret values. */
+  readonly details?: Readonly<Record<string, unknown>>;
+  /** What the person should do next, rendered after the message. */
+  readonly hint?: string;
+}
+
+export class TapedeckError extends Error {
+  override readonly name = 'TapedeckError';
+  readonly code: ErrorCode;
+  readonly details: Readonly<Record<string, unknown>>;
+  readonly hint: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: TapedeckErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.details = options.details ?? {};
+    this.hint = options.hint;
+  }
+
+  /** Message plus the next step, as shown to a person. */
+  describe(): string {
+    return this.hint === undefined ? this.message : `${this.message}\n${this.hint}`;
+  }
+}
+
+export function isTapedeckError(value: unknown, code?: ErrorCode): value is TapedeckError {
+  return value instanceof TapedeckError && (code === undefined || value.code === code);
+}
+
+/** Exhaustiveness guard for closed unions. */
+export function assertNever(value: never, what = 'value'): never {
+  throw new TapedeckError('TD_INTERNAL', `Unexpected ${what}: ${JSON.stringify(value)}`);
+}

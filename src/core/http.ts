@@ -1,0 +1,118 @@
+import { appendValue, type HeaderMap, type QueryMap } from './cassette/model.js';
+
+/**
+ * Hop-by-hop headers (RFC 9110 §7.6.1) describe one connection, not the message: a proxy
+ * must not forward them, and a recording must not keep them. Headers named in `Connection`
+ * are hop-by-hop too (see `stripHopByHop`).
+ */
+export const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+/** tapedeck's own control headers start with this; they are never forwarded or recorded. */
+export const TAPEDECK_HEADER_PREFIX = 'x-tapedeck-';
+
+export const HEADER_CASSETTE = 'x-tapedeck-cassette';
+export const HEADER_SESSION = 'x-tapedeck-session';
+export const HEADER_MISS = 'x-tapedeck-miss';
+export const HEADER_LAYER = 'x-tapedeck-layer';
+
+/**
+ * Builds a lower-cased header map from Node's flat `rawHeaders` list, keeping every instance
+ * of a repeated header in order.
+ */
+export function headersFromRaw(raw: readonly string[]): HeaderMap {
+  const headers: HeaderMap = {};
+  for (let i = 0; i + 1 < raw.length; i += 2)
+    appendValue(headers, raw[i]!.toLowerCase(), raw[i + 1]!);
+  return headers;
+}
+
+/**
+ * Removes hop-by-hop headers, headers listed in `Connection`, and tapedeck's own headers.
+ * Returns a new map.
+ */
+export function stripHopByHop(headers: HeaderMap): HeaderMap {
+  const connection = headers['connection'];
+  const listed = new Set<string>();
+  for (const value of typeof connection === 'string' ? [connection] : (connection ?? [])) {
+    for (const token of value.split(',')) {
+      const name = token.trim().toLowerCase();
+      if (name !== '') listed.add(name);
+    }
+  }
+  const out: HeaderMap = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (HOP_BY_HOP.has(name) || listed.has(name) || name.startsWith(TAPEDECK_HEADER_PREFIX))
+      continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+/** First value of a header, or undefined. */
+export function headerValue(headers: HeaderMap, name: string): string | undefined {
+  const value = headers[name];
+  return typeof value === 'string' ? value : value?.[0];
+}
+
+/** Parses a raw query string (without `?`) into a decoded multi-map, in order. */
+export function parseQuery(raw: string): QueryMap {
+  const query: QueryMap = {};
+  if (raw === '') return query;
+  for (const [name, value] of new URLSearchParams(raw)) appendValue(query, name, value);
+  return query;
+}
+
+/** Serializes a query multi-map back into a query string (without `?`). */
+export function formatQuery(query: QueryMap): string {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) {
+    for (const v of typeof value === 'string' ? [value] : value) params.append(name, v);
+  }
+  return params.toString();
+}
+
+/** Splits a request target (`/a/b?x=1`) into path and raw query. */
+export function splitTarget(target: string): { path: string; rawQuery: string } {
+  const q = target.indexOf('?');
+  const path = q === -1 ? target : target.slice(0, q);
+  return { path: path === '' ? '/' : path, rawQuery: q === -1 ? '' : target.slice(q + 1) };
+}
+
+/** The media type of a Content-Type value, lower-cased, without parameters. */
+export function mediaType(contentType: string | undefined): string {
+  if (contentType === undefined) return '';
+  const semi = contentType.indexOf(';');
+  return (semi === -1 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
+}
+
+export function isJsonMediaType(type: string): boolean {
+  return type === 'application/json' || type.endsWith('+json') || type === 'text/json';
+}
+
+export function isFormMediaType(type: string): boolean {
+  return type === 'application/x-www-form-urlencoded';
+}
+
+/** Media types whose bodies are text even without a charset parameter. */
+export function isTextualMediaType(type: string): boolean {
+  return (
+    type.startsWith('text/') ||
+    isJsonMediaType(type) ||
+    isFormMediaType(type) ||
+    type.endsWith('+xml') ||
+    type === 'application/xml' ||
+    type === 'application/javascript' ||
+    type === 'application/graphql' ||
+    type === 'application/x-ndjson'
+  );
+}

@@ -1,0 +1,153 @@
+import type { Interaction, NamedCassette } from '../cassette/model.js';
+import type { MatchConfig } from './config.js';
+import { match, type MatchResult } from './match.js';
+import { normalizeRequest, type NormalizedRequest } from './normalize.js';
+
+/** The recorded interactions of one cassette that share a normalized request, in recorded order. */
+export interface IndexEntry {
+  readonly cassette: string;
+  readonly key: string;
+  /** Positions in the cassette's `interactions`, in recorded order. */
+  readonly positions: readonly number[];
+  readonly normalized: NormalizedRequest;
+}
+
+export interface InteractionRef {
+  readonly cassette: string;
+  readonly position: number;
+}
+
+export interface NearMiss extends InteractionRef {
+  readonly normalized: NormalizedRequest;
+  readonly result: MatchResult;
+}
+
+/**
+ * Lookup from a normalized request to its recorded interactions. Lookup is a hash of the
+ * normalized request (a Map over `key`), never a scan; only misses scan, to explain themselves.
+ * When several cassettes hold the same request and the request does not name one, the first
+ * cassette by name answers, so the choice is stable across runs.
+ */
+export class ReplayIndex {
+  readonly config: MatchConfig;
+  private readonly byKey = new Map<string, IndexEntry[]>();
+  private readonly byCassetteKey = new Map<string, IndexEntry>();
+  private readonly cassettes = new Map<string, readonly Interaction[]>();
+  private interactionCount = 0;
+
+  constructor(cassettes: readonly NamedCassette[], config: MatchConfig) {
+    this.config = config;
+    const sorted = [...cassettes].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const { name, cassette } of sorted) this.addCassette(name, cassette.interactions);
+  }
+
+  private addCassette(name: string, interactions: readonly Interaction[]): void {
+    this.cassettes.set(name, interactions);
+    this.interactionCount += interactions.length;
+    interactions.forEach((interaction, position) => {
+      const normalized = normalizeRequest(interaction.request, this.config);
+      const ck = `${name}\u0000${normalized.key}`;
+      const existing = this.byCassetteKey.get(ck);
+      if (existing) {
+        (existing.positions as number[]).push(position);
+        return;
+      }
+      const entry: IndexEntry = {
+        cassette: name,
+        key: normalized.key,
+        positions: [position],
+        normalized,
+      };
+      this.byCassetteKey.set(ck, entry);
+      const list = this.byKey.get(normalized.key);
+      if (list) list.push(entry);
+      else this.byKey.set(normalized.key, [entry]);
+    });
+  }
+
+  get size(): number {
+    return this.interactionCount;
+  }
+
+  cassetteNames(): string[] {
+    return [...this.cassettes.keys()];
+  }
+
+  hasCassette(name: string): boolean {
+    return this.cassettes.has(name);
+  }
+
+  interaction(ref: InteractionRef): Interaction | undefined {
+    return this.cassettes.get(ref.cassette)?.[ref.position];
+  }
+
+  /** Every interaction, cassette by cassette, in recorded order. */
+  *all(): Generator<InteractionRef & { interaction: Interaction }> {
+    for (const [cassette, interactions] of this.cassettes) {
+      for (let position = 0; position < interactions.length; position++) {
+        yield { cassette, position, interaction: interactions[position]! };
+      }
+    }
+  }
+
+  lookup(key: string, cassette?: string): IndexEntry | undefined {
+    if (cassette !== undefined) return this.byCassetteKey.get(`${cassette}\u0000${key}`);
+    return this.byKey.get(key)?.[0];
+  }
+
+  /**
+   * The recorded requests nearest to `request`, closest first (ties broken by cassette name and
+   * position, so the report is stable). Restricted to one cassette when `cassette` is given.
+   */
+  nearest(request: NormalizedRequest, limit = 3, cassette?: string): NearMiss[] {
+    const scored: NearMiss[] = [];
+    for (const entry of this.byCassetteKey.values()) {
+      if (cassette !== undefined && entry.cassette !== cassette) continue;
+      scored.push({
+        cassette: entry.cassette,
+        position: entry.positions[0]!,
+        normalized: entry.normalized,
+        result: match(request, entry.normalized),
+      });
+    }
+    scored.sort(
+      (a, b) =>
+        a.result.distance - b.result.distance ||
+        (a.cassette < b.cassette ? -1 : a.cassette > b.cassette ? 1 : 0) ||
+        a.position - b.position,
+    );
+    return scored.slice(0, limit);
+  }
+}
+
+/**
+ * Where each session stands in each recorded sequence. Repeated identical requests get the
+ * recorded responses in order; after the last, the last repeats. Sessions never share a
+ * position, so parallel test workers that send `x-tapedeck-session` stay deterministic.
+ */
+export class SequenceCursors {
+  private readonly positions = new Map<string, Map<IndexEntry, number>>();
+
+  /** The position to answer with, advancing the session's cursor for this entry. */
+  next(session: string, entry: IndexEntry): number {
+    let cursors = this.positions.get(session);
+    if (cursors === undefined) {
+      cursors = new Map();
+      this.positions.set(session, cursors);
+    }
+    const step = cursors.get(entry) ?? 0;
+    const last = entry.positions.length - 1;
+    if (step < last) cursors.set(entry, step + 1);
+    return entry.positions[Math.min(step, last)]!;
+  }
+
+  /** Forget one session's positions, or every session's when `session` is undefined. */
+  reset(session?: string): void {
+    if (session === undefined) this.positions.clear();
+    else this.positions.delete(session);
+  }
+
+  get sessionCount(): number {
+    return this.positions.size;
+  }
+}

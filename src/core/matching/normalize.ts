@@ -1,0 +1,126 @@
+import { canonicalJson, type JsonValue } from '../json.js';
+import { removeJsonPaths } from '../jsonpath.js';
+import {
+  valuesOf,
+  type Body,
+  type HeaderMap,
+  type QueryMap,
+  type RecordedRequest,
+} from '../cassette/model.js';
+import { headerValue, isFormMediaType, mediaType } from '../http.js';
+import type { MatchConfig } from './config.js';
+
+/**
+ * A request reduced to what matching compares, one normalized string per dimension. Two
+ * requests match exactly when every dimension is equal, which is when their `key`s are equal:
+ * the index and the near-miss explanation share these normalizers, so they cannot disagree.
+ */
+export interface NormalizedRequest {
+  readonly method: string;
+  readonly path: string;
+  /** Sorted `name=value` pairs (percent-encoded), ignored parameters removed. */
+  readonly query: readonly (readonly [string, string])[];
+  /** Matched headers only, by name; absent headers are left out. */
+  readonly headers: readonly (readonly [string, string])[];
+  readonly body: NormalizedBody;
+  readonly key: string;
+}
+
+export type NormalizedBody =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'json'; readonly value: JsonValue; readonly canonical: string }
+  | {
+      readonly kind: 'form';
+      readonly pairs: readonly (readonly [string, string])[];
+      readonly canonical: string;
+    }
+  | { readonly kind: 'text'; readonly canonical: string }
+  | { readonly kind: 'binary'; readonly canonical: string };
+
+export function normalizeMethod(method: string): string {
+  return method.toUpperCase();
+}
+
+const UNRESERVED = /[A-Za-z0-9\-._~]/;
+
+/**
+ * Percent-encoding is normalized (RFC 3986 §6.2.2): escapes of unreserved characters are
+ * decoded and the rest upper-cased, so `/a%7Eb` and `/a~b` match. Nothing else changes:
+ * `/users` and `/users/` stay different, as they may be to the API.
+ */
+export function normalizePath(path: string): string {
+  if (!path.includes('%')) return path;
+  return path.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => {
+    const char = String.fromCharCode(parseInt(hex, 16));
+    return UNRESERVED.test(char) ? char : `%${hex.toUpperCase()}`;
+  });
+}
+
+function comparePairs(a: readonly [string, string], b: readonly [string, string]): number {
+  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
+}
+
+/** Query parameters as sorted pairs: order on the wire never matters. */
+export function normalizeQuery(query: QueryMap, config: MatchConfig): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (const [name, value] of Object.entries(query)) {
+    if (config.ignoreQuery.has(name)) continue;
+    for (const v of valuesOf(value)) pairs.push([name, v]);
+  }
+  return pairs.sort(comparePairs);
+}
+
+export function normalizeHeaders(headers: HeaderMap, config: MatchConfig): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (const name of config.headers) {
+    const values = valuesOf(headers[name]);
+    if (values.length > 0) pairs.push([name, values.map((v) => v.trim()).join(', ')]);
+  }
+  return pairs;
+}
+
+/** JSON compared canonically (key order and whitespace never matter), forms as sorted pairs. */
+export function normalizeBody(
+  body: Body | undefined,
+  headers: HeaderMap,
+  config: MatchConfig,
+): NormalizedBody {
+  if (body === undefined) return { kind: 'none' };
+  switch (body.encoding) {
+    case 'json': {
+      const value = removeJsonPaths(body.json, config.ignoreBodyPaths);
+      return { kind: 'json', value, canonical: canonicalJson(value) };
+    }
+    case 'text': {
+      if (body.text === '') return { kind: 'none' };
+      if (isFormMediaType(mediaType(headerValue(headers, 'content-type')))) {
+        const pairs = [...new URLSearchParams(body.text)].sort(comparePairs);
+        return { kind: 'form', pairs, canonical: new URLSearchParams(pairs).toString() };
+      }
+      return { kind: 'text', canonical: body.text };
+    }
+    case 'base64':
+      return body.base64 === '' ? { kind: 'none' } : { kind: 'binary', canonical: body.base64 };
+  }
+}
+
+function encodePairs(pairs: readonly (readonly [string, string])[]): string {
+  return pairs.map(([n, v]) => `${encodeURIComponent(n)}=${encodeURIComponent(v)}`).join('&');
+}
+
+export function normalizeRequest(request: RecordedRequest, config: MatchConfig): NormalizedRequest {
+  const method = normalizeMethod(request.method);
+  const path = normalizePath(request.path);
+  const query = normalizeQuery(request.query, config);
+  const headers = normalizeHeaders(request.headers, config);
+  const body = normalizeBody(request.body, request.headers, config);
+  const bodyKey = body.kind === 'none' ? '' : `${body.kind}:${body.canonical}`;
+  const key = `${method} ${path}?${encodePairs(query)}\n${encodePairs(headers)}\n${bodyKey}`;
+  return { method, path, query, headers, body, key };
+}
+
+/** The request line as a person reads it: `GET /v1/orders?limit=10`. */
+export function requestLine(n: Pick<NormalizedRequest, 'method' | 'path' | 'query'>): string {
+  const q = encodePairs(n.query);
+  return `${n.method} ${n.path}${q === '' ? '' : `?${q}`}`;
+}
