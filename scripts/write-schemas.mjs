@@ -3,6 +3,12 @@
 import { writeFileSync } from 'node:fs';
 import { cassetteSchemaV1, configSchema } from '../dist/index.js';
 
-writeFileSync(new URL('../schemas/cassette-v1.schema.json', import.meta.url), `${JSON.stringify(cassetteSchemaV1, null, 2)}\n`);
-writeFileSync(new URL('../schemas/config.schema.json', import.meta.url), `${JSON.stringify(configSchema, null, 2)}\n`);
+writeFileSync(
+  new URL('../schemas/cassette-v1.schema.json', import.meta.url),
+  `${JSON.stringify(cassetteSchemaV1, null, 2)}\n`,
+);
+writeFileSync(
+  new URL('../schemas/config.schema.json', import.meta.url),
+  `${JSON.stringify(configSchema, null, 2)}\n`,
+);
 console.log('wrote schemas/cassette-v1.schema.json and schemas/config.schema.json');

@@ -78,7 +78,12 @@ export class FsCassetteStore implements CassetteStore {
   }
 
   update(name: string, change: (current: Cassette | undefined) => Cassette): Promise<void> {
-    const file = this.fileOf(name);
+    let file: string;
+    try {
+      file = this.fileOf(name);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const previous = this.queues.get(file) ?? Promise.resolve();
     const run = previous
       .catch(() => undefined)

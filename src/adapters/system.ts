@@ -41,7 +41,12 @@ export class StreamLogger implements Logger {
         : level === 'warn'
           ? style.yellow('warn')
           : style.dim(level);
-    this.options.write(`${tag} ${message}\n`);
+    // Warnings and errors carry their stable code, so a person can look it up in the README.
+    const code =
+      typeof fields['code'] === 'string' && level !== 'info' && level !== 'debug'
+        ? ` ${style.dim(`[${fields['code']}]`)}`
+        : '';
+    this.options.write(`${tag} ${message}${code}\n`);
   }
 }
 

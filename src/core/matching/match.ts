@@ -57,14 +57,17 @@ function outcome(field: string, ok: boolean, expected?: string, actual?: string)
   };
 }
 
-/** Share of path segments that differ, position by position. */
+/**
+ * Half for differing at all, plus half the share of segments that differ position by position:
+ * another path is another resource, further away than any one differing parameter.
+ */
 function pathDistance(a: string, b: string): number {
   const sa = a.split('/');
   const sb = b.split('/');
   const n = Math.max(sa.length, sb.length);
   let differ = 0;
   for (let i = 0; i < n; i++) if (sa[i] !== sb[i]) differ++;
-  return differ / n;
+  return 0.5 + (0.5 * differ) / n;
 }
 
 /** Groups sorted pairs by name: values joined with ", " (repeated names stay in order). */

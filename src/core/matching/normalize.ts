@@ -7,7 +7,7 @@ import {
   type QueryMap,
   type RecordedRequest,
 } from '../cassette/model.js';
-import { headerValue, isFormMediaType, mediaType } from '../http.js';
+import { headerValue, isFormMediaType, isJsonMediaType, mediaType } from '../http.js';
 import type { MatchConfig } from './config.js';
 
 /**
@@ -79,6 +79,22 @@ export function normalizeHeaders(headers: HeaderMap, config: MatchConfig): [stri
   return pairs;
 }
 
+/** A text body that is JSON by media type or by its first character, parsed; else undefined. */
+function parseJsonText(text: string, headers: HeaderMap): JsonValue | undefined {
+  const first = text.trimStart()[0];
+  if (
+    !isJsonMediaType(mediaType(headerValue(headers, 'content-type'))) &&
+    first !== '{' &&
+    first !== '['
+  )
+    return undefined;
+  try {
+    return JSON.parse(text) as JsonValue;
+  } catch {
+    return undefined;
+  }
+}
+
 /** JSON compared canonically (key order and whitespace never matter), forms as sorted pairs. */
 export function normalizeBody(
   body: Body | undefined,
@@ -97,6 +113,9 @@ export function normalizeBody(
         const pairs = [...new URLSearchParams(body.text)].sort(comparePairs);
         return { kind: 'form', pairs, canonical: new URLSearchParams(pairs).toString() };
       }
+      // JSON the codec kept as text (other indent or spacing) still compares as JSON.
+      const json = parseJsonText(body.text, headers);
+      if (json !== undefined) return normalizeBody({ encoding: 'json', json }, headers, config);
       return { kind: 'text', canonical: body.text };
     }
     case 'base64':

@@ -13,14 +13,17 @@ export interface MissReport {
   readonly loaded: number;
 }
 
+/** Body values are JSON already (`"usd"`, `2`); other fields are plain strings, shown quoted. */
+function show(field: string, value: string): string {
+  return field.startsWith('body') ? clip(value) : JSON.stringify(clip(value));
+}
+
 function describeOutcome(f: FieldOutcome): string {
   if (f.kind === 'match') return f.expected === undefined ? '' : clip(f.expected);
   if (f.expected === undefined && f.actual === undefined) return '';
-  if (f.expected === undefined)
-    return `not recorded; request has ${JSON.stringify(clip(f.actual!))}`;
-  if (f.actual === undefined)
-    return `recorded ${JSON.stringify(clip(f.expected))}; request has none`;
-  return `recorded ${JSON.stringify(clip(f.expected))}, request has ${JSON.stringify(clip(f.actual))}`;
+  if (f.expected === undefined) return `not recorded; request has ${show(f.field, f.actual!)}`;
+  if (f.actual === undefined) return `recorded ${show(f.field, f.expected)}; request has none`;
+  return `recorded ${show(f.field, f.expected)}, request has ${show(f.field, f.actual)}`;
 }
 
 /**

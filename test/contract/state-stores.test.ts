@@ -1,0 +1,61 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { MemoryStateStore, SqliteStateStore } from '../../src/adapters/sqlite-state-store.js';
+import type { JournalEntry, StateStore } from '../../src/core/ports.js';
+import { tempDir } from '../helpers/tmp.js';
+
+function entry(i: number): JournalEntry {
+  return {
+    at: 1_700_000_000_000 + i,
+    session: i % 2 ? 'a' : '',
+    method: 'GET',
+    path: `/p/${i}`,
+    layer: i % 3 ? 'cassette' : 'miss',
+    status: 200,
+    durationMs: 0.5,
+    ...(i % 3 ? { cassette: 'c', position: i } : {}),
+  };
+}
+
+function stateStoreContract(name: string, make: () => StateStore): void {
+  describe(`${name} (StateStore contract)`, () => {
+    it('returns the latest journal entries first, as written', () => {
+      const store = make();
+      for (let i = 0; i < 10; i++) store.journal(entry(i));
+      expect(store.recentJournal(3)).toEqual([entry(9), entry(8), entry(7)]);
+      store.close();
+    });
+
+    it('keeps optional fields absent when they were absent', () => {
+      const store = make();
+      store.journal(entry(0));
+      expect(store.recentJournal(1)[0]).not.toHaveProperty('cassette');
+      store.close();
+    });
+  });
+}
+
+stateStoreContract(
+  'SqliteStateStore',
+  () => new SqliteStateStore(join(tempDir(), 'state', 'state.db')),
+);
+stateStoreContract('MemoryStateStore', () => new MemoryStateStore());
+
+describe('SqliteStateStore', () => {
+  it('persists the journal across reopening the file', () => {
+    const file = join(tempDir(), 'state.db');
+    const first = new SqliteStateStore(file);
+    first.journal(entry(1));
+    first.close();
+    const second = new SqliteStateStore(file);
+    expect(second.recentJournal(5)).toEqual([entry(1)]);
+    second.close();
+  });
+
+  it('fails with TD_STATE_STORE_FAILED and a next step when the file cannot be opened', () => {
+    const dir = tempDir();
+    expect(() => new SqliteStateStore(join(dir, 'state.db', 'x', '\u0000bad'))).toThrowError(
+      expect.objectContaining({ code: 'TD_STATE_STORE_FAILED' }) as Error,
+    );
+  });
+});

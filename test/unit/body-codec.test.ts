@@ -1,0 +1,92 @@
+import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { bodyBytes, NodeBodyCodec } from '../../src/adapters/body-codec.js';
+
+const codec = new NodeBodyCodec();
+const json = { headers: { 'content-type': 'application/json' } };
+
+describe('body codec', () => {
+  it('stores compact JSON as JSON and gives back the same bytes', () => {
+    const raw = Buffer.from('{"b":1,"a":[true,null]}');
+    const body = codec.decode(raw, json.headers);
+    expect(body).toEqual({ encoding: 'json', json: { b: 1, a: [true, null] } });
+    expect(bodyBytes(body).equals(raw)).toBe(true);
+  });
+
+  it('stores two-space indented JSON as pretty JSON, byte-identical on replay', () => {
+    const raw = Buffer.from(JSON.stringify({ a: 1, b: { c: 2 } }, null, 2));
+    const body = codec.decode(raw, json.headers);
+    expect(body).toMatchObject({ encoding: 'json', format: 'pretty' });
+    expect(bodyBytes(body).equals(raw)).toBe(true);
+  });
+
+  it.each([
+    ['other indentation', '{ "a": 1 }'],
+    ['a big integer', '{"id":12345678901234567890}'],
+    ['1.0', '{"n":1.0}'],
+    ['duplicate keys', '{"a":1,"a":2}'],
+    ['numeric keys reordered by JSON.parse', '{"b":1,"2":2}'],
+    ['a top-level string', '"hello"'],
+  ])('keeps JSON that would not round-trip (%s) as text, byte for byte', (_why, text) => {
+    const body = codec.decode(Buffer.from(text), json.headers);
+    expect(body).toEqual({ encoding: 'text', text });
+    expect(bodyBytes(body).toString()).toBe(text);
+  });
+
+  it('recognises JSON sent with the wrong content type', () => {
+    expect(codec.decode(Buffer.from('{"a":1}'), { 'content-type': 'text/plain' })).toEqual({
+      encoding: 'json',
+      json: { a: 1 },
+    });
+  });
+
+  it('stores text as text and binary as base64', () => {
+    expect(codec.decode(Buffer.from('héllo'), { 'content-type': 'text/plain' })).toEqual({
+      encoding: 'text',
+      text: 'héllo',
+    });
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0xff, 0x00]);
+    const body = codec.decode(png, { 'content-type': 'image/png' });
+    expect(body).toEqual({ encoding: 'base64', base64: png.toString('base64') });
+    expect(bodyBytes(body).equals(png)).toBe(true);
+  });
+
+  it('treats valid UTF-8 full of control bytes as binary', () => {
+    expect(codec.decode(Buffer.from([1, 2, 3, 4]), {})).toMatchObject({ encoding: 'base64' });
+  });
+
+  it.each([
+    ['gzip', gzipSync],
+    ['deflate', deflateSync],
+    ['deflate', deflateRawSync],
+    ['br', brotliCompressSync],
+  ] as const)('removes %s content-encoding before classifying', (coding, encode) => {
+    const raw = Buffer.from('{"hello":"world"}');
+    expect(
+      codec.decode(encode(raw), { 'content-type': 'application/json', 'content-encoding': coding }),
+    ).toEqual({ encoding: 'json', json: { hello: 'world' } });
+  });
+
+  it('removes stacked codings, last applied first', () => {
+    const raw = Buffer.from('plain text');
+    expect(
+      codec.decode(brotliCompressSync(gzipSync(raw)), { 'content-encoding': 'gzip, br' }),
+    ).toEqual({ encoding: 'text', text: 'plain text' });
+  });
+
+  it('keeps bytes with an unknown coding as binary, untouched', () => {
+    const raw = Buffer.from('zstd-bytes');
+    expect(codec.decode(raw, { 'content-encoding': 'zstd' })).toEqual({
+      encoding: 'base64',
+      base64: raw.toString('base64'),
+    });
+  });
+
+  it('throws on bytes that are not what their coding claims', () => {
+    expect(() => codec.decode(Buffer.from('not gzip'), { 'content-encoding': 'gzip' })).toThrow();
+  });
+
+  it('has no body for zero bytes', () => {
+    expect(codec.decode(Buffer.alloc(0), json.headers)).toBeUndefined();
+  });
+});

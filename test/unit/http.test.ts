@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import {
+  formatQuery,
+  headersFromRaw,
+  mediaType,
+  parseQuery,
+  splitTarget,
+  stripHopByHop,
+} from '../../src/core/http.js';
+
+describe('HTTP helpers', () => {
+  it('keeps every instance of a repeated header, lower-cased, in order', () => {
+    expect(headersFromRaw(['Set-Cookie', 'a=1', 'X-One', '1', 'set-cookie', 'b=2'])).toEqual({
+      'set-cookie': ['a=1', 'b=2'],
+      'x-one': '1',
+    });
+  });
+
+  it('strips hop-by-hop headers, those named in Connection, and tapedeck headers', () => {
+    const out = stripHopByHop({
+      connection: 'keep-alive, X-Trace',
+      'keep-alive': 'timeout=5',
+      te: 'trailers',
+      'transfer-encoding': 'chunked',
+      upgrade: 'h2c',
+      'proxy-authorization': 'Basic x',
+      'x-trace': '1',
+      'x-tapedeck-session': 's1',
+      accept: '*/*',
+    });
+    expect(out).toEqual({ accept: '*/*' });
+  });
+
+  it('splits targets and parses queries with repeated and encoded names', () => {
+    expect(splitTarget('/a/b?x=1&y=2')).toEqual({ path: '/a/b', rawQuery: 'x=1&y=2' });
+    expect(splitTarget('/a')).toEqual({ path: '/a', rawQuery: '' });
+    expect(parseQuery('tag=a&tag=b&na%6De=v+w')).toEqual({ tag: ['a', 'b'], name: 'v w' });
+    expect(formatQuery({ tag: ['a', 'b'], q: 'x y' })).toBe('tag=a&tag=b&q=x+y');
+  });
+
+  it('reads the media type without parameters', () => {
+    expect(mediaType('Application/JSON; charset=utf-8')).toBe('application/json');
+    expect(mediaType(undefined)).toBe('');
+  });
+});
