@@ -82,7 +82,7 @@ export class FsCassetteStore implements CassetteStore {
     try {
       file = this.fileOf(name);
     } catch (error) {
-      return Promise.reject(error);
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
     const previous = this.queues.get(file) ?? Promise.resolve();
     const run = previous

@@ -58,11 +58,12 @@ function prepare(response: RecordedResponse): PreparedResponse {
   const cached = prepared.get(response);
   if (cached) return cached;
   const headers: string[] = [];
+  const codings = parseContentEncoding(response.headers);
   for (const [name, value] of Object.entries(response.headers)) {
-    if (COMPUTED.has(name)) continue;
+    // An unknown coding was stored still encoded: its header must travel with the bytes.
+    if (COMPUTED.has(name) && !(name === 'content-encoding' && codings === undefined)) continue;
     for (const v of typeof value === 'string' ? [value] : value) headers.push(name, v);
   }
-  const codings = parseContentEncoding(response.headers);
   const result: PreparedResponse = {
     status: response.status,
     headers,

@@ -47,7 +47,7 @@ export class MemoryCassetteStore implements CassetteStore {
     try {
       checked = checkCassetteName(name);
     } catch (error) {
-      return Promise.reject(error);
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
     const run = this.queue
       .catch(() => undefined)

@@ -7,6 +7,8 @@ export interface SendOptions {
   readonly method?: string;
   readonly headers?: Record<string, string | string[]>;
   readonly body?: string | Buffer;
+  /** Remove content-encoding from `body` (default true; off for codings this helper lacks). */
+  readonly decode?: boolean;
 }
 
 export interface Received {
@@ -73,7 +75,8 @@ export async function send(
   });
   const raw = Buffer.from(await response.body.arrayBuffer());
   const headers = response.headers;
-  const body = decodeBody(raw, header(headers, 'content-encoding'));
+  const body =
+    options.decode === false ? raw : decodeBody(raw, header(headers, 'content-encoding'));
   return {
     status: response.statusCode,
     headers,
