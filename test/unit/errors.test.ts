@@ -4,15 +4,16 @@ import { ERROR_CODES, TapedeckError, isTapedeckError } from '../../src/core/erro
 import { exitCodeFor } from '../../src/cli/common.js';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+/** Codes in the first column of README tables, however the formatter pads them. */
+const documented = [...readme.matchAll(/^\|\s*`(TD_[A-Z_]+)`\s*\|/gm)].map((m) => m[1]!);
 
 describe('error codes', () => {
   it('are all documented in the README error table', () => {
-    for (const code of Object.keys(ERROR_CODES)) expect(readme, code).toContain(`| \`${code}\` |`);
+    for (const code of Object.keys(ERROR_CODES)) expect(documented, code).toContain(code);
   });
 
   it('are the only codes the README documents', () => {
-    const documented = [...readme.matchAll(/^\| `(TD_[A-Z_]+)` \|/gm)].map((m) => m[1]);
-    expect(documented.sort()).toEqual(Object.keys(ERROR_CODES).sort());
+    expect([...documented].sort()).toEqual(Object.keys(ERROR_CODES).sort());
   });
 
   it('each map to a documented exit code', () => {
