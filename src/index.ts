@@ -20,6 +20,10 @@ export { match, type MatchResult, type FieldOutcome } from './core/matching/matc
 export { ReplayIndex, SequenceCursors } from './core/matching/index.js';
 export { resolveConfig, DEFAULTS, type TapedeckConfig } from './app/config.js';
 export { configSchema } from './app/config-schema.js';
+export { ruleFileSchema, type RedactionRuleSpec, type RuleFile } from './core/redaction/rules.js';
+export { Redactor } from './core/redaction/engine.js';
+export { SecretRegistry } from './core/redaction/registry.js';
+export { scanInteraction, type ScanFinding } from './core/redaction/scan.js';
 export { composeServer } from './app/compose.js';
 export { buildServer, type TapedeckServer } from './app/server.js';
 export { verifyCassettes } from './app/verify.js';

@@ -8,7 +8,7 @@ import { colourWanted, makeStyle, StreamLogger, systemClock } from '../adapters/
 import { UndiciUpstream } from '../adapters/undici-upstream.js';
 import type { CassetteStore, Logger } from '../core/ports.js';
 import { TapedeckError } from '../core/errors.js';
-import { redactInteraction, redactRequest } from '../core/redaction/credentials.js';
+import { loadRedaction } from './redaction.js';
 import type { Style } from '../core/render/text.js';
 import type { TapedeckConfig } from './config.js';
 import { buildServer, type ServerKind, type TapedeckServer } from './server.js';
@@ -36,11 +36,18 @@ export function makeLogger(config: TapedeckConfig, io: Io): { logger: Logger; st
   return { logger, style };
 }
 
+/**
+ * Builds a record or replay server from config. Rule files and the key load first, so a bad
+ * rule stops everything before a socket opens. `env` supplies the pseudonymization key.
+ */
 export async function composeServer(
   kind: ServerKind,
   config: TapedeckConfig,
   logger: Logger,
+  env: Readonly<Record<string, string | undefined>> = {},
 ): Promise<TapedeckServer> {
+  const records = kind === 'record' || config.replay.onMiss === 'record';
+  const redaction = loadRedaction(config, env, logger, records);
   const needsUpstream = kind === 'record' || config.replay.onMiss !== 'error';
   const target = needsUpstream
     ? checkTarget(
@@ -61,8 +68,7 @@ export async function composeServer(
       logger,
       state,
       upstream,
-      redact: redactInteraction,
-      redactRequest,
+      redaction,
       host: (handler) => {
         const server = createHttpServer(handler, { maxBodyBytes: config.maxBodyBytes, logger });
         return {

@@ -79,6 +79,23 @@ export const configSchema = {
         },
       },
     },
+    redaction: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        keyEnv: {
+          type: 'string',
+          pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
+          description:
+            'Environment variable holding the pseudonymization key (never put the key itself here).',
+        },
+        disable: {
+          ...stringList,
+          items: { type: 'string', pattern: '^builtin/' },
+          description: 'Built-in detectors to turn off, e.g. "builtin/phone".',
+        },
+      },
+    },
     admin: {
       type: 'object',
       additionalProperties: false,

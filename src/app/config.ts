@@ -32,6 +32,7 @@ export interface TapedeckConfig {
     readonly strict: boolean;
   };
   readonly match: MatchOptions;
+  readonly redaction: { readonly keyEnv: string; readonly disable: readonly string[] };
   readonly admin: { readonly token?: string };
   readonly log: { readonly level: LogLevel; readonly format: 'text' | 'json' };
 }
@@ -56,6 +57,7 @@ export const DEFAULTS: TapedeckConfig = deepFreeze({
   // 599 is no status a real API sends, so a miss can never pass for a recorded answer.
   replay: { onMiss: 'error', missStatus: 599, latency: '0', strict: false },
   match: { headers: [], ignoreQuery: [], ignoreBodyPaths: [] },
+  redaction: { keyEnv: 'TAPEDECK_REDACTION_KEY', disable: [] },
   admin: {},
   log: { level: 'info', format: 'text' },
 });

@@ -42,6 +42,10 @@ export async function runDemo(
   io.stdout.write(
     `${style.bold('1. record')}  demo API at ${api.url} -> cassette demo/shop in ${cassettes}\n`,
   );
+  // The demo API's secrets are made up, so without a key of the user's the demo uses a fixed one
+  // rather than generating and storing a machine key for a throwaway run.
+  const keyEnv = base.redaction.keyEnv;
+  const demoEnv = { [keyEnv]: io.env[keyEnv] ?? 'tapedeck-demo-key-for-made-up-secrets' };
   let recorded: DemoExchange[];
   const recorder = await composeServer(
     'record',
@@ -51,6 +55,7 @@ export async function runDemo(
       record: { cassette: 'demo/shop', mode: 'all' },
     }),
     logger,
+    demoEnv,
   );
   try {
     recorded = await runDemoFlow(await recorder.listen());
@@ -66,6 +71,7 @@ export async function runDemo(
       replay: { ...base.replay, onMiss: 'error' },
     }),
     logger,
+    demoEnv,
   );
   const url = await replay.listen();
   const replayed = await runDemoFlow(url);

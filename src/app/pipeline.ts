@@ -3,7 +3,7 @@ import type { MatchConfig } from '../core/matching/config.js';
 import { normalizeRequest } from '../core/matching/normalize.js';
 import type { BodyCodec, Clock, IncomingRequest, Reply, StateStore } from '../core/ports.js';
 import type { RecordedRequest } from '../core/cassette/model.js';
-import type { RedactionResult } from '../core/redaction/credentials.js';
+import type { RedactionResult } from '../core/redaction/engine.js';
 import type { Layer, RequestContext } from './context.js';
 import { cassetteOf, sessionOf, toRecordedRequest } from './request.js';
 import type { ServerStats } from './stats.js';

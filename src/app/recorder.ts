@@ -2,6 +2,10 @@ import type { Cassette, CassetteMeta, Interaction } from '../core/cassette/model
 import { CASSETTE_VERSION } from '../core/cassette/model.js';
 import { isTapedeckError } from '../core/errors.js';
 import type { CassetteStore, Logger } from '../core/ports.js';
+import type { Redactor } from '../core/redaction/engine.js';
+import { SecretRegistry } from '../core/redaction/registry.js';
+import { scanInteraction } from '../core/redaction/scan.js';
+import type { RulesSetup } from './redaction.js';
 import type { RecordMode } from './config.js';
 import type { ServerStats } from './stats.js';
 
@@ -11,6 +15,7 @@ export interface RecorderOptions {
   readonly meta: CassetteMeta;
   readonly logger: Logger;
   readonly stats: ServerStats;
+  readonly redaction: RulesSetup & { readonly redactor: Redactor };
 }
 
 /**
@@ -23,9 +28,51 @@ export class CassetteRecorder {
   private readonly writing = new Map<string, Promise<void>>();
   private readonly rewritten = new Set<string>();
 
+  /** Secrets seen per cassette during this run, so later interactions get the same pseudonyms. */
+  private readonly registries = new Map<string, SecretRegistry>();
+
   constructor(private readonly options: RecorderOptions) {}
 
-  add(cassette: string, interaction: Interaction): void {
+  /**
+   * The one door to disk: redacts an interaction (rules, built-in detectors, value tracking
+   * with this cassette's registry), scans the result, and queues it only if the scanner finds
+   * nothing. The raw interaction never leaves memory. The client already has its response.
+   */
+  record(cassette: string, raw: Interaction): void {
+    const { redaction, logger, stats } = this.options;
+    let registry = this.registries.get(cassette);
+    if (registry === undefined) {
+      registry = new SecretRegistry();
+      this.registries.set(cassette, registry);
+    }
+    const { value, findings } = redaction.redactor.redactInteraction(raw, registry);
+    const line = `${value.request.method} ${value.request.path}`;
+    if (findings.length > 0) {
+      logger.log(
+        'debug',
+        'record.redacted',
+        `redacted ${findings.length} value(s) in ${line}: ${[...new Set(findings.map((f) => `${f.location} (${f.rule})`))].join(', ')}`,
+      );
+    }
+    const leaks = scanInteraction(value, {
+      rules: redaction.rules,
+      disabled: redaction.disabled,
+      registry,
+    });
+    if (leaks.length > 0) {
+      stats.blocked += 1;
+      logger.log(
+        'warn',
+        'record.blocked',
+        `not recorded: ${line} still looks secret after redaction at ${leaks.map((l) => `${l.pointer} (${l.rule})`).join(', ')}. Add a rule for it (docs/redaction.md); the client got its response.`,
+        { code: 'TD_SECRET_DETECTED', findings: leaks },
+      );
+      return;
+    }
+    this.add(cassette, value);
+  }
+
+  private add(cassette: string, interaction: Interaction): void {
     const queue = this.pending.get(cassette);
     if (queue) {
       queue.push(interaction);

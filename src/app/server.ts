@@ -1,4 +1,4 @@
-import type { Interaction, NamedCassette, RecordedRequest } from '../core/cassette/model.js';
+import type { NamedCassette } from '../core/cassette/model.js';
 import { TapedeckError } from '../core/errors.js';
 import { compileMatchConfig } from '../core/matching/config.js';
 import { ReplayIndex, SequenceCursors } from '../core/matching/index.js';
@@ -11,7 +11,8 @@ import type {
   StateStore,
   Upstream,
 } from '../core/ports.js';
-import type { RedactionResult } from '../core/redaction/credentials.js';
+import type { Redactor } from '../core/redaction/engine.js';
+import type { RulesSetup } from './redaction.js';
 import { latencyFactor, type TapedeckConfig } from './config.js';
 import { adminLayer } from './layers/admin.js';
 import { cassetteLayer } from './layers/cassette.js';
@@ -36,8 +37,8 @@ export interface ServerDeps {
   readonly state: StateStore;
   /** Required for record mode and for replay with --on-miss passthrough|record. */
   readonly upstream: Upstream | undefined;
-  readonly redact: (interaction: Interaction) => RedactionResult<Interaction>;
-  readonly redactRequest: (request: RecordedRequest) => RedactionResult<RecordedRequest>;
+  /** Rules, built-in detectors and the key: what runs on every interaction before disk. */
+  readonly redaction: RulesSetup & { readonly redactor: Redactor };
   readonly host: (handler: RequestHandler) => HttpHost;
 }
 
@@ -114,6 +115,7 @@ export async function buildServer(
           },
           logger: deps.logger,
           stats,
+          redaction: deps.redaction,
         })
       : undefined;
   const upstream = deps.upstream
@@ -125,7 +127,6 @@ export async function buildServer(
         maxBodyBytes: config.maxBodyBytes,
         recorder,
         cassetteFor: (context) => recordsTo(context.cassette),
-        redact: deps.redact,
       })
     : undefined;
   const cassette = cassetteLayer({
@@ -167,7 +168,7 @@ export async function buildServer(
     clock: deps.clock,
     state: deps.state,
     stats,
-    redactRequest: deps.redactRequest,
+    redactRequest: (request) => deps.redaction.redactor.redactRequest(request),
   });
   const host = deps.host(handler);
   let stopped: Promise<ServerSummary> | undefined;

@@ -16,6 +16,7 @@ export interface ServerSummary {
   }[];
   readonly recorded: readonly { readonly cassette: string; readonly count: number }[];
   readonly recordFailures: number;
+  readonly blocked: number;
 }
 
 /** Counters for the shutdown summary and /__tapedeck/summary; in memory, per server. */
@@ -26,6 +27,8 @@ export class ServerStats {
   private readonly used = new Set<string>();
   readonly recorded = new Map<string, number>();
   recordFailures = 0;
+  /** Interactions the secret scanner kept off disk. */
+  blocked = 0;
 
   answered(layer: AnswerLayer): void {
     this.served++;
@@ -66,6 +69,7 @@ export class ServerStats {
       unused,
       recorded: [...this.recorded].map(([cassette, count]) => ({ cassette, count })),
       recordFailures: this.recordFailures,
+      blocked: this.blocked,
     };
   }
 }

@@ -40,6 +40,10 @@ const EXIT_BY_CODE: Record<ErrorCode, number> = {
   TD_NO_MATCH: EXIT.failed,
   TD_STRICT_MISSES: EXIT.failed,
   TD_VERIFY_FAILED: EXIT.failed,
+  TD_RULES_INVALID: EXIT.usage,
+  TD_RULE_UNSAFE_REGEX: EXIT.usage,
+  TD_REDACTION_KEY_INVALID: EXIT.usage,
+  TD_SECRET_DETECTED: EXIT.failed,
   TD_INTERNAL: EXIT.internal,
 };
 

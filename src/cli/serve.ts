@@ -23,7 +23,7 @@ export async function serve(
   options: ServeOptions,
 ): Promise<number> {
   const { logger, style } = makeLogger(config, io);
-  const server = await composeServer(kind, config, logger);
+  const server = await composeServer(kind, config, logger, io.env);
   const url = await server.listen();
   if (options.json) {
     io.stdout.write(

@@ -23,6 +23,12 @@ export const ERROR_CODES = {
   TD_STATE_STORE_FAILED: 'The SQLite state store could not be opened or written.',
   TD_STRICT_MISSES: 'Replay ran with --strict and at least one request missed.',
   TD_VERIFY_FAILED: 'tapedeck verify found problems in the cassettes.',
+  TD_RULES_INVALID:
+    'A redaction rule file does not load: bad JSON, an unknown field, a missing name or path.',
+  TD_RULE_UNSAFE_REGEX:
+    'A redaction rule has a regular expression that can backtrack catastrophically.',
+  TD_REDACTION_KEY_INVALID: 'The pseudonymization key is missing where required, or too short.',
+  TD_SECRET_DETECTED: 'The secret scanner found a value that looks secret after redaction.',
   TD_INTERNAL: 'A bug in tapedeck: please report it with the log line that carries this code.',
 } as const;
 

@@ -194,7 +194,7 @@ describe('record proxy: headers', () => {
     await recorder.stop();
 
     // Positive controls: the scan does read the cassette and the SQLite journal.
-    expect(await grepFiles([dirs.cassettes], 'Bearer [REDACTED]')).toHaveLength(1);
+    expect(await grepFiles([dirs.cassettes], 'Bearer tdp_')).toHaveLength(1);
     expect((await grepFiles([dirs.stateDir], '/account')).length).toBeGreaterThan(0);
     for (const [what, secret] of Object.entries(secrets)) {
       expect(await grepFiles([dirs.cassettes, dirs.stateDir], secret), what).toEqual([]);
@@ -203,14 +203,16 @@ describe('record proxy: headers', () => {
 
     const [interaction] = (await readCassette(dirs.cassettes)).interactions;
     const { request, response } = interaction!;
-    expect(request.headers['authorization']).toBe('Bearer [REDACTED]');
-    expect(request.headers['cookie']).toBe('sid=[REDACTED]; lang=[REDACTED]');
-    expect(request.headers['x-api-key']).toBe('[REDACTED]');
-    expect(request.query).toEqual({ api_key: '[REDACTED]', page: '2' });
-    expect(response.headers['set-cookie']).toEqual([
-      'session=[REDACTED]; Path=/; HttpOnly; Secure',
-      'theme=[REDACTED]; Path=/',
-    ]);
+    // Credentials become keyed pseudonyms (tdp_…); names, schemes and cookie attributes stay.
+    const pseudonym = /tdp_[a-z2-7]{24}/.source;
+    expect(request.headers['authorization']).toMatch(new RegExp(`^Bearer ${pseudonym}$`));
+    expect(request.headers['cookie']).toMatch(new RegExp(`^sid=${pseudonym}; lang=${pseudonym}$`));
+    expect(request.headers['x-api-key']).toMatch(new RegExp(`^${pseudonym}$`));
+    expect(request.query['page']).toBe('2');
+    expect(request.query['api_key']).toMatch(new RegExp(`^${pseudonym}$`));
+    const setCookie = response.headers['set-cookie'] as string[];
+    expect(setCookie[0]).toMatch(new RegExp(`^session=${pseudonym}; Path=/; HttpOnly; Secure$`));
+    expect(setCookie[1]).toMatch(new RegExp(`^theme=${pseudonym}; Path=/$`));
   });
 });
 

@@ -145,6 +145,7 @@ describe('shutdown summary (golden file)', () => {
       unused: [{ cassette: 'orders', position: 3, request: 'GET /v1/orders/ord_2' }],
       recorded: [],
       recordFailures: 0,
+      blocked: 0,
     });
     await expect(text).toMatchFileSnapshot('../golden/summary.txt');
   });

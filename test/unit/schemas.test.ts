@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/app/config-schema.js';
 import { cassetteSchemaV1 } from '../../src/core/cassette/schema.js';
 import { parseCassette } from '../../src/core/cassette/codec.js';
+import { ruleFileSchema } from '../../src/core/redaction/rules.js';
 import { readdirSync } from 'node:fs';
 
 const read = (file: string): unknown =>
@@ -15,6 +16,10 @@ describe('shipped JSON Schemas', () => {
 
   it('schemas/config.schema.json is the schema the code validates with (run `npm run schemas` after a change)', () => {
     expect(read('schemas/config.schema.json')).toEqual(configSchema);
+  });
+
+  it('schemas/redaction-rules.schema.json is the schema the code validates with (run `npm run schemas` after a change)', () => {
+    expect(read('schemas/redaction-rules.schema.json')).toEqual(ruleFileSchema);
   });
 
   it('every example cassette in cassettes/ is valid', () => {

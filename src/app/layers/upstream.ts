@@ -1,7 +1,6 @@
 import type { HeaderMap, Interaction, RecordedRequest } from '../../core/cassette/model.js';
 import { HEADER_LAYER, headerValue, stripHopByHop } from '../../core/http.js';
 import type { BodyCodec, Clock, Logger, Upstream, UpstreamRequest } from '../../core/ports.js';
-import type { RedactionResult } from '../../core/redaction/credentials.js';
 import type { Layer, RequestContext } from '../context.js';
 import type { CassetteRecorder } from '../recorder.js';
 import { toRecordedRequest } from '../request.js';
@@ -15,7 +14,6 @@ export interface UpstreamLayerOptions {
   /** Where to record, or undefined to pass through without recording. */
   readonly recorder: CassetteRecorder | undefined;
   readonly cassetteFor: (context: RequestContext) => string;
-  readonly redact: (interaction: Interaction) => RedactionResult<Interaction>;
 }
 
 /** Request headers that must not travel upstream as the client sent them. */
@@ -134,7 +132,7 @@ export function upstreamLayer(options: UpstreamLayerOptions): Layer {
                 logger.log(
                   'warn',
                   'record.skipped',
-                  `not recorded: ${context.incoming.method} ${context.incoming.path} (body cut short or over maxBodyBytes)`,
+                  `not recorded: ${context.request.method} ${context.request.path} (body cut short or over maxBodyBytes)`,
                 );
                 return;
               }
@@ -154,12 +152,12 @@ export function upstreamLayer(options: UpstreamLayerOptions): Layer {
                   latencyMs: Math.round((clock.monotonic() - started) * 100) / 100,
                   recordedAt: new Date(clock.now()).toISOString(),
                 };
-                recorder.add(cassette, options.redact(interaction).value);
+                recorder.record(cassette, interaction);
               } catch (error) {
                 logger.log(
                   'error',
                   'record.failed',
-                  `not recorded: ${context.incoming.method} ${context.incoming.path}: ${(error as Error).message}`,
+                  `not recorded: ${context.request.method} ${context.request.path}: ${(error as Error).message}`,
                   {
                     code: 'TD_CASSETTE_WRITE_FAILED',
                   },

@@ -8,6 +8,8 @@ import {
   type RecordedRequest,
 } from '../cassette/model.js';
 import { headerValue, isFormMediaType, isJsonMediaType, mediaType } from '../http.js';
+import { mapJsonStrings } from '../redaction/engine.js';
+import { containsPseudonym, PSEUDONYM_PATTERN } from '../redaction/pseudonym.js';
 import type { MatchConfig } from './config.js';
 
 /**
@@ -37,6 +39,19 @@ export type NormalizedBody =
   | { readonly kind: 'text'; readonly canonical: string }
   | { readonly kind: 'binary'; readonly canonical: string };
 
+/** What every redacted value (pseudonym or mask) compares as. */
+export const REDACTED_PLACEHOLDER = '<redacted>';
+
+/**
+ * Redacted values never decide a match: a recording made under one pseudonymization key must
+ * match a request redacted under another (a partner replaying cassettes has no key), and a
+ * secret should not pick the answer anyway. So pseudonyms and the mask compare as one
+ * placeholder, on both sides, in every dimension.
+ */
+export function collapseRedacted(value: string): string {
+  return containsPseudonym(value) ? value.replace(PSEUDONYM_PATTERN, REDACTED_PLACEHOLDER) : value;
+}
+
 export function normalizeMethod(method: string): string {
   return method.toUpperCase();
 }
@@ -49,11 +64,15 @@ const UNRESERVED = /[A-Za-z0-9\-._~]/;
  * `/users` and `/users/` stay different, as they may be to the API.
  */
 export function normalizePath(path: string): string {
-  if (!path.includes('%')) return path;
-  return path.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => {
+  if (!path.includes('%')) return collapseRedacted(path);
+  const normalized = path.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => {
     const char = String.fromCharCode(parseInt(hex, 16));
     return UNRESERVED.test(char) ? char : `%${hex.toUpperCase()}`;
   });
+  // An email pseudonym in a path is percent-encoded (`%40`); compare it decoded.
+  return normalized.includes('%40example.com')
+    ? collapseRedacted(normalized.replace(/%40example\.com/g, '@example.com'))
+    : collapseRedacted(normalized);
 }
 
 function comparePairs(a: readonly [string, string], b: readonly [string, string]): number {
@@ -65,7 +84,7 @@ export function normalizeQuery(query: QueryMap, config: MatchConfig): [string, s
   const pairs: [string, string][] = [];
   for (const [name, value] of Object.entries(query)) {
     if (config.ignoreQuery.has(name)) continue;
-    for (const v of valuesOf(value)) pairs.push([name, v]);
+    for (const v of valuesOf(value)) pairs.push([name, collapseRedacted(v)]);
   }
   return pairs.sort(comparePairs);
 }
@@ -74,7 +93,8 @@ export function normalizeHeaders(headers: HeaderMap, config: MatchConfig): [stri
   const pairs: [string, string][] = [];
   for (const name of config.headers) {
     const values = valuesOf(headers[name]);
-    if (values.length > 0) pairs.push([name, values.map((v) => v.trim()).join(', ')]);
+    if (values.length > 0)
+      pairs.push([name, collapseRedacted(values.map((v) => v.trim()).join(', '))]);
   }
   return pairs;
 }
@@ -104,19 +124,26 @@ export function normalizeBody(
   if (body === undefined) return { kind: 'none' };
   switch (body.encoding) {
     case 'json': {
-      const value = removeJsonPaths(body.json, config.ignoreBodyPaths);
-      return { kind: 'json', value, canonical: canonicalJson(value) };
+      let value = removeJsonPaths(body.json, config.ignoreBodyPaths);
+      let canonical = canonicalJson(value);
+      if (containsPseudonym(canonical)) {
+        value = mapJsonStrings(value, collapseRedacted);
+        canonical = canonicalJson(value);
+      }
+      return { kind: 'json', value, canonical };
     }
     case 'text': {
       if (body.text === '') return { kind: 'none' };
       if (isFormMediaType(mediaType(headerValue(headers, 'content-type')))) {
-        const pairs = [...new URLSearchParams(body.text)].sort(comparePairs);
+        const pairs = [...new URLSearchParams(body.text)]
+          .map(([n, v]): [string, string] => [n, collapseRedacted(v)])
+          .sort(comparePairs);
         return { kind: 'form', pairs, canonical: new URLSearchParams(pairs).toString() };
       }
       // JSON the codec kept as text (other indent or spacing) still compares as JSON.
       const json = parseJsonText(body.text, headers);
       if (json !== undefined) return normalizeBody({ encoding: 'json', json }, headers, config);
-      return { kind: 'text', canonical: body.text };
+      return { kind: 'text', canonical: collapseRedacted(body.text) };
     }
     case 'base64':
       return body.base64 === '' ? { kind: 'none' } : { kind: 'binary', canonical: body.base64 };

@@ -12,6 +12,7 @@ export interface SummaryView {
   }[];
   readonly recorded: readonly { readonly cassette: string; readonly count: number }[];
   readonly recordFailures: number;
+  readonly blocked: number;
 }
 
 const LIST_LIMIT = 20;
@@ -43,6 +44,12 @@ export function renderSummary(summary: SummaryView, style: Style = PLAIN): strin
   if (summary.recordFailures > 0)
     lines.push(
       style.red(`  ${summary.recordFailures} interaction(s) could not be recorded (see the log)`),
+    );
+  if (summary.blocked > 0)
+    lines.push(
+      style.red(
+        `  ${summary.blocked} interaction(s) kept off disk: still secret-looking after redaction (see the log: TD_SECRET_DETECTED)`,
+      ),
     );
   if (summary.unused.length > 0) {
     lines.push(style.yellow(`  ${summary.unused.length} recorded interaction(s) never used:`));

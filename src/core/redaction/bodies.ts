@@ -1,0 +1,112 @@
+/**
+ * Form and multipart bodies, taken apart and put back together so redaction can change one
+ * field without re-encoding the others: untouched fields keep their exact bytes.
+ */
+
+export interface FormField {
+  readonly name: string;
+  readonly value: string;
+  /** The field exactly as it was on the wire, for fields nobody changes. */
+  readonly raw: string;
+}
+
+function decodeFormComponent(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return text;
+  }
+}
+
+export function encodeFormComponent(text: string): string {
+  return encodeURIComponent(text).replace(/%20/g, '+');
+}
+
+export function parseForm(text: string): FormField[] {
+  if (text === '') return [];
+  return text.split('&').map((raw) => {
+    const eq = raw.indexOf('=');
+    const name = decodeFormComponent(eq === -1 ? raw : raw.slice(0, eq));
+    const value = eq === -1 ? '' : decodeFormComponent(raw.slice(eq + 1));
+    return { name, value, raw };
+  });
+}
+
+/**
+ * Rebuilds a form. `change` returns the new value, `undefined` to drop the field, or the same
+ * value to keep the original bytes.
+ */
+export function rewriteForm(
+  text: string,
+  change: (field: FormField) => string | undefined,
+): string {
+  const out: string[] = [];
+  for (const field of parseForm(text)) {
+    const value = change(field);
+    if (value === undefined) continue;
+    out.push(
+      value === field.value
+        ? field.raw
+        : `${encodeFormComponent(field.name)}=${encodeFormComponent(value)}`,
+    );
+  }
+  return out.join('&');
+}
+
+export interface MultipartPart {
+  /** The part's header block, as sent. */
+  readonly head: string;
+  readonly name: string | undefined;
+  /** Set for file parts. */
+  readonly filename: string | undefined;
+  readonly contentType: string | undefined;
+  readonly body: string;
+}
+
+/** The boundary parameter of a multipart Content-Type, or undefined. */
+export function multipartBoundary(contentType: string | undefined): string | undefined {
+  if (contentType === undefined || !/^\s*multipart\//i.test(contentType)) return undefined;
+  const m = /;\s*boundary\s*=\s*(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
+  return m ? (m[1] ?? m[2]) : undefined;
+}
+
+/**
+ * Splits a multipart body (as text, or as a latin-1 string of its bytes) into its parts. Returns
+ * undefined when the body does not have the shape its boundary promises.
+ */
+export function parseMultipart(
+  text: string,
+  boundary: string,
+): { preamble: string; parts: MultipartPart[]; epilogue: string } | undefined {
+  const delimiter = `--${boundary}`;
+  const chunks = text.split(delimiter);
+  if (chunks.length < 3) return undefined;
+  const preamble = chunks[0]!;
+  const last = chunks[chunks.length - 1]!;
+  if (!last.startsWith('--')) return undefined;
+  const parts: MultipartPart[] = [];
+  for (const chunk of chunks.slice(1, -1)) {
+    // Each chunk is "\r\n<headers>\r\n\r\n<body>\r\n".
+    const split = chunk.indexOf('\r\n\r\n');
+    if (!chunk.startsWith('\r\n') || split === -1 || !chunk.endsWith('\r\n')) return undefined;
+    const head = chunk.slice(2, split);
+    const body = chunk.slice(split + 4, -2);
+    const disposition = /^content-disposition:(.*)$/im.exec(head)?.[1] ?? '';
+    const name =
+      /\bname="([^"]*)"/i.exec(disposition)?.[1] ?? /\bname=([^;\s]+)/i.exec(disposition)?.[1];
+    const filename = /\bfilename="([^"]*)"/i.exec(disposition)?.[1];
+    const contentType = /^content-type:\s*(.*)$/im.exec(head)?.[1]?.trim();
+    parts.push({ head, name, filename, contentType, body });
+  }
+  return { preamble, parts, epilogue: last.slice(2) };
+}
+
+export function serializeMultipart(
+  boundary: string,
+  preamble: string,
+  parts: readonly { readonly head: string; readonly body: string }[],
+  epilogue: string,
+): string {
+  const delimiter = `--${boundary}`;
+  return `${preamble}${parts.map((p) => `${delimiter}\r\n${p.head}\r\n\r\n${p.body}\r\n`).join('')}${delimiter}--${epilogue}`;
+}

@@ -1,0 +1,306 @@
+import {
+  containsPseudonym,
+  isPseudonym,
+  luhnValid,
+  PSEUDONYM_CARD_PREFIX,
+  PSEUDONYM_JWT_HEADER,
+  PSEUDONYM_PHONE_PREFIX,
+  type Shape,
+} from './pseudonym.js';
+
+/**
+ * Built-in detectors: on by default, with no rule files. Each finds secret or personal values
+ * inside any text by its shape. They run twice: while redacting (what they find is replaced)
+ * and in the scanner after redaction (anything they still find stops the write).
+ *
+ * Negative cases matter as much: UUIDs, timestamps, hashes, order numbers and tapedeck's own
+ * pseudonyms must never match.
+ */
+export interface Detector {
+  /** Stable id, shown in logs and `verify` findings: `builtin/jwt`. */
+  readonly id: string;
+  readonly description: string;
+  readonly pattern: RegExp;
+  /** Which capture group is the secret (0: the whole match). */
+  readonly group?: number;
+  /** Extra check on a candidate (Luhn, reserved domains…). */
+  readonly accept?: (secret: string) => boolean;
+  /** Shape for the pseudonym; inferred from the value when absent. */
+  readonly shape?: Shape;
+  /**
+   * Specific enough (a fixed prefix, a PEM header) to search binary bodies with: random bytes
+   * never look like `AKIA…` or `ghp_…`, but 5 MB of them do contain email-like or digit runs.
+   */
+  readonly binarySafe?: boolean;
+}
+
+/** Documentation and test domains (RFC 2606, RFC 6761): addresses there are not personal data. */
+const RESERVED_EMAIL_DOMAIN =
+  /(?:^|\.)(?:example\.(?:com|org|net)|example|test|invalid|localhost)$/i;
+
+/** Card numbers payment providers publish for testing; not anyone's card. */
+const PUBLIC_TEST_CARDS = new Set([
+  '4242424242424242',
+  '4000056655665556',
+  '5555555555554444',
+  '2223003122003222',
+  '5200828282828210',
+  '378282246310005',
+  '371449635398431',
+  '6011111111111117',
+  '3056930009020004',
+  '4111111111111111',
+]);
+
+function acceptCard(candidate: string): boolean {
+  const digits = candidate.replace(/[ -]/g, '');
+  if (digits.length < 13 || digits.length > 19 || !luhnValid(digits)) return false;
+  if (digits.startsWith(PSEUDONYM_CARD_PREFIX) || PUBLIC_TEST_CARDS.has(digits)) return false;
+  // Issuer ranges of the major networks (Visa, Mastercard, Amex, Discover, JCB, Diners, UnionPay).
+  return /^(?:4|5[1-5]|2[2-7]|3[47]|6(?:011|5|4[4-9]|2)|35|30[0-5]|36|38)/.test(digits);
+}
+
+function acceptPhone(candidate: string): boolean {
+  const digits = candidate.replace(/\D/g, '');
+  return (
+    digits.length >= 8 &&
+    digits.length <= 15 &&
+    !candidate.replace(/[^\d+]/g, '').startsWith(PSEUDONYM_PHONE_PREFIX)
+  );
+}
+
+export const DETECTORS: readonly Detector[] = [
+  {
+    id: 'builtin/private-key',
+    binarySafe: true,
+    description: 'PEM private keys',
+    pattern:
+      /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|$)/g,
+    shape: 'token',
+  },
+  {
+    id: 'builtin/jwt',
+    binarySafe: true,
+    description: 'JSON Web Tokens',
+    pattern: /\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g,
+    accept: (s) => !s.startsWith(PSEUDONYM_JWT_HEADER),
+    shape: 'jwt',
+  },
+  {
+    id: 'builtin/aws-access-key',
+    binarySafe: true,
+    description: 'AWS access key ids',
+    pattern: /\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[0-9A-Z]{16}\b/g,
+  },
+  {
+    id: 'builtin/gcp-api-key',
+    binarySafe: true,
+    description: 'Google Cloud API keys',
+    pattern: /\bAIza[0-9A-Za-z_-]{35}\b/g,
+  },
+  {
+    id: 'builtin/github-token',
+    binarySafe: true,
+    description: 'GitHub tokens',
+    pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b/g,
+  },
+  {
+    id: 'builtin/gitlab-token',
+    binarySafe: true,
+    description: 'GitLab tokens',
+    pattern: /\bglpat-[A-Za-z0-9_-]{20,}\b/g,
+  },
+  {
+    id: 'builtin/slack-token',
+    binarySafe: true,
+    description: 'Slack tokens',
+    pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,}\b/g,
+  },
+  {
+    id: 'builtin/payment-key',
+    binarySafe: true,
+    description: 'payment provider secret and restricted keys (Stripe-style sk_/rk_)',
+    pattern: /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,}\b/g,
+  },
+  {
+    id: 'builtin/webhook-secret',
+    binarySafe: true,
+    description: 'webhook signing secrets (whsec_)',
+    pattern: /\bwhsec_[A-Za-z0-9+/=_-]{16,}/g,
+  },
+  {
+    id: 'builtin/bearer',
+    description: 'bearer credentials',
+    pattern: /\bBearer\s+([A-Za-z0-9._~+/-]{6,}=*)/gi,
+    group: 1,
+  },
+  {
+    id: 'builtin/basic',
+    description: 'HTTP Basic credentials',
+    pattern: /\bBasic\s+([A-Za-z0-9+/]{6,}={0,2})/gi,
+    group: 1,
+    shape: 'token',
+  },
+  {
+    id: 'builtin/email',
+    description: 'email addresses (reserved test domains excepted)',
+    pattern: /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g,
+    accept: (s) => !RESERVED_EMAIL_DOMAIN.test(s.slice(s.indexOf('@') + 1)),
+    shape: 'email',
+  },
+  {
+    id: 'builtin/card-number',
+    description: 'payment card numbers (Luhn-valid, in an issuer range)',
+    pattern: /(?<![\d.])(?:\d[ -]?){12,18}\d(?![\d.])/g,
+    accept: acceptCard,
+    shape: 'card',
+  },
+  {
+    id: 'builtin/phone',
+    description: 'international phone numbers (+country code)',
+    pattern: /(?<![\w+])\+[1-9]\d{0,3}(?:[ .-]?\(?\d{1,4}\)?){2,5}(?!\w)/g,
+    accept: acceptPhone,
+    shape: 'phone',
+  },
+];
+
+export interface Detection {
+  readonly detector: Detector;
+  /** The secret itself (the capture group when the detector names one). */
+  readonly secret: string;
+}
+
+/**
+ * Identifier-style field names: a long Luhn-valid number there is an order or tracking number,
+ * not a card. (Luhn alone cannot tell them apart; one number in ten passes it.)
+ */
+const IDENTIFIER_NAME =
+  /order|invoice|tracking|reference|(?:^|[-_.])ref(?:$|[-_.])|sku|isbn|ean|upc|gtin|imei|serial|barcode/i;
+
+/**
+ * Every detection in `text`, skipping tapedeck pseudonyms and disabled detectors. `fieldName`
+ * is the JSON key, form field or query parameter the text is the value of, when there is one.
+ */
+export function detect(
+  text: string,
+  disabled: ReadonlySet<string> = new Set(),
+  fieldName?: string,
+  binary = false,
+): Detection[] {
+  if (text.length < 6) return [];
+  const found: Detection[] = [];
+  const identifier = fieldName !== undefined && IDENTIFIER_NAME.test(fieldName);
+  for (const detector of DETECTORS) {
+    if (disabled.has(detector.id) || (binary && detector.binarySafe !== true)) continue;
+    if (identifier && detector.id === 'builtin/card-number') continue;
+    detector.pattern.lastIndex = 0;
+    for (const m of text.matchAll(detector.pattern)) {
+      const secret = m[detector.group ?? 0];
+      if (
+        secret === undefined ||
+        secret === '' ||
+        isPseudonym(secret) ||
+        containsOnlyPseudonyms(secret)
+      )
+        continue;
+      if (detector.accept && !detector.accept(secret)) continue;
+      found.push({ detector, secret });
+    }
+  }
+  return found;
+}
+
+function containsOnlyPseudonyms(secret: string): boolean {
+  return (
+    containsPseudonym(secret) &&
+    secret.replace(/tdp_[a-z2-7]{24}|\[REDACTED\]/g, '').trim().length < 6
+  );
+}
+
+/**
+ * Field names whose values are secret whatever they look like (compared lower-case, without
+ * `-`, `_` and `.`): `password`, `client_secret`, `X-Api-Key`, `access_token`…
+ */
+const SECRET_NAMES = new Set([
+  'password',
+  'passwd',
+  'pwd',
+  'passphrase',
+  'secret',
+  'clientsecret',
+  'apikey',
+  'apisecret',
+  'accesstoken',
+  'refreshtoken',
+  'idtoken',
+  'authtoken',
+  'sessiontoken',
+  'token',
+  'privatekey',
+  'sessionid',
+  'sessid',
+  'csrftoken',
+  'xsrftoken',
+  'authorization',
+  'proxyauthorization',
+  'cookie',
+  'setcookie',
+  'pin',
+  'cvv',
+  'cvc',
+  'ssn',
+  'otp',
+  'webhooksecret',
+  'signingsecret',
+  'secretkey',
+  'accesskey',
+  'xapikey',
+  'xauthtoken',
+  'xaccesstoken',
+  'clientassertion',
+]);
+
+/** Names that hint at a secret; their values count only when they look random (high entropy). */
+const SECRETISH_NAME =
+  /token|secret|passw|api.?key|auth|credential|signature|private|session|key$/i;
+
+function squash(name: string): string {
+  return name.toLowerCase().replace(/[-_.\s]/g, '');
+}
+
+export function isSecretName(name: string): boolean {
+  return SECRET_NAMES.has(squash(name));
+}
+
+/** Shannon entropy in bits per character. */
+export function entropy(value: string): number {
+  const counts = new Map<string, number>();
+  for (const c of value) counts.set(c, (counts.get(c) ?? 0) + 1);
+  let bits = 0;
+  for (const n of counts.values()) {
+    const p = n / value.length;
+    bits -= p * Math.log2(p);
+  }
+  return bits;
+}
+
+/** A random-looking string: long, mixed letters and digits, high entropy. */
+export function looksRandom(value: string): boolean {
+  return (
+    value.length >= 16 &&
+    /[A-Za-z]/.test(value) &&
+    /\d/.test(value) &&
+    !/\s/.test(value) &&
+    entropy(value) >= 3.5
+  );
+}
+
+/** Names whose values are secret: exactly secret names, or secret-ish names with random-looking values. */
+export function isSecretField(name: string, value: string): boolean {
+  if (value === '' || isPseudonym(value)) return false;
+  if (isSecretName(name)) return true;
+  return SECRETISH_NAME.test(name) && looksRandom(value);
+}
+
+/** The detector id for name-based findings, shown in logs and verify output. */
+export const SECRET_FIELD_RULE = 'builtin/secret-field';

@@ -1,0 +1,622 @@
+import {
+  appendValue,
+  valuesOf,
+  type Body,
+  type HeaderMap,
+  type Interaction,
+  type QueryMap,
+  type RecordedRequest,
+  type RecordedResponse,
+} from '../cassette/model.js';
+import { headerValue, isFormMediaType, isJsonMediaType, mediaType } from '../http.js';
+import { isJsonObject, jsonPointer, type JsonValue } from '../json.js';
+import { selectJsonPath } from '../jsonpath.js';
+import {
+  encodeFormComponent,
+  multipartBoundary,
+  parseMultipart,
+  rewriteForm,
+  serializeMultipart,
+} from './bodies.js';
+import { detect, isSecretField, isSecretName, SECRET_FIELD_RULE } from './detectors.js';
+import {
+  isPseudonym,
+  latin1OfUtf8,
+  pseudonymize,
+  REDACTED,
+  type KeyedHash,
+  type Shape,
+} from './pseudonym.js';
+import { SecretRegistry } from './registry.js';
+import { ruleAppliesTo, ruleNameMatches, type CompiledRule, type RuleAction } from './rules.js';
+
+/** What redaction changed: where, and by which rule. Never the value. */
+export interface RedactionFinding {
+  /** e.g. `request.headers.authorization`, `response.body`, `request.query.api_key`. */
+  readonly location: string;
+  readonly rule: string;
+}
+
+export interface RedactionResult<T> {
+  readonly value: T;
+  readonly findings: readonly RedactionFinding[];
+}
+
+/** Headers whose values are credentials whatever they look like. */
+export const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set([
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+  'set-cookie2',
+  'x-api-key',
+  'api-key',
+  'apikey',
+  'x-auth-token',
+  'x-access-token',
+  'x-refresh-token',
+  'x-session-token',
+  'x-csrf-token',
+  'x-xsrf-token',
+  'x-amz-security-token',
+  'x-goog-api-key',
+  'x-client-secret',
+  'private-token',
+  'x-hub-signature',
+  'x-hub-signature-256',
+  'x-signature',
+  'stripe-signature',
+  'x-webhook-signature',
+]);
+
+/** Headers that carry URLs, whose query parameters are checked like the request's own. */
+const URL_HEADERS: ReadonlySet<string> = new Set([
+  'location',
+  'content-location',
+  'refresh',
+  'link',
+]);
+
+export const BUILTIN_CREDENTIAL_HEADER = 'builtin/credential-header';
+
+export interface RedactorOptions {
+  readonly rules: readonly CompiledRule[];
+  readonly hash: KeyedHash;
+  /** Built-in detector ids turned off in config (`redaction.disable`). */
+  readonly disabled?: ReadonlySet<string>;
+}
+
+type Side = 'request' | 'response';
+
+/**
+ * The redaction engine. One pass over an interaction, in memory, before anything is written:
+ *
+ * 1. every location is checked by the rules and the built-in detectors; what they find is
+ *    removed, masked or pseudonymized where it stands, and remembered in the registry;
+ * 2. every string of the interaction is then searched for every remembered secret in every
+ *    encoding (raw, URL-encoded, base64, hex, JSON-escaped) and gets the same replacement.
+ *
+ * The registry outlives the interaction (the recorder keeps one per cassette), so a token
+ * issued in one response is replaced in every later request that uses it.
+ */
+export class Redactor {
+  private readonly disabled: ReadonlySet<string>;
+
+  constructor(private readonly options: RedactorOptions) {
+    this.disabled = options.disabled ?? new Set();
+  }
+
+  get rules(): readonly CompiledRule[] {
+    return this.options.rules;
+  }
+
+  redactInteraction(
+    interaction: Interaction,
+    registry: SecretRegistry = new SecretRegistry(),
+  ): RedactionResult<Interaction> {
+    const pass = new Pass(this.options, this.disabled, registry);
+    const request = pass.request(interaction.request);
+    const response = pass.response(interaction.response);
+    const value: Interaction = {
+      ...interaction,
+      request: pass.track(request),
+      response: pass.trackResponse(response),
+    };
+    return { value, findings: pass.findings };
+  }
+
+  /** The request half alone: replay redacts incoming requests before matching them. */
+  redactRequest(
+    request: RecordedRequest,
+    registry: SecretRegistry = new SecretRegistry(),
+  ): RedactionResult<RecordedRequest> {
+    const pass = new Pass(this.options, this.disabled, registry);
+    return { value: pass.track(pass.request(request)), findings: pass.findings };
+  }
+}
+
+class Pass {
+  readonly findings: RedactionFinding[] = [];
+
+  constructor(
+    private readonly options: RedactorOptions,
+    private readonly disabled: ReadonlySet<string>,
+    private readonly registry: SecretRegistry,
+  ) {}
+
+  private rulesFor(target: CompiledRule['target'], side: Side): CompiledRule[] {
+    return this.options.rules.filter((r) => r.target === target && ruleAppliesTo(r, side));
+  }
+
+  /**
+   * A secret found at `location`: remembered, and its replacement returned (undefined when the
+   * action removes it). A value that is already a pseudonym or the mask is left alone, which is
+   * what makes redaction idempotent.
+   */
+  private secret(
+    value: string,
+    action: RuleAction,
+    shape: Shape | undefined,
+    rule: string,
+    location: string,
+  ): string | undefined {
+    if (value === '' || isPseudonym(value)) return value;
+    const known = this.registry.replacementOf(value);
+    const replacement =
+      known ??
+      this.registry.remember(
+        value,
+        action === 'pseudonymize' ? pseudonymize(value, this.options.hash, shape) : REDACTED,
+      );
+    this.findings.push({ location, rule });
+    return action === 'remove' ? undefined : replacement;
+  }
+
+  /** Runs the built-in detectors over free text; what they find is pseudonymized in place. */
+  private text(text: string, location: string, fieldName?: string, binary = false): string {
+    if (fieldName !== undefined && isSecretField(fieldName, text)) {
+      return this.secret(text, 'pseudonymize', undefined, SECRET_FIELD_RULE, location) ?? REDACTED;
+    }
+    let out = text;
+    for (const d of detect(text, this.disabled, fieldName, binary)) {
+      const replacement =
+        this.secret(d.secret, 'pseudonymize', d.detector.shape, d.detector.id, location) ??
+        REDACTED;
+      out = out.split(d.secret).join(replacement);
+    }
+    return out;
+  }
+
+  /** Applies a rule's `pattern` inside a value: the first group (or the whole match) is the secret. */
+  private withinPattern(
+    rule: CompiledRule,
+    value: string,
+    location: string,
+    decode = (s: string) => s,
+    encode = (s: string) => s,
+  ): string {
+    const pattern = rule.pattern!;
+    pattern.lastIndex = 0;
+    return value.replace(pattern, (match: string, ...rest: unknown[]) => {
+      const group = typeof rest[0] === 'string' ? rest[0] : undefined;
+      const secret = group ?? match;
+      const replacement =
+        this.secret(decode(secret), rule.action, rule.shape, rule.id, location) ?? REDACTED;
+      return group === undefined ? encode(replacement) : match.replace(group, encode(replacement));
+    });
+  }
+
+  // ---- request and response -------------------------------------------------------------
+
+  request(request: RecordedRequest): RecordedRequest {
+    const headers = this.headers(request.headers, 'request');
+    const body = this.body(request.body, request.headers, 'request');
+    return {
+      ...request,
+      path: this.path(request.path),
+      query: this.query(request.query, 'request', 'request.query'),
+      headers,
+      ...(body === undefined ? {} : { body }),
+    };
+  }
+
+  response(response: RecordedResponse): RecordedResponse {
+    const headers = this.headers(response.headers, 'response');
+    const body = this.body(response.body, response.headers, 'response');
+    const { body: _old, ...rest } = response;
+    return { ...rest, headers, ...(body === undefined ? {} : { body }) };
+  }
+
+  private path(path: string): string {
+    let out = path;
+    for (const rule of this.rulesFor('path', 'request'))
+      out = this.withinPattern(rule, out, 'request.path', safeDecode, encodeURIComponent);
+    return out
+      .split('/')
+      .map((segment) => {
+        if (segment === '') return segment;
+        const decoded = safeDecode(segment);
+        const redacted = this.text(decoded, 'request.path');
+        return redacted === decoded ? segment : encodeURIComponent(redacted);
+      })
+      .join('/');
+  }
+
+  private query(query: QueryMap, side: Side, where: string): QueryMap {
+    const rules = this.rulesFor('query', side);
+    const out: QueryMap = {};
+    for (const [name, value] of Object.entries(query)) {
+      const location = `${where}.${name}`;
+      for (const v of valuesOf(value)) {
+        let next: string | undefined = v;
+        for (const rule of rules) {
+          if (next === undefined || !ruleNameMatches(rule, name)) continue;
+          next = rule.pattern
+            ? this.withinPattern(rule, next, location)
+            : this.secret(next, rule.action, rule.shape, rule.id, location);
+        }
+        if (next !== undefined) appendValue(out, name, this.text(next, location, name));
+      }
+    }
+    return out;
+  }
+
+  private headers(headers: HeaderMap, side: Side): HeaderMap {
+    const rules = this.rulesFor('header', side);
+    const cookieRules = this.rulesFor('cookie', side);
+    const out: HeaderMap = {};
+    for (const [name, value] of Object.entries(headers)) {
+      const location = `${side}.headers.${name}`;
+      for (const v of valuesOf(value)) {
+        let next: string | undefined = v;
+        for (const rule of rules) {
+          if (next === undefined || !ruleNameMatches(rule, name)) continue;
+          next = rule.pattern
+            ? this.withinPattern(rule, next, location)
+            : this.secret(next, rule.action, rule.shape, rule.id, location);
+        }
+        if (next === undefined) continue;
+        // Credential headers are replaced whole (scheme and cookie names kept); every other
+        // header is searched for known secret shapes.
+        if (name === 'cookie') next = this.cookieHeader(next, cookieRules, location);
+        else if (name === 'set-cookie' || name === 'set-cookie2')
+          next = this.setCookie(next, cookieRules, location);
+        else if (name === 'authorization' || name === 'proxy-authorization')
+          next = this.authorization(next, location);
+        else if (CREDENTIAL_HEADERS.has(name) || isSecretName(name))
+          next = this.secret(next, 'pseudonymize', undefined, BUILTIN_CREDENTIAL_HEADER, location);
+        else
+          next = this.text(
+            URL_HEADERS.has(name) ? this.urlHeader(next, side, location) : next,
+            location,
+            name,
+          );
+        if (next !== undefined) appendValue(out, name, next);
+      }
+    }
+    return out;
+  }
+
+  /** `Bearer x` keeps its scheme; Basic credentials are also remembered decoded. */
+  private authorization(value: string, location: string): string {
+    const m = /^([A-Za-z][A-Za-z0-9._~+-]*)(\s+)(.+)$/.exec(value);
+    if (!m)
+      return (
+        this.secret(value, 'pseudonymize', 'token', BUILTIN_CREDENTIAL_HEADER, location) ?? REDACTED
+      );
+    const [, scheme, space, credentials] = m as unknown as [string, string, string, string];
+    if (scheme.toLowerCase() === 'basic' && !isPseudonym(credentials)) {
+      const decoded = safeAtob(credentials);
+      const colon = decoded?.indexOf(':') ?? -1;
+      if (decoded !== undefined && colon !== -1)
+        this.secret(
+          decoded.slice(colon + 1),
+          'mask',
+          undefined,
+          BUILTIN_CREDENTIAL_HEADER,
+          location,
+        );
+    }
+    return `${scheme}${space}${this.secret(credentials, 'pseudonymize', scheme.toLowerCase() === 'basic' ? 'token' : undefined, BUILTIN_CREDENTIAL_HEADER, location) ?? REDACTED}`;
+  }
+
+  /** `a=1; b=2`: every cookie value is a credential; names stay readable. */
+  private cookieHeader(
+    value: string,
+    rules: readonly CompiledRule[],
+    location: string,
+  ): string | undefined {
+    const pairs: string[] = [];
+    for (const pair of value.split(';')) {
+      const eq = pair.indexOf('=');
+      if (eq === -1) {
+        pairs.push(pair);
+        continue;
+      }
+      const name = pair.slice(0, eq).trim();
+      const replaced = this.cookieValue(name, pair.slice(eq + 1), rules, `${location}.${name}`);
+      if (replaced !== undefined) pairs.push(`${pair.slice(0, eq)}=${replaced}`);
+    }
+    return pairs.length === 0 ? undefined : pairs.join(';');
+  }
+
+  /** `sid=abc; Path=/; HttpOnly`: the value is replaced, the name and attributes kept. */
+  private setCookie(
+    value: string,
+    rules: readonly CompiledRule[],
+    location: string,
+  ): string | undefined {
+    const semi = value.indexOf(';');
+    const first = semi === -1 ? value : value.slice(0, semi);
+    const rest = semi === -1 ? '' : value.slice(semi);
+    const eq = first.indexOf('=');
+    if (eq === -1)
+      return `${this.secret(first, 'pseudonymize', undefined, BUILTIN_CREDENTIAL_HEADER, location) ?? REDACTED}${rest}`;
+    const name = first.slice(0, eq).trim();
+    const replaced = this.cookieValue(name, first.slice(eq + 1), rules, `${location}.${name}`);
+    return replaced === undefined ? undefined : `${first.slice(0, eq)}=${replaced}${rest}`;
+  }
+
+  private cookieValue(
+    name: string,
+    raw: string,
+    rules: readonly CompiledRule[],
+    location: string,
+  ): string | undefined {
+    const value = raw.trim();
+    for (const rule of rules) {
+      if (!ruleNameMatches(rule, name)) continue;
+      return this.secret(value, rule.action, rule.shape, rule.id, location);
+    }
+    return this.secret(value, 'pseudonymize', undefined, BUILTIN_CREDENTIAL_HEADER, location);
+  }
+
+  /** A URL in a header (Location…): its query parameters are redacted like the request's. */
+  private urlHeader(value: string, side: Side, location: string): string {
+    const q = value.indexOf('?');
+    if (q === -1) return value;
+    const hash = value.indexOf('#', q);
+    const rawQuery = value.slice(q + 1, hash === -1 ? undefined : hash);
+    const fields = rewriteForm(rawQuery, (field) => {
+      const replaced = this.query({ [field.name]: field.value }, side, location)[field.name];
+      return replaced === undefined ? undefined : valuesOf(replaced)[0];
+    });
+    return `${value.slice(0, q + 1)}${fields}${hash === -1 ? '' : value.slice(hash)}`;
+  }
+
+  // ---- bodies ---------------------------------------------------------------------------
+
+  private body(body: Body | undefined, headers: HeaderMap, side: Side): Body | undefined {
+    if (body === undefined) return undefined;
+    const location = `${side}.body`;
+    const contentType = headerValue(headers, 'content-type');
+    switch (body.encoding) {
+      case 'json':
+        return { ...body, json: this.json(body.json, side, location) };
+      case 'text': {
+        const type = mediaType(contentType);
+        let text = body.text;
+        const boundary = multipartBoundary(contentType);
+        if (isFormMediaType(type)) text = this.form(text, side, location);
+        else if (boundary !== undefined) text = this.multipart(text, boundary, side, location);
+        else if (isJsonMediaType(type) || /^\s*[[{]/.test(text))
+          this.discoverInJsonText(text, side, location);
+        text = this.bodyRules(text, side, location);
+        return {
+          encoding: 'text',
+          text: boundary === undefined && !isFormMediaType(type) ? this.text(text, location) : text,
+        };
+      }
+      case 'base64': {
+        let binary = safeAtob(body.base64);
+        if (binary === undefined) return body;
+        const boundary = multipartBoundary(contentType);
+        if (boundary !== undefined) binary = this.multipart(binary, boundary, side, location);
+        else binary = this.text(binary, location, undefined, true);
+        binary = this.bodyRules(binary, side, location);
+        return { encoding: 'base64', base64: btoa(binary) };
+      }
+    }
+  }
+
+  private bodyRules(text: string, side: Side, location: string): string {
+    let out = text;
+    for (const rule of this.rulesFor('body', side)) out = this.withinPattern(rule, out, location);
+    return out;
+  }
+
+  private json(root: JsonValue, side: Side, location: string): JsonValue {
+    let value = structuredClone(root);
+    for (const rule of this.rulesFor('json', side)) {
+      const doomed: [JsonValue[] | Record<string, JsonValue>, string | number][] = [];
+      selectJsonPath(value, rule.path!, (parent, key, at) => {
+        const current = (parent as Record<string | number, JsonValue>)[key]!;
+        const where = `${location}${jsonPointer(at)}`;
+        if (typeof current === 'string' || typeof current === 'number') {
+          const replaced = this.secret(String(current), rule.action, rule.shape, rule.id, where);
+          if (replaced === undefined) doomed.push([parent, key]);
+          else (parent as Record<string | number, JsonValue>)[key] = replaced;
+        } else if (current !== null && typeof current === 'object') {
+          this.findings.push({ location: where, rule: rule.id });
+          if (rule.action === 'remove') doomed.push([parent, key]);
+          else (parent as Record<string | number, JsonValue>)[key] = REDACTED;
+        }
+      });
+      doomed.sort((a, b) =>
+        typeof b[1] === 'number' && typeof a[1] === 'number' ? b[1] - a[1] : 0,
+      );
+      for (const [parent, key] of doomed) {
+        if (Array.isArray(parent)) parent.splice(key as number, 1);
+        else delete parent[key as string];
+      }
+    }
+    const bodyRules = this.rulesFor('body', side);
+    const walk = (node: JsonValue, key: string | undefined, at: (string | number)[]): JsonValue => {
+      if (typeof node === 'string') {
+        let s = node;
+        for (const rule of bodyRules)
+          s = this.withinPattern(rule, s, `${location}${jsonPointer(at)}`);
+        return this.text(s, `${location}${jsonPointer(at)}`, key);
+      }
+      if (typeof node === 'number' && key !== undefined && isSecretName(key)) {
+        // A number under a secret name (a PIN, a CVC) becomes a token: numbers have no
+        // recognisable pseudonym shape, and redaction must stay idempotent.
+        return (
+          this.secret(
+            String(node),
+            'pseudonymize',
+            'token',
+            SECRET_FIELD_RULE,
+            `${location}${jsonPointer(at)}`,
+          ) ?? REDACTED
+        );
+      }
+      if (Array.isArray(node)) return node.map((child, i) => walk(child, key, [...at, i]));
+      if (isJsonObject(node)) {
+        const out: Record<string, JsonValue> = {};
+        for (const [k, child] of Object.entries(node)) out[k] = walk(child, k, [...at, k]);
+        return out;
+      }
+      return node;
+    };
+    value = walk(value, undefined, []);
+    return value;
+  }
+
+  /**
+   * JSON kept as text (it would not round-trip): find the secrets by parsing it, but replace them
+   * in the text itself (step 2 of the pass), so the bytes around them stay as sent.
+   */
+  private discoverInJsonText(text: string, side: Side, location: string): void {
+    let parsed: JsonValue;
+    try {
+      parsed = JSON.parse(text) as JsonValue;
+    } catch {
+      return;
+    }
+    this.json(parsed, side, location);
+  }
+
+  private form(text: string, side: Side, location: string): string {
+    const rules = this.rulesFor('form', side);
+    return rewriteForm(text, (field) => {
+      const where = `${location}.${field.name}`;
+      let next: string | undefined = field.value;
+      for (const rule of rules) {
+        if (next === undefined || !ruleNameMatches(rule, field.name)) continue;
+        next = rule.pattern
+          ? this.withinPattern(rule, next, where)
+          : this.secret(next, rule.action, rule.shape, rule.id, where);
+      }
+      return next === undefined ? undefined : this.text(next, where, field.name);
+    });
+  }
+
+  private multipart(text: string, boundary: string, side: Side, location: string): string {
+    const parsed = parseMultipart(text, boundary);
+    if (parsed === undefined) return this.text(text, location);
+    const rules = this.rulesFor('multipart', side);
+    const parts: { head: string; body: string }[] = [];
+    for (const part of parsed.parts) {
+      const name = part.name ?? '';
+      const where = `${location}.${name}`;
+      let next: string | undefined = part.body;
+      for (const rule of rules) {
+        if (next === undefined || !ruleNameMatches(rule, name)) continue;
+        next = rule.pattern
+          ? this.withinPattern(rule, next, where)
+          : this.secret(next, rule.action, rule.shape, rule.id, where);
+      }
+      if (next === undefined) continue;
+      // File parts are scanned for known token shapes only; their names say nothing.
+      parts.push({
+        head: part.head,
+        body:
+          part.filename === undefined
+            ? this.text(next, where, name)
+            : this.text(next, where, undefined, true),
+      });
+    }
+    return serializeMultipart(boundary, parsed.preamble, parts, parsed.epilogue);
+  }
+
+  // ---- step 2: value tracking -------------------------------------------------------------
+
+  private replace = (s: string): string => this.registry.replaceIn(s);
+
+  track(request: RecordedRequest): RecordedRequest {
+    const body = this.trackBody(request.body);
+    return {
+      ...request,
+      path: this.replace(request.path),
+      query: mapMulti(request.query, this.replace),
+      headers: mapMulti(request.headers, this.replace),
+      ...(body === undefined ? {} : { body }),
+    };
+  }
+
+  trackResponse(response: RecordedResponse): RecordedResponse {
+    const body = this.trackBody(response.body);
+    const { body: _old, ...rest } = response;
+    return {
+      ...rest,
+      headers: mapMulti(response.headers, this.replace),
+      ...(body === undefined ? {} : { body }),
+    };
+  }
+
+  private trackBody(body: Body | undefined): Body | undefined {
+    if (body === undefined || this.registry.size === 0) return body;
+    switch (body.encoding) {
+      case 'json':
+        return { ...body, json: mapJsonStrings(body.json, this.replace) };
+      case 'text':
+        return { encoding: 'text', text: this.replace(body.text) };
+      case 'base64': {
+        const binary = safeAtob(body.base64);
+        return binary === undefined
+          ? body
+          : { encoding: 'base64', base64: btoa(this.replace(binary)) };
+      }
+    }
+  }
+}
+
+function mapMulti(
+  map: Record<string, string | string[]>,
+  f: (s: string) => string,
+): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(map)) out[k] = typeof v === 'string' ? f(v) : v.map(f);
+  return out;
+}
+
+/** Applies `f` to every string in a JSON value, object keys included. */
+export function mapJsonStrings(node: JsonValue, f: (s: string) => string): JsonValue {
+  if (typeof node === 'string') return f(node);
+  if (Array.isArray(node)) return node.map((child) => mapJsonStrings(child, f));
+  if (isJsonObject(node)) {
+    const out: Record<string, JsonValue> = {};
+    for (const [k, child] of Object.entries(node)) out[f(k)] = mapJsonStrings(child, f);
+    return out;
+  }
+  return node;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+function safeAtob(text: string): string | undefined {
+  try {
+    return atob(text);
+  } catch {
+    return undefined;
+  }
+}
+
+export { encodeFormComponent, latin1OfUtf8 };

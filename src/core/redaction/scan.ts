@@ -1,0 +1,236 @@
+import {
+  valuesOf,
+  type Body,
+  type HeaderMap,
+  type Interaction,
+  type RecordedRequest,
+} from '../cassette/model.js';
+import { headerValue } from '../http.js';
+import { isJsonObject, jsonPointer, type JsonValue } from '../json.js';
+import { selectJsonPath } from '../jsonpath.js';
+import { multipartBoundary, parseForm, parseMultipart } from './bodies.js';
+import { detect, isSecretField, isSecretName, SECRET_FIELD_RULE } from './detectors.js';
+import { BUILTIN_CREDENTIAL_HEADER, CREDENTIAL_HEADERS } from './engine.js';
+import { isPseudonym } from './pseudonym.js';
+import type { SecretRegistry } from './registry.js';
+import { ruleNameMatches, type CompiledRule } from './rules.js';
+
+/** Something that still looks secret: which rule says so, and where (a JSON pointer). */
+export interface ScanFinding {
+  readonly rule: string;
+  readonly pointer: string;
+}
+
+export const VALUE_TRACKING_RULE = 'builtin/value-tracking';
+
+export interface ScanOptions {
+  readonly rules: readonly CompiledRule[];
+  readonly disabled?: ReadonlySet<string>;
+  /** Secrets remembered while redacting: none of them may be left, in any encoding. */
+  readonly registry?: SecretRegistry;
+}
+
+const BASE64ISH = /^[A-Za-z0-9+/_-]{24,}={0,2}$/;
+
+/**
+ * The safety net. Runs after redaction and before a write (and in `tapedeck verify`): every
+ * string is checked by the built-in detectors, the secret-name checks and the rules, and also
+ * after one layer of URL and base64 decoding. Pseudonyms and the mask never count.
+ */
+export function scanInteraction(interaction: Interaction, options: ScanOptions): ScanFinding[] {
+  const findings: ScanFinding[] = [];
+  const seen = new Set<string>();
+  const disabled = options.disabled ?? new Set<string>();
+  const report = (rule: string, pointer: string) => {
+    const id = `${rule}\u0000${pointer}`;
+    if (seen.has(id)) return;
+    seen.add(id);
+    findings.push({ rule, pointer });
+  };
+
+  const checkText = (text: string, pointer: string, name?: string, binary = false) => {
+    if (text === '' || isPseudonym(text)) return;
+    if (name !== undefined && isSecretField(name, text)) report(SECRET_FIELD_RULE, pointer);
+    for (const d of detect(text, disabled, name, binary)) report(d.detector.id, pointer);
+    if (binary) {
+      if (options.registry?.foundIn(text)) report(VALUE_TRACKING_RULE, pointer);
+      return;
+    }
+    if (options.registry?.foundIn(text)) report(VALUE_TRACKING_RULE, pointer);
+    // One layer down: secrets hidden by URL or base64 encoding.
+    if (text.includes('%')) {
+      const decoded = safeDecode(text);
+      if (decoded !== text)
+        for (const d of detect(decoded, disabled)) report(d.detector.id, pointer);
+    }
+    if (BASE64ISH.test(text)) {
+      const decoded = safeAtob(text.replace(/-/g, '+').replace(/_/g, '/'));
+      if (decoded !== undefined && /^[\x20-\x7e\s]*$/.test(decoded))
+        for (const d of detect(decoded, disabled)) report(d.detector.id, pointer);
+    }
+  };
+
+  const checkHeaders = (headers: HeaderMap, base: string, side: 'request' | 'response') => {
+    for (const [name, value] of Object.entries(headers)) {
+      const values = valuesOf(value);
+      values.forEach((v, i) => {
+        const pointer = `${base}/headers/${escape(name)}${typeof value === 'string' ? '' : `/${i}`}`;
+        if (credentialLeft(name, v)) report(BUILTIN_CREDENTIAL_HEADER, pointer);
+        checkText(v, pointer);
+        for (const rule of options.rules) {
+          if (
+            rule.target === 'header' &&
+            appliesTo(rule, side) &&
+            ruleNameMatches(rule, name) &&
+            !rule.pattern &&
+            !isPseudonym(v)
+          )
+            report(rule.id, pointer);
+        }
+      });
+    }
+  };
+
+  const checkRequestLine = (request: RecordedRequest) => {
+    checkText(request.path, '/request/path');
+    for (const rule of options.rules) {
+      if (rule.target !== 'path' || !rule.pattern) continue;
+      rule.pattern.lastIndex = 0;
+      for (const m of request.path.matchAll(rule.pattern)) {
+        const secret = safeDecode(m[1] ?? m[0]);
+        if (!isPseudonym(secret)) report(rule.id, '/request/path');
+      }
+    }
+    for (const [name, value] of Object.entries(request.query)) {
+      valuesOf(value).forEach((v, i) => {
+        const pointer = `/request/query/${escape(name)}${typeof value === 'string' ? '' : `/${i}`}`;
+        checkText(v, pointer, name);
+        for (const rule of options.rules) {
+          if (
+            rule.target === 'query' &&
+            ruleNameMatches(rule, name) &&
+            !rule.pattern &&
+            !isPseudonym(v) &&
+            v !== ''
+          )
+            report(rule.id, pointer);
+        }
+      });
+    }
+  };
+
+  const checkBody = (
+    body: Body | undefined,
+    headers: HeaderMap,
+    base: string,
+    side: 'request' | 'response',
+  ) => {
+    if (body === undefined) return;
+    const contentType = headerValue(headers, 'content-type');
+    switch (body.encoding) {
+      case 'json': {
+        const walk = (node: JsonValue, key: string | undefined, at: (string | number)[]) => {
+          const pointer = `${base}/body/json${jsonPointer(at)}`;
+          if (typeof node === 'string') checkText(node, pointer, key);
+          else if (typeof node === 'number' && key !== undefined && isSecretName(key))
+            report(SECRET_FIELD_RULE, pointer);
+          else if (Array.isArray(node)) node.forEach((child, i) => walk(child, key, [...at, i]));
+          else if (isJsonObject(node)) {
+            for (const [k, child] of Object.entries(node)) {
+              checkText(k, `${pointer}`);
+              walk(child, k, [...at, k]);
+            }
+          }
+        };
+        walk(body.json, undefined, []);
+        for (const rule of options.rules) {
+          if (rule.target !== 'json' || !appliesTo(rule, side)) continue;
+          selectJsonPath(body.json, rule.path!, (parent, key, at) => {
+            const v = (parent as Record<string | number, JsonValue>)[key];
+            if (
+              typeof v === 'string'
+                ? !isPseudonym(v) && v !== ''
+                : typeof v === 'number' || (typeof v === 'object' && v !== null)
+            ) {
+              report(rule.id, `${base}/body/json${jsonPointer(at)}`);
+            }
+          });
+        }
+        return;
+      }
+      case 'text': {
+        const pointer = `${base}/body/text`;
+        checkText(body.text, pointer);
+        if (/application\/x-www-form-urlencoded/i.test(contentType ?? '')) {
+          for (const field of parseForm(body.text)) checkText(field.value, pointer, field.name);
+        }
+        const boundary = multipartBoundary(contentType);
+        const parsed = boundary === undefined ? undefined : parseMultipart(body.text, boundary);
+        for (const part of parsed?.parts ?? [])
+          checkText(part.body, pointer, part.name, part.filename !== undefined);
+        return;
+      }
+      case 'base64': {
+        const binary = safeAtob(body.base64);
+        if (binary !== undefined) checkText(binary, `${base}/body/base64`, undefined, true);
+        return;
+      }
+    }
+  };
+
+  checkRequestLine(interaction.request);
+  checkHeaders(interaction.request.headers, '/request', 'request');
+  checkBody(interaction.request.body, interaction.request.headers, '/request', 'request');
+  checkHeaders(interaction.response.headers, '/response', 'response');
+  checkBody(interaction.response.body, interaction.response.headers, '/response', 'response');
+  return findings;
+}
+
+function appliesTo(rule: CompiledRule, side: 'request' | 'response'): boolean {
+  return rule.side === 'both' || rule.side === side;
+}
+
+/** A credential header whose value part is not a pseudonym or the mask. */
+function credentialLeft(name: string, value: string): boolean {
+  if (name === 'authorization' || name === 'proxy-authorization') {
+    const credentials = /^[A-Za-z][A-Za-z0-9._~+-]*\s+(.+)$/.exec(value)?.[1] ?? value;
+    return !isPseudonym(credentials);
+  }
+  if (name === 'cookie')
+    return value
+      .split(';')
+      .some(
+        (pair) =>
+          pair.includes('=') &&
+          !isPseudonym(pair.slice(pair.indexOf('=') + 1).trim()) &&
+          pair.slice(pair.indexOf('=') + 1).trim() !== '',
+      );
+  if (name === 'set-cookie' || name === 'set-cookie2') {
+    const first = value.split(';')[0] ?? '';
+    const v = first.includes('=') ? first.slice(first.indexOf('=') + 1).trim() : first;
+    return v !== '' && !isPseudonym(v);
+  }
+  return (
+    (CREDENTIAL_HEADERS.has(name) || isSecretName(name)) && value !== '' && !isPseudonym(value)
+  );
+}
+
+function escape(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+function safeAtob(text: string): string | undefined {
+  try {
+    return atob(text);
+  } catch {
+    return undefined;
+  }
+}
