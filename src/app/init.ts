@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { TapedeckError } from '../core/errors.js';
 import { CONFIG_FILE_NAME } from './config.js';
@@ -88,8 +88,14 @@ export function initProject(dir: string, force: boolean): InitResult {
       continue;
     }
     mkdirSync(path, { recursive: true });
-    writeFileSync(join(path, '.gitkeep'), '');
-    created.push(`${show(path)}/`);
+    if (folder === 'redaction-rules') {
+      // Start from the defaults tapedeck ships; people add their own files beside it.
+      copyFileSync(new URL('../../redaction-rules/default.json', import.meta.url), join(path, 'default.json'));
+      created.push(`${show(path)}/default.json`);
+    } else {
+      writeFileSync(join(path, '.gitkeep'), '');
+      created.push(`${show(path)}/`);
+    }
   }
   const gitignore = join(dir, '.gitignore');
   let ignored = '';

@@ -5,6 +5,7 @@ import { EXIT, exitCodeFor, parseChoice } from './common.js';
 import type { CliContext } from './context.js';
 import { registerDemo } from './commands/demo.js';
 import { registerInit } from './commands/init.js';
+import { registerRedact } from './commands/redact.js';
 import { registerRecord } from './commands/record.js';
 import { registerReplay } from './commands/replay.js';
 import { registerVerify } from './commands/verify.js';
@@ -53,6 +54,7 @@ export function buildProgram(cli: CliContext): Command {
   registerRecord(program, cli);
   registerReplay(program, cli);
   registerVerify(program, cli);
+  registerRedact(program, cli);
   registerInit(program, cli);
   registerDemo(program, cli);
   return program;

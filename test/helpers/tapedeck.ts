@@ -16,6 +16,8 @@ export interface TapedeckOptions {
   readonly mode?: 'new' | 'all';
   /** More flags, e.g. `/match/ignoreQuery`. */
   readonly flags?: readonly FlagValue[];
+  /** The environment `composeServer` reads the pseudonymization key from. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface RunningTapedeck {
@@ -53,7 +55,7 @@ export async function startTapedeck(
 ): Promise<RunningTapedeck> {
   const config = configFor(options);
   const logger = new CollectingLogger();
-  const server = await composeServer(kind, config, logger);
+  const server = await composeServer(kind, config, logger, options.env ?? {});
   defer(() => server.stop());
   const url = await server.listen();
   return {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { cassetteStore, makeLogger } from '../../app/compose.js';
+import { loadRules } from '../../app/redaction.js';
 import { verifyCassettes } from '../../app/verify.js';
 import { describePointer } from '../../core/validation.js';
 import { EXIT, FlagSet, globalsOf, loadConfig } from '../common.js';
@@ -13,16 +14,22 @@ interface VerifyOptions {
 export function registerVerify(program: Command, cli: CliContext): void {
   program
     .command('verify')
-    .summary('check every cassette against the format; exit 1 on any problem')
+    .summary('check every cassette: format and secrets; exit 1 on any problem')
     .description(
-      'Validate every cassette in the cassettes directory and list every problem with its file and JSON path.',
+      'Validate every cassette in the cassettes directory against the format, and scan it for anything\n' +
+        'that still looks secret (the same scanner that guards every write in record). Every problem is\n' +
+        'listed with its file, JSON path and, for secrets, the rule that recognised it; never the value.',
     )
     .option('-c, --cassettes <dir>', 'cassettes directory')
     .option('--json', 'print the report as JSON')
     .action(async (options: VerifyOptions, command: Command) => {
       const flags = new FlagSet().set('/cassettes', options.cassettes, '--cassettes');
       const { config } = loadConfig(cli.io, cli.cwd, globalsOf(command), flags);
-      const report = await verifyCassettes(cassetteStore(config.cassettes, true), config.cassettes);
+      const report = await verifyCassettes(
+        cassetteStore(config.cassettes, true),
+        config.cassettes,
+        loadRules(config),
+      );
       if (options.json === true) {
         cli.io.stdout.write(
           `${JSON.stringify({ ok: report.problems.length === 0, ...report }, null, 2)}\n`,
@@ -42,7 +49,7 @@ export function registerVerify(program: Command, cli: CliContext): void {
         cli.io.stdout.write(
           report.problems.length === 0
             ? `${style.green('✓')} ${tally}: all valid\n`
-            : `${style.red('✗')} ${tally}: ${report.problems.length} problem(s) in ${files.size} file(s). Fix them or re-record with \`tapedeck record\`.\n`,
+            : `${style.red('✗')} ${tally}: ${report.problems.length} problem(s) in ${files.size} file(s). Fix them, run \`tapedeck redact\` for secrets, or re-record with \`tapedeck record\`.\n`,
         );
       }
       cli.exitCode = report.problems.length === 0 ? EXIT.ok : EXIT.failed;
