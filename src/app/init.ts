@@ -90,7 +90,10 @@ export function initProject(dir: string, force: boolean): InitResult {
     mkdirSync(path, { recursive: true });
     if (folder === 'redaction-rules') {
       // Start from the defaults tapedeck ships; people add their own files beside it.
-      copyFileSync(new URL('../../redaction-rules/default.json', import.meta.url), join(path, 'default.json'));
+      copyFileSync(
+        new URL('../../redaction-rules/default.json', import.meta.url),
+        join(path, 'default.json'),
+      );
       created.push(`${show(path)}/default.json`);
     } else {
       writeFileSync(join(path, '.gitkeep'), '');

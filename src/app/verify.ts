@@ -35,12 +35,20 @@ export function cassetteFile(directory: string, name: string): string {
  * The secret scanner over loaded cassettes: every finding with its file, its JSON pointer into
  * the file and the rule that recognised it. The same scan that guards every write in `record`.
  */
-export function scanCassettes(cassettes: readonly NamedCassette[], directory: string, redaction: RulesSetup): VerifyProblem[] {
+export function scanCassettes(
+  cassettes: readonly NamedCassette[],
+  directory: string,
+  redaction: RulesSetup,
+): VerifyProblem[] {
   const problems: VerifyProblem[] = [];
   for (const { name, cassette } of cassettes) {
     const registry = new SecretRegistry();
     cassette.interactions.forEach((interaction, i) => {
-      for (const finding of scanInteraction(interaction, { rules: redaction.rules, disabled: redaction.disabled, registry })) {
+      for (const finding of scanInteraction(interaction, {
+        rules: redaction.rules,
+        disabled: redaction.disabled,
+        registry,
+      })) {
         problems.push({
           cassette: name,
           file: cassetteFile(directory, name),
@@ -59,14 +67,25 @@ export function scanCassettes(cassettes: readonly NamedCassette[], directory: st
  * Validates every cassette in a directory and scans it for secrets; never stops at the first
  * problem.
  */
-export async function verifyCassettes(store: CassetteStore, directory: string, redaction: RulesSetup): Promise<VerifyReport> {
+export async function verifyCassettes(
+  store: CassetteStore,
+  directory: string,
+  redaction: RulesSetup,
+): Promise<VerifyReport> {
   const { cassettes, problems } = await store.loadAll();
   const list: VerifyProblem[] = [];
   for (const { name, error } of problems) {
     const file = (error.details['file'] as string | undefined) ?? cassetteFile(directory, name);
     const schemaProblems = error.details['problems'] as SchemaProblem[] | undefined;
     if (schemaProblems && schemaProblems.length > 0) {
-      for (const p of schemaProblems) list.push({ cassette: name, file, code: error.code, pointer: p.pointer, message: p.message });
+      for (const p of schemaProblems)
+        list.push({
+          cassette: name,
+          file,
+          code: error.code,
+          pointer: p.pointer,
+          message: p.message,
+        });
     } else {
       list.push({ cassette: name, file, code: error.code, pointer: '', message: error.message });
     }

@@ -14,7 +14,11 @@ function cassetteWith(responseJson: unknown, headers: Record<string, string> = {
       interactions: [
         {
           request: { method: 'GET', path: '/v1/account', query: {}, headers },
-          response: { status: 200, headers: { 'content-type': 'application/json' }, body: { encoding: 'json', json: responseJson } },
+          response: {
+            status: 200,
+            headers: { 'content-type': 'application/json' },
+            body: { encoding: 'json', json: responseJson },
+          },
           latencyMs: 1,
           recordedAt: '2026-01-01T00:00:00Z',
         },
@@ -36,17 +40,29 @@ const env = (dir: string) => ({ ...KEY, TAPEDECK_STATE_DIR: join(dir, '.state') 
 describe('secrets in cassettes, end to end', () => {
   it('verify fails on a hand-planted secret with file, JSON pointer and rule id, and never prints the value', async () => {
     const dir = project();
-    writeFileSync(join(dir, 'cassettes', 'account.json'), cassetteWith({ id: 'acct_1', settings: { keys: [{ secret: PLANTED }] } }, { authorization: 'Bearer realtoken123456' }));
+    writeFileSync(
+      join(dir, 'cassettes', 'account.json'),
+      cassetteWith(
+        { id: 'acct_1', settings: { keys: [{ secret: PLANTED }] } },
+        { authorization: 'Bearer realtoken123456' },
+      ),
+    );
     const result = await runCliToEnd(['verify'], { cwd: dir, env: env(dir) });
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('cassettes/account.json');
-    expect(result.stdout).toContain('at /interactions/0/response/body/json/settings/keys/0/secret: looks secret (builtin/payment-key)');
-    expect(result.stdout).toContain('at /interactions/0/request/headers/authorization: looks secret (builtin/credential-header)');
+    expect(result.stdout).toContain(
+      'at /interactions/0/response/body/json/settings/keys/0/secret: looks secret (builtin/payment-key)',
+    );
+    expect(result.stdout).toContain(
+      'at /interactions/0/request/headers/authorization: looks secret (builtin/credential-header)',
+    );
     expect(result.stdout + result.stderr).not.toContain(PLANTED);
     expect(result.stdout + result.stderr).not.toContain('realtoken123456');
 
     const json = await runCliToEnd(['verify', '--json'], { cwd: dir, env: env(dir) });
-    const report = JSON.parse(json.stdout) as { problems: { rule?: string; code: string; pointer: string }[] };
+    const report = JSON.parse(json.stdout) as {
+      problems: { rule?: string; code: string; pointer: string }[];
+    };
     expect(report.problems.map((p) => p.rule)).toContain('builtin/payment-key');
     expect(report.problems.every((p) => p.code === 'TD_SECRET_DETECTED')).toBe(true);
     expect(json.stdout).not.toContain(PLANTED);
@@ -55,7 +71,10 @@ describe('secrets in cassettes, end to end', () => {
   it('redact rewrites the cassette atomically, verify then passes, and a second redact changes nothing', async () => {
     const dir = project();
     const file = join(dir, 'cassettes', 'account.json');
-    writeFileSync(file, cassetteWith({ id: 'acct_1', owner: { email: 'jane.doe@corp.io' }, note: `key ${PLANTED}` }));
+    writeFileSync(
+      file,
+      cassetteWith({ id: 'acct_1', owner: { email: 'jane.doe@corp.io' }, note: `key ${PLANTED}` }),
+    );
 
     const first = await runCliToEnd(['redact'], { cwd: dir, env: env(dir) });
     expect(first.code).toBe(0);
@@ -78,7 +97,12 @@ describe('secrets in cassettes, end to end', () => {
     mkdirSync(join(dir, 'redaction-rules'));
     writeFileSync(
       join(dir, 'redaction-rules', 'loyalty.json'),
-      JSON.stringify({ version: 1, rules: [{ id: 'loyalty-member', target: 'json', path: '$..memberNumber', action: 'pseudonymize' }] }),
+      JSON.stringify({
+        version: 1,
+        rules: [
+          { id: 'loyalty-member', target: 'json', path: '$..memberNumber', action: 'pseudonymize' },
+        ],
+      }),
     );
     const before = readFileSync(file, 'utf8');
     const verify = await runCliToEnd(['verify'], { cwd: dir, env: env(dir) });
@@ -97,8 +121,14 @@ describe('secrets in cassettes, end to end', () => {
   it('an invalid rule file stops the recorder before it listens, naming the file and the rule (exit 2)', async () => {
     const dir = project();
     mkdirSync(join(dir, 'redaction-rules'));
-    writeFileSync(join(dir, 'redaction-rules', 'team.json'), JSON.stringify({ version: 1, rules: [{ id: 'no-name', target: 'header', action: 'mask' }] }));
-    const result = await runCliToEnd(['record', '--target', 'http://127.0.0.1:9', '--port', '0'], { cwd: dir, env: env(dir) });
+    writeFileSync(
+      join(dir, 'redaction-rules', 'team.json'),
+      JSON.stringify({ version: 1, rules: [{ id: 'no-name', target: 'header', action: 'mask' }] }),
+    );
+    const result = await runCliToEnd(['record', '--target', 'http://127.0.0.1:9', '--port', '0'], {
+      cwd: dir,
+      env: env(dir),
+    });
     expect(result.code).toBe(2);
     expect(result.stdout).not.toContain('listening');
     expect(result.stderr).toContain('redaction-rules/team.json');
@@ -109,8 +139,17 @@ describe('secrets in cassettes, end to end', () => {
   it('a rule with a catastrophic regex stops the recorder (exit 2)', async () => {
     const dir = project();
     mkdirSync(join(dir, 'redaction-rules'));
-    writeFileSync(join(dir, 'redaction-rules', 'slow.json'), JSON.stringify({ version: 1, rules: [{ id: 'slow', target: 'body', pattern: '(a|a)*b', action: 'mask' }] }));
-    const result = await runCliToEnd(['record', '--target', 'http://127.0.0.1:9', '--port', '0'], { cwd: dir, env: env(dir) });
+    writeFileSync(
+      join(dir, 'redaction-rules', 'slow.json'),
+      JSON.stringify({
+        version: 1,
+        rules: [{ id: 'slow', target: 'body', pattern: '(a|a)*b', action: 'mask' }],
+      }),
+    );
+    const result = await runCliToEnd(['record', '--target', 'http://127.0.0.1:9', '--port', '0'], {
+      cwd: dir,
+      env: env(dir),
+    });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('[TD_RULE_UNSAFE_REGEX]');
     expect(result.stderr).toContain('rule slow');
@@ -118,7 +157,10 @@ describe('secrets in cassettes, end to end', () => {
 
   it('a key shorter than 16 characters is refused (exit 2)', async () => {
     const dir = project();
-    const result = await runCliToEnd(['record', '--target', 'http://127.0.0.1:9', '--port', '0'], { cwd: dir, env: { TAPEDECK_REDACTION_KEY: 'short', TAPEDECK_STATE_DIR: join(dir, '.state') } });
+    const result = await runCliToEnd(['record', '--target', 'http://127.0.0.1:9', '--port', '0'], {
+      cwd: dir,
+      env: { TAPEDECK_REDACTION_KEY: 'short', TAPEDECK_STATE_DIR: join(dir, '.state') },
+    });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('[TD_REDACTION_KEY_INVALID]');
     expect(result.stderr).not.toContain('short\n');

@@ -29,18 +29,30 @@ export function registerRedact(program: Command, cli: CliContext): void {
       const { config } = loadConfig(cli.io, cli.cwd, globalsOf(command), flags);
       const { logger, style } = makeLogger(config, cli.io);
       const redaction = loadRedaction(config, cli.io.env, logger, true);
-      const report = await redactCassettes(cassetteStore(config.cassettes, true), config.cassettes, redaction, options.dryRun === true);
+      const report = await redactCassettes(
+        cassetteStore(config.cassettes, true),
+        config.cassettes,
+        redaction,
+        options.dryRun === true,
+      );
       if (options.json === true) {
-        cli.io.stdout.write(`${JSON.stringify({ ok: report.remaining.length === 0, dryRun: options.dryRun === true, ...report }, null, 2)}\n`);
+        cli.io.stdout.write(
+          `${JSON.stringify({ ok: report.remaining.length === 0, dryRun: options.dryRun === true, ...report }, null, 2)}\n`,
+        );
       } else {
         const verb = options.dryRun === true ? 'would rewrite' : 'rewrote';
-        for (const c of report.changed) cli.io.stdout.write(`${verb} ${c.cassette} (${c.values} value(s) redacted)\n`);
+        for (const c of report.changed)
+          cli.io.stdout.write(`${verb} ${c.cassette} (${c.values} value(s) redacted)\n`);
         for (const p of report.remaining) {
-          cli.io.stdout.write(`${style.red('✗')} ${p.file} ${describePointer(p.pointer)}: ${p.message}\n`);
+          cli.io.stdout.write(
+            `${style.red('✗')} ${p.file} ${describePointer(p.pointer)}: ${p.message}\n`,
+          );
         }
         cli.io.stdout.write(
           `${report.changed.length === 0 ? style.green('✓') : '•'} ${report.cassettes} cassette(s), ${report.interactions} interaction(s): ${report.changed.length} ${options.dryRun === true ? 'would change' : 'changed'}` +
-            (report.remaining.length > 0 ? `; ${report.remaining.length} value(s) still look secret: add a rule for them (docs/redaction.md) or re-record\n` : '\n'),
+            (report.remaining.length > 0
+              ? `; ${report.remaining.length} value(s) still look secret: add a rule for them (docs/redaction.md) or re-record\n`
+              : '\n'),
         );
       }
       cli.exitCode = report.remaining.length === 0 ? EXIT.ok : EXIT.failed;
