@@ -178,6 +178,16 @@ const IDENTIFIER_NAME =
   /order|invoice|tracking|reference|(?:^|[-_.])ref(?:$|[-_.])|sku|isbn|ean|upc|gtin|imei|serial|barcode/i;
 
 /**
+ * A necessary condition for every detector at once: each alternative is a fragment its detector
+ * cannot match without. Ordinary values (`application/json`, `gzip, deflate`, a user agent) fail
+ * this one test and skip the thirteen detector patterns; it is what keeps redaction of every
+ * incoming request cheap enough for the replay hot path. A test in detectors.test.ts checks that
+ * every detector's positive examples pass it.
+ */
+const MAYBE_SECRET =
+  /-----BEGIN|eyJ|A(?:KIA|SIA|GPA|IDA|ROA|NPA|NVA|IPA|Iza)|gh[pousr]_|github_pat_|glpat-|xox[abposr]-|[sr]k_(?:live|test)_|whsec_|bearer|basic|@|\+[1-9]|\d[\d -]{11}/i;
+
+/**
  * Every detection in `text`, skipping tapedeck pseudonyms and disabled detectors. `fieldName`
  * is the JSON key, form field or query parameter the text is the value of, when there is one.
  */
@@ -187,7 +197,7 @@ export function detect(
   fieldName?: string,
   binary = false,
 ): Detection[] {
-  if (text.length < 6) return [];
+  if (text.length < 6 || !MAYBE_SECRET.test(text)) return [];
   const found: Detection[] = [];
   const identifier = fieldName !== undefined && IDENTIFIER_NAME.test(fieldName);
   for (const detector of DETECTORS) {
@@ -268,8 +278,16 @@ function squash(name: string): string {
   return name.toLowerCase().replace(/[-_.\s]/g, '');
 }
 
+/** Names repeat on every request (header names, JSON keys), so their verdict is cached. */
+const nameVerdicts = new Map<string, boolean>();
+
 export function isSecretName(name: string): boolean {
-  return SECRET_NAMES.has(squash(name));
+  let verdict = nameVerdicts.get(name);
+  if (verdict === undefined) {
+    verdict = SECRET_NAMES.has(squash(name));
+    if (nameVerdicts.size < 10_000) nameVerdicts.set(name, verdict);
+  }
+  return verdict;
 }
 
 /** Shannon entropy in bits per character. */
@@ -296,10 +314,21 @@ export function looksRandom(value: string): boolean {
 }
 
 /** Names whose values are secret: exactly secret names, or secret-ish names with random-looking values. */
+const secretishVerdicts = new Map<string, boolean>();
+
+function isSecretishName(name: string): boolean {
+  let verdict = secretishVerdicts.get(name);
+  if (verdict === undefined) {
+    verdict = SECRETISH_NAME.test(name);
+    if (secretishVerdicts.size < 10_000) secretishVerdicts.set(name, verdict);
+  }
+  return verdict;
+}
+
 export function isSecretField(name: string, value: string): boolean {
-  if (value === '' || isPseudonym(value)) return false;
-  if (isSecretName(name)) return true;
-  return SECRETISH_NAME.test(name) && looksRandom(value);
+  if (value === '') return false;
+  if (isSecretName(name)) return !isPseudonym(value);
+  return isSecretishName(name) && looksRandom(value) && !isPseudonym(value);
 }
 
 /** The detector id for name-based findings, shown in logs and verify output. */

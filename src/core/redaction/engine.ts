@@ -88,6 +88,8 @@ export interface RedactorOptions {
 
 type Side = 'request' | 'response';
 
+const NO_RULES: readonly CompiledRule[] = [];
+
 /**
  * The redaction engine. One pass over an interaction, in memory, before anything is written:
  *
@@ -122,7 +124,7 @@ export class Redactor {
       request: pass.track(request),
       response: pass.trackResponse(response),
     };
-    return { value, findings: pass.findings };
+    return { value, findings: pass.reported() };
   }
 
   /** The request half alone: replay redacts incoming requests before matching them. */
@@ -131,12 +133,17 @@ export class Redactor {
     registry: SecretRegistry = new SecretRegistry(),
   ): RedactionResult<RecordedRequest> {
     const pass = new Pass(this.options, this.disabled, registry);
-    return { value: pass.track(pass.request(request)), findings: pass.findings };
+    return { value: pass.track(pass.request(request)), findings: pass.reported() };
   }
 }
 
 class Pass {
   readonly findings: RedactionFinding[] = [];
+
+  /** The findings, their locations cleared of secrets found later (a JSON key that is an email). */
+  reported(): RedactionFinding[] {
+    return this.findings.map((f) => ({ ...f, location: this.registry.replaceIn(f.location) }));
+  }
 
   constructor(
     private readonly options: RedactorOptions,
@@ -144,7 +151,8 @@ class Pass {
     private readonly registry: SecretRegistry,
   ) {}
 
-  private rulesFor(target: CompiledRule['target'], side: Side): CompiledRule[] {
+  private rulesFor(target: CompiledRule['target'], side: Side): readonly CompiledRule[] {
+    if (this.options.rules.length === 0) return NO_RULES;
     return this.options.rules.filter((r) => r.target === target && ruleAppliesTo(r, side));
   }
 
@@ -235,7 +243,7 @@ class Pass {
       .split('/')
       .map((segment) => {
         if (segment === '') return segment;
-        const decoded = safeDecode(segment);
+        const decoded = segment.includes('%') ? safeDecode(segment) : segment;
         const redacted = this.text(decoded, 'request.path');
         return redacted === decoded ? segment : encodeURIComponent(redacted);
       })
@@ -474,7 +482,11 @@ class Pass {
       if (Array.isArray(node)) return node.map((child, i) => walk(child, key, [...at, i]));
       if (isJsonObject(node)) {
         const out: Record<string, JsonValue> = {};
-        for (const [k, child] of Object.entries(node)) out[k] = walk(child, k, [...at, k]);
+        for (const [k, child] of Object.entries(node)) {
+          // Keys are data too (a map keyed by email): searched like values, never by name.
+          const name = this.text(k, `${location}${jsonPointer(at)}`);
+          out[name] = walk(child, k, [...at, name]);
+        }
         return out;
       }
       return node;
@@ -545,6 +557,7 @@ class Pass {
   private replace = (s: string): string => this.registry.replaceIn(s);
 
   track(request: RecordedRequest): RecordedRequest {
+    if (this.registry.size === 0) return request;
     const body = this.trackBody(request.body);
     return {
       ...request,
@@ -556,6 +569,7 @@ class Pass {
   }
 
   trackResponse(response: RecordedResponse): RecordedResponse {
+    if (this.registry.size === 0) return response;
     const body = this.trackBody(response.body);
     const { body: _old, ...rest } = response;
     return {
