@@ -5,7 +5,6 @@ import { FsCassetteStore } from '../adapters/fs-cassette-store.js';
 import { closeGracefully, createHttpServer, listen } from '../adapters/http-server.js';
 import { SqliteStateStore } from '../adapters/sqlite-state-store.js';
 import { colourWanted, makeStyle, StreamLogger, systemClock } from '../adapters/system.js';
-import { UndiciUpstream } from '../adapters/undici-upstream.js';
 import type { CassetteStore, Logger } from '../core/ports.js';
 import { TapedeckError } from '../core/errors.js';
 import { loadRedaction } from './redaction.js';
@@ -56,8 +55,12 @@ export async function composeServer(
         kind === 'record' ? 'record' : `replay --on-miss ${config.replay.onMiss}`,
       )
     : undefined;
+  // undici loads only when something goes upstream: a plain replay starts faster without it.
   const upstream = target
-    ? new UndiciUpstream({ target: target.href, timeoutMs: config.upstream.timeoutMs })
+    ? new (await import('../adapters/undici-upstream.js')).UndiciUpstream({
+        target: target.href,
+        timeoutMs: config.upstream.timeoutMs,
+      })
     : undefined;
   const state = new SqliteStateStore(join(config.stateDir, 'state.db'));
   try {

@@ -26,6 +26,15 @@ function stateStoreContract(name: string, make: () => StateStore): void {
       store.close();
     });
 
+    it('keeps every entry of a large batch, in order', () => {
+      const store = make();
+      const entries = Array.from({ length: 257 }, (_, i) => entry(i));
+      for (const e of entries) store.journal(e);
+      store.flush();
+      expect(store.recentJournal(300)).toEqual([...entries].reverse());
+      store.close();
+    });
+
     it('keeps optional fields absent when they were absent', () => {
       const store = make();
       store.journal(entry(0));

@@ -4,6 +4,7 @@ import {
   luhnValid,
   PSEUDONYM_CARD_PREFIX,
   PSEUDONYM_JWT_HEADER,
+  PSEUDONYM_PATTERN,
   PSEUDONYM_PHONE_PREFIX,
   type Shape,
 } from './pseudonym.js';
@@ -54,6 +55,8 @@ const PUBLIC_TEST_CARDS = new Set([
 
 function acceptCard(candidate: string): boolean {
   const digits = candidate.replace(/[ -]/g, '');
+  // Cards are grouped by 4 to 6 digits when grouped at all; UUIDs start with a group of 8.
+  if (digits !== candidate && candidate.split(/[ -]/).some((g) => g.length > 6)) return false;
   if (digits.length < 13 || digits.length > 19 || !luhnValid(digits)) return false;
   if (digits.startsWith(PSEUDONYM_CARD_PREFIX) || PUBLIC_TEST_CARDS.has(digits)) return false;
   // Issuer ranges of the major networks (Visa, Mastercard, Amex, Discover, JCB, Diners, UnionPay).
@@ -131,7 +134,8 @@ export const DETECTORS: readonly Detector[] = [
   {
     id: 'builtin/bearer',
     description: 'bearer credentials',
-    pattern: /\bBearer\s+([A-Za-z0-9._~+/-]{6,}=*)/gi,
+    // The whole run of token characters or nothing: never the local part of an email.
+    pattern: /\bBearer\s+([A-Za-z0-9._~+/-]{6,}=*)(?![A-Za-z0-9._~+/=@-])/gi,
     group: 1,
   },
   {
@@ -151,7 +155,8 @@ export const DETECTORS: readonly Detector[] = [
   {
     id: 'builtin/card-number',
     description: 'payment card numbers (Luhn-valid, in an issuer range)',
-    pattern: /(?<![\d.])(?:\d[ -]?){12,18}\d(?![\d.])/g,
+    // Not a digit run inside a hex string (a hash, a UUID): no letter or digit either side.
+    pattern: /(?<![0-9A-Za-z.])(?:\d[ -]?){12,18}\d(?![0-9A-Za-z.])/g,
     accept: acceptCard,
     shape: 'card',
   },
@@ -328,7 +333,11 @@ function isSecretishName(name: string): boolean {
 export function isSecretField(name: string, value: string): boolean {
   if (value === '') return false;
   if (isSecretName(name)) return !isPseudonym(value);
-  return isSecretishName(name) && looksRandom(value) && !isPseudonym(value);
+  if (!isSecretishName(name)) return false;
+  // Pseudonyms inside the value (value tracking puts them there) do not make it look random;
+  // counting them would redact the whole value on a second pass.
+  const rest = containsPseudonym(value) ? value.replace(PSEUDONYM_PATTERN, '') : value;
+  return looksRandom(rest) && !isPseudonym(value);
 }
 
 /** The detector id for name-based findings, shown in logs and verify output. */

@@ -9,7 +9,7 @@ import {
   type RecordedResponse,
 } from '../cassette/model.js';
 import { headerValue, isFormMediaType, isJsonMediaType, mediaType } from '../http.js';
-import { isJsonObject, jsonPointer, type JsonValue } from '../json.js';
+import { canonicalJson, isJsonObject, jsonPointer, type JsonValue } from '../json.js';
 import { selectJsonPath } from '../jsonpath.js';
 import {
   encodeFormComponent,
@@ -78,6 +78,9 @@ const URL_HEADERS: ReadonlySet<string> = new Set([
 ]);
 
 export const BUILTIN_CREDENTIAL_HEADER = 'builtin/credential-header';
+
+/** An Authorization value that names a scheme and carries no credentials. */
+export const SCHEME_ONLY = /^\s*(?:bearer|basic|digest|token|negotiate|ntlm)\s*$/i;
 
 export interface RedactorOptions {
   readonly rules: readonly CompiledRule[];
@@ -186,7 +189,10 @@ class Pass {
       return this.secret(text, 'pseudonymize', undefined, SECRET_FIELD_RULE, location) ?? REDACTED;
     }
     let out = text;
-    for (const d of detect(text, this.disabled, fieldName, binary)) {
+    // Longest first: a shorter detection inside a longer one (a token as an email's local part)
+    // must not break the longer one apart before it is replaced.
+    const found = detect(text, this.disabled, fieldName, binary);
+    for (const d of found.sort((a, b) => b.secret.length - a.secret.length)) {
       const replacement =
         this.secret(d.secret, 'pseudonymize', d.detector.shape, d.detector.id, location) ??
         REDACTED;
@@ -307,6 +313,9 @@ class Pass {
 
   /** `Bearer x` keeps its scheme; Basic credentials are also remembered decoded. */
   private authorization(value: string, location: string): string {
+    // A scheme without credentials (`Bearer` from a client whose token was unset) is no secret;
+    // remembered as one, every later "Bearer" in the cassette would become a pseudonym.
+    if (SCHEME_ONLY.test(value)) return value;
     const m = /^([A-Za-z][A-Za-z0-9._~+-]*)(\s+)(.+)$/.exec(value);
     if (!m)
       return (
@@ -338,12 +347,16 @@ class Pass {
     for (const pair of value.split(';')) {
       const eq = pair.indexOf('=');
       if (eq === -1) {
-        pairs.push(pair);
+        // A cookie without a name (`cookie: abc`) is all value.
+        const value = pair.trim() === '' ? pair : this.cookieValue('', pair, rules, location);
+        if (value !== undefined) pairs.push(value);
         continue;
       }
       const name = pair.slice(0, eq).trim();
       const replaced = this.cookieValue(name, pair.slice(eq + 1), rules, `${location}.${name}`);
-      if (replaced !== undefined) pairs.push(`${pair.slice(0, eq)}=${replaced}`);
+      // Names stay readable, but are searched like any text (a token or an email as a name).
+      if (replaced !== undefined)
+        pairs.push(`${this.text(pair.slice(0, eq), location)}=${replaced}`);
     }
     return pairs.length === 0 ? undefined : pairs.join(';');
   }
@@ -362,7 +375,9 @@ class Pass {
       return `${this.secret(first, 'pseudonymize', undefined, BUILTIN_CREDENTIAL_HEADER, location) ?? REDACTED}${rest}`;
     const name = first.slice(0, eq).trim();
     const replaced = this.cookieValue(name, first.slice(eq + 1), rules, `${location}.${name}`);
-    return replaced === undefined ? undefined : `${first.slice(0, eq)}=${replaced}${rest}`;
+    return replaced === undefined
+      ? undefined
+      : `${this.text(first.slice(0, eq), location)}=${replaced}${rest}`;
   }
 
   private cookieValue(
@@ -408,7 +423,7 @@ class Pass {
         if (isFormMediaType(type)) text = this.form(text, side, location);
         else if (boundary !== undefined) text = this.multipart(text, boundary, side, location);
         else if (isJsonMediaType(type) || /^\s*[[{]/.test(text))
-          this.discoverInJsonText(text, side, location);
+          text = this.jsonText(text, side, location);
         text = this.bodyRules(text, side, location);
         return {
           encoding: 'text',
@@ -497,16 +512,26 @@ class Pass {
 
   /**
    * JSON kept as text (it would not round-trip): find the secrets by parsing it, but replace them
-   * in the text itself (step 2 of the pass), so the bytes around them stay as sent.
+   * in the text itself (step 2 of the pass), so the bytes around them stay as sent. When that
+   * cannot give the redacted JSON (a value too short to track, an object a rule names, a removed
+   * field, a number), the redacted JSON is written instead.
    */
-  private discoverInJsonText(text: string, side: Side, location: string): void {
+  private jsonText(text: string, side: Side, location: string): string {
     let parsed: JsonValue;
     try {
       parsed = JSON.parse(text) as JsonValue;
     } catch {
-      return;
+      return text;
     }
-    this.json(parsed, side, location);
+    const redacted = mapJsonStrings(this.json(parsed, side, location), this.replace);
+    const tracked = this.replace(text);
+    try {
+      if (canonicalJson(JSON.parse(tracked) as JsonValue) === canonicalJson(redacted))
+        return tracked;
+    } catch {
+      // Tracking broke the JSON (a number replaced by a token): write the redacted JSON.
+    }
+    return JSON.stringify(redacted, null, 2);
   }
 
   private form(text: string, side: Side, location: string): string {
@@ -532,7 +557,11 @@ class Pass {
     for (const part of parsed.parts) {
       const name = part.name ?? '';
       const where = `${location}.${name}`;
-      let next: string | undefined = part.body;
+      // A part sent as base64 (Content-Transfer-Encoding) is redacted decoded, then re-encoded.
+      const decoded = transferBase64(part.head)
+        ? safeAtob(part.body.replace(/\s+/g, ''))
+        : undefined;
+      let next: string | undefined = decoded ?? part.body;
       for (const rule of rules) {
         if (next === undefined || !ruleNameMatches(rule, name)) continue;
         next = rule.pattern
@@ -541,12 +570,13 @@ class Pass {
       }
       if (next === undefined) continue;
       // File parts are scanned for known token shapes only; their names say nothing.
+      const body =
+        part.filename === undefined
+          ? this.text(next, where, name)
+          : this.text(next, where, undefined, true);
       parts.push({
         head: part.head,
-        body:
-          part.filename === undefined
-            ? this.text(next, where, name)
-            : this.text(next, where, undefined, true),
+        body: decoded === undefined ? body : body === decoded ? part.body : btoa(body),
       });
     }
     return serializeMultipart(boundary, parsed.preamble, parts, parsed.epilogue);
@@ -615,6 +645,11 @@ export function mapJsonStrings(node: JsonValue, f: (s: string) => string): JsonV
     return out;
   }
   return node;
+}
+
+/** A multipart part whose body is base64 (`Content-Transfer-Encoding: base64`). */
+export function transferBase64(head: string): boolean {
+  return /^content-transfer-encoding:\s*base64\s*$/im.test(head);
 }
 
 function safeDecode(text: string): string {

@@ -119,8 +119,12 @@ export const PSEUDONYM_PATTERN = new RegExp(
   `${JWT_RE}|${TOKEN_RE}|${EMAIL_RE}|${UUID_RE}|${CARD_RE}|${PHONE_RE}|\\[REDACTED\\]`,
   'g',
 );
+/**
+ * One pseudonym, or several run together: value tracking can put a pseudonym right after
+ * another (a tracked secret next to a redacted one), and that is no secret either.
+ */
 const WHOLE = new RegExp(
-  `^(?:${JWT_RE}|${TOKEN_RE}|${EMAIL_RE}|${UUID_RE}|${CARD_RE}|${PHONE_RE}|\\[REDACTED\\])$`,
+  `^(?:${JWT_RE}|${TOKEN_RE}|${EMAIL_RE}|${UUID_RE}|${CARD_RE}|${PHONE_RE}|\\[REDACTED\\])+$`,
 );
 
 /** Is the whole value a tapedeck pseudonym or the mask? */

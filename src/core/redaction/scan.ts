@@ -10,7 +10,12 @@ import { isJsonObject, jsonPointer, type JsonValue } from '../json.js';
 import { selectJsonPath } from '../jsonpath.js';
 import { multipartBoundary, parseForm, parseMultipart } from './bodies.js';
 import { detect, isSecretField, isSecretName, SECRET_FIELD_RULE } from './detectors.js';
-import { BUILTIN_CREDENTIAL_HEADER, CREDENTIAL_HEADERS } from './engine.js';
+import {
+  BUILTIN_CREDENTIAL_HEADER,
+  CREDENTIAL_HEADERS,
+  SCHEME_ONLY,
+  transferBase64,
+} from './engine.js';
 import { isPseudonym } from './pseudonym.js';
 import type { SecretRegistry } from './registry.js';
 import { ruleNameMatches, type CompiledRule } from './rules.js';
@@ -83,7 +88,8 @@ export function scanInteraction(interaction: Interaction, options: ScanOptions):
             appliesTo(rule, side) &&
             ruleNameMatches(rule, name) &&
             !rule.pattern &&
-            !isPseudonym(v)
+            !isPseudonym(v) &&
+            v !== ''
           )
             report(rule.id, pointer);
         }
@@ -161,13 +167,20 @@ export function scanInteraction(interaction: Interaction, options: ScanOptions):
       case 'text': {
         const pointer = `${base}/body/text`;
         checkText(body.text, pointer);
+        // JSON the codec kept as text is checked as JSON too (names, rules, keys).
+        const json = /^\s*[[{]/.test(body.text) ? safeParse(body.text) : undefined;
+        if (json !== undefined) checkBody({ encoding: 'json', json }, headers, base, side);
         if (/application\/x-www-form-urlencoded/i.test(contentType ?? '')) {
           for (const field of parseForm(body.text)) checkText(field.value, pointer, field.name);
         }
         const boundary = multipartBoundary(contentType);
         const parsed = boundary === undefined ? undefined : parseMultipart(body.text, boundary);
-        for (const part of parsed?.parts ?? [])
-          checkText(part.body, pointer, part.name, part.filename !== undefined);
+        for (const part of parsed?.parts ?? []) {
+          const decoded = transferBase64(part.head)
+            ? safeAtob(part.body.replace(/\s+/g, ''))
+            : undefined;
+          checkText(decoded ?? part.body, pointer, part.name, part.filename !== undefined);
+        }
         return;
       }
       case 'base64': {
@@ -193,8 +206,9 @@ function appliesTo(rule: CompiledRule, side: 'request' | 'response'): boolean {
 /** A credential header whose value part is not a pseudonym or the mask. */
 function credentialLeft(name: string, value: string): boolean {
   if (name === 'authorization' || name === 'proxy-authorization') {
+    if (SCHEME_ONLY.test(value)) return false;
     const credentials = /^[A-Za-z][A-Za-z0-9._~+-]*\s+(.+)$/.exec(value)?.[1] ?? value;
-    return !isPseudonym(credentials);
+    return credentials.trim() !== '' && !isPseudonym(credentials);
   }
   if (name === 'cookie')
     return value
@@ -224,6 +238,14 @@ function safeDecode(text: string): string {
     return decodeURIComponent(text);
   } catch {
     return text;
+  }
+}
+
+function safeParse(text: string): JsonValue | undefined {
+  try {
+    return JSON.parse(text) as JsonValue;
+  } catch {
+    return undefined;
   }
 }
 
