@@ -2,8 +2,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
 import type { HeaderMap, RecordedResponse } from '../core/cassette/model.js';
 import { isTapedeckError, TapedeckError, type ErrorCode } from '../core/errors.js';
 import { headersFromRaw, headerValue, splitTarget } from '../core/http.js';
@@ -46,6 +44,16 @@ interface PreparedResponse {
   encoded?: Buffer;
   /** Content-Length recorded for a HEAD answer, which has no body of its own. */
   readonly headLength: string | undefined;
+  /** Complete header lists for the extra headers last seen (a layer passes the same array each time). */
+  lists?: HeaderLists;
+}
+
+interface HeaderLists {
+  readonly extra: readonly (readonly [string, string])[];
+  readonly identity: readonly string[];
+  readonly bodyless: readonly string[];
+  readonly head: readonly string[];
+  encoded?: readonly string[];
 }
 
 /**
@@ -88,30 +96,77 @@ function bodyless(status: number, method: string): boolean {
   return method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200);
 }
 
+/** The header lists of a prepared response with a layer's extra headers, built once. */
+function headerLists(
+  p: PreparedResponse,
+  extra: readonly (readonly [string, string])[],
+): HeaderLists {
+  if (p.lists?.extra === extra) return p.lists;
+  const base = [...p.headers, ...extra.flat()];
+  const lists: HeaderLists = {
+    extra,
+    identity: [...base, 'content-length', String(p.identity.byteLength)],
+    bodyless: base,
+    head: p.headLength === undefined ? base : [...base, 'content-length', p.headLength],
+  };
+  p.lists = lists;
+  return lists;
+}
+
 function writeRecorded(req: IncomingMessage, res: ServerResponse, reply: RecordedReply): void {
   const p = prepare(reply.response);
-  const headers = [...p.headers];
-  for (const [name, value] of reply.extraHeaders) headers.push(name, value);
-  if (bodyless(p.status, req.method ?? 'GET')) {
-    if (req.method === 'HEAD' && p.headLength !== undefined)
-      headers.push('content-length', p.headLength);
-    res.writeHead(p.status, headers);
+  const lists = headerLists(p, reply.extraHeaders);
+  const method = req.method ?? 'GET';
+  if (bodyless(p.status, method)) {
+    res.writeHead(p.status, (method === 'HEAD' ? lists.head : lists.bodyless) as string[]);
     res.end();
     return;
   }
-  let body = p.identity;
   if (
     p.coding !== undefined &&
-    body.byteLength > 0 &&
+    p.identity.byteLength > 0 &&
     accepts(req.headers['accept-encoding'], p.coding)
   ) {
-    p.encoded ??= applyContentEncoding(p.identity, p.coding);
-    body = p.encoded;
-    headers.push('content-encoding', p.coding);
+    const encoded = (p.encoded ??= applyContentEncoding(p.identity, p.coding));
+    lists.encoded ??= [
+      ...lists.bodyless,
+      'content-encoding',
+      p.coding,
+      'content-length',
+      String(encoded.byteLength),
+    ];
+    res.writeHead(p.status, lists.encoded as string[]);
+    res.end(encoded);
+    return;
   }
-  headers.push('content-length', String(body.byteLength));
-  res.writeHead(p.status, headers);
-  res.end(body);
+  res.writeHead(p.status, lists.identity as string[]);
+  res.end(p.identity);
+}
+
+/** Resolves when the response can take more bytes, or when the client has gone. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
+  });
+}
+
+/**
+ * Streams a body chunk by chunk with backpressure. Leaving the loop early (client gone) ends the
+ * source iterator, which releases the upstream connection.
+ */
+async function writeStream(res: ServerResponse, body: AsyncIterable<Uint8Array>): Promise<void> {
+  for await (const chunk of body) {
+    if (res.destroyed) throw new Error('the client closed the connection');
+    if (!res.write(chunk)) await drained(res);
+  }
+  if (res.destroyed) throw new Error('the client closed the connection');
+  res.end();
 }
 
 async function writeReply(req: IncomingMessage, res: ServerResponse, reply: Reply): Promise<void> {
@@ -132,7 +187,7 @@ async function writeReply(req: IncomingMessage, res: ServerResponse, reply: Repl
     }
     case 'stream':
       res.writeHead(reply.status, reply.headers.flat());
-      await pipeline(Readable.from(reply.body, { objectMode: false }), res);
+      await writeStream(res, reply.body);
       return;
   }
 }
@@ -245,7 +300,8 @@ export function createHttpServer(handler: RequestHandler, options: HttpServerOpt
     const respond = async () => {
       let reply: Reply;
       try {
-        const body = await readBody(req, options.maxBodyBytes);
+        // Most requests have no body: skip the async read (and its microtasks) for them.
+        const body = hasBody(req) ? await readBody(req, options.maxBodyBytes) : undefined;
         reply = await handler(toIncoming(req, body, signal));
       } catch (error) {
         const failure = isTapedeckError(error)

@@ -18,9 +18,7 @@ import { TapedeckError } from '../core/errors.js';
 const NOT_RECORDED = new Set(['host', 'content-length', 'expect']);
 
 export function recordableHeaders(headers: HeaderMap): HeaderMap {
-  const out = stripHopByHop(headers);
-  for (const name of NOT_RECORDED) delete out[name];
-  return out;
+  return stripHopByHop(headers, NOT_RECORDED);
 }
 
 /** The incoming request in the cassette model (body decoded), before redaction. */

@@ -24,7 +24,8 @@ export class ServerStats {
   private served = 0;
   private readonly byLayer = new Map<AnswerLayer, number>();
   private readonly misses = new Map<string, number>();
-  private readonly used = new Set<string>();
+  /** Per cassette, a flag per interaction position: no string is built per request. */
+  private readonly used = new Map<string, Uint8Array>();
   readonly recorded = new Map<string, number>();
   recordFailures = 0;
   /** Interactions the secret scanner kept off disk. */
@@ -41,7 +42,14 @@ export class ServerStats {
   }
 
   markUsed(cassette: string, position: number): void {
-    this.used.add(`${cassette}\u0000${position}`);
+    let flags = this.used.get(cassette);
+    if (flags === undefined || flags.length <= position) {
+      const grown = new Uint8Array(Math.max(16, (position + 1) * 2));
+      if (flags) grown.set(flags);
+      flags = grown;
+      this.used.set(cassette, flags);
+    }
+    flags[position] = 1;
   }
 
   wasRecorded(cassette: string): void {
@@ -52,7 +60,7 @@ export class ServerStats {
     const unused: { cassette: string; position: number; request: string }[] = [];
     if (index !== undefined) {
       for (const { cassette, position, interaction } of index.all()) {
-        if (this.used.has(`${cassette}\u0000${position}`)) continue;
+        if (this.used.get(cassette)?.[position] === 1) continue;
         const r = interaction.request;
         const query = formatQuery(r.query);
         unused.push({

@@ -40,20 +40,27 @@ export function headersFromRaw(raw: readonly string[]): HeaderMap {
  * Removes hop-by-hop headers, headers listed in `Connection`, and tapedeck's own headers.
  * Returns a new map.
  */
-export function stripHopByHop(headers: HeaderMap): HeaderMap {
+export function stripHopByHop(headers: HeaderMap, also?: ReadonlySet<string>): HeaderMap {
   const connection = headers['connection'];
-  const listed = new Set<string>();
+  let listed: Set<string> | undefined;
   for (const value of typeof connection === 'string' ? [connection] : (connection ?? [])) {
     for (const token of value.split(',')) {
       const name = token.trim().toLowerCase();
-      if (name !== '') listed.add(name);
+      // `keep-alive` and `close` are the usual tokens; they name no extra header to drop.
+      if (name !== '' && !HOP_BY_HOP.has(name) && name !== 'close')
+        (listed ??= new Set()).add(name);
     }
   }
   const out: HeaderMap = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (HOP_BY_HOP.has(name) || listed.has(name) || name.startsWith(TAPEDECK_HEADER_PREFIX))
+  for (const name in headers) {
+    if (
+      HOP_BY_HOP.has(name) ||
+      listed?.has(name) ||
+      also?.has(name) ||
+      name.startsWith(TAPEDECK_HEADER_PREFIX)
+    )
       continue;
-    out[name] = value;
+    out[name] = headers[name]!;
   }
   return out;
 }

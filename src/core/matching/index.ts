@@ -9,7 +9,6 @@ export interface IndexEntry {
   readonly key: string;
   /** Positions in the cassette's `interactions`, in recorded order. */
   readonly positions: readonly number[];
-  readonly normalized: NormalizedRequest;
 }
 
 export interface InteractionRef {
@@ -52,12 +51,10 @@ export class ReplayIndex {
         (existing.positions as number[]).push(position);
         return;
       }
-      const entry: IndexEntry = {
-        cassette: name,
-        key: normalized.key,
-        positions: [position],
-        normalized,
-      };
+      // Only the key is kept. Keeping every NormalizedRequest made V8 pretenure the objects
+      // normalizeRequest allocates, and request-time normalization then ran 3-4x slower in
+      // processes with many recordings; misses normalize the candidates again, once, lazily.
+      const entry: IndexEntry = { cassette: name, key: normalized.key, positions: [position] };
       this.byCassetteKey.set(ck, entry);
       const list = this.byKey.get(normalized.key);
       if (list) list.push(entry);
@@ -90,6 +87,22 @@ export class ReplayIndex {
     }
   }
 
+  /** Normalized recordings for explaining misses, computed on the first miss and kept. */
+  private normalizedCache: Map<IndexEntry, NormalizedRequest> | undefined;
+
+  private normalizedOf(entry: IndexEntry): NormalizedRequest {
+    this.normalizedCache ??= new Map();
+    let normalized = this.normalizedCache.get(entry);
+    if (normalized === undefined) {
+      normalized = normalizeRequest(
+        this.interaction({ cassette: entry.cassette, position: entry.positions[0]! })!.request,
+        this.config,
+      );
+      this.normalizedCache.set(entry, normalized);
+    }
+    return normalized;
+  }
+
   lookup(key: string, cassette?: string): IndexEntry | undefined {
     if (cassette !== undefined) return this.byCassetteKey.get(`${cassette}\u0000${key}`);
     return this.byKey.get(key)?.[0];
@@ -103,11 +116,12 @@ export class ReplayIndex {
     const scored: NearMiss[] = [];
     for (const entry of this.byCassetteKey.values()) {
       if (cassette !== undefined && entry.cassette !== cassette) continue;
+      const normalized = this.normalizedOf(entry);
       scored.push({
         cassette: entry.cassette,
         position: entry.positions[0]!,
-        normalized: entry.normalized,
-        result: match(request, entry.normalized),
+        normalized,
+        result: match(request, normalized),
       });
     }
     scored.sort(
