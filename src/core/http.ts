@@ -71,11 +71,37 @@ export function headerValue(headers: HeaderMap, name: string): string | undefine
   return typeof value === 'string' ? value : value?.[0];
 }
 
-/** Parses a raw query string (without `?`) into a decoded multi-map, in order. */
+function decodeQueryComponent(text: string): string {
+  if (!text.includes('%') && !text.includes('+')) return text;
+  const spaced = text.replace(/\+/g, ' ');
+  try {
+    return decodeURIComponent(spaced);
+  } catch {
+    // Malformed escapes: decode exactly as URLSearchParams does (U+FFFD for bad sequences).
+    return new URLSearchParams(`x=${text.replace(/&/g, '%26')}`).get('x') ?? text;
+  }
+}
+
+/**
+ * Parses a raw query string (without `?`) into a decoded multi-map, in order, with the
+ * `application/x-www-form-urlencoded` rules (`+` is a space). Hand-written because
+ * URLSearchParams allocated too much for the replay hot path.
+ */
 export function parseQuery(raw: string): QueryMap {
   const query: QueryMap = {};
   if (raw === '') return query;
-  for (const [name, value] of new URLSearchParams(raw)) appendValue(query, name, value);
+  let start = 0;
+  while (start <= raw.length) {
+    let end = raw.indexOf('&', start);
+    if (end === -1) end = raw.length;
+    if (end > start) {
+      const eq = raw.indexOf('=', start);
+      const hasValue = eq !== -1 && eq < end;
+      const name = decodeQueryComponent(raw.slice(start, hasValue ? eq : end));
+      appendValue(query, name, hasValue ? decodeQueryComponent(raw.slice(eq + 1, end)) : '');
+    }
+    start = end + 1;
+  }
   return query;
 }
 

@@ -93,7 +93,10 @@ export interface StateStore {
   /** Buffers entries; they reach storage on the next flush. */
   journal(entry: JournalEntry): void;
   flush(): void;
+  /** The latest entries of this process, newest first, every layer (a bounded window). */
   recentJournal(limit: number): JournalEntry[];
+  /** Entries kept across restarts, newest first: every answer that did not come from a cassette. */
+  persistedJournal(limit: number): JournalEntry[];
   close(): void;
 }
 

@@ -1,6 +1,10 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MemoryStateStore, SqliteStateStore } from '../../src/adapters/sqlite-state-store.js';
+import {
+  JournalWindow,
+  MemoryStateStore,
+  SqliteStateStore,
+} from '../../src/adapters/sqlite-state-store.js';
 import type { JournalEntry, StateStore } from '../../src/core/ports.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -35,6 +39,16 @@ function stateStoreContract(name: string, make: () => StateStore): void {
       store.close();
     });
 
+    it('keeps every answer that did not come from a cassette, and only those, newest first', () => {
+      const store = make();
+      const entries = Array.from({ length: 30 }, (_, i) => entry(i));
+      for (const e of entries) store.journal(e);
+      expect(store.persistedJournal(100)).toEqual(
+        entries.filter((e) => e.layer !== 'cassette').reverse(),
+      );
+      store.close();
+    });
+
     it('keeps optional fields absent when they were absent', () => {
       const store = make();
       store.journal(entry(0));
@@ -54,11 +68,19 @@ describe('SqliteStateStore', () => {
   it('persists the journal across reopening the file', () => {
     const file = join(tempDir(), 'state.db');
     const first = new SqliteStateStore(file);
+    first.journal(entry(0));
     first.journal(entry(1));
     first.close();
     const second = new SqliteStateStore(file);
-    expect(second.recentJournal(5)).toEqual([entry(1)]);
+    expect(second.persistedJournal(5)).toEqual([entry(0)]);
+    expect(second.recentJournal(5)).toEqual([]);
     second.close();
+  });
+
+  it('keeps a bounded window of recent entries', () => {
+    const window = new JournalWindow(4);
+    for (let i = 0; i < 10; i++) window.push(entry(i));
+    expect(window.latest(10)).toEqual([entry(9), entry(8), entry(7), entry(6)]);
   });
 
   it('fails with TD_STATE_STORE_FAILED and a next step when the file cannot be opened', () => {

@@ -43,3 +43,24 @@ describe('HTTP helpers', () => {
     expect(mediaType(undefined)).toBe('');
   });
 });
+
+describe('parseQuery', () => {
+  it.each([
+    'a=1&b=2',
+    'a=1&a=2&a=3',
+    'q=hello+world&x=%2B%26%3D',
+    'empty=&novalue&=anon',
+    'a=1&&b=2&',
+    'bad=%E0%A4%A&ok=%41',
+    'na%6De=v',
+    'uni=%E2%9C%93',
+    '',
+  ])('agrees with URLSearchParams on %j', (raw) => {
+    const expected: Record<string, string | string[]> = {};
+    for (const [k, v] of new URLSearchParams(raw)) {
+      const prev = expected[k];
+      expected[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+    }
+    expect(parseQuery(raw)).toEqual(expected);
+  });
+});

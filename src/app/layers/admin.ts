@@ -76,7 +76,12 @@ export function adminLayer(options: AdminLayerOptions): Layer {
           return { reply: json(200, options.stats.summary(options.index)) };
         case 'GET journal': {
           const limit = Math.min(Math.max(Number(query.get('limit') ?? 100) || 100, 1), 10_000);
-          return { reply: json(200, { entries: options.state.recentJournal(limit) }) };
+          // ?kept=1: the entries kept in SQLite across restarts (everything but cassette hits).
+          const entries =
+            query.get('kept') === '1'
+              ? options.state.persistedJournal(limit)
+              : options.state.recentJournal(limit);
+          return { reply: json(200, { entries }) };
         }
         case 'POST reset': {
           const session = query.get('session') ?? undefined;
