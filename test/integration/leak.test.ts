@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Interaction } from '../../src/core/cassette/model.js';
+import { BASIC_FORMS, formsOf } from '../helpers/canaries.js';
 import { runCleanups } from '../helpers/cleanup.js';
+import { jsonOf } from '../helpers/redaction.js';
 import { header, send, type Received, type SendOptions } from '../helpers/client.js';
 import { listFiles, readCassette } from '../helpers/files.js';
 import { layout, startTapedeck, type RunningTapedeck } from '../helpers/tapedeck.js';
@@ -45,50 +47,19 @@ class Canaries {
     this.all.push({ name, planted, core });
     return planted;
   }
+
+  /** A short canary (too short to be tracked everywhere): five random URL-safe characters. */
+  short(name: string): string {
+    const value = randomBytes(6).toString('base64url').slice(0, 5);
+    this.all.push({ name, planted: value, core: value });
+    return value;
+  }
 }
 
 const utf8 = (s: string) => Buffer.from(s, 'utf8');
 const b64 = (s: string | Buffer) => (typeof s === 'string' ? utf8(s) : s).toString('base64');
 const urlSafe = (s: string) => s.replace(/\+/g, '-').replace(/\//g, '_');
 const unpadded = (s: string) => s.replace(/=+$/, '');
-
-/**
- * Base64 of a value embedded in a longer string (`user:<canary>` in a Basic header, a canary in
- * a binary body stored as base64) depends on where the value starts modulo 3. These are the
- * characters that depend on the value alone, for each of the three alignments.
- */
-function embeddedBase64(value: string): string[] {
-  const bytes = utf8(value);
-  const out: string[] = [];
-  for (let shift = 0; shift < 3; shift++) {
-    const encoded = Buffer.concat([Buffer.alloc(shift), bytes]).toString('base64');
-    const complete = Math.floor((shift + bytes.length) / 3) * 4;
-    out.push(encoded.slice(shift === 0 ? 0 : 4, complete));
-  }
-  return out;
-}
-
-/** The forms every canary is searched in: the brief's eight, plus embedded base64. */
-function formsOf(value: string): [string, string][] {
-  const hex = utf8(value).toString('hex');
-  const forms: [string, string][] = [
-    ['raw', value],
-    ['url-encoded', encodeURIComponent(value)],
-    ['base64', b64(value)],
-    ['base64-unpadded', unpadded(b64(value))],
-    ['base64url', urlSafe(b64(value))],
-    ['base64url-unpadded', unpadded(urlSafe(b64(value)))],
-    ['hex', hex],
-    ['HEX', hex.toUpperCase()],
-  ];
-  embeddedBase64(value).forEach((s, shift) => {
-    forms.push([`base64-embedded+${shift}`, s]);
-    forms.push([`base64url-embedded+${shift}`, urlSafe(s)]);
-  });
-  return forms;
-}
-
-const BRIEF_FORMS = 8;
 
 interface Place {
   readonly name: string;
@@ -135,7 +106,10 @@ async function filePlaces(label: string, dirs: readonly string[]): Promise<Place
   for (const dir of dirs) {
     for (const file of await listFiles(dir)) {
       try {
-        places.push({ name: `${label}:${join(dir, file)}`, bytes: await readFile(join(dir, file)) });
+        places.push({
+          name: `${label}:${join(dir, file)}`,
+          bytes: await readFile(join(dir, file)),
+        });
       } catch (error) {
         // A WAL or journal file can vanish between listing and reading.
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
@@ -187,6 +161,9 @@ interface UpstreamSecrets {
   readonly br: { email: string; apiKey: string };
   readonly code: string;
   readonly locationToken: string;
+  readonly debugOwner: string;
+  readonly report: { ownerEmail: string; password: string; jwt: string };
+  readonly legacy: { password: string; material: string };
 }
 
 function upstreamSecrets(c: Canaries): UpstreamSecrets {
@@ -215,6 +192,16 @@ function upstreamSecrets(c: Canaries): UpstreamSecrets {
     },
     code: c.add('Location code'),
     locationToken: c.add('Location access_token'),
+    debugOwner: c.add('response header email', (x) => `${x}@corp.io`),
+    report: {
+      ownerEmail: c.add('text-kept JSON: email as a key', (x) => `${x}@corp.io`),
+      password: c.add('text-kept JSON: password'),
+      jwt: c.add('text-kept JSON: JWT', jwtAround),
+    },
+    legacy: {
+      password: c.short('Python-style JSON: a five-character password'),
+      material: c.add('Python-style JSON: a string inside an object a rule names'),
+    },
   };
 }
 
@@ -230,7 +217,11 @@ function upstreamHandler(s: UpstreamSecrets, origin: () => string): UpstreamHand
     };
     if (path.startsWith('/users/')) {
       // The echo: the credential comes back in a field no rule names.
-      return json(200, { note: `authorization was ${auth}`, profile: { plan: 'pro' } });
+      return json(
+        200,
+        { note: `authorization was ${auth}`, profile: { plan: 'pro' } },
+        { 'x-debug-owner': `owner=${s.debugOwner}; region=eu` },
+      );
     }
     if (path === '/basic') {
       const decoded = Buffer.from(auth.replace(/^Basic /, ''), 'base64').toString('utf8');
@@ -278,7 +269,7 @@ function upstreamHandler(s: UpstreamSecrets, origin: () => string): UpstreamHand
       return;
     }
     if (path === '/me') {
-      return json(200, { id: 'u_1', context: req.headers['x-session-context'] ?? '' });
+      return json(200, { id: 'u_1', context: req.headers['x-request-context'] ?? '' });
     }
     if (path === '/v1/forms' || path === '/v1/upload' || path === '/v1/upload-binary') {
       return json(200, { ok: true, received: req.body.byteLength });
@@ -310,6 +301,19 @@ function upstreamHandler(s: UpstreamSecrets, origin: () => string): UpstreamHand
       return;
     }
     if (path.startsWith('/v1/tokens/')) return json(200, { revoked: true });
+    if (path === '/v1/report') {
+      // Indented by four spaces: the codec keeps it as text, byte for byte.
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(reportBody(s.report));
+      return;
+    }
+    if (path === '/v1/legacy') {
+      // Python's json.dumps spacing: kept as text as well.
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(legacyBody(s.legacy));
+      return;
+    }
+    if (path === '/v1/search') return json(200, { results: [] });
     if (path === '/login/start') {
       res.writeHead(302, {
         location: `${origin()}/callback?code=${s.code}&state=s-1&access_token=${s.locationToken}`,
@@ -319,6 +323,29 @@ function upstreamHandler(s: UpstreamSecrets, origin: () => string): UpstreamHand
     }
     return json(404, { error: 'not found' });
   };
+}
+
+/** A JWT whose payload carries the canary (as a real token carries a user id). */
+function jwtAround(core: string): string {
+  const part = (v: unknown) => unpadded(urlSafe(b64(JSON.stringify(v))));
+  return `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ sub: core, exp: 1_900_000_000 })}.${unpadded(urlSafe(randomBytes(32).toString('base64')))}`;
+}
+
+function legacyBody(l: UpstreamSecrets['legacy']): string {
+  return JSON.stringify({
+    user: { name: 'jane', password: l.password, pin: 482913 },
+    signing_blob: { material: l.material, rotated: 1_700_482_913 },
+  })
+    .replace(/,"/g, ', "')
+    .replace(/":/g, '": ');
+}
+
+function reportBody(r: UpstreamSecrets['report']): string {
+  return JSON.stringify(
+    { rows: [{ owners: { [r.ownerEmail]: { password: r.password, sessions: [{ id: r.jwt }] } } }] },
+    null,
+    4,
+  );
 }
 
 // ---- what the client sends ------------------------------------------------------------------
@@ -355,6 +382,7 @@ interface ItemsBody {
   readonly clientSecret: string;
   readonly blob: string;
   readonly keyedEmail: string;
+  readonly memberBlob: string;
 }
 
 /** A JSON body with secrets at depth 4+ inside arrays, and a map keyed by an email. */
@@ -370,7 +398,7 @@ function itemsBody(b: ItemsBody, name = 'widget'): string {
               extras: [{ signing_blob: b.blob }],
             },
           ],
-          members: { [b.keyedEmail]: { role: 'admin' } },
+          members: { [b.keyedEmail]: { role: 'admin', pin: 4321, signing_blob: b.memberBlob } },
         },
       },
     ],
@@ -381,7 +409,12 @@ function formBody(password: string, clientSecret: string, extra = ''): string {
   return `grant_type=password&username=jane&password=${encodeURIComponent(password)}&client_secret=${encodeURIComponent(clientSecret)}&comment=hello+there${extra}`;
 }
 
-function multipartText(boundary: string, secret: string, fileToken: string): string {
+function multipartText(
+  boundary: string,
+  secret: string,
+  fileToken: string,
+  encodedToken: string,
+): string {
   return [
     `--${boundary}`,
     'Content-Disposition: form-data; name="title"',
@@ -396,6 +429,12 @@ function multipartText(boundary: string, secret: string, fileToken: string): str
     'Content-Type: text/plain',
     '',
     `owner=jane\nstripe=${fileToken}\n`,
+    `--${boundary}`,
+    'Content-Disposition: form-data; name="config"; filename="config.env"',
+    'Content-Type: text/plain',
+    'Content-Transfer-Encoding: base64',
+    '',
+    b64(`STRIPE_KEY=${encodedToken}\nREGION=eu\n`),
     `--${boundary}--`,
     '',
   ].join('\r\n');
@@ -513,6 +552,7 @@ describe('the leak test', () => {
         clientSecret: c.add(`${method} body client_secret`),
         blob: c.add(`${method} body signing_blob`),
         keyedEmail: c.add(`${method} body email as a key`, (x) => `${x}@corp.io`),
+        memberBlob: c.add(`${method} body signing_blob under the email key`),
       };
       const r = await send(recorder.url, '/v1/items/42', {
         method,
@@ -534,7 +574,10 @@ describe('the leak test', () => {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: formBody(oauth.password, oauth.clientSecret),
     });
-    expect(r4.json()).toMatchObject({ access_token: secrets.issued, refresh_token: secrets.refresh });
+    expect(r4.json()).toMatchObject({
+      access_token: secrets.issued,
+      refresh_token: secrets.refresh,
+    });
     expect(r4.headers['set-cookie']).toEqual([
       `session=${secrets.setCookies[0]}; Path=/; HttpOnly`,
       `refresh=${secrets.setCookies[1]}; Path=/oauth; Secure; SameSite=Strict`,
@@ -544,7 +587,7 @@ describe('the leak test', () => {
     const r5 = await send(recorder.url, `/me?ctx=${secrets.issued}&view=full`, {
       headers: {
         authorization: `Bearer ${meAuth}`,
-        'x-session-context': `v1:${secrets.issued}`,
+        'x-request-context': `v1:${secrets.issued}`,
       },
     });
     expect(r5.json()).toEqual({ id: 'u_1', context: `v1:${secrets.issued}` });
@@ -563,10 +606,14 @@ describe('the leak test', () => {
     const mp = {
       secret: c.add('multipart api_secret field'),
       file: c.add('multipart text file sk_live_ token', (x) => `sk_live_${x}`),
+      encoded: c.add(
+        'multipart base64 (transfer-encoded) file sk_live_ token',
+        (x) => `sk_live_${x}`,
+      ),
       password: c.add('binary multipart password field'),
       binaryFile: c.add('binary multipart file ghp_ token', (x) => `ghp_${x}`, 15),
     };
-    const mpText = multipartText(boundary, mp.secret, mp.file);
+    const mpText = multipartText(boundary, mp.secret, mp.file, mp.encoded);
     const r7 = await send(recorder.url, '/v1/upload', {
       method: 'POST',
       headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
@@ -625,6 +672,15 @@ describe('the leak test', () => {
     const pathToken = c.add('path token (rule)');
     const r11 = await send(recorder.url, `/v1/tokens/${pathToken}/revoke`, { method: 'POST' });
     expect(r11.json()).toEqual({ revoked: true });
+    const r13 = await send(recorder.url, '/v1/report');
+    expect(r13.text()).toBe(reportBody(secrets.report));
+    const r14 = await send(recorder.url, '/v1/legacy');
+    expect(r14.text()).toBe(legacyBody(secrets.legacy));
+    // A secret in a query parameter's name (PHP-style `owner[<email>]`).
+    const nameEmail = c.add('query parameter name email', (x) => `${x}@corp.io`);
+    const r15 = await send(recorder.url, `/v1/search?owner%5B${nameEmail}%5D=admin&limit=5`);
+    expect(r15.status).toBe(200);
+    expect(header(r1.headers, 'x-debug-owner')).toBe(`owner=${secrets.debugOwner}; region=eu`);
     const r12 = await send(recorder.url, '/login/start');
     expect(r12.status).toBe(302);
     expect(header(r12.headers, 'location')).toBe(
@@ -633,7 +689,7 @@ describe('the leak test', () => {
 
     // ---- redaction never changes what is forwarded -----------------------------------------
     const seen = upstream.requests;
-    expect(seen).toHaveLength(15);
+    expect(seen).toHaveLength(18);
     const seenProfile = seen[0]!;
     expect(seenProfile.url).toBe(profilePath);
     expect(seenProfile.headers.authorization).toBe(`Bearer ${profile.auth}`);
@@ -653,7 +709,7 @@ describe('the leak test', () => {
     });
     expect(seen[6]!.body.toString('utf8')).toBe(formBody(oauth.password, oauth.clientSecret));
     expect(seen[7]!.url).toBe(`/me?ctx=${secrets.issued}&view=full`);
-    expect(seen[7]!.headers['x-session-context']).toBe(`v1:${secrets.issued}`);
+    expect(seen[7]!.headers['x-request-context']).toBe(`v1:${secrets.issued}`);
     expect(seen[8]!.body.toString('utf8')).toBe(formBody(form.password, form.clientSecret));
     expect(seen[9]!.body.toString('utf8')).toBe(mpText);
     expect(seen[10]!.body.equals(mpBinary)).toBe(true);
@@ -707,14 +763,22 @@ describe('the leak test', () => {
     // ---- what was recorded -----------------------------------------------------------------
     expect(recorder.logger.lines.filter((l) => l.event === 'record.blocked')).toEqual([]);
     const cassette = await readCassette(dirs.cassettes);
-    expect(cassette.interactions).toHaveLength(15);
+    expect(cassette.interactions).toHaveLength(18);
+    // JSON kept as text is still JSON after redaction (a tracked number does not break it).
+    for (const i of cassette.interactions) {
+      const body = i.response.body;
+      if (body?.encoding === 'text' && /json/.test(String(i.response.headers['content-type'])))
+        expect(() => JSON.parse(body.text) as unknown, i.request.path).not.toThrow();
+    }
     const byPath = (prefix: string): Interaction =>
       cassette.interactions.find((i) => i.request.path.startsWith(prefix))!;
     // The issued token became one pseudonym, wherever it went next.
-    const issuedPseudonym = (byPath('/oauth/token').response.body as { json: { access_token: string } })
-      .json.access_token;
+    const issuedPseudonym = jsonOf<{ access_token: string }>(
+      byPath('/oauth/token').response.body,
+    ).access_token;
     expect(issuedPseudonym).toMatch(/^tdp_[a-z2-7]{24}$/);
-    expect(byPath('/me').request.headers['x-session-context']).toBe(`v1:${issuedPseudonym}`);
+    // x-request-context is a header no rule and no name heuristic knows: only value tracking.
+    expect(byPath('/me').request.headers['x-request-context']).toBe(`v1:${issuedPseudonym}`);
     expect(byPath('/me').request.query['ctx']).toBe(issuedPseudonym);
 
     // ---- replay: the upstream is gone ------------------------------------------------------
@@ -756,6 +820,7 @@ describe('the leak test', () => {
             clientSecret: c.add(`replay: ${method} client_secret`),
             blob: c.add(`replay: ${method} signing_blob`),
             keyedEmail: c.add(`replay: ${method} email key`, (x) => `${x}@corp.io`),
+            memberBlob: c.add(`replay: ${method} member signing_blob`),
           }),
         },
       ]),
@@ -765,10 +830,7 @@ describe('the leak test', () => {
         {
           method: 'POST',
           headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: formBody(
-            c.add('replay: oauth password'),
-            c.add('replay: oauth client_secret'),
-          ),
+          body: formBody(c.add('replay: oauth password'), c.add('replay: oauth client_secret')),
         },
       ],
       [
@@ -790,6 +852,9 @@ describe('the leak test', () => {
             boundary,
             c.add('replay: multipart api_secret'),
             c.add('replay: multipart sk_live_', (x) => `sk_live_${x}`),
+            // Inside base64 a pseudonym is not recognisable as one, so it matches only the same
+            // secret under the same key (see the report).
+            mp.encoded,
           ),
         },
       ],
@@ -863,6 +928,7 @@ describe('the leak test', () => {
               clientSecret: c.add('miss: items client_secret'),
               blob: c.add('miss: items signing_blob'),
               keyedEmail: c.add('miss: items email key', (x) => `${x}@corp.io`),
+              memberBlob: c.add('miss: items member signing_blob'),
             },
             'gadget',
           ),
@@ -880,6 +946,11 @@ describe('the leak test', () => {
             `&email=${encodeURIComponent(c.add('miss: form email', (x) => `${x}@corp.io`))}`,
           ),
         },
+      ],
+      [
+        'search, an email in a parameter name',
+        `/v1/search?owner%5B${c.add('miss: query parameter name email', (x) => `${x}@corp.io`)}%5D=viewer&limit=5`,
+        {},
       ],
       [
         'token path, another action',
@@ -912,20 +983,28 @@ describe('the leak test', () => {
         answers.push(answerPlace(`replay miss (${accept ?? 'text'}): ${label}`, r));
       }
     }
+    const whileReplaying = await filePlaces('while replaying', [dirs.cassettes, dirs.stateDir]);
     await replay.stop();
 
     // ---- search every byte -----------------------------------------------------------------
-    const places: Place[] = [
+    const files = [
       ...whileRecording,
+      ...whileReplaying,
       ...(await filePlaces('after replay', [dirs.cassettes, dirs.stateDir])),
+    ];
+    const places: Place[] = [
+      ...files,
       logPlace('record log', recorder),
       logPlace('replay log', replay),
       ...answers,
     ];
     const report = searchLeaks(c.all, places);
     console.log(
-      `leak test: ${report.canaries} canaries × ${report.forms} forms (${BRIEF_FORMS} from the brief + ${report.forms - BRIEF_FORMS} embedded-base64) × ${report.places} places` +
-        ` = ${report.needles} needles (planted value and core), ${report.needles * report.places} searches; ${report.hits.length} hit(s)`,
+      [
+        `leak test: ${report.canaries} canaries × ${report.forms} forms (${BASIC_FORMS} basic: raw, URL-encoded, base64 ±padding, base64url ±padding, hex, HEX; + ${report.forms - BASIC_FORMS} base64 at other alignments)`,
+        `  × ${report.places} places (${files.length} file snapshots: ${files.map((f) => f.name.replace(root, '')).join(', ')}; 2 logs; ${answers.length} client-facing answers: ${answers.filter((a) => a.name.startsWith('record')).length} record errors, ${answers.filter((a) => a.name.startsWith('replay miss')).length} misses, ${answers.filter((a) => a.name.startsWith('replay match')).length} replay matches)`,
+        `  = ${report.needles} needles (planted value and distinct core of each canary) × ${report.places} places = ${report.needles * report.places} searches; ${report.hits.length} hit(s)`,
+      ].join('\n'),
     );
     expect(report.hits).toEqual([]);
     // The search itself works: it finds the canaries in what the upstream saw.
@@ -936,9 +1015,7 @@ describe('the leak test', () => {
       },
       { name: 'binary upload', bytes: mpBinary },
     ]);
-    expect(control.hits).toContain(
-      `x-api-key #2 (raw of ${profile.keys[1]}) in upstream saw`,
-    );
+    expect(control.hits).toContain(`x-api-key #2 (raw of ${profile.keys[1]}) in upstream saw`);
     expect(control.hits).toContain(
       `binary multipart file ghp_ token (raw of ${mp.binaryFile}) in binary upload`,
     );

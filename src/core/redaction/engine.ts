@@ -261,6 +261,8 @@ class Pass {
     const out: QueryMap = {};
     for (const [name, value] of Object.entries(query)) {
       const location = `${where}.${name}`;
+      // A name is searched like a value (`?jane@corp.io=1`); rules still see it as sent.
+      const key = this.text(name, where);
       for (const v of valuesOf(value)) {
         let next: string | undefined = v;
         for (const rule of rules) {
@@ -269,7 +271,7 @@ class Pass {
             ? this.withinPattern(rule, next, location)
             : this.secret(next, rule.action, rule.shape, rule.id, location);
         }
-        if (next !== undefined) appendValue(out, name, this.text(next, location, name));
+        if (next !== undefined) appendValue(out, key, this.text(next, location, name));
       }
     }
     return out;

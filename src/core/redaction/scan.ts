@@ -81,7 +81,9 @@ export function scanInteraction(interaction: Interaction, options: ScanOptions):
       values.forEach((v, i) => {
         const pointer = `${base}/headers/${escape(name)}${typeof value === 'string' ? '' : `/${i}`}`;
         if (credentialLeft(name, v)) report(BUILTIN_CREDENTIAL_HEADER, pointer);
-        checkText(v, pointer);
+        // Other headers are searched with their name, as the redactor does (`x-order-ref`).
+        const plain = !CREDENTIAL_HEADERS.has(name) && !isSecretName(name);
+        checkText(v, pointer, plain ? name : undefined);
         for (const rule of options.rules) {
           if (
             rule.target === 'header' &&
@@ -108,6 +110,7 @@ export function scanInteraction(interaction: Interaction, options: ScanOptions):
       }
     }
     for (const [name, value] of Object.entries(request.query)) {
+      checkText(name, '/request/query');
       valuesOf(value).forEach((v, i) => {
         const pointer = `/request/query/${escape(name)}${typeof value === 'string' ? '' : `/${i}`}`;
         checkText(v, pointer, name);
