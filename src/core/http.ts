@@ -1,3 +1,4 @@
+import { setOwn } from './json.js';
 import { appendValue, type HeaderMap, type QueryMap } from './cassette/model.js';
 
 /**
@@ -60,7 +61,7 @@ export function stripHopByHop(headers: HeaderMap, also?: ReadonlySet<string>): H
       name.startsWith(TAPEDECK_HEADER_PREFIX)
     )
       continue;
-    out[name] = headers[name]!;
+    setOwn(out, name, headers[name]!);
   }
   return out;
 }

@@ -167,3 +167,18 @@ describe('admin API', () => {
     expect((await send(replay.url, '/__tapedeck/nope')).status).toBe(404);
   });
 });
+
+describe('names that are Object.prototype properties', () => {
+  it('are ordinary query and header names: a miss, not a 500, and matching still works', async () => {
+    const dirs = layout(await tmpDir());
+    await handWritten(dirs, 1);
+    const replay = await startTapedeck('replay', dirs);
+    const miss = await send(replay.url, '/slow?constructor=1&__proto__=x&toString=2', {
+      headers: { constructor: 'c', hasOwnProperty: 'h' },
+    });
+    expect(miss.status).toBe(599);
+    expect(miss.text()).toContain('query.constructor');
+    const hit = await send(replay.url, '/slow', { headers: { constructor: 'c', valueOf: 'v' } });
+    expect(hit.status).toBe(200);
+  });
+});

@@ -1,4 +1,4 @@
-import type { JsonValue } from '../json.js';
+import { getOwn, setOwn, type JsonValue } from '../json.js';
 
 /** The cassette format version this build writes. Older versions are upgraded on load. */
 export const CASSETTE_VERSION = 1;
@@ -75,9 +75,10 @@ export function valuesOf(value: string | readonly string[] | undefined): readonl
 
 /** Adds a value to a multi-map, turning a single value into a list on repetition. */
 export function appendValue(map: Record<string, string | string[]>, key: string, value: string) {
-  const existing = map[key];
-  if (existing === undefined) map[key] = value;
-  else if (typeof existing === 'string') map[key] = [existing, value];
+  // Own properties only: `?constructor=1` or a `toString:` header are ordinary names here.
+  const existing = getOwn(map, key);
+  if (existing === undefined) setOwn(map, key, value);
+  else if (typeof existing === 'string') setOwn(map, key, [existing, value]);
   else existing.push(value);
 }
 

@@ -9,7 +9,7 @@ import {
   type RecordedResponse,
 } from '../cassette/model.js';
 import { headerValue, isFormMediaType, isJsonMediaType, mediaType } from '../http.js';
-import { canonicalJson, isJsonObject, jsonPointer, type JsonValue } from '../json.js';
+import { canonicalJson, isJsonObject, jsonPointer, setOwn, type JsonValue } from '../json.js';
 import { selectJsonPath } from '../jsonpath.js';
 import {
   encodeFormComponent,
@@ -502,7 +502,7 @@ class Pass {
         for (const [k, child] of Object.entries(node)) {
           // Keys are data too (a map keyed by email): searched like values, never by name.
           const name = this.text(k, `${location}${jsonPointer(at)}`);
-          out[name] = walk(child, k, [...at, name]);
+          setOwn(out, name, walk(child, k, [...at, name]));
         }
         return out;
       }
@@ -633,7 +633,7 @@ function mapMulti(
   f: (s: string) => string,
 ): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
-  for (const [k, v] of Object.entries(map)) out[k] = typeof v === 'string' ? f(v) : v.map(f);
+  for (const [k, v] of Object.entries(map)) setOwn(out, k, typeof v === 'string' ? f(v) : v.map(f));
   return out;
 }
 
@@ -643,7 +643,7 @@ export function mapJsonStrings(node: JsonValue, f: (s: string) => string): JsonV
   if (Array.isArray(node)) return node.map((child) => mapJsonStrings(child, f));
   if (isJsonObject(node)) {
     const out: Record<string, JsonValue> = {};
-    for (const [k, child] of Object.entries(node)) out[f(k)] = mapJsonStrings(child, f);
+    for (const [k, child] of Object.entries(node)) setOwn(out, f(k), mapJsonStrings(child, f));
     return out;
   }
   return node;
