@@ -189,7 +189,7 @@ const IDENTIFIER_NAME =
  * incoming request cheap enough for the replay hot path. A test in detectors.test.ts checks that
  * every detector's positive examples pass it.
  */
-const MAYBE_SECRET =
+export const MAYBE_SECRET =
   /-----BEGIN|eyJ|A(?:KIA|SIA|GPA|IDA|ROA|NPA|NVA|IPA|Iza)|gh[pousr]_|github_pat_|glpat-|xox[abposr]-|[sr]k_(?:live|test)_|whsec_|bearer|basic|@|\+[1-9]|\d[\d -]{11}/i;
 
 /**
