@@ -5,8 +5,14 @@ import type { AnswerLayer, IncomingRequest, Reply } from '../core/ports.js';
 /** What the pipeline knows about one request as it walks down the layers. */
 export interface RequestContext {
   readonly incoming: IncomingRequest;
-  /** The request in the cassette model, already redacted: what matching and reports see. */
+  /**
+   * The index key of the request (see normalize.ts). Computed straight from the raw URL when
+   * nothing in it needs redacting (the replay fast lane), else from `normalized`.
+   */
+  readonly key: string;
+  /** The request in the cassette model, already redacted: what reports see. Built on first use. */
   readonly request: RecordedRequest;
+  /** The normalized request, for explaining misses. Built on first use. */
   readonly normalized: NormalizedRequest;
   readonly session: string;
   /** The cassette named by x-tapedeck-cassette, if any. */

@@ -1,6 +1,6 @@
 import { TapedeckError } from '../core/errors.js';
 import type { MatchConfig } from '../core/matching/config.js';
-import { normalizeRequest } from '../core/matching/normalize.js';
+import { normalizeRequest, type NormalizedRequest } from '../core/matching/normalize.js';
 import type { BodyCodec, Clock, IncomingRequest, Reply, StateStore } from '../core/ports.js';
 import type { RecordedRequest } from '../core/cassette/model.js';
 import type { RedactionResult } from '../core/redaction/engine.js';
@@ -45,6 +45,8 @@ export interface PipelineDeps {
   readonly state: StateStore;
   readonly stats: ServerStats;
   readonly redactRequest: (request: RecordedRequest) => RedactionResult<RecordedRequest>;
+  /** The index key straight from the raw request when that is provably the same key, else undefined. */
+  readonly fastKey?: (incoming: IncomingRequest) => string | undefined;
 }
 
 /**
@@ -54,11 +56,23 @@ export interface PipelineDeps {
 export function runPipeline(deps: PipelineDeps): (incoming: IncomingRequest) => Promise<Reply> {
   return async (incoming) => {
     const startedAt = deps.clock.monotonic();
-    const request = deps.redactRequest(toRecordedRequest(incoming, deps.codec)).value;
+    // The redacted request and its normalized form are built when first needed: a request the
+    // fast lane can key (most replay traffic) is answered without either.
+    let request: RecordedRequest | undefined;
+    let normalized: NormalizedRequest | undefined;
+    const redacted = () =>
+      (request ??= deps.redactRequest(toRecordedRequest(incoming, deps.codec)).value);
+    const normal = () => (normalized ??= normalizeRequest(redacted(), deps.match));
+    const fast = deps.fastKey?.(incoming);
     const context: RequestContext = {
       incoming,
-      request,
-      normalized: normalizeRequest(request, deps.match),
+      key: fast ?? normal().key,
+      get request() {
+        return redacted();
+      },
+      get normalized() {
+        return normal();
+      },
       session: sessionOf(incoming),
       cassette: cassetteOf(incoming),
       startedAt,
@@ -72,8 +86,9 @@ export function runPipeline(deps: PipelineDeps): (incoming: IncomingRequest) => 
       deps.state.journal({
         at: deps.clock.now(),
         session: context.session,
-        method: request.method,
-        path: request.path,
+        // A fast-lane request has nothing to redact in its path: the raw one is the redacted one.
+        method: fast === undefined ? context.request.method : incoming.method.toUpperCase(),
+        path: fast === undefined ? context.request.path : incoming.path,
         layer: layer.name,
         status:
           answer.reply.kind === 'recorded' ? answer.reply.response.status : answer.reply.status,

@@ -2,6 +2,7 @@ import type { NamedCassette } from '../core/cassette/model.js';
 import { TapedeckError } from '../core/errors.js';
 import { compileMatchConfig } from '../core/matching/config.js';
 import { ReplayIndex, SequenceCursors } from '../core/matching/index.js';
+import { fastKey } from '../core/matching/normalize.js';
 import type {
   BodyCodec,
   CassetteStore,
@@ -14,7 +15,7 @@ import type {
 import type { Redactor } from '../core/redaction/engine.js';
 import type { RulesSetup } from './redaction.js';
 import { latencyFactor, type TapedeckConfig } from './config.js';
-import { adminLayer } from './layers/admin.js';
+import { ADMIN_PREFIX, adminLayer } from './layers/admin.js';
 import { cassetteLayer } from './layers/cassette.js';
 import { missLayer } from './layers/miss.js';
 import { upstreamLayer } from './layers/upstream.js';
@@ -169,6 +170,19 @@ export async function buildServer(
     state: deps.state,
     stats,
     redactRequest: (request) => deps.redaction.redactor.redactRequest(request),
+    fastKey: (incoming) => {
+      if (incoming.rawBody !== undefined || incoming.path.startsWith(ADMIN_PREFIX))
+        return undefined;
+      const { redactor } = deps.redaction;
+      const key = fastKey(incoming.method, incoming.path, incoming.rawQuery, match, (text, name) =>
+        redactor.clean(text, name),
+      );
+      if (key === undefined) return undefined;
+      // A secret a header carries would be replaced in the path or query by value tracking.
+      return redactor.headerSecretIn(incoming.headers, [incoming.path, incoming.rawQuery])
+        ? undefined
+        : key;
+    },
   });
   const host = deps.host(handler);
   let stopped: Promise<ServerSummary> | undefined;

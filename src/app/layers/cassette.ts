@@ -21,7 +21,7 @@ export function cassetteLayer(options: CassetteLayerOptions): Layer {
   return {
     name: 'cassette',
     handle(context) {
-      const entry = index.lookup(context.normalized.key, options.cassetteFor(context));
+      const entry = index.lookup(context.key, options.cassetteFor(context));
       if (entry === undefined) return undefined;
       const position = cursors.next(context.session, entry);
       const interaction = index.interaction({ cassette: entry.cassette, position })!;

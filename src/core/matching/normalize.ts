@@ -170,3 +170,35 @@ export function requestLine(n: Pick<NormalizedRequest, 'method' | 'path' | 'quer
   const q = encodePairs(n.query);
   return `${n.method} ${n.path}${q === '' ? '' : `?${q}`}`;
 }
+
+/**
+ * The index key of a bodyless request straight from its raw path and query, or undefined when
+ * the request needs the full treatment. It answers only when the full pipeline (convert, redact,
+ * normalize) provably yields the same key: no matched headers, nothing redaction could change
+ * (`clean` says so for the path and each query pair), no percent-escapes or `+` to decode, no
+ * pseudonym to collapse. A property test holds the two paths to the same answer.
+ */
+export function fastKey(
+  method: string,
+  path: string,
+  rawQuery: string,
+  config: MatchConfig,
+  clean: (text: string, name?: string) => boolean,
+): string | undefined {
+  if (config.headers.length > 0 || path.includes('%') || !clean(path) || containsPseudonym(path))
+    return undefined;
+  const pairs: [string, string][] = [];
+  if (rawQuery !== '') {
+    if (rawQuery.includes('%') || rawQuery.includes('+')) return undefined;
+    for (const part of rawQuery.split('&')) {
+      if (part === '') continue;
+      const eq = part.indexOf('=');
+      const name = eq === -1 ? part : part.slice(0, eq);
+      const value = eq === -1 ? '' : part.slice(eq + 1);
+      if (!clean(name) || !clean(value, name) || containsPseudonym(value)) return undefined;
+      if (!config.ignoreQuery.has(name)) pairs.push([name, value]);
+    }
+    pairs.sort(comparePairs);
+  }
+  return `${normalizeMethod(method)} ${path}?${encodePairs(pairs)}\n\n`;
+}

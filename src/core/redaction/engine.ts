@@ -91,6 +91,8 @@ export const SCHEME_ONLY = /^\s*(?:bearer|basic|digest|token|negotiate|ntlm)\s*$
 export interface RedactorOptions {
   readonly rules: readonly CompiledRule[];
   readonly hash: KeyedHash;
+  /** Set by the Redactor: pseudonymize through its cache. */
+  readonly pseudonymize?: (value: string, shape: Shape | undefined) => string;
   /** Built-in detector ids turned off in config (`redaction.disable`). */
   readonly disabled?: ReadonlySet<string>;
 }
@@ -112,9 +114,70 @@ const NO_RULES: readonly CompiledRule[] = [];
  */
 export class Redactor {
   private readonly disabled: ReadonlySet<string>;
+  private readonly options: RedactorOptions;
+  /** No rule looks at paths or query parameters: what `clean` answers is then the whole story. */
+  private readonly noPathOrQueryRules: boolean;
 
-  constructor(private readonly options: RedactorOptions) {
+  constructor(options: RedactorOptions) {
     this.disabled = options.disabled ?? new Set();
+    // Clients send the same token on every request: its pseudonym is computed once (HMAC is the
+    // costliest step of redacting a request). Bounded, and in memory only.
+    const pseudonyms = new Map<string, string>();
+    const hash = options.hash;
+    this.options = {
+      ...options,
+      pseudonymize: (value: string, shape: Shape | undefined) => {
+        const id = `${shape ?? ''}\u0000${value}`;
+        let p = pseudonyms.get(id);
+        if (p === undefined) {
+          p = pseudonymize(value, hash, shape);
+          if (pseudonyms.size >= 10_000) pseudonyms.clear();
+          pseudonyms.set(id, p);
+        }
+        return p;
+      },
+    };
+    this.noPathOrQueryRules = !options.rules.some(
+      (r) => r.target === 'path' || r.target === 'query',
+    );
+  }
+
+  /**
+   * True when redacting `text` — a path, or a query parameter name or value (with its `name`) —
+   * could change nothing: no rule looks there, no detector's prefix is in it, no secret name
+   * covers it. The replay fast lane relies on this to skip building the redacted request.
+   */
+  clean(text: string, name?: string): boolean {
+    if (!this.noPathOrQueryRules) return false;
+    if (text.length >= 6 && MAYBE_SECRET.test(text)) return false;
+    return name === undefined || !isSecretField(name, text);
+  }
+
+  /**
+   * Would redacting these headers find a secret that also occurs in one of `texts` (value
+   * tracking replaces it there)? Header-only pass; false at once when no header could hold one.
+   */
+  headerSecretIn(headers: HeaderMap, texts: readonly string[]): boolean {
+    let dirty = false;
+    for (const name in headers) {
+      if (CREDENTIAL_HEADERS.has(name) || isSecretName(name) || this.options.rules.length > 0) {
+        dirty = true;
+        break;
+      }
+      for (const v of valuesOf(headers[name])) {
+        if (v.length >= 6 && MAYBE_SECRET.test(v)) dirty = true;
+      }
+      if (dirty) break;
+    }
+    if (!dirty) return false;
+    const registry = new SecretRegistry();
+    new Pass(this.options, this.disabled, registry).request({
+      method: 'GET',
+      path: '/',
+      query: {},
+      headers,
+    });
+    return texts.some((t) => registry.foundIn(t));
   }
 
   get rules(): readonly CompiledRule[] {
@@ -183,7 +246,7 @@ class Pass {
       known ??
       this.registry.remember(
         value,
-        action === 'pseudonymize' ? pseudonymize(value, this.options.hash, shape) : REDACTED,
+        action === 'pseudonymize' ? this.options.pseudonymize!(value, shape) : REDACTED,
       );
     this.findings.push({ location, rule });
     return action === 'remove' ? undefined : replacement;

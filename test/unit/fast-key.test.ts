@@ -1,0 +1,157 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { NodeBodyCodec } from '../../src/adapters/body-codec.js';
+import { toRecordedRequest } from '../../src/app/request.js';
+import type { HeaderMap } from '../../src/core/cassette/model.js';
+import { headersFromRaw } from '../../src/core/http.js';
+import { compileMatchConfig, DEFAULT_MATCH_OPTIONS } from '../../src/core/matching/config.js';
+import { fastKey, normalizeRequest } from '../../src/core/matching/normalize.js';
+import type { IncomingRequest } from '../../src/core/ports.js';
+import { redactorWith } from '../helpers/redaction.js';
+
+const codec = new NodeBodyCodec();
+const TOKEN = 'Zq8xK2mP9vR4tY7wA1sD3fG6';
+
+/** Pieces that exercise every reason to leave the fast lane, and plenty that do not. */
+const word = fc.constantFrom(
+  'orders',
+  'v1',
+  'items',
+  'a',
+  'ORD-42',
+  'jane@corp.io',
+  'sk_live_51Habcdefghijkl',
+  'x%20y',
+  'a+b',
+  TOKEN,
+  'tdp_aaaaaaaaaaaaaaaaaaaaaaaa',
+  '550e8400-e29b-41d4-a716-446655440000',
+  '4012888888881881',
+  '',
+  'café',
+);
+const name = fc.constantFrom(
+  'limit',
+  'q',
+  'api_key',
+  'token_type',
+  'page',
+  'ctx',
+  'password',
+  'signing_key',
+  'email',
+  'cursor',
+);
+
+const request = fc.record({
+  method: fc.constantFrom('GET', 'get', 'DELETE', 'HEAD'),
+  segments: fc.array(word, { minLength: 0, maxLength: 4 }),
+  query: fc.array(fc.tuple(name, word), { maxLength: 4 }),
+  auth: fc.constantFrom(
+    undefined,
+    `Bearer ${TOKEN}`,
+    'Bearer other-token-value-123',
+    'Basic dXNlcjpwYXNz',
+  ),
+  extra: fc.constantFrom<Record<string, string>>(
+    {},
+    { 'x-trace': 'abc' },
+    { 'x-ctx': `v1:${TOKEN}` },
+    { accept: 'application/json' },
+  ),
+});
+
+function incoming(
+  r: fc.RecordOf<typeof request extends fc.Arbitrary<infer T> ? T : never>,
+): IncomingRequest {
+  const path = `/${r.segments.join('/')}`;
+  const rawQuery = r.query.map(([n, v]) => `${n}=${v}`).join('&');
+  const raw: string[] = ['host', 'localhost', 'user-agent', 'test'];
+  if (r.auth !== undefined) raw.push('authorization', r.auth);
+  for (const [k, v] of Object.entries(r.extra)) raw.push(k, v);
+  const headers: HeaderMap = headersFromRaw(raw);
+  return {
+    method: r.method,
+    target: `${path}${rawQuery === '' ? '' : `?${rawQuery}`}`,
+    path,
+    rawQuery,
+    headers,
+    rawBody: undefined,
+    signal: new AbortController().signal,
+  };
+}
+
+describe('the replay fast lane', () => {
+  const config = compileMatchConfig({ ...DEFAULT_MATCH_OPTIONS, ignoreQuery: ['cursor'] });
+  const redactor = redactorWith();
+
+  function fast(i: IncomingRequest): string | undefined {
+    const key = fastKey(i.method, i.path, i.rawQuery, config, (t, n) => redactor.clean(t, n));
+    return key !== undefined && !redactor.headerSecretIn(i.headers, [i.path, i.rawQuery])
+      ? key
+      : undefined;
+  }
+
+  it('gives exactly the key of the full pipeline (convert, redact, normalize) whenever it answers', () => {
+    let taken = 0;
+    fc.assert(
+      fc.property(request, (r) => {
+        const i = incoming(r);
+        const full = normalizeRequest(
+          redactor.redactRequest(toRecordedRequest(i, codec)).value,
+          config,
+        ).key;
+        const key = fast(i);
+        if (key !== undefined) {
+          taken++;
+          expect(key).toBe(full);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+    // The lane must actually be taken for ordinary requests, or this test proves nothing.
+    expect(taken).toBeGreaterThan(300);
+  });
+
+  it('is taken for ordinary requests, with or without credentials', () => {
+    const plain = incoming({
+      method: 'GET',
+      segments: ['v1', 'orders'],
+      query: [['limit', '10']],
+      auth: `Bearer ${TOKEN}`,
+      extra: {},
+    });
+    expect(fast(plain)).toBe(
+      normalizeRequest(redactor.redactRequest(toRecordedRequest(plain, codec)).value, config).key,
+    );
+  });
+
+  it('steps aside when a header secret reappears in the query', () => {
+    const echoed = incoming({
+      method: 'GET',
+      segments: ['me'],
+      query: [['ctx', TOKEN]],
+      auth: `Bearer ${TOKEN}`,
+      extra: {},
+    });
+    expect(fast(echoed)).toBeUndefined();
+  });
+
+  it('steps aside when headers are matched or a rule looks at paths', () => {
+    const plain = incoming({
+      method: 'GET',
+      segments: ['v1'],
+      query: [],
+      auth: undefined,
+      extra: {},
+    });
+    const withHeaders = compileMatchConfig({ ...DEFAULT_MATCH_OPTIONS, headers: ['accept'] });
+    expect(
+      fastKey(plain.method, plain.path, plain.rawQuery, withHeaders, () => true),
+    ).toBeUndefined();
+    const ruled = redactorWith([
+      { id: 'p', target: 'path', pattern: '^/v1/([^/]+)', action: 'mask' },
+    ]);
+    expect(ruled.clean('/v1')).toBe(false);
+  });
+});
