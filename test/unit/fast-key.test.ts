@@ -61,9 +61,9 @@ const request = fc.record({
   ),
 });
 
-function incoming(
-  r: fc.RecordOf<typeof request extends fc.Arbitrary<infer T> ? T : never>,
-): IncomingRequest {
+type Generated = typeof request extends fc.Arbitrary<infer T> ? T : never;
+
+function incoming(r: Generated): IncomingRequest {
   const path = `/${r.segments.join('/')}`;
   const rawQuery = r.query.map(([n, v]) => `${n}=${v}`).join('&');
   const raw: string[] = ['host', 'localhost', 'user-agent', 'test'];
