@@ -61,7 +61,13 @@ const request = fc.record({
   ),
 });
 
-type Generated = typeof request extends fc.Arbitrary<infer T> ? T : never;
+interface Generated {
+  readonly method: string;
+  readonly segments: readonly string[];
+  readonly query: readonly (readonly [string, string])[];
+  readonly auth: string | undefined;
+  readonly extra: Record<string, string>;
+}
 
 function incoming(r: Generated): IncomingRequest {
   const path = `/${r.segments.join('/')}`;
