@@ -53,30 +53,54 @@ export interface PipelineDeps {
  * Runs a request down the layers. The request is redacted before matching, so a client that
  * sends a real credential still matches the redacted recording and never sees it echoed.
  */
+/**
+ * What the layers see of one request. The redacted request and its normalized form are built
+ * when first needed: a request the fast lane keys (most replay traffic) is answered without
+ * either. A class, because object literals with getters are slow for V8 to create.
+ */
+class PipelineContext implements RequestContext {
+  readonly key: string;
+  readonly session: string;
+  readonly cassette: string | undefined;
+  private redacted: RecordedRequest | undefined;
+  private normal: NormalizedRequest | undefined;
+
+  constructor(
+    readonly incoming: IncomingRequest,
+    private readonly deps: PipelineDeps,
+    readonly startedAt: number,
+    /** The fast lane's key, when it could give one. */
+    readonly fast: string | undefined,
+  ) {
+    this.session = sessionOf(incoming);
+    this.cassette = cassetteOf(incoming);
+    this.key = fast ?? this.normalized.key;
+  }
+
+  get request(): RecordedRequest {
+    return (this.redacted ??= this.deps.redactRequest(
+      toRecordedRequest(this.incoming, this.deps.codec),
+    ).value);
+  }
+
+  get normalized(): NormalizedRequest {
+    return (this.normal ??= normalizeRequest(this.request, this.deps.match));
+  }
+
+  /** Method and path for the journal; a fast-lane path had nothing to redact. */
+  get journalMethod(): string {
+    return this.fast === undefined ? this.request.method : this.incoming.method.toUpperCase();
+  }
+
+  get journalPath(): string {
+    return this.fast === undefined ? this.request.path : this.incoming.path;
+  }
+}
+
 export function runPipeline(deps: PipelineDeps): (incoming: IncomingRequest) => Promise<Reply> {
   return async (incoming) => {
     const startedAt = deps.clock.monotonic();
-    // The redacted request and its normalized form are built when first needed: a request the
-    // fast lane can key (most replay traffic) is answered without either.
-    let request: RecordedRequest | undefined;
-    let normalized: NormalizedRequest | undefined;
-    const redacted = () =>
-      (request ??= deps.redactRequest(toRecordedRequest(incoming, deps.codec)).value);
-    const normal = () => (normalized ??= normalizeRequest(redacted(), deps.match));
-    const fast = deps.fastKey?.(incoming);
-    const context: RequestContext = {
-      incoming,
-      key: fast ?? normal().key,
-      get request() {
-        return redacted();
-      },
-      get normalized() {
-        return normal();
-      },
-      session: sessionOf(incoming),
-      cassette: cassetteOf(incoming),
-      startedAt,
-    };
+    const context = new PipelineContext(incoming, deps, startedAt, deps.fastKey?.(incoming));
     for (const layer of deps.layers) {
       // Most layers answer synchronously; awaiting only promises saves a microtask per layer.
       const pending = layer.handle(context);
@@ -86,9 +110,8 @@ export function runPipeline(deps: PipelineDeps): (incoming: IncomingRequest) => 
       deps.state.journal({
         at: deps.clock.now(),
         session: context.session,
-        // A fast-lane request has nothing to redact in its path: the raw one is the redacted one.
-        method: fast === undefined ? context.request.method : incoming.method.toUpperCase(),
-        path: fast === undefined ? context.request.path : incoming.path,
+        method: context.journalMethod,
+        path: context.journalPath,
         layer: layer.name,
         status:
           answer.reply.kind === 'recorded' ? answer.reply.response.status : answer.reply.status,

@@ -115,13 +115,6 @@ export function formatQuery(query: QueryMap): string {
   return params.toString();
 }
 
-/** Splits a request target (`/a/b?x=1`) into path and raw query. */
-export function splitTarget(target: string): { path: string; rawQuery: string } {
-  const q = target.indexOf('?');
-  const path = q === -1 ? target : target.slice(0, q);
-  return { path: path === '' ? '/' : path, rawQuery: q === -1 ? '' : target.slice(q + 1) };
-}
-
 /** The media type of a Content-Type value, lower-cased, without parameters. */
 export function mediaType(contentType: string | undefined): string {
   if (contentType === undefined) return '';

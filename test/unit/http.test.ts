@@ -4,7 +4,6 @@ import {
   headersFromRaw,
   mediaType,
   parseQuery,
-  splitTarget,
   stripHopByHop,
 } from '../../src/core/http.js';
 
@@ -31,9 +30,7 @@ describe('HTTP helpers', () => {
     expect(out).toEqual({ accept: '*/*' });
   });
 
-  it('splits targets and parses queries with repeated and encoded names', () => {
-    expect(splitTarget('/a/b?x=1&y=2')).toEqual({ path: '/a/b', rawQuery: 'x=1&y=2' });
-    expect(splitTarget('/a')).toEqual({ path: '/a', rawQuery: '' });
+  it('parses queries with repeated and encoded names', () => {
     expect(parseQuery('tag=a&tag=b&na%6De=v+w')).toEqual({ tag: ['a', 'b'], name: 'v w' });
     expect(formatQuery({ tag: ['a', 'b'], q: 'x y' })).toBe('tag=a&tag=b&q=x+y');
   });
