@@ -29,6 +29,10 @@ const word = fc.constantFrom(
   '4012888888881881',
   '',
   'café',
+  '{"password":"hunter22"}',
+  '[1,2,3,4,5,6]',
+  btoa('token sk_live_51Habcdefghijkl'),
+  'c2VjcmV0LXZhbHVlLW5vdC1hLWtleQ',
 );
 const name = fc.constantFrom(
   'limit',

@@ -110,3 +110,24 @@ export function serializeMultipart(
   const delimiter = `--${boundary}`;
   return `${preamble}${parts.map((p) => `${delimiter}\r\n${p.head}\r\n\r\n${p.body}\r\n`).join('')}${delimiter}--${epilogue}`;
 }
+
+/**
+ * JSON values that start a line after a short prefix (`data: {…}` in server-sent events, NDJSON,
+ * log lines): each as the line's index, the prefix, and the parsed value.
+ */
+export function jsonLines(text: string): { line: number; prefix: string; value: object }[] {
+  const found: { line: number; prefix: string; value: object }[] = [];
+  const lines = text.split('\n');
+  lines.forEach((line, i) => {
+    const start = line.search(/[[{]/);
+    if (start === -1 || start > 32) return;
+    try {
+      const value = JSON.parse(line.slice(start)) as unknown;
+      if (value !== null && typeof value === 'object')
+        found.push({ line: i, prefix: line.slice(0, start), value });
+    } catch {
+      // Not JSON: left to the detectors.
+    }
+  });
+  return found;
+}

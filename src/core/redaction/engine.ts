@@ -13,6 +13,7 @@ import { canonicalJson, isJsonObject, jsonPointer, setOwn, type JsonValue } from
 import { selectJsonPath } from '../jsonpath.js';
 import {
   encodeFormComponent,
+  jsonLines,
   multipartBoundary,
   parseMultipart,
   rewriteForm,
@@ -101,6 +102,9 @@ type Side = 'request' | 'response';
 
 const NO_RULES: readonly CompiledRule[] = [];
 
+/** A string that could be base64 of something (as the scanner checks it). */
+const BASE64ISH = /^[A-Za-z0-9+/_-]{24,}={0,2}$/;
+
 /**
  * The redaction engine. One pass over an interaction, in memory, before anything is written:
  *
@@ -150,6 +154,9 @@ export class Redactor {
   clean(text: string, name?: string): boolean {
     if (!this.noPathOrQueryRules) return false;
     if (text.length >= 6 && MAYBE_SECRET.test(text)) return false;
+    // What the pass looks at one layer down (JSON or base64 inside the value) is not clean.
+    if (text.length >= 8 && (text.includes('{') || text.includes('[') || BASE64ISH.test(text)))
+      return false;
     return name === undefined || !isSecretField(name, text);
   }
 
@@ -253,7 +260,13 @@ class Pass {
   }
 
   /** Runs the built-in detectors over free text; what they find is pseudonymized in place. */
-  private text(text: string, location: string, fieldName?: string, binary = false): string {
+  private text(
+    text: string,
+    location: string,
+    fieldName?: string,
+    binary = false,
+    nested = false,
+  ): string {
     if (fieldName !== undefined && isSecretField(fieldName, text)) {
       return this.secret(text, 'pseudonymize', undefined, SECRET_FIELD_RULE, location) ?? REDACTED;
     }
@@ -267,7 +280,47 @@ class Pass {
         REDACTED;
       out = out.split(d.secret).join(replacement);
     }
-    return out;
+    return binary || nested ? out : this.oneLayerDown(out, location);
+  }
+
+  /**
+   * What the scanner looks at one layer down, the redactor looks at too, so a secret wrapped
+   * once is redacted rather than left for the scanner to block the whole interaction:
+   * JSON held in a string, percent-encoded text, base64-wrapped text.
+   */
+  private oneLayerDown(text: string, location: string): string {
+    if (text.length < 8) return text;
+    if (text.includes('{') || text.includes('[')) {
+      // JSON held in the string, whole or line by line after a prefix (`data: {…}`).
+      const lines = text.split('\n');
+      let changed = false;
+      for (const { line, prefix, value } of jsonLines(text)) {
+        const before = this.findings.length;
+        const redacted = this.json(value as JsonValue, this.side, location);
+        if (this.findings.length === before) continue;
+        lines[line] = `${prefix}${JSON.stringify(mapJsonStrings(redacted, this.replace))}`;
+        changed = true;
+      }
+      if (changed) return lines.join('\n');
+    }
+    if (text.includes('%')) {
+      // Found secrets are remembered; value tracking then replaces their URL-encoded form here.
+      const decoded = safeDecode(text);
+      if (decoded !== text) this.text(decoded, location, undefined, false, true);
+    }
+    if (BASE64ISH.test(text)) {
+      const urlSafe = /[-_]/.test(text);
+      const decoded = safeAtob(text.replace(/-/g, '+').replace(/_/g, '/'));
+      if (decoded !== undefined && /^[\x20-\x7e\s]*$/.test(decoded)) {
+        const redacted = this.text(decoded, location, undefined, false, true);
+        if (redacted !== decoded) {
+          let encoded = btoa(latin1OfUtf8(redacted));
+          if (urlSafe) encoded = encoded.replace(/\+/g, '-').replace(/\//g, '_');
+          return text.endsWith('=') ? encoded : encoded.replace(/=+$/, '');
+        }
+      }
+    }
+    return text;
   }
 
   /** Applies a rule's `pattern` inside a value: the first group (or the whole match) is the secret. */
@@ -291,7 +344,11 @@ class Pass {
 
   // ---- request and response -------------------------------------------------------------
 
+  /** The side being redacted, for rules applied to JSON found inside strings. */
+  private side: Side = 'request';
+
   request(request: RecordedRequest): RecordedRequest {
+    this.side = 'request';
     const headers = this.headers(request.headers, 'request');
     const body = this.body(request.body, request.headers, 'request');
     return {
@@ -304,6 +361,7 @@ class Pass {
   }
 
   response(response: RecordedResponse): RecordedResponse {
+    this.side = 'response';
     const headers = this.headers(response.headers, 'response');
     const body = this.body(response.body, response.headers, 'response');
     const { body: _old, ...rest } = response;
@@ -549,11 +607,28 @@ class Pass {
       }
     }
     const bodyRules = this.rulesFor('body', side);
-    const walk = (node: JsonValue, key: string | undefined, at: (string | number)[]): JsonValue => {
+    const walk = (
+      node: JsonValue,
+      key: string | undefined,
+      at: (string | number)[],
+      inSecret = false,
+    ): JsonValue => {
       if (typeof node === 'string') {
         let s = node;
         for (const rule of bodyRules)
           s = this.withinPattern(rule, s, `${location}${jsonPointer(at)}`);
+        // Below a secret name every string is secret: `{"client_secret": {"current": "…"}}`.
+        if (inSecret && s !== '' && !isPseudonym(s)) {
+          return (
+            this.secret(
+              s,
+              'pseudonymize',
+              undefined,
+              SECRET_FIELD_RULE,
+              `${location}${jsonPointer(at)}`,
+            ) ?? REDACTED
+          );
+        }
         return this.text(s, `${location}${jsonPointer(at)}`, key);
       }
       if (typeof node === 'number' && key !== undefined && isSecretName(key)) {
@@ -569,13 +644,15 @@ class Pass {
           ) ?? REDACTED
         );
       }
-      if (Array.isArray(node)) return node.map((child, i) => walk(child, key, [...at, i]));
+      const secretBelow = inSecret || (key !== undefined && coversSubtree(key));
+      if (Array.isArray(node))
+        return node.map((child, i) => walk(child, key, [...at, i], secretBelow));
       if (isJsonObject(node)) {
         const out: Record<string, JsonValue> = {};
         for (const [k, child] of Object.entries(node)) {
           // Keys are data too (a map keyed by email): searched like values, never by name.
           const name = this.text(k, `${location}${jsonPointer(at)}`);
-          setOwn(out, name, walk(child, k, [...at, name]));
+          setOwn(out, name, walk(child, k, [...at, name], secretBelow));
         }
         return out;
       }
@@ -725,6 +802,20 @@ export function mapJsonStrings(node: JsonValue, f: (s: string) => string): JsonV
 /** A multipart part whose body is base64 (`Content-Transfer-Encoding: base64`). */
 export function transferBase64(head: string): boolean {
   return /^content-transfer-encoding:\s*base64\s*$/im.test(head);
+}
+
+/**
+ * Secret names whose whole value is secret even when it is an object or a list
+ * (`"credentials": {"user": …, "pass": …}`). Not `token`, `cookie` or `authorization`: objects
+ * under those names usually describe the secret (`token.expires_in`) rather than hold it.
+ */
+export function coversSubtree(name: string): boolean {
+  return (
+    isSecretName(name) &&
+    !/^(?:token|cookie|setcookie|authorization|proxyauthorization)$/.test(
+      name.toLowerCase().replace(/[-_.\s]/g, ''),
+    )
+  );
 }
 
 /** No own keys, without allocating the array Object.keys would. */

@@ -6,11 +6,12 @@ import {
   type RecordedRequest,
 } from '../cassette/model.js';
 import { headerValue } from '../http.js';
-import { isJsonObject, jsonPointer, type JsonValue } from '../json.js';
+import { jsonPointer, type JsonValue } from '../json.js';
 import { selectJsonPath } from '../jsonpath.js';
-import { multipartBoundary, parseForm, parseMultipart } from './bodies.js';
+import { jsonLines, multipartBoundary, parseForm, parseMultipart } from './bodies.js';
 import { detect, isSecretField, isSecretName, SECRET_FIELD_RULE } from './detectors.js';
 import {
+  coversSubtree,
   BUILTIN_CREDENTIAL_HEADER,
   CREDENTIAL_HEADERS,
   SCHEME_ONLY,
@@ -53,8 +54,40 @@ export function scanInteraction(interaction: Interaction, options: ScanOptions):
     findings.push({ rule, pointer });
   };
 
+  /** Secret names, detectors and secret subtrees through a JSON value, reported under `base`. */
+  const walkJson = (root: JsonValue, base: string) => {
+    const walk = (
+      node: JsonValue,
+      key: string | undefined,
+      at: (string | number)[],
+      inSecret: boolean,
+    ) => {
+      const pointer = `${base}${jsonPointer(at)}`;
+      if (typeof node === 'string') {
+        if (inSecret && node !== '' && !isPseudonym(node)) report(SECRET_FIELD_RULE, pointer);
+        else checkText(node, pointer, key);
+      } else if (typeof node === 'number' && key !== undefined && isSecretName(key)) {
+        report(SECRET_FIELD_RULE, pointer);
+      } else if (node !== null && typeof node === 'object') {
+        const below = inSecret || (key !== undefined && coversSubtree(key));
+        if (Array.isArray(node)) node.forEach((child, i) => walk(child, key, [...at, i], below));
+        else {
+          for (const [k, child] of Object.entries(node)) {
+            checkText(k, pointer);
+            walk(child, k, [...at, k], below);
+          }
+        }
+      }
+    };
+    walk(root, undefined, [], false);
+  };
+
   const checkText = (text: string, pointer: string, name?: string, binary = false) => {
     if (text === '' || isPseudonym(text)) return;
+    // JSON held in a string (a query value, a field, a line of text) is checked as JSON.
+    if (!binary && text.length >= 8 && (text.includes('{') || text.includes('['))) {
+      for (const { value } of jsonLines(text)) walkJson(value as JsonValue, pointer);
+    }
     if (name !== undefined && isSecretField(name, text)) report(SECRET_FIELD_RULE, pointer);
     for (const d of detect(text, disabled, name, binary)) report(d.detector.id, pointer);
     if (binary) {
@@ -138,20 +171,7 @@ export function scanInteraction(interaction: Interaction, options: ScanOptions):
     const contentType = headerValue(headers, 'content-type');
     switch (body.encoding) {
       case 'json': {
-        const walk = (node: JsonValue, key: string | undefined, at: (string | number)[]) => {
-          const pointer = `${base}/body/json${jsonPointer(at)}`;
-          if (typeof node === 'string') checkText(node, pointer, key);
-          else if (typeof node === 'number' && key !== undefined && isSecretName(key))
-            report(SECRET_FIELD_RULE, pointer);
-          else if (Array.isArray(node)) node.forEach((child, i) => walk(child, key, [...at, i]));
-          else if (isJsonObject(node)) {
-            for (const [k, child] of Object.entries(node)) {
-              checkText(k, `${pointer}`);
-              walk(child, k, [...at, k]);
-            }
-          }
-        };
-        walk(body.json, undefined, []);
+        walkJson(body.json, `${base}/body/json`);
         for (const rule of options.rules) {
           if (rule.target !== 'json' || !appliesTo(rule, side)) continue;
           selectJsonPath(body.json, rule.path!, (parent, key, at) => {
