@@ -143,3 +143,37 @@ export function isTextualMediaType(type: string): boolean {
     type === 'application/x-ndjson'
   );
 }
+
+/** Content codings tapedeck can remove, so the body can be redacted and scanned. */
+export const DECODABLE_CODINGS: ReadonlySet<string> = new Set([
+  'identity',
+  'gzip',
+  'x-gzip',
+  'deflate',
+  'br',
+]);
+
+/** A content-encoding that tapedeck cannot remove: such a body cannot be checked for secrets. */
+export function hasOpaqueCoding(headers: HeaderMap): boolean {
+  const raw = headerValue(headers, 'content-encoding');
+  if (raw === undefined) return false;
+  return raw.split(',').some((token) => {
+    const coding = token.trim().toLowerCase();
+    return coding !== '' && !DECODABLE_CODINGS.has(coding);
+  });
+}
+
+/**
+ * An Accept-Encoding that offers only codings tapedeck can remove, in the client's order and
+ * with its weights, so the API answers with a body that can be redacted; `identity` when none.
+ */
+export function decodableAcceptEncoding(value: string): string {
+  const kept = value
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => {
+      const coding = part.split(';')[0]!.trim().toLowerCase();
+      return coding !== '' && DECODABLE_CODINGS.has(coding);
+    });
+  return kept.length === 0 ? 'identity' : kept.join(', ');
+}

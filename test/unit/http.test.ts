@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  decodableAcceptEncoding,
+  hasOpaqueCoding,
   formatQuery,
   headersFromRaw,
   mediaType,
@@ -59,5 +61,19 @@ describe('parseQuery', () => {
       expected[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
     }
     expect(parseQuery(raw)).toEqual(expected);
+  });
+});
+
+describe('content codings', () => {
+  it('offers upstream only the codings tapedeck can remove, keeping order and weights', () => {
+    expect(decodableAcceptEncoding('zstd, br;q=0.9, gzip')).toBe('br;q=0.9, gzip');
+    expect(decodableAcceptEncoding('zstd')).toBe('identity');
+    expect(decodableAcceptEncoding('gzip, deflate')).toBe('gzip, deflate');
+  });
+
+  it('knows which codings it cannot remove', () => {
+    expect(hasOpaqueCoding({ 'content-encoding': 'zstd' })).toBe(true);
+    expect(hasOpaqueCoding({ 'content-encoding': 'gzip, br' })).toBe(false);
+    expect(hasOpaqueCoding({})).toBe(false);
   });
 });

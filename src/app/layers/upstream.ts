@@ -1,5 +1,10 @@
 import type { HeaderMap, Interaction, RecordedRequest } from '../../core/cassette/model.js';
-import { HEADER_LAYER, headerValue, stripHopByHop } from '../../core/http.js';
+import {
+  decodableAcceptEncoding,
+  HEADER_LAYER,
+  headerValue,
+  stripHopByHop,
+} from '../../core/http.js';
 import type { BodyCodec, Clock, Logger, Upstream, UpstreamRequest } from '../../core/ports.js';
 import type { Layer, RequestContext } from '../context.js';
 import type { CassetteRecorder } from '../recorder.js';
@@ -23,7 +28,10 @@ function forwardHeaders(context: RequestContext): [string, string][] {
   const headers: [string, string][] = [];
   for (const [name, value] of Object.entries(stripHopByHop(context.incoming.headers))) {
     if (NOT_FORWARDED.has(name)) continue;
-    for (const v of typeof value === 'string' ? [value] : value) headers.push([name, v]);
+    for (const v of typeof value === 'string' ? [value] : value) {
+      // Only codings tapedeck can remove, so the answer can be redacted before it is recorded.
+      headers.push([name, name === 'accept-encoding' ? decodableAcceptEncoding(v) : v]);
+    }
   }
   const host = headerValue(context.incoming.headers, 'host');
   if (host !== undefined) headers.push(['x-forwarded-host', host]);

@@ -5,7 +5,7 @@ import {
   type Interaction,
   type RecordedRequest,
 } from '../cassette/model.js';
-import { headerValue } from '../http.js';
+import { hasOpaqueCoding, headerValue } from '../http.js';
 import { jsonPointer, type JsonValue } from '../json.js';
 import { selectJsonPath } from '../jsonpath.js';
 import { jsonLines, multipartBoundary, parseForm, parseMultipart } from './bodies.js';
@@ -28,6 +28,8 @@ export interface ScanFinding {
 }
 
 export const VALUE_TRACKING_RULE = 'builtin/value-tracking';
+/** A body in a content-coding tapedeck cannot remove, so nothing in it can be checked. */
+export const OPAQUE_BODY_RULE = 'builtin/opaque-body';
 
 export interface ScanOptions {
   readonly rules: readonly CompiledRule[];
@@ -168,6 +170,11 @@ export function scanInteraction(interaction: Interaction, options: ScanOptions):
     side: 'request' | 'response',
   ) => {
     if (body === undefined) return;
+    // Bytes still in a coding tapedeck cannot remove (zstd…) cannot be checked: never written.
+    if (hasOpaqueCoding(headers)) {
+      report(OPAQUE_BODY_RULE, `${base}/body`);
+      return;
+    }
     const contentType = headerValue(headers, 'content-type');
     switch (body.encoding) {
       case 'json': {
