@@ -1,4 +1,5 @@
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import type { BigIntStats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -8,16 +9,35 @@ let sequence = 0;
  * Writes a file so that a reader, another writer or a crash sees either the old content or
  * the new, never a torn file: write a temp file beside it, fsync it, rename it over the target
  * (atomic on POSIX file systems), then fsync the directory so the rename itself is durable.
- * Temp files start with a dot, so cassette listings never see them.
+ * Temp files start with a dot, so cassette listings never see them. `data` may come in pieces,
+ * written one after the other.
+ *
+ * Resolves to the `stat` of the file as it stands after the rename when it is still the file
+ * written here (same device, inode, size and mtime as the temp file had), so a caller can tell
+ * later whether the file has changed since; to undefined when it was replaced meanwhile.
  */
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(
+  file: string,
+  data: string | Uint8Array | readonly Uint8Array[],
+): Promise<BigIntStats | undefined> {
   const dir = dirname(file);
   await mkdir(dir, { recursive: true });
   const tmp = join(dir, `.${basename(file)}.${process.pid}.${sequence++}.tmp`);
   const handle = await open(tmp, 'wx', 0o644);
+  let written: BigIntStats;
   try {
-    await handle.writeFile(data);
+    if (typeof data === 'string' || data instanceof Uint8Array) {
+      await handle.writeFile(data);
+    } else {
+      // Pieces go out in one writev (libuv loops over IOV_MAX and short writes).
+      const expected = data.reduce((sum, chunk) => sum + chunk.byteLength, 0);
+      const { bytesWritten } = await handle.writev(data as Uint8Array[]);
+      if (bytesWritten !== expected) {
+        throw new Error(`short write to ${tmp}: ${bytesWritten} of ${expected} bytes`);
+      }
+    }
     await handle.sync();
+    written = await handle.stat({ bigint: true });
   } finally {
     await handle.close();
   }
@@ -28,6 +48,15 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
     throw error;
   }
   await syncDirectory(dir);
+  // The rename changes the ctime; stat again so the identity includes it.
+  const now = await stat(file, { bigint: true }).catch(() => undefined);
+  return now !== undefined &&
+    now.dev === written.dev &&
+    now.ino === written.ino &&
+    now.size === written.size &&
+    now.mtimeNs === written.mtimeNs
+    ? now
+    : undefined;
 }
 
 async function syncDirectory(dir: string): Promise<void> {

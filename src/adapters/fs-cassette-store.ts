@@ -1,15 +1,38 @@
-import { readdir, readFile } from 'node:fs/promises';
+import type { BigIntStats } from 'node:fs';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { parseCassette, serializeCassette } from '../core/cassette/codec.js';
+import { parseCassette, sealCassette, serializeCassetteChunks } from '../core/cassette/codec.js';
 import type { Cassette, NamedCassette } from '../core/cassette/model.js';
 import { checkCassetteName } from '../core/cassette/name.js';
 import { isTapedeckError, TapedeckError } from '../core/errors.js';
 import type { CassetteLoadProblem, CassetteStore } from '../core/ports.js';
 import { withFileLock, writeFileAtomic } from './fs-atomic.js';
 
-/** Cassettes as one pretty JSON file each (`NAME.json`) below a directory, ready for git. */
+/** What we last wrote to (or read from) a cassette file, and how to recognise that file. */
+interface KnownFile {
+  /** Device, inode, size, mtime and ctime of the file, as `identity` builds it. */
+  readonly identity: string;
+  /** Its content, sealed (deep-frozen): safe to hand to `update`'s change function. */
+  readonly cassette: Cassette;
+}
+
+function identity(stats: BigIntStats): string {
+  return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
+}
+
+/**
+ * Cassettes as one pretty JSON file each (`NAME.json`) below a directory, ready for git.
+ *
+ * `update` remembers what it last wrote or read per file, with the file's identity (device,
+ * inode, size, mtime, ctime). While the file on disk is still that file, the next update starts
+ * from the remembered cassette without reading, parsing or validating it again; when anything
+ * else changed it (another tapedeck process, a person, git), it is read and validated as usual.
+ * The remembered cassette is deep-frozen and its interactions' serialized text is reused, so
+ * appending to a big cassette costs little more than writing its bytes.
+ */
 export class FsCassetteStore implements CassetteStore {
   private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly known = new Map<string, KnownFile>();
 
   constructor(readonly directory: string) {}
 
@@ -49,14 +72,7 @@ export class FsCassetteStore implements CassetteStore {
       text = await readFile(file, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new TapedeckError(
-        'TD_CASSETTE_INVALID',
-        `Cannot read cassette ${this.display(file)}: ${(error as Error).message}.`,
-        {
-          cause: error,
-          details: { file: this.display(file) },
-        },
-      );
+      throw this.unreadable(file, error);
     }
     return parseCassette(text, this.display(file)).cassette;
   }
@@ -77,6 +93,52 @@ export class FsCassetteStore implements CassetteStore {
     return { cassettes, problems };
   }
 
+  /**
+   * The cassette in `file` for an update (called under the file's lock): the remembered one when
+   * the file is still the one we last wrote or read, else read, parsed and validated from disk.
+   */
+  private async current(file: string): Promise<Cassette | undefined> {
+    const known = this.known.get(file);
+    if (known !== undefined) {
+      // Any doubt (the file is gone, or stat fails) means reading it the usual way below.
+      const stats = await stat(file, { bigint: true }).catch(() => undefined);
+      if (stats !== undefined && identity(stats) === known.identity) return known.cassette;
+      this.known.delete(file);
+    }
+    let handle;
+    try {
+      handle = await open(file, 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw this.unreadable(file, error);
+    }
+    let text: string;
+    let stats: BigIntStats;
+    try {
+      // The identity is taken before reading: a change made while we read shows as a new one.
+      stats = await handle.stat({ bigint: true });
+      text = await handle.readFile('utf8');
+    } catch (error) {
+      throw this.unreadable(file, error);
+    } finally {
+      await handle.close();
+    }
+    const cassette = sealCassette(parseCassette(text, this.display(file)).cassette, true);
+    this.known.set(file, { identity: identity(stats), cassette });
+    return cassette;
+  }
+
+  private unreadable(file: string, error: unknown): TapedeckError {
+    return new TapedeckError(
+      'TD_CASSETTE_INVALID',
+      `Cannot read cassette ${this.display(file)}: ${(error as Error).message}.`,
+      {
+        cause: error,
+        details: { file: this.display(file) },
+      },
+    );
+  }
+
   update(name: string, change: (current: Cassette | undefined) => Cassette): Promise<void> {
     let file: string;
     try {
@@ -89,8 +151,12 @@ export class FsCassetteStore implements CassetteStore {
       .catch(() => undefined)
       .then(() =>
         withFileLock(file, async () => {
-          const next = change(await this.load(name));
-          await writeFileAtomic(file, serializeCassette(next));
+          const next = sealCassette(change(await this.current(file)));
+          // Until the write is done, the file's state is not known for sure.
+          this.known.delete(file);
+          const written = await writeFileAtomic(file, serializeCassetteChunks(next));
+          if (written !== undefined)
+            this.known.set(file, { identity: identity(written), cassette: next });
         }),
       )
       .catch((error: unknown) => {

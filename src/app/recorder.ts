@@ -16,22 +16,45 @@ export interface RecorderOptions {
   readonly logger: Logger;
   readonly stats: ServerStats;
   readonly redaction: RulesSetup & { readonly redactor: Redactor };
+  /**
+   * The shortest time between the end of one write of a cassette and the start of the next
+   * (milliseconds); `WRITE_INTERVAL_MS` unless given. `drain()` never waits for it.
+   */
+  readonly writeIntervalMs?: number;
 }
 
 /**
+ * Default pause between two writes of one cassette. Every write rewrites the whole file (temp
+ * file, fsync, rename), so a busy recording session writes a few times a second instead of once
+ * per request, each write carrying everything that finished meanwhile.
+ */
+export const WRITE_INTERVAL_MS = 100;
+
+/**
  * Appends redacted interactions to cassettes. Interactions that finish close together are
- * written in one atomic update per cassette; in `all` mode the first write of a run replaces
- * the cassette's old interactions, later ones append.
+ * written in one atomic update per cassette: while a write is in flight, and for
+ * `writeIntervalMs` after it ends, new ones queue for the next write. In `all` mode the first
+ * write of a run replaces the cassette's old interactions, later ones append.
  */
 export class CassetteRecorder {
   private readonly pending = new Map<string, Interaction[]>();
+  /** Per cassette, the next write: waiting for its turn, or in flight. */
   private readonly writing = new Map<string, Promise<void>>();
+  /** Per cassette whose next write waits for its turn: starts it at once. */
+  private readonly hurry = new Map<string, () => void>();
+  /** When the last write of each cassette ended (performance.now()). */
+  private readonly lastWrite = new Map<string, number>();
   private readonly rewritten = new Set<string>();
+  private readonly writeIntervalMs: number;
+  /** Calls of drain() under way: while any is, writes start without waiting. */
+  private draining = 0;
 
   /** Secrets seen per cassette during this run, so later interactions get the same pseudonyms. */
   private readonly registries = new Map<string, SecretRegistry>();
 
-  constructor(private readonly options: RecorderOptions) {}
+  constructor(private readonly options: RecorderOptions) {
+    this.writeIntervalMs = options.writeIntervalMs ?? WRITE_INTERVAL_MS;
+  }
 
   /**
    * The one door to disk: redacts an interaction (rules, built-in detectors, value tracking
@@ -82,12 +105,36 @@ export class CassetteRecorder {
     if (!this.writing.has(cassette)) this.schedule(cassette);
   }
 
+  /**
+   * Plans the next write of a cassette: on the next turn of the event loop, or, when its last
+   * write ended less than `writeIntervalMs` ago, when that much time has passed (or when
+   * drain() asks for it). Everything queued by then goes in that one write.
+   */
   private schedule(cassette: string): void {
-    const run = new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
-      this.write(cassette),
-    );
+    const last = this.lastWrite.get(cassette);
+    const wait =
+      this.draining > 0 || last === undefined
+        ? 0
+        : Math.ceil(last + this.writeIntervalMs - performance.now());
+    const turn = new Promise<void>((resolve) => {
+      if (wait <= 0) {
+        setImmediate(resolve);
+        return;
+      }
+      const timer = setTimeout(go, wait);
+      function go(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.hurry.set(cassette, go);
+    });
+    const run = turn.then(() => {
+      this.hurry.delete(cassette);
+      return this.write(cassette);
+    });
     this.writing.set(cassette, run);
     void run.finally(() => {
+      this.lastWrite.set(cassette, performance.now());
       this.writing.delete(cassette);
       if (this.pending.has(cassette)) this.schedule(cassette);
     });
@@ -132,11 +179,17 @@ export class CassetteRecorder {
 
   /** Resolves when every interaction added so far is on disk (or has failed and been logged). */
   async drain(): Promise<void> {
-    while (this.writing.size > 0 || this.pending.size > 0) {
-      const inFlight = [...this.writing.values()];
-      if (inFlight.length === 0)
-        for (const cassette of this.pending.keys()) this.schedule(cassette);
-      await Promise.all(this.writing.values());
+    this.draining++;
+    try {
+      while (this.writing.size > 0 || this.pending.size > 0) {
+        for (const cassette of this.pending.keys())
+          if (!this.writing.has(cassette)) this.schedule(cassette);
+        // Writes waiting for their turn start now.
+        for (const go of [...this.hurry.values()]) go();
+        await Promise.all(this.writing.values());
+      }
+    } finally {
+      this.draining--;
     }
   }
 }

@@ -1,7 +1,7 @@
 import { TapedeckError } from '../errors.js';
-import { stableStringify } from '../json.js';
+import { stableStringifyAt } from '../json.js';
 import { compileValidator, describePointer, type SchemaProblem } from '../validation.js';
-import { CASSETTE_VERSION, isInsideJsonBody, type Cassette } from './model.js';
+import { CASSETTE_VERSION, isInsideJsonBody, type Cassette, type Interaction } from './model.js';
 import { cassetteSchemaV1 } from './schema.js';
 
 const validateV1 = compileValidator<Cassette>(cassetteSchemaV1);
@@ -94,9 +94,162 @@ function invalid(source: string, problems: readonly SchemaProblem[]): TapedeckEr
 }
 
 /**
+ * Interactions that are deep-frozen by `sealCassette`: nothing can change them any more, so
+ * their serialized text can be kept and reused.
+ */
+const sealed = new WeakSet<Interaction>();
+
+/** The text of each sealed interaction as it appears in a cassette file, indent included. */
+const interactionTexts = new WeakMap<Interaction, string>();
+
+/** The same as UTF-8 bytes, for `serializeCassetteChunks`. */
+const interactionBytes = new WeakMap<Interaction, Uint8Array>();
+
+/** Where interactions sit in a cassette file: `interactions[i]`, four spaces in. */
+const INTERACTION_INDENT = '    ';
+const SEPARATOR = ',\n';
+const utf8 = new TextEncoder();
+const SEPARATOR_BYTES = utf8.encode(SEPARATOR);
+
+/**
  * Serializes a cassette deterministically: sorted keys, two-space indent, trailing newline.
  * Recorded JSON bodies keep the key order the API sent, so replay returns the same bytes.
+ *
+ * The text is exactly `stableStringify({ ...cassette, version }, isInsideJsonBody)`, but the
+ * text of each sealed interaction (see `sealCassette`) is kept and reused: serializing a cassette
+ * again after appending k interactions to n costs O(k) serialization plus joining n strings.
  */
 export function serializeCassette(cassette: Cassette): string {
-  return stableStringify({ ...cassette, version: CASSETTE_VERSION }, isInsideJsonBody);
+  return pieces(cassette, interactionText, (text) => text, SEPARATOR).join('');
+}
+
+/**
+ * The UTF-8 bytes of `serializeCassette(cassette)`, in pieces to write one after the other
+ * (one `writev`). The bytes of each sealed interaction are encoded once and reused, so writing
+ * a cassette again after appending k interactions to n costs O(k) serialization and encoding,
+ * and no string of the whole file is built.
+ */
+export function serializeCassetteChunks(cassette: Cassette): Uint8Array[] {
+  return pieces(cassette, interactionChunk, (text) => utf8.encode(text), SEPARATOR_BYTES);
+}
+
+/**
+ * The document in pieces: what `stableStringify` writes for `{ ...cassette, version }`, where
+ * each interaction is a piece of its own (from `item`) and everything between is `text`.
+ */
+function pieces<T>(
+  cassette: Cassette,
+  item: (interaction: Interaction, index: number) => T,
+  text: (text: string) => T,
+  separator: T,
+): T[] {
+  const doc: Record<string, unknown> = { ...cassette, version: CASSETTE_VERSION };
+  const keys = Object.keys(doc).filter((key) => doc[key] !== undefined);
+  keys.sort();
+  const out: T[] = [];
+  let between = '{\n';
+  for (const [k, key] of keys.entries()) {
+    if (k > 0) between += ',\n';
+    between += `  ${JSON.stringify(key)}: `;
+    const value = doc[key];
+    if (key === 'interactions' && Array.isArray(value) && value.length > 0) {
+      const interactions = value as readonly Interaction[];
+      out.push(text(`${between}[\n`));
+      for (let i = 0; i < interactions.length; i++) {
+        if (i > 0) out.push(separator);
+        // A hole in the array (never in a real cassette) is written as nothing, as
+        // stableStringify's Array.map and join would.
+        out.push(i in interactions ? item(interactions[i]!, i) : text(''));
+      }
+      between = '\n  ]';
+    } else {
+      between += stableStringifyAt(value, [key], '  ', isInsideJsonBody, true);
+    }
+  }
+  out.push(text(`${between}\n}\n`));
+  return out;
+}
+
+function interactionText(interaction: Interaction, index: number): string {
+  const known = interactionTexts.get(interaction);
+  if (known !== undefined) return known;
+  const text = freshText(interaction, index);
+  if (sealed.has(interaction)) interactionTexts.set(interaction, text);
+  return text;
+}
+
+function interactionChunk(interaction: Interaction, index: number): Uint8Array {
+  const known = interactionBytes.get(interaction);
+  if (known !== undefined) return known;
+  const bytes = utf8.encode(interactionTexts.get(interaction) ?? freshText(interaction, index));
+  if (sealed.has(interaction)) interactionBytes.set(interaction, bytes);
+  return bytes;
+}
+
+function freshText(interaction: Interaction, index: number): string {
+  // isInsideJsonBody does not depend on the index, so the text fits any position; below a
+  // JSON body the order is kept all the way down, so JSON.stringify may write it.
+  return (
+    INTERACTION_INDENT +
+    stableStringifyAt(
+      interaction,
+      ['interactions', String(index)],
+      INTERACTION_INDENT,
+      isInsideJsonBody,
+      true,
+    )
+  );
+}
+
+/**
+ * A deep-frozen cassette whose interactions can be shared and whose serialized text is reused
+ * by `serializeCassette`. Interactions sealed before are shared as they are; any other is
+ * deep-copied and frozen, so later changes to the caller's objects never reach the result.
+ * With `adopt`, the caller hands over a cassette nobody else refers to (one just parsed), and
+ * it is frozen in place instead of copied.
+ */
+export function sealCassette(cassette: Cassette, adopt = false): Cassette {
+  const seal = adopt ? deepFreeze : frozenCopy;
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(cassette)) {
+    const value = (cassette as unknown as Record<string, unknown>)[key];
+    copy[key] =
+      key === 'interactions' && Array.isArray(value)
+        ? Object.freeze(value.map((interaction: Interaction) => sealInteraction(interaction, seal)))
+        : seal(value);
+  }
+  return Object.freeze(copy) as unknown as Cassette;
+}
+
+function sealInteraction(interaction: Interaction, seal: (value: unknown) => unknown): Interaction {
+  if (sealed.has(interaction)) return interaction;
+  const frozen = seal(interaction) as Interaction;
+  if (frozen !== null && typeof frozen === 'object') sealed.add(frozen);
+  return frozen;
+}
+
+function deepFreeze(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  for (const child of Object.values(value)) deepFreeze(child);
+  return Object.freeze(value);
+}
+
+function frozenCopy(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return Object.freeze(value.map(frozenCopy));
+  const source = value as Record<string, unknown>;
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(source)) {
+    const child = frozenCopy(source[key]);
+    if (key === '__proto__') {
+      // A JSON body may have a "__proto__" key: define it, never set the copy's prototype.
+      Object.defineProperty(copy, key, {
+        value: child,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else copy[key] = child;
+  }
+  return Object.freeze(copy);
 }
