@@ -245,7 +245,7 @@ class Pass {
     action: RuleAction,
     shape: Shape | undefined,
     rule: string,
-    location: string,
+    location: Where,
   ): string | undefined {
     if (value === '' || isPseudonym(value)) return value;
     const known = this.registry.replacementOf(value);
@@ -255,14 +255,14 @@ class Pass {
         value,
         action === 'pseudonymize' ? this.options.pseudonymize!(value, shape) : REDACTED,
       );
-    this.findings.push({ location, rule });
+    this.findings.push({ location: whereOf(location), rule });
     return action === 'remove' ? undefined : replacement;
   }
 
   /** Runs the built-in detectors over free text; what they find is pseudonymized in place. */
   private text(
     text: string,
-    location: string,
+    location: Where,
     fieldName?: string,
     binary = false,
     nested = false,
@@ -288,7 +288,7 @@ class Pass {
    * once is redacted rather than left for the scanner to block the whole interaction:
    * JSON held in a string, percent-encoded text, base64-wrapped text.
    */
-  private oneLayerDown(text: string, location: string): string {
+  private oneLayerDown(text: string, location: Where): string {
     if (text.length < 8) return text;
     if (text.includes('{') || text.includes('[')) {
       // JSON held in the string, whole or line by line after a prefix (`data: {…}`).
@@ -296,7 +296,7 @@ class Pass {
       let changed = false;
       for (const { line, prefix, value } of jsonLines(text)) {
         const before = this.findings.length;
-        const redacted = this.json(value as JsonValue, this.side, location);
+        const redacted = this.json(value as JsonValue, this.side, whereOf(location));
         if (this.findings.length === before) continue;
         lines[line] = `${prefix}${JSON.stringify(mapJsonStrings(redacted, this.replace))}`;
         changed = true;
@@ -327,7 +327,7 @@ class Pass {
   private withinPattern(
     rule: CompiledRule,
     value: string,
-    location: string,
+    location: Where,
     decode = (s: string) => s,
     encode = (s: string) => s,
   ): string {
@@ -613,35 +613,22 @@ class Pass {
       at: (string | number)[],
       inSecret = false,
     ): JsonValue => {
+      // Where this node is, built only if something here is reported.
+      const here = () => `${location}${jsonPointer(at)}`;
       if (typeof node === 'string') {
         let s = node;
-        for (const rule of bodyRules)
-          s = this.withinPattern(rule, s, `${location}${jsonPointer(at)}`);
+        for (const rule of bodyRules) s = this.withinPattern(rule, s, here);
         // Below a secret name every string is secret: `{"client_secret": {"current": "…"}}`.
         if (inSecret && s !== '' && !isPseudonym(s)) {
-          return (
-            this.secret(
-              s,
-              'pseudonymize',
-              undefined,
-              SECRET_FIELD_RULE,
-              `${location}${jsonPointer(at)}`,
-            ) ?? REDACTED
-          );
+          return this.secret(s, 'pseudonymize', undefined, SECRET_FIELD_RULE, here) ?? REDACTED;
         }
-        return this.text(s, `${location}${jsonPointer(at)}`, key);
+        return this.text(s, here, key);
       }
       if (typeof node === 'number' && key !== undefined && isSecretName(key)) {
         // A number under a secret name (a PIN, a CVC) becomes a token: numbers have no
         // recognisable pseudonym shape, and redaction must stay idempotent.
         return (
-          this.secret(
-            String(node),
-            'pseudonymize',
-            'token',
-            SECRET_FIELD_RULE,
-            `${location}${jsonPointer(at)}`,
-          ) ?? REDACTED
+          this.secret(String(node), 'pseudonymize', 'token', SECRET_FIELD_RULE, here) ?? REDACTED
         );
       }
       const secretBelow = inSecret || (key !== undefined && coversSubtree(key));
@@ -651,7 +638,7 @@ class Pass {
         const out: Record<string, JsonValue> = {};
         for (const [k, child] of Object.entries(node)) {
           // Keys are data too (a map keyed by email): searched like values, never by name.
-          const name = this.text(k, `${location}${jsonPointer(at)}`);
+          const name = this.text(k, here);
           setOwn(out, name, walk(child, k, [...at, name], secretBelow));
         }
         return out;
@@ -816,6 +803,13 @@ export function coversSubtree(name: string): boolean {
       name.toLowerCase().replace(/[-_.\s]/g, ''),
     )
   );
+}
+
+/** A finding's location, or how to build it: most places are never reported. */
+type Where = string | (() => string);
+
+function whereOf(where: Where): string {
+  return typeof where === 'string' ? where : where();
 }
 
 /** No own keys, without allocating the array Object.keys would. */

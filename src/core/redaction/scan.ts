@@ -49,7 +49,10 @@ export function scanInteraction(interaction: Interaction, options: ScanOptions):
   const findings: ScanFinding[] = [];
   const seen = new Set<string>();
   const disabled = options.disabled ?? new Set<string>();
-  const report = (rule: string, pointer: string) => {
+  /** A pointer, or how to build it: most places hold nothing to report. */
+  type Pointer = string | (() => string);
+  const report = (rule: string, where: Pointer) => {
+    const pointer = typeof where === 'string' ? where : where();
     const id = `${rule}\u0000${pointer}`;
     if (seen.has(id)) return;
     seen.add(id);
@@ -64,7 +67,7 @@ export function scanInteraction(interaction: Interaction, options: ScanOptions):
       at: (string | number)[],
       inSecret: boolean,
     ) => {
-      const pointer = `${base}${jsonPointer(at)}`;
+      const pointer = () => `${base}${jsonPointer(at)}`;
       if (typeof node === 'string') {
         if (inSecret && node !== '' && !isPseudonym(node)) report(SECRET_FIELD_RULE, pointer);
         else checkText(node, pointer, key);
@@ -84,11 +87,15 @@ export function scanInteraction(interaction: Interaction, options: ScanOptions):
     walk(root, undefined, [], false);
   };
 
-  const checkText = (text: string, pointer: string, name?: string, binary = false) => {
+  const checkText = (text: string, pointer: Pointer, name?: string, binary = false) => {
     if (text === '' || isPseudonym(text)) return;
     // JSON held in a string (a query value, a field, a line of text) is checked as JSON.
     if (!binary && text.length >= 8 && (text.includes('{') || text.includes('['))) {
-      for (const { value } of jsonLines(text)) walkJson(value as JsonValue, pointer);
+      const lines = jsonLines(text);
+      if (lines.length > 0) {
+        const base = typeof pointer === 'string' ? pointer : pointer();
+        for (const { value } of lines) walkJson(value as JsonValue, base);
+      }
     }
     if (name !== undefined && isSecretField(name, text)) report(SECRET_FIELD_RULE, pointer);
     for (const d of detect(text, disabled, name, binary)) report(d.detector.id, pointer);
