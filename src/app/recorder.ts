@@ -2,10 +2,9 @@ import type { Cassette, CassetteMeta, Interaction } from '../core/cassette/model
 import { CASSETTE_VERSION } from '../core/cassette/model.js';
 import { isTapedeckError } from '../core/errors.js';
 import type { CassetteStore, Logger } from '../core/ports.js';
-import type { Redactor } from '../core/redaction/engine.js';
 import { SecretRegistry } from '../core/redaction/registry.js';
 import { scanInteraction } from '../core/redaction/scan.js';
-import type { RulesSetup } from './redaction.js';
+import type { RedactionSetup } from './redaction.js';
 import type { RecordMode } from './config.js';
 import type { ServerStats } from './stats.js';
 
@@ -15,7 +14,7 @@ export interface RecorderOptions {
   readonly meta: CassetteMeta;
   readonly logger: Logger;
   readonly stats: ServerStats;
-  readonly redaction: RulesSetup & { readonly redactor: Redactor };
+  readonly redaction: RedactionSetup;
   /**
    * The shortest time between the end of one write of a cassette and the start of the next
    * (milliseconds); `WRITE_INTERVAL_MS` unless given. `drain()` never waits for it.
@@ -77,7 +76,7 @@ export class CassetteRecorder {
         `redacted ${findings.length} value(s) in ${line}: ${[...new Set(findings.map((f) => `${f.location} (${f.rule})`))].join(', ')}`,
       );
     }
-    const leaks = scanInteraction(value, {
+    const leaks = (redaction.scan ?? scanInteraction)(value, {
       rules: redaction.rules,
       disabled: redaction.disabled,
       registry,

@@ -4,6 +4,7 @@ import type { Logger } from '../core/ports.js';
 import { DETECTORS, SECRET_FIELD_RULE } from '../core/redaction/detectors.js';
 import { Redactor } from '../core/redaction/engine.js';
 import type { CompiledRule } from '../core/redaction/rules.js';
+import type { scanInteraction } from '../core/redaction/scan.js';
 import type { TapedeckConfig } from './config.js';
 
 /** Built-in detector ids that `redaction.disable` may name. */
@@ -33,6 +34,11 @@ export function loadRules(config: TapedeckConfig): RulesSetup {
 
 export interface RedactionSetup extends RulesSetup {
   readonly redactor: Redactor;
+  /**
+   * The scanner that guards every write. Always the real one in tapedeck; replaceable only
+   * programmatically, so a benchmark can measure recording with redaction switched off.
+   */
+  readonly scan?: typeof scanInteraction;
 }
 
 /**

@@ -12,8 +12,7 @@ import type {
   StateStore,
   Upstream,
 } from '../core/ports.js';
-import type { Redactor } from '../core/redaction/engine.js';
-import type { RulesSetup } from './redaction.js';
+import type { RedactionSetup } from './redaction.js';
 import { latencyFactor, type TapedeckConfig } from './config.js';
 import { ADMIN_PREFIX, adminLayer } from './layers/admin.js';
 import { cassetteLayer } from './layers/cassette.js';
@@ -39,7 +38,7 @@ export interface ServerDeps {
   /** Required for record mode and for replay with --on-miss passthrough|record. */
   readonly upstream: Upstream | undefined;
   /** Rules, built-in detectors and the key: what runs on every interaction before disk. */
-  readonly redaction: RulesSetup & { readonly redactor: Redactor };
+  readonly redaction: RedactionSetup;
   readonly host: (handler: RequestHandler) => HttpHost;
 }
 
