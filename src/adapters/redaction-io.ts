@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import type * as Recheck from 'recheck';
 import { dirname, join, relative } from 'node:path';
 import { TapedeckError } from '../core/errors.js';
-import { lineAndColumn, stripJsonComments } from '../core/jsonc.js';
+import { parseJsonc } from '../core/jsonc.js';
 import type { KeyedHash } from '../core/redaction/pseudonym.js';
 import {
   checkUniqueIds,
@@ -120,27 +120,19 @@ export function loadRuleFiles(
     const shown = relative(process.cwd(), file).startsWith('..')
       ? file
       : relative(process.cwd(), file);
-    const text = stripJsonComments(readFileSync(file, 'utf8'));
-    let doc: unknown;
-    try {
-      doc = JSON.parse(text);
-    } catch (error) {
-      const m = /position (\d+)/.exec((error as Error).message);
-      const where = m
-        ? (({ line, column }) => ` at line ${line}, column ${column}`)(
-            lineAndColumn(text, Number(m[1])),
-          )
-        : '';
+    const parsed = parseJsonc(readFileSync(file, 'utf8'));
+    if (!parsed.ok) {
       throw new TapedeckError(
         'TD_RULES_INVALID',
-        `Redaction rule file ${shown} is not valid JSON${where}: ${(error as Error).message}.`,
+        `Redaction rule file ${shown} is not valid JSON${parsed.where}: ${parsed.message}.`,
         {
-          cause: error,
+          cause: parsed.cause,
           details: { file: shown },
           hint: 'Fix the file; tapedeck will not record until every rule file loads.',
         },
       );
     }
+    const doc = parsed.value;
     rules.push(...compileRuleFile(doc, shown, check));
   }
   checkUniqueIds(rules);

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, parse, resolve } from 'node:path';
 import { TapedeckError } from '../core/errors.js';
-import { lineAndColumn, stripJsonComments } from '../core/jsonc.js';
+import { parseJsonc } from '../core/jsonc.js';
 import { compileMatchConfig, type MatchOptions } from '../core/matching/config.js';
 import { compileValidator, describePointer } from '../core/validation.js';
 import type { LogLevel } from '../core/ports.js';
@@ -133,27 +133,19 @@ function readConfigFile(file: string): Record<string, unknown> {
       },
     );
   }
-  const stripped = stripJsonComments(text);
-  let doc: unknown;
-  try {
-    doc = JSON.parse(stripped);
-  } catch (error) {
-    const m = /position (\d+)/.exec((error as Error).message);
-    const where = m
-      ? (({ line, column }) => ` at line ${line}, column ${column}`)(
-          lineAndColumn(stripped, Number(m[1])),
-        )
-      : '';
+  const parsed = parseJsonc(text);
+  if (!parsed.ok) {
     throw new TapedeckError(
       'TD_CONFIG_INVALID',
-      `Config file ${file} is not valid JSON${where}: ${(error as Error).message}.`,
+      `Config file ${file} is not valid JSON${parsed.where}: ${parsed.message}.`,
       {
-        cause: error,
+        cause: parsed.cause,
         details: { file },
         hint: 'Comments (// and /* */) are allowed; trailing commas are not.',
       },
     );
   }
+  const doc = parsed.value;
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
     throw new TapedeckError('TD_CONFIG_INVALID', `Config file ${file} must hold a JSON object.`, {
       details: { file },

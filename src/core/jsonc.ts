@@ -34,3 +34,27 @@ export function lineAndColumn(text: string, offset: number): { line: number; col
   const line = before.split('\n').length;
   return { line, column: offset - before.lastIndexOf('\n') };
 }
+
+/**
+ * Parses JSON with comments. On a syntax error, says where: `" at line 4, column 1"` (empty when
+ * the engine gives no position), with the parser's message, so every file tapedeck reads reports
+ * bad JSON the same way.
+ */
+export function parseJsonc(
+  text: string,
+): { ok: true; value: unknown } | { ok: false; where: string; message: string; cause: unknown } {
+  const stripped = stripJsonComments(text);
+  try {
+    return { ok: true, value: JSON.parse(stripped) as unknown };
+  } catch (cause) {
+    const message = (cause as Error).message;
+    const m = /position (\d+)/.exec(message);
+    const at = m ? lineAndColumn(stripped, Number(m[1])) : undefined;
+    return {
+      ok: false,
+      where: at ? ` at line ${at.line}, column ${at.column}` : '',
+      message,
+      cause,
+    };
+  }
+}

@@ -395,17 +395,31 @@ class Pass {
       // A name is searched like a value (`?jane@corp.io=1`); rules still see it as sent.
       const key = this.text(name, where);
       for (const v of valuesOf(value)) {
-        let next: string | undefined = v;
-        for (const rule of rules) {
-          if (next === undefined || !ruleNameMatches(rule, name)) continue;
-          next = rule.pattern
-            ? this.withinPattern(rule, next, location)
-            : this.secret(next, rule.action, rule.shape, rule.id, location);
-        }
+        const next = this.named(rules, name, v, location);
         if (next !== undefined) appendValue(out, key, this.text(next, location, name));
       }
     }
     return out;
+  }
+
+  /**
+   * The rules that name `name` (header, query, form or multipart field), applied in order: the
+   * whole value, or with a `pattern` only what it captures. Undefined when a rule removes it.
+   */
+  private named(
+    rules: readonly CompiledRule[],
+    name: string,
+    value: string,
+    location: Where,
+  ): string | undefined {
+    let next: string | undefined = value;
+    for (const rule of rules) {
+      if (next === undefined || !ruleNameMatches(rule, name)) continue;
+      next = rule.pattern
+        ? this.withinPattern(rule, next, location)
+        : this.secret(next, rule.action, rule.shape, rule.id, location);
+    }
+    return next;
   }
 
   private headers(headers: HeaderMap, side: Side): HeaderMap {
@@ -415,13 +429,7 @@ class Pass {
     for (const [name, value] of Object.entries(headers)) {
       const location = `${side}.headers.${name}`;
       for (const v of valuesOf(value)) {
-        let next: string | undefined = v;
-        for (const rule of rules) {
-          if (next === undefined || !ruleNameMatches(rule, name)) continue;
-          next = rule.pattern
-            ? this.withinPattern(rule, next, location)
-            : this.secret(next, rule.action, rule.shape, rule.id, location);
-        }
+        let next = this.named(rules, name, v, location);
         if (next === undefined) continue;
         // Credential headers are replaced whole (scheme and cookie names kept); every other
         // header is searched for known secret shapes.
@@ -677,13 +685,7 @@ class Pass {
     const rules = this.rulesFor('form', side);
     return rewriteForm(text, (field) => {
       const where = `${location}.${field.name}`;
-      let next: string | undefined = field.value;
-      for (const rule of rules) {
-        if (next === undefined || !ruleNameMatches(rule, field.name)) continue;
-        next = rule.pattern
-          ? this.withinPattern(rule, next, where)
-          : this.secret(next, rule.action, rule.shape, rule.id, where);
-      }
+      const next = this.named(rules, field.name, field.value, where);
       return next === undefined ? undefined : this.text(next, where, field.name);
     });
   }
@@ -700,13 +702,7 @@ class Pass {
       const decoded = transferBase64(part.head)
         ? safeAtob(part.body.replace(/\s+/g, ''))
         : undefined;
-      let next: string | undefined = decoded ?? part.body;
-      for (const rule of rules) {
-        if (next === undefined || !ruleNameMatches(rule, name)) continue;
-        next = rule.pattern
-          ? this.withinPattern(rule, next, where)
-          : this.secret(next, rule.action, rule.shape, rule.id, where);
-      }
+      const next = this.named(rules, name, decoded ?? part.body, where);
       if (next === undefined) continue;
       // File parts are scanned for known token shapes only; their names say nothing.
       const body =
