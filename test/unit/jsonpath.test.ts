@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { parseJsonPath, removeJsonPaths, selectJsonPath } from '../../src/core/jsonpath.js';
+import {
+  matchesJsonPath,
+  parseJsonPath,
+  removeJsonPaths,
+  selectJsonPath,
+} from '../../src/core/jsonpath.js';
 import type { JsonValue } from '../../src/core/json.js';
 
 const doc: JsonValue = {
@@ -68,3 +73,41 @@ describe('JSON paths', () => {
     expect(() => parseJsonPath(path)).toThrowError(why);
   });
 });
+
+describe('matchesJsonPath', () => {
+  it.each([
+    '$.meta.requestId',
+    '$.items[1].id',
+    "$['odd key']",
+    '$.items[*].id',
+    '$.meta.*',
+    '$..requestId',
+    '$..at',
+    '$.missing.deeper',
+    '$.items[5]',
+    '$..items[0]',
+    '$..*',
+  ])('agrees with selectJsonPath for %s at every location', (source) => {
+    const path = parseJsonPath(source);
+    const selected = new Set(selected_(path));
+    const all: string[] = [];
+    const visit = (node: JsonValue, at: (string | number)[]) => {
+      if (at.length > 0) all.push(JSON.stringify(at));
+      if (Array.isArray(node)) node.forEach((c, i) => visit(c, [...at, i]));
+      else if (node !== null && typeof node === 'object')
+        for (const [k, c] of Object.entries(node)) visit(c, [...at, k]);
+    };
+    visit(doc, []);
+    for (const at of all)
+      expect(
+        matchesJsonPath(path, JSON.parse(at) as (string | number)[]),
+        `${source} at ${at}`,
+      ).toBe(selected.has(at));
+  });
+});
+
+function selected_(path: ReturnType<typeof parseJsonPath>): string[] {
+  const out: string[] = [];
+  selectJsonPath(doc, path, (_p, _k, at) => out.push(JSON.stringify(at)));
+  return out;
+}

@@ -10,7 +10,7 @@ import {
 } from '../cassette/model.js';
 import { headerValue, isFormMediaType, isJsonMediaType, mediaType } from '../http.js';
 import { canonicalJson, isJsonObject, jsonPointer, setOwn, type JsonValue } from '../json.js';
-import { selectJsonPath } from '../jsonpath.js';
+import { matchesJsonPath } from '../jsonpath.js';
 import {
   encodeFormComponent,
   jsonLines,
@@ -101,6 +101,9 @@ export interface RedactorOptions {
 type Side = 'request' | 'response';
 
 const NO_RULES: readonly CompiledRule[] = [];
+
+/** What a walk returns for a location a rule removes. */
+const REMOVE = Symbol('remove');
 
 /** A string that could be base64 of something (as the scanner checks it). */
 const BASE64ISH = /^[A-Za-z0-9+/_-]{24,}={0,2}$/;
@@ -590,39 +593,30 @@ class Pass {
   }
 
   private json(root: JsonValue, side: Side, location: string): JsonValue {
-    let value = structuredClone(root);
-    for (const rule of this.rulesFor('json', side)) {
-      const doomed: [JsonValue[] | Record<string, JsonValue>, string | number][] = [];
-      selectJsonPath(value, rule.path!, (parent, key, at) => {
-        const current = (parent as Record<string | number, JsonValue>)[key]!;
-        const where = `${location}${jsonPointer(at)}`;
-        if (typeof current === 'string' || typeof current === 'number') {
-          const replaced = this.secret(String(current), rule.action, rule.shape, rule.id, where);
-          if (replaced === undefined) doomed.push([parent, key]);
-          else (parent as Record<string | number, JsonValue>)[key] = replaced;
-        } else if (current !== null && typeof current === 'object') {
-          this.findings.push({ location: where, rule: rule.id });
-          if (rule.action === 'remove') doomed.push([parent, key]);
-          else (parent as Record<string | number, JsonValue>)[key] = REDACTED;
-        }
-      });
-      doomed.sort((a, b) =>
-        typeof b[1] === 'number' && typeof a[1] === 'number' ? b[1] - a[1] : 0,
-      );
-      for (const [parent, key] of doomed) {
-        if (Array.isArray(parent)) parent.splice(key as number, 1);
-        else delete parent[key as string];
-      }
-    }
+    // One walk applies the JSON rules (matched against each location's path), then the
+    // built-in checks; the input is never modified, the walk builds the redacted copy.
+    const jsonRules = this.rulesFor('json', side);
     const bodyRules = this.rulesFor('body', side);
     const walk = (
       node: JsonValue,
       key: string | undefined,
       at: (string | number)[],
       inSecret = false,
-    ): JsonValue => {
+    ): JsonValue | typeof REMOVE => {
       // Where this node is, built only if something here is reported.
       const here = () => `${location}${jsonPointer(at)}`;
+      if (at.length > 0 && jsonRules.length > 0) {
+        const rule = jsonRules.find((r) => matchesJsonPath(r.path!, at));
+        if (rule !== undefined) {
+          if (typeof node === 'string' || typeof node === 'number') {
+            return this.secret(String(node), rule.action, rule.shape, rule.id, here) ?? REMOVE;
+          }
+          if (node !== null && typeof node === 'object') {
+            this.findings.push({ location: here(), rule: rule.id });
+            return rule.action === 'remove' ? REMOVE : REDACTED;
+          }
+        }
+      }
       if (typeof node === 'string') {
         let s = node;
         for (const rule of bodyRules) s = this.withinPattern(rule, s, here);
@@ -640,21 +634,29 @@ class Pass {
         );
       }
       const secretBelow = inSecret || (key !== undefined && coversSubtree(key));
-      if (Array.isArray(node))
-        return node.map((child, i) => walk(child, key, [...at, i], secretBelow));
+      if (Array.isArray(node)) {
+        const out: JsonValue[] = [];
+        node.forEach((child, i) => {
+          const next = walk(child, key, [...at, i], secretBelow);
+          if (next !== REMOVE) out.push(next);
+        });
+        return out;
+      }
       if (isJsonObject(node)) {
         const out: Record<string, JsonValue> = {};
         for (const [k, child] of Object.entries(node)) {
           // Keys are data too (a map keyed by email): searched like values, never by name.
+          // Paths (for rules and findings) use the key as sent; findings are cleared of secrets.
           const name = this.text(k, here);
-          setOwn(out, name, walk(child, k, [...at, name], secretBelow));
+          const next = walk(child, k, [...at, k], secretBelow);
+          if (next !== REMOVE) setOwn(out, name, next);
         }
         return out;
       }
       return node;
     };
-    value = walk(value, undefined, []);
-    return value;
+    const value = walk(root, undefined, []);
+    return value === REMOVE ? REDACTED : value;
   }
 
   /**

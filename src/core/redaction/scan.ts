@@ -7,7 +7,7 @@ import {
 } from '../cassette/model.js';
 import { hasOpaqueCoding, headerValue } from '../http.js';
 import { jsonPointer, type JsonValue } from '../json.js';
-import { selectJsonPath } from '../jsonpath.js';
+import { matchesJsonPath } from '../jsonpath.js';
 import { jsonLines, multipartBoundary, parseForm, parseMultipart } from './bodies.js';
 import { detect, isSecretField, isSecretName, SECRET_FIELD_RULE } from './detectors.js';
 import {
@@ -60,7 +60,15 @@ export function scanInteraction(interaction: Interaction, options: ScanOptions):
   };
 
   /** Secret names, detectors and secret subtrees through a JSON value, reported under `base`. */
-  const walkJson = (root: JsonValue, base: string) => {
+  /**
+   * Secret names, detectors, secret subtrees and (for a body, whose `side` is known) the JSON
+   * rules, in one walk of a JSON value, reported under `base`.
+   */
+  const walkJson = (root: JsonValue, base: string, side?: 'request' | 'response') => {
+    const jsonRules =
+      side === undefined
+        ? []
+        : options.rules.filter((r) => r.target === 'json' && appliesTo(r, side));
     const walk = (
       node: JsonValue,
       key: string | undefined,
@@ -68,6 +76,17 @@ export function scanInteraction(interaction: Interaction, options: ScanOptions):
       inSecret: boolean,
     ) => {
       const pointer = () => `${base}${jsonPointer(at)}`;
+      if (at.length > 0) {
+        for (const rule of jsonRules) {
+          if (!matchesJsonPath(rule.path!, at)) continue;
+          // A rule's location must hold a pseudonym, the mask, or nothing.
+          const left =
+            typeof node === 'string'
+              ? node !== '' && !isPseudonym(node)
+              : typeof node === 'number' || (node !== null && typeof node === 'object');
+          if (left) report(rule.id, pointer);
+        }
+      }
       if (typeof node === 'string') {
         if (inSecret && node !== '' && !isPseudonym(node)) report(SECRET_FIELD_RULE, pointer);
         else checkText(node, pointer, key);
@@ -185,20 +204,7 @@ export function scanInteraction(interaction: Interaction, options: ScanOptions):
     const contentType = headerValue(headers, 'content-type');
     switch (body.encoding) {
       case 'json': {
-        walkJson(body.json, `${base}/body/json`);
-        for (const rule of options.rules) {
-          if (rule.target !== 'json' || !appliesTo(rule, side)) continue;
-          selectJsonPath(body.json, rule.path!, (parent, key, at) => {
-            const v = (parent as Record<string | number, JsonValue>)[key];
-            if (
-              typeof v === 'string'
-                ? !isPseudonym(v) && v !== ''
-                : typeof v === 'number' || (typeof v === 'object' && v !== null)
-            ) {
-              report(rule.id, `${base}/body/json${jsonPointer(at)}`);
-            }
-          });
-        }
+        walkJson(body.json, `${base}/body/json`, side);
         return;
       }
       case 'text': {

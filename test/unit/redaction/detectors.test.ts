@@ -178,3 +178,21 @@ describe('SecretRegistry', () => {
     expect(registry.remember('abcdefgh', 'two')).toBe('one');
   });
 });
+
+describe('SecretRegistry matching', () => {
+  it('replaces the longest secret starting at a position, and a secret that contains another whole', () => {
+    const registry = new SecretRegistry();
+    registry.remember('abcdef', 'SHORT');
+    registry.remember('abcdefghij', 'LONG');
+    expect(registry.replaceIn('x abcdefghij y abcdefz')).toBe('x LONG y SHORTz');
+  });
+
+  it('finds secrets sharing their first characters among thousands of others', () => {
+    const registry = new SecretRegistry();
+    for (let i = 0; i < 3000; i++) registry.remember(`at_${i}_token_value`, `P${i}`);
+    expect(registry.replaceIn('use at_2999_token_value then at_7_token_value.')).toBe(
+      'use P2999 then P7.',
+    );
+    expect(registry.foundIn('nothing like at_x_token_value here')).toBe(false);
+  });
+});
