@@ -165,3 +165,28 @@ describe('the replay fast lane', () => {
     expect(ruled.clean('/v1')).toBe(false);
   });
 });
+
+describe('the fast lane with rule files', () => {
+  it('is still taken when the rules only look at other places, and gives the full key', () => {
+    const redactor = redactorWith([
+      { id: 'fwd', target: 'header', name: 'x-forwarded-for', action: 'mask' },
+      { id: 'card', target: 'json', path: '$..card.number', action: 'mask' },
+    ]);
+    const config = compileMatchConfig(DEFAULT_MATCH_OPTIONS);
+    const plain = incoming({
+      method: 'GET',
+      segments: ['v1', 'orders'],
+      query: [['limit', '10']],
+      auth: undefined,
+      extra: { accept: 'application/json' },
+    });
+    const key = fastKey(plain.method, plain.path, plain.rawQuery, config, (t, n) =>
+      redactor.clean(t, n),
+    );
+    expect(key).toBeDefined();
+    expect(redactor.headerSecretIn(plain.headers, [plain.path, plain.rawQuery])).toBe(false);
+    expect(key).toBe(
+      normalizeRequest(redactor.redactRequest(toRecordedRequest(plain, codec)).value, config).key,
+    );
+  });
+});

@@ -163,6 +163,16 @@ export class Redactor {
     return name === undefined || !isSecretField(name, text);
   }
 
+  /** Does a header or cookie rule for requests look at this header? */
+  private headerRuleNames(name: string): boolean {
+    for (const rule of this.options.rules) {
+      if (!ruleAppliesTo(rule, 'request')) continue;
+      if (rule.target === 'header' && ruleNameMatches(rule, name)) return true;
+      if (rule.target === 'cookie' && name === 'cookie') return true;
+    }
+    return false;
+  }
+
   /**
    * Would redacting these headers find a secret that also occurs in one of `texts` (value
    * tracking replaces it there)? Header-only pass; false at once when no header could hold one.
@@ -170,7 +180,7 @@ export class Redactor {
   headerSecretIn(headers: HeaderMap, texts: readonly string[]): boolean {
     let dirty = false;
     for (const name in headers) {
-      if (CREDENTIAL_HEADERS.has(name) || isSecretName(name) || this.options.rules.length > 0) {
+      if (CREDENTIAL_HEADERS.has(name) || isSecretName(name) || this.headerRuleNames(name)) {
         dirty = true;
         break;
       }
