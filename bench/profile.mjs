@@ -1,0 +1,96 @@
+// Where the time goes per request: runs `tapedeck replay` (100 routes) or `tapedeck record`
+// (every path distinct, one cassette; the record scenario's upstream body and default rules)
+// under `node --cpu-prof`, drives it with 32 connections, stops it with SIGTERM (which writes
+// the profile) and prints the functions with the most self time. Not part of `npm run bench`; run it by hand:
+//   npm run build && node bench/profile.mjs replay      (or: record, raw)
+// BENCH_DURATION=5 sets the measured seconds; BENCH_KEEP_PROFILE=1 keeps the .cpuprofile file.
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tapedeck from '../dist/index.js';
+import { profileSummary } from './lib/cpuprofile.mjs';
+import { routePath, writeCassettes } from './lib/fixtures.mjs';
+import { runJson } from './lib/proc.mjs';
+import { BENCH_DIR, startRaw, startRecord, startReplay } from './lib/servers.mjs';
+
+const what = process.argv[2] ?? 'replay';
+if (!['replay', 'record', 'raw'].includes(what)) {
+  throw new Error('usage: profile.mjs replay|record|raw');
+}
+const duration = Number(process.env.BENCH_DURATION ?? 5);
+const work = mkdtempSync(join(tmpdir(), 'tapedeck-profile-'));
+const profiles = join(work, 'profiles');
+const nodeArgs = ['--cpu-prof', `--cpu-prof-dir=${profiles}`];
+
+try {
+  let server;
+  let upstream;
+  let load;
+  if (what === 'raw') {
+    server = await startRaw({ name: 'raw', core: 0, routes: 100, nodeArgs });
+    load = { paths: Array.from({ length: 100 }, (_, i) => routePath(i)) };
+  } else if (what === 'replay') {
+    writeCassettes(tapedeck, join(work, 'c100'), 100);
+    server = await startReplay({
+      name: 'replay',
+      core: 0,
+      workDir: work,
+      cassettes: join(work, 'c100'),
+      nodeArgs,
+    });
+    load = { paths: Array.from({ length: 100 }, (_, i) => routePath(i)) };
+  } else {
+    upstream = await startRaw({ name: 'upstream', core: 1, any: true, body: 'account' });
+    server = await startRecord({
+      name: 'record',
+      core: 0,
+      workDir: work,
+      target: upstream.url,
+      cassettes: join(work, 'rec'),
+      nodeArgs,
+    });
+    load = { pathMode: 'unique', prefix: '/v1/things/' };
+  }
+  const result = await runJson({
+    name: 'load',
+    core: 1,
+    args: [
+      join(BENCH_DIR, 'load.mjs'),
+      JSON.stringify({
+        targets: [{ name: what, url: server.url, pids: [server.pid] }],
+        connections: 32,
+        duration,
+        warmup: 1,
+        slice: duration,
+        ...load,
+      }),
+    ],
+  });
+  await server.stop(120_000);
+  await upstream?.stop();
+  const summary = result.targets[what];
+  console.log(
+    `${what}: ${Math.round(summary.rps)} req/s, ${summary.cpuUsPerRequest?.toFixed(1)} µs CPU per request, p99 ${summary.latencyMs.p99?.toFixed(2)} ms`,
+  );
+  const file = readdirSync(profiles).find((f) => f.endsWith('.cpuprofile'));
+  if (file === undefined) throw new Error('no .cpuprofile was written');
+  const { self, inclusive, busyMs, idleMs } = profileSummary(join(profiles, file), 25);
+  console.log(`profile: ${busyMs.toFixed(0)} ms busy, ${idleMs.toFixed(0)} ms idle (whole run)`);
+  const table = (title, rows) => {
+    console.log(`\n${title}\n\n| ms | share | function | where |\n| ---: | ---: | --- | --- |`);
+    for (const e of rows) {
+      console.log(
+        `| ${e.ms.toFixed(0)} | ${(e.share * 100).toFixed(1)}% | ${e.name} | ${e.where} |`,
+      );
+    }
+  };
+  table('Self time (all code):', self);
+  table("Inclusive time (tapedeck's own functions, dist/):", inclusive);
+  if (process.env.BENCH_KEEP_PROFILE) {
+    console.log(
+      `\nprofile kept: ${join(profiles, file)} (open it in Chrome DevTools > Performance)`,
+    );
+  }
+} finally {
+  if (!process.env.BENCH_KEEP_PROFILE) rmSync(work, { recursive: true, force: true });
+}
