@@ -1,8 +1,8 @@
 // tapedeck's record server with redaction switched off: the baseline that shows what redaction
-// costs. It is composed from dist/ the way `tapedeck record` composes it (composeServer in
-// src/app/compose.ts, serve in src/cli/serve.ts): the same config resolution, cassette store,
-// body codec, state store, undici upstream, HTTP server, logger and pipeline. Only the
-// redaction setup differs: a redactor that returns every interaction and request unchanged
+// costs. It is composed from dist/ by the same composition root as `tapedeck record`
+// (composeServerWith in src/app/compose.ts; serve in src/cli/serve.ts): the same config
+// resolution, cassette store, body codec, state store, undici upstream, HTTP server, logger and
+// pipeline. Only the redaction setup differs: a redactor that returns every interaction and request unchanged
 // with no findings, no rules, and a scanner that finds nothing, so interactions reach disk
 // exactly as they came through (with their secrets: never point it at a real API).
 //
@@ -11,17 +11,10 @@
 // `{"event":"summary",...}` and exits (0, or 4 as tapedeck does when a cassette write failed).
 //   node bench/servers/record-noredact.mjs --target http://127.0.0.1:PORT --cassettes DIR \
 //     [--mode new|all] [--state-dir DIR]
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { NodeBodyCodec } from '../../dist/adapters/body-codec.js';
-import { FsCassetteStore } from '../../dist/adapters/fs-cassette-store.js';
-import { closeGracefully, createHttpServer, listen } from '../../dist/adapters/http-server.js';
-import { SqliteStateStore } from '../../dist/adapters/sqlite-state-store.js';
 import { makeStyle, StreamLogger, systemClock } from '../../dist/adapters/system.js';
-import { UndiciUpstream } from '../../dist/adapters/undici-upstream.js';
+import { composeServerWith } from '../../dist/app/compose.js';
 import { resolveConfig } from '../../dist/app/config.js';
-import { buildServer } from '../../dist/app/server.js';
-import { checkTarget } from '../../dist/app/target.js';
 
 const { values } = parseArgs({
   options: {
@@ -72,35 +65,7 @@ const redaction = {
   scan: () => [],
 };
 
-const target = checkTarget(config.upstream.target, config, 'record');
-const upstream = new UndiciUpstream({
-  target: target.href,
-  timeoutMs: config.upstream.timeoutMs,
-});
-const state = new SqliteStateStore(join(config.stateDir, 'state.db'));
-let server;
-try {
-  server = await buildServer('record', config, {
-    store: new FsCassetteStore(config.cassettes),
-    codec: new NodeBodyCodec(),
-    clock: systemClock,
-    logger,
-    state,
-    upstream,
-    redaction,
-    host: (handler) => {
-      const http = createHttpServer(handler, { maxBodyBytes: config.maxBodyBytes, logger });
-      return {
-        listen: (host, port) => listen(http, host, port),
-        close: () => closeGracefully(http),
-      };
-    },
-  });
-} catch (error) {
-  state.close();
-  await upstream.close();
-  throw error;
-}
+const server = await composeServerWith('record', config, logger, redaction);
 
 const url = await server.listen();
 process.stdout.write(

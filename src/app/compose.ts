@@ -7,7 +7,7 @@ import { SqliteStateStore } from '../adapters/sqlite-state-store.js';
 import { colourWanted, makeStyle, StreamLogger, systemClock } from '../adapters/system.js';
 import type { CassetteStore, Logger } from '../core/ports.js';
 import { TapedeckError } from '../core/errors.js';
-import { loadRedaction } from './redaction.js';
+import { loadRedaction, type RedactionSetup } from './redaction.js';
 import type { Style } from '../core/render/text.js';
 import type { TapedeckConfig } from './config.js';
 import { buildServer, type ServerKind, type TapedeckServer } from './server.js';
@@ -46,7 +46,20 @@ export async function composeServer(
   env: Readonly<Record<string, string | undefined>> = {},
 ): Promise<TapedeckServer> {
   const records = kind === 'record' || config.replay.onMiss === 'record';
-  const redaction = loadRedaction(config, env, logger, records);
+  return composeServerWith(kind, config, logger, loadRedaction(config, env, logger, records));
+}
+
+/**
+ * The same, with the redaction setup given: for embedding tapedeck, and for the benchmark that
+ * measures recording with redaction switched off. Nothing in the CLI passes anything but the
+ * loaded rules.
+ */
+export async function composeServerWith(
+  kind: ServerKind,
+  config: TapedeckConfig,
+  logger: Logger,
+  redaction: RedactionSetup,
+): Promise<TapedeckServer> {
   const needsUpstream = kind === 'record' || config.replay.onMiss !== 'error';
   const target = needsUpstream
     ? checkTarget(
