@@ -15,7 +15,7 @@ export function registerDemo(program: Command, cli: CliContext): void {
     .command('demo')
     .summary('record a built-in demo API, stop it, and replay it byte for byte')
     .description(
-      'Starts a small demo API, records a client flow through tapedeck record, stops the API,\n' +
+      'Starts a small demo API, records a client flow through tapedeck record, stops the API, ' +
         'replays the flow from the cassette and checks every answer is identical. Needs no setup.',
     )
     .option('-c, --cassettes <dir>', 'where to write the demo cassette (default: a temp folder)')

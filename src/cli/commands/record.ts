@@ -18,8 +18,8 @@ export function registerRecord(program: Command, cli: CliContext): void {
     .command('record')
     .summary('record a staging API through a redacting reverse proxy')
     .description(
-      'Start a reverse proxy in front of --target. Every request and response that passes through is\n' +
-        'redacted in memory (credential headers, secret query parameters) and appended to a cassette.\n' +
+      'Start a reverse proxy in front of --target. Every request and response that passes through is ' +
+        'redacted in memory (built-in detectors plus the rule files in redaction-rules/, see docs/redaction.md), checked by the secret scanner, and appended to a cassette. ' +
         'The cassette is --cassette unless a request names one with the x-tapedeck-cassette header.',
     )
     .option('-t, --target <url>', 'the API to record from (the only host ever contacted)')

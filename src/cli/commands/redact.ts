@@ -17,8 +17,8 @@ export function registerRedact(program: Command, cli: CliContext): void {
     .command('redact')
     .summary('re-apply the current redaction rules to existing cassettes')
     .description(
-      'Run the redaction rules and built-in detectors over every cassette again (after you add a rule)\n' +
-        'and rewrite the cassettes that change, atomically. Idempotent: a second run changes nothing.\n' +
+      'Run the redaction rules and built-in detectors over every cassette again (after you add a rule) ' +
+        'and rewrite the cassettes that change, atomically. Idempotent: a second run changes nothing. ' +
         'Uses the same pseudonymization key as record, so pseudonyms stay consistent.',
     )
     .option('-c, --cassettes <dir>', 'cassettes directory')

@@ -26,8 +26,8 @@ export function registerReplay(program: Command, cli: CliContext): void {
     .command('replay')
     .summary('serve recorded answers: deterministic, offline, and explaining every miss')
     .description(
-      'Serve the cassettes. A request that matches a recording gets the recorded responses in order\n' +
-        '(per x-tapedeck-session); a miss never touches the network and answers with a report of the\n' +
+      'Serve the cassettes. A request that matches a recording gets the recorded responses in order ' +
+        '(per x-tapedeck-session); a miss never touches the network and answers with a report of the ' +
         'nearest recorded requests, field by field.',
     )
     .option('-p, --port <n>', 'port to listen on (0 picks a free one)', parsePort)

@@ -16,8 +16,8 @@ export function registerVerify(program: Command, cli: CliContext): void {
     .command('verify')
     .summary('check every cassette: format and secrets; exit 1 on any problem')
     .description(
-      'Validate every cassette in the cassettes directory against the format, and scan it for anything\n' +
-        'that still looks secret (the same scanner that guards every write in record). Every problem is\n' +
+      'Validate every cassette in the cassettes directory against the format, and scan it for anything ' +
+        'that still looks secret (the same scanner that guards every write in record). Every problem is ' +
         'listed with its file, JSON path and, for secrets, the rule that recognised it; never the value.',
     )
     .option('-c, --cassettes <dir>', 'cassettes directory')
