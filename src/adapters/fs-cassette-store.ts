@@ -7,6 +7,7 @@ import { checkCassetteName } from '../core/cassette/name.js';
 import { isTapedeckError, TapedeckError } from '../core/errors.js';
 import type { CassetteLoadProblem, CassetteStore } from '../core/ports.js';
 import { withFileLock, writeFileAtomic } from './fs-atomic.js';
+import { shownPath } from './paths.js';
 
 /** What we last wrote to (or read from) a cassette file, and how to recognise that file. */
 interface KnownFile {
@@ -40,12 +41,6 @@ export class FsCassetteStore implements CassetteStore {
     return join(this.directory, `${checkCassetteName(name)}.json`);
   }
 
-  /** The path shown to people: relative to the working directory when that is shorter. */
-  private display(file: string): string {
-    const rel = relative(process.cwd(), file);
-    return rel.startsWith('..') ? file : rel;
-  }
-
   async list(): Promise<string[]> {
     let entries;
     try {
@@ -74,7 +69,7 @@ export class FsCassetteStore implements CassetteStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw this.unreadable(file, error);
     }
-    return parseCassette(text, this.display(file)).cassette;
+    return parseCassette(text, shownPath(file)).cassette;
   }
 
   async loadAll(): Promise<{ cassettes: NamedCassette[]; problems: CassetteLoadProblem[] }> {
@@ -123,7 +118,7 @@ export class FsCassetteStore implements CassetteStore {
     } finally {
       await handle.close();
     }
-    const cassette = sealCassette(parseCassette(text, this.display(file)).cassette, true);
+    const cassette = sealCassette(parseCassette(text, shownPath(file)).cassette, true);
     this.known.set(file, { identity: identity(stats), cassette });
     return cassette;
   }
@@ -131,10 +126,10 @@ export class FsCassetteStore implements CassetteStore {
   private unreadable(file: string, error: unknown): TapedeckError {
     return new TapedeckError(
       'TD_CASSETTE_INVALID',
-      `Cannot read cassette ${this.display(file)}: ${(error as Error).message}.`,
+      `Cannot read cassette ${shownPath(file)}: ${(error as Error).message}.`,
       {
         cause: error,
-        details: { file: this.display(file) },
+        details: { file: shownPath(file) },
       },
     );
   }
@@ -163,10 +158,10 @@ export class FsCassetteStore implements CassetteStore {
         if (isTapedeckError(error)) throw error;
         throw new TapedeckError(
           'TD_CASSETTE_WRITE_FAILED',
-          `Could not write cassette ${this.display(file)}: ${(error as Error).message}.`,
+          `Could not write cassette ${shownPath(file)}: ${(error as Error).message}.`,
           {
             cause: error,
-            details: { file: this.display(file) },
+            details: { file: shownPath(file) },
             hint: 'Check that the cassettes directory is writable and the disk has space.',
           },
         );

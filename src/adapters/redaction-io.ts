@@ -9,7 +9,8 @@ import {
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import type * as Recheck from 'recheck';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
+import { shownPath } from './paths.js';
 import { TapedeckError } from '../core/errors.js';
 import { parseJsonc } from '../core/jsonc.js';
 import type { KeyedHash } from '../core/redaction/pseudonym.js';
@@ -117,9 +118,7 @@ export function loadRuleFiles(
   const rules: CompiledRule[] = [];
   for (const name of files) {
     const file = join(directory, name);
-    const shown = relative(process.cwd(), file).startsWith('..')
-      ? file
-      : relative(process.cwd(), file);
+    const shown = shownPath(file);
     const parsed = parseJsonc(readFileSync(file, 'utf8'));
     if (!parsed.ok) {
       throw new TapedeckError(

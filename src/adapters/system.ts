@@ -21,13 +21,17 @@ export interface StreamLoggerOptions {
 export class StreamLogger implements Logger {
   constructor(private readonly options: StreamLoggerOptions) {}
 
+  enabled(level: LogLevel): boolean {
+    return LEVELS[level] >= LEVELS[this.options.level];
+  }
+
   log(
     level: LogLevel,
     event: string,
     message: string,
     fields: Readonly<Record<string, unknown>> = {},
   ): void {
-    if (LEVELS[level] < LEVELS[this.options.level]) return;
+    if (!this.enabled(level)) return;
     if (this.options.format === 'json') {
       this.options.write(
         `${JSON.stringify({ time: new Date(this.options.clock.now()).toISOString(), level, event, message, ...fields })}\n`,

@@ -69,7 +69,7 @@ export class CassetteRecorder {
     }
     const { value, findings } = redaction.redactor.redactInteraction(raw, registry);
     const line = `${value.request.method} ${value.request.path}`;
-    if (findings.length > 0) {
+    if (findings.length > 0 && logger.enabled('debug')) {
       logger.log(
         'debug',
         'record.redacted',

@@ -1,4 +1,5 @@
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
+import { shownPath } from '../adapters/paths.js';
 import type { NamedCassette } from '../core/cassette/model.js';
 import type { CassetteStore } from '../core/ports.js';
 import { SecretRegistry } from '../core/redaction/registry.js';
@@ -26,9 +27,7 @@ export interface VerifyReport {
 
 /** How a cassette file is shown: relative to the working directory when that is shorter. */
 export function cassetteFile(directory: string, name: string): string {
-  const file = join(directory, `${name}.json`);
-  const rel = relative(process.cwd(), file);
-  return rel.startsWith('..') ? file : rel;
+  return shownPath(join(directory, `${name}.json`));
 }
 
 /**

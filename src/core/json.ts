@@ -124,3 +124,15 @@ export function setOwn<T>(map: Record<string, T>, key: string, value: T): void {
 export function getOwn<T>(map: Readonly<Record<string, T>>, key: string): T | undefined {
   return Object.hasOwn(map, key) ? map[key] : undefined;
 }
+
+/** Applies `f` to every string in a JSON value, object keys included; returns a new value. */
+export function mapJsonStrings(node: JsonValue, f: (s: string) => string): JsonValue {
+  if (typeof node === 'string') return f(node);
+  if (Array.isArray(node)) return node.map((child) => mapJsonStrings(child, f));
+  if (isJsonObject(node)) {
+    const out: Record<string, JsonValue> = {};
+    for (const [k, child] of Object.entries(node)) setOwn(out, f(k), mapJsonStrings(child, f));
+    return out;
+  }
+  return node;
+}

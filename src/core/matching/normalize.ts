@@ -1,4 +1,4 @@
-import { canonicalJson, type JsonValue } from '../json.js';
+import { canonicalJson, mapJsonStrings, type JsonValue } from '../json.js';
 import { removeJsonPaths } from '../jsonpath.js';
 import {
   valuesOf,
@@ -8,7 +8,6 @@ import {
   type RecordedRequest,
 } from '../cassette/model.js';
 import { headerValue, isFormMediaType, isJsonMediaType, mediaType } from '../http.js';
-import { mapJsonStrings } from '../redaction/engine.js';
 import { containsPseudonym, PSEUDONYM_PATTERN } from '../redaction/pseudonym.js';
 import type { MatchConfig } from './config.js';
 

@@ -131,3 +131,24 @@ export function jsonLines(text: string): { line: number; prefix: string; value: 
   });
   return found;
 }
+
+/** A string that could be base64 of something: what redaction and the scanner decode once. */
+export const BASE64ISH = /^[A-Za-z0-9+/_-]{24,}={0,2}$/;
+
+/** `decodeURIComponent`, or the text as it is when its escapes are malformed. */
+export function safeDecodeURIComponent(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** `atob`, or undefined when the text is not base64. */
+export function safeAtob(text: string): string | undefined {
+  try {
+    return atob(text);
+  } catch {
+    return undefined;
+  }
+}

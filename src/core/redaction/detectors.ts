@@ -279,7 +279,8 @@ const SECRET_NAMES = new Set([
 const SECRETISH_NAME =
   /token|secret|passw|api.?key|auth|credential|signature|private|session|key$/i;
 
-function squash(name: string): string {
+/** A name compared loosely: lower-case, without `-`, `_`, `.` and spaces. */
+export function squashName(name: string): string {
   return name.toLowerCase().replace(/[-_.\s]/g, '');
 }
 
@@ -289,7 +290,7 @@ const nameVerdicts = new Map<string, boolean>();
 export function isSecretName(name: string): boolean {
   let verdict = nameVerdicts.get(name);
   if (verdict === undefined) {
-    verdict = SECRET_NAMES.has(squash(name));
+    verdict = SECRET_NAMES.has(squashName(name));
     if (nameVerdicts.size < 10_000) nameVerdicts.set(name, verdict);
   }
   return verdict;

@@ -9,14 +9,23 @@ import {
   type RecordedResponse,
 } from '../cassette/model.js';
 import { headerValue, isFormMediaType, isJsonMediaType, mediaType } from '../http.js';
-import { canonicalJson, isJsonObject, jsonPointer, setOwn, type JsonValue } from '../json.js';
+import {
+  canonicalJson,
+  isJsonObject,
+  jsonPointer,
+  mapJsonStrings,
+  setOwn,
+  type JsonValue,
+} from '../json.js';
 import { matchesJsonPath } from '../jsonpath.js';
 import {
-  encodeFormComponent,
+  BASE64ISH,
   jsonLines,
   multipartBoundary,
   parseMultipart,
   rewriteForm,
+  safeAtob,
+  safeDecodeURIComponent,
   serializeMultipart,
 } from './bodies.js';
 import {
@@ -25,6 +34,7 @@ import {
   isSecretName,
   MAYBE_SECRET,
   SECRET_FIELD_RULE,
+  squashName,
 } from './detectors.js';
 import {
   isPseudonym,
@@ -92,21 +102,23 @@ export const SCHEME_ONLY = /^\s*(?:bearer|basic|digest|token|negotiate|ntlm)\s*$
 export interface RedactorOptions {
   readonly rules: readonly CompiledRule[];
   readonly hash: KeyedHash;
-  /** Set by the Redactor: pseudonymize through its cache. */
-  readonly pseudonymize?: (value: string, shape: Shape | undefined) => string;
   /** Built-in detector ids turned off in config (`redaction.disable`). */
   readonly disabled?: ReadonlySet<string>;
 }
 
 type Side = 'request' | 'response';
 
+/** What one pass needs from its Redactor. */
+interface PassSetup {
+  readonly rules: readonly CompiledRule[];
+  readonly disabled: ReadonlySet<string>;
+  readonly pseudonymOf: (value: string, shape: Shape | undefined) => string;
+}
+
 const NO_RULES: readonly CompiledRule[] = [];
 
 /** What a walk returns for a location a rule removes. */
 const REMOVE = Symbol('remove');
-
-/** A string that could be base64 of something (as the scanner checks it). */
-const BASE64ISH = /^[A-Za-z0-9+/_-]{24,}={0,2}$/;
 
 /**
  * The redaction engine. One pass over an interaction, in memory, before anything is written:
@@ -120,24 +132,22 @@ const BASE64ISH = /^[A-Za-z0-9+/_-]{24,}={0,2}$/;
  * issued in one response is replaced in every later request that uses it.
  */
 export class Redactor {
-  private readonly disabled: ReadonlySet<string>;
-  private readonly options: RedactorOptions;
+  private readonly setup: PassSetup;
   /** No rule looks at paths or query parameters: what `clean` answers is then the whole story. */
   private readonly noPathOrQueryRules: boolean;
 
   constructor(options: RedactorOptions) {
-    this.disabled = options.disabled ?? new Set();
     // Clients send the same token on every request: its pseudonym is computed once (HMAC is the
     // costliest step of redacting a request). Bounded, and in memory only.
     const pseudonyms = new Map<string, string>();
-    const hash = options.hash;
-    this.options = {
-      ...options,
-      pseudonymize: (value: string, shape: Shape | undefined) => {
+    this.setup = {
+      rules: options.rules,
+      disabled: options.disabled ?? new Set(),
+      pseudonymOf: (value, shape) => {
         const id = `${shape ?? ''}\u0000${value}`;
         let p = pseudonyms.get(id);
         if (p === undefined) {
-          p = pseudonymize(value, hash, shape);
+          p = pseudonymize(value, options.hash, shape);
           if (pseudonyms.size >= 10_000) pseudonyms.clear();
           pseudonyms.set(id, p);
         }
@@ -165,7 +175,7 @@ export class Redactor {
 
   /** Does a header or cookie rule for requests look at this header? */
   private headerRuleNames(name: string): boolean {
-    for (const rule of this.options.rules) {
+    for (const rule of this.setup.rules) {
       if (!ruleAppliesTo(rule, 'request')) continue;
       if (rule.target === 'header' && ruleNameMatches(rule, name)) return true;
       if (rule.target === 'cookie' && name === 'cookie') return true;
@@ -191,7 +201,7 @@ export class Redactor {
     }
     if (!dirty) return false;
     const registry = new SecretRegistry();
-    new Pass(this.options, this.disabled, registry).request({
+    new Pass(this.setup, registry).request({
       method: 'GET',
       path: '/',
       query: {},
@@ -201,14 +211,14 @@ export class Redactor {
   }
 
   get rules(): readonly CompiledRule[] {
-    return this.options.rules;
+    return this.setup.rules;
   }
 
   redactInteraction(
     interaction: Interaction,
     registry: SecretRegistry = new SecretRegistry(),
   ): RedactionResult<Interaction> {
-    const pass = new Pass(this.options, this.disabled, registry);
+    const pass = new Pass(this.setup, registry);
     const request = pass.request(interaction.request);
     const response = pass.response(interaction.response);
     const value: Interaction = {
@@ -224,7 +234,7 @@ export class Redactor {
     request: RecordedRequest,
     registry: SecretRegistry = new SecretRegistry(),
   ): RedactionResult<RecordedRequest> {
-    const pass = new Pass(this.options, this.disabled, registry);
+    const pass = new Pass(this.setup, registry);
     return { value: pass.track(pass.request(request)), findings: pass.reported() };
   }
 }
@@ -238,14 +248,13 @@ class Pass {
   }
 
   constructor(
-    private readonly options: RedactorOptions,
-    private readonly disabled: ReadonlySet<string>,
+    private readonly setup: PassSetup,
     private readonly registry: SecretRegistry,
   ) {}
 
   private rulesFor(target: CompiledRule['target'], side: Side): readonly CompiledRule[] {
-    if (this.options.rules.length === 0) return NO_RULES;
-    return this.options.rules.filter((r) => r.target === target && ruleAppliesTo(r, side));
+    if (this.setup.rules.length === 0) return NO_RULES;
+    return this.setup.rules.filter((r) => r.target === target && ruleAppliesTo(r, side));
   }
 
   /**
@@ -266,7 +275,7 @@ class Pass {
       known ??
       this.registry.remember(
         value,
-        action === 'pseudonymize' ? this.options.pseudonymize!(value, shape) : REDACTED,
+        action === 'pseudonymize' ? this.setup.pseudonymOf(value, shape) : REDACTED,
       );
     this.findings.push({ location: whereOf(location), rule });
     return action === 'remove' ? undefined : replacement;
@@ -286,7 +295,7 @@ class Pass {
     let out = text;
     // Longest first: a shorter detection inside a longer one (a token as an email's local part)
     // must not break the longer one apart before it is replaced.
-    const found = detect(text, this.disabled, fieldName, binary);
+    const found = detect(text, this.setup.disabled, fieldName, binary);
     for (const d of found.sort((a, b) => b.secret.length - a.secret.length)) {
       const replacement =
         this.secret(d.secret, 'pseudonymize', d.detector.shape, d.detector.id, location) ??
@@ -318,7 +327,7 @@ class Pass {
     }
     if (text.includes('%')) {
       // Found secrets are remembered; value tracking then replaces their URL-encoded form here.
-      const decoded = safeDecode(text);
+      const decoded = safeDecodeURIComponent(text);
       if (decoded !== text) this.text(decoded, location, undefined, false, true);
     }
     if (BASE64ISH.test(text)) {
@@ -385,14 +394,20 @@ class Pass {
     let out = path;
     const rules = this.rulesFor('path', 'request');
     for (const rule of rules)
-      out = this.withinPattern(rule, out, 'request.path', safeDecode, encodeURIComponent);
+      out = this.withinPattern(
+        rule,
+        out,
+        'request.path',
+        safeDecodeURIComponent,
+        encodeURIComponent,
+      );
     // The common case on the replay hot path: nothing in the path could be a secret.
     if (rules.length === 0 && !out.includes('%') && !MAYBE_SECRET.test(out)) return out;
     return out
       .split('/')
       .map((segment) => {
         if (segment === '') return segment;
-        const decoded = segment.includes('%') ? safeDecode(segment) : segment;
+        const decoded = segment.includes('%') ? safeDecodeURIComponent(segment) : segment;
         const redacted = this.text(decoded, 'request.path');
         return redacted === decoded ? segment : encodeURIComponent(redacted);
       })
@@ -782,18 +797,6 @@ function mapMulti(
   return out;
 }
 
-/** Applies `f` to every string in a JSON value, object keys included. */
-export function mapJsonStrings(node: JsonValue, f: (s: string) => string): JsonValue {
-  if (typeof node === 'string') return f(node);
-  if (Array.isArray(node)) return node.map((child) => mapJsonStrings(child, f));
-  if (isJsonObject(node)) {
-    const out: Record<string, JsonValue> = {};
-    for (const [k, child] of Object.entries(node)) setOwn(out, f(k), mapJsonStrings(child, f));
-    return out;
-  }
-  return node;
-}
-
 /** A multipart part whose body is base64 (`Content-Transfer-Encoding: base64`). */
 export function transferBase64(head: string): boolean {
   return /^content-transfer-encoding:\s*base64\s*$/im.test(head);
@@ -807,9 +810,7 @@ export function transferBase64(head: string): boolean {
 export function coversSubtree(name: string): boolean {
   return (
     isSecretName(name) &&
-    !/^(?:token|cookie|setcookie|authorization|proxyauthorization)$/.test(
-      name.toLowerCase().replace(/[-_.\s]/g, ''),
-    )
+    !/^(?:token|cookie|setcookie|authorization|proxyauthorization)$/.test(squashName(name))
   );
 }
 
@@ -825,21 +826,3 @@ function isEmpty(map: object): boolean {
   for (const key in map) if (Object.hasOwn(map, key)) return false;
   return true;
 }
-
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
-
-function safeAtob(text: string): string | undefined {
-  try {
-    return atob(text);
-  } catch {
-    return undefined;
-  }
-}
-
-export { encodeFormComponent, latin1OfUtf8 };

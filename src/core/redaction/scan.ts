@@ -8,7 +8,15 @@ import {
 import { hasOpaqueCoding, headerValue } from '../http.js';
 import { jsonPointer, type JsonValue } from '../json.js';
 import { matchesJsonPath } from '../jsonpath.js';
-import { jsonLines, multipartBoundary, parseForm, parseMultipart } from './bodies.js';
+import {
+  BASE64ISH,
+  jsonLines,
+  multipartBoundary,
+  parseForm,
+  parseMultipart,
+  safeAtob,
+  safeDecodeURIComponent,
+} from './bodies.js';
 import { detect, isSecretField, isSecretName, SECRET_FIELD_RULE } from './detectors.js';
 import {
   coversSubtree,
@@ -37,8 +45,6 @@ export interface ScanOptions {
   /** Secrets remembered while redacting: none of them may be left, in any encoding. */
   readonly registry?: SecretRegistry;
 }
-
-const BASE64ISH = /^[A-Za-z0-9+/_-]{24,}={0,2}$/;
 
 /**
  * The safety net. Runs after redaction and before a write (and in `tapedeck verify`): every
@@ -125,7 +131,7 @@ export function scanInteraction(interaction: Interaction, options: ScanOptions):
     if (options.registry?.foundIn(text)) report(VALUE_TRACKING_RULE, pointer);
     // One layer down: secrets hidden by URL or base64 encoding.
     if (text.includes('%')) {
-      const decoded = safeDecode(text);
+      const decoded = safeDecodeURIComponent(text);
       if (decoded !== text)
         for (const d of detect(decoded, disabled)) report(d.detector.id, pointer);
     }
@@ -166,7 +172,7 @@ export function scanInteraction(interaction: Interaction, options: ScanOptions):
       if (rule.target !== 'path' || !rule.pattern) continue;
       rule.pattern.lastIndex = 0;
       for (const m of request.path.matchAll(rule.pattern)) {
-        const secret = safeDecode(m[1] ?? m[0]);
+        const secret = safeDecodeURIComponent(m[1] ?? m[0]);
         if (!isPseudonym(secret)) report(rule.id, '/request/path');
       }
     }
@@ -276,25 +282,9 @@ function escape(key: string): string {
   return key.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
-
 function safeParse(text: string): JsonValue | undefined {
   try {
     return JSON.parse(text) as JsonValue;
-  } catch {
-    return undefined;
-  }
-}
-
-function safeAtob(text: string): string | undefined {
-  try {
-    return atob(text);
   } catch {
     return undefined;
   }
