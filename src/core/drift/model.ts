@@ -1,0 +1,124 @@
+/**
+ * The vocabulary of drift: what a comparison of a recorded response with a live one finds, and
+ * the report that the drift job renders (Markdown, JSON, terminal). Pure data; the comparison
+ * lives in compare.ts, the job that sends requests in app/drift.ts.
+ *
+ * Every string in here that came from a response (values in `recorded`/`live`, paths) has been
+ * through the same redaction as a recording before it reaches a finding. Reports never see raw
+ * live data.
+ */
+
+/** How much a difference matters to a client built against the recording. */
+export type Severity = 'breaking' | 'non-breaking' | 'noise';
+
+/** What changed. Each kind has one default severity (see classify in compare.ts). */
+export type ChangeKind =
+  | 'status-class-changed' // 2xx -> 4xx: breaking
+  | 'status-changed' // 200 -> 201 within a class: non-breaking
+  | 'content-type-changed' // application/json -> text/html: breaking
+  | 'header-removed' // a selected header (caching, rate limit, pagination) gone: breaking
+  | 'header-added' // non-breaking
+  | 'header-changed' // non-breaking (or noise when volatile)
+  | 'field-removed' // breaking
+  | 'field-added' // non-breaking
+  | 'type-changed' // string -> number, object -> null: breaking
+  | 'enum-value-removed' // a value the recording used for an enum-like field no longer appears: breaking
+  | 'enum-value-added' // non-breaking
+  | 'value-changed' // non-breaking (or noise when volatile)
+  | 'array-reordered' // the same elements (by id) in another order: non-breaking
+  | 'body-changed'; // text or binary bodies whose hashes differ: non-breaking
+
+export type FindingPlace = 'status' | 'header' | 'body';
+
+export interface Finding {
+  readonly kind: ChangeKind;
+  readonly severity: Severity;
+  readonly place: FindingPlace;
+  /** A JSON pointer into the body (`/data/0/id`), the header name, or '' for the status. */
+  readonly path: string;
+  /** Short rendering of the recorded value (already redacted, truncated), when there is one. */
+  readonly recorded?: string;
+  /** Short rendering of the live value (already redacted, truncated), when there is one. */
+  readonly live?: string;
+  /** Why a finding is noise: 'learned' (differed between two live calls), 'pinned' (config), 'builtin'. */
+  readonly noiseReason?: 'learned' | 'pinned' | 'builtin' | 'history';
+}
+
+/** Why an interaction could not be checked. Never reported as drift. */
+export type UncheckedReason =
+  | 'timeout'
+  | 'network'
+  | 'rate-limited'
+  | 'upstream-unavailable'
+  | 'unsafe-method' // skipped: not marked replayable
+  | 'flow-broken' // an earlier step it depends on could not be checked
+  | 'not-allowed'; // the target host is not allowed
+
+export interface SpecVerdict {
+  /** Violations of the OpenAPI spec by the recorded response (JSON pointer + message). */
+  readonly recording: readonly { readonly pointer: string; readonly message: string }[];
+  readonly live: readonly { readonly pointer: string; readonly message: string }[];
+}
+
+export interface InteractionDrift {
+  readonly cassette: string;
+  /** Index of the interaction in its cassette. */
+  readonly index: number;
+  readonly method: string;
+  /** The recorded (redacted) path with its query string, as shown in reports. */
+  readonly target: string;
+  readonly outcome: 'same' | 'drift' | 'unchecked';
+  /** The highest severity among non-noise findings; absent when outcome is not 'drift'. */
+  readonly severity?: Exclude<Severity, 'noise'>;
+  readonly recordedStatus: number;
+  readonly liveStatus?: number;
+  /** Every finding, noise included (renderers fold noise into a count). */
+  readonly findings: readonly Finding[];
+  readonly unchecked?: { readonly reason: UncheckedReason; readonly detail: string };
+  readonly spec?: SpecVerdict;
+  /**
+   * History from the state store, per finding fingerprint (see fingerprint in compare.ts):
+   * when it was first seen. Absent findings are new today.
+   */
+  readonly firstSeen?: Readonly<Record<string, string>>;
+}
+
+export interface DriftTotals {
+  readonly interactions: number;
+  readonly checked: number;
+  readonly same: number;
+  readonly breaking: number; // interactions whose highest severity is breaking
+  readonly nonBreaking: number;
+  readonly unchecked: number;
+  readonly skipped: number; // unsafe methods not marked replayable (also counted in unchecked)
+  /** Findings classed as noise across all interactions. */
+  readonly noiseFindings: number;
+  readonly breakingFindings: number;
+  readonly nonBreakingFindings: number;
+}
+
+/** One line per cassette in the summary table. */
+export interface CassetteDrift {
+  readonly name: string;
+  readonly interactions: number;
+  readonly breaking: number;
+  readonly nonBreaking: number;
+  readonly unchecked: number;
+  readonly noiseFindings: number;
+}
+
+export type Verdict = 'breaking' | 'non-breaking' | 'clean';
+
+/** The whole report. Its JSON form is documented by schemas/drift-report.json (version 1). */
+export interface DriftReport {
+  readonly version: 1;
+  /** The origin checked (scheme, host, port, base path); never credentials. */
+  readonly target: string;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly durationMs: number;
+  readonly verdict: Verdict;
+  readonly totals: DriftTotals;
+  readonly cassettes: readonly CassetteDrift[];
+  readonly interactions: readonly InteractionDrift[];
+}
