@@ -1,11 +1,17 @@
 // Writes schemas/*.json from the schema constants in the built code (npm run schemas).
 // test/unit/schemas.test.ts fails when the shipped files and the constants disagree.
 import { writeFileSync } from 'node:fs';
-import { cassetteSchemaV1, configSchema, ruleFileSchema } from '../dist/index.js';
+import {
+  cassetteSchemaV1,
+  configSchema,
+  driftReportSchema,
+  ruleFileSchema,
+} from '../dist/index.js';
 
 const schemas = {
   'cassette-v1.schema.json': cassetteSchemaV1,
   'config.schema.json': configSchema,
+  'drift-report.schema.json': driftReportSchema,
   'redaction-rules.schema.json': ruleFileSchema,
 };
 for (const [file, schema] of Object.entries(schemas)) {

@@ -82,8 +82,11 @@ function classifyText(text: string, type: string): Body {
       parsed = undefined;
     }
     if (parsed !== undefined && typeof parsed === 'object' && parsed !== null) {
-      if (JSON.stringify(parsed) === text) return { encoding: 'json', json: parsed };
-      if (JSON.stringify(parsed, null, 2) === text)
+      // Compact JSON never holds a raw line feed (one in a string is escaped) and pretty JSON
+      // always does (but for `{}` and `[]`, which are both): one stringify decides.
+      const multiline = text.includes('\n');
+      if (!multiline && JSON.stringify(parsed) === text) return { encoding: 'json', json: parsed };
+      if (multiline && JSON.stringify(parsed, null, 2) === text)
         return { encoding: 'json', json: parsed, format: 'pretty' };
     }
   }

@@ -3,7 +3,12 @@ import type { AddressInfo, Socket } from 'node:net';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HeaderMap, RecordedResponse } from '../core/cassette/model.js';
-import { isTapedeckError, TapedeckError, type ErrorCode } from '../core/errors.js';
+import {
+  isTapedeckError,
+  PROBLEM_TYPE_BASE,
+  TapedeckError,
+  type ErrorCode,
+} from '../core/errors.js';
 import { headersFromRaw, headerValue } from '../core/http.js';
 import type {
   IncomingRequest,
@@ -210,7 +215,7 @@ export function errorReply(error: TapedeckError): Reply {
       ['content-type', 'application/problem+json'],
       ['x-tapedeck-error', error.code],
     ],
-    body: `${JSON.stringify({ type: `https://tapedeck.dev/errors/${error.code}`, title: error.message, code: error.code, status, ...(error.hint ? { hint: error.hint } : {}) })}\n`,
+    body: `${JSON.stringify({ type: `${PROBLEM_TYPE_BASE}${error.code}`, title: error.message, code: error.code, status, ...(error.hint ? { hint: error.hint } : {}) })}\n`,
   };
 }
 

@@ -18,6 +18,12 @@ CREATE TABLE IF NOT EXISTS journal (
   position INTEGER,
   duration_ms REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS drift_findings (
+  fingerprint TEXT PRIMARY KEY,
+  first_seen INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  times_seen INTEGER NOT NULL
+);
 `;
 
 interface JournalRow {
@@ -164,6 +170,36 @@ export class SqliteStateStore implements StateStore {
     }));
   }
 
+  recordDriftFindings(fingerprints: readonly string[], at: number): Map<string, number> {
+    const upsert = this.db.prepare(
+      `INSERT INTO drift_findings(fingerprint, first_seen, last_seen, times_seen) VALUES (?, ?, ?, 1)
+       ON CONFLICT(fingerprint) DO UPDATE SET
+         first_seen = MIN(first_seen, excluded.first_seen),
+         last_seen = MAX(last_seen, excluded.last_seen),
+         times_seen = times_seen + 1
+       RETURNING first_seen`,
+    );
+    const out = new Map<string, number>();
+    try {
+      this.db.transaction(() => {
+        for (const fp of new Set(fingerprints)) {
+          const row = upsert.get(fp, at, at) as { first_seen: number };
+          out.set(fp, row.first_seen);
+        }
+      })();
+    } catch (error) {
+      throw new TapedeckError(
+        'TD_STATE_STORE_FAILED',
+        `Cannot write drift history to ${this.file}: ${(error as Error).message}.`,
+        {
+          cause: error,
+          hint: 'Check that the state directory is writable; the history only dates findings, so deleting the file loses nothing else.',
+        },
+      );
+    }
+    return out;
+  }
+
   close(): void {
     clearInterval(this.timer);
     if (!this.db.open) return;
@@ -252,6 +288,16 @@ export class MemoryStateStore implements StateStore {
   }
   persistedJournal(limit: number): JournalEntry[] {
     return this.kept.slice(-limit).reverse();
+  }
+  private readonly firstSeen = new Map<string, number>();
+  recordDriftFindings(fingerprints: readonly string[], at: number): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const fp of fingerprints) {
+      const first = Math.min(this.firstSeen.get(fp) ?? at, at);
+      this.firstSeen.set(fp, first);
+      out.set(fp, first);
+    }
+    return out;
   }
   close(): void {}
 }

@@ -1,9 +1,21 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { NodeBodyCodec } from '../adapters/body-codec.js';
 import { FsCassetteStore } from '../adapters/fs-cassette-store.js';
 import { closeGracefully, createHttpServer, listen } from '../adapters/http-server.js';
+import { shownPath } from '../adapters/paths.js';
+import { loadSpecFile, watchFiles } from '../adapters/spec-loader.js';
 import { SqliteStateStore } from '../adapters/sqlite-state-store.js';
+import { CompiledSpec } from '../core/mock/compiled.js';
+import { isGraphqlSchemaFile, loadGraphqlMock } from './graphql-mock.js';
+import {
+  buildMockServer,
+  openApiEngine,
+  SpecMock,
+  type MockEngine,
+  type MockServer,
+  type MockStats,
+} from './mock.js';
 import { colourWanted, makeStyle, StreamLogger, systemClock } from '../adapters/system.js';
 import type { CassetteStore, Logger } from '../core/ports.js';
 import { TapedeckError } from '../core/errors.js';
@@ -75,9 +87,20 @@ export async function composeServerWith(
         timeoutMs: config.upstream.timeoutMs,
       })
     : undefined;
+  // The spec loads before the state store opens, so a broken spec fails with nothing to close.
+  const spec =
+    kind === 'replay' && config.replay.spec !== undefined
+      ? new SpecMock(await loadCompiledSpec(config.replay.spec), {
+          seed: config.mock.seed,
+          security: config.mock.security,
+          validateRequests: config.mock.validateRequests,
+          codec: new NodeBodyCodec(),
+        })
+      : undefined;
   const state = new SqliteStateStore(join(config.stateDir, 'state.db'));
   try {
     return await buildServer(kind, config, {
+      ...(spec === undefined ? {} : { spec }),
       store: cassetteStore(config.cassettes, kind === 'replay'),
       codec: new NodeBodyCodec(),
       clock: systemClock,
@@ -98,6 +121,72 @@ export async function composeServerWith(
     await upstream?.close();
     throw error;
   }
+}
+
+/** Loads, bundles and compiles an OpenAPI/Swagger spec (TD_SPEC_INVALID names file + pointer). */
+export async function loadCompiledSpec(file: string): Promise<CompiledSpec> {
+  const loaded = await loadSpecFile(file);
+  try {
+    return new CompiledSpec(loaded);
+  } catch (error) {
+    throw new TapedeckError(
+      'TD_SPEC_INVALID',
+      `Spec ${shownPath(loaded.file)} cannot be used: ${(error as Error).message}`,
+      { cause: error, details: { file: shownPath(loaded.file) } },
+    );
+  }
+}
+
+export interface MockServeOptions {
+  readonly watch: boolean;
+}
+
+/**
+ * `tapedeck mock SPEC`: an OpenAPI/Swagger spec, or a GraphQL schema (`.graphql`, `.gql`),
+ * served on its own, with `--watch` reloading it when a file changes.
+ */
+export async function composeMockServer(
+  file: string,
+  config: TapedeckConfig,
+  logger: Logger,
+  options: MockServeOptions,
+): Promise<MockServer> {
+  const absolute = resolve(file);
+  const graphql = isGraphqlSchemaFile(absolute);
+  const codec = new NodeBodyCodec();
+  const load = async (stats: MockStats): Promise<MockEngine> => {
+    if (graphql) {
+      const mock = await loadGraphqlMock(absolute, { seed: config.mock.seed });
+      return {
+        description: 'GraphQL schema',
+        files: [absolute],
+        handle: (incoming) => mock.handle(incoming),
+      };
+    }
+    return openApiEngine(
+      await loadCompiledSpec(absolute),
+      {
+        seed: config.mock.seed,
+        security: config.mock.security,
+        validateRequests: config.mock.validateRequests,
+        codec,
+      },
+      stats,
+    );
+  };
+  return buildMockServer({
+    load,
+    ...(options.watch ? { watch: (files, onChange) => watchFiles(files, onChange) } : {}),
+    host: (handler) => {
+      const server = createHttpServer(handler, { maxBodyBytes: config.maxBodyBytes, logger });
+      return {
+        listen: (host, port) => listen(server, host, port),
+        close: () => closeGracefully(server),
+      };
+    },
+    logger,
+    address: config.server,
+  });
 }
 
 /** The cassette store for a directory, failing clearly when the directory does not exist. */

@@ -65,6 +65,28 @@ export const configSchema = {
         missStatus: { type: 'integer', minimum: 200, maximum: 599 },
         latency: { type: 'string', pattern: '^(0|recorded|x[0-9]+(\\.[0-9]+)?)$' },
         strict: { type: 'boolean' },
+        spec: {
+          type: 'string',
+          minLength: 1,
+          description:
+            'OpenAPI/Swagger spec answering what no cassette does (docs/mock-server.md).',
+        },
+      },
+    },
+    mock: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'The spec-driven mock: `tapedeck mock` and `replay --spec`.',
+      properties: {
+        seed: { type: 'string', minLength: 1, description: 'Seed of generated values.' },
+        security: {
+          type: 'boolean',
+          description: 'Answer 401 when a documented API key or bearer token is missing.',
+        },
+        validateRequests: {
+          type: 'boolean',
+          description: 'Answer 400/422 listing every violation when a request breaks the spec.',
+        },
       },
     },
     match: {
@@ -113,6 +135,53 @@ export const configSchema = {
       properties: {
         level: { enum: ['debug', 'info', 'warn', 'error'] },
         format: { enum: ['text', 'json'] },
+      },
+    },
+    drift: {
+      type: 'object',
+      additionalProperties: false,
+      description: '`tapedeck drift`: compare live answers with the recordings (docs/drift.md).',
+      properties: {
+        target: {
+          type: 'string',
+          pattern: '^https?://',
+          description: 'The live (staging) API; upstream.target when absent.',
+        },
+        ignore: {
+          ...stringList,
+          description: 'JSON paths never reported as drift, e.g. "$.data[*].updated_at".',
+        },
+        ignorePerCassette: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['cassette', 'paths'],
+            additionalProperties: false,
+            properties: { cassette: { type: 'string', minLength: 1 }, paths: stringList },
+          },
+          description:
+            'More such paths for one cassette each: [{ "cassette": "orders", "paths": [...] }].',
+        },
+        headers: {
+          ...stringList,
+          items: { type: 'string', pattern: "^[!#$%&'*+.^_`|~0-9a-z-]+$" },
+          description: 'Response headers compared besides the built-in list (lower case).',
+        },
+        credentials: {
+          type: 'object',
+          propertyNames: { pattern: "^[!#$%&'*+.^_`|~0-9a-z-]+$" },
+          additionalProperties: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+          description:
+            'Request header -> environment variable holding the real credential sent live (never the value itself).',
+        },
+        concurrency: { type: 'integer', minimum: 1, maximum: 256 },
+        retries: { type: 'integer', minimum: 0, maximum: 10 },
+        timeoutMs: { type: 'integer', minimum: 1 },
+        failOn: { enum: ['breaking', 'any', 'none'] },
+        learn: {
+          type: 'boolean',
+          description: 'Send each safe request twice; what differs between the answers is noise.',
+        },
       },
     },
   },

@@ -11,6 +11,8 @@ export const CONFIG_FILE_NAME = 'tapedeck.config.json';
 
 export type RecordMode = 'new' | 'all';
 export type OnMiss = 'error' | 'passthrough' | 'record';
+/** When `tapedeck drift` exits 1: on breaking drift, on any drift, or never. */
+export type FailOn = 'breaking' | 'any' | 'none';
 
 export interface TapedeckConfig {
   readonly cassettes: string;
@@ -30,11 +32,43 @@ export interface TapedeckConfig {
     readonly missStatus: number;
     readonly latency: string;
     readonly strict: boolean;
+    /** An OpenAPI/Swagger spec that answers what no cassette does (`--spec`). */
+    readonly spec?: string;
+  };
+  /** The spec-driven mock (`tapedeck mock`, `replay --spec`). */
+  readonly mock: {
+    /** Seed of every generated value: the same request and seed give the same bytes. */
+    readonly seed: string;
+    /** Answer 401 when a documented API key or bearer token is missing. */
+    readonly security: boolean;
+    /** Answer 400/422 with every violation when a request breaks the spec. */
+    readonly validateRequests: boolean;
   };
   readonly match: MatchOptions;
   readonly redaction: { readonly keyEnv: string; readonly disable: readonly string[] };
   readonly admin: { readonly token?: string };
   readonly log: { readonly level: LogLevel; readonly format: 'text' | 'json' };
+  readonly drift: {
+    /** The live API to compare with; `upstream.target` when absent. */
+    readonly target?: string;
+    /** JSON paths (`$.data[*].updated_at`) never reported as drift, in every cassette. */
+    readonly ignore: readonly string[];
+    /** More such paths for one cassette each (a list: cassette names may hold `/`). */
+    readonly ignorePerCassette: readonly {
+      readonly cassette: string;
+      readonly paths: readonly string[];
+    }[];
+    /** Response headers compared, besides the built-in list. */
+    readonly headers: readonly string[];
+    /** Request header name -> environment variable holding the real credential sent live. */
+    readonly credentials: Readonly<Record<string, string>>;
+    readonly concurrency: number;
+    readonly retries: number;
+    readonly timeoutMs: number;
+    readonly failOn: FailOn;
+    /** Send each safe request twice and class what differs between the answers as noise. */
+    readonly learn: boolean;
+  };
 }
 
 function deepFreeze<T>(value: T): T {
@@ -60,10 +94,22 @@ export const DEFAULTS: TapedeckConfig = deepFreeze({
   redaction: { keyEnv: 'TAPEDECK_REDACTION_KEY', disable: [] },
   admin: {},
   log: { level: 'info', format: 'text' },
+  mock: { seed: 'tapedeck', security: true, validateRequests: true },
+  drift: {
+    ignore: [],
+    ignorePerCassette: [],
+    headers: [],
+    credentials: {},
+    concurrency: 4,
+    retries: 2,
+    timeoutMs: 10_000,
+    failOn: 'breaking',
+    learn: true,
+  },
 });
 
 /** Config keys that hold paths: resolved against the config file's folder, or the cwd. */
-const PATH_POINTERS = new Set(['/cassettes', '/redactionRules', '/stateDir']);
+const PATH_POINTERS = new Set(['/cassettes', '/redactionRules', '/stateDir', '/replay/spec']);
 
 type Kind = 'string' | 'integer' | 'boolean' | 'list';
 
@@ -80,6 +126,7 @@ export const ENV_VARS: Readonly<Record<string, { pointer: string; kind: Kind }>>
   TAPEDECK_ADMIN_TOKEN: { pointer: '/admin/token', kind: 'string' },
   TAPEDECK_LOG_LEVEL: { pointer: '/log/level', kind: 'string' },
   TAPEDECK_LOG_FORMAT: { pointer: '/log/format', kind: 'string' },
+  TAPEDECK_DRIFT_TARGET: { pointer: '/drift/target', kind: 'string' },
 };
 
 /** One value from the command line: where it goes and which flag set it (for errors). */
@@ -256,10 +303,11 @@ export function resolveConfig(inputs: ConfigInputs): ResolvedConfig {
     );
     sources.set(pointer, flag);
   }
+  // Defaults are relative to the working directory (top-level keys; nested paths have none).
   for (const pointer of PATH_POINTERS) {
     const key = pointer.slice(1);
-    const value = merged[key] as string;
-    if (!isAbsolute(value)) merged[key] = resolve(inputs.cwd, value);
+    const value = merged[key];
+    if (typeof value === 'string' && !isAbsolute(value)) merged[key] = resolve(inputs.cwd, value);
   }
 
   const result = validateConfig(merged);

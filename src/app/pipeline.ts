@@ -12,13 +12,13 @@ import type { ServerStats } from './stats.js';
  * The flow of one request through tapedeck, in the order of docs/architecture.md:
  *
  *   1 admin  ->  (2 tenant, 3 limits, 4 scenario, 5 idempotency, 6 state: later)
- *   ->  7 cassette  ->  (8 spec: later)  ->  9 miss / upstream
+ *   ->  7 cassette  ->  8 spec (replay --spec)  ->  9 miss / upstream
  *
  * Each layer answers or passes. The servers build their list here and nowhere else, so the
  * order stays visible in one place.
  */
 export type PipelineMode =
-  | { readonly kind: 'replay'; readonly onMiss: Layer }
+  | { readonly kind: 'replay'; readonly onMiss: Layer; readonly spec?: Layer }
   | { readonly kind: 'record-new'; readonly upstream: Layer }
   | { readonly kind: 'record-all'; readonly upstream: Layer };
 
@@ -29,7 +29,10 @@ export function pipelineLayers(
 ): Layer[] {
   switch (mode.kind) {
     case 'replay':
-      return [admin, cassette!, mode.onMiss];
+      // 8 spec (with --spec): answers what no cassette recorded, before a miss is declared.
+      return mode.spec
+        ? [admin, cassette!, mode.spec, mode.onMiss]
+        : [admin, cassette!, mode.onMiss];
     case 'record-new':
       return [admin, cassette!, mode.upstream];
     case 'record-all':

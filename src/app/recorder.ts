@@ -30,6 +30,16 @@ export interface RecorderOptions {
 export const WRITE_INTERVAL_MS = 100;
 
 /**
+ * The pause after a write is also at least this many times as long as that write took. A write
+ * rewrites the whole file, so its cost grows with the cassette: with a fixed pause, a session
+ * that has recorded 10,000 interactions (tens of MB) would spend most of its time rewriting
+ * them. With this factor writing takes at most 1/(1 + factor) of the time whatever the size.
+ * What a crash can lose stays bounded: the interactions that finished during the last pause,
+ * max(writeIntervalMs, factor × the last write's duration), plus those of the write in flight.
+ */
+export const WRITE_COST_FACTOR = 4;
+
+/**
  * Appends redacted interactions to cassettes. Interactions that finish close together are
  * written in one atomic update per cassette: while a write is in flight, and for
  * `writeIntervalMs` after it ends, new ones queue for the next write. In `all` mode the first
@@ -41,8 +51,15 @@ export class CassetteRecorder {
   private readonly writing = new Map<string, Promise<void>>();
   /** Per cassette whose next write waits for its turn: starts it at once. */
   private readonly hurry = new Map<string, () => void>();
-  /** When the last write of each cassette ended (performance.now()). */
-  private readonly lastWrite = new Map<string, number>();
+  /** When the last write of each cassette ended (performance.now()), and how long it took. */
+  private readonly lastWrite = new Map<string, { end: number; took: number }>();
+  /** Finished responses whose interactions are still to be redacted and queued (`recordLater`). */
+  private deferred: {
+    cassette: string;
+    build: () => Interaction;
+    failed: (error: unknown) => void;
+  }[] = [];
+  private deferredScheduled = false;
   private readonly rewritten = new Set<string>();
   private readonly writeIntervalMs: number;
   /** Calls of drain() under way: while any is, writes start without waiting. */
@@ -53,6 +70,34 @@ export class CassetteRecorder {
 
   constructor(private readonly options: RecorderOptions) {
     this.writeIntervalMs = options.writeIntervalMs ?? WRITE_INTERVAL_MS;
+  }
+
+  /**
+   * `record(cassette, build())`, on a later turn of the event loop: the caller (the upstream
+   * layer, when a response body has ended) returns at once, so the response is finished and
+   * flushed to the client before the recording work (decoding, redaction, the scan) starts, and
+   * that work never adds to the client's latency. `build` returns the raw interaction; when it
+   * or the recording throws, `failed` gets the error (and should log it without the raw
+   * interaction, which may hold secrets). `drain()` runs what is still deferred first.
+   */
+  recordLater(cassette: string, build: () => Interaction, failed: (error: unknown) => void): void {
+    this.deferred.push({ cassette, build, failed });
+    if (this.deferredScheduled) return;
+    this.deferredScheduled = true;
+    setImmediate(() => this.runDeferred());
+  }
+
+  private runDeferred(): void {
+    this.deferredScheduled = false;
+    const work = this.deferred;
+    this.deferred = [];
+    for (const { cassette, build, failed } of work) {
+      try {
+        this.record(cassette, build());
+      } catch (error) {
+        failed(error);
+      }
+    }
   }
 
   /**
@@ -114,7 +159,11 @@ export class CassetteRecorder {
     const wait =
       this.draining > 0 || last === undefined
         ? 0
-        : Math.ceil(last + this.writeIntervalMs - performance.now());
+        : Math.ceil(
+            last.end +
+              Math.max(this.writeIntervalMs, WRITE_COST_FACTOR * last.took) -
+              performance.now(),
+          );
     const turn = new Promise<void>((resolve) => {
       if (wait <= 0) {
         setImmediate(resolve);
@@ -127,13 +176,16 @@ export class CassetteRecorder {
       }
       this.hurry.set(cassette, go);
     });
+    let started = 0;
     const run = turn.then(() => {
       this.hurry.delete(cassette);
+      started = performance.now();
       return this.write(cassette);
     });
     this.writing.set(cassette, run);
     void run.finally(() => {
-      this.lastWrite.set(cassette, performance.now());
+      const end = performance.now();
+      this.lastWrite.set(cassette, { end, took: end - started });
       this.writing.delete(cassette);
       if (this.pending.has(cassette)) this.schedule(cassette);
     });
@@ -180,7 +232,9 @@ export class CassetteRecorder {
   async drain(): Promise<void> {
     this.draining++;
     try {
-      while (this.writing.size > 0 || this.pending.size > 0) {
+      while (this.deferred.length > 0 || this.writing.size > 0 || this.pending.size > 0) {
+        // Responses that have ended but are not redacted yet go into this drain's writes.
+        if (this.deferred.length > 0) this.runDeferred();
         for (const cassette of this.pending.keys())
           if (!this.writing.has(cassette)) this.schedule(cassette);
         // Writes waiting for their turn start now.

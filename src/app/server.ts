@@ -17,6 +17,8 @@ import { latencyFactor, type TapedeckConfig } from './config.js';
 import { ADMIN_PREFIX, adminLayer } from './layers/admin.js';
 import { cassetteLayer } from './layers/cassette.js';
 import { missLayer } from './layers/miss.js';
+import { specLayer } from './layers/spec.js';
+import type { SpecMock } from './mock.js';
 import { upstreamLayer } from './layers/upstream.js';
 import { pipelineLayers, runPipeline, type PipelineMode } from './pipeline.js';
 import { CassetteRecorder } from './recorder.js';
@@ -40,6 +42,8 @@ export interface ServerDeps {
   /** Rules, built-in detectors and the key: what runs on every interaction before disk. */
   readonly redaction: RedactionSetup;
   readonly host: (handler: RequestHandler) => HttpHost;
+  /** The spec layer of `replay --spec`: answers what no cassette recorded. */
+  readonly spec?: SpecMock;
 }
 
 export type ServerKind = 'record' | 'replay';
@@ -155,6 +159,7 @@ export async function buildServer(
   } else {
     mode = {
       kind: 'replay',
+      ...(deps.spec === undefined ? {} : { spec: specLayer(deps.spec) }),
       onMiss:
         config.replay.onMiss === 'error'
           ? missLayer({ index, stats, logger: deps.logger, status: config.replay.missStatus })

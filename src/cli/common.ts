@@ -44,6 +44,10 @@ const EXIT_BY_CODE: Record<ErrorCode, number> = {
   TD_RULE_UNSAFE_REGEX: EXIT.usage,
   TD_REDACTION_KEY_INVALID: EXIT.usage,
   TD_SECRET_DETECTED: EXIT.failed,
+  TD_DRIFT_FOUND: EXIT.failed,
+  TD_DRIFT_UNCHECKED: EXIT.io,
+  TD_GITHUB_FAILED: EXIT.io,
+  TD_SPEC_INVALID: EXIT.usage,
   TD_INTERNAL: EXIT.internal,
 };
 

@@ -4,7 +4,9 @@ import { isTapedeckError } from '../core/errors.js';
 import { EXIT, exitCodeFor, parseChoice } from './common.js';
 import type { CliContext } from './context.js';
 import { registerDemo } from './commands/demo.js';
+import { registerDrift } from './commands/drift.js';
 import { registerInit } from './commands/init.js';
+import { registerMock } from './commands/mock.js';
 import { registerRedact } from './commands/redact.js';
 import { registerRecord } from './commands/record.js';
 import { registerReplay } from './commands/replay.js';
@@ -49,11 +51,13 @@ export function buildProgram(cli: CliContext): Command {
     .exitOverride()
     .addHelpText(
       'after',
-      '\nExit codes: 0 ok, 1 verify problems or strict misses, 2 bad flags or config, 3 bad cassettes,\n4 network/disk/state failure, 70 internal error. Docs: README.md and docs/.',
+      '\nExit codes: 0 ok, 1 verify problems, strict misses or drift found, 2 bad flags or config, 3 bad cassettes,\n4 network/disk/state failure, 70 internal error. Docs: README.md and docs/.',
     );
   registerRecord(program, cli);
   registerReplay(program, cli);
   registerVerify(program, cli);
+  registerDrift(program, cli);
+  registerMock(program, cli);
   registerRedact(program, cli);
   registerInit(program, cli);
   registerDemo(program, cli);

@@ -29,10 +29,24 @@ export const ERROR_CODES = {
     'A redaction rule has a regular expression that can backtrack catastrophically.',
   TD_REDACTION_KEY_INVALID: 'The pseudonymization key is missing where required, or too short.',
   TD_SECRET_DETECTED: 'The secret scanner found a value that looks secret after redaction.',
+  TD_DRIFT_FOUND:
+    'tapedeck drift found drift at or above the --fail-on level (the report says what changed).',
+  TD_DRIFT_UNCHECKED:
+    'tapedeck drift could check none of the interactions: target down, rate limited, or all unsafe.',
+  TD_GITHUB_FAILED:
+    'The GitHub API refused or failed a call of --github (token, repository, PR or rate limit).',
+  TD_SPEC_INVALID:
+    'An OpenAPI or Swagger spec, or a GraphQL schema, does not load: bad YAML/JSON/SDL, a missing $ref, or not a valid description.',
   TD_INTERNAL: 'A bug in tapedeck: please report it with the log line that carries this code.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
+
+/**
+ * The one base of every `application/problem+json` `type` tapedeck sends: a tapedeck error
+ * (`…/errors/TD_NO_MATCH`) or a spec mock's verdict on a request (`…/errors/invalid-request`).
+ */
+export const PROBLEM_TYPE_BASE = 'https://tapedeck.dev/errors/';
 
 export interface TapedeckErrorOptions {
   /** The underlying error, kept for logs; never rendered into a client-facing body. */

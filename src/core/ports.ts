@@ -86,7 +86,7 @@ export interface JournalEntry {
 }
 
 /** The layers of the request pipeline that can answer (see app/pipeline.ts). */
-export type AnswerLayer = 'admin' | 'cassette' | 'upstream' | 'miss' | 'error';
+export type AnswerLayer = 'admin' | 'cassette' | 'spec' | 'upstream' | 'miss' | 'error';
 
 /** The runtime state store (SQLite by default). Nothing here is the only copy of a recording. */
 export interface StateStore {
@@ -97,6 +97,12 @@ export interface StateStore {
   recentJournal(limit: number): JournalEntry[];
   /** Entries kept across restarts, newest first: every answer that did not come from a cassette. */
   persistedJournal(limit: number): JournalEntry[];
+  /**
+   * Drift history: notes that these finding fingerprints (see fingerprint in core/drift/compare.ts)
+   * were seen at `at` (ms since the epoch) and returns, for each, when it was first seen (`at`
+   * itself for a new one). Written at once: a drift run is rare and small.
+   */
+  recordDriftFindings(fingerprints: readonly string[], at: number): Map<string, number>;
   close(): void;
 }
 

@@ -49,6 +49,22 @@ function stateStoreContract(name: string, make: () => StateStore): void {
       store.close();
     });
 
+    it('dates drift findings by when they were first seen', () => {
+      const store = make();
+      const day = 86_400_000;
+      const t0 = 1_700_000_000_000;
+      expect([...store.recordDriftFindings(['a', 'b'], t0)]).toEqual([
+        ['a', t0],
+        ['b', t0],
+      ]);
+      const later = store.recordDriftFindings(['b', 'c', 'c'], t0 + 3 * day);
+      expect(later.get('b')).toBe(t0);
+      expect(later.get('c')).toBe(t0 + 3 * day);
+      expect(later.has('a')).toBe(false);
+      expect(store.recordDriftFindings([], t0).size).toBe(0);
+      store.close();
+    });
+
     it('keeps optional fields absent when they were absent', () => {
       const store = make();
       store.journal(entry(0));
@@ -74,6 +90,16 @@ describe('SqliteStateStore', () => {
     const second = new SqliteStateStore(file);
     expect(second.persistedJournal(5)).toEqual([entry(0)]);
     expect(second.recentJournal(5)).toEqual([]);
+    second.close();
+  });
+
+  it('keeps drift history across reopening the file', () => {
+    const file = join(tempDir(), 'state.db');
+    const first = new SqliteStateStore(file);
+    first.recordDriftFindings(['fp'], 1000);
+    first.close();
+    const second = new SqliteStateStore(file);
+    expect(second.recordDriftFindings(['fp'], 5000).get('fp')).toBe(1000);
     second.close();
   });
 

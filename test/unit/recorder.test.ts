@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { MemoryCassetteStore } from '../../src/adapters/memory-cassette-store.js';
-import { CassetteRecorder, WRITE_INTERVAL_MS } from '../../src/app/recorder.js';
+import { CassetteRecorder, WRITE_COST_FACTOR, WRITE_INTERVAL_MS } from '../../src/app/recorder.js';
 import { ServerStats } from '../../src/app/stats.js';
 import type { Cassette } from '../../src/core/cassette/model.js';
 import { CollectingLogger } from '../helpers/logger.js';
@@ -10,6 +10,10 @@ import { interaction, redactorWith } from '../helpers/redaction.js';
 /** A memory store that notes when each update started and ended and how much it added. */
 class WatchedStore extends MemoryCassetteStore {
   readonly writes: { start: number; end: number; added: number }[] = [];
+
+  constructor(private readonly delayMs = 5) {
+    super();
+  }
 
   override async update(
     name: string,
@@ -23,7 +27,7 @@ class WatchedStore extends MemoryCassetteStore {
       return next;
     });
     // A write takes a while on disk; here a few milliseconds.
-    await sleep(5);
+    await sleep(this.delayMs);
     this.writes.push({ start, end: performance.now(), added });
   }
 }
@@ -121,5 +125,81 @@ describe('CassetteRecorder', () => {
     rec.record('c', hit(1));
     await until(() => store.writes.length === 2);
     expect(store.writes[1]!.start - store.writes[0]!.end).toBeLessThan(150);
+  });
+
+  it('waits longer after slow writes: the pause is at least WRITE_COST_FACTOR times the last write', async () => {
+    expect(WRITE_COST_FACTOR).toBe(4);
+    // Writes of 60 ms (a big cassette) with a 10 ms pause: the next starts 240 ms after the end.
+    const store = new WatchedStore(60);
+    const rec = recorder(store, 10);
+    rec.record('c', hit(0));
+    await until(() => store.writes.length === 1);
+    rec.record('c', hit(1));
+    rec.record('c', hit(2));
+    await until(() => store.writes.length === 2);
+    const [first, second] = store.writes as [(typeof store.writes)[0], (typeof store.writes)[0]];
+    expect(second.start - first.end).toBeGreaterThanOrEqual(4 * (first.end - first.start) - 15);
+    expect(store.writes.map((w) => w.added)).toEqual([1, 2]);
+    // drain() never waits for it.
+    rec.record('c', hit(3));
+    const started = performance.now();
+    await rec.drain();
+    expect(performance.now() - started).toBeLessThan(200);
+    expect((await store.load('c'))?.interactions).toHaveLength(4);
+  });
+
+  it('recordLater() does the work on a later turn, and drain() does what is still deferred', async () => {
+    const store = new WatchedStore();
+    const rec = recorder(store, 60_000);
+    let built = 0;
+    rec.recordLater(
+      'c',
+      () => {
+        built++;
+        return hit(0);
+      },
+      () => undefined,
+    );
+    // The caller (a response that just ended) is not kept waiting for the recording work.
+    expect(built).toBe(0);
+    await until(() => store.writes.length === 1);
+    expect(built).toBe(1);
+    rec.recordLater(
+      'c',
+      () => hit(1),
+      () => undefined,
+    );
+    rec.recordLater(
+      'c',
+      () => hit(2),
+      () => undefined,
+    );
+    await rec.drain();
+    expect((await store.load('c'))?.interactions.map((x) => x.request.path)).toEqual([
+      '/items/0',
+      '/items/1',
+      '/items/2',
+    ]);
+  });
+
+  it('recordLater() hands errors to its failure callback and goes on with the rest', async () => {
+    const store = new WatchedStore();
+    const rec = recorder(store);
+    const errors: unknown[] = [];
+    rec.recordLater(
+      'c',
+      () => {
+        throw new Error('broken body');
+      },
+      (error) => errors.push(error),
+    );
+    rec.recordLater(
+      'c',
+      () => hit(1),
+      (error) => errors.push(error),
+    );
+    await rec.drain();
+    expect(errors.map((e) => (e as Error).message)).toEqual(['broken body']);
+    expect((await store.load('c'))?.interactions).toHaveLength(1);
   });
 });

@@ -1,3 +1,4 @@
+import { concatBytes } from '../../core/bytes.js';
 import type { HeaderMap, Interaction, RecordedRequest } from '../../core/cassette/model.js';
 import {
   decodableAcceptEncoding,
@@ -96,18 +97,6 @@ async function* tee(
   }
 }
 
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const total = chunks.reduce((n, c) => n + c.byteLength, 0);
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
-  }
-  return out;
-}
-
 /**
  * Layer 9 in record and passthrough modes: the request goes to the one configured upstream.
  * The response streams to the client as it arrives; when recording, a copy is decoded,
@@ -144,33 +133,38 @@ export function upstreamLayer(options: UpstreamLayerOptions): Layer {
                 );
                 return;
               }
-              try {
-                const bytes = concat(chunks);
-                const responseBody = codec.decode(bytes, headers);
-                const stored: HeaderMap = { ...headers };
-                // Derived from the body; a HEAD, 204 or 304 answer keeps it, having no body to derive it from.
-                if (responseBody !== undefined) delete stored['content-length'];
-                const interaction: Interaction = {
-                  request: rawRequest,
-                  response: {
-                    status: response.status,
-                    headers: stored,
-                    ...(responseBody === undefined ? {} : { body: responseBody }),
-                  },
-                  latencyMs: Math.round((clock.monotonic() - started) * 100) / 100,
-                  recordedAt: new Date(clock.now()).toISOString(),
-                };
-                recorder.record(cassette, interaction);
-              } catch (error) {
-                logger.log(
-                  'error',
-                  'record.failed',
-                  `not recorded: ${context.request.method} ${context.request.path}: ${(error as Error).message}`,
-                  {
-                    code: 'TD_CASSETTE_WRITE_FAILED',
-                  },
-                );
-              }
+              // The response ends before this work starts: decoding, redaction and the scan
+              // run on a later turn of the event loop (recordLater), never in the client's time.
+              const latencyMs = Math.round((clock.monotonic() - started) * 100) / 100;
+              const recordedAt = new Date(clock.now()).toISOString();
+              recorder.recordLater(
+                cassette,
+                (): Interaction => {
+                  const responseBody = codec.decode(concatBytes(chunks), headers);
+                  const stored: HeaderMap = { ...headers };
+                  // Derived from the body; a HEAD, 204 or 304 answer keeps it, having no body to derive it from.
+                  if (responseBody !== undefined) delete stored['content-length'];
+                  return {
+                    request: rawRequest,
+                    response: {
+                      status: response.status,
+                      headers: stored,
+                      ...(responseBody === undefined ? {} : { body: responseBody }),
+                    },
+                    latencyMs,
+                    recordedAt,
+                  };
+                },
+                (error) => {
+                  // context.request is the redacted request: its path is safe to log.
+                  logger.log(
+                    'error',
+                    'record.failed',
+                    `not recorded: ${context.request.method} ${context.request.path}: ${(error as Error).message}`,
+                    { code: 'TD_CASSETTE_WRITE_FAILED' },
+                  );
+                },
+              );
             });
       return {
         reply: {

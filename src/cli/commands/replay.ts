@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { FlagSet, globalsOf, loadConfig, parseChoice, parsePort } from '../common.js';
@@ -13,6 +14,8 @@ interface ReplayOptions {
   latency?: string;
   strict?: boolean;
   json?: boolean;
+  spec?: string;
+  seed?: string;
 }
 
 function parseLatency(value: string): string {
@@ -41,6 +44,8 @@ export function registerReplay(program: Command, cli: CliContext): void {
     .option('-t, --target <url>', 'upstream for --on-miss passthrough|record')
     .option('--latency <how>', '0, recorded, or xN times the recorded latency', parseLatency)
     .option('--strict', 'exit 1 at shutdown if any request missed (for CI)')
+    .option('--spec <file>', 'OpenAPI/Swagger spec that answers what no cassette recorded')
+    .option('--seed <seed>', 'seed of values generated from --spec (default "tapedeck")')
     .option('--json', 'print the listening line and the summary as JSON')
     .addHelpText(
       'after',
@@ -54,7 +59,13 @@ export function registerReplay(program: Command, cli: CliContext): void {
         .set('/replay/onMiss', options.onMiss, '--on-miss')
         .set('/upstream/target', options.target, '--target')
         .set('/replay/latency', options.latency, '--latency')
-        .set('/replay/strict', options.strict, '--strict');
+        .set('/replay/strict', options.strict, '--strict')
+        .set(
+          '/replay/spec',
+          options.spec === undefined ? undefined : resolve(cli.cwd, options.spec),
+          '--spec',
+        )
+        .set('/mock/seed', options.seed, '--seed');
       const { config } = loadConfig(cli.io, cli.cwd, globalsOf(command), flags);
       cli.exitCode = await serve('replay', config, cli.io, {
         json: options.json === true,

@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
-import { cassetteStore, makeLogger } from '../../app/compose.js';
+import { resolve } from 'node:path';
+import { cassetteStore, loadCompiledSpec, makeLogger } from '../../app/compose.js';
+import { verifyAgainstSpec } from '../../app/spec.js';
+import { renderCoverage } from '../../core/mock/coverage.js';
 import { loadRules } from '../../app/redaction.js';
 import { verifyCassettes } from '../../app/verify.js';
 import { describePointer } from '../../core/validation.js';
@@ -9,6 +12,7 @@ import type { CliContext } from '../context.js';
 interface VerifyOptions {
   cassettes?: string;
   json?: boolean;
+  spec?: string;
 }
 
 export function registerVerify(program: Command, cli: CliContext): void {
@@ -22,17 +26,42 @@ export function registerVerify(program: Command, cli: CliContext): void {
     )
     .option('-c, --cassettes <dir>', 'cassettes directory')
     .option('--json', 'print the report as JSON')
+    .option(
+      '--spec <file>',
+      'also check every interaction against an OpenAPI/Swagger spec, and report coverage',
+    )
     .action(async (options: VerifyOptions, command: Command) => {
       const flags = new FlagSet().set('/cassettes', options.cassettes, '--cassettes');
       const { config } = loadConfig(cli.io, cli.cwd, globalsOf(command), flags);
-      const report = await verifyCassettes(
-        cassetteStore(config.cassettes, true),
-        config.cassettes,
-        loadRules(config),
-      );
+      const store = cassetteStore(config.cassettes, true);
+      const verified = await verifyCassettes(store, config.cassettes, loadRules(config));
+      // --spec: the contract checks and coverage run over the cassettes that loaded.
+      const specReport =
+        options.spec === undefined
+          ? undefined
+          : verifyAgainstSpec(
+              (await store.loadAll()).cassettes,
+              await loadCompiledSpec(resolve(cli.cwd, options.spec)),
+              config.cassettes,
+              options.spec,
+            );
+      const report = {
+        ...verified,
+        problems: [...verified.problems, ...(specReport?.problems ?? [])],
+      };
       if (options.json === true) {
         cli.io.stdout.write(
-          `${JSON.stringify({ ok: report.problems.length === 0, ...report }, null, 2)}\n`,
+          `${JSON.stringify(
+            {
+              ok: report.problems.length === 0,
+              ...report,
+              ...(specReport === undefined
+                ? {}
+                : { spec: { file: specReport.spec, coverage: specReport.coverage } }),
+            },
+            null,
+            2,
+          )}\n`,
         );
       } else {
         const { style } = makeLogger(config, cli.io);
@@ -44,6 +73,11 @@ export function registerVerify(program: Command, cli: CliContext): void {
               `  ${style.red('✗')} ${describePointer(p.pointer)}: ${p.message} ${style.dim(`[${p.code}]`)}\n`,
             );
           }
+        }
+        if (specReport !== undefined) {
+          cli.io.stdout.write(`\n${style.bold(`Coverage of ${specReport.spec}`)}\n`);
+          cli.io.stdout.write(renderCoverage(specReport.coverage));
+          cli.io.stdout.write('\n');
         }
         const tally = `${report.cassettes} cassette(s), ${report.interactions} interaction(s) in ${report.directory}`;
         cli.io.stdout.write(

@@ -44,6 +44,11 @@ export interface Interaction {
   readonly latencyMs: number;
   /** ISO-8601 UTC time the response finished. */
   readonly recordedAt: string;
+  /**
+   * `tapedeck drift` may re-send this request even though its method is not safe (a POST that
+   * creates a test order on staging). Unsafe requests are never re-sent otherwise.
+   */
+  readonly replayable?: boolean;
 }
 
 export interface CassetteMeta {
@@ -53,6 +58,8 @@ export interface CassetteMeta {
   readonly target?: string;
   /** Free text for reviewers: what flow or scenario this cassette holds. */
   readonly description?: string;
+  /** Every interaction of the cassette may be re-sent by `tapedeck drift`, whatever its method. */
+  readonly replayable?: boolean;
 }
 
 export interface Cassette {

@@ -27,6 +27,7 @@ export const cassetteSchemaV1 = {
         recordedWith: { type: 'string' },
         target: { type: 'string' },
         description: { type: 'string' },
+        replayable: { type: 'boolean' },
       },
     },
     interactions: { type: 'array', items: { $ref: '#/definitions/interaction' } },
@@ -99,6 +100,7 @@ export const cassetteSchemaV1 = {
         request: { $ref: '#/definitions/request' },
         response: { $ref: '#/definitions/response' },
         latencyMs: { type: 'number', minimum: 0 },
+        replayable: { type: 'boolean' },
         recordedAt: {
           type: 'string',
           pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$',

@@ -26,6 +26,8 @@ export type ChangeKind =
   | 'enum-value-added' // non-breaking
   | 'value-changed' // non-breaking (or noise when volatile)
   | 'array-reordered' // the same elements (by id) in another order: non-breaking
+  | 'element-added' // an array element (by id or position) only live: non-breaking
+  | 'element-removed' // an array element (by id or position) only recorded: non-breaking (data, not shape)
   | 'body-changed'; // text or binary bodies whose hashes differ: non-breaking
 
 export type FindingPlace = 'status' | 'header' | 'body';
@@ -40,6 +42,13 @@ export interface Finding {
   readonly recorded?: string;
   /** Short rendering of the live value (already redacted, truncated), when there is one. */
   readonly live?: string;
+  /**
+   * The path with the indexes of id-aligned arrays replaced by the element's identity
+   * (`/data/[id=42]/name`), so a finding keeps its fingerprint when elements are inserted before
+   * it. Equal to `path` when no id-aligned array is on the way. Absent when the live answer still
+   * looked secret after redaction (an identity value could be the secret).
+   */
+  readonly stablePath?: string;
   /** Why a finding is noise: 'learned' (differed between two live calls), 'pinned' (config), 'builtin'. */
   readonly noiseReason?: 'learned' | 'pinned' | 'builtin' | 'history';
 }
@@ -50,6 +59,8 @@ export type UncheckedReason =
   | 'network'
   | 'rate-limited'
   | 'upstream-unavailable'
+  | 'unreadable-body' // over maxBodyBytes, or not decodable as its content-encoding says
+  | 'internal-error' // tapedeck failed on this step (logged as drift.failed); please report it
   | 'unsafe-method' // skipped: not marked replayable
   | 'flow-broken' // an earlier step it depends on could not be checked
   | 'not-allowed'; // the target host is not allowed
@@ -107,9 +118,13 @@ export interface CassetteDrift {
   readonly noiseFindings: number;
 }
 
-export type Verdict = 'breaking' | 'non-breaking' | 'clean';
+/**
+ * `unchecked`: there were interactions and not one could be checked (target down, every answer a
+ * 429, every method unsafe). Never `clean`: a run that saw nothing must not read as a pass.
+ */
+export type Verdict = 'breaking' | 'non-breaking' | 'clean' | 'unchecked';
 
-/** The whole report. Its JSON form is documented by schemas/drift-report.json (version 1). */
+/** The whole report. Its JSON form is documented by schemas/drift-report.schema.json (version 1). */
 export interface DriftReport {
   readonly version: 1;
   /** The origin checked (scheme, host, port, base path); never credentials. */

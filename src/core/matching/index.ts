@@ -29,7 +29,15 @@ export interface NearMiss extends InteractionRef {
  */
 export class ReplayIndex {
   readonly config: MatchConfig;
-  private readonly byKey = new Map<string, IndexEntry[]>();
+  /**
+   * The entry that answers each key (the first cassette by name that holds it), filed under a
+   * 30-bit hash of the key (`keyHash`); the rare keys that share a hash share an array. At
+   * 100,000+ keys the table no longer fits in the CPU caches and every pointer a lookup follows
+   * is a likely cache miss: a small-integer key is compared where it lies in the table, where a
+   * string key must be fetched from wherever it sits to be compared. The full key is still
+   * compared, once, on the entry found (`entry.key`): a hash never decides a match alone.
+   */
+  private readonly byHash = new Map<number, IndexEntry | IndexEntry[]>();
   private readonly byCassetteKey = new Map<string, IndexEntry>();
   private readonly cassettes = new Map<string, readonly Interaction[]>();
   private interactionCount = 0;
@@ -56,9 +64,13 @@ export class ReplayIndex {
       // processes with many recordings; misses normalize the candidates again, once, lazily.
       const entry: IndexEntry = { cassette: name, key: normalized.key, positions: [position] };
       this.byCassetteKey.set(ck, entry);
-      const list = this.byKey.get(normalized.key);
-      if (list) list.push(entry);
-      else this.byKey.set(normalized.key, [entry]);
+      // Cassettes arrive sorted by name: the first to hold a key answers for it.
+      const hash = keyHash(normalized.key);
+      const filed = this.byHash.get(hash);
+      if (filed === undefined) this.byHash.set(hash, entry);
+      else if (Array.isArray(filed)) {
+        if (!filed.some((e) => e.key === entry.key)) filed.push(entry);
+      } else if (filed.key !== entry.key) this.byHash.set(hash, [filed, entry]);
     });
   }
 
@@ -105,7 +117,10 @@ export class ReplayIndex {
 
   lookup(key: string, cassette?: string): IndexEntry | undefined {
     if (cassette !== undefined) return this.byCassetteKey.get(`${cassette}\u0000${key}`);
-    return this.byKey.get(key)?.[0];
+    const filed = this.byHash.get(keyHash(key));
+    if (filed === undefined) return undefined;
+    if (!Array.isArray(filed)) return filed.key === key ? filed : undefined;
+    return filed.find((e) => e.key === key);
   }
 
   /**
@@ -164,4 +179,18 @@ export class SequenceCursors {
   get sessionCount(): number {
     return this.positions.size;
   }
+}
+
+/**
+ * FNV-1a over the UTF-16 code units of a key, cut to 30 bits so that V8 keeps it as a small
+ * integer (a Smi: no allocation, compared in place). Keys that collide are told apart by the
+ * full key (see `ReplayIndex.byHash`).
+ */
+export function keyHash(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 2;
 }

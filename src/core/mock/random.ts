@@ -25,18 +25,21 @@ export function fnv1a(text: string, basis = 0x811c9dc5): number {
   return hash >>> 0;
 }
 
-/** sfc32, seeded from four 32-bit words: fast, small state, good enough for fake data. */
-class Sfc32 implements Rng {
+/**
+ * sfc32 from three 32-bit words (the counter starts at 1), warmed up so that similar seeds give
+ * unrelated streams: fast, small state, good enough for fake data. Subclasses say how a stream
+ * forks; the OpenAPI mock seeds from a label string, the GraphQL mock from a running key.
+ */
+export abstract class Sfc32 implements Rng {
   private a: number;
   private b: number;
   private c: number;
-  private d: number;
+  private d = 1;
 
-  constructor(private readonly label: string) {
-    this.a = fnv1a(label, 0x811c9dc5);
-    this.b = fnv1a(label, 0x9e3779b9);
-    this.c = fnv1a(label, 0x85ebca6b);
-    this.d = 1;
+  protected constructor(a: number, b: number, c: number) {
+    this.a = a;
+    this.b = b;
+    this.c = c;
     for (let i = 0; i < 12; i++) this.word();
   }
 
@@ -63,12 +66,21 @@ class Sfc32 implements Rng {
     return items[this.int(0, items.length - 1)]!;
   }
 
+  abstract fork(label: string): Rng;
+}
+
+/** sfc32 seeded from three FNV-1a hashes of a label; a fork extends the label. */
+class LabelRng extends Sfc32 {
+  constructor(private readonly label: string) {
+    super(fnv1a(label, 0x811c9dc5), fnv1a(label, 0x9e3779b9), fnv1a(label, 0x85ebca6b));
+  }
+
   fork(label: string): Rng {
-    return new Sfc32(`${this.label}\u0000${label}`);
+    return new LabelRng(`${this.label}\u0000${label}`);
   }
 }
 
 /** The random source for a seed and a stable label (e.g. `${seed}` and the request key). */
 export function seededRng(seed: string | number, label = ''): Rng {
-  return new Sfc32(`${String(seed)}\u0000${label}`);
+  return new LabelRng(`${String(seed)}\u0000${label}`);
 }

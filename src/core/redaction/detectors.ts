@@ -22,6 +22,12 @@ export interface Detector {
   readonly id: string;
   readonly description: string;
   readonly pattern: RegExp;
+  /**
+   * A fragment the pattern cannot match without (no `g` flag): the detector runs only where it
+   * is present, so an email address costs one detector rather than all of them. MAYBE_SECRET is
+   * their union; test/unit/redaction/shortcuts.test.ts checks that each hint is necessary.
+   */
+  readonly hint: RegExp;
   /** Which capture group is the secret (0: the whole match). */
   readonly group?: number;
   /** Extra check on a candidate (Luhn, reserved domains…). */
@@ -75,6 +81,7 @@ function acceptPhone(candidate: string): boolean {
 export const DETECTORS: readonly Detector[] = [
   {
     id: 'builtin/private-key',
+    hint: /-----BEGIN/,
     binarySafe: true,
     description: 'PEM private keys',
     pattern:
@@ -83,6 +90,7 @@ export const DETECTORS: readonly Detector[] = [
   },
   {
     id: 'builtin/jwt',
+    hint: /eyJ/,
     binarySafe: true,
     description: 'JSON Web Tokens',
     pattern: /\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g,
@@ -91,48 +99,56 @@ export const DETECTORS: readonly Detector[] = [
   },
   {
     id: 'builtin/aws-access-key',
+    hint: /A(?:KIA|SIA|GPA|IDA|ROA|NPA|NVA|IPA)/,
     binarySafe: true,
     description: 'AWS access key ids',
     pattern: /\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[0-9A-Z]{16}\b/g,
   },
   {
     id: 'builtin/gcp-api-key',
+    hint: /AIza/,
     binarySafe: true,
     description: 'Google Cloud API keys',
     pattern: /\bAIza[0-9A-Za-z_-]{35}\b/g,
   },
   {
     id: 'builtin/github-token',
+    hint: /gh[pousr]_|github_pat_/,
     binarySafe: true,
     description: 'GitHub tokens',
     pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b/g,
   },
   {
     id: 'builtin/gitlab-token',
+    hint: /glpat-/,
     binarySafe: true,
     description: 'GitLab tokens',
     pattern: /\bglpat-[A-Za-z0-9_-]{20,}\b/g,
   },
   {
     id: 'builtin/slack-token',
+    hint: /xox[abposr]-/,
     binarySafe: true,
     description: 'Slack tokens',
     pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,}\b/g,
   },
   {
     id: 'builtin/payment-key',
+    hint: /[sr]k_(?:live|test)_/,
     binarySafe: true,
     description: 'payment provider secret and restricted keys (Stripe-style sk_/rk_)',
     pattern: /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,}\b/g,
   },
   {
     id: 'builtin/webhook-secret',
+    hint: /whsec_/,
     binarySafe: true,
     description: 'webhook signing secrets (whsec_)',
     pattern: /\bwhsec_[A-Za-z0-9+/=_-]{16,}/g,
   },
   {
     id: 'builtin/bearer',
+    hint: /bearer/i,
     description: 'bearer credentials',
     // The whole run of token characters or nothing: never the local part of an email.
     pattern: /\bBearer\s+([A-Za-z0-9._~+/-]{6,}=*)(?![A-Za-z0-9._~+/=@-])/gi,
@@ -140,6 +156,7 @@ export const DETECTORS: readonly Detector[] = [
   },
   {
     id: 'builtin/basic',
+    hint: /basic/i,
     description: 'HTTP Basic credentials',
     pattern: /\bBasic\s+([A-Za-z0-9+/]{6,}={0,2})/gi,
     group: 1,
@@ -147,6 +164,7 @@ export const DETECTORS: readonly Detector[] = [
   },
   {
     id: 'builtin/email',
+    hint: /@/,
     description: 'email addresses (reserved test domains excepted)',
     pattern: /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g,
     accept: (s) => !RESERVED_EMAIL_DOMAIN.test(s.slice(s.indexOf('@') + 1)),
@@ -154,6 +172,7 @@ export const DETECTORS: readonly Detector[] = [
   },
   {
     id: 'builtin/card-number',
+    hint: /\d[\d -]{11}/,
     description: 'payment card numbers (Luhn-valid, in an issuer range)',
     // Not a digit run inside a hex string (a hash, a UUID): no letter or digit either side.
     pattern: /(?<![0-9A-Za-z.])(?:\d[ -]?){12,18}\d(?![0-9A-Za-z.])/g,
@@ -162,6 +181,7 @@ export const DETECTORS: readonly Detector[] = [
   },
   {
     id: 'builtin/phone',
+    hint: /\+[1-9]/,
     description: 'international phone numbers (+country code)',
     pattern: /(?<![\w+])\+[1-9]\d{0,3}(?:[ .-]?\(?\d{1,4}\)?){2,5}(?!\w)/g,
     accept: acceptPhone,
@@ -208,6 +228,7 @@ export function detect(
   for (const detector of DETECTORS) {
     if (disabled.has(detector.id) || (binary && detector.binarySafe !== true)) continue;
     if (identifier && detector.id === 'builtin/card-number') continue;
+    if (!detector.hint.test(text)) continue;
     detector.pattern.lastIndex = 0;
     for (const m of text.matchAll(detector.pattern)) {
       const secret = m[detector.group ?? 0];

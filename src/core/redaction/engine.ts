@@ -17,7 +17,6 @@ import {
   setOwn,
   type JsonValue,
 } from '../json.js';
-import { matchesJsonPath } from '../jsonpath.js';
 import {
   BASE64ISH,
   jsonLines,
@@ -45,7 +44,13 @@ import {
   type Shape,
 } from './pseudonym.js';
 import { SecretRegistry } from './registry.js';
-import { ruleAppliesTo, ruleNameMatches, type CompiledRule, type RuleAction } from './rules.js';
+import {
+  jsonRuleMatches,
+  ruleAppliesTo,
+  ruleNameMatches,
+  type CompiledRule,
+  type RuleAction,
+} from './rules.js';
 
 /** What redaction changed: where, and by which rule. Never the value. */
 export interface RedactionFinding {
@@ -622,16 +627,18 @@ class Pass {
     // built-in checks; the input is never modified, the walk builds the redacted copy.
     const jsonRules = this.rulesFor('json', side);
     const bodyRules = this.rulesFor('body', side);
+    // The path of the node being visited: one array, pushed and popped as the walk goes down
+    // and up (a copy per node was most of the walk's garbage). Nothing keeps it past a visit.
+    const at: (string | number)[] = [];
+    // Where the current node is, built only if something there is reported.
+    const here = () => `${location}${jsonPointer(at)}`;
     const walk = (
       node: JsonValue,
       key: string | undefined,
-      at: (string | number)[],
       inSecret = false,
     ): JsonValue | typeof REMOVE => {
-      // Where this node is, built only if something here is reported.
-      const here = () => `${location}${jsonPointer(at)}`;
       if (at.length > 0 && jsonRules.length > 0) {
-        const rule = jsonRules.find((r) => matchesJsonPath(r.path!, at));
+        const rule = jsonRules.find((r) => jsonRuleMatches(r, at));
         if (rule !== undefined) {
           if (typeof node === 'string' || typeof node === 'number') {
             return this.secret(String(node), rule.action, rule.shape, rule.id, here) ?? REMOVE;
@@ -661,26 +668,31 @@ class Pass {
       const secretBelow = inSecret || (key !== undefined && coversSubtree(key));
       if (Array.isArray(node)) {
         const out: JsonValue[] = [];
-        node.forEach((child, i) => {
-          const next = walk(child, key, [...at, i], secretBelow);
+        for (let i = 0; i < node.length; i++) {
+          if (!(i in node)) continue; // a hole, as forEach would skip it
+          at.push(i);
+          const next = walk(node[i]!, key, secretBelow);
+          at.pop();
           if (next !== REMOVE) out.push(next);
-        });
+        }
         return out;
       }
       if (isJsonObject(node)) {
         const out: Record<string, JsonValue> = {};
-        for (const [k, child] of Object.entries(node)) {
+        for (const k of Object.keys(node)) {
           // Keys are data too (a map keyed by email): searched like values, never by name.
           // Paths (for rules and findings) use the key as sent; findings are cleared of secrets.
           const name = this.text(k, here);
-          const next = walk(child, k, [...at, k], secretBelow);
+          at.push(k);
+          const next = walk(node[k]!, k, secretBelow);
+          at.pop();
           if (next !== REMOVE) setOwn(out, name, next);
         }
         return out;
       }
       return node;
     };
-    const value = walk(root, undefined, []);
+    const value = walk(root, undefined);
     return value === REMOVE ? REDACTED : value;
   }
 

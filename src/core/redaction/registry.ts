@@ -39,9 +39,17 @@ export function encodedForms(secret: string, replacement: string): [string, stri
  * later one, in any of its encodings — gets the same replacement. Holds raw secrets in memory
  * only; it is never written anywhere.
  */
-/** The first three UTF-16 units of a string at `i`, as one number: no string is made. */
+/** Bits in the prefix filter: 2^16, one 8 KB table per registry. */
+const PREFIX_BITS = 0xffff;
+
+/**
+ * A 16-bit hash of the first three UTF-16 units of a string at `i`: no string is made, and the
+ * result is a small integer (a number above 2^31 would be a heap number, allocated per position).
+ */
 function prefixAt(text: string, i: number): number {
-  return text.charCodeAt(i) * 4294967296 + text.charCodeAt(i + 1) * 65536 + text.charCodeAt(i + 2);
+  return (
+    (text.charCodeAt(i) * 961 + text.charCodeAt(i + 1) * 31 + text.charCodeAt(i + 2)) & PREFIX_BITS
+  );
 }
 
 /**
@@ -51,7 +59,7 @@ function prefixAt(text: string, i: number): number {
  * only; it is never written anywhere.
  *
  * Matching indexes the tracked forms by their first characters and scans the text once: per
- * character, one number lookup (a six-character key only where three characters match),
+ * character, one bit test (a six-character key only where three characters may match),
  * whatever the number of secrets. (A compiled alternation of
  * all forms had to be rebuilt for each new secret and slowed with every form it held: a long
  * recording session with a fresh token per response spent 125 ms per interaction at 5,000.)
@@ -60,8 +68,11 @@ function prefixAt(text: string, i: number): number {
 export class SecretRegistry {
   private readonly replacements = new Map<string, string>();
   private readonly forms = new Map<string, string>();
-  /** First three characters of every form, as numbers: most positions stop here. */
-  private readonly prefixes = new Set<number>();
+  /**
+   * A bit per hash of the first three characters of every form (`prefixAt`): most positions
+   * stop at this one table read. A set bit only means "maybe"; `byStart` and `startsWith` decide.
+   */
+  private readonly prefixes = new Uint32Array((PREFIX_BITS + 1) / 32);
   /** Forms by their first six characters (the shortest tracked length). */
   private readonly byStart = new Map<string, string[]>();
 
@@ -83,7 +94,8 @@ export class SecretRegistry {
       for (const [form, replaced] of encodedForms(secret, replacement)) {
         if (form.length < MIN_TRACKED_LENGTH || this.forms.has(form)) continue;
         this.forms.set(form, replaced);
-        this.prefixes.add(prefixAt(form, 0));
+        const h = prefixAt(form, 0);
+        this.prefixes[h >>> 5] = (this.prefixes[h >>> 5] ?? 0) | (1 << (h & 31));
         const start = form.slice(0, MIN_TRACKED_LENGTH);
         const list = this.byStart.get(start);
         if (list === undefined) this.byStart.set(start, [form]);
@@ -95,7 +107,8 @@ export class SecretRegistry {
 
   /** The longest tracked form starting at `i`, if any. */
   private formAt(text: string, i: number): string | undefined {
-    if (!this.prefixes.has(prefixAt(text, i))) return undefined;
+    const h = prefixAt(text, i);
+    if (((this.prefixes[h >>> 5] ?? 0) & (1 << (h & 31))) === 0) return undefined;
     const list = this.byStart.get(text.slice(i, i + MIN_TRACKED_LENGTH));
     if (list === undefined) return undefined;
     let longest: string | undefined;

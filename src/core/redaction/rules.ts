@@ -1,5 +1,5 @@
 import { TapedeckError } from '../errors.js';
-import { parseJsonPath, type JsonPath } from '../jsonpath.js';
+import { matchesJsonPath, parseJsonPath, type JsonPath } from '../jsonpath.js';
 import { compileValidator, describePointer } from '../validation.js';
 import { SHAPES, type Shape } from './pseudonym.js';
 
@@ -237,4 +237,22 @@ export function ruleNameMatches(rule: CompiledRule, name: string): boolean {
 
 export function ruleAppliesTo(rule: CompiledRule, side: 'request' | 'response'): boolean {
   return rule.side === 'both' || rule.side === side;
+}
+
+/**
+ * Does a `json` rule's path select the location `at` (keys and indexes from the body's root)?
+ * `matchesJsonPath`, after a test that settles most locations at once: a path that ends in a
+ * key or an index selects only locations that end in it (`$..iban` only `…/iban`). Redaction
+ * and the scanner ask this for every rule at every node of every body.
+ */
+export function jsonRuleMatches(rule: CompiledRule, at: readonly (string | number)[]): boolean {
+  const path = rule.path;
+  if (path === undefined) return false;
+  const last = path.steps[path.steps.length - 1];
+  if (last !== undefined && at.length > 0) {
+    const segment = at[at.length - 1];
+    if (last.kind === 'key' && segment !== last.key) return false;
+    if (last.kind === 'index' && segment !== last.index) return false;
+  }
+  return matchesJsonPath(path, at);
 }

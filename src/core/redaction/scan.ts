@@ -7,7 +7,6 @@ import {
 } from '../cassette/model.js';
 import { hasOpaqueCoding, headerValue } from '../http.js';
 import { jsonPointer, type JsonValue } from '../json.js';
-import { matchesJsonPath } from '../jsonpath.js';
 import {
   BASE64ISH,
   jsonLines,
@@ -27,7 +26,7 @@ import {
 } from './engine.js';
 import { isPseudonym } from './pseudonym.js';
 import type { SecretRegistry } from './registry.js';
-import { ruleNameMatches, type CompiledRule } from './rules.js';
+import { jsonRuleMatches, ruleNameMatches, type CompiledRule } from './rules.js';
 
 /** Something that still looks secret: which rule says so, and where (a JSON pointer). */
 export interface ScanFinding {
@@ -75,16 +74,14 @@ export function scanInteraction(interaction: Interaction, options: ScanOptions):
       side === undefined
         ? []
         : options.rules.filter((r) => r.target === 'json' && appliesTo(r, side));
-    const walk = (
-      node: JsonValue,
-      key: string | undefined,
-      at: (string | number)[],
-      inSecret: boolean,
-    ) => {
-      const pointer = () => `${base}${jsonPointer(at)}`;
+    // The path of the node being visited, pushed and popped as the walk goes (no copy per
+    // node); `pointer` reads it when something is reported, during that node's visit.
+    const at: (string | number)[] = [];
+    const pointer = () => `${base}${jsonPointer(at)}`;
+    const walk = (node: JsonValue, key: string | undefined, inSecret: boolean) => {
       if (at.length > 0) {
         for (const rule of jsonRules) {
-          if (!matchesJsonPath(rule.path!, at)) continue;
+          if (!jsonRuleMatches(rule, at)) continue;
           // A rule's location must hold a pseudonym, the mask, or nothing.
           const left =
             typeof node === 'string'
@@ -100,16 +97,25 @@ export function scanInteraction(interaction: Interaction, options: ScanOptions):
         report(SECRET_FIELD_RULE, pointer);
       } else if (node !== null && typeof node === 'object') {
         const below = inSecret || (key !== undefined && coversSubtree(key));
-        if (Array.isArray(node)) node.forEach((child, i) => walk(child, key, [...at, i], below));
-        else {
-          for (const [k, child] of Object.entries(node)) {
+        if (Array.isArray(node)) {
+          for (let i = 0; i < node.length; i++) {
+            if (!(i in node)) continue; // a hole, as forEach would skip it
+            at.push(i);
+            walk(node[i]!, key, below);
+            at.pop();
+          }
+        } else {
+          const object = node as Record<string, JsonValue>;
+          for (const k of Object.keys(object)) {
             checkText(k, pointer);
-            walk(child, k, [...at, k], below);
+            at.push(k);
+            walk(object[k]!, k, below);
+            at.pop();
           }
         }
       }
     };
-    walk(root, undefined, [], false);
+    walk(root, undefined, false);
   };
 
   const checkText = (text: string, pointer: Pointer, name?: string, binary = false) => {
