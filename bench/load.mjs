@@ -13,11 +13,15 @@
 // wait until the target's processes are idle (see settleDown) before the CPU time is read and
 // the next target starts: work a server does after its last answer (a recorder writing its last
 // batch to disk) is then charged to that server, and does not take the core from the next
-// target's slice. Prints one JSON line.
+// target's slice. `reconnectRate: 1` drives the targets without keep-alive instead (runFresh: a
+// new TCP connection per request); a target's own `headers` go with each of its requests.
+// Prints one JSON line.
 //
 //   node bench/load.mjs '{"targets":[{"name":"raw","url":"http://127.0.0.1:8080","pids":[123]}],
 //                         "connections":32,"duration":5,"warmup":1,"slice":1,"paths":["/"]}'
+import { Buffer } from 'node:buffer';
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { cpuSeconds, TICK_S } from './lib/proc.mjs';
@@ -37,6 +41,9 @@ const {
   pathMode = 'cycle',
   paths = ['/'],
   prefix = '/',
+  // 1: a new connection for every request (no keep-alive, see runFresh); 0: keep-alive.
+  reconnectRate = 0,
+  headers = { accept: 'application/json' },
 } = options;
 
 let counter = 0;
@@ -81,7 +88,8 @@ function run(target, seconds, onResponse) {
         // autocannon notices the end of a run at its next sample tick: sample often, so runs
         // of a fraction of a second end on time.
         sampleInt: 50,
-        headers: { accept: 'application/json' },
+        // A target's own headers (say, credentials a spec mock checks) go with every request.
+        headers: { ...headers, ...target.headers },
         requests: requestsFor(target),
       },
       (error, result) => {
@@ -102,6 +110,70 @@ function run(target, seconds, onResponse) {
     if (onResponse) instance.on('response', onResponse);
   });
 }
+
+/**
+ * The same as run(), without keep-alive: `connections` loops that each open a TCP connection,
+ * send one request with `Connection: close`, read the answer until the server closes, and start
+ * over. Latency runs from the connect call to the end of the answer (what a client without
+ * keep-alive waits for). autocannon's own reconnectRate cannot be used: it drops the answer of
+ * every request after which it reconnects from its statistics.
+ */
+function runFresh(target, seconds, onResponse) {
+  const { hostname, port } = new URL(target.url);
+  const all = { ...headers, ...target.headers, connection: 'close' };
+  const lines = Object.entries(all)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
+  const list = target.paths ?? paths;
+  const requests = list.map((path) =>
+    Buffer.from(`GET ${path} HTTP/1.1\r\nhost: ${hostname}:${port}\r\n${lines}\r\n`),
+  );
+  let next = 0;
+  let errors = 0;
+  let timeouts = 0;
+  const started = process.hrtime.bigint();
+  const cpuAtStart = process.cpuUsage();
+  const deadline = started + BigInt(Math.round(seconds * 1e9));
+  const one = () =>
+    new Promise((resolve) => {
+      const t0 = process.hrtime.bigint();
+      const socket = connect({ host: hostname, port: Number(port), noDelay: true });
+      let head = '';
+      let done = false;
+      const finish = (failed) => {
+        if (done) return;
+        done = true;
+        socket.destroy();
+        const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+        if (failed) errors++;
+        else onResponse(undefined, Number(head.slice(9, 12)), 0, ms);
+        resolve();
+      };
+      socket.setTimeout(10_000, () => {
+        timeouts++;
+        finish(true);
+      });
+      socket.on('data', (chunk) => {
+        if (head.length < 12) head += chunk.toString('latin1', 0, 12);
+      });
+      socket.on('end', () => finish(!head.startsWith('HTTP/1.')));
+      socket.on('error', () => finish(true));
+      socket.write(requests[next++ % requests.length]);
+    });
+  const loop = async () => {
+    while (process.hrtime.bigint() < deadline) await one();
+  };
+  return Promise.all(Array.from({ length: connections }, loop)).then(() => {
+    const cpu = process.cpuUsage(cpuAtStart);
+    return {
+      result: { errors, timeouts },
+      elapsedS: Number(process.hrtime.bigint() - started) / 1e9,
+      loadCpuS: (cpu.user + cpu.system) / 1e6,
+    };
+  });
+}
+
+const measure = reconnectRate > 0 ? runFresh : run;
 
 class Samples {
   constructor() {
@@ -189,7 +261,7 @@ async function settleDown(pids) {
 }
 
 for (const target of targets) {
-  if (warmup > 0) await run(target, warmup);
+  if (warmup > 0) await measure(target, warmup, () => {});
   if (settle > 0) await settleDown(target.pids ?? []);
 }
 
@@ -203,7 +275,7 @@ for (let round = 0; round < rounds; round++) {
     const s = samples[t];
     const pids = target.pids ?? [];
     const cpuBefore = pids.map(cpuSeconds);
-    const { result, elapsedS, loadCpuS } = await run(
+    const { result, elapsedS, loadCpuS } = await measure(
       target,
       duration / rounds,
       (_client, status, _b, ms) => s.add(status, ms),

@@ -29,7 +29,7 @@ export { composeServer } from './app/compose.js';
 export { buildServer, type TapedeckServer } from './app/server.js';
 export { verifyCassettes } from './app/verify.js';
 export { FsCassetteStore } from './adapters/fs-cassette-store.js';
-export { composeMockServer, loadCompiledSpec } from './app/compose.js';
+export { composeMockServer, loadCompiledSpec } from './app/compose-spec.js';
 export { SpecMock, buildMockServer, type MockServer, type MockSummary } from './app/mock.js';
 export { verifyAgainstSpec, type SpecVerifyReport } from './app/spec.js';
 export { loadSpecFile, type SpecLoadOptions } from './adapters/spec-loader.js';

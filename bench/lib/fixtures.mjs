@@ -171,14 +171,15 @@ export function incomingRequest(i) {
 /**
  * Writes `total` interactions for routes 0..total-1 as `cassetteCount` cassettes
  * (`items/part-NNNN.json`) in `dir`, serialized by tapedeck's own `serializeCassette`.
+ * `small`: tiny response bodies (`{"id":i}`), for sets whose size is about the index.
  */
-export function writeCassettes(tapedeck, dir, total, cassetteCount = 1) {
+export function writeCassettes(tapedeck, dir, total, cassetteCount = 1, { small = false } = {}) {
   const perCassette = Math.ceil(total / cassetteCount);
   let bytes = 0;
   for (let c = 0; c < cassetteCount; c++) {
     const interactions = [];
     for (let i = c * perCassette; i < Math.min(total, (c + 1) * perCassette); i++) {
-      interactions.push(interaction(i));
+      interactions.push(interaction(i, { small }));
     }
     if (interactions.length === 0) break;
     const cassette = {

@@ -1,23 +1,11 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { NodeBodyCodec } from '../adapters/body-codec.js';
 import { FsCassetteStore } from '../adapters/fs-cassette-store.js';
 import { closeGracefully, createHttpServer, listen } from '../adapters/http-server.js';
-import { shownPath } from '../adapters/paths.js';
-import { loadSpecFile, watchFiles } from '../adapters/spec-loader.js';
 import { SqliteStateStore } from '../adapters/sqlite-state-store.js';
-import { CompiledSpec } from '../core/mock/compiled.js';
-import { isGraphqlSchemaFile, loadGraphqlMock } from './graphql-mock.js';
-import {
-  buildMockServer,
-  openApiEngine,
-  SpecMock,
-  type MockEngine,
-  type MockServer,
-  type MockStats,
-} from './mock.js';
 import { colourWanted, makeStyle, StreamLogger, systemClock } from '../adapters/system.js';
-import type { CassetteStore, Logger } from '../core/ports.js';
+import type { CassetteStore, Logger, RequestHandler } from '../core/ports.js';
 import { TapedeckError } from '../core/errors.js';
 import { loadRedaction, type RedactionSetup } from './redaction.js';
 import type { Style } from '../core/render/text.js';
@@ -88,14 +76,10 @@ export async function composeServerWith(
       })
     : undefined;
   // The spec loads before the state store opens, so a broken spec fails with nothing to close.
+  // swagger-parser and ajv load only with --spec: a plain replay starts faster without them.
   const spec =
     kind === 'replay' && config.replay.spec !== undefined
-      ? new SpecMock(await loadCompiledSpec(config.replay.spec), {
-          seed: config.mock.seed,
-          security: config.mock.security,
-          validateRequests: config.mock.validateRequests,
-          codec: new NodeBodyCodec(),
-        })
+      ? await (await import('./compose-spec.js')).loadSpecMock(config.replay.spec, config)
       : undefined;
   const state = new SqliteStateStore(join(config.stateDir, 'state.db'));
   try {
@@ -108,13 +92,7 @@ export async function composeServerWith(
       state,
       upstream,
       redaction,
-      host: (handler) => {
-        const server = createHttpServer(handler, { maxBodyBytes: config.maxBodyBytes, logger });
-        return {
-          listen: (host, port) => listen(server, host, port),
-          close: () => closeGracefully(server),
-        };
-      },
+      host: nodeHost(config, logger),
     });
   } catch (error) {
     state.close();
@@ -123,70 +101,15 @@ export async function composeServerWith(
   }
 }
 
-/** Loads, bundles and compiles an OpenAPI/Swagger spec (TD_SPEC_INVALID names file + pointer). */
-export async function loadCompiledSpec(file: string): Promise<CompiledSpec> {
-  const loaded = await loadSpecFile(file);
-  try {
-    return new CompiledSpec(loaded);
-  } catch (error) {
-    throw new TapedeckError(
-      'TD_SPEC_INVALID',
-      `Spec ${shownPath(loaded.file)} cannot be used: ${(error as Error).message}`,
-      { cause: error, details: { file: shownPath(loaded.file) } },
-    );
-  }
-}
-
-export interface MockServeOptions {
-  readonly watch: boolean;
-}
-
-/**
- * `tapedeck mock SPEC`: an OpenAPI/Swagger spec, or a GraphQL schema (`.graphql`, `.gql`),
- * served on its own, with `--watch` reloading it when a file changes.
- */
-export async function composeMockServer(
-  file: string,
-  config: TapedeckConfig,
-  logger: Logger,
-  options: MockServeOptions,
-): Promise<MockServer> {
-  const absolute = resolve(file);
-  const graphql = isGraphqlSchemaFile(absolute);
-  const codec = new NodeBodyCodec();
-  const load = async (stats: MockStats): Promise<MockEngine> => {
-    if (graphql) {
-      const mock = await loadGraphqlMock(absolute, { seed: config.mock.seed });
-      return {
-        description: 'GraphQL schema',
-        files: [absolute],
-        handle: (incoming) => mock.handle(incoming),
-      };
-    }
-    return openApiEngine(
-      await loadCompiledSpec(absolute),
-      {
-        seed: config.mock.seed,
-        security: config.mock.security,
-        validateRequests: config.mock.validateRequests,
-        codec,
-      },
-      stats,
-    );
+/** A node:http server around a handler: the host every tapedeck server runs in. */
+export function nodeHost(config: TapedeckConfig, logger: Logger) {
+  return (handler: RequestHandler) => {
+    const server = createHttpServer(handler, { maxBodyBytes: config.maxBodyBytes, logger });
+    return {
+      listen: (host: string, port: number) => listen(server, host, port),
+      close: () => closeGracefully(server),
+    };
   };
-  return buildMockServer({
-    load,
-    ...(options.watch ? { watch: (files, onChange) => watchFiles(files, onChange) } : {}),
-    host: (handler) => {
-      const server = createHttpServer(handler, { maxBodyBytes: config.maxBodyBytes, logger });
-      return {
-        listen: (host, port) => listen(server, host, port),
-        close: () => closeGracefully(server),
-      };
-    },
-    logger,
-    address: config.server,
-  });
 }
 
 /** The cassette store for a directory, failing clearly when the directory does not exist. */

@@ -15,7 +15,8 @@ import { TapedeckError } from '../core/errors.js';
 import { MIN_TRACKED_LENGTH } from '../core/redaction/registry.js';
 import type { Logger } from '../core/ports.js';
 import { renderDriftMarkdown } from '../core/render/drift-markdown.js';
-import { cassetteStore, loadCompiledSpec } from './compose.js';
+import { cassetteStore } from './compose.js';
+import { loadCompiledSpec } from './compose-spec.js';
 import type { FailOn, TapedeckConfig } from './config.js';
 import { runDrift, type DriftProgress, type DriftRun, type SpecCheck } from './drift.js';
 import {

@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cassetteStore, loadCompiledSpec } from '../../src/app/compose.js';
+import { cassetteStore } from '../../src/app/compose.js';
+import { loadCompiledSpec } from '../../src/app/compose-spec.js';
 import { resolveConfig } from '../../src/app/config.js';
 import { checkResponseAgainstSpec, verifyAgainstSpec } from '../../src/app/spec.js';
 import { renderCoverage } from '../../src/core/mock/coverage.js';

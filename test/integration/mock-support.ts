@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { expect } from 'vitest';
-import { composeMockServer } from '../../src/app/compose.js';
+import { composeMockServer } from '../../src/app/compose-spec.js';
 import { resolveConfig, type FlagValue } from '../../src/app/config.js';
 import type { MockServer } from '../../src/app/mock.js';
 import { loadSpecFile } from '../../src/adapters/spec-loader.js';

@@ -2,16 +2,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { resolve } from 'node:path';
 import { makeLogger } from '../../app/compose.js';
 import type { FailOn } from '../../app/config.js';
-import {
-  composeDrift,
-  driftFails,
-  postDriftComment,
-  nothingChecked,
-  writeDriftReports,
-} from '../../app/drift-compose.js';
-import { resolveGitHubTarget } from '../../app/drift-github.js';
 import type { DriftProgress } from '../../app/drift.js';
-import { renderDriftSummary } from '../../core/render/drift-text.js';
 import { EXIT, FlagSet, globalsOf, loadConfig, parseChoice } from '../common.js';
 import type { CliContext } from '../context.js';
 
@@ -132,6 +123,16 @@ export function registerDrift(program: Command, cli: CliContext): void {
         .set('/drift/learn', options.learn === false ? false : undefined, '--no-learn');
       const { config } = loadConfig(cli.io, cli.cwd, globalsOf(command), flags);
       const { logger, style } = makeLogger(config, cli.io);
+      // Loaded here, not at start-up: the other commands never need undici or json-diff-ts.
+      const [
+        { composeDrift, driftFails, postDriftComment, nothingChecked, writeDriftReports },
+        { resolveGitHubTarget },
+        { renderDriftSummary },
+      ] = await Promise.all([
+        import('../../app/drift-compose.js'),
+        import('../../app/drift-github.js'),
+        import('../../core/render/drift-text.js'),
+      ]);
       // Checked before anything is sent: a missing token should not cost a whole run.
       const github =
         options.github === true ? resolveGitHubTarget(cli.io.env, options.pr) : undefined;

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { cassetteStore, loadCompiledSpec, makeLogger } from '../../app/compose.js';
-import { verifyAgainstSpec } from '../../app/spec.js';
+import { cassetteStore, makeLogger } from '../../app/compose.js';
 import { renderCoverage } from '../../core/mock/coverage.js';
 import { loadRules } from '../../app/redaction.js';
 import { verifyCassettes } from '../../app/verify.js';
@@ -36,15 +35,20 @@ export function registerVerify(program: Command, cli: CliContext): void {
       const store = cassetteStore(config.cassettes, true);
       const verified = await verifyCassettes(store, config.cassettes, loadRules(config));
       // --spec: the contract checks and coverage run over the cassettes that loaded.
-      const specReport =
-        options.spec === undefined
-          ? undefined
-          : verifyAgainstSpec(
-              (await store.loadAll()).cassettes,
-              await loadCompiledSpec(resolve(cli.cwd, options.spec)),
-              config.cassettes,
-              options.spec,
-            );
+      // swagger-parser and ajv's 2020 dialect load only then.
+      let specReport;
+      if (options.spec !== undefined) {
+        const [{ verifyAgainstSpec }, { loadCompiledSpec }] = await Promise.all([
+          import('../../app/spec.js'),
+          import('../../app/compose-spec.js'),
+        ]);
+        specReport = verifyAgainstSpec(
+          (await store.loadAll()).cassettes,
+          await loadCompiledSpec(resolve(cli.cwd, options.spec)),
+          config.cassettes,
+          options.spec,
+        );
+      }
       const report = {
         ...verified,
         problems: [...verified.problems, ...(specReport?.problems ?? [])],
