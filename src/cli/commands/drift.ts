@@ -108,7 +108,7 @@ export function registerDrift(program: Command, cli: CliContext): void {
     .addHelpText(
       'after',
       '\nExit codes: 0 no drift at the --fail-on level, 1 drift found (TD_DRIFT_FOUND), 2 bad flags or\n' +
-        'config, 3 bad cassettes, 4 target unreachable for every request or GitHub failed.\n\n' +
+        'config, 3 bad cassettes, 4 nothing could be checked (TD_DRIFT_UNCHECKED) or GitHub failed.\n\n' +
         'Examples:\n  tapedeck drift --target https://staging.example.com --out drift.md --json drift.json\n' +
         '  tapedeck drift --github --fail-on none        # in a workflow, see docs/examples/drift-nightly.yml',
     )
