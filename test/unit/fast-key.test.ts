@@ -119,8 +119,10 @@ describe('the replay fast lane', () => {
       }),
       { numRuns: 3000 },
     );
-    // The lane must actually be taken for ordinary requests, or this test proves nothing.
-    expect(taken).toBeGreaterThan(300);
+    // The lane must actually be taken for ordinary requests, or this test proves nothing. The
+    // unseeded generator makes about one request in ten lane-eligible (310–355 of 3,000 in eight
+    // tries, 295 seen once): half that is far outside chance and still proves the lane is used.
+    expect(taken).toBeGreaterThan(150);
   });
 
   it('is taken for ordinary requests, with or without credentials', () => {
