@@ -45,7 +45,7 @@ import type {
   UpstreamRequest,
 } from '../core/ports.js';
 import { SecretRegistry } from '../core/redaction/registry.js';
-import { scanInteraction, type ScanFinding } from '../core/redaction/scan.js';
+import type { ScanFinding } from '../core/redaction/scan.js';
 import {
   changedHeaders,
   FlowValues,
@@ -56,7 +56,7 @@ import {
   type LiveCredentials,
 } from './drift-flow.js';
 import { sendWithRetries, type LiveAnswer, type SendResult } from './drift-send.js';
-import type { RedactionSetup } from './redaction.js';
+import { scanRedacted, type RedactionSetup } from './redaction.js';
 
 export interface DriftDeps {
   readonly store: CassetteStore;
@@ -504,12 +504,7 @@ class CassetteRun {
   }
 
   private scan(interaction: Interaction): ScanFinding[] {
-    const { redaction } = this.deps;
-    return (redaction.scan ?? scanInteraction)(interaction, {
-      rules: redaction.rules,
-      disabled: redaction.disabled,
-      registry: this.registry,
-    });
+    return scanRedacted(this.deps.redaction, interaction, this.registry);
   }
 }
 

@@ -3,8 +3,7 @@ import { CASSETTE_VERSION } from '../core/cassette/model.js';
 import { isTapedeckError } from '../core/errors.js';
 import type { CassetteStore, Logger } from '../core/ports.js';
 import { SecretRegistry } from '../core/redaction/registry.js';
-import { scanInteraction } from '../core/redaction/scan.js';
-import type { RedactionSetup } from './redaction.js';
+import { scanRedacted, type RedactionSetup } from './redaction.js';
 import type { RecordMode } from './config.js';
 import type { ServerStats } from './stats.js';
 
@@ -121,11 +120,7 @@ export class CassetteRecorder {
         `redacted ${findings.length} value(s) in ${line}: ${[...new Set(findings.map((f) => `${f.location} (${f.rule})`))].join(', ')}`,
       );
     }
-    const leaks = (redaction.scan ?? scanInteraction)(value, {
-      rules: redaction.rules,
-      disabled: redaction.disabled,
-      registry,
-    });
+    const leaks = scanRedacted(redaction, value, registry);
     if (leaks.length > 0) {
       stats.blocked += 1;
       logger.log(

@@ -4,7 +4,9 @@ import type { Logger } from '../core/ports.js';
 import { DETECTORS, SECRET_FIELD_RULE } from '../core/redaction/detectors.js';
 import { Redactor } from '../core/redaction/engine.js';
 import type { CompiledRule } from '../core/redaction/rules.js';
-import type { scanInteraction } from '../core/redaction/scan.js';
+import type { Interaction } from '../core/cassette/model.js';
+import type { SecretRegistry } from '../core/redaction/registry.js';
+import { scanInteraction, type ScanFinding } from '../core/redaction/scan.js';
 import type { TapedeckConfig } from './config.js';
 
 /** Built-in detector ids that `redaction.disable` may name. */
@@ -75,4 +77,21 @@ export function loadRedaction(
       disabled: setup.disabled,
     }),
   };
+}
+
+/**
+ * Scans an interaction that has just been redacted with `registry`, with the setup's rules and
+ * disabled detectors: what still looks secret. Record runs it before every write, drift before
+ * anything reaches a report.
+ */
+export function scanRedacted(
+  redaction: RedactionSetup,
+  interaction: Interaction,
+  registry: SecretRegistry,
+): ScanFinding[] {
+  return (redaction.scan ?? scanInteraction)(interaction, {
+    rules: redaction.rules,
+    disabled: redaction.disabled,
+    registry,
+  });
 }
