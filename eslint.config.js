@@ -63,7 +63,7 @@ export default tseslint.config(
         {
           paths: [...ioModules, ...thirdPartyIo].map((name) => ({
             name,
-            message: 'src/core is pure: do I/O in src/adapters behind a port in core/ports.ts.',
+            message: 'src/core is pure: do I/O in src/adapters behind a port in core/ports/.',
           })),
           patterns: [
             {

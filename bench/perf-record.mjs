@@ -7,8 +7,8 @@
 //   npm run build && node bench/perf-record.mjs [seconds-per-step]
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
-import { NodeBodyCodec } from '../dist/adapters/body-codec.js';
-import { hmacHash, loadRuleFiles } from '../dist/adapters/redaction-io.js';
+import { NodeBodyCodec } from '../dist/adapters/http/body-codec.js';
+import { hmacHash, loadRuleFiles } from '../dist/adapters/redaction/redaction-io.js';
 import { serializeCassette } from '../dist/core/cassette/codec.js';
 import { Redactor } from '../dist/core/redaction/engine.js';
 import { SecretRegistry } from '../dist/core/redaction/registry.js';

@@ -19,35 +19,44 @@ export { compileMatchConfig, type MatchOptions } from './core/matching/config.js
 export { normalizeRequest, type NormalizedRequest } from './core/matching/normalize.js';
 export { match, type MatchResult, type FieldOutcome } from './core/matching/match.js';
 export { ReplayIndex, SequenceCursors } from './core/matching/index.js';
-export { resolveConfig, DEFAULTS, type TapedeckConfig } from './app/config.js';
-export { configSchema } from './app/config-schema.js';
+export { resolveConfig, DEFAULTS, type TapedeckConfig } from './app/config/config.js';
+export { configSchema } from './app/config/schema.js';
 export { ruleFileSchema, type RedactionRuleSpec, type RuleFile } from './core/redaction/rules.js';
 export { Redactor } from './core/redaction/engine.js';
 export { SecretRegistry } from './core/redaction/registry.js';
 export { scanInteraction, type ScanFinding } from './core/redaction/scan.js';
-export { composeServer } from './app/compose.js';
-export { buildServer, type TapedeckServer } from './app/server.js';
-export { verifyCassettes } from './app/verify.js';
-export { FsCassetteStore } from './adapters/fs-cassette-store.js';
-export { composeMockServer, loadCompiledSpec } from './app/compose-spec.js';
-export { SpecMock, buildMockServer, type MockServer, type MockSummary } from './app/mock.js';
-export { verifyAgainstSpec, type SpecVerifyReport } from './app/spec.js';
-export { loadSpecFile, type SpecLoadOptions } from './adapters/spec-loader.js';
-export { CompiledSpec } from './core/mock/compiled.js';
+export { composeServer } from './app/compose/compose.js';
+export { buildServer, type TapedeckServer } from './app/replay/server.js';
+export { verifyCassettes } from './app/verify/verify.js';
+export { FsCassetteStore } from './adapters/cassettes/fs-cassette-store.js';
+export { composeMockServer, loadCompiledSpec } from './app/compose/spec.js';
+export {
+  SpecMock,
+  buildMockServer,
+  type MockServer,
+  type MockSummary,
+} from './app/mock/spec-mock.js';
+export { verifyAgainstSpec, type SpecVerifyReport } from './app/mock/spec.js';
+export { loadSpecFile, type SpecLoadOptions } from './adapters/spec/spec-loader.js';
+export { CompiledSpec } from './core/mock/openapi/compiled.js';
 export {
   checkResponseAgainstSpec,
   checkRequestForOperation,
   findOperation,
   type ContractProblem,
-} from './core/mock/contract.js';
-export { renderCoverage, type CoverageReport, type CoverageRow } from './core/mock/coverage.js';
-export type { LoadedSpec, SpecModel, SpecOperation } from './core/mock/operations.js';
-export { runDrift, type DriftDeps, type DriftOptions, type DriftRun } from './app/drift.js';
+} from './core/mock/openapi/contract.js';
+export {
+  renderCoverage,
+  type CoverageReport,
+  type CoverageRow,
+} from './core/mock/openapi/coverage.js';
+export type { LoadedSpec, SpecModel, SpecOperation } from './core/mock/openapi/operations.js';
+export { runDrift, type DriftDeps, type DriftOptions, type DriftRun } from './app/drift/run.js';
 export {
   composeDrift,
   driftFails,
   driftMarkdown,
   postDriftComment,
   writeDriftReports,
-} from './app/drift-compose.js';
-export { postStickyComment, resolveGitHubTarget } from './app/drift-github.js';
+} from './app/compose/drift.js';
+export { postStickyComment, resolveGitHubTarget } from './app/drift/github.js';

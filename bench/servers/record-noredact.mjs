@@ -12,9 +12,9 @@
 //   node bench/servers/record-noredact.mjs --target http://127.0.0.1:PORT --cassettes DIR \
 //     [--mode new|all] [--state-dir DIR]
 import { parseArgs } from 'node:util';
-import { makeStyle, StreamLogger, systemClock } from '../../dist/adapters/system.js';
-import { composeServerWith } from '../../dist/app/compose.js';
-import { resolveConfig } from '../../dist/app/config.js';
+import { makeStyle, StreamLogger, systemClock } from '../../dist/adapters/system/system.js';
+import { composeServerWith } from '../../dist/app/compose/compose.js';
+import { resolveConfig } from '../../dist/app/config/config.js';
 
 const { values } = parseArgs({
   options: {

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { resolveConfig, type FlagValue, type ResolvedConfig } from '../app/config.js';
-import type { Io } from '../app/compose.js';
+import { resolveConfig, type FlagValue, type ResolvedConfig } from '../app/config/config.js';
+import type { Io } from '../app/compose/compose.js';
 import { TapedeckError, type ErrorCode } from '../core/errors.js';
 
 /** Exit codes, documented in the README. */

@@ -1,4 +1,4 @@
-import type { Io } from '../app/compose.js';
+import type { Io } from '../app/compose/compose.js';
 
 /** What commands get from main: the process's streams and env, the cwd, and how to stop. */
 export interface CliContext {

@@ -1,6 +1,6 @@
-import { composeServer, makeLogger, type Io } from '../app/compose.js';
-import type { TapedeckConfig } from '../app/config.js';
-import type { ServerKind } from '../app/server.js';
+import { composeServer, makeLogger, type Io } from '../app/compose/compose.js';
+import type { TapedeckConfig } from '../app/config/config.js';
+import type { ServerKind } from '../app/replay/server.js';
 import { TapedeckError } from '../core/errors.js';
 import { renderSummary } from '../core/render/summary.js';
 import { EXIT } from './common.js';

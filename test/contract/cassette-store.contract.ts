@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Cassette, Interaction } from '../../src/core/cassette/model.js';
-import type { CassetteStore } from '../../src/core/ports.js';
+import type { CassetteStore } from '../../src/core/ports/index.js';
 
 export interface StoreFixture {
   readonly store: CassetteStore;

@@ -10,8 +10,8 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FsCassetteStore } from '../../src/adapters/fs-cassette-store.js';
-import { MemoryCassetteStore } from '../../src/adapters/memory-cassette-store.js';
+import { FsCassetteStore } from '../../src/adapters/cassettes/fs-cassette-store.js';
+import { MemoryCassetteStore } from '../../src/adapters/cassettes/memory-cassette-store.js';
 import { serializeCassette } from '../../src/core/cassette/codec.js';
 import type { Cassette, Interaction } from '../../src/core/cassette/model.js';
 import { isInsideJsonBody } from '../../src/core/cassette/model.js';

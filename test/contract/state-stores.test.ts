@@ -4,8 +4,8 @@ import {
   JournalWindow,
   MemoryStateStore,
   SqliteStateStore,
-} from '../../src/adapters/sqlite-state-store.js';
-import type { JournalEntry, StateStore } from '../../src/core/ports.js';
+} from '../../src/adapters/state/sqlite-state-store.js';
+import type { JournalEntry, StateStore } from '../../src/core/ports/index.js';
 import { tempDir } from '../helpers/tmp.js';
 
 function entry(i: number): JournalEntry {

@@ -1,4 +1,4 @@
-import type { Logger, LogLevel } from '../../src/core/ports.js';
+import type { Logger, LogLevel } from '../../src/core/ports/index.js';
 
 export interface LogLine {
   readonly level: LogLevel;

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { composeServer } from '../../src/app/compose.js';
-import { resolveConfig, type FlagValue, type TapedeckConfig } from '../../src/app/config.js';
-import type { ServerKind, TapedeckServer } from '../../src/app/server.js';
+import { composeServer } from '../../src/app/compose/compose.js';
+import { resolveConfig, type FlagValue, type TapedeckConfig } from '../../src/app/config/config.js';
+import type { ServerKind, TapedeckServer } from '../../src/app/replay/server.js';
 import { defer } from './cleanup.js';
 import { CollectingLogger } from './logger.js';
 

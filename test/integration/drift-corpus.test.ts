@@ -8,9 +8,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FlagValue } from '../../src/app/config.js';
-import { composeDrift, driftMarkdown } from '../../src/app/drift-compose.js';
-import type { DriftRun } from '../../src/app/drift.js';
+import type { FlagValue } from '../../src/app/config/config.js';
+import { composeDrift, driftMarkdown } from '../../src/app/compose/drift.js';
+import type { DriftRun } from '../../src/app/drift/run.js';
 import type { InteractionDrift } from '../../src/core/drift/model.js';
 import { PLAIN } from '../../src/core/render/text.js';
 import { renderDriftSummary } from '../../src/core/render/drift-text.js';

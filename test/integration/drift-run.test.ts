@@ -4,12 +4,12 @@
  * cassette filter, and history in the memory state store.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { NodeBodyCodec } from '../../src/adapters/body-codec.js';
-import { MemoryCassetteStore } from '../../src/adapters/memory-cassette-store.js';
-import { MemoryStateStore } from '../../src/adapters/sqlite-state-store.js';
-import { systemClock } from '../../src/adapters/system.js';
-import { UndiciUpstream } from '../../src/adapters/undici-upstream.js';
-import { runDrift, type DriftOptions } from '../../src/app/drift.js';
+import { NodeBodyCodec } from '../../src/adapters/http/body-codec.js';
+import { MemoryCassetteStore } from '../../src/adapters/cassettes/memory-cassette-store.js';
+import { MemoryStateStore } from '../../src/adapters/state/sqlite-state-store.js';
+import { systemClock } from '../../src/adapters/system/system.js';
+import { UndiciUpstream } from '../../src/adapters/http/undici-upstream.js';
+import { runDrift, type DriftOptions } from '../../src/app/drift/run.js';
 import { progressReporter } from '../../src/cli/commands/drift.js';
 import type { Cassette, Interaction } from '../../src/core/cassette/model.js';
 import { serializeCassette } from '../../src/core/cassette/codec.js';

@@ -4,21 +4,21 @@
  * helpers that carry created ids into later requests.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { UndiciUpstream } from '../../src/adapters/undici-upstream.js';
-import { systemClock } from '../../src/adapters/system.js';
+import { UndiciUpstream } from '../../src/adapters/http/undici-upstream.js';
+import { systemClock } from '../../src/adapters/system/system.js';
 import {
   credentialValue,
   FlowValues,
   producedValues,
   requestHolds,
   sendableHeaders,
-} from '../../src/app/drift-flow.js';
+} from '../../src/core/drift/flows.js';
 import {
   parseRetryAfter,
   RETRY_AFTER_CAP_MS,
   sendWithRetries,
   type SendPolicy,
-} from '../../src/app/drift-send.js';
+} from '../../src/app/drift/send.js';
 import type { RecordedRequest } from '../../src/core/cassette/model.js';
 import { defer, runCleanups } from '../helpers/cleanup.js';
 import { startUpstream } from '../helpers/upstream.js';

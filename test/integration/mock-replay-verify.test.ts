@@ -1,11 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cassetteStore } from '../../src/app/compose.js';
-import { loadCompiledSpec } from '../../src/app/compose-spec.js';
-import { resolveConfig } from '../../src/app/config.js';
-import { checkResponseAgainstSpec, verifyAgainstSpec } from '../../src/app/spec.js';
-import { renderCoverage } from '../../src/core/mock/coverage.js';
+import { cassetteStore } from '../../src/app/compose/compose.js';
+import { loadCompiledSpec } from '../../src/app/compose/spec.js';
+import { resolveConfig } from '../../src/app/config/config.js';
+import { checkResponseAgainstSpec, verifyAgainstSpec } from '../../src/app/mock/spec.js';
+import { renderCoverage } from '../../src/core/mock/openapi/coverage.js';
 import { runCleanups } from '../helpers/cleanup.js';
 import { header, send } from '../helpers/client.js';
 import { layout, startTapedeck } from '../helpers/tapedeck.js';

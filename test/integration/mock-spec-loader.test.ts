@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadSpecFile } from '../../src/adapters/spec-loader.js';
+import { loadSpecFile } from '../../src/adapters/spec/spec-loader.js';
 import { isTapedeckError, type TapedeckError } from '../../src/core/errors.js';
 import { runCleanups } from '../helpers/cleanup.js';
 import { tmpDir } from '../helpers/tmp.js';

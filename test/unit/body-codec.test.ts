@@ -1,6 +1,6 @@
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { bodyBytes, NodeBodyCodec } from '../../src/adapters/body-codec.js';
+import { bodyBytes, NodeBodyCodec } from '../../src/adapters/http/body-codec.js';
 
 const codec = new NodeBodyCodec();
 const json = { headers: { 'content-type': 'application/json' } };

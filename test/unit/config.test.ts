@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS, resolveConfig } from '../../src/app/config.js';
-import { STARTER_CONFIG } from '../../src/app/init.js';
+import { DEFAULTS, resolveConfig } from '../../src/app/config/config.js';
+import { STARTER_CONFIG } from '../../src/app/config/init.js';
 import { TapedeckError } from '../../src/core/errors.js';
 import { tempDir } from '../helpers/tmp.js';
 

@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { NodeBodyCodec } from '../../src/adapters/body-codec.js';
-import { toRecordedRequest } from '../../src/app/request.js';
+import { NodeBodyCodec } from '../../src/adapters/http/body-codec.js';
+import { toRecordedRequest } from '../../src/app/pipeline/request.js';
 import type { HeaderMap } from '../../src/core/cassette/model.js';
-import { headersFromRaw } from '../../src/core/http.js';
+import { headersFromRaw } from '../../src/core/http/index.js';
 import { compileMatchConfig, DEFAULT_MATCH_OPTIONS } from '../../src/core/matching/config.js';
 import { fastKey, normalizeRequest } from '../../src/core/matching/normalize.js';
-import type { IncomingRequest } from '../../src/core/ports.js';
+import type { IncomingRequest } from '../../src/core/ports/index.js';
 import { redactorWith } from '../helpers/redaction.js';
 
 const codec = new NodeBodyCodec();

@@ -5,9 +5,9 @@ import {
   type IntrospectionQuery,
 } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { nestingExceeds } from '../../src/core/graphql/cost.js';
-import { negotiate } from '../../src/core/graphql/http.js';
-import { createGraphqlMock, type GraphqlMock } from '../../src/core/graphql/mock.js';
+import { nestingExceeds } from '../../src/core/mock/graphql/cost.js';
+import { negotiate } from '../../src/core/mock/graphql/http.js';
+import { createGraphqlMock, type GraphqlMock } from '../../src/core/mock/graphql/mock.js';
 import { answer, get, post, request, shopSdl } from '../fixtures/graphql/requests.js';
 
 const shop = (): GraphqlMock => createGraphqlMock(shopSdl(), 'shop.graphql', { seed: 'http' });

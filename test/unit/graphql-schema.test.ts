@@ -5,9 +5,9 @@ import {
   createGraphqlMock,
   isGraphqlSchemaFile,
   loadGraphqlMock,
-} from '../../src/app/graphql-mock.js';
+} from '../../src/app/mock/graphql.js';
 import { isTapedeckError, type TapedeckError } from '../../src/core/errors.js';
-import { loadGraphqlSchema } from '../../src/core/graphql/schema.js';
+import { loadGraphqlSchema } from '../../src/core/mock/graphql/schema.js';
 import { post, SHOP_SCHEMA_FILE, shopSdl } from '../fixtures/graphql/requests.js';
 import { tempDir } from '../helpers/tmp.js';
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { parse, validate } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { createGraphqlMock, type GraphqlMock } from '../../src/core/graphql/mock.js';
+import { createGraphqlMock, type GraphqlMock } from '../../src/core/mock/graphql/mock.js';
 import { responseProblems } from '../fixtures/graphql/conformance.js';
 import { randomOperation, randomSource } from '../fixtures/graphql/random-queries.js';
 import { post, shopSdl, type Json } from '../fixtures/graphql/requests.js';

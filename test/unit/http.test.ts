@@ -7,7 +7,7 @@ import {
   mediaType,
   parseQuery,
   stripHopByHop,
-} from '../../src/core/http.js';
+} from '../../src/core/http/index.js';
 
 describe('HTTP helpers', () => {
   it('keeps every instance of a repeated header, lower-cased, in order', () => {

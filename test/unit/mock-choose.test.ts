@@ -5,8 +5,12 @@ import {
   negotiate,
   parsePrefer,
   responseFor,
-} from '../../src/core/mock/choose.js';
-import type { SpecMedia, SpecOperation, SpecResponse } from '../../src/core/mock/operations.js';
+} from '../../src/core/mock/openapi/choose.js';
+import type {
+  SpecMedia,
+  SpecOperation,
+  SpecResponse,
+} from '../../src/core/mock/openapi/operations.js';
 
 function response(status: string, types: string[] = ['application/json']): SpecResponse {
   return {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CompiledSpec } from '../../src/core/mock/compiled.js';
-import { basePathOf, readSpec } from '../../src/core/mock/operations.js';
-import { SpecRouter } from '../../src/core/mock/router.js';
+import { CompiledSpec } from '../../src/core/mock/openapi/compiled.js';
+import { basePathOf, readSpec } from '../../src/core/mock/openapi/operations.js';
+import { SpecRouter } from '../../src/core/mock/openapi/router.js';
 
 function op(responses: Record<string, unknown> = { '200': { description: 'ok' } }) {
   return { responses };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CompiledSpec } from '../../src/core/mock/compiled.js';
-import { checkSecurity } from '../../src/core/mock/validate.js';
+import { CompiledSpec } from '../../src/core/mock/openapi/compiled.js';
+import { checkSecurity } from '../../src/core/mock/openapi/validate.js';
 
 const document = {
   openapi: '3.0.3',

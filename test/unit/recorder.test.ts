@@ -1,8 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { MemoryCassetteStore } from '../../src/adapters/memory-cassette-store.js';
-import { CassetteRecorder, WRITE_COST_FACTOR, WRITE_INTERVAL_MS } from '../../src/app/recorder.js';
-import { ServerStats } from '../../src/app/stats.js';
+import { MemoryCassetteStore } from '../../src/adapters/cassettes/memory-cassette-store.js';
+import {
+  CassetteRecorder,
+  WRITE_COST_FACTOR,
+  WRITE_INTERVAL_MS,
+} from '../../src/app/record/recorder.js';
+import { ServerStats } from '../../src/app/pipeline/stats.js';
 import type { Cassette } from '../../src/core/cassette/model.js';
 import { CollectingLogger } from '../helpers/logger.js';
 import { interaction, redactorWith } from '../helpers/redaction.js';

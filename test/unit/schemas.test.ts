@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { configSchema } from '../../src/app/config-schema.js';
+import { configSchema } from '../../src/app/config/schema.js';
 import { cassetteSchemaV1 } from '../../src/core/cassette/schema.js';
 import { parseCassette } from '../../src/core/cassette/codec.js';
 import { ruleFileSchema } from '../../src/core/redaction/rules.js';

@@ -1,9 +1,9 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { ReplayIndex, SequenceCursors } from '../../core/matching/index.js';
-import { HEADER_LAYER, headerValue } from '../../core/http.js';
-import type { Reply, StateStore } from '../../core/ports.js';
-import type { Layer } from '../context.js';
-import type { ServerStats } from '../stats.js';
+import { HEADER_LAYER, headerValue } from '../../core/http/index.js';
+import type { Reply, StateStore } from '../../core/ports/index.js';
+import type { Layer } from '../pipeline/context.js';
+import type { ServerStats } from '../pipeline/stats.js';
 
 export const ADMIN_PREFIX = '/__tapedeck/';
 

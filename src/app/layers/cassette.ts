@@ -1,7 +1,7 @@
 import type { ReplayIndex, SequenceCursors } from '../../core/matching/index.js';
-import { HEADER_LAYER } from '../../core/http.js';
-import type { Layer, RequestContext } from '../context.js';
-import type { ServerStats } from '../stats.js';
+import { HEADER_LAYER } from '../../core/http/index.js';
+import type { Layer, RequestContext } from '../pipeline/context.js';
+import type { ServerStats } from '../pipeline/stats.js';
 
 export interface CassetteLayerOptions {
   readonly index: ReplayIndex;

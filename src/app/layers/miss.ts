@@ -1,9 +1,9 @@
 import type { ReplayIndex } from '../../core/matching/index.js';
-import { HEADER_LAYER, HEADER_MISS, headerValue } from '../../core/http.js';
-import type { Logger } from '../../core/ports.js';
+import { HEADER_LAYER, HEADER_MISS, headerValue } from '../../core/http/index.js';
+import type { Logger } from '../../core/ports/index.js';
 import { missReportJson, renderMissReport, type MissReport } from '../../core/render/near-miss.js';
-import type { Layer, RequestContext } from '../context.js';
-import type { ServerStats } from '../stats.js';
+import type { Layer, RequestContext } from '../pipeline/context.js';
+import type { ServerStats } from '../pipeline/stats.js';
 
 export interface MissLayerOptions {
   readonly index: ReplayIndex;

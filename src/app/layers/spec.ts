@@ -1,5 +1,5 @@
-import type { SpecMock } from '../mock.js';
-import type { Layer } from '../context.js';
+import type { SpecMock } from '../mock/spec-mock.js';
+import type { Layer } from '../pipeline/context.js';
 
 /**
  * Layer 8: what no cassette answered, the spec answers: a documented example or a generated

@@ -5,11 +5,17 @@ import {
   HEADER_LAYER,
   headerValue,
   stripHopByHop,
-} from '../../core/http.js';
-import type { BodyCodec, Clock, Logger, Upstream, UpstreamRequest } from '../../core/ports.js';
-import type { Layer, RequestContext } from '../context.js';
-import type { CassetteRecorder } from '../recorder.js';
-import { toRecordedRequest } from '../request.js';
+} from '../../core/http/index.js';
+import type {
+  BodyCodec,
+  Clock,
+  Logger,
+  Upstream,
+  UpstreamRequest,
+} from '../../core/ports/index.js';
+import type { Layer, RequestContext } from '../pipeline/context.js';
+import type { CassetteRecorder } from '../record/recorder.js';
+import { toRecordedRequest } from '../pipeline/request.js';
 
 export interface UpstreamLayerOptions {
   readonly upstream: Upstream;

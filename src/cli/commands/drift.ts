@@ -1,8 +1,8 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { resolve } from 'node:path';
-import { makeLogger } from '../../app/compose.js';
-import type { FailOn } from '../../app/config.js';
-import type { DriftProgress } from '../../app/drift.js';
+import { makeLogger } from '../../app/compose/compose.js';
+import type { FailOn } from '../../app/config/config.js';
+import type { DriftProgress } from '../../app/drift/run.js';
 import { EXIT, FlagSet, globalsOf, loadConfig, parseChoice } from '../common.js';
 import type { CliContext } from '../context.js';
 
@@ -129,8 +129,8 @@ export function registerDrift(program: Command, cli: CliContext): void {
         { resolveGitHubTarget },
         { renderDriftSummary },
       ] = await Promise.all([
-        import('../../app/drift-compose.js'),
-        import('../../app/drift-github.js'),
+        import('../../app/compose/drift.js'),
+        import('../../app/drift/github.js'),
         import('../../core/render/drift-text.js'),
       ]);
       // Checked before anything is sent: a missing token should not cost a whole run.

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { initProject } from '../../app/init.js';
+import { initProject } from '../../app/config/init.js';
 import type { CliContext } from '../context.js';
 
 export function registerInit(program: Command, cli: CliContext): void {

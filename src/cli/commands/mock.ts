@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { makeLogger } from '../../app/compose.js';
+import { makeLogger } from '../../app/compose/compose.js';
 import { EXIT, FlagSet, globalsOf, loadConfig, parsePort } from '../common.js';
 import type { CliContext } from '../context.js';
 
@@ -68,7 +68,7 @@ export function registerMock(program: Command, cli: CliContext): void {
       const stopping = cli.stopSignal();
       const { config } = loadConfig(cli.io, cli.cwd, globalsOf(command), flags);
       const { logger } = makeLogger(config, cli.io);
-      const { composeMockServer } = await import('../../app/compose-spec.js');
+      const { composeMockServer } = await import('../../app/compose/spec.js');
       const server = await composeMockServer(resolve(cli.cwd, spec), config, logger, {
         watch: options.watch === true,
       });

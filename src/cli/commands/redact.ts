@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { cassetteStore, makeLogger } from '../../app/compose.js';
-import { redactCassettes } from '../../app/redact.js';
-import { loadRedaction } from '../../app/redaction.js';
+import { cassetteStore, makeLogger } from '../../app/compose/compose.js';
+import { redactCassettes } from '../../app/redaction/redact.js';
+import { loadRedaction } from '../../app/redaction/setup.js';
 import { describePointer } from '../../core/validation.js';
 import { EXIT, FlagSet, globalsOf, loadConfig } from '../common.js';
 import type { CliContext } from '../context.js';

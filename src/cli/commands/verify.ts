@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { cassetteStore, makeLogger } from '../../app/compose.js';
-import { renderCoverage } from '../../core/mock/coverage.js';
-import { loadRules } from '../../app/redaction.js';
-import { verifyCassettes } from '../../app/verify.js';
+import { cassetteStore, makeLogger } from '../../app/compose/compose.js';
+import { renderCoverage } from '../../core/mock/openapi/coverage.js';
+import { loadRules } from '../../app/redaction/setup.js';
+import { verifyCassettes } from '../../app/verify/verify.js';
 import { describePointer } from '../../core/validation.js';
 import { EXIT, FlagSet, globalsOf, loadConfig } from '../common.js';
 import type { CliContext } from '../context.js';
@@ -39,8 +39,8 @@ export function registerVerify(program: Command, cli: CliContext): void {
       let specReport;
       if (options.spec !== undefined) {
         const [{ verifyAgainstSpec }, { loadCompiledSpec }] = await Promise.all([
-          import('../../app/spec.js'),
-          import('../../app/compose-spec.js'),
+          import('../../app/mock/spec.js'),
+          import('../../app/compose/spec.js'),
         ]);
         specReport = verifyAgainstSpec(
           (await store.loadAll()).cassettes,

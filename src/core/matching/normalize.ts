@@ -7,7 +7,7 @@ import {
   type QueryMap,
   type RecordedRequest,
 } from '../cassette/model.js';
-import { headerValue, isFormMediaType, isJsonMediaType, mediaType } from '../http.js';
+import { headerValue, isFormMediaType, isJsonMediaType, mediaType } from '../http/index.js';
 import { containsPseudonym, PSEUDONYM_PATTERN } from '../redaction/pseudonym.js';
 import type { MatchConfig } from './config.js';
 

@@ -8,7 +8,7 @@ import {
   type RecordedRequest,
   type RecordedResponse,
 } from '../cassette/model.js';
-import { headerValue, isFormMediaType, isJsonMediaType, mediaType } from '../http.js';
+import { headerValue, isFormMediaType, isJsonMediaType, mediaType } from '../http/index.js';
 import {
   canonicalJson,
   isJsonObject,

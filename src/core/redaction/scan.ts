@@ -5,7 +5,7 @@ import {
   type Interaction,
   type RecordedRequest,
 } from '../cassette/model.js';
-import { hasOpaqueCoding, headerValue } from '../http.js';
+import { hasOpaqueCoding, headerValue } from '../http/index.js';
 import { jsonPointer, type JsonValue } from '../json.js';
 import {
   BASE64ISH,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { generateValue } from '../../../src/core/mock/generate.js';
-import { seededRng } from '../../../src/core/mock/random.js';
+import { generateValue } from '../../../src/core/mock/generate/generate.js';
+import { seededRng } from '../../../src/core/mock/generate/random.js';
 import { harness, specOf } from './support.js';
 
 const fixture = (name: string): object =>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fakeForName, nameTokens } from '../../../src/core/mock/names.js';
-import { seededRng } from '../../../src/core/mock/random.js';
+import { fakeForName, nameTokens } from '../../../src/core/mock/generate/names.js';
+import { seededRng } from '../../../src/core/mock/generate/random.js';
 
 const str = (name: string, seed = 1): unknown => fakeForName(name, 'string', seededRng(seed, name));
 

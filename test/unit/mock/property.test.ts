@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { generateValue, type GenerateIssue } from '../../../src/core/mock/generate.js';
-import { seededRng } from '../../../src/core/mock/random.js';
+import { generateValue, type GenerateIssue } from '../../../src/core/mock/generate/generate.js';
+import { seededRng } from '../../../src/core/mock/generate/random.js';
 import { harness, newAjv } from './support.js';
 
 const fixture = (name: string): object =>

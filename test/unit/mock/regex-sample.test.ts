@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { seededRng } from '../../../src/core/mock/random.js';
-import { sampleRegex } from '../../../src/core/mock/regex-sample.js';
+import { seededRng } from '../../../src/core/mock/generate/random.js';
+import { sampleRegex } from '../../../src/core/mock/generate/regex-sample.js';
 
 /** Patterns of the kind real API specs carry (Stripe, GitHub, Kubernetes, payment and ID specs). */
 const PATTERNS = [

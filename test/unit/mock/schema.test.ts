@@ -4,7 +4,7 @@ import {
   resolveLocalRef,
   toJsonSchemaDocument,
   UNKNOWN_FORMAT_KEYWORD,
-} from '../../../src/core/mock/schema.js';
+} from '../../../src/core/mock/openapi/schema.js';
 import { newAjv } from './support.js';
 
 type Obj = Record<string, unknown>;

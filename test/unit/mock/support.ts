@@ -4,14 +4,14 @@
  */
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import { generateValue, type GenerateIssue } from '../../../src/core/mock/generate.js';
-import { seededRng } from '../../../src/core/mock/random.js';
+import { generateValue, type GenerateIssue } from '../../../src/core/mock/generate/generate.js';
+import { seededRng } from '../../../src/core/mock/generate/random.js';
 import {
   resolveLocalRef,
   toJsonSchemaDocument,
   type Direction,
   type SpecDialect,
-} from '../../../src/core/mock/schema.js';
+} from '../../../src/core/mock/openapi/schema.js';
 import type { JsonValue } from '../../../src/core/json.js';
 
 // ajv-formats is CommonJS: under NodeNext its default import is the module object.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toXml } from '../../../src/core/mock/xml.js';
+import { toXml } from '../../../src/core/mock/openapi/xml.js';
 
 const components: Record<string, unknown> = {
   Pet: {

@@ -634,7 +634,7 @@ describe('redaction properties', () => {
   // BUG (src/core/cassette/model.ts appendValue, outside redaction): the header and query
   // multi-maps are plain objects, so a name that is an Object.prototype property (`toString`,
   // `constructor`, `valueOf`, `__proto__`) finds a function (or the prototype) where it expects
-  // a value, and `existing.push` throws. The same helper builds the maps in src/core/http.ts
+  // a value, and `existing.push` throws. The same helper builds the maps in src/core/http/index.ts
   // (parseQuery, headersFromRaw), so `GET /x?toString=1` or a `Constructor:` header gets a 500
   // TD_INTERNAL from the record proxy and the replay server before redaction even runs.
   it('redacts query and header names that are Object.prototype properties', () => {

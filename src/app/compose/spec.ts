@@ -1,0 +1,94 @@
+import { resolve } from 'node:path';
+import { NodeBodyCodec } from '../../adapters/http/body-codec.js';
+import { shownPath } from '../../adapters/system/paths.js';
+import { loadSpecFile, watchFiles } from '../../adapters/spec/spec-loader.js';
+import { TapedeckError } from '../../core/errors.js';
+import { CompiledSpec } from '../../core/mock/openapi/compiled.js';
+import type { Logger } from '../../core/ports/index.js';
+import { nodeHost } from './compose.js';
+import type { TapedeckConfig } from '../config/config.js';
+import { isGraphqlSchemaFile, loadGraphqlMock } from '../mock/graphql.js';
+import {
+  buildMockServer,
+  openApiEngine,
+  SpecMock,
+  type MockEngine,
+  type MockServer,
+  type MockStats,
+} from '../mock/spec-mock.js';
+
+/**
+ * The composition root of the spec-driven parts (`mock`, `replay --spec`, `verify --spec`,
+ * `drift --spec`). Apart from compose.ts so that swagger-parser, ajv's 2020 dialect and graphql
+ * load only in the commands that use them.
+ */
+
+/** Loads, bundles and compiles an OpenAPI/Swagger spec (TD_SPEC_INVALID names file + pointer). */
+export async function loadCompiledSpec(file: string): Promise<CompiledSpec> {
+  const loaded = await loadSpecFile(file);
+  try {
+    return new CompiledSpec(loaded);
+  } catch (error) {
+    throw new TapedeckError(
+      'TD_SPEC_INVALID',
+      `Spec ${shownPath(loaded.file)} cannot be used: ${(error as Error).message}`,
+      { cause: error, details: { file: shownPath(loaded.file) } },
+    );
+  }
+}
+
+export interface MockServeOptions {
+  readonly watch: boolean;
+}
+
+/**
+ * `tapedeck mock SPEC`: an OpenAPI/Swagger spec, or a GraphQL schema (`.graphql`, `.gql`),
+ * served on its own, with `--watch` reloading it when a file changes.
+ */
+export async function composeMockServer(
+  file: string,
+  config: TapedeckConfig,
+  logger: Logger,
+  options: MockServeOptions,
+): Promise<MockServer> {
+  const absolute = resolve(file);
+  const graphql = isGraphqlSchemaFile(absolute);
+  const codec = new NodeBodyCodec();
+  const load = async (stats: MockStats): Promise<MockEngine> => {
+    if (graphql) {
+      const mock = await loadGraphqlMock(absolute, { seed: config.mock.seed });
+      return {
+        description: 'GraphQL schema',
+        files: [absolute],
+        handle: (incoming) => mock.handle(incoming),
+      };
+    }
+    return openApiEngine(
+      await loadCompiledSpec(absolute),
+      {
+        seed: config.mock.seed,
+        security: config.mock.security,
+        validateRequests: config.mock.validateRequests,
+        codec,
+      },
+      stats,
+    );
+  };
+  return buildMockServer({
+    load,
+    ...(options.watch ? { watch: (files, onChange) => watchFiles(files, onChange) } : {}),
+    host: nodeHost(config, logger),
+    logger,
+    address: config.server,
+  });
+}
+
+/** The spec layer of `replay --spec`: the spec loaded and compiled, with the mock settings. */
+export async function loadSpecMock(file: string, config: TapedeckConfig): Promise<SpecMock> {
+  return new SpecMock(await loadCompiledSpec(file), {
+    seed: config.mock.seed,
+    security: config.mock.security,
+    validateRequests: config.mock.validateRequests,
+    codec: new NodeBodyCodec(),
+  });
+}

@@ -1,0 +1,342 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, parse, resolve } from 'node:path';
+import { TapedeckError } from '../../core/errors.js';
+import { parseJsonc } from '../../core/jsonc.js';
+import { compileMatchConfig, type MatchOptions } from '../../core/matching/config.js';
+import { compileValidator, describePointer } from '../../core/validation.js';
+import type { LogLevel } from '../../core/ports/index.js';
+import { configSchema } from './schema.js';
+
+export const CONFIG_FILE_NAME = 'tapedeck.config.json';
+
+export type RecordMode = 'new' | 'all';
+export type OnMiss = 'error' | 'passthrough' | 'record';
+/** When `tapedeck drift` exits 1: on breaking drift, on any drift, or never. */
+export type FailOn = 'breaking' | 'any' | 'none';
+
+export interface TapedeckConfig {
+  readonly cassettes: string;
+  readonly redactionRules: string;
+  readonly stateDir: string;
+  readonly maxBodyBytes: number;
+  readonly server: { readonly host: string; readonly port: number };
+  readonly upstream: {
+    readonly target?: string;
+    readonly timeoutMs: number;
+    readonly allowedHosts: readonly string[];
+    readonly forbiddenHosts: readonly string[];
+  };
+  readonly record: { readonly cassette: string; readonly mode: RecordMode };
+  readonly replay: {
+    readonly onMiss: OnMiss;
+    readonly missStatus: number;
+    readonly latency: string;
+    readonly strict: boolean;
+    /** An OpenAPI/Swagger spec that answers what no cassette does (`--spec`). */
+    readonly spec?: string;
+  };
+  /** The spec-driven mock (`tapedeck mock`, `replay --spec`). */
+  readonly mock: {
+    /** Seed of every generated value: the same request and seed give the same bytes. */
+    readonly seed: string;
+    /** Answer 401 when a documented API key or bearer token is missing. */
+    readonly security: boolean;
+    /** Answer 400/422 with every violation when a request breaks the spec. */
+    readonly validateRequests: boolean;
+  };
+  readonly match: MatchOptions;
+  readonly redaction: { readonly keyEnv: string; readonly disable: readonly string[] };
+  readonly admin: { readonly token?: string };
+  readonly log: { readonly level: LogLevel; readonly format: 'text' | 'json' };
+  readonly drift: {
+    /** The live API to compare with; `upstream.target` when absent. */
+    readonly target?: string;
+    /** JSON paths (`$.data[*].updated_at`) never reported as drift, in every cassette. */
+    readonly ignore: readonly string[];
+    /** More such paths for one cassette each (a list: cassette names may hold `/`). */
+    readonly ignorePerCassette: readonly {
+      readonly cassette: string;
+      readonly paths: readonly string[];
+    }[];
+    /** Response headers compared, besides the built-in list. */
+    readonly headers: readonly string[];
+    /** Request header name -> environment variable holding the real credential sent live. */
+    readonly credentials: Readonly<Record<string, string>>;
+    readonly concurrency: number;
+    readonly retries: number;
+    readonly timeoutMs: number;
+    readonly failOn: FailOn;
+    /** Send each safe request twice and class what differs between the answers as noise. */
+    readonly learn: boolean;
+  };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Every default in one place. Paths are relative to the working directory. */
+export const DEFAULTS: TapedeckConfig = deepFreeze({
+  cassettes: 'cassettes',
+  redactionRules: 'redaction-rules',
+  stateDir: '.tapedeck',
+  maxBodyBytes: 50 * 1024 * 1024,
+  server: { host: '127.0.0.1', port: 8080 },
+  upstream: { timeoutMs: 30_000, allowedHosts: [], forbiddenHosts: [] },
+  record: { cassette: 'default', mode: 'new' },
+  // 599 is no status a real API sends, so a miss can never pass for a recorded answer.
+  replay: { onMiss: 'error', missStatus: 599, latency: '0', strict: false },
+  match: { headers: [], ignoreQuery: [], ignoreBodyPaths: [] },
+  redaction: { keyEnv: 'TAPEDECK_REDACTION_KEY', disable: [] },
+  admin: {},
+  log: { level: 'info', format: 'text' },
+  mock: { seed: 'tapedeck', security: true, validateRequests: true },
+  drift: {
+    ignore: [],
+    ignorePerCassette: [],
+    headers: [],
+    credentials: {},
+    concurrency: 4,
+    retries: 2,
+    timeoutMs: 10_000,
+    failOn: 'breaking',
+    learn: true,
+  },
+});
+
+/** Config keys that hold paths: resolved against the config file's folder, or the cwd. */
+const PATH_POINTERS = new Set(['/cassettes', '/redactionRules', '/stateDir', '/replay/spec']);
+
+type Kind = 'string' | 'integer' | 'boolean' | 'list';
+
+/** Environment overrides: variable -> JSON pointer into the config. */
+export const ENV_VARS: Readonly<Record<string, { pointer: string; kind: Kind }>> = {
+  TAPEDECK_CASSETTES: { pointer: '/cassettes', kind: 'string' },
+  TAPEDECK_REDACTION_RULES: { pointer: '/redactionRules', kind: 'string' },
+  TAPEDECK_STATE_DIR: { pointer: '/stateDir', kind: 'string' },
+  TAPEDECK_HOST: { pointer: '/server/host', kind: 'string' },
+  TAPEDECK_PORT: { pointer: '/server/port', kind: 'integer' },
+  TAPEDECK_TARGET: { pointer: '/upstream/target', kind: 'string' },
+  TAPEDECK_RECORD_MODE: { pointer: '/record/mode', kind: 'string' },
+  TAPEDECK_ON_MISS: { pointer: '/replay/onMiss', kind: 'string' },
+  TAPEDECK_ADMIN_TOKEN: { pointer: '/admin/token', kind: 'string' },
+  TAPEDECK_LOG_LEVEL: { pointer: '/log/level', kind: 'string' },
+  TAPEDECK_LOG_FORMAT: { pointer: '/log/format', kind: 'string' },
+  TAPEDECK_DRIFT_TARGET: { pointer: '/drift/target', kind: 'string' },
+};
+
+/** One value from the command line: where it goes and which flag set it (for errors). */
+export interface FlagValue {
+  readonly pointer: string;
+  readonly value: unknown;
+  readonly flag: string;
+}
+
+export interface ConfigInputs {
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** `--config FILE`, if given. */
+  readonly configFile?: string;
+  readonly flags: readonly FlagValue[];
+}
+
+export interface ResolvedConfig {
+  readonly config: TapedeckConfig;
+  /** The config file used, if any. */
+  readonly file?: string;
+  /** Where each set value came from, by JSON pointer: `default`, the file, `TAPEDECK_*` or a flag. */
+  readonly sources: ReadonlyMap<string, string>;
+}
+
+const validateConfig = compileValidator<TapedeckConfig>(configSchema);
+
+/** Finds tapedeck.config.json in `cwd` or the nearest folder above it. */
+export function findConfigFile(cwd: string): string | undefined {
+  let dir = resolve(cwd);
+  for (;;) {
+    const candidate = join(dir, CONFIG_FILE_NAME);
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir || dir === parse(dir).root) return undefined;
+    dir = parent;
+  }
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new TapedeckError(
+      'TD_CONFIG_NOT_FOUND',
+      `Cannot read config file ${file}: ${(error as Error).message}.`,
+      {
+        cause: error,
+        hint: 'Check the --config path, or run `tapedeck init` to create one.',
+      },
+    );
+  }
+  const parsed = parseJsonc(text);
+  if (!parsed.ok) {
+    throw new TapedeckError(
+      'TD_CONFIG_INVALID',
+      `Config file ${file} is not valid JSON${parsed.where}: ${parsed.message}.`,
+      {
+        cause: parsed.cause,
+        details: { file },
+        hint: 'Comments (// and /* */) are allowed; trailing commas are not.',
+      },
+    );
+  }
+  const doc = parsed.value;
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    throw new TapedeckError('TD_CONFIG_INVALID', `Config file ${file} must hold a JSON object.`, {
+      details: { file },
+    });
+  }
+  return doc as Record<string, unknown>;
+}
+
+function setPointer(target: Record<string, unknown>, pointer: string, value: unknown): void {
+  const keys = pointer.split('/').slice(1);
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1]!] = value;
+}
+
+/** Every leaf of a plain object as [pointer, value]; arrays are leaves. */
+function leaves(value: unknown, prefix = ''): [string, unknown][] {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return [[prefix, value]];
+  return Object.entries(value).flatMap(([k, v]) => leaves(v, `${prefix}/${k}`));
+}
+
+function coerceEnv(name: string, raw: string, kind: Kind): unknown {
+  switch (kind) {
+    case 'string':
+      return raw;
+    case 'integer': {
+      if (!/^-?\d+$/.test(raw.trim())) {
+        throw new TapedeckError(
+          'TD_CONFIG_INVALID',
+          `Environment variable ${name}=${JSON.stringify(raw)} must be a whole number.`,
+        );
+      }
+      return Number(raw);
+    }
+    case 'boolean':
+      return raw === 'true' || raw === '1';
+    case 'list':
+      return raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
+  }
+}
+
+/**
+ * The one place configuration is resolved: defaults, then the file, then `TAPEDECK_*`
+ * environment variables, then flags; the result is validated once against the schema, and a
+ * bad value is reported with the place it came from.
+ */
+export function resolveConfig(inputs: ConfigInputs): ResolvedConfig {
+  const merged = structuredClone(DEFAULTS) as unknown as Record<string, unknown>;
+  const sources = new Map<string, string>();
+  for (const [pointer] of leaves(DEFAULTS)) sources.set(pointer, 'default');
+
+  const file =
+    inputs.configFile !== undefined
+      ? resolve(inputs.cwd, inputs.configFile)
+      : findConfigFile(inputs.cwd);
+  if (inputs.configFile !== undefined && !existsSync(file!)) {
+    throw new TapedeckError('TD_CONFIG_NOT_FOUND', `Config file ${file!} does not exist.`, {
+      hint: 'Check the --config path, or run `tapedeck init` to create one.',
+    });
+  }
+  if (file !== undefined) {
+    const doc = readConfigFile(file);
+    const checked = validateConfig({ ...structuredClone(DEFAULTS), ...doc });
+    const fileProblems = checked.ok ? [] : checked.problems;
+    if (fileProblems.length > 0) {
+      throw new TapedeckError(
+        'TD_CONFIG_INVALID',
+        `Config file ${file} is invalid:\n${fileProblems.map((p) => `  - ${describePointer(p.pointer)}: ${p.message}`).join('\n')}`,
+        {
+          details: { file, problems: fileProblems },
+          hint: `The schema is schemas/config.schema.json; \`tapedeck init\` writes a commented example.`,
+        },
+      );
+    }
+    for (const [pointer, value] of leaves(doc)) {
+      if (pointer === '/$schema') continue;
+      setPointer(
+        merged,
+        pointer,
+        PATH_POINTERS.has(pointer) ? resolve(dirname(file), value as string) : value,
+      );
+      sources.set(pointer, `${file}`);
+    }
+  }
+  for (const [name, { pointer, kind }] of Object.entries(ENV_VARS)) {
+    const raw = inputs.env[name];
+    if (raw === undefined || raw === '') continue;
+    const value = coerceEnv(name, raw, kind);
+    setPointer(
+      merged,
+      pointer,
+      PATH_POINTERS.has(pointer) ? resolve(inputs.cwd, value as string) : value,
+    );
+    sources.set(pointer, name);
+  }
+  for (const { pointer, value, flag } of inputs.flags) {
+    setPointer(
+      merged,
+      pointer,
+      PATH_POINTERS.has(pointer) ? resolve(inputs.cwd, value as string) : value,
+    );
+    sources.set(pointer, flag);
+  }
+  // Defaults are relative to the working directory (top-level keys; nested paths have none).
+  for (const pointer of PATH_POINTERS) {
+    const key = pointer.slice(1);
+    const value = merged[key];
+    if (typeof value === 'string' && !isAbsolute(value)) merged[key] = resolve(inputs.cwd, value);
+  }
+
+  const result = validateConfig(merged);
+  if (!result.ok) {
+    const lines = result.problems.map((p) => {
+      const source = sourceOf(sources, p.pointer);
+      return `  - ${source === undefined ? describePointer(p.pointer) : `${p.pointer} (from ${source})`}: ${p.message}`;
+    });
+    throw new TapedeckError('TD_CONFIG_INVALID', `Invalid configuration:\n${lines.join('\n')}`, {
+      details: { problems: result.problems },
+      hint: 'Fix the flag, environment variable or config file named above.',
+    });
+  }
+  // Compile once so bad JSON paths in "match" fail at startup, not on the first request.
+  compileMatchConfig(result.value.match);
+  return { config: deepFreeze(result.value), ...(file === undefined ? {} : { file }), sources };
+}
+
+function sourceOf(sources: ReadonlyMap<string, string>, pointer: string): string | undefined {
+  for (let p = pointer; p !== ''; p = p.slice(0, p.lastIndexOf('/'))) {
+    const source = sources.get(p);
+    if (source !== undefined) return source;
+  }
+  return undefined;
+}
+
+/** The latency option: 0 (none), `recorded`, or `xN` (N times the recorded latency). */
+export function latencyFactor(latency: string): number {
+  if (latency === '0') return 0;
+  if (latency === 'recorded') return 1;
+  return Number(latency.slice(1));
+}

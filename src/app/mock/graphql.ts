@@ -1,0 +1,64 @@
+/**
+ * `tapedeck mock schema.graphql`: loads a GraphQL schema (SDL) and answers GraphQL over HTTP with
+ * deterministic mocked data. The `mock` command dispatches `.graphql`/`.gql` files here; the
+ * logic lives in src/core/mock/graphql (pure), this file reads the schema.
+ */
+import { readFile } from 'node:fs/promises';
+import { shownPath } from '../../adapters/system/paths.js';
+import { TapedeckError } from '../../core/errors.js';
+import {
+  createGraphqlMock as mockFromSdl,
+  type GraphqlMock,
+  type GraphqlMockOptions,
+} from '../../core/mock/graphql/mock.js';
+
+export type { GraphqlMock, GraphqlMockOptions } from '../../core/mock/graphql/mock.js';
+export type { GraphqlSummary } from '../../core/mock/graphql/schema.js';
+
+/** File extensions the mock command treats as GraphQL SDL. */
+export const GRAPHQL_EXTENSIONS: readonly string[] = ['.graphql', '.gql', '.graphqls'];
+
+/** Whether a spec path names a GraphQL schema rather than an OpenAPI description. */
+export function isGraphqlSchemaFile(file: string): boolean {
+  const lower = file.toLowerCase();
+  return GRAPHQL_EXTENSIONS.some((ext) => lower.endsWith(ext));
+}
+
+/**
+ * The mock for SDL text already read (tests, and `--watch` reloading a changed file). Throws
+ * TD_SPEC_INVALID naming the file, line and column when the schema does not load.
+ */
+export function createGraphqlMock(
+  sdl: string,
+  file: string,
+  options: GraphqlMockOptions,
+): GraphqlMock {
+  return mockFromSdl(sdl, shownPath(file), options);
+}
+
+/** Reads a schema file and builds the mock. */
+export async function loadGraphqlMock(
+  file: string,
+  options: GraphqlMockOptions,
+): Promise<GraphqlMock> {
+  let sdl: string;
+  try {
+    sdl = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new TapedeckError(
+      'TD_SPEC_INVALID',
+      `Cannot read the GraphQL schema ${shownPath(file)} (${code ?? (error as Error).message}).`,
+      {
+        cause: error,
+        details: { file: shownPath(file) },
+        hint:
+          code === 'ENOENT'
+            ? 'Check the path: `tapedeck mock` takes a GraphQL SDL file (.graphql or .gql) or an OpenAPI spec.'
+            : 'Check that the file is readable.',
+      },
+    );
+  }
+  // A byte-order mark is not GraphQL: editors on Windows add one.
+  return createGraphqlMock(sdl.replace(/^\uFEFF/, ''), file, options);
+}

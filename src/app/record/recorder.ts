@@ -1,0 +1,243 @@
+import type { Cassette, CassetteMeta, Interaction } from '../../core/cassette/model.js';
+import { CASSETTE_VERSION } from '../../core/cassette/model.js';
+import { isTapedeckError } from '../../core/errors.js';
+import type { CassetteStore, Logger } from '../../core/ports/index.js';
+import { SecretRegistry } from '../../core/redaction/registry.js';
+import { scanRedacted, type RedactionSetup } from '../redaction/setup.js';
+import type { RecordMode } from '../config/config.js';
+import type { ServerStats } from '../pipeline/stats.js';
+
+export interface RecorderOptions {
+  readonly store: CassetteStore;
+  readonly mode: RecordMode;
+  readonly meta: CassetteMeta;
+  readonly logger: Logger;
+  readonly stats: ServerStats;
+  readonly redaction: RedactionSetup;
+  /**
+   * The shortest time between the end of one write of a cassette and the start of the next
+   * (milliseconds); `WRITE_INTERVAL_MS` unless given. `drain()` never waits for it.
+   */
+  readonly writeIntervalMs?: number;
+}
+
+/**
+ * Default pause between two writes of one cassette. Every write rewrites the whole file (temp
+ * file, fsync, rename), so a busy recording session writes a few times a second instead of once
+ * per request, each write carrying everything that finished meanwhile.
+ */
+export const WRITE_INTERVAL_MS = 100;
+
+/**
+ * The pause after a write is also at least this many times as long as that write took. A write
+ * rewrites the whole file, so its cost grows with the cassette: with a fixed pause, a session
+ * that has recorded 10,000 interactions (tens of MB) would spend most of its time rewriting
+ * them. With this factor writing takes at most 1/(1 + factor) of the time whatever the size.
+ * What a crash can lose stays bounded: the interactions that finished during the last pause,
+ * max(writeIntervalMs, factor × the last write's duration), plus those of the write in flight.
+ */
+export const WRITE_COST_FACTOR = 4;
+
+/**
+ * Appends redacted interactions to cassettes. Interactions that finish close together are
+ * written in one atomic update per cassette: while a write is in flight, and for
+ * `writeIntervalMs` after it ends, new ones queue for the next write. In `all` mode the first
+ * write of a run replaces the cassette's old interactions, later ones append.
+ */
+export class CassetteRecorder {
+  private readonly pending = new Map<string, Interaction[]>();
+  /** Per cassette, the next write: waiting for its turn, or in flight. */
+  private readonly writing = new Map<string, Promise<void>>();
+  /** Per cassette whose next write waits for its turn: starts it at once. */
+  private readonly hurry = new Map<string, () => void>();
+  /** When the last write of each cassette ended (performance.now()), and how long it took. */
+  private readonly lastWrite = new Map<string, { end: number; took: number }>();
+  /** Finished responses whose interactions are still to be redacted and queued (`recordLater`). */
+  private deferred: {
+    cassette: string;
+    build: () => Interaction;
+    failed: (error: unknown) => void;
+  }[] = [];
+  private deferredScheduled = false;
+  private readonly rewritten = new Set<string>();
+  private readonly writeIntervalMs: number;
+  /** Calls of drain() under way: while any is, writes start without waiting. */
+  private draining = 0;
+
+  /** Secrets seen per cassette during this run, so later interactions get the same pseudonyms. */
+  private readonly registries = new Map<string, SecretRegistry>();
+
+  constructor(private readonly options: RecorderOptions) {
+    this.writeIntervalMs = options.writeIntervalMs ?? WRITE_INTERVAL_MS;
+  }
+
+  /**
+   * `record(cassette, build())`, on a later turn of the event loop: the caller (the upstream
+   * layer, when a response body has ended) returns at once, so the response is finished and
+   * flushed to the client before the recording work (decoding, redaction, the scan) starts, and
+   * that work never adds to the client's latency. `build` returns the raw interaction; when it
+   * or the recording throws, `failed` gets the error (and should log it without the raw
+   * interaction, which may hold secrets). `drain()` runs what is still deferred first.
+   */
+  recordLater(cassette: string, build: () => Interaction, failed: (error: unknown) => void): void {
+    this.deferred.push({ cassette, build, failed });
+    if (this.deferredScheduled) return;
+    this.deferredScheduled = true;
+    setImmediate(() => this.runDeferred());
+  }
+
+  private runDeferred(): void {
+    this.deferredScheduled = false;
+    const work = this.deferred;
+    this.deferred = [];
+    for (const { cassette, build, failed } of work) {
+      try {
+        this.record(cassette, build());
+      } catch (error) {
+        failed(error);
+      }
+    }
+  }
+
+  /**
+   * The one door to disk: redacts an interaction (rules, built-in detectors, value tracking
+   * with this cassette's registry), scans the result, and queues it only if the scanner finds
+   * nothing. The raw interaction never leaves memory. The client already has its response.
+   */
+  record(cassette: string, raw: Interaction): void {
+    const { redaction, logger, stats } = this.options;
+    let registry = this.registries.get(cassette);
+    if (registry === undefined) {
+      registry = new SecretRegistry();
+      this.registries.set(cassette, registry);
+    }
+    const { value, findings } = redaction.redactor.redactInteraction(raw, registry);
+    const line = `${value.request.method} ${value.request.path}`;
+    if (findings.length > 0 && logger.enabled('debug')) {
+      logger.log(
+        'debug',
+        'record.redacted',
+        `redacted ${findings.length} value(s) in ${line}: ${[...new Set(findings.map((f) => `${f.location} (${f.rule})`))].join(', ')}`,
+      );
+    }
+    const leaks = scanRedacted(redaction, value, registry);
+    if (leaks.length > 0) {
+      stats.blocked += 1;
+      logger.log(
+        'warn',
+        'record.blocked',
+        `not recorded: ${line} still looks secret after redaction at ${leaks.map((l) => `${l.pointer} (${l.rule})`).join(', ')}. Add a rule for it (docs/redaction.md); the client got its response.`,
+        { code: 'TD_SECRET_DETECTED', findings: leaks },
+      );
+      return;
+    }
+    this.add(cassette, value);
+  }
+
+  private add(cassette: string, interaction: Interaction): void {
+    const queue = this.pending.get(cassette);
+    if (queue) {
+      queue.push(interaction);
+      return;
+    }
+    this.pending.set(cassette, [interaction]);
+    if (!this.writing.has(cassette)) this.schedule(cassette);
+  }
+
+  /**
+   * Plans the next write of a cassette: on the next turn of the event loop, or, when its last
+   * write ended less than `writeIntervalMs` ago, when that much time has passed (or when
+   * drain() asks for it). Everything queued by then goes in that one write.
+   */
+  private schedule(cassette: string): void {
+    const last = this.lastWrite.get(cassette);
+    const wait =
+      this.draining > 0 || last === undefined
+        ? 0
+        : Math.ceil(
+            last.end +
+              Math.max(this.writeIntervalMs, WRITE_COST_FACTOR * last.took) -
+              performance.now(),
+          );
+    const turn = new Promise<void>((resolve) => {
+      if (wait <= 0) {
+        setImmediate(resolve);
+        return;
+      }
+      const timer = setTimeout(go, wait);
+      function go(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.hurry.set(cassette, go);
+    });
+    let started = 0;
+    const run = turn.then(() => {
+      this.hurry.delete(cassette);
+      started = performance.now();
+      return this.write(cassette);
+    });
+    this.writing.set(cassette, run);
+    void run.finally(() => {
+      const end = performance.now();
+      this.lastWrite.set(cassette, { end, took: end - started });
+      this.writing.delete(cassette);
+      if (this.pending.has(cassette)) this.schedule(cassette);
+    });
+  }
+
+  private async write(cassette: string): Promise<void> {
+    const batch = this.pending.get(cassette) ?? [];
+    this.pending.delete(cassette);
+    if (batch.length === 0) return;
+    const replace = this.options.mode === 'all' && !this.rewritten.has(cassette);
+    try {
+      await this.options.store.update(cassette, (current): Cassette => {
+        const base = replace || current === undefined ? [] : current.interactions;
+        return {
+          version: CASSETTE_VERSION,
+          meta: { ...current?.meta, ...this.options.meta },
+          interactions: [...base, ...batch],
+        };
+      });
+      if (replace) this.rewritten.add(cassette);
+      for (let i = 0; i < batch.length; i++) this.options.stats.wasRecorded(cassette);
+      this.options.logger.log(
+        'debug',
+        'record.written',
+        `recorded ${batch.length} interaction(s) to ${cassette}`,
+        {
+          cassette,
+          count: batch.length,
+        },
+      );
+    } catch (error) {
+      this.options.stats.recordFailures += batch.length;
+      const code = isTapedeckError(error) ? error.code : 'TD_CASSETTE_WRITE_FAILED';
+      this.options.logger.log(
+        'error',
+        'record.failed',
+        `could not record ${batch.length} interaction(s) to cassette ${cassette}: ${(error as Error).message}`,
+        { code, cassette },
+      );
+    }
+  }
+
+  /** Resolves when every interaction added so far is on disk (or has failed and been logged). */
+  async drain(): Promise<void> {
+    this.draining++;
+    try {
+      while (this.deferred.length > 0 || this.writing.size > 0 || this.pending.size > 0) {
+        // Responses that have ended but are not redacted yet go into this drain's writes.
+        if (this.deferred.length > 0) this.runDeferred();
+        for (const cassette of this.pending.keys())
+          if (!this.writing.has(cassette)) this.schedule(cassette);
+        // Writes waiting for their turn start now.
+        for (const go of [...this.hurry.values()]) go();
+        await Promise.all(this.writing.values());
+      }
+    } finally {
+      this.draining--;
+    }
+  }
+}

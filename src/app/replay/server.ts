@@ -1,0 +1,210 @@
+import type { NamedCassette } from '../../core/cassette/model.js';
+import { TapedeckError } from '../../core/errors.js';
+import { compileMatchConfig } from '../../core/matching/config.js';
+import { ReplayIndex, SequenceCursors } from '../../core/matching/index.js';
+import { fastKey } from '../../core/matching/normalize.js';
+import type {
+  BodyCodec,
+  CassetteStore,
+  Clock,
+  Logger,
+  RequestHandler,
+  StateStore,
+  Upstream,
+} from '../../core/ports/index.js';
+import type { RedactionSetup } from '../redaction/setup.js';
+import { latencyFactor, type TapedeckConfig } from '../config/config.js';
+import { ADMIN_PREFIX, adminLayer } from '../layers/admin.js';
+import { cassetteLayer } from '../layers/cassette.js';
+import { missLayer } from '../layers/miss.js';
+import { specLayer } from '../layers/spec.js';
+import type { SpecMock } from '../mock/spec-mock.js';
+import { upstreamLayer } from '../layers/upstream.js';
+import { pipelineLayers, runPipeline, type PipelineMode } from '../pipeline/run.js';
+import { CassetteRecorder } from '../record/recorder.js';
+import { ServerStats, type ServerSummary } from '../pipeline/stats.js';
+import { VERSION } from '../version.js';
+
+/** A built server: not listening yet. The HTTP adapter is injected so tests can use their own. */
+export interface HttpHost {
+  listen(host: string, port: number): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface ServerDeps {
+  readonly store: CassetteStore;
+  readonly codec: BodyCodec;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly state: StateStore;
+  /** Required for record mode and for replay with --on-miss passthrough|record. */
+  readonly upstream: Upstream | undefined;
+  /** Rules, built-in detectors and the key: what runs on every interaction before disk. */
+  readonly redaction: RedactionSetup;
+  readonly host: (handler: RequestHandler) => HttpHost;
+  /** The spec layer of `replay --spec`: answers what no cassette recorded. */
+  readonly spec?: SpecMock;
+}
+
+export type ServerKind = 'record' | 'replay';
+
+export interface TapedeckServer {
+  readonly kind: ServerKind;
+  readonly interactions: number;
+  readonly cassettes: number;
+  listen(): Promise<string>;
+  summary(): ServerSummary;
+  /** Stops accepting, drains in-flight requests and cassette writes, closes stores. */
+  stop(): Promise<ServerSummary>;
+}
+
+/** Loads every cassette or refuses to start, naming each broken file and JSON path. */
+export async function loadCassettesOrFail(store: CassetteStore): Promise<NamedCassette[]> {
+  const { cassettes, problems } = await store.loadAll();
+  if (problems.length > 0) {
+    throw new TapedeckError(
+      'TD_CASSETTE_INVALID',
+      `${problems.length} cassette(s) failed to load, so tapedeck will not start:\n\n${problems.map((p) => p.error.message).join('\n\n')}`,
+      {
+        details: { files: problems.map((p) => p.name) },
+        hint: 'Fix or re-record them (`tapedeck verify` lists the same problems), then start again.',
+      },
+    );
+  }
+  return cassettes;
+}
+
+function checkMissStatus(cassettes: readonly NamedCassette[], status: number): void {
+  for (const { name, cassette } of cassettes) {
+    const position = cassette.interactions.findIndex((i) => i.response.status === status);
+    if (position !== -1) {
+      throw new TapedeckError(
+        'TD_MISS_STATUS_CONFLICT',
+        `Cassette ${name} recorded status ${status} at /interactions/${position}, the status replay uses for misses: a miss could pass for a recorded answer.`,
+        { hint: 'Set replay.missStatus in tapedeck.config.json to a status the API never sends.' },
+      );
+    }
+  }
+}
+
+export async function buildServer(
+  kind: ServerKind,
+  config: TapedeckConfig,
+  deps: ServerDeps,
+): Promise<TapedeckServer> {
+  const cassettes = await loadCassettesOrFail(deps.store);
+  const match = compileMatchConfig(config.match);
+  const index = new ReplayIndex(cassettes, match);
+  const cursors = new SequenceCursors();
+  const stats = new ServerStats();
+  const needsUpstream = kind === 'record' || config.replay.onMiss !== 'error';
+  if (needsUpstream && deps.upstream === undefined) {
+    throw new TapedeckError(
+      'TD_USAGE',
+      `${kind === 'record' ? 'record' : `replay --on-miss ${config.replay.onMiss}`} needs --target URL.`,
+    );
+  }
+  if (kind === 'replay' && config.replay.onMiss === 'error')
+    checkMissStatus(cassettes, config.replay.missStatus);
+
+  const recordsTo = (named: string | undefined) => named ?? config.record.cassette;
+  const recorder =
+    kind === 'record' || config.replay.onMiss === 'record'
+      ? new CassetteRecorder({
+          store: deps.store,
+          mode: kind === 'record' ? config.record.mode : 'new',
+          meta: {
+            recordedWith: `tapedeck ${VERSION}`,
+            ...(deps.upstream ? { target: deps.upstream.origin } : {}),
+          },
+          logger: deps.logger,
+          stats,
+          redaction: deps.redaction,
+        })
+      : undefined;
+  const upstream = deps.upstream
+    ? upstreamLayer({
+        upstream: deps.upstream,
+        codec: deps.codec,
+        clock: deps.clock,
+        logger: deps.logger,
+        maxBodyBytes: config.maxBodyBytes,
+        recorder,
+        cassetteFor: (context) => recordsTo(context.cassette),
+      })
+    : undefined;
+  const cassette = cassetteLayer({
+    index,
+    cursors,
+    stats,
+    latencyFactor: kind === 'replay' ? latencyFactor(config.replay.latency) : 0,
+    // Recording answers only from the cassette being recorded; replay from any, unless named.
+    cassetteFor:
+      kind === 'record' ? (context) => recordsTo(context.cassette) : (context) => context.cassette,
+  });
+  const admin = adminLayer({
+    mode: kind,
+    token: config.admin.token,
+    index,
+    cursors,
+    stats,
+    state: deps.state,
+  });
+  let mode: PipelineMode;
+  if (kind === 'record') {
+    mode =
+      config.record.mode === 'all'
+        ? { kind: 'record-all', upstream: upstream! }
+        : { kind: 'record-new', upstream: upstream! };
+  } else {
+    mode = {
+      kind: 'replay',
+      ...(deps.spec === undefined ? {} : { spec: specLayer(deps.spec) }),
+      onMiss:
+        config.replay.onMiss === 'error'
+          ? missLayer({ index, stats, logger: deps.logger, status: config.replay.missStatus })
+          : upstream!,
+    };
+  }
+  const handler = runPipeline({
+    layers: pipelineLayers(admin, cassette, mode),
+    match,
+    codec: deps.codec,
+    clock: deps.clock,
+    state: deps.state,
+    stats,
+    redactRequest: (request) => deps.redaction.redactor.redactRequest(request),
+    fastKey: (incoming) => {
+      if (incoming.rawBody !== undefined || incoming.path.startsWith(ADMIN_PREFIX))
+        return undefined;
+      const { redactor } = deps.redaction;
+      const key = fastKey(incoming.method, incoming.path, incoming.rawQuery, match, (text, name) =>
+        redactor.clean(text, name),
+      );
+      if (key === undefined) return undefined;
+      // A secret a header carries would be replaced in the path or query by value tracking.
+      return redactor.headerSecretIn(incoming.headers, [incoming.path, incoming.rawQuery])
+        ? undefined
+        : key;
+    },
+  });
+  const host = deps.host(handler);
+  let stopped: Promise<ServerSummary> | undefined;
+  return {
+    kind,
+    interactions: index.size,
+    cassettes: cassettes.length,
+    listen: () => host.listen(config.server.host, config.server.port),
+    summary: () => stats.summary(index),
+    stop() {
+      stopped ??= (async () => {
+        await host.close();
+        await recorder?.drain();
+        await deps.upstream?.close();
+        deps.state.close();
+        return stats.summary(index);
+      })();
+      return stopped;
+    },
+  };
+}

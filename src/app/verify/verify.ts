@@ -1,0 +1,99 @@
+import { join } from 'node:path';
+import { shownPath } from '../../adapters/system/paths.js';
+import type { NamedCassette } from '../../core/cassette/model.js';
+import type { CassetteStore } from '../../core/ports/index.js';
+import { SecretRegistry } from '../../core/redaction/registry.js';
+import { scanInteraction } from '../../core/redaction/scan.js';
+import type { SchemaProblem } from '../../core/validation.js';
+import type { RulesSetup } from '../redaction/setup.js';
+
+export interface VerifyProblem {
+  readonly cassette: string;
+  readonly file: string;
+  readonly code: string;
+  /** JSON pointer into the file, "" for the file as a whole. */
+  readonly pointer: string;
+  readonly message: string;
+  /** For secrets: the rule or detector that recognised it. The value is never reported. */
+  readonly rule?: string;
+}
+
+export interface VerifyReport {
+  readonly directory: string;
+  readonly cassettes: number;
+  readonly interactions: number;
+  readonly problems: readonly VerifyProblem[];
+}
+
+/** How a cassette file is shown: relative to the working directory when that is shorter. */
+export function cassetteFile(directory: string, name: string): string {
+  return shownPath(join(directory, `${name}.json`));
+}
+
+/**
+ * The secret scanner over loaded cassettes: every finding with its file, its JSON pointer into
+ * the file and the rule that recognised it. The same scan that guards every write in `record`.
+ */
+export function scanCassettes(
+  cassettes: readonly NamedCassette[],
+  directory: string,
+  redaction: RulesSetup,
+): VerifyProblem[] {
+  const problems: VerifyProblem[] = [];
+  for (const { name, cassette } of cassettes) {
+    const registry = new SecretRegistry();
+    cassette.interactions.forEach((interaction, i) => {
+      for (const finding of scanInteraction(interaction, {
+        rules: redaction.rules,
+        disabled: redaction.disabled,
+        registry,
+      })) {
+        problems.push({
+          cassette: name,
+          file: cassetteFile(directory, name),
+          code: 'TD_SECRET_DETECTED',
+          pointer: `/interactions/${i}${finding.pointer}`,
+          message: `looks secret (${finding.rule}); run \`tapedeck redact\` or re-record it`,
+          rule: finding.rule,
+        });
+      }
+    });
+  }
+  return problems;
+}
+
+/**
+ * Validates every cassette in a directory and scans it for secrets; never stops at the first
+ * problem.
+ */
+export async function verifyCassettes(
+  store: CassetteStore,
+  directory: string,
+  redaction: RulesSetup,
+): Promise<VerifyReport> {
+  const { cassettes, problems } = await store.loadAll();
+  const list: VerifyProblem[] = [];
+  for (const { name, error } of problems) {
+    const file = (error.details['file'] as string | undefined) ?? cassetteFile(directory, name);
+    const schemaProblems = error.details['problems'] as SchemaProblem[] | undefined;
+    if (schemaProblems && schemaProblems.length > 0) {
+      for (const p of schemaProblems)
+        list.push({
+          cassette: name,
+          file,
+          code: error.code,
+          pointer: p.pointer,
+          message: p.message,
+        });
+    } else {
+      list.push({ cassette: name, file, code: error.code, pointer: '', message: error.message });
+    }
+  }
+  list.push(...scanCassettes(cassettes, directory, redaction));
+  return {
+    directory,
+    cassettes: cassettes.length + problems.length,
+    interactions: cassettes.reduce((n, c) => n + c.cassette.interactions.length, 0),
+    problems: list,
+  };
+}

@@ -1,0 +1,492 @@
+/**
+ * The mock resolvers: a `fieldResolver` and a `typeResolver` for graphql-js `execute` that make
+ * up every value from the seed, so no resolver has to be written per type.
+ *
+ * The rules (docs/graphql-mock.md tells them to users):
+ * - Every object is a `MockNode` with a key. A leaf's value derives from (seed, the key of the
+ *   object holding it, the field name, the arguments): aliases and sibling fields change nothing.
+ * - An object type with an identity field (`id`, else its first `ID` field) is an entity: its key
+ *   is `Type:idValue`, not its path, so every query that reaches `User` "42" — by `user(id: "42")`,
+ *   through a list, or through a mutation — sees the same scalar values for it. The id comes from
+ *   the field's arguments (an `id` argument, an `input.id`, or on the query type the only `ID`
+ *   argument), else it is generated from the path.
+ * - Arguments echo: a field's arguments (and the fields of its input-object arguments) are handed
+ *   to the object it returns; its fields of the same name, with a type the value fits, answer
+ *   with the argument's value. `createUser(input: {email})` returns that email. An object without
+ *   an identity field (a payload or a connection) passes them on to the objects below it.
+ * - Lists have 2–3 items, or as many as a `first`/`last`/`limit` argument asks for (at most 100).
+ * - Abstract types (interfaces, unions) resolve to one of their possible types, chosen from the
+ *   key (or the id), so `__typename` is a real type and stays the same for the same object.
+ */
+import {
+  getNamedType,
+  isInputObjectType,
+  isLeafType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  isSpecifiedScalarType,
+  type GraphQLAbstractType,
+  type GraphQLArgument,
+  type GraphQLField,
+  type GraphQLFieldResolver,
+  type GraphQLInputType,
+  type GraphQLLeafType,
+  type GraphQLObjectType,
+  type GraphQLOutputType,
+  type GraphQLSchema,
+  type GraphQLTypeResolver,
+} from 'graphql';
+import { canonicalJson, type JsonValue } from '../../json.js';
+import { nameTokens } from '../generate/names.js';
+import { ValueKey } from './keys.js';
+import {
+  leafGenerator,
+  personName,
+  personPart,
+  personValue,
+  type LeafGenerator,
+  type PersonPart,
+} from './scalars.js';
+
+/** Argument values handed down to the objects a field returns. */
+export type Echo = Readonly<Record<string, unknown>>;
+
+/** Integer arguments that say how many items a list should have; not part of the value key. */
+export const PAGE_SIZE_ARGS: ReadonlySet<string> = new Set([
+  'first',
+  'last',
+  'limit',
+  'take',
+  'top',
+  'pageSize',
+  'page_size',
+  'perPage',
+  'per_page',
+]);
+
+/** Arguments about paging and ordering, never echoed into returned objects. */
+const NOT_ECHOED: ReadonlySet<string> = new Set([
+  ...PAGE_SIZE_ARGS,
+  'after',
+  'before',
+  'offset',
+  'skip',
+  'page',
+  'orderBy',
+  'order',
+  'sort',
+  'sortBy',
+  'direction',
+]);
+
+/** Longest list the mock builds, whatever `first` asks for. */
+export const MAX_LIST_LENGTH = 100;
+
+/** One mocked object: what its fields need to derive their values. */
+export class MockNode {
+  constructor(
+    /** The concrete object type, for `__typename` and abstract types. */
+    readonly typename: string,
+    /** What this object's field values derive from. */
+    readonly key: ValueKey,
+    /** Argument values for fields of the same name. */
+    readonly echo: Echo | undefined,
+    /** The identity field and its value, for entities. */
+    readonly idField: string | undefined,
+    readonly idValue: unknown,
+    /** List length for this object's list fields (a connection asked for `first: n`). */
+    readonly pageSize: number | undefined,
+    /** Below a list: identity values are not echoed (items must not share an id). */
+    readonly inList: boolean,
+  ) {}
+
+  private person: readonly [string, string] | undefined;
+
+  /** The first and last name of the person this object stands for, made once per object. */
+  personName(): readonly [string, string] {
+    return (this.person ??= personName(this.key.with('#person').rng()));
+  }
+}
+
+export interface MockResolvers {
+  readonly fieldResolver: GraphQLFieldResolver<unknown, unknown>;
+  readonly typeResolver: GraphQLTypeResolver<unknown, unknown>;
+  /** The root object of an operation on the given root type. */
+  root(type: GraphQLObjectType): MockNode;
+}
+
+const JSON_LIKE = /^(json|jsonobject|jsonvalue|object|map|any)$/;
+
+/** Whether `value` is a valid result for a field of `type` (so echoing it cannot fail). */
+export function fits(value: unknown, type: GraphQLOutputType): boolean {
+  if (isNonNullType(type)) return value !== null && value !== undefined && fits(value, type.ofType);
+  if (value === null) return true;
+  if (value === undefined) return false;
+  if (isListType(type))
+    return Array.isArray(value) && value.every((item) => fits(item, type.ofType));
+  if (!isLeafType(type)) return false;
+  // A custom scalar built from SDL accepts anything: keep structured values (a filter such as
+  // `{gt: "2026-01-01"}`) out of scalars that are not JSON-like.
+  if (
+    typeof value === 'object' &&
+    !isSpecifiedScalarType(type) &&
+    !JSON_LIKE.test(type.name.toLowerCase())
+  )
+    return false;
+  try {
+    type.serialize(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function unwrapNonNull<T extends GraphQLInputType | GraphQLOutputType>(type: T): T {
+  return (isNonNullType(type) ? type.ofType : type) as T;
+}
+
+/** What a field's arguments contribute: a key suffix, a list length, values to echo. */
+interface ArgumentEffects {
+  readonly keySuffix: string;
+  readonly pageSize: number | undefined;
+  readonly echo: Echo | undefined;
+}
+
+const NO_ARGUMENTS: ArgumentEffects = { keySuffix: '', pageSize: undefined, echo: undefined };
+
+function argumentEffects(
+  definitions: readonly GraphQLArgument[],
+  args: Record<string, unknown>,
+): ArgumentEffects {
+  if (definitions.length === 0) return NO_ARGUMENTS;
+  let keyed: Record<string, JsonValue> | undefined;
+  let pageSize: number | undefined;
+  let spread: Record<string, unknown> | undefined;
+  let direct: Record<string, unknown> | undefined;
+  for (const definition of definitions) {
+    const value = args[definition.name];
+    if (value === undefined) continue;
+    if (PAGE_SIZE_ARGS.has(definition.name) && typeof value === 'number') {
+      pageSize = Math.max(0, Math.min(MAX_LIST_LENGTH, Math.trunc(value)));
+      continue;
+    }
+    (keyed ??= {})[definition.name] = value as JsonValue;
+    if (NOT_ECHOED.has(definition.name)) continue;
+    (direct ??= {})[definition.name] = value;
+    if (isInputObjectType(unwrapNonNull(definition.type)) && isPlainObject(value)) {
+      spread ??= {};
+      for (const [name, inner] of Object.entries(value)) spread[name] = inner;
+    }
+  }
+  // Arguments given by name win over fields of an input object with the same name.
+  const echo =
+    spread === undefined ? direct : direct === undefined ? spread : { ...spread, ...direct };
+  return {
+    keySuffix: keyed === undefined ? '' : `(${canonicalJson(keyed)})`,
+    pageSize,
+    echo,
+  };
+}
+
+/**
+ * The possible type an id names by its prefix: the mock makes ids like `user_3kq…` for `User`
+ * and `order_line_…` for `OrderLine`, so `node(id: "user_3kq…")` finds a `User` again.
+ */
+function typeNamedBy(
+  id: string,
+  possible: readonly GraphQLObjectType[],
+): GraphQLObjectType | undefined {
+  let best: GraphQLObjectType | undefined;
+  let bestLength = 0;
+  for (const type of possible) {
+    const prefix = `${nameTokens(type.name).join('_')}_`;
+    if (prefix.length > bestLength && id.startsWith(prefix)) {
+      best = type;
+      bestLength = prefix.length;
+    }
+  }
+  return best;
+}
+
+/** The identity field of an entity type. */
+interface Identity {
+  readonly name: string;
+  readonly type: GraphQLLeafType;
+  readonly generate: LeafGenerator;
+}
+
+/**
+ * A field's return type compiled once: non-null dropped (the mock never answers null where it
+ * has a value), lists, and what sits inside them.
+ */
+type Shape =
+  | { readonly kind: 'leaf'; readonly generate: LeafGenerator }
+  | { readonly kind: 'list'; readonly of: Shape }
+  | { readonly kind: 'object'; readonly type: GraphQLObjectType }
+  | {
+      readonly kind: 'abstract';
+      readonly type: GraphQLAbstractType;
+      readonly possible: readonly GraphQLObjectType[];
+    };
+
+/** What the resolver needs to know about one field, computed on its first use. */
+interface FieldPlan {
+  readonly shape: Shape;
+  readonly isLeaf: boolean;
+  readonly isList: boolean;
+  readonly args: readonly GraphQLArgument[];
+  /** On the query type, the name of the only `ID` argument of a field returning one object. */
+  readonly idArgument: string | undefined;
+  /** The part of a person this string field shows, agreeing with the object's other parts. */
+  readonly person: PersonPart | undefined;
+}
+
+/** Scalar types a person's name or address can be served as. */
+const PERSON_SCALARS = /^(string|email|emailaddress)$/;
+
+/**
+ * The person part a field shows: by its name, on a string-like field; a bare `name` only on a
+ * type that also shows another part (a `Store`'s name is not a person's).
+ */
+function personOf(
+  parent: GraphQLObjectType,
+  field: GraphQLField<unknown, unknown>,
+): PersonPart | undefined {
+  const type = unwrapNonNull(field.type);
+  if (!isLeafType(type) || !PERSON_SCALARS.test(type.name.toLowerCase())) return undefined;
+  const part = personPart(field.name);
+  if (part !== undefined) return part;
+  if (field.name !== 'name') return undefined;
+  const others = Object.values(parent.getFields()).some(
+    (f) => f !== field && personPart(f.name) !== undefined,
+  );
+  return others ? 'full' : undefined;
+}
+
+/**
+ * Builds the resolvers for one schema and seed. They keep no state between requests (only
+ * caches of what the schema says), so the same operation always produces the same data.
+ */
+export function createMockResolvers(schema: GraphQLSchema, seed: string): MockResolvers {
+  const identities = new Map<GraphQLObjectType, Identity | null>();
+  const generators = new Map<GraphQLLeafType, LeafGenerator>();
+  const plans = new Map<GraphQLField<unknown, unknown>, FieldPlan>();
+  const queryType = schema.getQueryType();
+
+  function generatorFor(type: GraphQLLeafType): LeafGenerator {
+    let generate = generators.get(type);
+    if (generate === undefined) {
+      generate = leafGenerator(type);
+      generators.set(type, generate);
+    }
+    return generate;
+  }
+
+  /** The identity field of an object type: `id`, else the first field of type ID. */
+  function identityOf(type: GraphQLObjectType): Identity | null {
+    let found = identities.get(type);
+    if (found !== undefined) return found;
+    const fields = type.getFields();
+    found = null;
+    const id = fields['id'];
+    const candidates = id ? [id, ...Object.values(fields)] : Object.values(fields);
+    for (const field of candidates) {
+      const t = unwrapNonNull(field.type);
+      if (!isLeafType(t)) continue;
+      if (field.name === 'id' || t.name === 'ID') {
+        found = { name: field.name, type: t, generate: generatorFor(t) };
+        break;
+      }
+    }
+    identities.set(type, found);
+    return found;
+  }
+
+  function shapeOf(type: GraphQLOutputType): Shape {
+    const t = unwrapNonNull(type);
+    if (isListType(t)) return { kind: 'list', of: shapeOf(t.ofType as GraphQLOutputType) };
+    if (isLeafType(t)) return { kind: 'leaf', generate: generatorFor(t) };
+    if (isObjectType(t)) return { kind: 'object', type: t };
+    return { kind: 'abstract', type: t, possible: schema.getPossibleTypes(t) };
+  }
+
+  function planOf(parent: GraphQLObjectType, field: GraphQLField<unknown, unknown>): FieldPlan {
+    let plan = plans.get(field);
+    if (plan !== undefined) return plan;
+    const shape = shapeOf(field.type);
+    let idArgument: string | undefined;
+    if (parent === queryType && shape.kind !== 'list' && shape.kind !== 'leaf') {
+      const ids = field.args.filter((a) => {
+        const t = unwrapNonNull(a.type);
+        return isLeafType(t) && t.name === 'ID';
+      });
+      if (ids.length === 1) idArgument = ids[0]!.name;
+    }
+    plan = {
+      shape,
+      person: personOf(parent, field),
+      isLeaf: isLeafType(getNamedType(field.type)),
+      isList: shape.kind === 'list',
+      args: field.args,
+      idArgument,
+    };
+    plans.set(field, plan);
+    return plan;
+  }
+
+  function makeNode(
+    shape: Extract<Shape, { kind: 'object' | 'abstract' }>,
+    key: ValueKey,
+    echo: Echo | undefined,
+    pageSize: number | undefined,
+    idHint: unknown,
+    inList: boolean,
+  ): MockNode | null {
+    let concrete: GraphQLObjectType;
+    if (shape.kind === 'abstract') {
+      if (shape.possible.length === 0) return null;
+      const id = inList ? undefined : (echo?.['id'] ?? idHint);
+      const named = typeof id === 'string' ? typeNamedBy(id, shape.possible) : undefined;
+      const chooser =
+        id === undefined || id === null
+          ? key.with('#type')
+          : ValueKey.root(seed, `${shape.type.name}#${canonicalJson(id as JsonValue)}`);
+      concrete = named ?? chooser.rng().pick(shape.possible);
+    } else {
+      concrete = shape.type;
+    }
+    const identity = identityOf(concrete);
+    if (identity === null)
+      return new MockNode(concrete.name, key, echo, undefined, undefined, pageSize, inList);
+    let idValue: unknown;
+    const echoed = inList || echo === undefined ? undefined : echo[identity.name];
+    if (echoed !== undefined && echoed !== null && fits(echoed, identity.type)) idValue = echoed;
+    else if (idHint !== undefined && idHint !== null && fits(idHint, identity.type))
+      idValue = idHint;
+    else
+      idValue = identity.generate(
+        identity.name,
+        key.with(`.${identity.name}`).rng(),
+        concrete.name,
+      );
+    const entityKey = ValueKey.root(
+      seed,
+      `${concrete.name}:${canonicalJson(idValue as JsonValue)}`,
+    );
+    return new MockNode(concrete.name, entityKey, echo, identity.name, idValue, pageSize, inList);
+  }
+
+  function produce(
+    shape: Shape,
+    key: ValueKey,
+    fieldName: string,
+    parentType: string,
+    echo: Echo | undefined,
+    length: number | undefined,
+    pageSize: number | undefined,
+    idHint: unknown,
+    inList: boolean,
+  ): unknown {
+    switch (shape.kind) {
+      case 'leaf':
+        return shape.generate(fieldName, key.rng(), parentType);
+      case 'list': {
+        const n = length ?? key.with('#length').rng().int(2, 3);
+        const items: unknown[] = new Array<unknown>(n);
+        for (let i = 0; i < n; i++) {
+          items[i] = produce(
+            shape.of,
+            key.with(`[${i}]`),
+            fieldName,
+            parentType,
+            echo,
+            undefined,
+            undefined,
+            undefined,
+            true,
+          );
+        }
+        return items;
+      }
+      case 'object':
+      case 'abstract':
+        return makeNode(shape, key, echo, pageSize, idHint, inList);
+    }
+  }
+
+  const fieldResolver: GraphQLFieldResolver<unknown, unknown> = (source, args, _context, info) => {
+    if (!(source instanceof MockNode)) return undefined;
+    const name = info.fieldName;
+    if (name === source.idField) return source.idValue;
+    const field = info.parentType.getFields()[name];
+    if (field === undefined) return undefined;
+    const plan = planOf(info.parentType, field);
+    const echo = source.echo;
+    const echoed = echo !== undefined && Object.hasOwn(echo, name) ? echo[name] : undefined;
+    if (echoed !== undefined && plan.isLeaf && fits(echoed, field.type)) return echoed;
+    const effects = argumentEffects(plan.args, args as Record<string, unknown>);
+    const key = source.key.with(`.${name}${effects.keySuffix}`);
+    const length = plan.isList ? (effects.pageSize ?? source.pageSize) : undefined;
+    if (plan.person !== undefined && !plan.isList)
+      return personValue(plan.person, source.personName(), key.rng());
+    if (plan.isLeaf)
+      return produce(
+        plan.shape,
+        key,
+        name,
+        source.typename,
+        undefined,
+        length,
+        undefined,
+        undefined,
+        source.inList,
+      );
+    // What the returned objects receive: this field's own input object (structured echo), or
+    // from a payload/connection, everything it received; then this field's arguments.
+    let inherited: Echo | undefined;
+    if (isPlainObject(echoed)) inherited = echoed;
+    else if (source.idField === undefined) inherited = echo;
+    const childEcho =
+      effects.echo === undefined
+        ? inherited
+        : inherited === undefined
+          ? effects.echo
+          : { ...inherited, ...effects.echo };
+    return produce(
+      plan.shape,
+      key,
+      name,
+      source.typename,
+      childEcho,
+      length,
+      plan.isList ? undefined : effects.pageSize,
+      plan.idArgument === undefined
+        ? undefined
+        : (args as Record<string, unknown>)[plan.idArgument],
+      source.inList,
+    );
+  };
+
+  const typeResolver: GraphQLTypeResolver<unknown, unknown> = (value) =>
+    value instanceof MockNode ? value.typename : undefined;
+
+  return {
+    fieldResolver,
+    typeResolver,
+    root: (type) =>
+      new MockNode(
+        type.name,
+        ValueKey.root(seed, type.name),
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        false,
+      ),
+  };
+}
