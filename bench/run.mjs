@@ -43,6 +43,7 @@ import * as peers from './lib/peers/index.mjs';
 import { commandLine, machine, markdown, writeAtomically } from './lib/report.mjs';
 import { BENCH_DIR } from './lib/servers.mjs';
 import { scenarioAppend } from './scenarios/append.mjs';
+import { scenarioBudgets } from './scenarios/budgets.mjs';
 import { scenarioDrift } from './scenarios/drift.mjs';
 import { scenarioLookup } from './scenarios/lookup.mjs';
 import { scenarioSpec } from './scenarios/mock.mjs';
@@ -61,6 +62,7 @@ const STEPS = [
   ['peers', '4. peers serving the same recordings', scenarioPeers, peersMode],
   ['spec', '5. spec mocks: tapedeck mock vs Prism', scenarioSpec],
   ['drift', '6. drift check', scenarioDrift],
+  ['budgets', '7. time budgets moved out of the unit tests', scenarioBudgets],
 ];
 
 function help() {

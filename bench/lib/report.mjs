@@ -72,6 +72,7 @@ export function markdown(m, finishedAt) {
     ['peers', '4. Peers serving the same 100 recordings (replay), side by side with raw node:http'],
     ['spec', '5. Spec mocks on a multi-megabyte OpenAPI spec'],
     ['drift', '6. Drift check'],
+    ['budgets', '7. Time budgets (asserted in unit tests before; the tests keep the correctness)'],
   ];
   const out = [
     '# tapedeck benchmark results',
