@@ -14,18 +14,20 @@ import { mkdtempSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import * as tapedeck from '../dist/index.js';
+import { FsCassetteStore } from '../dist/adapters/cassettes/fs-cassette-store.js';
+import { serializeCassette } from '../dist/core/cassette/codec.js';
+import { CASSETTE_VERSION } from '../dist/core/cassette/model.js';
 import { interaction } from './lib/fixtures.mjs';
 
 const { sizes, reps = 3, appends = 5 } = JSON.parse(process.argv[2]);
 const dir = mkdtempSync(join(tmpdir(), 'tapedeck-append-'));
 try {
   mkdirSync(join(dir, 'rec'), { recursive: true });
-  const store = new tapedeck.FsCassetteStore(join(dir, 'rec'));
+  const store = new FsCassetteStore(join(dir, 'rec'));
   const files = {};
   for (const size of sizes) {
     const interactions = Array.from({ length: size }, (_, i) => interaction(i));
-    const text = tapedeck.serializeCassette({ version: tapedeck.CASSETTE_VERSION, interactions });
+    const text = serializeCassette({ version: CASSETTE_VERSION, interactions });
     writeFileSync(join(dir, 'rec', `size-${size}.json`), text);
     files[size] = text.length;
   }
@@ -34,7 +36,7 @@ try {
     const one = interaction(next++);
     const started = performance.now();
     await store.update(`size-${size}`, (current) => ({
-      version: tapedeck.CASSETTE_VERSION,
+      version: CASSETTE_VERSION,
       meta: { ...current?.meta },
       interactions: [...(current?.interactions ?? []), one],
     }));

@@ -100,7 +100,9 @@ function writeCassettes(dir) {
 }
 
 async function main() {
-  const tapedeck = await import('../dist/index.js');
+  // Loaded here, not at the top: the forked upstream process runs this file too.
+  const { resolveConfig } = await import('../dist/app/config/config.js');
+  const { composeDrift } = await import('../dist/app/compose/drift.js');
   const root = mkdtempSync(join(tmpdir(), 'tapedeck-drift-bench-'));
   const child = fork(fileURLToPath(import.meta.url), ['--upstream'], { stdio: 'inherit' });
   try {
@@ -108,7 +110,7 @@ async function main() {
     const cassettes = join(root, 'cassettes');
     mkdirSync(cassettes);
     writeCassettes(cassettes);
-    const { config } = tapedeck.resolveConfig({
+    const { config } = resolveConfig({
       cwd: root,
       env: {},
       flags: [
@@ -124,7 +126,7 @@ async function main() {
     let peak = process.memoryUsage().rss;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
     const started = performance.now();
-    const run = await tapedeck.composeDrift(config, env, logger, { update: false });
+    const run = await composeDrift(config, env, logger, { update: false });
     const seconds = (performance.now() - started) / 1000;
     clearInterval(sampler);
     peak = Math.max(peak, process.memoryUsage().rss, process.resourceUsage().maxRSS * 1024);

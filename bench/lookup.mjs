@@ -7,7 +7,9 @@
 //   node --expose-gc bench/lookup.mjs '{"size":100000}'
 import { createInterface } from 'node:readline';
 import { performance } from 'node:perf_hooks';
-import { compileMatchConfig, normalizeRequest, ReplayIndex } from '../dist/index.js';
+import { compileMatchConfig } from '../dist/core/matching/config.js';
+import { ReplayIndex } from '../dist/core/matching/index.js';
+import { normalizeRequest } from '../dist/core/matching/normalize.js';
 import { incomingRequest, interaction } from './lib/fixtures.mjs';
 
 const { size, queries = 10_000, seed = 42 } = JSON.parse(process.argv[2]);

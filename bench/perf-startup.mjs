@@ -6,15 +6,19 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import * as tapedeck from '../dist/index.js';
+import { FsCassetteStore } from '../dist/adapters/cassettes/fs-cassette-store.js';
+import { parseCassette } from '../dist/core/cassette/codec.js';
+import { compileMatchConfig } from '../dist/core/matching/config.js';
+import { ReplayIndex } from '../dist/core/matching/index.js';
+import * as cassetteFormat from './lib/cassette-format.mjs';
 import { writeCassettes } from './lib/fixtures.mjs';
 
 const total = Number(process.argv[2] ?? 100_000);
 const count = Number(process.argv[3] ?? 100);
 const dir = mkdtempSync(join(tmpdir(), 'tapedeck-perf-startup-'));
 try {
-  writeCassettes(tapedeck, dir, total, count);
-  const store = new tapedeck.FsCassetteStore(dir);
+  writeCassettes(cassetteFormat, dir, total, count);
+  const store = new FsCassetteStore(dir);
   const names = await store.list();
   const cpu = () => {
     const u = process.cpuUsage();
@@ -39,11 +43,11 @@ try {
   const cassettes = step('parseCassette (parse+check)', () =>
     texts.map((t, i) => ({
       name: names[i],
-      cassette: tapedeck.parseCassette(t, names[i]).cassette,
+      cassette: parseCassette(t, names[i]).cassette,
     })),
   );
-  const config = tapedeck.compileMatchConfig({ headers: [], ignoreQuery: [], ignoreBodyPaths: [] });
-  step('ReplayIndex', () => new tapedeck.ReplayIndex(cassettes, config));
+  const config = compileMatchConfig({ headers: [], ignoreQuery: [], ignoreBodyPaths: [] });
+  step('ReplayIndex', () => new ReplayIndex(cassettes, config));
   const c0 = cpu();
   const t0 = performance.now();
   const loaded = await store.loadAll();

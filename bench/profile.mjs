@@ -7,7 +7,7 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as tapedeck from '../dist/index.js';
+import * as cassetteFormat from './lib/cassette-format.mjs';
 import { profileSummary } from './lib/cpuprofile.mjs';
 import { routePath, writeCassettes } from './lib/fixtures.mjs';
 import { runJson } from './lib/proc.mjs';
@@ -30,7 +30,7 @@ try {
     server = await startRaw({ name: 'raw', core: 0, routes: 100, nodeArgs });
     load = { paths: Array.from({ length: 100 }, (_, i) => routePath(i)) };
   } else if (what === 'replay') {
-    writeCassettes(tapedeck, join(work, 'c100'), 100);
+    writeCassettes(cassetteFormat, join(work, 'c100'), 100);
     server = await startReplay({
       name: 'replay',
       core: 0,

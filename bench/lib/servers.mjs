@@ -6,7 +6,8 @@ import { startServer } from './proc.mjs';
 
 export const BENCH_DIR = dirname(dirname(fileURLToPath(import.meta.url)));
 export const REPO_DIR = dirname(BENCH_DIR);
-const TAPEDECK_BIN = join(REPO_DIR, 'bin', 'tapedeck');
+/** This build's CLI; a baseline build (bench/lib/baseline.mjs) passes its own `bin`. */
+export const TAPEDECK_BIN = join(REPO_DIR, 'bin', 'tapedeck');
 
 /**
  * What `tapedeck record` redacts with: the repository's own rule folder (the default rules that
@@ -49,8 +50,9 @@ function tapedeckEnv(stateDir, extra = {}) {
 /**
  * `tapedeck replay` or `tapedeck record` on a free loopback port. The state database and logs
  * go to `workDir` (a temp dir), which is also the working directory, so no config file of the
- * repository's is picked up. The server comes back with its `stateDir`. `nodeArgs` go before the script (e.g. --cpu-prof); `env` is added
- * to the environment.
+ * repository's is picked up. The server comes back with its `stateDir`. `nodeArgs` go before
+ * the script (e.g. --cpu-prof); `env` is added to the environment; `bin` is the CLI to run
+ * (another build's, for a side-by-side comparison); `timeoutMs` bounds the wait for listening.
  */
 export async function startTapedeck({
   name,
@@ -60,6 +62,8 @@ export async function startTapedeck({
   args,
   nodeArgs = [],
   env = {},
+  bin = TAPEDECK_BIN,
+  timeoutMs,
 }) {
   const stateDir = freshStateDir(workDir, name);
   const server = await startServer({
@@ -67,27 +71,19 @@ export async function startTapedeck({
     core,
     cwd: workDir,
     env: tapedeckEnv(stateDir, env),
-    args: [
-      ...nodeArgs,
-      TAPEDECK_BIN,
-      command,
-      ...args,
-      '--host',
-      '127.0.0.1',
-      '--port',
-      '0',
-      '--json',
-    ],
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    args: [...nodeArgs, bin, command, ...args, '--host', '127.0.0.1', '--port', '0', '--json'],
   });
   return { ...server, stateDir };
 }
 
-export function startReplay({ name, core, workDir, cassettes, nodeArgs }) {
+export function startReplay({ name, core, workDir, cassettes, nodeArgs, bin }) {
   return startTapedeck({
     name,
     core,
     workDir,
     nodeArgs,
+    bin,
     command: 'replay',
     args: ['--cassettes', cassettes],
   });

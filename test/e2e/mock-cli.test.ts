@@ -17,14 +17,6 @@ async function stop(run: CliRun): Promise<number | null> {
   return run.exited;
 }
 
-async function waitForStderr(run: CliRun, pattern: RegExp, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!pattern.test(run.stderr)) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}: ${run.stderr}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 describe('tapedeck mock (built CLI)', () => {
   it('serves a spec, answers with the spec layer, and prints a summary on Ctrl-C', async () => {
     const cwd = tempDir();
@@ -69,12 +61,12 @@ describe('tapedeck mock (built CLI)', () => {
       spec,
       good.replace("$ref: '#/components/schemas/Owner'", "$ref: '#/components/schemas/Ownr'"),
     );
-    await waitForStderr(run, /mock\.reload_failed|does not load/);
+    await run.waitForStderr(/mock\.reload_failed|does not load/);
     expect(run.stderr).toContain('api.yaml');
     expect(run.stderr).toContain('#/components/schemas/Ownr');
     expect((await send(url, '/v1/pets/7')).status).toBe(200);
     writeFileSync(spec, good.replace('/pets/mine:', '/pets/ours:'));
-    await waitForStderr(run, /Reloaded/);
+    await run.waitForStderr(/Reloaded/);
     expect((await send(url, '/v1/pets/ours')).status).toBe(200);
     expect(await stop(run)).toBe(0);
     expect(run.stderr).toMatch(/1 reload\(s\), 1 failed/);

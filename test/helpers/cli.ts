@@ -10,6 +10,48 @@ export interface CliRun {
   readonly exited: Promise<number | null>;
   /** Resolves with the first match of `pattern` in stdout, rejecting if the process exits first. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** The same, in stderr (where the logs go). */
+  waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+}
+
+/** Resolves when `pattern` matches what the stream has printed so far, as each chunk arrives. */
+function waitOn(
+  run: CliRun,
+  stream: 'stdout' | 'stderr',
+  pattern: RegExp,
+  timeoutMs = 15_000,
+): Promise<RegExpMatchArray> {
+  const { child } = run;
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const m = pattern.exec(run[stream]);
+      if (!m) return false;
+      cleanup();
+      resolve(m);
+      return true;
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(
+        new Error(`timed out waiting for ${pattern}; stdout: ${run.stdout}; stderr: ${run.stderr}`),
+      );
+    }, timeoutMs);
+    const onData = () => void check();
+    const onClose = () => {
+      if (!check()) {
+        cleanup();
+        reject(new Error(`exited before ${pattern}; stdout: ${run.stdout}; stderr: ${run.stderr}`));
+      }
+    };
+    const cleanup = () => {
+      clearTimeout(timer);
+      child[stream].off('data', onData);
+      child.off('close', onClose);
+    };
+    child[stream].on('data', onData);
+    child.on('close', onClose);
+    check();
+  });
 }
 
 /** Runs the built CLI (as a user would: `node bin/tapedeck …`) in `cwd` with a clean env. */
@@ -26,42 +68,8 @@ export function runCli(
     stdout: '',
     stderr: '',
     exited: new Promise((resolve) => child.on('close', (code) => resolve(code))),
-    waitFor(pattern, timeoutMs = 15_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const m = pattern.exec(run.stdout);
-          if (!m) return false;
-          cleanup();
-          resolve(m);
-          return true;
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(
-            new Error(
-              `timed out waiting for ${pattern}; stdout: ${run.stdout}; stderr: ${run.stderr}`,
-            ),
-          );
-        }, timeoutMs);
-        const onData = () => void check();
-        const onClose = () => {
-          if (!check()) {
-            cleanup();
-            reject(
-              new Error(`exited before ${pattern}; stdout: ${run.stdout}; stderr: ${run.stderr}`),
-            );
-          }
-        };
-        const cleanup = () => {
-          clearTimeout(timer);
-          child.stdout.off('data', onData);
-          child.off('close', onClose);
-        };
-        child.stdout.on('data', onData);
-        child.on('close', onClose);
-        check();
-      });
-    },
+    waitFor: (pattern, timeoutMs) => waitOn(run, 'stdout', pattern, timeoutMs),
+    waitForStderr: (pattern, timeoutMs) => waitOn(run, 'stderr', pattern, timeoutMs),
   };
   child.stdout.on('data', (chunk: Buffer) => (run.stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (run.stderr += chunk.toString()));

@@ -171,13 +171,23 @@ export const CORPUS: readonly CorpusStep[] = [
   { cassette: 'health', method: 'GET', path: '/api/health', planted: [] },
 ];
 
+/**
+ * A value that differs on every call, the same sequence in every run (no Math.random): a
+ * counter scrambled by a multiplier coprime to 1e9, so no two of the first 1e9 calls agree.
+ */
+let calls = 0;
+function changing(modulus: number): number {
+  calls += 1;
+  return (calls * 2654435761) % modulus;
+}
+
 /** What every JSON answer carries that changes on every call. */
 function volatile(): Record<string, unknown> {
   return {
     generated_at: new Date().toISOString(),
     request_id: `req_${randomBytes(6).toString('hex')}`,
     // No built-in rule knows this name: only learning (two calls, or the recording) finds it.
-    session_seq: Math.floor(Math.random() * 1e9),
+    session_seq: changing(1e9),
   };
 }
 
@@ -357,7 +367,7 @@ export async function startDriftingUpstream(token: string): Promise<DriftingUpst
       case 'GET /api/health':
         return json(res, 200, {
           ok: true,
-          uptime_s: Math.floor(Math.random() * 1e6),
+          uptime_s: changing(1e6),
           ...volatile(),
         });
       default:

@@ -148,7 +148,7 @@ describe('credentials', () => {
   // A canary (it passed before the review too): the sent request goes through the redactor
   // with the answer, which remembers a Basic credential decoded.
   it('a Basic credential echoed decoded (user:password, or the password) reaches no report', async () => {
-    const password = `pw-canary-${Math.random().toString(36).slice(2, 12)}`;
+    const password = 'pw-canary-q7x2m9k4cz';
     // The environment holds the token alone; drift sends it with the recorded scheme.
     const token = Buffer.from(`svc-drift:${password}`).toString('base64');
     const cassette: Cassette = {
@@ -265,7 +265,6 @@ describe('a target that hangs', () => {
     });
     const upstream = new UndiciUpstream({ target: up.url, timeoutMs: 10_000 });
     defer(() => upstream.close());
-    const started = performance.now();
     const result = await sendWithRetries(
       upstream,
       { method: 'GET', target: '/slow', headers: [], body: undefined },
@@ -278,8 +277,9 @@ describe('a target that hangs', () => {
       },
     );
     expect(result).toMatchObject({ ok: false, reason: 'timeout', attempts: 2 });
-    expect(performance.now() - started).toBeLessThan(2_000);
-  });
+    // No elapsed-time assertion: the 10 s timeout of the upstream instead of the 200 ms one
+    // would take 20 s for two attempts, past this test's own 8 s limit.
+  }, 8_000);
 });
 
 describe('tapedeck drift (in process)', () => {

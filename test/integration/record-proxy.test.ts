@@ -6,10 +6,18 @@ import { runCleanups } from '../helpers/cleanup.js';
 import { header, rawExchange, send } from '../helpers/client.js';
 import { grepFiles, listFiles, readCassette } from '../helpers/files.js';
 import { layout, startTapedeck } from '../helpers/tapedeck.js';
+import { gate } from '../helpers/gate.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { startSentinel, startUpstream, type TestUpstream } from '../helpers/upstream.js';
 
 afterEach(runCleanups);
+
+/** A latency of 0–14 ms that depends only on the path (a string hash), not on chance. */
+function latencyFor(path: string): number {
+  let h = 0;
+  for (let i = 0; i < path.length; i++) h = (h * 31 + path.charCodeAt(i)) % 1_000_003;
+  return h % 15;
+}
 
 /** An upstream that answers every request with its method and URL as JSON. */
 function echoUpstream(): Promise<TestUpstream> {
@@ -346,21 +354,31 @@ describe('record modes', () => {
 describe('record proxy: stopping and concurrency', () => {
   it('finishes a slow response in flight when stopped, and records it', async () => {
     const dirs = layout(await tmpDir());
-    let received!: () => void;
-    const arrived = new Promise<void>((resolve) => (received = resolve));
+    // A slow upstream whose pace the test sets: it answers in two halves, each when let go.
+    const arrived = gate();
+    const firstHalf = gate();
+    const firstHalfSent = gate();
+    const secondHalf = gate();
     const upstream = await startUpstream(async (_req, res) => {
-      received();
-      await sleep(300);
+      arrived.open();
+      await firstHalf.opened;
       res.writeHead(200, { 'content-type': 'text/plain' });
-      res.write('slow ');
-      await sleep(300);
+      res.write('slow ', () => firstHalfSent.open());
+      await secondHalf.opened;
       res.end('answer');
     });
     const recorder = await startTapedeck('record', { ...dirs, target: upstream.url });
 
     const inFlight = send(recorder.url, '/slow');
-    await arrived;
-    const stopped = recorder.stop();
+    await arrived.opened;
+    // stop() closes the listener before it returns (see closeGracefully); the response is
+    // still waiting for its upstream.
+    let stopDone = false;
+    const stopped = recorder.stop().then(() => (stopDone = true));
+    firstHalf.open();
+    await firstHalfSent.opened;
+    expect(stopDone).toBe(false);
+    secondHalf.open();
     const r = await inFlight;
     expect(r.status).toBe(200);
     expect(r.text()).toBe('slow answer');
@@ -380,7 +398,9 @@ describe('record proxy: stopping and concurrency', () => {
     const root = await tmpDir();
     const dirs = layout(root);
     const upstream = await startUpstream(async (req, res) => {
-      await sleep(Math.floor(Math.random() * 15));
+      // Uneven upstream latency (the sleep is the behaviour here: it staggers the answers so
+      // the two recorders' writes interleave), 0–14 ms, fixed per path so every run is alike.
+      await sleep(latencyFor(req.url ?? ''));
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ url: req.url }));
     });
@@ -407,6 +427,7 @@ describe('record proxy: stopping and concurrency', () => {
           expect(Array.isArray(parsed.interactions)).toBe(true);
           reads++;
         }
+        // A reader polling the file as fast as it reasonably can while both recorders write.
         await sleep(1);
       }
     })();

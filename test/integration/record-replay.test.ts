@@ -99,6 +99,7 @@ function fixture(): Fixture {
         res.writeHead(200, { 'content-type': 'text/plain' });
         for (const chunk of CHUNKS.slice(0, -1)) {
           res.write(chunk);
+          // The pause is the behaviour under test: chunks that arrive apart, not in one read.
           await sleep(20);
         }
         res.end(CHUNKS.at(-1));

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { isValidCassetteV1, parseCassette } from '../../src/core/cassette/codec.js';
 import { cassetteSchemaV1 } from '../../src/core/cassette/schema.js';
 import { compileValidator } from '../../src/core/validation.js';
+import { assertProperty } from '../helpers/property.js';
 
 const schema = compileValidator(cassetteSchemaV1);
 
@@ -171,7 +172,7 @@ describe('isValidCassetteV1 (the fast check before the schema)', () => {
 
   it('never accepts a document the schema rejects', () => {
     let rejected = 0;
-    fc.assert(
+    assertProperty(
       fc.property(fc.array(mutation, { minLength: 1, maxLength: 3 }), (mutations) => {
         // Through JSON and back, as a file would be (no undefined, no prototype tricks).
         const doc = valid();

@@ -9,6 +9,7 @@ import type { Body, Cassette, Interaction } from '../../src/core/cassette/model.
 import { isInsideJsonBody } from '../../src/core/cassette/model.js';
 import * as json from '../../src/core/json.js';
 import { stableStringify, type JsonValue } from '../../src/core/json.js';
+import { assertProperty } from '../helpers/property.js';
 
 // Counts how often pieces of a cassette are serialized, to see that sealed text is reused.
 vi.mock('../../src/core/json.js', async (importOriginal) => {
@@ -179,7 +180,7 @@ describe('serializeCassette', () => {
   });
 
   it('matches stableStringify for arbitrary JSON bodies, appended one by one', () => {
-    fc.assert(
+    assertProperty(
       fc.property(
         // Any code unit, lone surrogates included: the bytes must still match the text.
         fc.array(fc.jsonValue({ stringUnit: 'binary' }), { minLength: 1, maxLength: 4 }),

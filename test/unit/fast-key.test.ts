@@ -8,6 +8,7 @@ import { compileMatchConfig, DEFAULT_MATCH_OPTIONS } from '../../src/core/matchi
 import { fastKey, normalizeRequest } from '../../src/core/matching/normalize.js';
 import type { IncomingRequest } from '../../src/core/ports/index.js';
 import { redactorWith } from '../helpers/redaction.js';
+import { assertProperty, rerunHint } from '../helpers/property.js';
 
 const codec = new NodeBodyCodec();
 const TOKEN = 'Zq8xK2mP9vR4tY7wA1sD3fG6';
@@ -104,7 +105,7 @@ describe('the replay fast lane', () => {
 
   it('gives exactly the key of the full pipeline (convert, redact, normalize) whenever it answers', () => {
     let taken = 0;
-    fc.assert(
+    assertProperty(
       fc.property(request, (r) => {
         const i = incoming(r);
         const full = normalizeRequest(
@@ -119,10 +120,11 @@ describe('the replay fast lane', () => {
       }),
       { numRuns: 3000 },
     );
-    // The lane must actually be taken for ordinary requests, or this test proves nothing. The
-    // unseeded generator makes about one request in ten lane-eligible (310–355 of 3,000 in eight
-    // tries, 295 seen once): half that is far outside chance and still proves the lane is used.
-    expect(taken).toBeGreaterThan(150);
+    // The lane must actually be taken for ordinary requests, or this test proves nothing: about
+    // one generated request in ten is lane-eligible. The run is seeded, so the count is fixed
+    // (317 with the default seed); a seed given by TAPEDECK_SEED may land a little under the
+    // floor by chance (299 with seed 6), which the message says.
+    expect(taken, `lane taken ${taken} times of 3,000 (${rerunHint()})`).toBeGreaterThan(300);
   });
 
   it('is taken for ordinary requests, with or without credentials', () => {

@@ -285,9 +285,8 @@ describe('GraphQL over HTTP', () => {
   it('refuses an operation that would build too many values, before executing it', async () => {
     const deep =
       '{ users(first: 100) { nodes { friends(first: 100) { friends(first: 100) { id email } } } } }';
-    const started = performance.now();
+    // That the refusal is quick (nothing executed) is measured by the bench (`--only budgets`).
     const a = await post(shop(), deep, undefined, MODERN);
-    expect(performance.now() - started).toBeLessThan(1000);
     expect(a.status).toBe(400);
     expect(a.json.errors?.[0].extensions.code).toBe('QUERY_TOO_LARGE');
     const nested =
@@ -323,9 +322,9 @@ describe('GraphQL over HTTP', () => {
     for (let i = 0; i < 40; i++)
       fanOut += ` fragment L${i} on User { a: friends(first: 0) { ...L${i + 1} } b: friends(first: 0) { ...L${i + 1} } }`;
     fanOut += ' fragment L40 on User { id }';
-    const started = performance.now();
+    // Its time is measured by the bench (`--only budgets`); an estimate that exploded would
+    // also run into the test's timeout.
     const a = await post(shop(), fanOut);
-    expect(performance.now() - started).toBeLessThan(2000);
     expect(a.json.errors?.[0].extensions.code).toBe('QUERY_TOO_LARGE');
   });
 

@@ -91,7 +91,8 @@ describe('SpecRouter', () => {
 });
 
 describe('a large spec (generated here: 3,000 operations)', () => {
-  it('compiles in well under a second and routes in microseconds', () => {
+  // How fast it compiles and routes is measured by the bench (`node bench/run.mjs --only budgets`).
+  it('compiles every operation and routes each template to its operation', () => {
     const paths: Record<string, unknown> = {};
     const schemas: Record<string, unknown> = {};
     for (let i = 0; i < 1000; i++) {
@@ -118,22 +119,17 @@ describe('a large spec (generated here: 3,000 operations)', () => {
       paths,
       components: { schemas },
     };
-    const started = performance.now();
     const spec = new CompiledSpec({
       file: 'large.json',
       document: large,
       dialect: 'openapi-3.1',
       files: [],
     });
-    const compileMs = performance.now() - started;
     expect(spec.model.operations).toHaveLength(3000);
-    expect(compileMs).toBeLessThan(2000);
-    const routeStarted = performance.now();
     for (let i = 0; i < 10_000; i++) {
       const r = spec.router.route('GET', `/r${i % 1000}/x/items/y`);
-      if (r.kind !== 'operation') throw new Error('no route');
+      if (r.kind !== 'operation') throw new Error(`no route for /r${i % 1000}/x/items/y`);
+      expect(r.params).toEqual({ id: 'x', item: 'y' });
     }
-    // 10,000 lookups: a linear scan of 3,000 templates would take far longer.
-    expect(performance.now() - routeStarted).toBeLessThan(1000);
   });
 });

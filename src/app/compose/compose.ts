@@ -10,6 +10,7 @@ import {
   StreamLogger,
   systemClock,
 } from '../../adapters/system/system.js';
+import { systemScheduler } from '../../adapters/system/scheduler.js';
 import type { CassetteStore, Logger, RequestHandler } from '../../core/ports/index.js';
 import { TapedeckError } from '../../core/errors.js';
 import { loadRedaction, type RedactionSetup } from '../redaction/setup.js';
@@ -93,6 +94,7 @@ export async function composeServerWith(
       store: cassetteStore(config.cassettes, kind === 'replay'),
       codec: new NodeBodyCodec(),
       clock: systemClock,
+      scheduler: systemScheduler,
       logger,
       state,
       upstream,

@@ -1,7 +1,8 @@
 import type { Cassette, CassetteMeta, Interaction } from '../../core/cassette/model.js';
 import { CASSETTE_VERSION } from '../../core/cassette/model.js';
 import { isTapedeckError } from '../../core/errors.js';
-import type { CassetteStore, Logger } from '../../core/ports/index.js';
+import type { CassetteStore, Clock, Logger } from '../../core/ports/index.js';
+import type { Scheduler } from '../../core/ports/scheduler.js';
 import { SecretRegistry } from '../../core/redaction/registry.js';
 import { scanRedacted, type RedactionSetup } from '../redaction/setup.js';
 import type { RecordMode } from '../config/config.js';
@@ -14,6 +15,10 @@ export interface RecorderOptions {
   readonly logger: Logger;
   readonly stats: ServerStats;
   readonly redaction: RedactionSetup;
+  /** Reads how long writes take and how long ago the last one ended (`monotonic()`). */
+  readonly clock: Clock;
+  /** Runs the deferred work and the writes that wait for their turn. */
+  readonly scheduler: Scheduler;
   /**
    * The shortest time between the end of one write of a cassette and the start of the next
    * (milliseconds); `WRITE_INTERVAL_MS` unless given. `drain()` never waits for it.
@@ -50,7 +55,7 @@ export class CassetteRecorder {
   private readonly writing = new Map<string, Promise<void>>();
   /** Per cassette whose next write waits for its turn: starts it at once. */
   private readonly hurry = new Map<string, () => void>();
-  /** When the last write of each cassette ended (performance.now()), and how long it took. */
+  /** When the last write of each cassette ended (clock.monotonic()), and how long it took. */
   private readonly lastWrite = new Map<string, { end: number; took: number }>();
   /** Finished responses whose interactions are still to be redacted and queued (`recordLater`). */
   private deferred: {
@@ -83,7 +88,7 @@ export class CassetteRecorder {
     this.deferred.push({ cassette, build, failed });
     if (this.deferredScheduled) return;
     this.deferredScheduled = true;
-    setImmediate(() => this.runDeferred());
+    this.options.scheduler.setImmediate(() => this.runDeferred());
   }
 
   private runDeferred(): void {
@@ -150,6 +155,7 @@ export class CassetteRecorder {
    * drain() asks for it). Everything queued by then goes in that one write.
    */
   private schedule(cassette: string): void {
+    const { clock, scheduler } = this.options;
     const last = this.lastWrite.get(cassette);
     const wait =
       this.draining > 0 || last === undefined
@@ -157,16 +163,16 @@ export class CassetteRecorder {
         : Math.ceil(
             last.end +
               Math.max(this.writeIntervalMs, WRITE_COST_FACTOR * last.took) -
-              performance.now(),
+              clock.monotonic(),
           );
     const turn = new Promise<void>((resolve) => {
       if (wait <= 0) {
-        setImmediate(resolve);
+        scheduler.setImmediate(resolve);
         return;
       }
-      const timer = setTimeout(go, wait);
+      const timer = scheduler.setTimeout(go, wait);
       function go(): void {
-        clearTimeout(timer);
+        timer.cancel();
         resolve();
       }
       this.hurry.set(cassette, go);
@@ -174,12 +180,12 @@ export class CassetteRecorder {
     let started = 0;
     const run = turn.then(() => {
       this.hurry.delete(cassette);
-      started = performance.now();
+      started = clock.monotonic();
       return this.write(cassette);
     });
     this.writing.set(cassette, run);
     void run.finally(() => {
-      const end = performance.now();
+      const end = clock.monotonic();
       this.lastWrite.set(cassette, { end, took: end - started });
       this.writing.delete(cassette);
       if (this.pending.has(cassette)) this.schedule(cassette);

@@ -12,6 +12,7 @@ import type {
   StateStore,
   Upstream,
 } from '../../core/ports/index.js';
+import type { Scheduler } from '../../core/ports/scheduler.js';
 import type { RedactionSetup } from '../redaction/setup.js';
 import { latencyFactor, type TapedeckConfig } from '../config/config.js';
 import { ADMIN_PREFIX, adminLayer } from '../layers/admin.js';
@@ -35,6 +36,8 @@ export interface ServerDeps {
   readonly store: CassetteStore;
   readonly codec: BodyCodec;
   readonly clock: Clock;
+  /** Timers of the recorder (its pause between writes). */
+  readonly scheduler: Scheduler;
   readonly logger: Logger;
   readonly state: StateStore;
   /** Required for record mode and for replay with --on-miss passthrough|record. */
@@ -120,6 +123,8 @@ export async function buildServer(
           logger: deps.logger,
           stats,
           redaction: deps.redaction,
+          clock: deps.clock,
+          scheduler: deps.scheduler,
         })
       : undefined;
   const upstream = deps.upstream

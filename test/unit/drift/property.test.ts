@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { RecordedResponse } from '../../../src/core/cassette/model.js';
 import { compareResponses, DEFAULT_DRIFT_HEADERS } from '../../../src/core/drift/compare.js';
 import type { JsonValue } from '../../../src/core/json.js';
+import { assertProperty } from '../../helpers/property.js';
 
 const OPTIONS = { ignore: [], volatile: new Set<string>(), headers: DEFAULT_DRIFT_HEADERS };
 const res = (json: JsonValue): RecordedResponse => ({
@@ -32,7 +33,7 @@ const doc = fc.dictionary(key, json, { minKeys: 1, maxKeys: 5 });
 
 describe('compareResponses (properties)', () => {
   it('a response compared with itself has no findings', () => {
-    fc.assert(
+    assertProperty(
       fc.property(json, (value) => {
         expect(compareResponses(res(value), res(structuredClone(value)), OPTIONS)).toEqual([]);
       }),
@@ -41,7 +42,7 @@ describe('compareResponses (properties)', () => {
   });
 
   it('one planted change in a copy is found at its place', () => {
-    fc.assert(
+    assertProperty(
       fc.property(
         doc,
         fc.nat(),
@@ -87,7 +88,7 @@ describe('compareResponses (properties)', () => {
   });
 
   it('a type change planted anywhere in a nested document is found at its JSON pointer', () => {
-    fc.assert(
+    assertProperty(
       fc.property(doc, fc.nat(), (value, pick) => {
         const places: (string | number)[][] = [];
         const visit = (node: JsonValue, at: (string | number)[]) => {
@@ -122,7 +123,7 @@ describe('compareResponses (properties)', () => {
 
   it('shuffling an id-aligned array gives at most one finding: array-reordered', () => {
     const item = fc.record({ v: fc.integer(), tag: fc.string({ maxLength: 4 }) });
-    fc.assert(
+    assertProperty(
       fc.property(
         fc.uniqueArray(fc.integer({ min: 1, max: 1000 }), { minLength: 1, maxLength: 8 }),
         fc.array(item, { minLength: 8, maxLength: 8 }),

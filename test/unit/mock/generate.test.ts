@@ -332,7 +332,8 @@ describe('generateValue: determinism', () => {
     expect(b['tags']).toEqual(a['tags']);
   });
 
-  it('serves a typical 30-field response in well under a millisecond', () => {
+  // Its time (well under a millisecond) is measured by the bench: `node bench/run.mjs --only budgets`.
+  it('generates a typical 30-field response with every required field, the same for a seed', () => {
     const properties: Record<string, unknown> = {};
     const names = [
       'id',
@@ -363,16 +364,14 @@ describe('generateValue: determinism', () => {
     };
     const schema = { type: 'object', properties, required: names };
     const resolve = (): unknown => undefined;
-    for (let i = 0; i < 200; i++) generateValue(schema, { rng: seededRng(i, 'warm'), resolve });
-    const times: number[] = [];
-    for (let i = 0; i < 200; i++) {
-      const start = performance.now();
-      generateValue(schema, { rng: seededRng(i, 'timed'), resolve });
-      times.push(performance.now() - start);
+    for (let i = 0; i < 20; i++) {
+      const value = generateValue(schema, { rng: seededRng(i, 'typical'), resolve }) as Record<
+        string,
+        unknown
+      >;
+      for (const name of names) expect(value, name).toHaveProperty(name);
+      expect(generateValue(schema, { rng: seededRng(i, 'typical'), resolve })).toEqual(value);
     }
-    times.sort((x, y) => x - y);
-    // Measured ~0.05 ms on the CI machine; the bound leaves room for a loaded runner.
-    expect(times[100]!).toBeLessThan(1);
   });
 });
 
@@ -452,12 +451,11 @@ describe('generateValue: schemas with no finite value', () => {
       },
     };
     const issues: string[] = [];
-    const started = performance.now();
+    // That it stops quickly is measured by the bench (`--only budgets`); here, that it stops.
     const value = generateValue(
       { $ref: '#/Node' },
       { rng: seededRng(1, 'deep'), resolve: () => node, onIssue: (i) => issues.push(i.message) },
     );
-    expect(performance.now() - started).toBeLessThan(10_000);
     expect(typeof value).toBe('object');
     expect(issues.some((m) => /grows past|does not end/.test(m))).toBe(true);
   });

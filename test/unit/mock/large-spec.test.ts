@@ -89,20 +89,16 @@ describe('a large synthetic spec', () => {
 
   for (const direction of ['response', 'request'] as const) {
     it(`converts and generates every schema validly (${direction})`, () => {
-      const start = performance.now();
+      // How long this takes is measured by the bench (`node bench/run.mjs --only budgets`).
       const h = harness(spec, 'openapi-3.0', direction);
-      const convertMs = performance.now() - start;
       let invalid = 0;
       let issues = 0;
       const failures: string[] = [];
-      let generateMs = 0;
 
       for (let i = 0; i < COUNT; i++) {
         for (const seed of [1, 2]) {
           const ref = `#/components/schemas/S${i}`;
-          const genStart = performance.now();
           const result = h.generate(ref, seed);
-          generateMs += performance.now() - genStart;
 
           issues += result.issues.length;
           const errors = h.errors(ref, result.value);
@@ -112,13 +108,9 @@ describe('a large synthetic spec', () => {
           }
         }
       }
-      const perValueMs = generateMs / (COUNT * 2);
       expect(failures).toEqual([]);
       expect(invalid).toBe(0);
       expect(issues).toBe(0);
-      // Generous bounds for a shared runner; the numbers seen are in docs/mocking.md.
-      expect(convertMs).toBeLessThan(5000);
-      expect(perValueMs).toBeLessThan(50);
     });
   }
 });

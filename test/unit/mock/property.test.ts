@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { generateValue, type GenerateIssue } from '../../../src/core/mock/generate/generate.js';
 import { seededRng } from '../../../src/core/mock/generate/random.js';
 import { harness, newAjv } from './support.js';
+import { assertProperty } from '../../helpers/property.js';
 
 const fixture = (name: string): object =>
   JSON.parse(
@@ -28,7 +29,7 @@ const refs = corpora.flatMap((h, i) =>
 
 describe('generator properties over the corpus', () => {
   it('produces only valid values, for any seed and any corpus schema', () => {
-    fc.assert(
+    assertProperty(
       fc.property(
         fc.constantFrom(...refs),
         fc.oneof(fc.integer(), fc.string({ maxLength: 12 })),
@@ -184,7 +185,7 @@ const { node } = fc.letrec<{ node: object }>((tie) => ({
 describe('generator properties over random schemas', () => {
   it('generates valid values with no issues, deterministically', () => {
     const ajv = newAjv();
-    fc.assert(
+    assertProperty(
       fc.property(node, fc.integer(), (schema, seed) => {
         const validate = ajv.compile(schema);
         const issues: GenerateIssue[] = [];

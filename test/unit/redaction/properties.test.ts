@@ -14,6 +14,7 @@ import type { RedactionRuleSpec } from '../../../src/core/redaction/rules.js';
 import { scanInteraction } from '../../../src/core/redaction/scan.js';
 import { leakedForms } from '../../helpers/canaries.js';
 import { interaction, jsonOf, otherHash, redactorWith } from '../../helpers/redaction.js';
+import { assertProperty } from '../../helpers/property.js';
 
 const RUNS = 150;
 
@@ -414,7 +415,7 @@ function leaks(canary: Canary, value: Interaction, findings: unknown): string[] 
 
 describe('redaction properties', () => {
   it('is idempotent: a second pass changes nothing and finds nothing', () => {
-    fc.assert(
+    assertProperty(
       fc.property(anyInteraction, (x) => {
         const once = redactor.redactInteraction(x).value;
         const twice = redactor.redactInteraction(once);
@@ -427,7 +428,7 @@ describe('redaction properties', () => {
 
   it('leaves no canary at any depth, wherever the JSON lives, in any encoding', () => {
     const homes = ALL_HOMES;
-    fc.assert(
+    assertProperty(
       fc.property(canaryInteraction(shapedCanary, homes), ({ canary, interaction: x }) => {
         const { value, findings } = builtinOnly.redactInteraction(x);
         expect(leaks(canary, value, findings)).toEqual([]);
@@ -438,7 +439,7 @@ describe('redaction properties', () => {
 
   it('leaves no value of a password field at any depth of a JSON body', () => {
     const homes: Home[] = ['request body', 'response body', 'JSON kept as text'];
-    fc.assert(
+    assertProperty(
       fc.property(canaryInteraction(password, homes), ({ canary, interaction: x }) => {
         const { value, findings } = builtinOnly.redactInteraction(x);
         expect(leaks(canary, value, findings)).toEqual([]);
@@ -457,7 +458,7 @@ describe('redaction properties', () => {
       'inside a JSON string',
       'inside a query value',
     ];
-    fc.assert(
+    assertProperty(
       fc.property(canaryInteraction(password, homes), ({ canary, interaction: x }) => {
         const { value, findings } = builtinOnly.redactInteraction(x);
         expect(leaks(canary, value, findings)).toEqual([]);
@@ -490,7 +491,7 @@ describe('redaction properties', () => {
       words,
       fc.string({ unit: chars(LOWER), minLength: 1, maxLength: 8 }),
     );
-    fc.assert(
+    assertProperty(
       fc.property(
         jsonTree(plainKey, lookalike, 4),
         fc.dictionary(plainKey, lookalike.map(String), { maxKeys: 4, noNullPrototype: true }),
@@ -509,7 +510,7 @@ describe('redaction properties', () => {
   });
 
   it('gives a secret one pseudonym in every place and interaction of a cassette', () => {
-    fc.assert(
+    assertProperty(
       fc.property(alnum(16, 32), alnum(16, 32), (a, b) => {
         fc.pre(a !== b);
         const secret = `${MARK}${a}`;
@@ -562,7 +563,7 @@ describe('redaction properties', () => {
   });
 
   it('leaves nothing for the scanner to find', () => {
-    fc.assert(
+    assertProperty(
       fc.property(anyInteraction, (x) => {
         const registry = new SecretRegistry();
         const { value } = redactor.redactInteraction(x, registry);
@@ -573,7 +574,7 @@ describe('redaction properties', () => {
   });
 
   it('leaves nothing for the scanner to find when canaries sit at any depth', () => {
-    fc.assert(
+    assertProperty(
       fc.property(canaryInteraction(anyCanary, ALL_HOMES), ({ interaction: x }) => {
         const registry = new SecretRegistry();
         const { value } = redactor.redactInteraction(x, registry);
@@ -596,7 +597,7 @@ describe('redaction properties', () => {
           ? `/u/${encodeURIComponent(c.value)}/x`
           : Buffer.from(`key=${c.value}`).toString('base64'),
       );
-    fc.assert(
+    assertProperty(
       fc.property(jsonTree(plainKey, words), fc.nat(), plainKey, wrapped, (tree, at, key, v) => {
         const x = interaction(
           {},
@@ -614,7 +615,7 @@ describe('redaction properties', () => {
   // `{"client_secret": {"current": "…", "previous": "…"}}` the children are checked under their own
   // names, so a random-looking or plain value there is recorded as sent, and the scanner agrees.
   it('leaves no value of an object held under a secret name', () => {
-    fc.assert(
+    assertProperty(
       fc.property(
         jsonTree(plainKey, words),
         fc.nat(),
@@ -638,7 +639,7 @@ describe('redaction properties', () => {
   // (parseQuery, headersFromRaw), so `GET /x?toString=1` or a `Constructor:` header gets a 500
   // TD_INTERNAL from the record proxy and the replay server before redaction even runs.
   it('redacts query and header names that are Object.prototype properties', () => {
-    fc.assert(
+    assertProperty(
       fc.property(
         fc.constantFrom('toString', 'constructor', 'valueOf', 'hasOwnProperty', '__proto__'),
         anyValue,

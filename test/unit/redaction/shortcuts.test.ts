@@ -7,6 +7,7 @@ import { matchesJsonPath, parseJsonPath } from '../../../src/core/jsonpath.js';
 import { DETECTORS, MAYBE_SECRET } from '../../../src/core/redaction/detectors.js';
 import { encodedForms, SecretRegistry } from '../../../src/core/redaction/registry.js';
 import { jsonRuleMatches, type CompiledRule } from '../../../src/core/redaction/rules.js';
+import { assertProperty } from '../../helpers/property.js';
 
 /** Characters every detector's pattern is made of, so random text often comes close. */
 const pieces = fc.constantFrom(
@@ -38,7 +39,7 @@ const text = fc.array(pieces, { maxLength: 30 }).map((p) => p.join(''));
 
 describe('detector hints', () => {
   it('are necessary: a detector whose hint is absent could not have matched', () => {
-    fc.assert(
+    assertProperty(
       fc.property(text, (t) => {
         for (const detector of DETECTORS) {
           detector.pattern.lastIndex = 0;
@@ -68,7 +69,7 @@ describe('SecretRegistry prefix filter', () => {
     .map((p) => p.join(''));
 
   it('finds and replaces exactly what a plain search of every form finds', () => {
-    fc.assert(
+    assertProperty(
       fc.property(
         fc.array(secret, { minLength: 1, maxLength: 5 }),
         fc.array(fc.oneof(secret, fc.string({ maxLength: 6 })), { maxLength: 12 }),
@@ -125,7 +126,7 @@ describe('jsonRuleMatches', () => {
 
   it('answers as matchesJsonPath for every path and location', () => {
     expect(paths.length).toBeGreaterThan(6);
-    fc.assert(
+    assertProperty(
       fc.property(fc.constantFrom(...paths), location, (path, at) => {
         const rule = { path } as unknown as CompiledRule;
         expect(jsonRuleMatches(rule, at)).toBe(matchesJsonPath(path, at));
