@@ -9,9 +9,10 @@ import type {
   Clock,
   Logger,
   RequestHandler,
-  StateStore,
+  RuntimeState,
   Upstream,
 } from '../../core/ports/index.js';
+import type { Journal } from '../journal/journal.js';
 import type { RedactionSetup } from '../redaction/setup.js';
 import { latencyFactor, type TapedeckConfig } from '../config/config.js';
 import { ADMIN_PREFIX, adminLayer } from '../layers/admin.js';
@@ -36,7 +37,9 @@ export interface ServerDeps {
   readonly codec: BodyCodec;
   readonly clock: Clock;
   readonly logger: Logger;
-  readonly state: StateStore;
+  /** The runtime state, closed on stop; `journal` is the buffer over its journal port. */
+  readonly state: RuntimeState;
+  readonly journal: Journal;
   /** Required for record mode and for replay with --on-miss passthrough|record. */
   readonly upstream: Upstream | undefined;
   /** Rules, built-in detectors and the key: what runs on every interaction before disk. */
@@ -148,7 +151,7 @@ export async function buildServer(
     index,
     cursors,
     stats,
-    state: deps.state,
+    journal: deps.journal,
   });
   let mode: PipelineMode;
   if (kind === 'record') {
@@ -171,7 +174,7 @@ export async function buildServer(
     match,
     codec: deps.codec,
     clock: deps.clock,
-    state: deps.state,
+    journal: deps.journal,
     stats,
     redactRequest: (request) => deps.redaction.redactor.redactRequest(request),
     fastKey: (incoming) => {
@@ -201,7 +204,8 @@ export async function buildServer(
         await host.close();
         await recorder?.drain();
         await deps.upstream?.close();
-        deps.state.close();
+        await deps.journal.close();
+        await deps.state.close();
         return stats.summary(index);
       })();
       return stopped;
