@@ -1,12 +1,7 @@
 import { TapedeckError } from '../../core/errors.js';
 import type { MatchConfig } from '../../core/matching/config.js';
 import { normalizeRequest, type NormalizedRequest } from '../../core/matching/normalize.js';
-import type {
-  BodyCodec,
-  Clock,
-  IncomingRequest,
-  Reply,
-} from '../../core/ports/index.js';
+import type { BodyCodec, Clock, IncomingRequest, Reply } from '../../core/ports/index.js';
 import type { JournalSink } from '../journal/journal.js';
 import type { RecordedRequest } from '../../core/cassette/model.js';
 import type { RedactionResult } from '../../core/redaction/engine.js';

@@ -90,6 +90,27 @@ export class MemoryDriftHistory implements DriftHistoryStore {
   }
 }
 
+/** Records per tenant, each tenant's in a map of its own: one tenant's keys never meet another's. */
+class PerTenant<V> {
+  private readonly tenants = new Map<string, Map<string, V>>();
+  /** The tenant's records, created empty on first use. */
+  of(tenant: string): Map<string, V> {
+    let records = this.tenants.get(tenant);
+    if (records === undefined) this.tenants.set(tenant, (records = new Map<string, V>()));
+    return records;
+  }
+  /** The tenant's records, or an empty map that is not kept. */
+  peek(tenant: string): ReadonlyMap<string, V> {
+    return this.tenants.get(tenant) ?? new Map<string, V>();
+  }
+  replace(tenant: string, records: Map<string, V>): void {
+    this.tenants.set(tenant, records);
+  }
+  drop(tenant: string): void {
+    this.tenants.delete(tenant);
+  }
+}
+
 /** Something holding per-tenant records, which a tenant's deletion must drop. */
 export interface TenantScoped {
   dropTenant(tenant: string): void;
@@ -150,22 +171,22 @@ const resourceKey = (type: string, id: string) => `${type}\u0000${id}`;
 
 export class MemoryResourceStore implements ResourceStore, TenantScoped {
   /** Per tenant, in first-put order (a Map keeps insertion order; `set` on a key keeps its place). */
-  private readonly tenants = new Map<string, Map<string, StoredResource>>();
+  private readonly tenants = new PerTenant<StoredResource>();
   readonly open = new Open('resources');
 
   put(tenant: string, resource: StoredResource): Promise<void> {
     return settle(() => {
       this.open.check();
-      let of = this.tenants.get(tenant);
-      if (of === undefined) this.tenants.set(tenant, (of = new Map()));
-      of.set(resourceKey(resource.type, resource.id), structuredClone(resource));
+      this.tenants
+        .of(tenant)
+        .set(resourceKey(resource.type, resource.id), structuredClone(resource));
     });
   }
 
   get(tenant: string, type: string, id: string): Promise<StoredResource | undefined> {
     return settle(() => {
       this.open.check();
-      const r = this.tenants.get(tenant)?.get(resourceKey(type, id));
+      const r = this.tenants.peek(tenant).get(resourceKey(type, id));
       return r === undefined ? undefined : structuredClone(r);
     });
   }
@@ -173,7 +194,7 @@ export class MemoryResourceStore implements ResourceStore, TenantScoped {
   list(tenant: string, type: string): Promise<StoredResource[]> {
     return settle(() => {
       this.open.check();
-      return [...(this.tenants.get(tenant)?.values() ?? [])]
+      return [...this.tenants.peek(tenant).values()]
         .filter((r) => r.type === type)
         .map((r) => structuredClone(r));
     });
@@ -182,14 +203,14 @@ export class MemoryResourceStore implements ResourceStore, TenantScoped {
   delete(tenant: string, type: string, id: string): Promise<boolean> {
     return settle(() => {
       this.open.check();
-      return this.tenants.get(tenant)?.delete(resourceKey(type, id)) ?? false;
+      return this.tenants.of(tenant).delete(resourceKey(type, id));
     });
   }
 
   snapshot(tenant: string): Promise<ResourceSnapshot> {
     return settle(() => {
       this.open.check();
-      return [...(this.tenants.get(tenant)?.values() ?? [])].map((r) => structuredClone(r));
+      return [...this.tenants.peek(tenant).values()].map((r) => structuredClone(r));
     });
   }
 
@@ -198,19 +219,19 @@ export class MemoryResourceStore implements ResourceStore, TenantScoped {
       this.open.check();
       const of = new Map<string, StoredResource>();
       for (const r of snapshot) of.set(resourceKey(r.type, r.id), structuredClone(r));
-      this.tenants.set(tenant, of);
+      this.tenants.replace(tenant, of);
     });
   }
 
   clear(tenant: string): Promise<void> {
     return settle(() => {
       this.open.check();
-      this.tenants.delete(tenant);
+      this.tenants.drop(tenant);
     });
   }
 
   dropTenant(tenant: string): void {
-    this.tenants.delete(tenant);
+    this.tenants.drop(tenant);
   }
 }
 
@@ -229,14 +250,13 @@ function copyResponse(r: IdempotentResponse): IdempotentResponse {
 }
 
 export class MemoryIdempotencyStore implements IdempotencyStore, TenantScoped {
-  private readonly tenants = new Map<string, Map<string, KeyRecord>>();
+  private readonly tenants = new PerTenant<KeyRecord>();
   readonly open = new Open('idempotency');
 
   begin(tenant: string, key: string, fingerprint: string, at: number): Promise<IdempotencyBegin> {
     return settle((): IdempotencyBegin => {
       this.open.check();
-      let of = this.tenants.get(tenant);
-      if (of === undefined) this.tenants.set(tenant, (of = new Map()));
+      const of = this.tenants.of(tenant);
       const record = of.get(key);
       if (record === undefined) {
         of.set(key, { fingerprint, begunAt: at });
@@ -251,7 +271,7 @@ export class MemoryIdempotencyStore implements IdempotencyStore, TenantScoped {
   complete(tenant: string, key: string, response: IdempotentResponse): Promise<boolean> {
     return settle(() => {
       this.open.check();
-      const record = this.tenants.get(tenant)?.get(key);
+      const record = this.tenants.peek(tenant).get(key);
       if (record === undefined || record.response !== undefined) return false;
       record.response = copyResponse(response);
       return true;
@@ -261,21 +281,21 @@ export class MemoryIdempotencyStore implements IdempotencyStore, TenantScoped {
   release(tenant: string, key: string): Promise<boolean> {
     return settle(() => {
       this.open.check();
-      const of = this.tenants.get(tenant);
-      const record = of?.get(key);
+      const of = this.tenants.of(tenant);
+      const record = of.get(key);
       if (record === undefined || record.response !== undefined) return false;
-      return of!.delete(key);
+      return of.delete(key);
     });
   }
 
   expire(tenant: string, before: number): Promise<number> {
     return settle(() => {
       this.open.check();
-      const of = this.tenants.get(tenant);
+      const of = this.tenants.of(tenant);
       let count = 0;
-      for (const [key, record] of of ?? []) {
+      for (const [key, record] of of) {
         if (record.begunAt < before) {
-          of!.delete(key);
+          of.delete(key);
           count++;
         }
       }
@@ -284,7 +304,7 @@ export class MemoryIdempotencyStore implements IdempotencyStore, TenantScoped {
   }
 
   dropTenant(tenant: string): void {
-    this.tenants.delete(tenant);
+    this.tenants.drop(tenant);
   }
 }
 
@@ -312,7 +332,7 @@ function deliveryOf(d: Delivery): OutboxDelivery {
 }
 
 export class MemoryWebhookOutbox implements WebhookOutbox, TenantScoped {
-  private readonly tenants = new Map<string, Map<string, Delivery>>();
+  private readonly tenants = new PerTenant<Delivery>();
   private seq = 0;
   readonly open = new Open('webhook outbox');
 
@@ -323,8 +343,7 @@ export class MemoryWebhookOutbox implements WebhookOutbox, TenantScoped {
   ): Promise<boolean> {
     return settle(() => {
       this.open.check();
-      let of = this.tenants.get(tenant);
-      if (of === undefined) this.tenants.set(tenant, (of = new Map()));
+      const of = this.tenants.of(tenant);
       if (of.has(delivery.id)) return false;
       of.set(delivery.id, {
         id: delivery.id,
@@ -342,7 +361,7 @@ export class MemoryWebhookOutbox implements WebhookOutbox, TenantScoped {
   due(tenant: string, now: number, limit: number): Promise<OutboxDelivery[]> {
     return settle(() => {
       this.open.check();
-      return [...(this.tenants.get(tenant)?.values() ?? [])]
+      return [...this.tenants.peek(tenant).values()]
         .filter((d) => d.status === 'pending' && d.nextAttemptAt! <= now)
         .sort((a, b) => a.nextAttemptAt! - b.nextAttemptAt! || a.seq - b.seq)
         .slice(0, Math.max(1, Math.floor(limit)))
@@ -353,7 +372,7 @@ export class MemoryWebhookOutbox implements WebhookOutbox, TenantScoped {
   markAttempt(tenant: string, id: string, attempt: DeliveryAttempt): Promise<boolean> {
     return settle(() => {
       this.open.check();
-      const d = this.tenants.get(tenant)?.get(id);
+      const d = this.tenants.peek(tenant).get(id);
       if (d === undefined || d.status !== 'pending') return false;
       d.attempts++;
       d.lastAttempt = { ...attempt };
@@ -366,12 +385,12 @@ export class MemoryWebhookOutbox implements WebhookOutbox, TenantScoped {
   get(tenant: string, id: string): Promise<OutboxDelivery | undefined> {
     return settle(() => {
       this.open.check();
-      const d = this.tenants.get(tenant)?.get(id);
+      const d = this.tenants.peek(tenant).get(id);
       return d === undefined ? undefined : deliveryOf(d);
     });
   }
 
   dropTenant(tenant: string): void {
-    this.tenants.delete(tenant);
+    this.tenants.drop(tenant);
   }
 }

@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { TapedeckError } from '../../../core/errors.js';
 
 /**
@@ -67,7 +67,6 @@ export class PortState {
   }
 
   private checkOpen(): void {
-    if (this.closed || !this.connection.db.open)
-      throw new Error(`the ${this.port} port is closed`);
+    if (this.closed || !this.connection.db.open) throw new Error(`the ${this.port} port is closed`);
   }
 }

@@ -56,13 +56,8 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
             `UPDATE idempotency_keys SET status = ?, headers = ?, body = ?
              WHERE tenant = ? AND key = ? AND status IS NULL`,
           )
-          .run(
-            response.status,
-            JSON.stringify(response.headers),
-            response.body,
-            tenant,
-            key,
-          ).changes === 1,
+          .run(response.status, JSON.stringify(response.headers), response.body, tenant, key)
+          .changes === 1,
     );
   }
 
@@ -71,9 +66,7 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
       'release an idempotency key',
       (db) =>
         db
-          .prepare(
-            'DELETE FROM idempotency_keys WHERE tenant = ? AND key = ? AND status IS NULL',
-          )
+          .prepare('DELETE FROM idempotency_keys WHERE tenant = ? AND key = ? AND status IS NULL')
           .run(tenant, key).changes === 1,
     );
   }

@@ -24,9 +24,7 @@ export class SqliteTenantStore implements TenantStore {
   create(tenant: TenantRecord): Promise<boolean> {
     return this.port.run('create a tenant', (db) => {
       const { changes } = db
-        .prepare(
-          `INSERT INTO tenants(${COLUMNS}) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-        )
+        .prepare(`INSERT INTO tenants(${COLUMNS}) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`)
         .run(tenant.id, tenant.name, tenant.keyHash, tenant.createdAt);
       return changes === 1;
     });
@@ -43,9 +41,7 @@ export class SqliteTenantStore implements TenantStore {
   list(): Promise<TenantRecord[]> {
     return this.port.run('list tenants', (db) =>
       (
-        db
-          .prepare(`SELECT ${COLUMNS} FROM tenants ORDER BY created_at, id`)
-          .all() as TenantRow[]
+        db.prepare(`SELECT ${COLUMNS} FROM tenants ORDER BY created_at, id`).all() as TenantRow[]
       ).map(tenantOf),
     );
   }
@@ -61,8 +57,7 @@ export class SqliteTenantStore implements TenantStore {
   private one(column: 'id' | 'key_hash', value: string): Promise<TenantRecord | undefined> {
     return this.port.run('read a tenant', (db) => {
       const row = db.prepare(`SELECT ${COLUMNS} FROM tenants WHERE ${column} = ?`).get(value) as
-        | TenantRow
-        | undefined;
+        TenantRow | undefined;
       return row === undefined ? undefined : tenantOf(row);
     });
   }
