@@ -130,7 +130,7 @@ describe('SQLite state: schema migrations', () => {
     expect(error.code).toBe('TD_STATE_SCHEMA_NEWER');
     expect(error.message).toContain(file);
     expect(error.message).toContain(`schema version ${LATEST + 5}`);
-    expect(error.message).toContain(`(${LATEST})`);
+    expect(error.message).toContain(`versions up to ${LATEST}`);
     expect(error.hint).toMatch(/tapedeck version that wrote it.*stateDir/);
     expect(error.details).toEqual({ file, found: LATEST + 5, supported: LATEST });
     expect(inspect(file)).toEqual({ version: LATEST + 5, tables: ['from_the_future'] });

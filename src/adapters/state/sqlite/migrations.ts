@@ -121,7 +121,7 @@ export function migrate(
 function newerThanCode(file: string, found: number, latest: number): TapedeckError {
   return new TapedeckError(
     'TD_STATE_SCHEMA_NEWER',
-    `The state store ${file} has schema version ${found}, newer than this tapedeck understands (${latest}): a newer tapedeck wrote it.`,
+    `The state store ${file} has schema version ${found}, and this tapedeck knows versions up to ${latest}: a newer tapedeck wrote it.`,
     {
       details: { file, found, supported: latest },
       hint: 'Run the tapedeck version that wrote it (upgrade this one), or point stateDir at another directory. Deleting the file starts fresh but loses its journal, drift history and sandbox state.',
