@@ -99,8 +99,8 @@ class PerTenant<V> {
     if (records === undefined) this.tenants.set(tenant, (records = new Map<string, V>()));
     return records;
   }
-  /** The tenant's records, or an empty map that is not kept. */
-  peek(tenant: string): ReadonlyMap<string, V> {
+  /** The tenant's records, or (for a tenant with none) an empty map that is not kept. */
+  peek(tenant: string): Map<string, V> {
     return this.tenants.get(tenant) ?? new Map<string, V>();
   }
   replace(tenant: string, records: Map<string, V>): void {
@@ -203,7 +203,7 @@ export class MemoryResourceStore implements ResourceStore, TenantScoped {
   delete(tenant: string, type: string, id: string): Promise<boolean> {
     return settle(() => {
       this.open.check();
-      return this.tenants.of(tenant).delete(resourceKey(type, id));
+      return this.tenants.peek(tenant).delete(resourceKey(type, id));
     });
   }
 
@@ -281,7 +281,7 @@ export class MemoryIdempotencyStore implements IdempotencyStore, TenantScoped {
   release(tenant: string, key: string): Promise<boolean> {
     return settle(() => {
       this.open.check();
-      const of = this.tenants.of(tenant);
+      const of = this.tenants.peek(tenant);
       const record = of.get(key);
       if (record === undefined || record.response !== undefined) return false;
       return of.delete(key);
@@ -291,7 +291,7 @@ export class MemoryIdempotencyStore implements IdempotencyStore, TenantScoped {
   expire(tenant: string, before: number): Promise<number> {
     return settle(() => {
       this.open.check();
-      const of = this.tenants.of(tenant);
+      const of = this.tenants.peek(tenant);
       let count = 0;
       for (const [key, record] of of) {
         if (record.begunAt < before) {
