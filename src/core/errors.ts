@@ -21,6 +21,8 @@ export const ERROR_CODES = {
   TD_BAD_REQUEST: 'A request to tapedeck itself is malformed (bad header, bad admin call).',
   TD_LISTEN_FAILED: 'A server could not listen on the requested host and port.',
   TD_STATE_STORE_FAILED: 'The SQLite state store could not be opened or written.',
+  TD_STATE_SCHEMA_NEWER:
+    'The state store was written by a newer tapedeck: its schema version is above what this one knows.',
   TD_STRICT_MISSES: 'Replay ran with --strict and at least one request missed.',
   TD_VERIFY_FAILED: 'tapedeck verify found problems in the cassettes.',
   TD_RULES_INVALID:

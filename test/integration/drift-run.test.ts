@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { NodeBodyCodec } from '../../src/adapters/http/body-codec.js';
 import { MemoryCassetteStore } from '../../src/adapters/cassettes/memory-cassette-store.js';
-import { MemoryStateStore } from '../../src/adapters/state/sqlite-state-store.js';
+import { MemoryDriftHistory } from '../../src/adapters/state/memory/index.js';
 import { systemClock } from '../../src/adapters/system/system.js';
 import { UndiciUpstream } from '../../src/adapters/http/undici-upstream.js';
 import { runDrift, type DriftOptions } from '../../src/app/drift/run.js';
@@ -51,7 +51,7 @@ async function setup(cassettes: Record<string, Cassette>) {
   const upstream = new UndiciUpstream({ target: up.url, timeoutMs: 1000 });
   defer(() => upstream.close());
   const logger = new CollectingLogger();
-  const history = new MemoryStateStore();
+  const history = new MemoryDriftHistory();
   const deps = {
     store,
     upstream,

@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { NodeBodyCodec } from '../../adapters/http/body-codec.js';
 import { FsCassetteStore } from '../../adapters/cassettes/fs-cassette-store.js';
 import { closeGracefully, createHttpServer, listen } from '../../adapters/http/node-server.js';
-import { SqliteStateStore } from '../../adapters/state/sqlite-state-store.js';
+import { openSqliteState } from '../../adapters/state/sqlite/index.js';
 import {
   colourWanted,
   makeStyle,
@@ -18,6 +17,7 @@ import type { Style } from '../../core/render/text.js';
 import type { TapedeckConfig } from '../config/config.js';
 import { buildServer, type ServerKind, type TapedeckServer } from '../replay/server.js';
 import { checkTarget } from '../record/target.js';
+import { Journal } from '../journal/journal.js';
 
 /**
  * The composition root: the only place that constructs adapters. Everything else receives
@@ -87,7 +87,13 @@ export async function composeServerWith(
     kind === 'replay' && config.replay.spec !== undefined
       ? await (await import('./spec.js')).loadSpecMock(config.replay.spec, config)
       : undefined;
-  const state = new SqliteStateStore(join(config.stateDir, 'state.db'));
+  const state = openSqliteState(config.stateDir);
+  const journal = new Journal(state.journal, {
+    onWriteError: (error) =>
+      logger.log('error', 'journal.write_failed', (error as Error).message, {
+        code: 'TD_STATE_STORE_FAILED',
+      }),
+  });
   try {
     return await buildServer(kind, config, {
       ...(spec === undefined ? {} : { spec }),
@@ -97,12 +103,14 @@ export async function composeServerWith(
       scheduler: systemScheduler,
       logger,
       state,
+      journal,
       upstream,
       redaction,
       host: nodeHost(config, logger),
     });
   } catch (error) {
-    state.close();
+    await journal.close();
+    await state.close();
     await upstream?.close();
     throw error;
   }

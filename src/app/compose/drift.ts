@@ -4,9 +4,9 @@
  * report (Markdown file, JSON file, GitHub comment).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { NodeBodyCodec } from '../../adapters/http/body-codec.js';
-import { SqliteStateStore } from '../../adapters/state/sqlite-state-store.js';
+import { openSqliteState } from '../../adapters/state/sqlite/index.js';
 import { systemClock } from '../../adapters/system/system.js';
 import { UndiciUpstream } from '../../adapters/http/undici-upstream.js';
 import type { DriftReport } from '../../core/drift/model.js';
@@ -108,7 +108,7 @@ export async function composeDrift(
     timeoutMs: config.drift.timeoutMs,
     connections: Math.max(4, config.drift.concurrency * 2),
   });
-  const history = new SqliteStateStore(join(config.stateDir, 'state.db'));
+  const state = openSqliteState(config.stateDir);
   try {
     return await runDrift(
       {
@@ -118,7 +118,7 @@ export async function composeDrift(
         clock: systemClock,
         logger,
         redaction,
-        history,
+        history: state.driftHistory,
         ...(spec === undefined ? {} : { spec }),
         ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
       },
@@ -139,7 +139,7 @@ export async function composeDrift(
       },
     );
   } finally {
-    history.close();
+    await state.close();
     await upstream.close();
   }
 }

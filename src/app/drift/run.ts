@@ -39,8 +39,8 @@ import type {
   BodyCodec,
   CassetteStore,
   Clock,
+  DriftHistoryStore,
   Logger,
-  StateStore,
   Upstream,
   UpstreamRequest,
 } from '../../core/ports/index.js';
@@ -67,7 +67,7 @@ export interface DriftDeps {
   readonly logger: Logger;
   readonly redaction: RedactionSetup;
   /** Drift history; without it every finding counts as new. */
-  readonly history?: Pick<StateStore, 'recordDriftFindings'>;
+  readonly history?: DriftHistoryStore;
   /** Checks a response against the OpenAPI spec (`--spec`); absent without one. */
   readonly spec?: SpecCheck;
   /** Waits between retries (tests pass a fast one). */
@@ -568,7 +568,7 @@ export async function runDrift(deps: DriftDeps, options: DriftOptions): Promise<
         .filter((f) => f.severity !== 'noise')
         .map((f) => fingerprint(it.cassette, it.method, it.target, f)),
     );
-    const firstSeen = deps.history.recordDriftFindings(prints.flat(), started);
+    const firstSeen = await deps.history.record(prints.flat(), started);
     interactions = interactions.map((it, i) => {
       const known: Record<string, string> = {};
       for (const fp of prints[i]!) {

@@ -1,7 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { ReplayIndex, SequenceCursors } from '../../core/matching/index.js';
 import { HEADER_LAYER, headerValue } from '../../core/http/index.js';
-import type { Reply, StateStore } from '../../core/ports/index.js';
+import type { Reply } from '../../core/ports/index.js';
+import type { JournalReader } from '../journal/journal.js';
 import type { Layer } from '../pipeline/context.js';
 import type { ServerStats } from '../pipeline/stats.js';
 
@@ -13,7 +14,7 @@ export interface AdminLayerOptions {
   readonly index: ReplayIndex | undefined;
   readonly cursors: SequenceCursors | undefined;
   readonly stats: ServerStats;
-  readonly state: StateStore;
+  readonly journal: JournalReader;
 }
 
 function json(status: number, value: unknown): Reply {
@@ -77,11 +78,11 @@ export function adminLayer(options: AdminLayerOptions): Layer {
         case 'GET journal': {
           const limit = Math.min(Math.max(Number(query.get('limit') ?? 100) || 100, 1), 10_000);
           // ?kept=1: the entries kept in SQLite across restarts (everything but cassette hits).
-          const entries =
-            query.get('kept') === '1'
-              ? options.state.persistedJournal(limit)
-              : options.state.recentJournal(limit);
-          return { reply: json(200, { entries }) };
+          if (query.get('kept') === '1')
+            return options.journal.kept(limit).then((entries) => ({
+              reply: json(200, { entries }),
+            }));
+          return { reply: json(200, { entries: options.journal.recent(limit) }) };
         }
         case 'POST reset': {
           const session = query.get('session') ?? undefined;

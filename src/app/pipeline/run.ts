@@ -1,13 +1,8 @@
 import { TapedeckError } from '../../core/errors.js';
 import type { MatchConfig } from '../../core/matching/config.js';
 import { normalizeRequest, type NormalizedRequest } from '../../core/matching/normalize.js';
-import type {
-  BodyCodec,
-  Clock,
-  IncomingRequest,
-  Reply,
-  StateStore,
-} from '../../core/ports/index.js';
+import type { BodyCodec, Clock, IncomingRequest, Reply } from '../../core/ports/index.js';
+import type { JournalSink } from '../journal/journal.js';
 import type { RecordedRequest } from '../../core/cassette/model.js';
 import type { RedactionResult } from '../../core/redaction/engine.js';
 import type { Layer, RequestContext } from './context.js';
@@ -51,7 +46,7 @@ export interface PipelineDeps {
   readonly match: MatchConfig;
   readonly codec: BodyCodec;
   readonly clock: Clock;
-  readonly state: StateStore;
+  readonly journal: JournalSink;
   readonly stats: ServerStats;
   readonly redactRequest: (request: RecordedRequest) => RedactionResult<RecordedRequest>;
   /** The index key straight from the raw request when that is provably the same key, else undefined. */
@@ -116,7 +111,7 @@ export function runPipeline(deps: PipelineDeps): (incoming: IncomingRequest) => 
       const answer = pending instanceof Promise ? await pending : pending;
       if (answer === undefined) continue;
       deps.stats.answered(layer.name);
-      deps.state.journal({
+      deps.journal.record({
         at: deps.clock.now(),
         session: context.session,
         method: context.journalMethod,

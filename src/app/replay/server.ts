@@ -9,10 +9,11 @@ import type {
   Clock,
   Logger,
   RequestHandler,
-  StateStore,
+  RuntimeState,
   Upstream,
 } from '../../core/ports/index.js';
 import type { Scheduler } from '../../core/ports/scheduler.js';
+import type { Journal } from '../journal/journal.js';
 import type { RedactionSetup } from '../redaction/setup.js';
 import { latencyFactor, type TapedeckConfig } from '../config/config.js';
 import { ADMIN_PREFIX, adminLayer } from '../layers/admin.js';
@@ -39,7 +40,9 @@ export interface ServerDeps {
   /** Timers of the recorder (its pause between writes). */
   readonly scheduler: Scheduler;
   readonly logger: Logger;
-  readonly state: StateStore;
+  /** The runtime state, closed on stop; `journal` is the buffer over its journal port. */
+  readonly state: RuntimeState;
+  readonly journal: Journal;
   /** Required for record mode and for replay with --on-miss passthrough|record. */
   readonly upstream: Upstream | undefined;
   /** Rules, built-in detectors and the key: what runs on every interaction before disk. */
@@ -153,7 +156,7 @@ export async function buildServer(
     index,
     cursors,
     stats,
-    state: deps.state,
+    journal: deps.journal,
   });
   let mode: PipelineMode;
   if (kind === 'record') {
@@ -176,7 +179,7 @@ export async function buildServer(
     match,
     codec: deps.codec,
     clock: deps.clock,
-    state: deps.state,
+    journal: deps.journal,
     stats,
     redactRequest: (request) => deps.redaction.redactor.redactRequest(request),
     fastKey: (incoming) => {
@@ -206,7 +209,8 @@ export async function buildServer(
         await host.close();
         await recorder?.drain();
         await deps.upstream?.close();
-        deps.state.close();
+        await deps.journal.close();
+        await deps.state.close();
         return stats.summary(index);
       })();
       return stopped;

@@ -1,0 +1,72 @@
+import type Database from 'better-sqlite3';
+import { TapedeckError } from '../../../core/errors.js';
+
+/**
+ * One better-sqlite3 connection shared by every port of a state file. better-sqlite3 is
+ * synchronous: each port method runs its statements at once and hands back a settled promise,
+ * so callers on the async ports pay no thread hop, and a PostgreSQL store can implement the same
+ * ports with real waits.
+ */
+export class SqliteConnection {
+  constructor(
+    readonly db: Database.Database,
+    readonly file: string,
+  ) {}
+
+  /**
+   * Runs `work` and settles with its result. A failure rejects (never throws) as
+   * TD_STATE_STORE_FAILED naming the file and what was being done; a TapedeckError passes as is.
+   */
+  run<T>(what: string, work: () => T): Promise<T> {
+    try {
+      return Promise.resolve(work());
+    } catch (error) {
+      return Promise.reject(this.failure(what, error));
+    }
+  }
+
+  failure(what: string, error: unknown): TapedeckError {
+    if (error instanceof TapedeckError) return error;
+    return new TapedeckError(
+      'TD_STATE_STORE_FAILED',
+      `Cannot ${what} in the state store ${this.file}: ${(error as Error).message}.`,
+      {
+        cause: error,
+        hint: 'Check that the state directory (stateDir in tapedeck.config.json) is writable and not full.',
+      },
+    );
+  }
+}
+
+/** A port's own open/closed flag, over a connection that outlives it until the state closes. */
+export class PortState {
+  private closed = false;
+  constructor(
+    private readonly connection: SqliteConnection,
+    private readonly port: string,
+  ) {}
+
+  /** `SqliteConnection.run`, refused once the port or the connection is closed. */
+  run<T>(what: string, work: (db: Database.Database) => T): Promise<T> {
+    return this.connection.run(what, () => {
+      this.checkOpen();
+      return work(this.connection.db);
+    });
+  }
+
+  /** `run` inside one immediate transaction: all of `work` or none of it. */
+  atomically<T>(what: string, work: (db: Database.Database) => T): Promise<T> {
+    return this.connection.run(what, () => {
+      this.checkOpen();
+      return this.connection.db.transaction(() => work(this.connection.db)).immediate();
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  private checkOpen(): void {
+    if (this.closed || !this.connection.db.open) throw new Error(`the ${this.port} port is closed`);
+  }
+}

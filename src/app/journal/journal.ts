@@ -1,0 +1,97 @@
+import type { JournalEntry, JournalStore } from '../../core/ports/journal.js';
+import { JournalWindow } from './window.js';
+
+/** Where the pipeline writes what answered: synchronous, so no request awaits a store. */
+export interface JournalSink {
+  record(entry: JournalEntry): void;
+}
+
+/** What the admin layer reads back. */
+export interface JournalReader {
+  /** The latest entries of this process, newest first, every layer (a bounded window). */
+  recent(limit: number): readonly JournalEntry[];
+  /** Entries kept across restarts, newest first: every answer that did not come from a cassette. */
+  kept(limit: number): Promise<readonly JournalEntry[]>;
+}
+
+export interface JournalOptions {
+  /** A batch is written at least this often (ms). */
+  readonly flushEveryMs?: number;
+  /** A batch this large is written at once, without waiting for the timer. */
+  readonly flushAt?: number;
+  /** Entries in the in-memory window of `recent`. */
+  readonly windowSize?: number;
+  /**
+   * A timed or size-triggered write failed. The batch is dropped: the journal holds no
+   * recording, and a full disk must not stop the server answering. `flush`, `kept` and `close`
+   * reject instead, so a caller who waits sees the error.
+   */
+  readonly onWriteError: (error: unknown) => void;
+}
+
+/** Entries buffered before a flush is scheduled without waiting for the timer. */
+const FLUSH_AT = 512;
+
+/**
+ * The request journal of one server: every answer goes to an in-memory window; answers that did
+ * not come straight from a cassette (misses, upstream, spec, admin, errors) are also queued and
+ * appended to the JournalStore in batches. Writing every replay hit cost about a sixth of
+ * replay's CPU time, and a hit says nothing a cassette does not.
+ */
+export class Journal implements JournalSink, JournalReader {
+  private buffer: JournalEntry[] = [];
+  private readonly window: JournalWindow;
+  private readonly flushAt: number;
+  private readonly timer: NodeJS.Timeout;
+  /** The last write, settled either way: the next one starts after it, so batches stay in order. */
+  private writing: Promise<void> = Promise.resolve();
+  private closed: Promise<void> | undefined;
+
+  constructor(
+    private readonly store: JournalStore,
+    private readonly options: JournalOptions,
+  ) {
+    this.window = new JournalWindow(options.windowSize);
+    this.flushAt = options.flushAt ?? FLUSH_AT;
+    this.timer = setInterval(() => this.flushInBackground(), options.flushEveryMs ?? 100);
+    this.timer.unref();
+  }
+
+  record(entry: JournalEntry): void {
+    this.window.push(entry);
+    if (entry.layer === 'cassette' || this.closed !== undefined) return;
+    // Small, frequent batches: entries that wait long survive a young-generation GC and get
+    // promoted to the old generation, which is expensive to collect.
+    if (this.buffer.push(entry) === this.flushAt) setImmediate(() => this.flushInBackground());
+  }
+
+  recent(limit: number): JournalEntry[] {
+    return this.window.latest(limit);
+  }
+
+  async kept(limit: number): Promise<JournalEntry[]> {
+    await this.flush();
+    return this.store.query({ limit });
+  }
+
+  /** Appends what is buffered; resolves when it (and every earlier batch) is stored. */
+  flush(): Promise<void> {
+    if (this.buffer.length === 0) return this.writing;
+    const batch = this.buffer;
+    this.buffer = [];
+    const write = this.writing.then(() => this.store.append(batch));
+    this.writing = write.catch(() => undefined);
+    return write;
+  }
+
+  /** Writes what is buffered, then closes the store. Idempotent. */
+  close(): Promise<void> {
+    clearInterval(this.timer);
+    this.closed ??= this.flush().finally(() => this.store.close());
+    return this.closed;
+  }
+
+  private flushInBackground(): void {
+    this.flush().catch(this.options.onWriteError);
+  }
+}

@@ -1,0 +1,21 @@
+import type { DriftHistoryStore } from './drift-history.js';
+import type { IdempotencyStore } from './idempotency.js';
+import type { JournalStore } from './journal.js';
+import type { WebhookOutbox } from './outbox.js';
+import type { ResourceStore } from './resources.js';
+import type { TenantStore } from './tenants.js';
+
+/**
+ * The runtime state: every state port over one storage (one SQLite file, one memory, later one
+ * PostgreSQL database), opened together by a factory in adapters/state and closed together.
+ */
+export interface RuntimeState {
+  readonly journal: JournalStore;
+  readonly driftHistory: DriftHistoryStore;
+  readonly tenants: TenantStore;
+  readonly resources: ResourceStore;
+  readonly idempotency: IdempotencyStore;
+  readonly outbox: WebhookOutbox;
+  /** Closes every port and the storage under them. Idempotent. */
+  close(): Promise<void>;
+}

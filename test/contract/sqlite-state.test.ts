@@ -1,0 +1,168 @@
+import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openSqliteState, STATE_FILE } from '../../src/adapters/state/sqlite/index.js';
+import { MIGRATIONS, type Migration } from '../../src/adapters/state/sqlite/migrations.js';
+import { TapedeckError } from '../../src/core/errors.js';
+import { defer } from '../helpers/cleanup.js';
+import { tempDir } from '../helpers/tmp.js';
+import { journalEntry } from './journal-store.contract.js';
+
+const LATEST = MIGRATIONS.at(-1)!.version;
+
+/** The file's version and table names, read behind tapedeck's back. */
+function inspect(file: string): { version: number; tables: string[] } {
+  const db = new Database(file, { readonly: true });
+  try {
+    return {
+      version: db.pragma('user_version', { simple: true }) as number,
+      tables: (
+        db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as {
+          name: string;
+        }[]
+      ).map((r) => r.name),
+    };
+  } finally {
+    db.close();
+  }
+}
+
+function raw(file: string, sql: string): void {
+  const db = new Database(file);
+  db.exec(sql);
+  db.close();
+}
+
+function openFails(dir: string, migrations?: readonly Migration[]): TapedeckError {
+  try {
+    const state = openSqliteState(dir, migrations === undefined ? {} : { migrations });
+    defer(() => state.close());
+  } catch (error) {
+    expect(error).toBeInstanceOf(TapedeckError);
+    return error as TapedeckError;
+  }
+  throw new Error('opened, but should have failed');
+}
+
+describe('SQLite state: schema migrations', () => {
+  it('numbers its steps 1, 2, 3 … with no gap', () => {
+    expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
+  });
+
+  it('creates a new file at the latest version, in WAL mode, one file per state directory', async () => {
+    const dir = tempDir();
+    const state = openSqliteState(join(dir, 'nested'));
+    expect(state.file).toBe(join(dir, 'nested', STATE_FILE));
+    await state.close();
+    expect(inspect(state.file)).toEqual({
+      version: LATEST,
+      tables: ['drift_findings', 'idempotency_keys', 'journal', 'outbox', 'resources', 'tenants'],
+    });
+    const db = new Database(state.file, { readonly: true });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+  });
+
+  it('adopts a file written before numbered migrations, keeping its journal and drift history', async () => {
+    const dir = tempDir();
+    const file = join(dir, STATE_FILE);
+    // The schema tapedeck wrote before this change, with its `meta` version row.
+    raw(
+      file,
+      `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+       INSERT INTO meta VALUES ('schema', '1');
+       CREATE TABLE journal (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, session TEXT NOT NULL,
+         method TEXT NOT NULL, path TEXT NOT NULL, layer TEXT NOT NULL, status INTEGER NOT NULL,
+         cassette TEXT, position INTEGER, duration_ms REAL NOT NULL);
+       INSERT INTO journal(at, session, method, path, layer, status, cassette, position, duration_ms)
+         VALUES (1700000000000, '', 'GET', '/p/0', 'miss', 200, NULL, NULL, 0.5);
+       CREATE TABLE drift_findings (fingerprint TEXT PRIMARY KEY, first_seen INTEGER NOT NULL,
+         last_seen INTEGER NOT NULL, times_seen INTEGER NOT NULL);
+       INSERT INTO drift_findings VALUES ('fp', 1000, 1000, 1);`,
+    );
+    const state = openSqliteState(dir);
+    defer(() => state.close());
+    expect(await state.journal.query({ limit: 5 })).toEqual([journalEntry(0)]);
+    expect((await state.driftHistory.record(['fp'], 5000)).get('fp')).toBe(1000);
+    await state.close();
+    expect(inspect(file).version).toBe(LATEST);
+    expect(inspect(file).tables).not.toContain('meta');
+  });
+
+  it('leaves the old version and the old tables when a step fails midway', async () => {
+    const dir = tempDir();
+    const file = join(dir, STATE_FILE);
+    await openSqliteState(dir).close();
+    const before = inspect(file);
+    const failing: Migration = {
+      version: LATEST + 1,
+      name: 'fails after changing things',
+      up(db) {
+        db.exec('CREATE TABLE half_done (a TEXT); DROP TABLE journal;');
+        throw new Error('crash in the middle of a step');
+      },
+    };
+    const error = openFails(dir, [...MIGRATIONS, failing]);
+    expect(error.code).toBe('TD_STATE_STORE_FAILED');
+    expect(error.message).toContain('crash in the middle of a step');
+    expect(inspect(file)).toEqual(before);
+  });
+
+  it('applies all pending steps in one transaction: a fresh file stays empty when the last fails', () => {
+    const dir = tempDir();
+    const failing: Migration = {
+      version: LATEST + 1,
+      name: 'fails',
+      up() {
+        throw new Error('no');
+      },
+    };
+    openFails(dir, [...MIGRATIONS, failing]);
+    expect(inspect(join(dir, STATE_FILE))).toEqual({ version: 0, tables: [] });
+  });
+
+  it('refuses a file written by a newer tapedeck with TD_STATE_SCHEMA_NEWER, and leaves it alone', () => {
+    const dir = tempDir();
+    const file = join(dir, STATE_FILE);
+    raw(file, `CREATE TABLE from_the_future (x TEXT); PRAGMA user_version = ${LATEST + 5};`);
+    const error = openFails(dir);
+    expect(error.code).toBe('TD_STATE_SCHEMA_NEWER');
+    expect(error.message).toContain(file);
+    expect(error.message).toContain(`schema version ${LATEST + 5}`);
+    expect(error.message).toContain(`versions up to ${LATEST}`);
+    expect(error.hint).toMatch(/tapedeck version that wrote it.*stateDir/);
+    expect(error.details).toEqual({ file, found: LATEST + 5, supported: LATEST });
+    expect(inspect(file)).toEqual({ version: LATEST + 5, tables: ['from_the_future'] });
+  });
+});
+
+describe('SQLite state: failures', () => {
+  it('fails with TD_STATE_STORE_FAILED and a next step when the file cannot be opened', () => {
+    const dir = tempDir();
+    const error = openFails(join(dir, 'state.db', 'x', '\u0000bad'));
+    expect(error.code).toBe('TD_STATE_STORE_FAILED');
+    expect(error.hint).toContain('stateDir');
+  });
+
+  it('rejects with TD_STATE_STORE_FAILED naming the file once the state is closed', async () => {
+    const dir = tempDir();
+    const state = openSqliteState(dir);
+    await state.close();
+    await state.close();
+    for (const pending of [
+      state.journal.append([journalEntry(0)]),
+      state.driftHistory.record(['fp'], 1),
+      state.tenants.list(),
+      state.resources.snapshot('t1'),
+      state.idempotency.begin('t1', 'k', 'fp', 1),
+      state.outbox.due('t1', 1, 1),
+    ]) {
+      await expect(pending).rejects.toMatchObject({
+        code: 'TD_STATE_STORE_FAILED',
+        message: expect.stringContaining(state.file) as string,
+      });
+    }
+    expect(existsSync(state.file)).toBe(true);
+  });
+});
