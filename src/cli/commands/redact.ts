@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { cassetteStore, makeLogger } from '../../app/compose/compose.js';
+import { cassetteStore, loadRedaction, makeLogger } from '../../app/compose/compose.js';
 import { redactCassettes } from '../../app/redaction/redact.js';
-import { loadRedaction } from '../../app/redaction/setup.js';
 import { describePointer } from '../../core/validation.js';
 import { EXIT, FlagSet, globalsOf, loadConfig } from '../common.js';
 import type { CliContext } from '../context.js';
@@ -34,6 +33,7 @@ export function registerRedact(program: Command, cli: CliContext): void {
         config.cassettes,
         redaction,
         options.dryRun === true,
+        cli.cwd,
       );
       if (options.json === true) {
         cli.io.stdout.write(

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { cassetteStore, makeLogger } from '../../app/compose/compose.js';
+import { cassetteStore, loadRules, makeLogger } from '../../app/compose/compose.js';
 import { renderCoverage } from '../../core/mock/openapi/coverage.js';
-import { loadRules } from '../../app/redaction/setup.js';
 import { verifyCassettes } from '../../app/verify/verify.js';
 import { describePointer } from '../../core/validation.js';
 import { EXIT, FlagSet, globalsOf, loadConfig } from '../common.js';
@@ -33,7 +32,7 @@ export function registerVerify(program: Command, cli: CliContext): void {
       const flags = new FlagSet().set('/cassettes', options.cassettes, '--cassettes');
       const { config } = loadConfig(cli.io, cli.cwd, globalsOf(command), flags);
       const store = cassetteStore(config.cassettes, true);
-      const verified = await verifyCassettes(store, config.cassettes, loadRules(config));
+      const verified = await verifyCassettes(store, config.cassettes, loadRules(config), cli.cwd);
       // --spec: the contract checks and coverage run over the cassettes that loaded.
       // swagger-parser and ajv's 2020 dialect load only then.
       let specReport;
@@ -47,6 +46,7 @@ export function registerVerify(program: Command, cli: CliContext): void {
           await loadCompiledSpec(resolve(cli.cwd, options.spec)),
           config.cassettes,
           options.spec,
+          cli.cwd,
         );
       }
       const report = {
