@@ -76,8 +76,9 @@ export async function verifyCassettes(
   const { cassettes, problems } = await store.loadAll();
   const list: VerifyProblem[] = [];
   for (const { name, error } of problems) {
-    const file =
-      (error.details['file'] as string | undefined) ?? cassetteFile(directory, name, cwd);
+    // Named here rather than from the store's error, which shows it relative to the process's
+    // directory: the same file either way when `cwd` is the process's (the CLI), else `cwd` wins.
+    const file = cassetteFile(directory, name, cwd);
     const schemaProblems = error.details['problems'] as SchemaProblem[] | undefined;
     if (schemaProblems && schemaProblems.length > 0) {
       for (const p of schemaProblems)
