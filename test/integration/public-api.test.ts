@@ -79,6 +79,22 @@ describe('the public API', () => {
     expect(tapedeck.isTapedeckError(error) && error.code).toBe('TD_STRICT_MISSES');
   });
 
+  it('a port in use rejects with TD_LISTEN_FAILED, and what was built is stopped', async () => {
+    const { options } = project();
+    const first = await tapedeck.startReplay(options);
+    const port = Number(new URL(first.url).port);
+    const error: unknown = await tapedeck
+      .startReplay({ ...options, config: { ...options.config, server: { port } } })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(tapedeck.isTapedeckError(error) && error.code).toBe('TD_LISTEN_FAILED');
+    // The first server is untouched and still answers.
+    expect((await fetch(`${first.url}/v1/greetings/en`)).status).toBe(200);
+    await first.stop();
+  });
+
   it('names a bad option as config.a.b, where the CLI would name the flag', () => {
     const { options } = project();
     let error: unknown;

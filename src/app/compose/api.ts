@@ -128,20 +128,29 @@ export function strictMisses(
   );
 }
 
+/**
+ * Listens, or stops what was built when it cannot (TD_LISTEN_FAILED): the caller gets no handle
+ * to close the state store or the upstream pool with.
+ */
+async function listenOrStop(server: {
+  listen(): Promise<string>;
+  stop(): Promise<unknown>;
+}): Promise<string> {
+  try {
+    return await server.listen();
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+}
+
 async function startServer(
   kind: ServerKind,
   options: TapedeckOptions,
 ): Promise<RunningServer<ServerSummary>> {
   const { config, logger, env } = prepare(options);
   const server = await composeServer(kind, config, logger, env);
-  let url: string;
-  try {
-    url = await server.listen();
-  } catch (error) {
-    // Nothing else will close the state store and the upstream pool: the caller has no handle.
-    await server.stop();
-    throw error;
-  }
+  const url = await listenOrStop(server);
   return {
     url,
     summary: () => server.summary(),
@@ -182,13 +191,7 @@ export async function startMock(options: MockOptions): Promise<RunningServer<Moc
   const server = await composeMockServer(resolve(cwd, options.spec), config, logger, {
     watch: options.watch === true,
   });
-  let url: string;
-  try {
-    url = await server.listen();
-  } catch (error) {
-    await server.stop();
-    throw error;
-  }
+  const url = await listenOrStop(server);
   return { url, summary: () => server.summary(), stop: () => server.stop() };
 }
 
