@@ -165,7 +165,7 @@ async function startServer(
 
 /**
  * `tapedeck replay`: serves the cassettes. With `config.replay.strict`, `stop()` rejects with
- * TD_STRICT_MISSES when any request missed (the summary is in the error's `details`).
+ * TD_STRICT_MISSES when any request missed (the misses are in the error's `details`).
  */
 export function startReplay(options: TapedeckOptions = {}): Promise<RunningServer<ServerSummary>> {
   return startServer('replay', options);
