@@ -3,7 +3,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 // The layer rules of docs/architecture.md, enforced here rather than by review:
-//   cli -> app -> core, adapters -> core; core is pure (no I/O, clock, randomness or process).
+//   cli -> app -> core, adapters -> core; core is pure (no I/O, clock, randomness or process);
+//   only app/compose imports adapters (test/unit/lint-rules.test.ts shows each rule failing).
 const ioModules = [
   'fs',
   'fs/promises',
@@ -32,6 +33,16 @@ const thirdPartyIo = [
   'http-proxy-3',
   '@apidevtools/swagger-parser',
 ];
+
+const appMustNotImportCli = { group: ['**/cli/**'], message: 'app must not depend on the CLI.' };
+const onlyComposeImportsAdapters = {
+  group: ['**/adapters/**'],
+  message:
+    'Only src/app/compose constructs adapters: take what you need as a parameter or port, and build it in compose.',
+};
+// TODO(errors): src/app/drift/github.ts still constructs the GitHub client; package `errors` moves
+// it into app/compose, and the merge empties this list.
+const composeIgnoreUntilMerged = ['src/app/drift/github.ts'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/results/**', 'bin/**'] },
@@ -116,12 +127,27 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/cli/**'], message: 'app must not depend on the CLI.' }] },
+        { patterns: [appMustNotImportCli, onlyComposeImportsAdapters] },
       ],
       'no-restricted-properties': [
         'error',
         { object: 'process', property: 'exit', message: 'Only src/cli exits the process.' },
       ],
+    },
+  },
+  {
+    // The composition room: the one place in app/ that constructs adapters and hands them on
+    // as ports. (This object replaces the rule's options above for these files.)
+    files: ['src/app/compose/**/*.ts', ...composeIgnoreUntilMerged],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [appMustNotImportCli] }],
+    },
+  },
+  {
+    // The CLI and the public API reach adapters only through app/compose.
+    files: ['src/cli/**/*.ts', 'src/index.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [onlyComposeImportsAdapters] }],
     },
   },
   {

@@ -1,4 +1,5 @@
-// Writes schemas/*.json from the schema constants in the built code (npm run schemas).
+// Writes schemas/*.json from the schema constants of the public API in the built code
+// (npm run schemas): the schemas are part of the API, so nothing internal is needed.
 // test/unit/schemas.test.ts fails when the shipped files and the constants disagree.
 import { writeFileSync } from 'node:fs';
 import {

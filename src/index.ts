@@ -1,5 +1,51 @@
-/** The programmatic API: named exports only. */
+/**
+ * The programmatic API (docs/api.md): use-case entry points and the data they take and give.
+ * Nothing here names how a server is built inside, so the inside can change without a major
+ * version. Named exports only.
+ */
+
+// Use cases: the same compositions as the CLI commands.
+export {
+  loadConfig,
+  redactCassettes,
+  runDrift,
+  startMock,
+  startRecord,
+  startReplay,
+  verifyCassettes,
+  type ConfigOverrides,
+  type DriftOptions,
+  type DriftOutcome,
+  type MockOptions,
+  type RedactOptions,
+  type RunningServer,
+  type TapedeckOptions,
+  type VerifyOptions,
+} from './app/compose/api.js';
+export type { VerifyOutcome } from './app/compose/verify.js';
+
+// Errors: one class, a closed set of codes (match on `code`).
 export { TapedeckError, ERROR_CODES, isTapedeckError, type ErrorCode } from './core/errors.js';
+
+// Configuration.
+export { DEFAULTS, type ResolvedConfig, type TapedeckConfig } from './app/config/config.js';
+
+// What the use cases report.
+export type { ServerSummary } from './app/pipeline/stats.js';
+export type { MockSummary } from './app/mock/spec-mock.js';
+export type { VerifyProblem, VerifyReport } from './app/verify/verify.js';
+export type { RedactReport } from './app/redaction/redact.js';
+export type { CoverageReport, CoverageRow } from './core/mock/openapi/coverage.js';
+export type {
+  CassetteDrift,
+  DriftReport,
+  DriftTotals,
+  Finding,
+  InteractionDrift,
+  Verdict,
+} from './core/drift/model.js';
+
+// The cassette format: the files are the interface, so reading and writing them is public.
 export type {
   Body,
   Cassette,
@@ -13,50 +59,10 @@ export type {
 } from './core/cassette/model.js';
 export { CASSETTE_VERSION } from './core/cassette/model.js';
 export { parseCassette, serializeCassette } from './core/cassette/codec.js';
+export type { RedactionRuleSpec, RuleFile } from './core/redaction/rules.js';
+
+// The JSON Schemas shipped in schemas/ (scripts/write-schemas.mjs writes them from these).
 export { cassetteSchemaV1 } from './core/cassette/schema.js';
-export { driftReportSchema } from './core/drift/schema.js';
-export { compileMatchConfig, type MatchOptions } from './core/matching/config.js';
-export { normalizeRequest, type NormalizedRequest } from './core/matching/normalize.js';
-export { match, type MatchResult, type FieldOutcome } from './core/matching/match.js';
-export { ReplayIndex, SequenceCursors } from './core/matching/index.js';
-export { resolveConfig, DEFAULTS, type TapedeckConfig } from './app/config/config.js';
 export { configSchema } from './app/config/schema.js';
-export { ruleFileSchema, type RedactionRuleSpec, type RuleFile } from './core/redaction/rules.js';
-export { Redactor } from './core/redaction/engine.js';
-export { SecretRegistry } from './core/redaction/registry.js';
-export { scanInteraction, type ScanFinding } from './core/redaction/scan.js';
-export { composeServer } from './app/compose/compose.js';
-export { buildServer, type TapedeckServer } from './app/replay/server.js';
-export { verifyCassettes } from './app/verify/verify.js';
-export { FsCassetteStore } from './adapters/cassettes/fs-cassette-store.js';
-export { composeMockServer, loadCompiledSpec } from './app/compose/spec.js';
-export {
-  SpecMock,
-  buildMockServer,
-  type MockServer,
-  type MockSummary,
-} from './app/mock/spec-mock.js';
-export { verifyAgainstSpec, type SpecVerifyReport } from './app/mock/spec.js';
-export { loadSpecFile, type SpecLoadOptions } from './adapters/spec/spec-loader.js';
-export { CompiledSpec } from './core/mock/openapi/compiled.js';
-export {
-  checkResponseAgainstSpec,
-  checkRequestForOperation,
-  findOperation,
-  type ContractProblem,
-} from './core/mock/openapi/contract.js';
-export {
-  renderCoverage,
-  type CoverageReport,
-  type CoverageRow,
-} from './core/mock/openapi/coverage.js';
-export type { LoadedSpec, SpecModel, SpecOperation } from './core/mock/openapi/operations.js';
-export { runDrift, type DriftDeps, type DriftOptions, type DriftRun } from './app/drift/run.js';
-export {
-  composeDrift,
-  driftFails,
-  driftMarkdown,
-  postDriftComment,
-  writeDriftReports,
-} from './app/compose/drift.js';
-export { postStickyComment, resolveGitHubTarget } from './app/drift/github.js';
+export { driftReportSchema } from './core/drift/schema.js';
+export { ruleFileSchema } from './core/redaction/rules.js';

@@ -1,7 +1,7 @@
 import { composeServer, makeLogger, type Io } from '../app/compose/compose.js';
+import { strictMisses } from '../app/compose/api.js';
 import type { TapedeckConfig } from '../app/config/config.js';
 import type { ServerKind } from '../app/replay/server.js';
-import { TapedeckError } from '../core/errors.js';
 import { renderSummary } from '../core/render/summary.js';
 import { EXIT } from './common.js';
 
@@ -46,13 +46,9 @@ export async function serve(
   } else {
     io.stderr.write(renderSummary(summary, style));
   }
-  const missed = summary.misses.length > 0;
-  if (kind === 'replay' && config.replay.strict && missed) {
-    const error = new TapedeckError(
-      'TD_STRICT_MISSES',
-      `replay --strict: ${summary.misses.reduce((n, m) => n + m.count, 0)} request(s) missed.`,
-    );
-    logger.log('error', 'replay.strict', error.message, { code: error.code });
+  const strict = kind === 'replay' ? strictMisses(config, summary) : undefined;
+  if (strict !== undefined) {
+    logger.log('error', 'replay.strict', strict.message, { code: strict.code });
     return EXIT.failed;
   }
   return summary.recordFailures > 0 ? EXIT.io : EXIT.ok;

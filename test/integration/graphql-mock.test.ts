@@ -1,7 +1,8 @@
 import { buildClientSchema, getIntrospectionQuery, parse, printSchema, validate } from 'graphql';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeGracefully, createHttpServer, listen } from '../../src/adapters/http/node-server.js';
-import { loadGraphqlMock, type GraphqlMock } from '../../src/app/mock/graphql.js';
+import { loadGraphqlMock } from '../../src/app/compose/graphql.js';
+import type { GraphqlMock } from '../../src/app/mock/graphql.js';
 import { responseProblems } from '../fixtures/graphql/conformance.js';
 import { randomOperation, randomSource } from '../fixtures/graphql/random-queries.js';
 import { SHOP_SCHEMA_FILE, type Json } from '../fixtures/graphql/requests.js';

@@ -167,7 +167,7 @@ describe('verify --spec', () => {
     ]);
     const spec = await loadCompiledSpec(PETSTORE);
     const { cassettes: loaded } = await cassetteStore(cassettes, true).loadAll();
-    const report = verifyAgainstSpec(loaded, spec, cassettes, 'petstore-3.0.yaml');
+    const report = verifyAgainstSpec(loaded, spec, cassettes, 'petstore-3.0.yaml', process.cwd());
     const found = report.problems.map((p) => `${p.cassette} ${p.pointer} ${p.code}`);
     expect(found.filter((p) => p.startsWith('good'))).toEqual([]);
     expect(found).toEqual(
@@ -232,7 +232,7 @@ describe('verify --spec', () => {
     ]);
     const spec = await loadCompiledSpec(PETSTORE);
     const { cassettes: loaded } = await cassetteStore(cassettes, true).loadAll();
-    const report = verifyAgainstSpec(loaded, spec, cassettes, 'petstore-3.0.yaml');
+    const report = verifyAgainstSpec(loaded, spec, cassettes, 'petstore-3.0.yaml', process.cwd());
     // The redacted species still contradicts the enum: an enum is not a string constraint.
     expect(report.problems.map((p) => `${p.pointer} ${p.message}`)).toEqual([
       '/interactions/1/response/body/json/0/species listPets: must be one of "cat", "dog", "bird"',

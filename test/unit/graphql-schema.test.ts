@@ -1,11 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  createGraphqlMock,
-  isGraphqlSchemaFile,
-  loadGraphqlMock,
-} from '../../src/app/mock/graphql.js';
+import { loadGraphqlMock } from '../../src/app/compose/graphql.js';
+import { createGraphqlMock, isGraphqlSchemaFile } from '../../src/app/mock/graphql.js';
 import { isTapedeckError, type TapedeckError } from '../../src/core/errors.js';
 import { loadGraphqlSchema } from '../../src/core/mock/graphql/schema.js';
 import { post, SHOP_SCHEMA_FILE, shopSdl } from '../fixtures/graphql/requests.js';

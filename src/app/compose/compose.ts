@@ -1,45 +1,27 @@
-import { existsSync } from 'node:fs';
 import { NodeBodyCodec } from '../../adapters/http/body-codec.js';
-import { FsCassetteStore } from '../../adapters/cassettes/fs-cassette-store.js';
-import { closeGracefully, createHttpServer, listen } from '../../adapters/http/node-server.js';
 import { openSqliteState } from '../../adapters/state/sqlite/index.js';
-import {
-  colourWanted,
-  makeStyle,
-  StreamLogger,
-  systemClock,
-} from '../../adapters/system/system.js';
+import { systemClock } from '../../adapters/system/system.js';
 import { systemScheduler } from '../../adapters/system/scheduler.js';
-import type { CassetteStore, Logger, RequestHandler } from '../../core/ports/index.js';
-import { TapedeckError } from '../../core/errors.js';
-import { loadRedaction, type RedactionSetup } from '../redaction/setup.js';
-import type { Style } from '../../core/render/text.js';
+import type { Logger } from '../../core/ports/index.js';
+import type { RedactionSetup } from '../redaction/setup.js';
 import type { TapedeckConfig } from '../config/config.js';
 import { buildServer, type ServerKind, type TapedeckServer } from '../replay/server.js';
 import { checkTarget } from '../record/target.js';
 import { Journal } from '../journal/journal.js';
+import { cassetteStore, loadRedaction, nodeHost } from './common.js';
 
 /**
- * The composition root: the only place that constructs adapters. Everything else receives
- * them through ports.
+ * The composition root of record and replay: the adapters built from config and handed to the
+ * use cases as ports. Only app/compose imports adapters (eslint.config.js enforces it).
  */
-export interface Io {
-  readonly stdout: { write(s: string): unknown; isTTY?: boolean };
-  readonly stderr: { write(s: string): unknown; isTTY?: boolean };
-  readonly env: NodeJS.ProcessEnv;
-}
-
-export function makeLogger(config: TapedeckConfig, io: Io): { logger: Logger; style: Style } {
-  const style = makeStyle(colourWanted(io.stderr, io.env));
-  const logger = new StreamLogger({
-    level: config.log.level,
-    format: config.log.format,
-    write: (line) => io.stderr.write(line),
-    style,
-    clock: systemClock,
-  });
-  return { logger, style };
-}
+export {
+  cassetteStore,
+  loadRedaction,
+  loadRules,
+  makeLogger,
+  nodeHost,
+  type Io,
+} from './common.js';
 
 /**
  * Builds a record or replay server from config. Rule files and the key load first, so a bad
@@ -114,29 +96,4 @@ export async function composeServerWith(
     await upstream?.close();
     throw error;
   }
-}
-
-/** A node:http server around a handler: the host every tapedeck server runs in. */
-export function nodeHost(config: TapedeckConfig, logger: Logger) {
-  return (handler: RequestHandler) => {
-    const server = createHttpServer(handler, { maxBodyBytes: config.maxBodyBytes, logger });
-    return {
-      listen: (host: string, port: number) => listen(server, host, port),
-      close: () => closeGracefully(server),
-    };
-  };
-}
-
-/** The cassette store for a directory, failing clearly when the directory does not exist. */
-export function cassetteStore(directory: string, mustExist: boolean): CassetteStore {
-  if (mustExist && !existsSync(directory)) {
-    throw new TapedeckError(
-      'TD_CASSETTES_DIR_MISSING',
-      `The cassettes directory ${directory} does not exist.`,
-      {
-        hint: 'Pass --cassettes DIR, set "cassettes" in tapedeck.config.json, or run `tapedeck init`.',
-      },
-    );
-  }
-  return new FsCassetteStore(directory);
 }

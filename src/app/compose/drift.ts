@@ -15,7 +15,7 @@ import { TapedeckError } from '../../core/errors.js';
 import { MIN_TRACKED_LENGTH } from '../../core/redaction/registry.js';
 import type { Logger } from '../../core/ports/index.js';
 import { renderDriftMarkdown } from '../../core/render/drift-markdown.js';
-import { cassetteStore } from './compose.js';
+import { cassetteStore, loadRedaction } from './common.js';
 import { loadCompiledSpec } from './spec.js';
 import type { FailOn, TapedeckConfig } from '../config/config.js';
 import { runDrift, type DriftProgress, type DriftRun, type SpecCheck } from '../drift/run.js';
@@ -25,7 +25,6 @@ import {
   type GitHubTarget,
   type PostedComment,
 } from '../drift/github.js';
-import { loadRedaction } from '../redaction/setup.js';
 import { checkResponseAgainstSpec } from '../mock/spec.js';
 import { checkTarget } from '../record/target.js';
 

@@ -5,9 +5,10 @@ import { loadSpecFile, watchFiles } from '../../adapters/spec/spec-loader.js';
 import { TapedeckError } from '../../core/errors.js';
 import { CompiledSpec } from '../../core/mock/openapi/compiled.js';
 import type { Logger } from '../../core/ports/index.js';
-import { nodeHost } from './compose.js';
+import { nodeHost } from './common.js';
 import type { TapedeckConfig } from '../config/config.js';
-import { isGraphqlSchemaFile, loadGraphqlMock } from '../mock/graphql.js';
+import { isGraphqlSchemaFile } from '../mock/graphql.js';
+import { loadGraphqlMock } from './graphql.js';
 import {
   buildMockServer,
   openApiEngine,

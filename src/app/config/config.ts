@@ -213,7 +213,7 @@ function setPointer(target: Record<string, unknown>, pointer: string, value: unk
 }
 
 /** Every leaf of a plain object as [pointer, value]; arrays are leaves. */
-function leaves(value: unknown, prefix = ''): [string, unknown][] {
+export function leaves(value: unknown, prefix = ''): [string, unknown][] {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return [[prefix, value]];
   return Object.entries(value).flatMap(([k, v]) => leaves(v, `${prefix}/${k}`));
 }

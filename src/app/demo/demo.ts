@@ -1,12 +1,42 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runDemoFlow, startDemoApi, type DemoExchange } from '../../adapters/demo/demo-api.js';
-import type { Logger } from '../../core/ports/index.js';
 import type { Style } from '../../core/render/text.js';
-import { composeServer, type Io } from '../compose/compose.js';
 import type { TapedeckConfig } from '../config/config.js';
-import type { TapedeckServer } from '../replay/server.js';
+import type { ServerKind, TapedeckServer } from '../replay/server.js';
+
+/** One step of the demo's client flow, as the client saw it. */
+export interface DemoExchange {
+  readonly label: string;
+  readonly status: number;
+  readonly body: Uint8Array;
+  /** The `x-tapedeck-layer` that answered, or null when tapedeck did not. */
+  readonly layer: string | null;
+}
+
+/** What the demo needs from outside; app/compose/demo.ts builds it from adapters. */
+export interface DemoPorts {
+  /** Starts the built-in demo API on a free local port. */
+  startApi(): Promise<{ readonly url: string; close(): Promise<void> }>;
+  /** Runs the demo's client flow against a base URL. */
+  runFlow(baseUrl: string): Promise<DemoExchange[]>;
+  /** A fresh scratch directory for a run with no cassettes folder given. */
+  scratchDir(): string;
+  /** Builds a record or replay server, as `tapedeck record`/`replay` do. */
+  startServer(
+    kind: ServerKind,
+    config: TapedeckConfig,
+    env: Readonly<Record<string, string | undefined>>,
+  ): Promise<TapedeckServer>;
+}
+
+/** The streams and environment of the command. */
+export interface DemoIo {
+  readonly stdout: { write(s: string): unknown };
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && a.every((byte, i) => byte === b[i]);
+}
 
 export interface DemoOptions {
   /** Where to write the demo cassette; a fresh temp folder when undefined. */
@@ -18,21 +48,20 @@ export interface DemoOptions {
 }
 
 /**
- * `tapedeck demo`, a composition root of its own: starts the built-in demo API, records a
- * client flow through `record`, stops the API, replays the same flow from the cassette and
- * checks every status and body is byte-identical.
+ * `tapedeck demo`: starts the built-in demo API, records a client flow through `record`, stops
+ * the API, replays the same flow from the cassette and checks every status and body is
+ * byte-identical.
  */
 export async function runDemo(
+  ports: DemoPorts,
   base: TapedeckConfig,
-  io: Io,
-  logger: Logger,
+  io: DemoIo,
   style: Style,
   options: DemoOptions,
 ): Promise<boolean> {
-  const scratch =
-    options.cassettes === undefined ? mkdtempSync(join(tmpdir(), 'tapedeck-demo-')) : undefined;
+  const scratch = options.cassettes === undefined ? ports.scratchDir() : undefined;
   const cassettes = options.cassettes ?? join(scratch!, 'cassettes');
-  const api = await startDemoApi();
+  const api = await ports.startApi();
   const config = (overrides: Partial<TapedeckConfig>): TapedeckConfig => ({
     ...base,
     cassettes,
@@ -47,38 +76,36 @@ export async function runDemo(
   const keyEnv = base.redaction.keyEnv;
   const demoEnv = { [keyEnv]: io.env[keyEnv] ?? 'tapedeck-demo-key-for-made-up-secrets' };
   let recorded: DemoExchange[];
-  const recorder = await composeServer(
+  const recorder = await ports.startServer(
     'record',
     config({
       server: { host: '127.0.0.1', port: 0 },
       upstream: { ...base.upstream, target: api.url, allowedHosts: [], forbiddenHosts: [] },
       record: { cassette: 'demo/shop', mode: 'all' },
     }),
-    logger,
     demoEnv,
   );
   try {
-    recorded = await runDemoFlow(await recorder.listen());
+    recorded = await ports.runFlow(await recorder.listen());
   } finally {
     await recorder.stop();
     await api.close();
   }
   io.stdout.write(`${style.bold('2. replay')}  demo API stopped; replaying from the cassette\n`);
-  const replay: TapedeckServer = await composeServer(
+  const replay: TapedeckServer = await ports.startServer(
     'replay',
     config({
       server: { host: '127.0.0.1', port: options.port },
       replay: { ...base.replay, onMiss: 'error' },
     }),
-    logger,
     demoEnv,
   );
   const url = await replay.listen();
-  const replayed = await runDemoFlow(url);
+  const replayed = await ports.runFlow(url);
   let identical = true;
   recorded.forEach((r, i) => {
     const p = replayed[i]!;
-    const same = r.status === p.status && r.body.equals(p.body) && p.layer === 'cassette';
+    const same = r.status === p.status && sameBytes(r.body, p.body) && p.layer === 'cassette';
     identical &&= same;
     io.stdout.write(
       `   ${same ? style.green('✓') : style.red('✗')} ${r.label.padEnd(40)} ${r.status} -> ${p.status}  ${r.body.byteLength} bytes ${same ? 'identical' : 'DIFFERENT'}\n`,

@@ -1,11 +1,11 @@
 /**
  * `tapedeck mock schema.graphql`: loads a GraphQL schema (SDL) and answers GraphQL over HTTP with
  * deterministic mocked data. The `mock` command dispatches `.graphql`/`.gql` files here; the
- * logic lives in src/core/mock/graphql (pure), this file reads the schema.
+ * logic lives in src/core/mock/graphql (pure); this file reads the schema through the reader
+ * app/compose hands it.
  */
-import { readFile } from 'node:fs/promises';
-import { shownPath } from '../../adapters/system/paths.js';
 import { TapedeckError } from '../../core/errors.js';
+import { shownPath } from '../../core/paths.js';
 import {
   createGraphqlMock as mockFromSdl,
   type GraphqlMock,
@@ -26,32 +26,42 @@ export function isGraphqlSchemaFile(file: string): boolean {
 
 /**
  * The mock for SDL text already read (tests, and `--watch` reloading a changed file). Throws
- * TD_SPEC_INVALID naming the file, line and column when the schema does not load.
+ * TD_SPEC_INVALID naming the file, line and column when the schema does not load; `file` is
+ * named as given, so pass it as people should see it.
  */
 export function createGraphqlMock(
   sdl: string,
   file: string,
   options: GraphqlMockOptions,
 ): GraphqlMock {
-  return mockFromSdl(sdl, shownPath(file), options);
+  return mockFromSdl(sdl, file, options);
+}
+
+/** Where a schema file's text comes from, and the directory its name is shown relative to. */
+export interface SchemaFiles {
+  /** The file's text; rejects with the Node error (its `code`) when it cannot be read. */
+  readText(file: string): Promise<string>;
+  readonly cwd: string;
 }
 
 /** Reads a schema file and builds the mock. */
 export async function loadGraphqlMock(
   file: string,
   options: GraphqlMockOptions,
+  files: SchemaFiles,
 ): Promise<GraphqlMock> {
+  const shown = shownPath(file, files.cwd);
   let sdl: string;
   try {
-    sdl = await readFile(file, 'utf8');
+    sdl = await files.readText(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new TapedeckError(
       'TD_SPEC_INVALID',
-      `Cannot read the GraphQL schema ${shownPath(file)} (${code ?? (error as Error).message}).`,
+      `Cannot read the GraphQL schema ${shown} (${code ?? (error as Error).message}).`,
       {
         cause: error,
-        details: { file: shownPath(file) },
+        details: { file: shown },
         hint:
           code === 'ENOENT'
             ? 'Check the path: `tapedeck mock` takes a GraphQL SDL file (.graphql or .gql) or an OpenAPI spec.'
@@ -60,5 +70,5 @@ export async function loadGraphqlMock(
     );
   }
   // A byte-order mark is not GraphQL: editors on Windows add one.
-  return createGraphqlMock(sdl.replace(/^\uFEFF/, ''), file, options);
+  return createGraphqlMock(sdl.replace(/^\uFEFF/, ''), shown, options);
 }

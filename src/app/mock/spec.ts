@@ -34,11 +34,13 @@ export function verifyAgainstSpec(
   spec: CompiledSpec,
   directory: string,
   specName: string,
+  /** The working directory cassette files are shown relative to. */
+  cwd: string,
 ): SpecVerifyReport {
   const problems: VerifyProblem[] = [];
   const coverage = new CoverageCounter(spec.model);
   for (const { name, cassette } of cassettes) {
-    const file = cassetteFile(directory, name);
+    const file = cassetteFile(directory, name, cwd);
     cassette.interactions.forEach((interaction, i) => {
       const at = `/interactions/${i}`;
       const push = (code: SpecProblemCode, pointer: string, message: string) =>

@@ -25,6 +25,8 @@ export async function redactCassettes(
   directory: string,
   redaction: RedactionSetup,
   dryRun: boolean,
+  /** The working directory files are shown relative to. */
+  cwd: string,
 ): Promise<RedactReport> {
   const cassettes = await loadCassettesOrFail(store);
   const changed: { cassette: string; values: number }[] = [];
@@ -47,6 +49,6 @@ export async function redactCassettes(
     cassettes: cassettes.length,
     interactions: cassettes.reduce((n, c) => n + c.cassette.interactions.length, 0),
     changed,
-    remaining: scanCassettes(after, directory, redaction),
+    remaining: scanCassettes(after, directory, redaction, cwd),
   };
 }

@@ -1,20 +1,34 @@
-import {
-  hmacHash,
-  loadRedactionKey,
-  loadRuleFiles,
-} from '../../adapters/redaction/redaction-io.js';
 import { TapedeckError } from '../../core/errors.js';
 import type { Logger } from '../../core/ports/index.js';
 import { DETECTORS, SECRET_FIELD_RULE } from '../../core/redaction/detectors.js';
 import { Redactor } from '../../core/redaction/engine.js';
 import type { CompiledRule } from '../../core/redaction/rules.js';
 import type { Interaction } from '../../core/cassette/model.js';
+import type { KeyedHash } from '../../core/redaction/pseudonym.js';
 import type { SecretRegistry } from '../../core/redaction/registry.js';
 import { scanInteraction, type ScanFinding } from '../../core/redaction/scan.js';
 import type { TapedeckConfig } from '../config/config.js';
 
 /** Built-in detector ids that `redaction.disable` may name. */
 export const BUILTIN_IDS: readonly string[] = [...DETECTORS.map((d) => d.id), SECRET_FIELD_RULE];
+
+/**
+ * What redaction needs from outside: the rule files on disk, the pseudonymization key (from the
+ * environment or the state directory) and the keyed hash. app/compose builds it from
+ * adapters/redaction; a test can hand in rules and a key without touching the disk.
+ */
+export interface RedactionIo {
+  /** Every rule file below a directory, validated and compiled; throws on anything wrong. */
+  loadRuleFiles(directory: string): { rules: CompiledRule[]; files: string[] };
+  /** `persistent`: pseudonyms will reach disk, so the key must outlive the process. */
+  loadKey(
+    env: Readonly<Record<string, string | undefined>>,
+    keyEnv: string,
+    stateDir: string,
+    persistent: boolean,
+  ): { readonly key: string; readonly from: string; readonly generated: boolean };
+  hash(key: string): KeyedHash;
+}
 
 export interface RulesSetup {
   readonly rules: readonly CompiledRule[];
@@ -23,7 +37,7 @@ export interface RulesSetup {
 }
 
 /** Loads and checks the rule files and the disabled list; fails closed on anything wrong. */
-export function loadRules(config: TapedeckConfig): RulesSetup {
+export function loadRules(io: RedactionIo, config: TapedeckConfig): RulesSetup {
   const unknown = config.redaction.disable.filter((id) => !BUILTIN_IDS.includes(id));
   if (unknown.length > 0) {
     throw new TapedeckError(
@@ -34,7 +48,7 @@ export function loadRules(config: TapedeckConfig): RulesSetup {
       },
     );
   }
-  const { rules, files } = loadRuleFiles(config.redactionRules);
+  const { rules, files } = io.loadRuleFiles(config.redactionRules);
   return { rules, files, disabled: new Set(config.redaction.disable) };
 }
 
@@ -53,13 +67,14 @@ export interface RedactionSetup extends RulesSetup {
  * says whether pseudonyms will reach disk (and so need a key that lasts).
  */
 export function loadRedaction(
+  io: RedactionIo,
   config: TapedeckConfig,
   env: Readonly<Record<string, string | undefined>>,
   logger: Logger,
   writes: boolean,
 ): RedactionSetup {
-  const setup = loadRules(config);
-  const key = loadRedactionKey(env, config.redaction.keyEnv, config.stateDir, writes);
+  const setup = loadRules(io, config);
+  const key = io.loadKey(env, config.redaction.keyEnv, config.stateDir, writes);
   if (key.generated) {
     logger.log(
       'warn',
@@ -77,7 +92,7 @@ export function loadRedaction(
     ...setup,
     redactor: new Redactor({
       rules: setup.rules,
-      hash: hmacHash(key.key),
+      hash: io.hash(key.key),
       disabled: setup.disabled,
     }),
   };

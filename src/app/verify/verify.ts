@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { shownPath } from '../../adapters/system/paths.js';
 import type { NamedCassette } from '../../core/cassette/model.js';
+import { shownPath } from '../../core/paths.js';
 import type { CassetteStore } from '../../core/ports/index.js';
 import { SecretRegistry } from '../../core/redaction/registry.js';
 import { scanInteraction } from '../../core/redaction/scan.js';
@@ -25,9 +25,9 @@ export interface VerifyReport {
   readonly problems: readonly VerifyProblem[];
 }
 
-/** How a cassette file is shown: relative to the working directory when that is shorter. */
-export function cassetteFile(directory: string, name: string): string {
-  return shownPath(join(directory, `${name}.json`));
+/** How a cassette file is shown: relative to the working directory `cwd` when below it. */
+export function cassetteFile(directory: string, name: string, cwd: string): string {
+  return shownPath(join(directory, `${name}.json`), cwd);
 }
 
 /**
@@ -38,6 +38,7 @@ export function scanCassettes(
   cassettes: readonly NamedCassette[],
   directory: string,
   redaction: RulesSetup,
+  cwd: string,
 ): VerifyProblem[] {
   const problems: VerifyProblem[] = [];
   for (const { name, cassette } of cassettes) {
@@ -50,7 +51,7 @@ export function scanCassettes(
       })) {
         problems.push({
           cassette: name,
-          file: cassetteFile(directory, name),
+          file: cassetteFile(directory, name, cwd),
           code: 'TD_SECRET_DETECTED',
           pointer: `/interactions/${i}${finding.pointer}`,
           message: `looks secret (${finding.rule}); run \`tapedeck redact\` or re-record it`,
@@ -64,17 +65,20 @@ export function scanCassettes(
 
 /**
  * Validates every cassette in a directory and scans it for secrets; never stops at the first
- * problem.
+ * problem. Files are shown relative to `cwd`.
  */
 export async function verifyCassettes(
   store: CassetteStore,
   directory: string,
   redaction: RulesSetup,
+  cwd: string,
 ): Promise<VerifyReport> {
   const { cassettes, problems } = await store.loadAll();
   const list: VerifyProblem[] = [];
   for (const { name, error } of problems) {
-    const file = (error.details['file'] as string | undefined) ?? cassetteFile(directory, name);
+    // Named here rather than from the store's error, which shows it relative to the process's
+    // directory: the same file either way when `cwd` is the process's (the CLI), else `cwd` wins.
+    const file = cassetteFile(directory, name, cwd);
     const schemaProblems = error.details['problems'] as SchemaProblem[] | undefined;
     if (schemaProblems && schemaProblems.length > 0) {
       for (const p of schemaProblems)
@@ -89,7 +93,7 @@ export async function verifyCassettes(
       list.push({ cassette: name, file, code: error.code, pointer: '', message: error.message });
     }
   }
-  list.push(...scanCassettes(cassettes, directory, redaction));
+  list.push(...scanCassettes(cassettes, directory, redaction, cwd));
   return {
     directory,
     cassettes: cassettes.length + problems.length,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { makeLogger } from '../../app/compose/compose.js';
-import { runDemo } from '../../app/demo/demo.js';
+import { runDemo } from '../../app/compose/demo.js';
 import { EXIT, FlagSet, globalsOf, loadConfig, parsePort } from '../common.js';
 import type { CliContext } from '../context.js';
 

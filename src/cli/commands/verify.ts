@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
-import { resolve } from 'node:path';
-import { cassetteStore, makeLogger } from '../../app/compose/compose.js';
+import { makeLogger } from '../../app/compose/compose.js';
+import { composeVerify } from '../../app/compose/verify.js';
 import { renderCoverage } from '../../core/mock/openapi/coverage.js';
-import { loadRules } from '../../app/redaction/setup.js';
-import { verifyCassettes } from '../../app/verify/verify.js';
 import { describePointer } from '../../core/validation.js';
 import { EXIT, FlagSet, globalsOf, loadConfig } from '../common.js';
 import type { CliContext } from '../context.js';
@@ -32,36 +30,14 @@ export function registerVerify(program: Command, cli: CliContext): void {
     .action(async (options: VerifyOptions, command: Command) => {
       const flags = new FlagSet().set('/cassettes', options.cassettes, '--cassettes');
       const { config } = loadConfig(cli.io, cli.cwd, globalsOf(command), flags);
-      const store = cassetteStore(config.cassettes, true);
-      const verified = await verifyCassettes(store, config.cassettes, loadRules(config));
-      // --spec: the contract checks and coverage run over the cassettes that loaded.
-      // swagger-parser and ajv's 2020 dialect load only then.
-      let specReport;
-      if (options.spec !== undefined) {
-        const [{ verifyAgainstSpec }, { loadCompiledSpec }] = await Promise.all([
-          import('../../app/mock/spec.js'),
-          import('../../app/compose/spec.js'),
-        ]);
-        specReport = verifyAgainstSpec(
-          (await store.loadAll()).cassettes,
-          await loadCompiledSpec(resolve(cli.cwd, options.spec)),
-          config.cassettes,
-          options.spec,
-        );
-      }
-      const report = {
-        ...verified,
-        problems: [...verified.problems, ...(specReport?.problems ?? [])],
-      };
+      const report = await composeVerify(config, cli.cwd, options.spec);
+      const specReport = report.spec;
       if (options.json === true) {
         cli.io.stdout.write(
           `${JSON.stringify(
             {
               ok: report.problems.length === 0,
               ...report,
-              ...(specReport === undefined
-                ? {}
-                : { spec: { file: specReport.spec, coverage: specReport.coverage } }),
             },
             null,
             2,
@@ -79,7 +55,7 @@ export function registerVerify(program: Command, cli: CliContext): void {
           }
         }
         if (specReport !== undefined) {
-          cli.io.stdout.write(`\n${style.bold(`Coverage of ${specReport.spec}`)}\n`);
+          cli.io.stdout.write(`\n${style.bold(`Coverage of ${specReport.file}`)}\n`);
           cli.io.stdout.write(renderCoverage(specReport.coverage));
           cli.io.stdout.write('\n');
         }
