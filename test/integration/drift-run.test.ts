@@ -136,6 +136,26 @@ describe('runDrift', () => {
     });
   });
 
+  it('checks an interaction whose recorded request has a header named `constructor` (regression: it was an internal error)', async () => {
+    const { up, deps, options, logger } = await setup({
+      proto: {
+        version: 1,
+        interactions: [
+          interaction(
+            'GET',
+            '/p',
+            { constructor: 'yes', tostring: 'no' },
+            { ok: true, path: '/p' },
+          ),
+        ],
+      },
+    });
+    const { report } = await runDrift(deps, options);
+    expect(up.requests[0]!.headers['constructor']).toBe('yes');
+    expect(report.interactions.map((i) => [i.outcome, i.unchecked])).toEqual([['same', undefined]]);
+    expect(logger.text()).not.toMatch(/TD_INTERNAL|internal error/);
+  });
+
   it('reports a malformed cassette before sending anything', async () => {
     const { up, deps, options, store } = await setup({});
     store.putRaw('broken', '{"version": 1, "interactions": [{}]}');

@@ -49,6 +49,7 @@ import type { ScanFinding } from '../../core/redaction/scan.js';
 import {
   changedHeaders,
   FlowValues,
+  headerMapOf,
   producedValues,
   requestHolds,
   SAFE_METHODS,
@@ -471,14 +472,8 @@ class CassetteRun {
     }
     const stored: HeaderMap = { ...headers };
     if (rawBody !== undefined) delete stored['content-length'];
-    const sentMap: HeaderMap = {};
-    for (const [name, value] of sentHeaders) {
-      const prev = sentMap[name];
-      sentMap[name] =
-        prev === undefined ? value : [...(typeof prev === 'string' ? [prev] : prev), value];
-    }
     const raw: Interaction = {
-      request: { ...sent, headers: sentMap },
+      request: { ...sent, headers: headerMapOf(sentHeaders) },
       response: {
         status: answer.status,
         headers: stored,
