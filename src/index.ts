@@ -59,4 +59,5 @@ export {
   postDriftComment,
   writeDriftReports,
 } from './app/compose/drift.js';
-export { postStickyComment, resolveGitHubTarget } from './app/drift/github.js';
+export { resolveGitHubTarget } from './app/drift/github.js';
+export { postStickyComment } from './app/compose/drift.js';
