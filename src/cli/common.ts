@@ -55,6 +55,11 @@ export function exitCodeFor(error: unknown): number {
   return error instanceof TapedeckError ? EXIT_BY_CODE[error.code] : EXIT.internal;
 }
 
+/** The exit code of an outcome that has a code but needs no message (the report said it). */
+export function exitCodeOf(code: ErrorCode): number {
+  return EXIT_BY_CODE[code];
+}
+
 /**
  * How a command ends on a TapedeckError, thrown or returned as an outcome: the message, the next
  * step and the code on stderr, and the exit code from the one map above.

@@ -3,7 +3,7 @@ import type { TapedeckConfig } from '../app/config/config.js';
 import type { ServerKind } from '../app/replay/server.js';
 import { TapedeckError } from '../core/errors.js';
 import { renderSummary } from '../core/render/summary.js';
-import { EXIT } from './common.js';
+import { EXIT, exitCodeFor, exitCodeOf } from './common.js';
 
 export interface ServeOptions {
   readonly json: boolean;
@@ -53,7 +53,8 @@ export async function serve(
       `replay --strict: ${summary.misses.reduce((n, m) => n + m.count, 0)} request(s) missed.`,
     );
     logger.log('error', 'replay.strict', error.message, { code: error.code });
-    return EXIT.failed;
+    return exitCodeFor(error);
   }
-  return summary.recordFailures > 0 ? EXIT.io : EXIT.ok;
+  // Each failed write was logged with its code when it happened; the summary counts them.
+  return summary.recordFailures > 0 ? exitCodeOf('TD_CASSETTE_WRITE_FAILED') : EXIT.ok;
 }

@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { cassetteStore, makeLogger } from '../../app/compose/compose.js';
+import { makeLogger } from '../../app/compose/compose.js';
+import { verifyCommand } from '../../app/compose/verify.js';
 import { renderCoverage } from '../../core/mock/openapi/coverage.js';
-import { loadRules } from '../../app/redaction/setup.js';
-import { verifyCassettes } from '../../app/verify/verify.js';
 import { describePointer } from '../../core/validation.js';
-import { EXIT, FlagSet, globalsOf, loadConfig } from '../common.js';
+import { EXIT, exitCodeFor, FlagSet, globalsOf, loadConfig } from '../common.js';
 import type { CliContext } from '../context.js';
 
 interface VerifyOptions {
@@ -32,36 +31,19 @@ export function registerVerify(program: Command, cli: CliContext): void {
     .action(async (options: VerifyOptions, command: Command) => {
       const flags = new FlagSet().set('/cassettes', options.cassettes, '--cassettes');
       const { config } = loadConfig(cli.io, cli.cwd, globalsOf(command), flags);
-      const store = cassetteStore(config.cassettes, true);
-      const verified = await verifyCassettes(store, config.cassettes, loadRules(config));
-      // --spec: the contract checks and coverage run over the cassettes that loaded.
-      // swagger-parser and ajv's 2020 dialect load only then.
-      let specReport;
-      if (options.spec !== undefined) {
-        const [{ verifyAgainstSpec }, { loadCompiledSpec }] = await Promise.all([
-          import('../../app/mock/spec.js'),
-          import('../../app/compose/spec.js'),
-        ]);
-        specReport = verifyAgainstSpec(
-          (await store.loadAll()).cassettes,
-          await loadCompiledSpec(resolve(cli.cwd, options.spec)),
-          config.cassettes,
-          options.spec,
-        );
-      }
-      const report = {
-        ...verified,
-        problems: [...verified.problems, ...(specReport?.problems ?? [])],
-      };
+      const { report, spec, failure } = await verifyCommand(
+        config,
+        options.spec === undefined
+          ? undefined
+          : { file: resolve(cli.cwd, options.spec), shown: options.spec },
+      );
       if (options.json === true) {
         cli.io.stdout.write(
           `${JSON.stringify(
             {
               ok: report.problems.length === 0,
               ...report,
-              ...(specReport === undefined
-                ? {}
-                : { spec: { file: specReport.spec, coverage: specReport.coverage } }),
+              ...(spec === undefined ? {} : { spec }),
             },
             null,
             2,
@@ -78,9 +60,9 @@ export function registerVerify(program: Command, cli: CliContext): void {
             );
           }
         }
-        if (specReport !== undefined) {
-          cli.io.stdout.write(`\n${style.bold(`Coverage of ${specReport.spec}`)}\n`);
-          cli.io.stdout.write(renderCoverage(specReport.coverage));
+        if (spec !== undefined) {
+          cli.io.stdout.write(`\n${style.bold(`Coverage of ${spec.file}`)}\n`);
+          cli.io.stdout.write(renderCoverage(spec.coverage));
           cli.io.stdout.write('\n');
         }
         const tally = `${report.cassettes} cassette(s), ${report.interactions} interaction(s) in ${report.directory}`;
@@ -90,6 +72,7 @@ export function registerVerify(program: Command, cli: CliContext): void {
             : `${style.red('✗')} ${tally}: ${report.problems.length} problem(s) in ${files.size} file(s). Fix them, run \`tapedeck redact\` for secrets, or re-record with \`tapedeck record\`.\n`,
         );
       }
-      cli.exitCode = report.problems.length === 0 ? EXIT.ok : EXIT.failed;
+      // The report above already lists every problem: only the exit code comes from the code.
+      cli.exitCode = failure === undefined ? EXIT.ok : exitCodeFor(failure);
     });
 }
