@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES, TapedeckError, isTapedeckError } from '../../src/core/errors.js';
 import { exitCodeFor } from '../../src/cli/common.js';
@@ -33,5 +35,48 @@ describe('error codes', () => {
     expect(isTapedeckError(error, 'TD_INTERNAL')).toBe(false);
     expect(error.cause).toBe(cause);
     expect(error.describe()).toBe('Could not write.\nFree some space.');
+  });
+});
+
+/** Every .ts file below a folder, with its text. */
+function sources(dir: string): { file: string; text: string }[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => ({ file: join(dir, f), text: readFileSync(join(dir, f), 'utf8') }));
+}
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SELF = fileURLToPath(import.meta.url);
+
+/**
+ * Codes that are never thrown, because they are data in an answer or a report rather than a
+ * failure of the call: each names where it is emitted, and must appear there as `code: 'TD_…'`.
+ */
+const EMITTED_AS_DATA: Partial<Record<keyof typeof ERROR_CODES, string>> = {
+  TD_NO_MATCH: 'the body of a replay miss (core/render/near-miss.ts, app/layers/miss.ts)',
+  TD_SECRET_DETECTED:
+    'a log line of record and drift, and a verify problem: the write is refused, the run goes on',
+};
+
+describe('the closed set of codes', () => {
+  const src = sources(join(ROOT, 'src'));
+  const tests = sources(join(ROOT, 'test')).filter((t) => t.file !== SELF);
+
+  it('each code is thrown (or, for data codes, emitted) somewhere in src/', () => {
+    for (const code of Object.keys(ERROR_CODES) as (keyof typeof ERROR_CODES)[]) {
+      const thrown = new RegExp(`new TapedeckError\\(\\s*'${code}'`);
+      const asData = new RegExp(`code: '${code}'`);
+      const found = src.some(
+        (s) => thrown.test(s.text) || (EMITTED_AS_DATA[code] !== undefined && asData.test(s.text)),
+      );
+      expect(found, `${code} is never constructed in src/`).toBe(true);
+    }
+  });
+
+  it('each code is triggered by at least one test besides this one', () => {
+    for (const code of Object.keys(ERROR_CODES)) {
+      const found = tests.some((t) => t.text.includes(`'${code}'`) || t.text.includes(`[${code}]`));
+      expect(found, `no test names ${code}`).toBe(true);
+    }
   });
 });
