@@ -80,3 +80,32 @@ describe('the closed set of codes', () => {
     }
   });
 });
+
+describe('the README exit-code table', () => {
+  /** Rows `| N | … (`TD_A`, `TD_B_*`) |`: the exit code and the code patterns it names. */
+  const rows = [...readme.matchAll(/^\|\s*(\d+)\s*\|(.*)\|\s*$/gm)].map((m) => ({
+    exit: Number(m[1]),
+    patterns: [...m[2]!.matchAll(/`(TD_[A-Z_]+\*?)`/g)].map((p) => p[1]!),
+  }));
+  const matches = (pattern: string, code: string) =>
+    pattern.endsWith('*') ? code.startsWith(pattern.slice(0, -1)) : code === pattern;
+
+  it('puts every code in exactly one row, the one exitCodeFor gives', () => {
+    expect(rows.length).toBeGreaterThan(5);
+    for (const code of Object.keys(ERROR_CODES) as (keyof typeof ERROR_CODES)[]) {
+      const found = rows.filter((r) => r.patterns.some((p) => matches(p, code)));
+      expect(
+        found.map((r) => r.exit),
+        code,
+      ).toEqual([exitCodeFor(new TapedeckError(code, 'x'))]);
+    }
+  });
+
+  it('names no pattern that matches no code', () => {
+    for (const pattern of rows.flatMap((r) => r.patterns))
+      expect(
+        Object.keys(ERROR_CODES).some((c) => matches(pattern, c)),
+        pattern,
+      ).toBe(true);
+  });
+});
