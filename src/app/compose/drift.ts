@@ -11,7 +11,7 @@ import { SqliteStateStore } from '../../adapters/state/sqlite-state-store.js';
 import { systemClock } from '../../adapters/system/system.js';
 import { UndiciUpstream } from '../../adapters/http/undici-upstream.js';
 import { TapedeckError } from '../../core/errors.js';
-import { MIN_TRACKED_LENGTH } from '../../core/redaction/registry.js';
+import { liveCredentials } from '../drift/credentials.js';
 import type { Logger } from '../../core/ports/index.js';
 import { cassetteStore } from './compose.js';
 import { loadCompiledSpec } from './spec.js';
@@ -20,8 +20,9 @@ import {
   runDriftCommand,
   type DriftCommandOutcome,
   type DriftCommandRequest,
+  type DriftJobRequest,
 } from '../drift/command.js';
-import { runDrift, type DriftProgress, type DriftRun, type SpecCheck } from '../drift/run.js';
+import { runDrift, type DriftRun, type SpecCheck } from '../drift/run.js';
 import {
   upsertStickyComment,
   type GitHubTarget,
@@ -34,6 +35,7 @@ import { checkResponseAgainstSpec } from '../mock/spec.js';
 import { checkTarget } from '../record/target.js';
 import { VERSION } from '../version.js';
 
+export { liveCredentials } from '../drift/credentials.js';
 export {
   actionsRunUrl,
   commentBody,
@@ -43,58 +45,9 @@ export {
   type ReportFiles,
 } from '../drift/report.js';
 
-export interface DriftJobOptions {
-  readonly update: boolean;
-  readonly only?: readonly string[];
-  readonly onProgress?: (progress: DriftProgress) => void;
-  /** `--spec FILE`: checked against both sides when a spec checker is available. */
-  readonly spec?: string;
+export interface DriftJobOptions extends DriftJobRequest {
   /** Replaces the wait between retries (tests). */
   readonly sleep?: (ms: number) => Promise<unknown>;
-}
-
-/** A credential and, for `Scheme token`, the token alone: each must be trackable. */
-function credentialParts(value: string): string[] {
-  const bare = /^\S+\s+(\S+)$/.exec(value.trim())?.[1];
-  return bare === undefined ? [value.trim()] : [value.trim(), bare];
-}
-
-/** Real credentials from the environment, by request header, as `drift.credentials` maps them. */
-export function liveCredentials(
-  config: TapedeckConfig,
-  env: Readonly<Record<string, string | undefined>>,
-): Map<string, string> {
-  const out = new Map<string, string>();
-  const missing: string[] = [];
-  const short: string[] = [];
-  for (const [header, variable] of Object.entries(config.drift.credentials)) {
-    const value = env[variable];
-    if (value === undefined || value === '') missing.push(`${header} (from ${variable})`);
-    else if (credentialParts(value).some((p) => p.length < MIN_TRACKED_LENGTH))
-      short.push(variable);
-    else out.set(header.toLowerCase(), value);
-  }
-  if (short.length > 0) {
-    // Value tracking finds a secret in an answer only from MIN_TRACKED_LENGTH characters on: a
-    // shorter one echoed by the API could reach a report. Refuse before anything is sent.
-    throw new TapedeckError(
-      'TD_CONFIG_INVALID',
-      `drift.credentials: ${short.join(', ')} holds a credential shorter than ${MIN_TRACKED_LENGTH} characters; drift cannot guarantee to keep it out of its reports.`,
-      {
-        hint: 'Check the variable (a truncated or placeholder secret?); real credentials are longer.',
-      },
-    );
-  }
-  if (missing.length > 0) {
-    throw new TapedeckError(
-      'TD_CONFIG_INVALID',
-      `drift.credentials names environment variables that are not set: ${missing.join(', ')}.`,
-      {
-        hint: 'Set them from your secret store (in a workflow: `env:` from `secrets.`), or remove the entries.',
-      },
-    );
-  }
-  return out;
 }
 
 /** `--spec FILE`: loaded and compiled once (TD_SPEC_INVALID names the file and pointer). */

@@ -29,6 +29,7 @@ import { SecretRegistry } from '../../core/redaction/registry.js';
 import type { ScanFinding } from '../../core/redaction/scan.js';
 import {
   changedHeaders,
+  credentialParts,
   FlowValues,
   headerMapOf,
   producedValues,
@@ -89,8 +90,7 @@ export class CassetteRun {
         this.registry,
       );
       this.registry.remember(real, '[REDACTED]');
-      const bare = /^\S+\s+(\S+)$/.exec(real.trim())?.[1];
-      if (bare !== undefined) this.registry.remember(bare, '[REDACTED]');
+      for (const part of credentialParts(real)) this.registry.remember(part, '[REDACTED]');
     }
   }
 

@@ -260,6 +260,12 @@ export interface SendableHeaders {
   readonly dropped: string[];
 }
 
+/** A credential and, for `Scheme token`, the token alone: each must be trackable. */
+export function credentialParts(value: string): string[] {
+  const bare = /^\S+\s+(\S+)$/.exec(value.trim())?.[1];
+  return bare === undefined ? [value.trim()] : [value.trim(), bare];
+}
+
 /** Request headers that describe the hop, not the call: never re-sent as recorded. */
 const NOT_SENT = new Set(['host', 'content-length', 'expect', 'x-forwarded-host']);
 
