@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { cassetteStore, makeLogger } from '../../app/compose/compose.js';
-import { redactCassettes } from '../../app/redaction/redact.js';
-import { loadRedaction } from '../../app/redaction/setup.js';
+import { makeLogger } from '../../app/compose/compose.js';
+import { redactCommand } from '../../app/compose/redact.js';
 import { describePointer } from '../../core/validation.js';
 import { EXIT, exitCodeOf, FlagSet, globalsOf, loadConfig } from '../common.js';
 import type { CliContext } from '../context.js';
@@ -28,13 +27,7 @@ export function registerRedact(program: Command, cli: CliContext): void {
       const flags = new FlagSet().set('/cassettes', options.cassettes, '--cassettes');
       const { config } = loadConfig(cli.io, cli.cwd, globalsOf(command), flags);
       const { logger, style } = makeLogger(config, cli.io);
-      const redaction = loadRedaction(config, cli.io.env, logger, true);
-      const report = await redactCassettes(
-        cassetteStore(config.cassettes, true),
-        config.cassettes,
-        redaction,
-        options.dryRun === true,
-      );
+      const report = await redactCommand(config, cli.io.env, logger, options.dryRun === true);
       if (options.json === true) {
         cli.io.stdout.write(
           `${JSON.stringify({ ok: report.remaining.length === 0, dryRun: options.dryRun === true, ...report }, null, 2)}\n`,
