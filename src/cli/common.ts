@@ -56,6 +56,23 @@ export function exitCodeFor(error: unknown): number {
   return error instanceof TapedeckError ? EXIT_BY_CODE[error.code] : EXIT.internal;
 }
 
+/** The exit code of an outcome that has a code but needs no message (the report said it). */
+export function exitCodeOf(code: ErrorCode): number {
+  return EXIT_BY_CODE[code];
+}
+
+/**
+ * How a command ends on a TapedeckError, thrown or returned as an outcome: the message, the next
+ * step and the code on stderr, and the exit code from the one map above.
+ */
+export function failWith(
+  cli: { readonly io: Pick<Io, 'stderr'>; exitCode: number },
+  error: TapedeckError,
+): void {
+  cli.io.stderr.write(`tapedeck: ${error.describe()}\n[${error.code}]\n`);
+  cli.exitCode = exitCodeFor(error);
+}
+
 /** Options every command shares. */
 export interface GlobalOptions {
   readonly config?: string;
@@ -94,6 +111,12 @@ export function parsePort(value: string): number {
     throw new InvalidArgumentError('must be a port number from 0 to 65535 (0 picks a free port).');
   }
   return Number(value);
+}
+
+/** `a, b or c` (`a, b, or c` with the serial comma): closed sets named in help and errors. */
+export function wordList(items: readonly string[], serialComma = false): string {
+  if (items.length < 2) return items.join('');
+  return `${items.slice(0, -1).join(', ')}${serialComma ? ',' : ''} or ${items.at(-1)!}`;
 }
 
 export function parseChoice<T extends string>(choices: readonly T[]) {

@@ -1,7 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../app/version.js';
 import { isTapedeckError } from '../core/errors.js';
-import { EXIT, exitCodeFor, parseChoice } from './common.js';
+import { LOG_FORMATS, LOG_LEVELS } from '../core/modes.js';
+import { EXIT, failWith, parseChoice, wordList } from './common.js';
 import type { CliContext } from './context.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDrift } from './commands/drift.js';
@@ -37,12 +38,8 @@ export function buildProgram(cli: CliContext): Command {
       '--config <file>',
       'config file (default: tapedeck.config.json here or in a parent folder)',
     )
-    .option(
-      '--log-level <level>',
-      'debug, info, warn or error',
-      parseChoice(['debug', 'info', 'warn', 'error'] as const),
-    )
-    .option('--log-format <format>', 'text or json', parseChoice(['text', 'json'] as const))
+    .option('--log-level <level>', wordList(LOG_LEVELS), parseChoice(LOG_LEVELS))
+    .option('--log-format <format>', wordList(LOG_FORMATS), parseChoice(LOG_FORMATS))
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({
       writeOut: (s) => cli.io.stdout.write(s),
@@ -79,10 +76,9 @@ export async function main(argv: readonly string[]): Promise<void> {
     if (error instanceof CommanderError) {
       cli.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     } else if (isTapedeckError(error)) {
-      process.stderr.write(`tapedeck: ${error.describe()}\n[${error.code}]\n`);
-      cli.exitCode = exitCodeFor(error);
+      failWith(cli, error);
     } else {
-      process.stderr.write(
+      cli.io.stderr.write(
         `tapedeck: internal error (TD_INTERNAL), please report it:\n${String((error as Error).stack ?? error)}\n`,
       );
       cli.exitCode = EXIT.internal;

@@ -3,7 +3,7 @@ import { strictMisses } from '../app/compose/api.js';
 import type { TapedeckConfig } from '../app/config/config.js';
 import type { ServerKind } from '../app/replay/server.js';
 import { renderSummary } from '../core/render/summary.js';
-import { EXIT } from './common.js';
+import { EXIT, exitCodeFor, exitCodeOf } from './common.js';
 
 export interface ServeOptions {
   readonly json: boolean;
@@ -49,7 +49,8 @@ export async function serve(
   const strict = kind === 'replay' ? strictMisses(config, summary) : undefined;
   if (strict !== undefined) {
     logger.log('error', 'replay.strict', strict.message, { code: strict.code });
-    return EXIT.failed;
+    return exitCodeFor(strict);
   }
-  return summary.recordFailures > 0 ? EXIT.io : EXIT.ok;
+  // Each failed write was logged with its code when it happened; the summary counts them.
+  return summary.recordFailures > 0 ? exitCodeOf('TD_CASSETTE_WRITE_FAILED') : EXIT.ok;
 }

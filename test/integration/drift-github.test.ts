@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { postStickyComment, resolveGitHubTarget } from '../../src/app/drift/github.js';
+import { postStickyComment } from '../../src/app/compose/drift.js';
+import { resolveGitHubTarget } from '../../src/app/drift/github.js';
 import { DRIFT_COMMENT_MARKER } from '../../src/core/render/drift-markdown.js';
 import { runCleanups } from '../helpers/cleanup.js';
 import { startGitHubFake } from '../helpers/github-fake.js';

@@ -418,6 +418,8 @@ describe('a failure of tapedeck itself on one step', () => {
       'internal-error',
       'same',
     ]);
-    expect(logger.lines.some((l) => l.event === 'drift.failed')).toBe(true);
+    expect(
+      logger.lines.some((l) => l.event === 'drift.failed' && l.fields['code'] === 'TD_INTERNAL'),
+    ).toBe(true);
   });
 });

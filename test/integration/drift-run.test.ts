@@ -3,6 +3,7 @@
  * replayable flag per interaction, credentials, no pseudonym sent as a credential), the
  * cassette filter, and history in the memory state store.
  */
+import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NodeBodyCodec } from '../../src/adapters/http/body-codec.js';
 import { MemoryCassetteStore } from '../../src/adapters/cassettes/memory-cassette-store.js';
@@ -10,7 +11,10 @@ import { MemoryDriftHistory } from '../../src/adapters/state/memory/index.js';
 import { systemClock } from '../../src/adapters/system/system.js';
 import { UndiciUpstream } from '../../src/adapters/http/undici-upstream.js';
 import { runDrift, type DriftOptions } from '../../src/app/drift/run.js';
+import { runDriftCommand } from '../../src/app/drift/command.js';
 import { progressReporter } from '../../src/cli/commands/drift.js';
+import { exitCodeFor } from '../../src/cli/common.js';
+import type { FailOn } from '../../src/core/modes.js';
 import type { Cassette, Interaction } from '../../src/core/cassette/model.js';
 import { serializeCassette } from '../../src/core/cassette/codec.js';
 import { defer, runCleanups } from '../helpers/cleanup.js';
@@ -136,6 +140,26 @@ describe('runDrift', () => {
     });
   });
 
+  it('checks an interaction whose recorded request has a header named `constructor` (regression: it was an internal error)', async () => {
+    const { up, deps, options, logger } = await setup({
+      proto: {
+        version: 1,
+        interactions: [
+          interaction(
+            'GET',
+            '/p',
+            { constructor: 'yes', tostring: 'no' },
+            { ok: true, path: '/p' },
+          ),
+        ],
+      },
+    });
+    const { report } = await runDrift(deps, options);
+    expect(up.requests[0]!.headers['constructor']).toBe('yes');
+    expect(report.interactions.map((i) => [i.outcome, i.unchecked])).toEqual([['same', undefined]]);
+    expect(logger.text()).not.toMatch(/TD_INTERNAL|internal error/);
+  });
+
   it('reports a malformed cassette before sending anything', async () => {
     const { up, deps, options, store } = await setup({});
     store.putRaw('broken', '{"version": 1, "interactions": [{}]}');
@@ -191,5 +215,88 @@ describe('drift progress', () => {
         (n) => `drift: ${n}/100 interaction(s) checked`,
       ),
     );
+  });
+});
+
+describe('runDriftCommand', () => {
+  const plain = { bold: String, dim: String, red: String, green: String, yellow: String };
+
+  async function command(handler: Parameters<typeof startUpstream>[0], failOn: FailOn) {
+    const { deps, options } = await setup({
+      shop: {
+        version: 1,
+        interactions: [interaction('GET', '/a', {}, { ok: true, path: '/a' })],
+      },
+    });
+    const up = await startUpstream(handler);
+    const upstream = new UndiciUpstream({ target: up.url, timeoutMs: 1000 });
+    defer(() => upstream.close());
+    const written = new Map<string, string>();
+    return runDriftCommand(
+      { failOn, update: false, style: plain, out: '/reports/drift.md' },
+      {
+        env: {},
+        runJob: (job) => runDrift({ ...deps, upstream }, { ...options, ...job, target: up.url }),
+        writeReport: (file, text) => written.set(file, text),
+        issueComments: () => {
+          throw new Error('not asked for --github');
+        },
+      },
+    ).then((outcome) => ({ outcome, written }));
+  }
+
+  const drifted = (_req: unknown, res: ServerResponse) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ ok: 'yes', path: '/a' }));
+  };
+
+  it('returns TD_DRIFT_FOUND (exit 1) when drift reaches --fail-on, after writing the report', async () => {
+    const { outcome, written } = await command(drifted, 'breaking');
+    expect(outcome.failure?.code).toBe('TD_DRIFT_FOUND');
+    expect(exitCodeFor(outcome.failure)).toBe(1);
+    expect(outcome.failure?.message).toBe(
+      'drift found (1 breaking, 0 non-breaking interaction(s)) at --fail-on breaking.',
+    );
+    expect([...written.keys()]).toEqual(['/reports/drift.md']);
+    expect(outcome.written).toEqual(['/reports/drift.md']);
+  });
+
+  it('returns no failure for the same drift at --fail-on none', async () => {
+    const { outcome } = await command(drifted, 'none');
+    expect(outcome.failure).toBeUndefined();
+    expect(outcome.run.report.totals.breaking).toBe(1);
+  });
+
+  it('returns TD_DRIFT_UNCHECKED (exit 4) when nothing could be checked, even at --fail-on none', async () => {
+    const { outcome } = await command((_req, res) => {
+      res.writeHead(429);
+      res.end();
+    }, 'none');
+    expect(outcome.failure?.code).toBe('TD_DRIFT_UNCHECKED');
+    expect(exitCodeFor(outcome.failure)).toBe(4);
+    expect(outcome.failure?.describe()).toMatch(
+      /^none of the 1 interaction\(s\) could be checked against http:\/\/127\.0\.0\.1:\d+ \(1 rate limited \(429\)\)\.\nCheck --target/,
+    );
+  });
+
+  it('refuses --github without a token before anything is sent (TD_GITHUB_FAILED)', async () => {
+    let ran = false;
+    await expect(
+      runDriftCommand(
+        { failOn: 'breaking', update: false, style: plain, github: { pr: 1 } },
+        {
+          env: {},
+          runJob: () => {
+            ran = true;
+            return Promise.reject(new Error('must not run'));
+          },
+          writeReport: () => undefined,
+          issueComments: () => {
+            throw new Error('must not be built');
+          },
+        },
+      ),
+    ).rejects.toMatchObject({ code: 'TD_GITHUB_FAILED' });
+    expect(ran).toBe(false);
   });
 });

@@ -1,47 +1,60 @@
 import { resolve } from 'node:path';
 import type { CoverageReport } from '../../core/mock/openapi/coverage.js';
-import type { TapedeckConfig } from '../config/config.js';
-import type { RedactReport } from '../redaction/redact.js';
-import { redactCassettes } from '../redaction/redact.js';
-import { verifyCassettes, type VerifyReport } from '../verify/verify.js';
-import { cassetteStore, loadRedaction, loadRules } from './common.js';
 import type { Logger } from '../../core/ports/index.js';
+import type { TapedeckConfig } from '../config/config.js';
+import { redactCassettes, type RedactReport } from '../redaction/redact.js';
+import { runVerifyCommand, type VerifyCommandOutcome } from '../verify/command.js';
+import type { VerifyReport } from '../verify/verify.js';
+import { cassetteStore, loadRedaction, loadRules } from './common.js';
 
-/** `tapedeck verify [--spec FILE]`: the format and secret checks, and the spec's if given. */
+/**
+ * The composition of `tapedeck verify` and `tapedeck redact`: the cassette store and rules from
+ * the configuration; for `--spec` the compiled spec (swagger-parser and ajv's 2020 dialect load
+ * only then). The CLI and the public API call these, so both run the same checks.
+ */
+export function verifyCommand(
+  config: TapedeckConfig,
+  cwd: string,
+  spec?: string,
+): Promise<VerifyCommandOutcome> {
+  return runVerifyCommand({
+    store: cassetteStore(config.cassettes, true),
+    directory: config.cassettes,
+    rules: loadRules(config),
+    cwd,
+    ...(spec === undefined
+      ? {}
+      : {
+          checkSpec: async (cassettes) => {
+            const [{ verifyAgainstSpec }, { loadCompiledSpec }] = await Promise.all([
+              import('../mock/spec.js'),
+              import('./spec.js'),
+            ]);
+            return verifyAgainstSpec(
+              cassettes,
+              await loadCompiledSpec(resolve(cwd, spec)),
+              config.cassettes,
+              spec,
+              cwd,
+            );
+          },
+        }),
+  });
+}
+
+/** `verifyCassettes` of the public API: the report as data, the spec's coverage beside it. */
 export interface VerifyOutcome extends VerifyReport {
   /** With a spec: its name as given, and which operations and responses have recordings. */
   readonly spec?: { readonly file: string; readonly coverage: CoverageReport };
 }
 
-/**
- * Verifies the cassettes of `config` (every problem, never stopping at the first); with `spec`,
- * also every interaction against it. File names are shown relative to `cwd`.
- */
 export async function composeVerify(
   config: TapedeckConfig,
   cwd: string,
   spec?: string,
 ): Promise<VerifyOutcome> {
-  const store = cassetteStore(config.cassettes, true);
-  const verified = await verifyCassettes(store, config.cassettes, loadRules(config), cwd);
-  if (spec === undefined) return verified;
-  // swagger-parser and ajv's 2020 dialect load only with a spec.
-  const [{ verifyAgainstSpec }, { loadCompiledSpec }] = await Promise.all([
-    import('../mock/spec.js'),
-    import('./spec.js'),
-  ]);
-  const report = verifyAgainstSpec(
-    (await store.loadAll()).cassettes,
-    await loadCompiledSpec(resolve(cwd, spec)),
-    config.cassettes,
-    spec,
-    cwd,
-  );
-  return {
-    ...verified,
-    problems: [...verified.problems, ...report.problems],
-    spec: { file: report.spec, coverage: report.coverage },
-  };
+  const outcome = await verifyCommand(config, cwd, spec);
+  return { ...outcome.report, ...(outcome.spec === undefined ? {} : { spec: outcome.spec }) };
 }
 
 /**

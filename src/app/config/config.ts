@@ -5,14 +5,13 @@ import { parseJsonc } from '../../core/jsonc.js';
 import { compileMatchConfig, type MatchOptions } from '../../core/matching/config.js';
 import { compileValidator, describePointer } from '../../core/validation.js';
 import type { LogLevel } from '../../core/ports/index.js';
+import type { FailOn, LogFormat, OnMiss, RecordMode } from '../../core/modes.js';
 import { configSchema } from './schema.js';
 
 export const CONFIG_FILE_NAME = 'tapedeck.config.json';
 
-export type RecordMode = 'new' | 'all';
-export type OnMiss = 'error' | 'passthrough' | 'record';
-/** When `tapedeck drift` exits 1: on breaking drift, on any drift, or never. */
-export type FailOn = 'breaking' | 'any' | 'none';
+// The closed sets live in core/modes.ts (one array each, feeding type, schema and CLI choices).
+export type { FailOn, OnMiss, RecordMode } from '../../core/modes.js';
 
 export interface TapedeckConfig {
   readonly cassettes: string;
@@ -47,7 +46,7 @@ export interface TapedeckConfig {
   readonly match: MatchOptions;
   readonly redaction: { readonly keyEnv: string; readonly disable: readonly string[] };
   readonly admin: { readonly token?: string };
-  readonly log: { readonly level: LogLevel; readonly format: 'text' | 'json' };
+  readonly log: { readonly level: LogLevel; readonly format: LogFormat };
   readonly drift: {
     /** The live API to compare with; `upstream.target` when absent. */
     readonly target?: string;

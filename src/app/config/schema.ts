@@ -2,6 +2,15 @@
  * JSON Schema of tapedeck.config.json, shipped as schemas/config.schema.json (a test keeps the
  * two identical) so editors complete and check the file. Later capabilities add sections here.
  */
+import {
+  FAIL_ON,
+  LATENCY_PATTERN,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  ON_MISS,
+  RECORD_MODES,
+} from '../../core/modes.js';
+
 const stringList = { type: 'array', items: { type: 'string' }, uniqueItems: true } as const;
 
 export const configSchema = {
@@ -54,16 +63,16 @@ export const configSchema = {
       additionalProperties: false,
       properties: {
         cassette: { type: 'string', minLength: 1 },
-        mode: { enum: ['new', 'all'] },
+        mode: { enum: RECORD_MODES },
       },
     },
     replay: {
       type: 'object',
       additionalProperties: false,
       properties: {
-        onMiss: { enum: ['error', 'passthrough', 'record'] },
+        onMiss: { enum: ON_MISS },
         missStatus: { type: 'integer', minimum: 200, maximum: 599 },
-        latency: { type: 'string', pattern: '^(0|recorded|x[0-9]+(\\.[0-9]+)?)$' },
+        latency: { type: 'string', pattern: LATENCY_PATTERN },
         strict: { type: 'boolean' },
         spec: {
           type: 'string',
@@ -133,8 +142,8 @@ export const configSchema = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        level: { enum: ['debug', 'info', 'warn', 'error'] },
-        format: { enum: ['text', 'json'] },
+        level: { enum: LOG_LEVELS },
+        format: { enum: LOG_FORMATS },
       },
     },
     drift: {
@@ -177,7 +186,7 @@ export const configSchema = {
         concurrency: { type: 'integer', minimum: 1, maximum: 256 },
         retries: { type: 'integer', minimum: 0, maximum: 10 },
         timeoutMs: { type: 'integer', minimum: 1 },
-        failOn: { enum: ['breaking', 'any', 'none'] },
+        failOn: { enum: FAIL_ON },
         learn: {
           type: 'boolean',
           description: 'Send each safe request twice; what differs between the answers is noise.',

@@ -3,10 +3,8 @@
  * updated on every later one (found by the hidden marker the Markdown report carries).
  */
 import { readFileSync } from 'node:fs';
-import { GitHubClient, type GitHubComment } from '../../adapters/github/github-client.js';
 import { TapedeckError } from '../../core/errors.js';
 import { DRIFT_COMMENT_MARKER } from '../../core/render/drift-markdown.js';
-import { VERSION } from '../version.js';
 
 export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
 
@@ -96,32 +94,48 @@ export interface PostedComment {
   readonly url: string;
 }
 
+/** One issue comment as the sticky-comment logic needs it. */
+export interface IssueComment {
+  readonly id: number;
+  readonly body: string;
+  readonly htmlUrl: string;
+  readonly login: string | undefined;
+}
+
+/**
+ * The port `drift --github` posts through: the comments of one repository's issues and pull
+ * requests, and who the token belongs to. `adapters/github` implements it over the REST API;
+ * app/compose builds it from a GitHubTarget.
+ */
+export interface IssueComments {
+  listIssueComments(pr: number): Promise<readonly IssueComment[]>;
+  createIssueComment(pr: number, body: string): Promise<IssueComment>;
+  updateIssueComment(id: number, body: string): Promise<IssueComment>;
+  /** The login of the token's user, when the API says. */
+  login(): Promise<string | undefined>;
+}
+
 /**
  * Creates the drift comment, or updates the one a previous run left (the one carrying the
  * marker; when several do, the one written by this token's user, else the oldest).
  */
-export async function postStickyComment(
-  target: GitHubTarget,
+export async function upsertStickyComment(
+  comments: IssueComments,
+  pr: number,
   body: string,
 ): Promise<PostedComment> {
-  const client = new GitHubClient({
-    apiUrl: target.apiUrl,
-    token: target.token,
-    repository: target.repository,
-    userAgent: `tapedeck/${VERSION}`,
-  });
-  const ours = (await client.listIssueComments(target.pr)).filter((c) =>
+  const ours = (await comments.listIssueComments(pr)).filter((c) =>
     c.body.includes(DRIFT_COMMENT_MARKER),
   );
-  let existing: GitHubComment | undefined = ours[0];
+  let existing: IssueComment | undefined = ours[0];
   if (ours.length > 1) {
-    const login = await client.login();
+    const login = await comments.login();
     existing = ours.find((c) => login !== undefined && c.login === login) ?? ours[0];
   }
   const posted =
     existing === undefined
-      ? await client.createIssueComment(target.pr, body)
-      : await client.updateIssueComment(existing.id, body);
+      ? await comments.createIssueComment(pr, body)
+      : await comments.updateIssueComment(existing.id, body);
   return {
     action: existing === undefined ? 'created' : 'updated',
     id: posted.id,

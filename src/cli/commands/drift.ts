@@ -1,9 +1,9 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { resolve } from 'node:path';
 import { makeLogger } from '../../app/compose/compose.js';
-import type { FailOn } from '../../app/config/config.js';
+import { FAIL_ON, type FailOn } from '../../core/modes.js';
 import type { DriftProgress } from '../../app/drift/run.js';
-import { EXIT, FlagSet, globalsOf, loadConfig, parseChoice } from '../common.js';
+import { EXIT, failWith, FlagSet, globalsOf, loadConfig, parseChoice } from '../common.js';
 import type { CliContext } from '../context.js';
 
 interface DriftOptions {
@@ -91,7 +91,7 @@ export function registerDrift(program: Command, cli: CliContext): void {
     .option(
       '--fail-on <level>',
       'exit 1 on breaking drift (default), any drift, or never',
-      parseChoice(['breaking', 'any', 'none'] as const),
+      parseChoice(FAIL_ON),
     )
     .option('--concurrency <n>', 'cassettes checked at once', positiveInt('--concurrency'))
     .option('--timeout <ms>', 'time allowed per request, in milliseconds', positiveInt('--timeout'))
@@ -124,72 +124,45 @@ export function registerDrift(program: Command, cli: CliContext): void {
       const { config } = loadConfig(cli.io, cli.cwd, globalsOf(command), flags);
       const { logger, style } = makeLogger(config, cli.io);
       // Loaded here, not at start-up: the other commands never need undici or json-diff-ts.
-      const [
-        { composeDrift, driftFails, postDriftComment, nothingChecked, writeDriftReports },
-        { resolveGitHubTarget },
-        { renderDriftSummary },
-      ] = await Promise.all([
-        import('../../app/compose/drift.js'),
-        import('../../app/drift/github.js'),
-        import('../../core/render/drift-text.js'),
-      ]);
-      // Checked before anything is sent: a missing token should not cost a whole run.
-      const github =
-        options.github === true ? resolveGitHubTarget(cli.io.env, options.pr) : undefined;
-      const jsonToStdout = options.json === true;
+      const { driftCommand } = await import('../../app/compose/drift.js');
       const progress = progressReporter(cli.io.stderr);
-      let run;
+      let outcome;
       try {
-        run = await composeDrift(config, cli.io.env, logger, {
+        outcome = await driftCommand(config, cli.io.env, logger, {
+          failOn: config.drift.failOn,
           update: options.update === true,
+          style,
           onProgress: progress.report,
           ...(options.cassette === undefined ? {} : { only: options.cassette }),
           ...(options.spec === undefined ? {} : { spec: resolve(cli.cwd, options.spec) }),
+          ...(options.out === undefined ? {} : { out: resolve(cli.cwd, options.out) }),
+          ...(typeof options.json === 'string' ? { json: resolve(cli.cwd, options.json) } : {}),
+          ...(options.github === true
+            ? { github: options.pr === undefined ? {} : { pr: options.pr } }
+            : {}),
         });
       } finally {
         progress.end();
       }
-      // Files and the summary first: a GitHub failure afterwards loses nothing.
-      const written = writeDriftReports(
-        run,
-        {
-          ...(options.out === undefined ? {} : { out: resolve(cli.cwd, options.out) }),
-          ...(typeof options.json === 'string' ? { json: resolve(cli.cwd, options.json) } : {}),
-        },
-        cli.io.env,
-      );
+      const { run } = outcome;
+      const jsonToStdout = options.json === true;
       const summaryStream = jsonToStdout ? cli.io.stderr : cli.io.stdout;
       if (jsonToStdout) cli.io.stdout.write(`${JSON.stringify(run.report, null, 2)}\n`);
-      summaryStream.write(renderDriftSummary(run.report, style).replace(/\n*$/, '\n'));
+      summaryStream.write(outcome.summary);
       if (run.updated.length > 0 || run.notUpdated.length > 0) {
         summaryStream.write(
           `re-recorded ${run.updated.length} drifted interaction(s)${run.notUpdated.length > 0 ? `; ${run.notUpdated.length} not updated (see the report)` : ''}\n`,
         );
       }
-      for (const file of written) summaryStream.write(`wrote ${file}\n`);
-      if (github !== undefined) {
-        const comment = await postDriftComment(run, github, cli.io.env);
+      for (const file of outcome.written) summaryStream.write(`wrote ${file}\n`);
+      if (outcome.comment !== undefined) {
         summaryStream.write(
-          `${comment.action} the drift comment on pull request #${github.pr}: ${comment.url}\n`,
+          `${outcome.comment.action} the drift comment on pull request #${outcome.comment.pr}: ${outcome.comment.url}\n`,
         );
       }
-
-      const why = nothingChecked(run.report);
-      if (why !== undefined) {
-        cli.io.stderr.write(
-          `tapedeck: none of the ${run.report.totals.interactions} interaction(s) could be checked against ${run.report.target} (${why}).\nCheck --target and that the API is up; mark unsafe requests "replayable" to check them (docs/drift.md).\n[TD_DRIFT_UNCHECKED]\n`,
-        );
-        cli.exitCode = EXIT.io;
-        return;
-      }
-      if (driftFails(run.report, config.drift.failOn)) {
-        const { breaking, nonBreaking } = run.report.totals;
-        cli.io.stderr.write(
-          `tapedeck: drift found (${breaking} breaking, ${nonBreaking} non-breaking interaction(s)) at --fail-on ${config.drift.failOn}.\n[TD_DRIFT_FOUND]\n`,
-        );
-        cli.exitCode = EXIT.failed;
-        return;
-      }
-      cli.exitCode = EXIT.ok;
+      // TD_DRIFT_FOUND, TD_DRIFT_UNCHECKED or TD_GITHUB_FAILED: rendered, and mapped to the exit
+      // code, as main renders a thrown error.
+      if (outcome.failure === undefined) cli.exitCode = EXIT.ok;
+      else failWith(cli, outcome.failure);
     });
 }

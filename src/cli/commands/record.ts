@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { RECORD_MODES, type RecordMode } from '../../core/modes.js';
 import { FlagSet, globalsOf, loadConfig, parseChoice, parsePort } from '../common.js';
 import type { CliContext } from '../context.js';
 import { serve } from '../serve.js';
@@ -9,7 +10,7 @@ interface RecordOptions {
   host?: string;
   cassettes?: string;
   cassette?: string;
-  mode?: 'new' | 'all';
+  mode?: RecordMode;
   json?: boolean;
 }
 
@@ -30,7 +31,7 @@ export function registerRecord(program: Command, cli: CliContext): void {
     .option(
       '--mode <mode>',
       'new: answer from the cassette when it can, record the rest; all: re-record everything',
-      parseChoice(['new', 'all'] as const),
+      parseChoice(RECORD_MODES),
     )
     .option('--json', 'print the listening line and the summary as JSON')
     .addHelpText(

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { makeLogger } from '../../app/compose/compose.js';
 import { composeRedact } from '../../app/compose/verify.js';
 import { describePointer } from '../../core/validation.js';
-import { EXIT, FlagSet, globalsOf, loadConfig } from '../common.js';
+import { EXIT, exitCodeOf, FlagSet, globalsOf, loadConfig } from '../common.js';
 import type { CliContext } from '../context.js';
 
 interface RedactOptions {
@@ -51,6 +51,7 @@ export function registerRedact(program: Command, cli: CliContext): void {
               : '\n'),
         );
       }
-      cli.exitCode = report.remaining.length === 0 ? EXIT.ok : EXIT.failed;
+      // Values that still look secret after redaction: the report above lists each one.
+      cli.exitCode = report.remaining.length === 0 ? EXIT.ok : exitCodeOf('TD_SECRET_DETECTED');
     });
 }

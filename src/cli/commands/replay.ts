@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { FlagSet, globalsOf, loadConfig, parseChoice, parsePort } from '../common.js';
+import { LATENCY_CHOICES, LATENCY_PATTERN, ON_MISS, type OnMiss } from '../../core/modes.js';
+import { wordList, FlagSet, globalsOf, loadConfig, parseChoice, parsePort } from '../common.js';
 import type { CliContext } from '../context.js';
 import { serve } from '../serve.js';
 
@@ -9,7 +10,7 @@ interface ReplayOptions {
   port?: number;
   host?: string;
   cassettes?: string;
-  onMiss?: 'error' | 'passthrough' | 'record';
+  onMiss?: OnMiss;
   target?: string;
   latency?: string;
   strict?: boolean;
@@ -19,8 +20,8 @@ interface ReplayOptions {
 }
 
 function parseLatency(value: string): string {
-  if (!/^(0|recorded|x\d+(\.\d+)?)$/.test(value))
-    throw new InvalidArgumentError('must be 0, recorded, or xN (e.g. x2).');
+  if (!new RegExp(LATENCY_PATTERN).test(value))
+    throw new InvalidArgumentError(`must be ${wordList(LATENCY_CHOICES, true)} (e.g. x2).`);
   return value;
 }
 
@@ -39,10 +40,14 @@ export function registerReplay(program: Command, cli: CliContext): void {
     .option(
       '--on-miss <what>',
       'error (explain the miss), passthrough (forward), record (forward and record)',
-      parseChoice(['error', 'passthrough', 'record'] as const),
+      parseChoice(ON_MISS),
     )
     .option('-t, --target <url>', 'upstream for --on-miss passthrough|record')
-    .option('--latency <how>', '0, recorded, or xN times the recorded latency', parseLatency)
+    .option(
+      '--latency <how>',
+      `${wordList(LATENCY_CHOICES, true)} times the recorded latency`,
+      parseLatency,
+    )
     .option('--strict', 'exit 1 at shutdown if any request missed (for CI)')
     .option('--spec <file>', 'OpenAPI/Swagger spec that answers what no cassette recorded')
     .option('--seed <seed>', 'seed of values generated from --spec (default "tapedeck")')

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { makeLogger } from '../../app/compose/compose.js';
-import { composeVerify } from '../../app/compose/verify.js';
+import { verifyCommand } from '../../app/compose/verify.js';
 import { renderCoverage } from '../../core/mock/openapi/coverage.js';
 import { describePointer } from '../../core/validation.js';
-import { EXIT, FlagSet, globalsOf, loadConfig } from '../common.js';
+import { EXIT, exitCodeFor, FlagSet, globalsOf, loadConfig } from '../common.js';
 import type { CliContext } from '../context.js';
 
 interface VerifyOptions {
@@ -30,14 +30,14 @@ export function registerVerify(program: Command, cli: CliContext): void {
     .action(async (options: VerifyOptions, command: Command) => {
       const flags = new FlagSet().set('/cassettes', options.cassettes, '--cassettes');
       const { config } = loadConfig(cli.io, cli.cwd, globalsOf(command), flags);
-      const report = await composeVerify(config, cli.cwd, options.spec);
-      const specReport = report.spec;
+      const { report, spec, failure } = await verifyCommand(config, cli.cwd, options.spec);
       if (options.json === true) {
         cli.io.stdout.write(
           `${JSON.stringify(
             {
               ok: report.problems.length === 0,
               ...report,
+              ...(spec === undefined ? {} : { spec }),
             },
             null,
             2,
@@ -54,9 +54,9 @@ export function registerVerify(program: Command, cli: CliContext): void {
             );
           }
         }
-        if (specReport !== undefined) {
-          cli.io.stdout.write(`\n${style.bold(`Coverage of ${specReport.file}`)}\n`);
-          cli.io.stdout.write(renderCoverage(specReport.coverage));
+        if (spec !== undefined) {
+          cli.io.stdout.write(`\n${style.bold(`Coverage of ${spec.file}`)}\n`);
+          cli.io.stdout.write(renderCoverage(spec.coverage));
           cli.io.stdout.write('\n');
         }
         const tally = `${report.cassettes} cassette(s), ${report.interactions} interaction(s) in ${report.directory}`;
@@ -66,6 +66,7 @@ export function registerVerify(program: Command, cli: CliContext): void {
             : `${style.red('✗')} ${tally}: ${report.problems.length} problem(s) in ${files.size} file(s). Fix them, run \`tapedeck redact\` for secrets, or re-record with \`tapedeck record\`.\n`,
         );
       }
-      cli.exitCode = report.problems.length === 0 ? EXIT.ok : EXIT.failed;
+      // The report above already lists every problem: only the exit code comes from the code.
+      cli.exitCode = failure === undefined ? EXIT.ok : exitCodeFor(failure);
     });
 }

@@ -12,7 +12,7 @@ import {
   type RecordedRequest,
 } from '../cassette/model.js';
 import { appendValue } from '../cassette/model.js';
-import { isJsonObject, jsonPointer, type JsonPrimitive, type JsonValue } from '../json.js';
+import { getOwn, isJsonObject, jsonPointer, type JsonPrimitive, type JsonValue } from '../json.js';
 import { decodableAcceptEncoding } from '../http/index.js';
 import { containsPseudonym } from '../redaction/pseudonym.js';
 
@@ -260,6 +260,12 @@ export interface SendableHeaders {
   readonly dropped: string[];
 }
 
+/** A credential and, for `Scheme token`, the token alone: each must be trackable. */
+export function credentialParts(value: string): string[] {
+  const bare = /^\S+\s+(\S+)$/.exec(value.trim())?.[1];
+  return bare === undefined ? [value.trim()] : [value.trim(), bare];
+}
+
 /** Request headers that describe the hop, not the call: never re-sent as recorded. */
 const NOT_SENT = new Set(['host', 'content-length', 'expect', 'x-forwarded-host']);
 
@@ -292,17 +298,28 @@ export function sendableHeaders(
     }
   }
   for (const [name, real] of credentials) {
-    if (headers[name] === undefined) out.push([name, real]);
+    if (getOwn(headers, name) === undefined) out.push([name, real]);
   }
   return { headers: out, dropped };
+}
+
+/**
+ * The headers actually sent, as a cassette's header map (a repeated name keeps every value, in
+ * order). Through `appendValue`, whose own-property check keeps a header named `constructor`
+ * or `toString` an ordinary name: reading `map[name]` would find `Object.prototype`'s member.
+ */
+export function headerMapOf(pairs: readonly (readonly [string, string])[]): HeaderMap {
+  const out: HeaderMap = {};
+  for (const [name, value] of pairs) appendValue(out, name, value);
+  return out;
 }
 
 /** Names of headers whose value changed when carried values were applied. */
 export function changedHeaders(before: HeaderMap, after: HeaderMap): Set<string> {
   const out = new Set<string>();
   for (const name of Object.keys(after)) {
-    const a = valuesOf(before[name]).join('\u0000');
-    const b = valuesOf(after[name]).join('\u0000');
+    const a = valuesOf(getOwn(before, name)).join('\u0000');
+    const b = valuesOf(getOwn(after, name)).join('\u0000');
     if (a !== b) out.add(name);
   }
   return out;
