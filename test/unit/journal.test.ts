@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MemoryJournalStore } from '../../src/adapters/state/memory/index.js';
 import { openSqliteState } from '../../src/adapters/state/sqlite/index.js';
 import { Journal } from '../../src/app/journal/journal.js';
+import { systemScheduler } from '../../src/adapters/system/scheduler.js';
 import { JournalWindow } from '../../src/app/journal/window.js';
 import type { JournalEntry } from '../../src/core/ports/index.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -51,6 +52,7 @@ describe('Journal', () => {
 
   it('shows every answer in the recent window, newest first, bounded', async () => {
     const journal = new Journal(new MemoryJournalStore(), {
+      scheduler: systemScheduler,
       windowSize: 4,
       onWriteError: noErrors,
     });
@@ -62,7 +64,7 @@ describe('Journal', () => {
 
   it('keeps every answer that did not come from a cassette, and only those, newest first', async () => {
     const store = new WatchedStore();
-    const journal = new Journal(store, { onWriteError: noErrors });
+    const journal = new Journal(store, { scheduler: systemScheduler, onWriteError: noErrors });
     const entries = range(30);
     for (const e of entries) journal.record(e);
     expect(store.batches).toEqual([]);
@@ -75,7 +77,11 @@ describe('Journal', () => {
 
   it('writes in batches on a timer, never per request', async () => {
     const store = new WatchedStore();
-    const journal = new Journal(store, { flushEveryMs: 100, onWriteError: noErrors });
+    const journal = new Journal(store, {
+      scheduler: systemScheduler,
+      flushEveryMs: 100,
+      onWriteError: noErrors,
+    });
     for (let i = 0; i < 9; i += 3) journal.record(entry(i));
     await vi.advanceTimersByTimeAsync(99);
     expect(store.batches).toEqual([]);
@@ -89,6 +95,7 @@ describe('Journal', () => {
   it('writes a full batch at once, without waiting for the timer', async () => {
     const store = new WatchedStore();
     const journal = new Journal(store, {
+      scheduler: systemScheduler,
       flushAt: 4,
       flushEveryMs: 60_000,
       onWriteError: noErrors,
@@ -103,7 +110,11 @@ describe('Journal', () => {
   it('keeps batches in order when a write takes longer than the next flush', async () => {
     const store = new WatchedStore();
     store.delayMs = 250;
-    const journal = new Journal(store, { flushEveryMs: 100, onWriteError: noErrors });
+    const journal = new Journal(store, {
+      scheduler: systemScheduler,
+      flushEveryMs: 100,
+      onWriteError: noErrors,
+    });
     journal.record(entry(0));
     await vi.advanceTimersByTimeAsync(100);
     journal.record(entry(3));
@@ -118,7 +129,10 @@ describe('Journal', () => {
   it('reports a failed background write, drops that batch and goes on', async () => {
     const store = new WatchedStore();
     const errors: unknown[] = [];
-    const journal = new Journal(store, { onWriteError: (e) => errors.push(e) });
+    const journal = new Journal(store, {
+      scheduler: systemScheduler,
+      onWriteError: (e) => errors.push(e),
+    });
     store.failNext = true;
     journal.record(entry(0));
     await vi.advanceTimersByTimeAsync(100);
@@ -130,7 +144,7 @@ describe('Journal', () => {
 
   it('rejects a flush the caller waits for when its write fails', async () => {
     const store = new WatchedStore();
-    const journal = new Journal(store, { onWriteError: noErrors });
+    const journal = new Journal(store, { scheduler: systemScheduler, onWriteError: noErrors });
     journal.record(entry(0));
     store.failNext = true;
     await expect(journal.flush()).rejects.toThrow('disk full');
@@ -139,7 +153,7 @@ describe('Journal', () => {
 
   it('writes what is buffered on close, then closes the store; close is idempotent', async () => {
     const store = new WatchedStore();
-    const journal = new Journal(store, { onWriteError: noErrors });
+    const journal = new Journal(store, { scheduler: systemScheduler, onWriteError: noErrors });
     journal.record(entry(0));
     journal.record(entry(3));
     await Promise.all([journal.close(), journal.close()]);
@@ -157,13 +171,19 @@ describe('Journal over the SQLite state', () => {
   it('keeps what it wrote across a restart; the recent window starts empty', async () => {
     const dir = tempDir();
     const first = openSqliteState(dir);
-    const journal = new Journal(first.journal, { onWriteError: noErrors });
+    const journal = new Journal(first.journal, {
+      scheduler: systemScheduler,
+      onWriteError: noErrors,
+    });
     journal.record(entry(0));
     journal.record(entry(1));
     await journal.close();
     await first.close();
     const second = openSqliteState(dir);
-    const again = new Journal(second.journal, { onWriteError: noErrors });
+    const again = new Journal(second.journal, {
+      scheduler: systemScheduler,
+      onWriteError: noErrors,
+    });
     expect(await again.kept(5)).toEqual([entry(0)]);
     expect(again.recent(5)).toEqual([]);
     await again.close();

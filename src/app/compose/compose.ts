@@ -71,6 +71,7 @@ export async function composeServerWith(
       : undefined;
   const state = openSqliteState(config.stateDir);
   const journal = new Journal(state.journal, {
+    scheduler: systemScheduler,
     onWriteError: (error) =>
       logger.log('error', 'journal.write_failed', (error as Error).message, {
         code: 'TD_STATE_STORE_FAILED',

@@ -1,4 +1,5 @@
 import type { JournalEntry, JournalStore } from '../../core/ports/journal.js';
+import type { ScheduledTask, Scheduler } from '../../core/ports/scheduler.js';
 import { JournalWindow } from './window.js';
 
 /** Where the pipeline writes what answered: synchronous, so no request awaits a store. */
@@ -15,6 +16,8 @@ export interface JournalReader {
 }
 
 export interface JournalOptions {
+  /** Timers of the batched writes (tests drive a manual one). */
+  readonly scheduler: Scheduler;
   /** A batch is written at least this often (ms). */
   readonly flushEveryMs?: number;
   /** A batch this large is written at once, without waiting for the timer. */
@@ -42,7 +45,9 @@ export class Journal implements JournalSink, JournalReader {
   private buffer: JournalEntry[] = [];
   private readonly window: JournalWindow;
   private readonly flushAt: number;
-  private readonly timer: NodeJS.Timeout;
+  private readonly flushEveryMs: number;
+  /** The timed flush of what is buffered: scheduled by the first entry of a batch. */
+  private timer: ScheduledTask | undefined;
   /** The last write, settled either way: the next one starts after it, so batches stay in order. */
   private writing: Promise<void> = Promise.resolve();
   private closed: Promise<void> | undefined;
@@ -53,8 +58,7 @@ export class Journal implements JournalSink, JournalReader {
   ) {
     this.window = new JournalWindow(options.windowSize);
     this.flushAt = options.flushAt ?? FLUSH_AT;
-    this.timer = setInterval(() => this.flushInBackground(), options.flushEveryMs ?? 100);
-    this.timer.unref();
+    this.flushEveryMs = options.flushEveryMs ?? 100;
   }
 
   record(entry: JournalEntry): void {
@@ -62,7 +66,16 @@ export class Journal implements JournalSink, JournalReader {
     if (entry.layer === 'cassette' || this.closed !== undefined) return;
     // Small, frequent batches: entries that wait long survive a young-generation GC and get
     // promoted to the old generation, which is expensive to collect.
-    if (this.buffer.push(entry) === this.flushAt) setImmediate(() => this.flushInBackground());
+    const buffered = this.buffer.push(entry);
+    // No idle timer: the first entry of a batch schedules its write, so a quiet server has none.
+    if (buffered === 1) {
+      this.timer = this.options.scheduler.setTimeout(() => {
+        this.timer = undefined;
+        this.flushInBackground();
+      }, this.flushEveryMs);
+    } else if (buffered === this.flushAt) {
+      this.options.scheduler.setImmediate(() => this.flushInBackground());
+    }
   }
 
   recent(limit: number): JournalEntry[] {
@@ -77,6 +90,8 @@ export class Journal implements JournalSink, JournalReader {
   /** Appends what is buffered; resolves when it (and every earlier batch) is stored. */
   flush(): Promise<void> {
     if (this.buffer.length === 0) return this.writing;
+    this.timer?.cancel();
+    this.timer = undefined;
     const batch = this.buffer;
     this.buffer = [];
     const write = this.writing.then(() => this.store.append(batch));
@@ -86,7 +101,6 @@ export class Journal implements JournalSink, JournalReader {
 
   /** Writes what is buffered, then closes the store. Idempotent. */
   close(): Promise<void> {
-    clearInterval(this.timer);
     this.closed ??= this.flush().finally(() => this.store.close());
     return this.closed;
   }
