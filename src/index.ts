@@ -30,12 +30,9 @@ export { buildServer, type TapedeckServer } from './app/replay/server.js';
 export { verifyCassettes } from './app/verify/verify.js';
 export { FsCassetteStore } from './adapters/cassettes/fs-cassette-store.js';
 export { composeMockServer, loadCompiledSpec } from './app/compose/spec.js';
-export {
-  SpecMock,
-  buildMockServer,
-  type MockServer,
-  type MockSummary,
-} from './app/mock/spec-mock.js';
+export { SpecMock } from './core/mock/openapi/responder.js';
+export { buildMockServer, type MockServer } from './app/mock/server.js';
+export type { MockSummary } from './app/mock/stats.js';
 export { verifyAgainstSpec, type SpecVerifyReport } from './app/mock/spec.js';
 export { loadSpecFile, type SpecLoadOptions } from './adapters/spec/spec-loader.js';
 export { CompiledSpec } from './core/mock/openapi/compiled.js';

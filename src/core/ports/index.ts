@@ -6,6 +6,7 @@ import type {
   RecordedResponse,
 } from '../cassette/model.js';
 import type { TapedeckError } from '../errors.js';
+import type { LayerName } from '../pipeline.js';
 
 /** Wall-clock time, passed in so core and app logic stay deterministic under test. */
 export interface Clock {
@@ -85,8 +86,8 @@ export interface JournalEntry {
   readonly durationMs: number;
 }
 
-/** The layers of the request pipeline that can answer (see app/pipeline.ts). */
-export type AnswerLayer = 'admin' | 'cassette' | 'spec' | 'upstream' | 'miss' | 'error';
+/** The layer that answered: one of the pipeline's names (core/pipeline.ts), so a new layer edits no type here. */
+export type AnswerLayer = LayerName;
 
 /** The runtime state store (SQLite by default). Nothing here is the only copy of a recording. */
 export interface StateStore {

@@ -1,40 +1,24 @@
-import type { Body, HeaderMap, RecordedResponse } from '../../core/cassette/model.js';
-import { valuesOf } from '../../core/cassette/model.js';
-import { isTapedeckError, PROBLEM_TYPE_BASE } from '../../core/errors.js';
-import { HEADER_LAYER, headerValue, isJsonMediaType, parseQuery } from '../../core/http/index.js';
-import type { JsonValue } from '../../core/json.js';
+import type { HeaderMap, RecordedResponse } from '../../cassette/model.js';
+import { valuesOf } from '../../cassette/model.js';
+import { isTapedeckError } from '../../errors.js';
+import { HEADER_LAYER, headerValue, parseQuery } from '../../http/index.js';
+import type { BodyCodec, IncomingRequest, Reply } from '../../ports/index.js';
+import type { Body } from '../../cassette/model.js';
+import type { GenerateIssue } from '../generate/generate.js';
+import { fnv1a, seededRng } from '../generate/random.js';
 import {
   chooseExample,
   chooseResponse,
   negotiate,
   parsePrefer,
   type Preference,
-} from '../../core/mock/openapi/choose.js';
-import type { CompiledSpec } from '../../core/mock/openapi/compiled.js';
-import { conforms } from '../../core/mock/openapi/conforms.js';
-import { generateValue, type GenerateIssue } from '../../core/mock/generate/generate.js';
-import type {
-  SpecHeader,
-  SpecMedia,
-  SpecOperation,
-  SpecResponse,
-} from '../../core/mock/openapi/operations.js';
-import { resolvePointer } from '../../core/mock/openapi/operations.js';
-import { fnv1a, seededRng } from '../../core/mock/generate/random.js';
-import { resolveLocalRef } from '../../core/mock/openapi/schema.js';
-import {
-  checkSecurity,
-  type RequestParts,
-  type Violation,
-} from '../../core/mock/openapi/validate.js';
-import { toXml } from '../../core/mock/openapi/xml.js';
-import type {
-  BodyCodec,
-  IncomingRequest,
-  Logger,
-  Reply,
-  SimpleReply,
-} from '../../core/ports/index.js';
+} from './choose.js';
+import type { CompiledSpec } from './compiled.js';
+import { corsPreflight } from './cors.js';
+import type { SpecOperation, SpecResponse } from './operations.js';
+import { specProblem as problem } from './problem.js';
+import { checkSecurity, type RequestParts, type Violation } from './validate.js';
+import { headerText, SpecValues } from './values.js';
 
 /**
  * The OpenAPI mock: routes a request to an operation, checks its credentials and parameters,
@@ -87,85 +71,8 @@ export interface MockAnswer {
   readonly reply: Reply;
   readonly outcome: MockOutcome;
   readonly operation?: string;
-}
-
-function problem(
-  status: number,
-  type: string,
-  title: string,
-  detail: string,
-  extra: Record<string, unknown> = {},
-  headers: readonly (readonly [string, string])[] = [],
-): SimpleReply {
-  return {
-    kind: 'simple',
-    status,
-    headers: [['content-type', 'application/problem+json'], [HEADER_LAYER, 'spec'], ...headers],
-    body: `${JSON.stringify({ type: `${PROBLEM_TYPE_BASE}${type}`, title, status, detail, ...extra })}\n`,
-  };
-}
-
-/**
- * A browser's CORS preflight (`OPTIONS` with `Access-Control-Request-Method`) for a documented
- * path: 204 allowing the documented methods and whatever headers the page asked for, from any
- * origin. A mock is for development; an SDK in a browser page must be able to call it.
- */
-function corsPreflight(
-  incoming: IncomingRequest,
-  allow: readonly string[],
-): SimpleReply | undefined {
-  const origin = headerValue(incoming.headers, 'origin');
-  if (
-    incoming.method.toUpperCase() !== 'OPTIONS' ||
-    origin === undefined ||
-    headerValue(incoming.headers, 'access-control-request-method') === undefined
-  )
-    return undefined;
-  const requested = headerValue(incoming.headers, 'access-control-request-headers');
-  return {
-    kind: 'simple',
-    status: 204,
-    headers: [
-      [HEADER_LAYER, 'spec'],
-      ['access-control-allow-origin', origin],
-      ['access-control-allow-methods', allow.join(', ')],
-      ...(requested === undefined
-        ? []
-        : ([['access-control-allow-headers', requested]] as [string, string][])),
-      ['access-control-allow-credentials', 'true'],
-      ['access-control-max-age', '600'],
-      ['vary', 'Origin'],
-    ],
-    body: '',
-  };
-}
-
-/**
- * Every standalone answer to a request with `Origin` may be read by that page (credentials
- * included, so the origin is echoed rather than `*`), headers and all.
- */
-function withCors(reply: Reply, origin: string | undefined): Reply {
-  if (origin === undefined) return reply;
-  if (
-    reply.kind === 'simple' &&
-    reply.headers.some(([name]) => name === 'access-control-allow-origin')
-  )
-    return reply;
-  const cors: (readonly [string, string])[] = [
-    ['access-control-allow-origin', origin],
-    ['access-control-allow-credentials', 'true'],
-    ['access-control-expose-headers', '*'],
-    ['vary', 'Origin'],
-  ];
-  switch (reply.kind) {
-    case 'simple':
-      return { ...reply, headers: [...reply.headers, ...cors] };
-    case 'recorded':
-      return { ...reply, extraHeaders: [...reply.extraHeaders, ...cors] };
-    case 'stream':
-      // The mock never streams; a stream's headers are its upstream's.
-      return reply;
-  }
+  /** The documented path template that answered (`/pets/{petId}`): request text never shows. */
+  readonly path?: string;
 }
 
 /** The status for an invalid request: 400 if documented, else 422 if documented, else 400. */
@@ -176,27 +83,16 @@ export function invalidRequestStatus(operation: SpecOperation): number {
   return 400;
 }
 
-function headerText(value: JsonValue): string {
-  if (Array.isArray(value)) return value.map((v) => headerText(v)).join(',');
-  if (value !== null && typeof value === 'object') return JSON.stringify(value);
-  // Header values cannot carry line breaks.
-  return String(value).replace(/[\r\n]+/g, ' ');
-}
-
-function isXmlMediaType(type: string): boolean {
-  return type === 'application/xml' || type === 'text/xml' || type.endsWith('+xml');
-}
-
-/** Error envelopes name their status under one of these (RFC 9457 `status`, and common ones). */
-const STATUS_FIELDS = ['status', 'statusCode', 'status_code', 'code'] as const;
-
 export class SpecMock {
   private readonly cache = new Map<string, RecordedResponse>();
+  private readonly values: SpecValues;
 
   constructor(
     readonly spec: CompiledSpec,
     private readonly options: SpecMockOptions,
-  ) {}
+  ) {
+    this.values = new SpecValues(spec.responseDocument);
+  }
 
   get operations(): number {
     return this.spec.model.operations.length;
@@ -226,9 +122,11 @@ export class SpecMock {
     if (route.kind === 'method-not-allowed') {
       if (!standalone) return undefined;
       const preflight = corsPreflight(incoming, route.allow);
-      if (preflight !== undefined) return { outcome: 'preflight', reply: preflight };
+      if (preflight !== undefined)
+        return { outcome: 'preflight', path: route.template, reply: preflight };
       return {
         outcome: 'method-not-allowed',
+        path: route.template,
         reply: problem(
           405,
           'method-not-allowed',
@@ -257,6 +155,7 @@ export class SpecMock {
       return {
         outcome: 'invalid',
         operation: operation.id,
+        path: operation.path,
         reply: problem(
           400,
           'invalid-request',
@@ -284,6 +183,7 @@ export class SpecMock {
         return {
           outcome: 'unsupported-media-type',
           operation: operation.id,
+          path: operation.path,
           reply: problem(
             415,
             'unsupported-media-type',
@@ -309,6 +209,7 @@ export class SpecMock {
     return {
       outcome: 'invalid',
       operation: operation.id,
+      path: operation.path,
       reply: problem(
         status,
         'invalid-request',
@@ -345,6 +246,7 @@ export class SpecMock {
     return {
       outcome: 'unauthorized',
       operation: operation.id,
+      path: operation.path,
       reply: problem(
         401,
         'unauthorized',
@@ -365,6 +267,7 @@ export class SpecMock {
       return {
         outcome: 'bad-prefer',
         operation: operation.id,
+        path: operation.path,
         reply: problem(
           400,
           'bad-prefer',
@@ -379,6 +282,7 @@ export class SpecMock {
       return {
         outcome: 'bad-prefer',
         operation: operation.id,
+        path: operation.path,
         reply: problem(
           400,
           'undocumented-status',
@@ -396,6 +300,7 @@ export class SpecMock {
     return {
       outcome: prefer.example !== undefined ? 'bad-prefer' : 'not-acceptable',
       operation: operation.id,
+      path: operation.path,
       reply:
         prefer.example !== undefined
           ? problem(
@@ -452,7 +357,7 @@ export class SpecMock {
       } else if (prefer.example !== undefined) {
         return undefined;
       } else {
-        const schemaExample = this.schemaExample(media);
+        const schemaExample = this.values.schemaExample(media);
         if (schemaExample !== undefined) {
           exampleName = '(schema)';
           exampleValue = schemaExample;
@@ -466,15 +371,15 @@ export class SpecMock {
       const rng = seededRng(this.options.seed, `${label}\u0000${operation.pointer}\u0000${status}`);
       const headers: HeaderMap = {};
       for (const header of response.headers)
-        headers[header.name] = this.headerValue(header, rng.fork(`header:${header.name}`));
+        headers[header.name] = this.values.headerValue(header, rng.fork(`header:${header.name}`));
       let body: Body | undefined;
       if (media) {
         let issue: GenerateIssue | undefined;
         const value =
           exampleName !== undefined
             ? exampleValue
-            : this.agreeWithStatus(
-                this.generate(media, rng.fork(`body:${media.type}`), (i) => (issue ??= i)),
+            : this.values.agreeWithStatus(
+                this.values.generate(media, rng.fork(`body:${media.type}`), (i) => (issue ??= i)),
                 media,
                 status,
               );
@@ -484,7 +389,7 @@ export class SpecMock {
           headers[HEADER_SPEC_ISSUE] = headerText(
             `${issue.pointer === '' ? '(body)' : issue.pointer}: ${issue.message}`.slice(0, 300),
           );
-        const built = this.bodyFor(media, value);
+        const built = this.values.bodyFor(media, value);
         body = built.body;
         headers['content-type'] = built.contentType;
       }
@@ -505,250 +410,7 @@ export class SpecMock {
       reply,
       outcome: media === undefined ? 'empty' : exampleName !== undefined ? 'example' : 'generated',
       operation: operation.id,
+      path: operation.path,
     };
   }
-
-  private readonly resolve = (ref: string): unknown =>
-    resolveLocalRef(this.spec.responseDocument, ref.replace(/^spec(?=#)/, ''));
-
-  private bodyFor(media: SpecMedia, value: unknown): { body: Body; contentType: string } {
-    const wildcard = media.type.includes('*');
-    const contentType = wildcard
-      ? media.type === '*/*' || media.type.startsWith('application/')
-        ? 'application/json'
-        : media.type.replace('*', 'plain')
-      : media.type;
-    if (isJsonMediaType(contentType))
-      return { body: { encoding: 'json', json: (value ?? null) as JsonValue }, contentType };
-    if (typeof value === 'string') return { body: { encoding: 'text', text: value }, contentType };
-    if (isXmlMediaType(contentType)) {
-      const xml = toXml((value ?? null) as JsonValue, this.schemaOf(media), this.resolve);
-      return { body: { encoding: 'text', text: xml }, contentType };
-    }
-    // Another documented non-JSON type (CSV, plain text) with a structured value: JSON text.
-    return { body: { encoding: 'text', text: JSON.stringify(value ?? null) }, contentType };
-  }
-
-  /**
-   * A generated error body says the status it is sent with (`status: 404` in a 404, not a
-   * random 579), and a problem+json `type` is RFC 9457's `about:blank`, whenever the schema
-   * allows it. Examples are the author's and are sent as written.
-   */
-  private agreeWithStatus(value: JsonValue, media: SpecMedia, status: number): JsonValue {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
-    const problemJson = media.type.endsWith('problem+json');
-    if (status < 400 && !problemJson) return value;
-    const schema = this.schemaOf(media);
-    let out: Record<string, JsonValue> = value;
-    const replace = (key: string, replacement: JsonValue) => {
-      const candidate = { ...out };
-      candidate[key] = replacement;
-      if (conforms(candidate, schema, this.resolve)) out = candidate;
-    };
-    for (const key of STATUS_FIELDS) if (typeof out[key] === 'number') replace(key, status);
-    if (problemJson && typeof out['type'] === 'string') replace('type', 'about:blank');
-    return out;
-  }
-
-  private schemaOf(source: { schemaPointer?: string; schema?: object }): unknown {
-    if (source.schemaPointer !== undefined)
-      return resolvePointer(this.spec.responseDocument, source.schemaPointer);
-    return source.schema;
-  }
-
-  /** `example` / first of `examples` on the media's schema (after following its `$ref`). */
-  private schemaExample(media: SpecMedia): unknown {
-    let schema = this.schemaOf(media);
-    for (let i = 0; i < 8 && typeof schema === 'object' && schema !== null; i++) {
-      const record = schema as Record<string, unknown>;
-      if (Array.isArray(record['examples']) && record['examples'].length > 0)
-        return record['examples'][0];
-      if ('example' in record) return record['example'];
-      if (typeof record['$ref'] !== 'string') return undefined;
-      schema = resolveLocalRef(this.spec.responseDocument, record['$ref']);
-    }
-    return undefined;
-  }
-
-  private generate(
-    source: { schemaPointer?: string; schema?: object },
-    rng: ReturnType<typeof seededRng>,
-    onIssue?: (issue: GenerateIssue) => void,
-  ): JsonValue {
-    const schema = this.schemaOf(source);
-    if (schema === undefined) return null;
-    return generateValue(schema, {
-      rng,
-      resolve: this.resolve,
-      ...(onIssue === undefined ? {} : { onIssue }),
-    });
-  }
-
-  private headerValue(header: SpecHeader, rng: ReturnType<typeof seededRng>): string {
-    if (header.example !== undefined) return headerText(header.example as JsonValue);
-    return headerText(this.generate(header, rng));
-  }
-}
-
-/** What a mock server serves: an OpenAPI mock or (through the same shape) a GraphQL one. */
-export interface MockEngine {
-  /** "OpenAPI 3.0 spec Petstore: 5 operation(s)", for logs. */
-  readonly description: string;
-  /** Files to watch for `--watch`. */
-  readonly files: readonly string[];
-  handle(incoming: IncomingRequest): Reply | Promise<Reply>;
-}
-
-/** An OpenAPI engine: every answer, including 404/405, is the spec's. */
-export function openApiEngine(
-  spec: CompiledSpec,
-  options: SpecMockOptions,
-  stats?: MockStats,
-): MockEngine {
-  const mock = new SpecMock(spec, options);
-  return {
-    description: `${spec.source.dialect} spec${spec.model.title === '' ? '' : ` "${spec.model.title}"`}: ${mock.operations} operation(s)`,
-    files: spec.source.files,
-    handle(incoming) {
-      const answer = mock.answer(incoming, true)!;
-      stats?.count(answer.outcome);
-      return withCors(answer.reply, headerValue(incoming.headers, 'origin'));
-    },
-  };
-}
-
-export class MockStats {
-  served = 0;
-  reloads = 0;
-  reloadFailures = 0;
-  readonly byOutcome = new Map<string, number>();
-  count(outcome: string): void {
-    this.byOutcome.set(outcome, (this.byOutcome.get(outcome) ?? 0) + 1);
-  }
-  summary(): MockSummary {
-    return {
-      served: this.served,
-      byOutcome: Object.fromEntries(this.byOutcome),
-      reloads: this.reloads,
-      reloadFailures: this.reloadFailures,
-    };
-  }
-}
-
-export interface MockSummary {
-  readonly served: number;
-  readonly byOutcome: Readonly<Record<string, number>>;
-  readonly reloads: number;
-  readonly reloadFailures: number;
-}
-
-export interface MockServerDeps {
-  /** Loads (or reloads) the engine; throws TD_SPEC_INVALID naming the file and pointer. */
-  readonly load: (stats: MockStats) => Promise<MockEngine>;
-  /** Starts watching files; returns a function that stops. Absent: no `--watch`. */
-  readonly watch?: (files: readonly string[], onChange: () => void) => (flush?: boolean) => void;
-  readonly host: (handler: (incoming: IncomingRequest) => Promise<Reply>) => {
-    listen(host: string, port: number): Promise<string>;
-    close(): Promise<void>;
-  };
-  readonly logger: Logger;
-  readonly address: { readonly host: string; readonly port: number };
-}
-
-export interface MockServer {
-  readonly description: string;
-  listen(): Promise<string>;
-  /** Loads the spec again; a broken spec keeps the last good one serving. True when swapped. */
-  reload(): Promise<boolean>;
-  summary(): MockSummary;
-  stop(): Promise<MockSummary>;
-}
-
-/**
- * The `tapedeck mock` server. Loads the spec (or refuses to start), then serves it; with
- * `watch`, a change to the spec or any file it references reloads it, and a reload that fails
- * keeps the last good spec serving and logs the file and pointer of the problem.
- */
-export async function buildMockServer(deps: MockServerDeps): Promise<MockServer> {
-  const stats = new MockStats();
-  let engine = await deps.load(stats);
-  let unwatch: ((flush?: boolean) => void) | undefined;
-  let stopped = false;
-  let reloading: Promise<boolean> | undefined;
-  let again = false;
-
-  const startWatching = () => {
-    if (stopped) return;
-    const previous = unwatch;
-    unwatch = deps.watch?.(engine.files, () => void server.reload());
-    // Closed after the new watchers exist, so no change falls between the two.
-    previous?.(true);
-  };
-
-  const reloadOnce = async (): Promise<boolean> => {
-    try {
-      const next = await deps.load(stats);
-      engine = next;
-      stats.reloads++;
-      deps.logger.log('info', 'mock.reloaded', `Reloaded: ${next.description}.`, {
-        files: next.files.length,
-      });
-      return true;
-    } catch (error) {
-      stats.reloadFailures++;
-      const message = isTapedeckError(error) ? error.describe() : String(error);
-      deps.logger.log(
-        'warn',
-        'mock.reload_failed',
-        `The changed spec does not load, so the last good one keeps serving:\n${message}`,
-        isTapedeckError(error) ? { code: error.code, ...error.details } : {},
-      );
-      return false;
-    } finally {
-      // The set of referenced files may have changed (a new $ref, a fixed path).
-      startWatching();
-    }
-  };
-
-  const host = deps.host((incoming) => {
-    stats.served++;
-    return Promise.resolve(engine.handle(incoming));
-  });
-  const server: MockServer = {
-    get description() {
-      return engine.description;
-    },
-    listen: async () => {
-      const url = await host.listen(deps.address.host, deps.address.port);
-      startWatching();
-      return url;
-    },
-    reload() {
-      if (stopped) return Promise.resolve(false);
-      if (reloading) {
-        again = true;
-        return reloading;
-      }
-      reloading = (async () => {
-        let swapped = await reloadOnce();
-        while (again) {
-          again = false;
-          swapped = await reloadOnce();
-        }
-        reloading = undefined;
-        return swapped;
-      })();
-      return reloading;
-    },
-    summary: () => stats.summary(),
-    async stop() {
-      stopped = true;
-      unwatch?.();
-      unwatch = undefined;
-      await reloading;
-      await host.close();
-      return stats.summary();
-    },
-  };
-  return server;
 }
