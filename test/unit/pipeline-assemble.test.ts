@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { RecordedRequest } from '../../src/core/cassette/model.js';
 import { LAYER_NAMES, type LayerName } from '../../src/core/pipeline.js';
 import type { IncomingRequest, JournalEntry } from '../../src/core/ports/index.js';
 import { assemblePipeline, type PipelineSlots } from '../../src/app/pipeline/assemble.js';
@@ -196,7 +197,7 @@ describe('runPipeline', () => {
     const view = {
       match: {} as never,
       codec: { decode: () => undefined, encode: () => new Uint8Array() },
-      redactRequest: (request: never) => (redactions++, { value: request, findings: [] }),
+      redactRequest: (request: RecordedRequest) => (redactions++, { value: request, findings: [] }),
       fastKey: () => 'fast-key',
     };
     const keys: string[] = [];

@@ -5,7 +5,7 @@ import { HEADER_LAYER, headerValue, parseQuery } from '../../http/index.js';
 import type { BodyCodec, IncomingRequest, Reply } from '../../ports/index.js';
 import type { Body } from '../../cassette/model.js';
 import type { GenerateIssue } from '../generate/generate.js';
-import { fnv1a, seededRng } from '../generate/random.js';
+import { seededRng } from '../generate/random.js';
 import {
   chooseExample,
   chooseResponse,
@@ -17,8 +17,9 @@ import type { CompiledSpec } from './compiled.js';
 import { corsPreflight } from './cors.js';
 import type { SpecOperation, SpecResponse } from './operations.js';
 import { specProblem as problem } from './problem.js';
-import { checkSecurity, type RequestParts, type Violation } from './validate.js';
-import { headerText, SpecValues } from './values.js';
+import { invalidAnswer } from './refusals.js';
+import { checkSecurity, type RequestParts } from './validate.js';
+import { headerText, requestLabel, SpecValues } from './values.js';
 
 /**
  * The OpenAPI mock: routes a request to an operation, checks its credentials and parameters,
@@ -41,15 +42,6 @@ const LAYER_HEADER = [[HEADER_LAYER, 'spec']] as const;
 
 /** On a generated answer that could not be made valid: where and why (the first issue). */
 export const HEADER_SPEC_ISSUE = 'x-tapedeck-spec-issue';
-
-/** At most this many violations are listed in a 4xx body (the count says how many more). */
-const MAX_VIOLATIONS = 100;
-/** Request-derived text (pointers, names) in a 4xx body is cut to this many characters. */
-const MAX_ECHO = 200;
-
-function clip(text: string): string {
-  return text.length <= MAX_ECHO ? text : `${text.slice(0, MAX_ECHO)}…`;
-}
 
 /** How many generated answers are kept (per distinct request); oldest go first. */
 const CACHE_LIMIT = 10_000;
@@ -75,13 +67,7 @@ export interface MockAnswer {
   readonly path?: string;
 }
 
-/** The status for an invalid request: 400 if documented, else 422 if documented, else 400. */
-export function invalidRequestStatus(operation: SpecOperation): number {
-  const has = (status: string) => operation.responses.some((r) => r.status === status);
-  if (has('400')) return 400;
-  if (has('422')) return 422;
-  return 400;
-}
+export { invalidRequestStatus } from './refusals.js';
 
 export class SpecMock {
   private readonly cache = new Map<string, RecordedResponse>();
@@ -193,41 +179,9 @@ export class SpecMock {
           ),
         };
       }
-      if (violations.length > 0) return this.invalid(operation, violations);
+      if (violations.length > 0) return invalidAnswer(operation, violations);
     }
     return this.respond(incoming, operation, prefer);
-  }
-
-  private invalid(operation: SpecOperation, all: readonly Violation[]): MockAnswer {
-    const status = invalidRequestStatus(operation);
-    // Pointers and names come from the request: a 3 MB form field name must not come back twice.
-    const violations = all.slice(0, MAX_VIOLATIONS).map((v): Violation => ({
-      ...v,
-      ...(v.name === undefined ? {} : { name: clip(v.name) }),
-      ...(v.pointer === undefined ? {} : { pointer: clip(v.pointer) }),
-    }));
-    return {
-      outcome: 'invalid',
-      operation: operation.id,
-      path: operation.path,
-      reply: problem(
-        status,
-        'invalid-request',
-        'Invalid request',
-        `${all.length} problem(s) with the request to ${operation.id}: ${violations
-          .slice(0, 5)
-          .map(
-            (v) =>
-              `${v.in}${v.name === undefined ? '' : ` ${v.name}`}${v.pointer ? ` ${v.pointer}` : ''} ${v.message}`,
-          )
-          .join('; ')}${all.length > 5 ? '; …' : ''}`,
-        {
-          operation: operation.id,
-          errors: violations,
-          ...(all.length > MAX_VIOLATIONS ? { omitted: all.length - MAX_VIOLATIONS } : {}),
-        },
-      ),
-    };
   }
 
   private unauthorized(
@@ -320,21 +274,6 @@ export class SpecMock {
     };
   }
 
-  /** The label every generated value of one request derives from: method, target and body. */
-  private requestLabel(incoming: IncomingRequest): string {
-    const method = incoming.method.toUpperCase();
-    // HEAD is GET without the body: the same seed gives it the same headers.
-    let label = `${method === 'HEAD' ? 'GET' : method} ${incoming.target}`;
-    if (incoming.rawBody !== undefined && incoming.rawBody.length > 0) {
-      let hash = 0x811c9dc5;
-      // FNV over the bytes (latin1 view), chunked so a large body builds no large string.
-      for (let i = 0; i < incoming.rawBody.length; i += 8192)
-        hash = fnv1a(String.fromCharCode(...incoming.rawBody.subarray(i, i + 8192)), hash);
-      label += ` #${hash.toString(16)}`;
-    }
-    return label;
-  }
-
   /** The reply for one response of an operation, or undefined (406, or an unknown example). */
   private build(
     incoming: IncomingRequest,
@@ -364,7 +303,7 @@ export class SpecMock {
         }
       }
     }
-    const label = this.requestLabel(incoming);
+    const label = requestLabel(incoming);
     const key = `${operation.pointer}\u0000${status}\u0000${media?.type ?? ''}\u0000${exampleName ?? (prefer.dynamic === true ? '(dynamic)' : '')}\u0000${label}`;
     let recorded = this.cache.get(key);
     if (recorded === undefined) {

@@ -2,7 +2,8 @@ import type { Body } from '../../cassette/model.js';
 import { isJsonMediaType } from '../../http/index.js';
 import type { JsonValue } from '../../json.js';
 import { generateValue, type GenerateIssue } from '../generate/generate.js';
-import type { seededRng } from '../generate/random.js';
+import { fnv1a, type seededRng } from '../generate/random.js';
+import type { IncomingRequest } from '../../ports/index.js';
 import { conforms } from './conforms.js';
 import { resolvePointer, type SpecHeader, type SpecMedia } from './operations.js';
 import { resolveLocalRef } from './schema.js';
@@ -27,6 +28,21 @@ function isXmlMediaType(type: string): boolean {
 
 /** Error envelopes name their status under one of these (RFC 9457 `status`, and common ones). */
 const STATUS_FIELDS = ['status', 'statusCode', 'status_code', 'code'] as const;
+
+/** The label every generated value of one request derives from: method, target and body. */
+export function requestLabel(incoming: IncomingRequest): string {
+  const method = incoming.method.toUpperCase();
+  // HEAD is GET without the body: the same seed gives it the same headers.
+  let label = `${method === 'HEAD' ? 'GET' : method} ${incoming.target}`;
+  if (incoming.rawBody !== undefined && incoming.rawBody.length > 0) {
+    let hash = 0x811c9dc5;
+    // FNV over the bytes (latin1 view), chunked so a large body builds no large string.
+    for (let i = 0; i < incoming.rawBody.length; i += 8192)
+      hash = fnv1a(String.fromCharCode(...incoming.rawBody.subarray(i, i + 8192)), hash);
+    label += ` #${hash.toString(16)}`;
+  }
+  return label;
+}
 
 export type SpecRng = ReturnType<typeof seededRng>;
 
