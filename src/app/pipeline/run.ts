@@ -56,7 +56,8 @@ export const UNNAMED_PATH = '(not shown: no redaction rules)';
 class PipelineContext implements RequestContext {
   readonly session: string;
   private keyed: string | undefined;
-  private named: { value: string | undefined } | undefined;
+  private namedRead = false;
+  private named: string | undefined;
   private redacted: RecordedRequest | undefined;
   private normal: NormalizedRequest | undefined;
 
@@ -76,7 +77,11 @@ class PipelineContext implements RequestContext {
   }
 
   get cassette(): string | undefined {
-    return (this.named ??= { value: cassetteOf(this.incoming) }).value;
+    if (!this.namedRead) {
+      this.named = cassetteOf(this.incoming);
+      this.namedRead = true;
+    }
+    return this.named;
   }
 
   get request(): RecordedRequest {
