@@ -1,3 +1,4 @@
+import { TapedeckError } from '../../../core/errors.js';
 import type { SimpleReply } from '../../../core/ports/index.js';
 import type { RequestContext } from '../../pipeline/context.js';
 
@@ -27,7 +28,8 @@ export class AdminRouter {
   constructor(groups: readonly (readonly AdminRoute[])[]) {
     for (const route of groups.flat()) {
       const key = `${route.method} ${route.path}`;
-      if (this.routes.has(key)) throw new Error(`Two admin routes for ${key}.`);
+      if (this.routes.has(key))
+        throw new TapedeckError('TD_INTERNAL', `Two admin routes for ${key}.`);
       this.routes.set(key, route);
     }
   }
