@@ -32,7 +32,7 @@ export { DEFAULTS, type ResolvedConfig, type TapedeckConfig } from './app/config
 
 // What the use cases report.
 export type { ServerSummary } from './app/pipeline/stats.js';
-export type { MockSummary } from './app/mock/spec-mock.js';
+export type { MockSummary } from './app/mock/stats.js';
 export type { VerifyProblem, VerifyReport } from './app/verify/verify.js';
 export type { RedactReport } from './app/redaction/redact.js';
 export type { CoverageReport, CoverageRow } from './core/mock/openapi/coverage.js';

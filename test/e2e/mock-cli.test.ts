@@ -36,6 +36,31 @@ describe('tapedeck mock (built CLI)', () => {
     );
   });
 
+  it('serves the admin endpoints in front of the spec, journals answers, and counts them on Ctrl-C', async () => {
+    const cwd = tempDir();
+    const { run, url } = await startServerCli(
+      ['mock', join(SPECS, 'petstore-3.0.yaml'), '--port', '0'],
+      { cwd, env: { TAPEDECK_ADMIN_TOKEN: 'admin-token-0123456789abcdef' } },
+    );
+    const auth = { authorization: 'Bearer admin-token-0123456789abcdef' };
+    expect((await send(url, '/__tapedeck/health')).status).toBe(401);
+    const health = await send(url, '/__tapedeck/health', { headers: auth });
+    expect(health.json()).toMatchObject({ status: 'ok', mode: 'mock' });
+    expect((await send(url, '/v1/pets/7', { headers: { 'x-api-key': 'k' } })).status).toBe(200);
+    const journal = (await send(url, '/__tapedeck/journal', { headers: auth })).json() as {
+      entries: { layer: string; path: string; status: number }[];
+    };
+    expect(journal.entries.map((e) => `${e.layer} ${e.path} ${e.status}`)).toEqual([
+      'spec /pets/{petId} 200',
+      'admin /__tapedeck/health 200',
+      'admin /__tapedeck/health 401',
+    ]);
+    const summary = (await send(url, '/__tapedeck/summary', { headers: auth })).json();
+    expect(summary).toMatchObject({ served: 4, byOutcome: { example: 1 } });
+    expect(await stop(run)).toBe(0);
+    expect(run.stderr).toMatch(/tapedeck mock summary: 5 request\(s\) served \(example 1\)\n/);
+  });
+
   it('--json prints the listening line as JSON', async () => {
     const cwd = tempDir();
     const { runCli } = await import('../helpers/cli.js');

@@ -4,7 +4,7 @@ import addFormatsModule from 'ajv-formats';
 import { expect } from 'vitest';
 import { composeMockServer } from '../../src/app/compose/spec.js';
 import { resolveConfig, type FlagValue } from '../../src/app/config/config.js';
-import type { MockServer } from '../../src/app/mock/spec-mock.js';
+import type { MockServer } from '../../src/app/mock/server.js';
 import { loadSpecFile } from '../../src/adapters/spec/spec-loader.js';
 import type { LoadedSpec } from '../../src/core/mock/openapi/operations.js';
 import { toJsonSchemaDocument } from '../../src/core/mock/openapi/schema.js';

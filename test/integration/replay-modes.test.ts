@@ -164,7 +164,15 @@ describe('admin API', () => {
     expect(summary.byLayer).toMatchObject({ cassette: 1, miss: 1 });
     expect(summary.misses).toEqual([{ request: 'GET /unknown', count: 1 }]);
     expect(summary.unused).toEqual([]);
-    expect((await send(replay.url, '/__tapedeck/nope')).status).toBe(404);
+    const nope = await send(replay.url, '/__tapedeck/nope');
+    expect(nope.status).toBe(404);
+    // Admin errors are problem details, listing the endpoints there are.
+    expect(header(nope.headers, 'content-type')).toBe('application/problem+json');
+    expect(nope.json()).toMatchObject({
+      status: 404,
+      code: 'TD_BAD_REQUEST',
+      endpoints: ['GET health', 'GET summary', 'GET journal?limit=N', 'POST reset?session=S'],
+    });
   });
 });
 

@@ -18,7 +18,7 @@ import {
   type TapedeckConfig,
 } from '../config/config.js';
 import type { DriftRun } from '../drift/run.js';
-import type { MockSummary } from '../mock/spec-mock.js';
+import type { MockSummary } from '../mock/stats.js';
 import type { ServerSummary } from '../pipeline/stats.js';
 import type { RedactReport } from '../redaction/redact.js';
 import type { ServerKind } from '../replay/server.js';

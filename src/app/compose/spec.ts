@@ -7,16 +7,15 @@ import { CompiledSpec } from '../../core/mock/openapi/compiled.js';
 import type { Logger } from '../../core/ports/index.js';
 import { nodeHost } from './common.js';
 import type { TapedeckConfig } from '../config/config.js';
+import { JournalWindow } from '../journal/window.js';
+import { systemClock } from '../../adapters/system/system.js';
+import { SpecMock } from '../../core/mock/openapi/responder.js';
 import { isGraphqlSchemaFile } from '../mock/graphql.js';
 import { loadGraphqlMock } from './graphql.js';
-import {
-  buildMockServer,
-  openApiEngine,
-  SpecMock,
-  type MockEngine,
-  type MockServer,
-  type MockStats,
-} from '../mock/spec-mock.js';
+import { graphqlEngine, openApiEngine, type MockEngine } from '../mock/engine.js';
+import { buildMockServer, type MockServer } from '../mock/server.js';
+import type { MockStats } from '../mock/stats.js';
+import type { JournalReader, JournalSink } from '../pipeline/context.js';
 
 /**
  * The composition root of the spec-driven parts (`mock`, `replay --spec`, `verify --spec`,
@@ -38,6 +37,19 @@ export async function loadCompiledSpec(file: string): Promise<CompiledSpec> {
   }
 }
 
+/**
+ * The mock's journal: the latest answers in memory (a bounded window). The mock has no state
+ * directory, so nothing is kept across restarts and `?kept=1` lists nothing.
+ */
+function mockJournal(): JournalSink & JournalReader {
+  const window = new JournalWindow();
+  return {
+    record: (entry) => window.push(entry),
+    recent: (limit) => window.latest(limit),
+    kept: () => Promise.resolve([]),
+  };
+}
+
 export interface MockServeOptions {
   readonly watch: boolean;
 }
@@ -56,14 +68,8 @@ export async function composeMockServer(
   const graphql = isGraphqlSchemaFile(absolute);
   const codec = new NodeBodyCodec();
   const load = async (stats: MockStats): Promise<MockEngine> => {
-    if (graphql) {
-      const mock = await loadGraphqlMock(absolute, { seed: config.mock.seed });
-      return {
-        description: 'GraphQL schema',
-        files: [absolute],
-        handle: (incoming) => mock.handle(incoming),
-      };
-    }
+    if (graphql)
+      return graphqlEngine(await loadGraphqlMock(absolute, { seed: config.mock.seed }), absolute);
     return openApiEngine(
       await loadCompiledSpec(absolute),
       {
@@ -80,7 +86,10 @@ export async function composeMockServer(
     ...(options.watch ? { watch: (files, onChange) => watchFiles(files, onChange) } : {}),
     host: nodeHost(config, logger),
     logger,
+    clock: systemClock,
+    journal: mockJournal(),
     address: config.server,
+    adminToken: config.admin.token,
   });
 }
 

@@ -1,19 +1,7 @@
 import type { JournalEntry, JournalStore } from '../../core/ports/journal.js';
 import type { ScheduledTask, Scheduler } from '../../core/ports/scheduler.js';
+import type { JournalReader, JournalSink } from '../pipeline/context.js';
 import { JournalWindow } from './window.js';
-
-/** Where the pipeline writes what answered: synchronous, so no request awaits a store. */
-export interface JournalSink {
-  record(entry: JournalEntry): void;
-}
-
-/** What the admin layer reads back. */
-export interface JournalReader {
-  /** The latest entries of this process, newest first, every layer (a bounded window). */
-  recent(limit: number): readonly JournalEntry[];
-  /** Entries kept across restarts, newest first: every answer that did not come from a cassette. */
-  kept(limit: number): Promise<readonly JournalEntry[]>;
-}
 
 export interface JournalOptions {
   /** Timers of the batched writes (tests drive a manual one). */

@@ -25,6 +25,7 @@ function wantsJson(context: RequestContext): boolean {
 export function missLayer(options: MissLayerOptions): Layer {
   return {
     name: 'miss',
+    closes: true,
     handle(context) {
       const report: MissReport = {
         request: context.normalized,

@@ -112,6 +112,7 @@ export function upstreamLayer(options: UpstreamLayerOptions): Layer {
   const { upstream, codec, clock, logger, recorder } = options;
   return {
     name: 'upstream',
+    closes: true,
     async handle(context) {
       const outgoing: UpstreamRequest = {
         method: context.incoming.method,

@@ -1,127 +1,142 @@
 import { TapedeckError } from '../../core/errors.js';
 import type { MatchConfig } from '../../core/matching/config.js';
 import { normalizeRequest, type NormalizedRequest } from '../../core/matching/normalize.js';
+import type { LayerName } from '../../core/pipeline.js';
 import type { BodyCodec, Clock, IncomingRequest, Reply } from '../../core/ports/index.js';
-import type { JournalSink } from '../journal/journal.js';
 import type { RecordedRequest } from '../../core/cassette/model.js';
 import type { RedactionResult } from '../../core/redaction/engine.js';
-import type { Layer, RequestContext } from './context.js';
+import type { JournalSink, Layer, RequestContext } from './context.js';
 import { cassetteOf, sessionOf, toRecordedRequest } from './request.js';
-import type { ServerStats } from './stats.js';
 
 /**
- * The flow of one request through tapedeck, in the order of docs/architecture.md:
- *
- *   1 admin  ->  (2 tenant, 3 limits, 4 scenario, 5 idempotency, 6 state: later)
- *   ->  7 cassette  ->  8 spec (replay --spec)  ->  9 miss / upstream
- *
- * Each layer answers or passes. The servers build their list here and nowhere else, so the
- * order stays visible in one place.
+ * Running one request down the layers. The order of the layers is not decided here: it is the
+ * list in core/pipeline.ts, and each server fills its slots through assemblePipeline.
  */
-export type PipelineMode =
-  | { readonly kind: 'replay'; readonly onMiss: Layer; readonly spec?: Layer }
-  | { readonly kind: 'record-new'; readonly upstream: Layer }
-  | { readonly kind: 'record-all'; readonly upstream: Layer };
 
-export function pipelineLayers(
-  admin: Layer,
-  cassette: Layer | undefined,
-  mode: PipelineMode,
-): Layer[] {
-  switch (mode.kind) {
-    case 'replay':
-      // 8 spec (with --spec): answers what no cassette recorded, before a miss is declared.
-      return mode.spec
-        ? [admin, cassette!, mode.spec, mode.onMiss]
-        : [admin, cassette!, mode.onMiss];
-    case 'record-new':
-      return [admin, cassette!, mode.upstream];
-    case 'record-all':
-      return [admin, mode.upstream];
-  }
-}
-
-export interface PipelineDeps {
-  readonly layers: readonly Layer[];
+/**
+ * How the redacted and normalized request are built, for servers whose layers match or explain
+ * (replay, record). The request is redacted before matching, so a client that sends a real
+ * credential still matches the redacted recording and never sees it echoed.
+ */
+export interface RequestView {
   readonly match: MatchConfig;
   readonly codec: BodyCodec;
-  readonly clock: Clock;
-  readonly journal: JournalSink;
-  readonly stats: ServerStats;
   readonly redactRequest: (request: RecordedRequest) => RedactionResult<RecordedRequest>;
   /** The index key straight from the raw request when that is provably the same key, else undefined. */
   readonly fastKey?: (incoming: IncomingRequest) => string | undefined;
 }
 
+/** Counts answers per layer (the shutdown summary and /__tapedeck/summary). */
+export interface AnswerCounter {
+  answered(layer: LayerName): void;
+}
+
+export interface PipelineDeps {
+  /** In order: from assemblePipeline. */
+  readonly layers: readonly Layer[];
+  readonly clock: Clock;
+  readonly journal: JournalSink;
+  readonly stats: AnswerCounter;
+  /**
+   * Absent for a server with no redaction rules (mock): no layer may read the redacted request,
+   * and the journal shows only paths the answering layer names (`journalPath`).
+   */
+  readonly view?: RequestView;
+}
+
+/** What the journal shows as the path of a request a redactor-less server could not name. */
+export const UNNAMED_PATH = '(not shown: no redaction rules)';
+
 /**
- * Runs a request down the layers. The request is redacted before matching, so a client that
- * sends a real credential still matches the redacted recording and never sees it echoed.
- */
-/**
- * What the layers see of one request. The redacted request and its normalized form are built
- * when first needed: a request the fast lane keys (most replay traffic) is answered without
- * either. A class, because object literals with getters are slow for V8 to create.
+ * What the layers see of one request. The redacted request, its normalized form, the key and
+ * the named cassette are built when first needed: a request the fast lane keys (most replay
+ * traffic) is answered without the first two, and a mock answer without any of them. A class,
+ * because object literals with getters are slow for V8 to create.
  */
 class PipelineContext implements RequestContext {
-  readonly key: string;
   readonly session: string;
-  readonly cassette: string | undefined;
+  private keyed: string | undefined;
+  private namedRead = false;
+  private named: string | undefined;
   private redacted: RecordedRequest | undefined;
   private normal: NormalizedRequest | undefined;
 
   constructor(
     readonly incoming: IncomingRequest,
-    private readonly deps: PipelineDeps,
+    private readonly view: RequestView | undefined,
     readonly startedAt: number,
     /** The fast lane's key, when it could give one. */
-    readonly fast: string | undefined,
+    private readonly fast: string | undefined,
   ) {
     this.session = sessionOf(incoming);
-    this.cassette = cassetteOf(incoming);
-    this.key = fast ?? this.normalized.key;
+    this.keyed = fast;
+  }
+
+  get key(): string {
+    return (this.keyed ??= this.normalized.key);
+  }
+
+  get cassette(): string | undefined {
+    if (!this.namedRead) {
+      this.named = cassetteOf(this.incoming);
+      this.namedRead = true;
+    }
+    return this.named;
   }
 
   get request(): RecordedRequest {
-    return (this.redacted ??= this.deps.redactRequest(
-      toRecordedRequest(this.incoming, this.deps.codec),
-    ).value);
+    if (this.redacted !== undefined) return this.redacted;
+    const view = this.view;
+    if (view === undefined) {
+      throw new TapedeckError(
+        'TD_INTERNAL',
+        'A layer read the redacted request in a server that has no redaction rules.',
+      );
+    }
+    return (this.redacted = view.redactRequest(toRecordedRequest(this.incoming, view.codec)).value);
   }
 
   get normalized(): NormalizedRequest {
-    return (this.normal ??= normalizeRequest(this.request, this.deps.match));
+    // `view` is defined whenever `request` returned.
+    return (this.normal ??= normalizeRequest(this.request, this.view!.match));
   }
 
   /** Method and path for the journal; a fast-lane path had nothing to redact. */
   get journalMethod(): string {
-    return this.fast === undefined ? this.request.method : this.incoming.method.toUpperCase();
+    return this.fast === undefined && this.view !== undefined
+      ? this.request.method
+      : this.incoming.method.toUpperCase();
   }
 
   get journalPath(): string {
-    return this.fast === undefined ? this.request.path : this.incoming.path;
+    if (this.fast !== undefined) return this.incoming.path;
+    return this.view === undefined ? UNNAMED_PATH : this.request.path;
   }
 }
 
 export function runPipeline(deps: PipelineDeps): (incoming: IncomingRequest) => Promise<Reply> {
+  const { layers, clock, journal, stats, view } = deps;
+  const fastKey = view?.fastKey;
   return async (incoming) => {
-    const startedAt = deps.clock.monotonic();
-    const context = new PipelineContext(incoming, deps, startedAt, deps.fastKey?.(incoming));
-    for (const layer of deps.layers) {
+    const startedAt = clock.monotonic();
+    const context = new PipelineContext(incoming, view, startedAt, fastKey?.(incoming));
+    for (const layer of layers) {
       // Most layers answer synchronously; awaiting only promises saves a microtask per layer.
       const pending = layer.handle(context);
       const answer = pending instanceof Promise ? await pending : pending;
       if (answer === undefined) continue;
-      deps.stats.answered(layer.name);
-      deps.journal.record({
-        at: deps.clock.now(),
+      stats.answered(layer.name);
+      journal.record({
+        at: clock.now(),
         session: context.session,
         method: context.journalMethod,
-        path: context.journalPath,
+        path: answer.journalPath ?? context.journalPath,
         layer: layer.name,
         status:
           answer.reply.kind === 'recorded' ? answer.reply.response.status : answer.reply.status,
         ...(answer.cassette === undefined ? {} : { cassette: answer.cassette }),
         ...(answer.position === undefined ? {} : { position: answer.position }),
-        durationMs: deps.clock.monotonic() - startedAt,
+        durationMs: clock.monotonic() - startedAt,
       });
       return answer.reply;
     }

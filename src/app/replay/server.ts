@@ -16,13 +16,20 @@ import type { Scheduler } from '../../core/ports/scheduler.js';
 import type { Journal } from '../journal/journal.js';
 import type { RedactionSetup } from '../redaction/setup.js';
 import { latencyFactor, type TapedeckConfig } from '../config/config.js';
-import { ADMIN_PREFIX, adminLayer } from '../layers/admin.js';
+import {
+  ADMIN_PREFIX,
+  adminLayer,
+  healthRoutes,
+  journalRoutes,
+  resetRoutes,
+} from '../layers/admin/index.js';
 import { cassetteLayer } from '../layers/cassette.js';
 import { missLayer } from '../layers/miss.js';
-import { specLayer } from '../layers/spec.js';
-import type { SpecMock } from '../mock/spec-mock.js';
+import { fallbackSpec, specLayer } from '../layers/spec.js';
+import type { SpecMock } from '../../core/mock/openapi/responder.js';
 import { upstreamLayer } from '../layers/upstream.js';
-import { pipelineLayers, runPipeline, type PipelineMode } from '../pipeline/run.js';
+import { assemblePipeline, type PipelineSlots } from '../pipeline/assemble.js';
+import { runPipeline } from '../pipeline/run.js';
 import { CassetteRecorder } from '../record/recorder.js';
 import { ServerStats, type ServerSummary } from '../pipeline/stats.js';
 import { VERSION } from '../version.js';
@@ -151,49 +158,69 @@ export async function buildServer(
       kind === 'record' ? (context) => recordsTo(context.cassette) : (context) => context.cassette,
   });
   const admin = adminLayer({
-    mode: kind,
     token: config.admin.token,
-    index,
-    cursors,
-    stats,
-    journal: deps.journal,
+    routes: [
+      healthRoutes({
+        mode: kind,
+        loaded: () => ({ cassettes: index.cassetteNames().length, interactions: index.size }),
+        summary: () => stats.summary(index),
+      }),
+      journalRoutes(deps.journal),
+      resetRoutes(cursors),
+    ],
   });
-  let mode: PipelineMode;
+  // The slots this server fills; assemblePipeline puts them in the order of core/pipeline.ts.
+  let slots: PipelineSlots;
   if (kind === 'record') {
-    mode =
+    // Mode new answers what the cassette being recorded already has; mode all re-records all.
+    slots =
       config.record.mode === 'all'
-        ? { kind: 'record-all', upstream: upstream! }
-        : { kind: 'record-new', upstream: upstream! };
+        ? { admin, upstream: upstream! }
+        : { admin, cassette, upstream: upstream! };
   } else {
-    mode = {
-      kind: 'replay',
-      ...(deps.spec === undefined ? {} : { spec: specLayer(deps.spec) }),
-      onMiss:
-        config.replay.onMiss === 'error'
-          ? missLayer({ index, stats, logger: deps.logger, status: config.replay.missStatus })
-          : upstream!,
+    slots = {
+      admin,
+      cassette,
+      // spec (with --spec): answers what no cassette recorded, before a miss is declared.
+      ...(deps.spec === undefined ? {} : { spec: specLayer(fallbackSpec(deps.spec)) }),
+      ...(config.replay.onMiss === 'error'
+        ? {
+            miss: missLayer({
+              index,
+              stats,
+              logger: deps.logger,
+              status: config.replay.missStatus,
+            }),
+          }
+        : { upstream: upstream! }),
     };
   }
   const handler = runPipeline({
-    layers: pipelineLayers(admin, cassette, mode),
-    match,
-    codec: deps.codec,
+    layers: assemblePipeline(slots),
     clock: deps.clock,
     journal: deps.journal,
     stats,
-    redactRequest: (request) => deps.redaction.redactor.redactRequest(request),
-    fastKey: (incoming) => {
-      if (incoming.rawBody !== undefined || incoming.path.startsWith(ADMIN_PREFIX))
-        return undefined;
-      const { redactor } = deps.redaction;
-      const key = fastKey(incoming.method, incoming.path, incoming.rawQuery, match, (text, name) =>
-        redactor.clean(text, name),
-      );
-      if (key === undefined) return undefined;
-      // A secret a header carries would be replaced in the path or query by value tracking.
-      return redactor.headerSecretIn(incoming.headers, [incoming.path, incoming.rawQuery])
-        ? undefined
-        : key;
+    view: {
+      match,
+      codec: deps.codec,
+      redactRequest: (request) => deps.redaction.redactor.redactRequest(request),
+      fastKey: (incoming) => {
+        if (incoming.rawBody !== undefined || incoming.path.startsWith(ADMIN_PREFIX))
+          return undefined;
+        const { redactor } = deps.redaction;
+        const key = fastKey(
+          incoming.method,
+          incoming.path,
+          incoming.rawQuery,
+          match,
+          (text, name) => redactor.clean(text, name),
+        );
+        if (key === undefined) return undefined;
+        // A secret a header carries would be replaced in the path or query by value tracking.
+        return redactor.headerSecretIn(incoming.headers, [incoming.path, incoming.rawQuery])
+          ? undefined
+          : key;
+      },
     },
   });
   const host = deps.host(handler);

@@ -39,7 +39,8 @@ export function registerMock(program: Command, cli: CliContext): void {
         'GraphQL schema .graphql/.gql) with no recordings: documented examples first, else bodies ' +
         'generated from the schemas, deterministic for a request and --seed. Requests are validated: ' +
         'a broken one gets 400 (or the documented 422) listing every violation. Prefer: code=404, ' +
-        'example=NAME or dynamic=true choose the answer. Every answer carries x-tapedeck-layer: spec.',
+        'example=NAME or dynamic=true choose the answer. Every answer carries x-tapedeck-layer: spec; ' +
+        "tapedeck's own /__tapedeck/health, /summary and /journal answer first.",
     )
     .argument('<spec>', 'the spec file')
     .option('-p, --port <n>', 'port to listen on (0 picks a free one)', parsePort)

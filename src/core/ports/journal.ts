@@ -1,3 +1,5 @@
+import type { LayerName } from '../pipeline.js';
+
 /** One line of the request journal: which layer answered what. */
 export interface JournalEntry {
   readonly at: number;
@@ -11,8 +13,8 @@ export interface JournalEntry {
   readonly durationMs: number;
 }
 
-/** The layers of the request pipeline that can answer (see app/pipeline/). */
-export type AnswerLayer = 'admin' | 'cassette' | 'spec' | 'upstream' | 'miss' | 'error';
+/** The layer that answered: one of the pipeline's names (core/pipeline.ts), so a new layer edits no type here. */
+export type AnswerLayer = LayerName;
 
 /** Which stored entries a query wants. Every filter given must hold. */
 export interface JournalQuery {

@@ -1,0 +1,73 @@
+import { timingSafeEqual } from 'node:crypto';
+import { headerValue } from '../../../core/http/index.js';
+import type { Layer, LayerAnswer } from '../../pipeline/context.js';
+import { adminProblem } from './reply.js';
+import { AdminRouter, type AdminRoute } from './router.js';
+
+export type { AdminCall, AdminRoute } from './router.js';
+export { healthRoutes, type HealthRoutesOptions } from './health.js';
+export { journalRoutes } from './journal.js';
+export { resetRoutes } from './reset.js';
+
+export const ADMIN_PREFIX = '/__tapedeck/';
+
+export interface AdminLayerOptions {
+  readonly token: string | undefined;
+  /** The route groups this server serves (health.ts, journal.ts, reset.ts, …). */
+  readonly routes: readonly (readonly AdminRoute[])[];
+}
+
+function tokenMatches(given: string | undefined, expected: string): boolean {
+  if (given === undefined) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(`Bearer ${expected}`);
+  return a.byteLength === b.byteLength && timingSafeEqual(a, b);
+}
+
+/**
+ * Layer 1: tapedeck's own endpoints under /__tapedeck/, routed to the groups the server passes.
+ * When an admin token is configured, every call needs `Authorization: Bearer <token>`.
+ */
+export function adminLayer(options: AdminLayerOptions): Layer {
+  const router = new AdminRouter(options.routes);
+  return {
+    name: 'admin',
+    handle(context) {
+      const { path, method } = context.incoming;
+      if (!path.startsWith(ADMIN_PREFIX)) return undefined;
+      const route = router.find(method, path.slice(ADMIN_PREFIX.length));
+      // A known endpoint's path is a constant: the journal may show it as is.
+      const named = route === undefined ? {} : { journalPath: `${ADMIN_PREFIX}${route.path}` };
+      if (
+        options.token !== undefined &&
+        !tokenMatches(headerValue(context.incoming.headers, 'authorization'), options.token)
+      ) {
+        return {
+          reply: adminProblem(
+            401,
+            'TD_BAD_REQUEST',
+            'The admin API needs Authorization: Bearer <admin token>.',
+          ),
+          ...named,
+        };
+      }
+      if (route === undefined) {
+        return {
+          reply: adminProblem(
+            404,
+            'TD_BAD_REQUEST',
+            `No admin endpoint ${method} ${path.slice(ADMIN_PREFIX.length)}.`,
+            { endpoints: router.usage },
+          ),
+        };
+      }
+      const reply = route.handle({
+        context,
+        query: new URLSearchParams(context.incoming.rawQuery),
+      });
+      return reply instanceof Promise
+        ? reply.then((r): LayerAnswer => ({ reply: r, ...named }))
+        : { reply, ...named };
+    },
+  };
+}

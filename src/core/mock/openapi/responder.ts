@@ -1,0 +1,355 @@
+import type { HeaderMap, RecordedResponse } from '../../cassette/model.js';
+import { valuesOf } from '../../cassette/model.js';
+import { isTapedeckError } from '../../errors.js';
+import { HEADER_LAYER, headerValue, parseQuery } from '../../http/index.js';
+import type { BodyCodec, IncomingRequest, Reply } from '../../ports/index.js';
+import type { Body } from '../../cassette/model.js';
+import type { GenerateIssue } from '../generate/generate.js';
+import { seededRng } from '../generate/random.js';
+import {
+  chooseExample,
+  chooseResponse,
+  negotiate,
+  parsePrefer,
+  type Preference,
+} from './choose.js';
+import type { CompiledSpec } from './compiled.js';
+import { corsPreflight } from './cors.js';
+import type { SpecOperation, SpecResponse } from './operations.js';
+import { specProblem as problem } from './problem.js';
+import { invalidAnswer } from './refusals.js';
+import { checkSecurity, type RequestParts } from './validate.js';
+import { headerText, requestLabel, SpecValues } from './values.js';
+
+/**
+ * The OpenAPI mock: routes a request to an operation, checks its credentials and parameters,
+ * and answers with the documented example or a body generated from the schema, seeded by
+ * `--seed` and the request so the same request gets the same bytes on every run.
+ */
+export interface SpecMockOptions {
+  /** The seed of every generated value (`--seed`). */
+  readonly seed: string;
+  /** Answer 401 when a documented API key or bearer token is missing (default true). */
+  readonly security: boolean;
+  /** Validate requests and answer 400/422 with every violation (default true). */
+  readonly validateRequests: boolean;
+  readonly codec: BodyCodec;
+}
+
+export const DEFAULT_MOCK_SEED = 'tapedeck';
+
+const LAYER_HEADER = [[HEADER_LAYER, 'spec']] as const;
+
+/** On a generated answer that could not be made valid: where and why (the first issue). */
+export const HEADER_SPEC_ISSUE = 'x-tapedeck-spec-issue';
+
+/** How many generated answers are kept (per distinct request); oldest go first. */
+const CACHE_LIMIT = 10_000;
+
+export type MockOutcome =
+  | 'example'
+  | 'generated'
+  | 'empty'
+  | 'invalid'
+  | 'unauthorized'
+  | 'not-found'
+  | 'method-not-allowed'
+  | 'not-acceptable'
+  | 'unsupported-media-type'
+  | 'bad-prefer'
+  | 'preflight';
+
+export interface MockAnswer {
+  readonly reply: Reply;
+  readonly outcome: MockOutcome;
+  readonly operation?: string;
+  /** The documented path template that answered (`/pets/{petId}`): request text never shows. */
+  readonly path?: string;
+}
+
+export { invalidRequestStatus } from './refusals.js';
+
+export class SpecMock {
+  private readonly cache = new Map<string, RecordedResponse>();
+  private readonly values: SpecValues;
+
+  constructor(
+    readonly spec: CompiledSpec,
+    private readonly options: SpecMockOptions,
+  ) {
+    this.values = new SpecValues(spec.responseDocument);
+  }
+
+  get operations(): number {
+    return this.spec.model.operations.length;
+  }
+
+  /**
+   * Answers a request. `standalone` (the `mock` server) answers everything, with 404/405 for
+   * paths and methods the spec does not have; as a replay layer those pass (undefined) to the
+   * miss layer, which explains them.
+   */
+  answer(incoming: IncomingRequest, standalone: boolean): MockAnswer | undefined {
+    const route = this.spec.router.route(incoming.method, incoming.path);
+    if (route.kind === 'not-found') {
+      if (!standalone) return undefined;
+      return {
+        outcome: 'not-found',
+        reply: problem(
+          404,
+          'no-such-path',
+          'No such path in the spec',
+          // The path is not echoed: a client may carry a key in it, and the mock has no rules.
+          `The ${incoming.method.toUpperCase()} request's path matches no path of the spec.${route.nearest.length > 0 ? ` Nearest documented paths: ${route.nearest.join(', ')}.` : ''}`,
+          { nearest: route.nearest },
+        ),
+      };
+    }
+    if (route.kind === 'method-not-allowed') {
+      if (!standalone) return undefined;
+      const preflight = corsPreflight(incoming, route.allow);
+      if (preflight !== undefined)
+        return { outcome: 'preflight', path: route.template, reply: preflight };
+      return {
+        outcome: 'method-not-allowed',
+        path: route.template,
+        reply: problem(
+          405,
+          'method-not-allowed',
+          'Method not allowed',
+          `${incoming.method.toUpperCase()} is not documented for ${route.template}; documented: ${route.allow.join(', ')}.`,
+          { allow: route.allow },
+          [['allow', route.allow.join(', ')]],
+        ),
+      };
+    }
+    const { operation, params } = route;
+    const prefer = parsePrefer(valuesOf(incoming.headers['prefer']));
+    let parts: RequestParts;
+    try {
+      const body =
+        incoming.rawBody === undefined
+          ? undefined
+          : this.options.codec.decode(incoming.rawBody, incoming.headers);
+      parts = {
+        query: parseQuery(incoming.rawQuery),
+        headers: incoming.headers,
+        ...(body === undefined ? {} : { body }),
+      };
+    } catch (error) {
+      if (!isTapedeckError(error) && !(error instanceof Error)) throw error;
+      return {
+        outcome: 'invalid',
+        operation: operation.id,
+        path: operation.path,
+        reply: problem(
+          400,
+          'invalid-request',
+          'Invalid request',
+          'The request body does not match its Content-Encoding.',
+          {
+            operation: operation.id,
+            errors: [{ in: 'body', pointer: '', message: 'cannot be decoded' }],
+          },
+        ),
+      };
+    }
+    if (this.options.security) {
+      const outcome = checkSecurity(operation, this.spec.model.securitySchemes, parts);
+      if (!outcome.ok)
+        return this.unauthorized(incoming, operation, outcome.accepted, outcome.challenges);
+    }
+    if (this.options.validateRequests) {
+      const { violations, unsupportedMediaType } = this.spec.validators.validateRequest(
+        operation,
+        parts,
+        params,
+      );
+      if (unsupportedMediaType !== undefined) {
+        return {
+          outcome: 'unsupported-media-type',
+          operation: operation.id,
+          path: operation.path,
+          reply: problem(
+            415,
+            'unsupported-media-type',
+            'Unsupported media type',
+            `${operation.id} does not document a request body of type ${unsupportedMediaType}; documented: ${operation.body?.contents.map((c) => c.type).join(', ') ?? 'none'}.`,
+            { operation: operation.id },
+          ),
+        };
+      }
+      if (violations.length > 0) return invalidAnswer(operation, violations);
+    }
+    return this.respond(incoming, operation, prefer);
+  }
+
+  private unauthorized(
+    incoming: IncomingRequest,
+    operation: SpecOperation,
+    accepted: readonly string[],
+    challenges: readonly string[],
+  ): MockAnswer {
+    const extra: [string, string][] = challenges.map((c) => ['www-authenticate', c]);
+    // The spec's own 401 shape when it documents one.
+    const documented = operation.responses.find((r) => r.status === '401');
+    if (documented) {
+      const answer = this.build(incoming, operation, documented, 401, {}, extra);
+      if (answer) return { ...answer, outcome: 'unauthorized' };
+    }
+    return {
+      outcome: 'unauthorized',
+      operation: operation.id,
+      path: operation.path,
+      reply: problem(
+        401,
+        'unauthorized',
+        'Unauthorized',
+        `${operation.id} needs credentials (${accepted.join(' or ')}); the request carries none of them. Any value is accepted by the mock.`,
+        { operation: operation.id, security: accepted },
+        extra,
+      ),
+    };
+  }
+
+  private respond(
+    incoming: IncomingRequest,
+    operation: SpecOperation,
+    prefer: Preference,
+  ): MockAnswer {
+    if (prefer.malformed !== undefined) {
+      return {
+        outcome: 'bad-prefer',
+        operation: operation.id,
+        path: operation.path,
+        reply: problem(
+          400,
+          'bad-prefer',
+          'Prefer header not understood',
+          `Prefer: ${prefer.malformed.map((m) => m.slice(0, 40)).join(', ')} cannot be used: code= takes a status from 100 to 599, dynamic= takes true or false, example= a documented example's name.`,
+          { operation: operation.id, malformed: prefer.malformed.map((m) => m.slice(0, 40)) },
+        ),
+      };
+    }
+    const choice = chooseResponse(operation, prefer);
+    if (!choice.ok) {
+      return {
+        outcome: 'bad-prefer',
+        operation: operation.id,
+        path: operation.path,
+        reply: problem(
+          400,
+          'undocumented-status',
+          'Status not documented',
+          prefer.code === undefined
+            ? `${operation.id} documents no response.`
+            : `Prefer: code=${prefer.code} is not documented for ${operation.id}; documented: ${choice.documented.join(', ')}.`,
+          { operation: operation.id, documented: choice.documented },
+        ),
+      };
+    }
+    const answer = this.build(incoming, operation, choice.response, choice.status, prefer, []);
+    if (answer) return answer;
+    const media = choice.response.contents;
+    return {
+      outcome: prefer.example !== undefined ? 'bad-prefer' : 'not-acceptable',
+      operation: operation.id,
+      path: operation.path,
+      reply:
+        prefer.example !== undefined
+          ? problem(
+              400,
+              'unknown-example',
+              'Example not documented',
+              `Prefer: example=${prefer.example} names no example of ${operation.id} (status ${choice.status}); documented: ${[...new Set(media.flatMap((m) => m.examples.map((e) => e.name)))].join(', ') || 'none'}.`,
+              { operation: operation.id },
+            )
+          : problem(
+              406,
+              'not-acceptable',
+              'Not acceptable',
+              `${operation.id} answers ${media.map((m) => m.type).join(', ')}; the request accepts ${headerValue(incoming.headers, 'accept') ?? ''}.`,
+              { operation: operation.id, available: media.map((m) => m.type) },
+            ),
+    };
+  }
+
+  /** The reply for one response of an operation, or undefined (406, or an unknown example). */
+  private build(
+    incoming: IncomingRequest,
+    operation: SpecOperation,
+    response: SpecResponse,
+    status: number,
+    prefer: Preference,
+    extraHeaders: readonly (readonly [string, string])[],
+  ): MockAnswer | undefined {
+    const negotiated = negotiate(response.contents, headerValue(incoming.headers, 'accept'));
+    if (negotiated === 'none') return undefined;
+    const media = negotiated;
+    let exampleName: string | undefined;
+    let exampleValue: unknown;
+    if (media && prefer.dynamic !== true) {
+      const example = chooseExample(media, prefer.example);
+      if (example.found) {
+        exampleName = example.name;
+        exampleValue = example.value;
+      } else if (prefer.example !== undefined) {
+        return undefined;
+      } else {
+        const schemaExample = this.values.schemaExample(media);
+        if (schemaExample !== undefined) {
+          exampleName = '(schema)';
+          exampleValue = schemaExample;
+        }
+      }
+    }
+    const label = requestLabel(incoming);
+    const key = `${operation.pointer}\u0000${status}\u0000${media?.type ?? ''}\u0000${exampleName ?? (prefer.dynamic === true ? '(dynamic)' : '')}\u0000${label}`;
+    let recorded = this.cache.get(key);
+    if (recorded === undefined) {
+      const rng = seededRng(this.options.seed, `${label}\u0000${operation.pointer}\u0000${status}`);
+      const headers: HeaderMap = {};
+      for (const header of response.headers)
+        headers[header.name] = this.values.headerValue(header, rng.fork(`header:${header.name}`));
+      let body: Body | undefined;
+      if (media) {
+        let issue: GenerateIssue | undefined;
+        const value =
+          exampleName !== undefined
+            ? exampleValue
+            : this.values.agreeWithStatus(
+                this.values.generate(media, rng.fork(`body:${media.type}`), (i) => (issue ??= i)),
+                media,
+                status,
+              );
+        // The schema has no valid value here (a contradiction, a recursion with no end): say
+        // so on the answer, or a client developer hunts a bug in their own code.
+        if (issue !== undefined)
+          headers[HEADER_SPEC_ISSUE] = headerText(
+            `${issue.pointer === '' ? '(body)' : issue.pointer}: ${issue.message}`.slice(0, 300),
+          );
+        const built = this.values.bodyFor(media, value);
+        body = built.body;
+        headers['content-type'] = built.contentType;
+      }
+      recorded = { status, headers, ...(body === undefined || status === 204 ? {} : { body }) };
+      if (this.cache.size >= CACHE_LIMIT) {
+        const oldest = this.cache.keys().next().value;
+        if (oldest !== undefined) this.cache.delete(oldest);
+      }
+      this.cache.set(key, recorded);
+    }
+    const reply: Reply = {
+      kind: 'recorded',
+      response: recorded,
+      extraHeaders: extraHeaders.length === 0 ? LAYER_HEADER : [...LAYER_HEADER, ...extraHeaders],
+      delayMs: 0,
+    };
+    return {
+      reply,
+      outcome: media === undefined ? 'empty' : exampleName !== undefined ? 'example' : 'generated',
+      operation: operation.id,
+      path: operation.path,
+    };
+  }
+}
