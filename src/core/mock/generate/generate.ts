@@ -13,13 +13,12 @@
  * a node budget bounds the size of one value, so a large recursive spec answers in time.
  */
 import type { JsonValue } from '../../json.js';
-import { setOwn } from '../../json.js';
+import { escapePointerToken, jsonEqual, setOwn, unescapePointerToken } from '../../json.js';
 import {
   checkFormat,
   codePointLength,
   conforms,
   isMultipleOf,
-  jsonEqual,
   patternRegex,
   typeOf,
 } from '../openapi/conforms.js';
@@ -198,7 +197,7 @@ const ADDRESS_SIBLINGS = ['city', 'postal_code', 'postalCode', 'zip', 'zipcode',
 
 function refName(ref: string): string | undefined {
   const last = ref.slice(ref.lastIndexOf('/') + 1);
-  return last.length > 0 ? last.replace(/~1/g, '/').replace(/~0/g, '~') : undefined;
+  return last.length > 0 ? unescapePointerToken(last) : undefined;
 }
 
 function intersectTypes(current: string[] | undefined, next: string[]): string[] {
@@ -1005,7 +1004,7 @@ class Generator {
         name: valueName,
         depth: ctx.depth + 1,
         refs: ctx.refs,
-        pointer: `${ctx.pointer}/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`,
+        pointer: `${ctx.pointer}/${escapePointerToken(name)}`,
       });
       if (value === NONE) {
         if (required) this.issue(ctx, `no value for required property ${name}`);

@@ -1,4 +1,9 @@
-import { jsonPointer } from '../../json.js';
+import { decodePercent } from '../../http/percent.js';
+import {
+  escapePointerToken,
+  jsonPointer,
+  resolvePointer as resolveJsonPointer,
+} from '../../json.js';
 import type { SpecDialect } from './schema.js';
 
 /**
@@ -105,27 +110,17 @@ function isNode(value: unknown): value is Node {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Resolves a local JSON pointer (`#/a/b` or `/a/b`) in a document. */
+/**
+ * Resolves a local JSON pointer (`#/a/b` or `/a/b`) in a document. Pointers kept here mix keys
+ * taken as they are with pieces of `$ref`s, which are percent-encoded: each token is decoded on
+ * its own, and one whose escapes are malformed (a literal `%` in a key) is taken as it is.
+ */
 export function resolvePointer(document: unknown, pointer: string): unknown {
-  const path = pointer.startsWith('#') ? pointer.slice(1) : pointer;
-  if (path === '') return document;
-  let node = document;
-  for (const raw of path.slice(1).split('/')) {
-    const key = decodeURIComponentSafe(raw).replace(/~1/g, '/').replace(/~0/g, '~');
-    if (Array.isArray(node)) node = node[Number(key)];
-    else if (isNode(node) && Object.hasOwn(node, key)) node = node[key];
-    else return undefined;
-  }
-  return node;
-}
-
-function decodeURIComponentSafe(text: string): string {
-  if (!text.includes('%')) return text;
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
+  return resolveJsonPointer(
+    document,
+    pointer.startsWith('#') ? pointer.slice(1) : pointer,
+    decodePercent,
+  );
 }
 
 /** Follows local `$ref`s (never more than 32 hops) to the node and the pointer it lives at. */
@@ -301,14 +296,12 @@ function readContents(document: Node, content: unknown, pointer: string): SpecMe
     const media = isNode(raw) ? raw : {};
     return {
       type: type.toLowerCase(),
-      ...(isNode(media['schema']) ? { schemaPointer: `${pointer}/${escape(type)}/schema` } : {}),
+      ...(isNode(media['schema'])
+        ? { schemaPointer: `${pointer}/${escapePointerToken(type)}/schema` }
+        : {}),
       examples: examplesOf(document, media),
     };
   });
-}
-
-function escape(token: string): string {
-  return token.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 function readHeaders(document: Node, headers: unknown, pointer: string, dialect: SpecDialect) {
@@ -317,7 +310,7 @@ function readHeaders(document: Node, headers: unknown, pointer: string, dialect:
   for (const [name, raw] of Object.entries(headers)) {
     const lower = name.toLowerCase();
     if (lower === 'content-type' || lower === 'content-length') continue;
-    const { node, pointer: at } = deref(document, raw, `${pointer}/${escape(name)}`);
+    const { node, pointer: at } = deref(document, raw, `${pointer}/${escapePointerToken(name)}`);
     if (!isNode(node)) continue;
     const example = isNode(node['examples'])
       ? examplesOf(document, node)[0]?.value
@@ -350,7 +343,11 @@ function readResponses(
   const out: SpecResponse[] = [];
   for (const [status, raw] of Object.entries(responses)) {
     if (!/^([1-5](\d\d|XX))$|^default$/i.test(status)) continue;
-    const { node, pointer: at } = deref(document, raw, `${pointer}/responses/${escape(status)}`);
+    const { node, pointer: at } = deref(
+      document,
+      raw,
+      `${pointer}/responses/${escapePointerToken(status)}`,
+    );
     if (!isNode(node)) continue;
     let contents: SpecMedia[];
     if (dialect === 'swagger-2.0') {

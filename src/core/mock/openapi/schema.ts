@@ -7,7 +7,7 @@
  * local `$ref`s keep pointing at the same JSON pointers, so `spec#/components/schemas/Pet` means
  * the same thing before and after.
  */
-import { setOwn } from '../../json.js';
+import { resolveLocalRef, setOwn } from '../../json.js';
 
 export type SpecDialect = 'swagger-2.0' | 'openapi-3.0' | 'openapi-3.1';
 export type Direction = 'request' | 'response';
@@ -97,42 +97,11 @@ function isObj(value: unknown): value is Obj {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Decodes one RFC 6901 reference token. */
-function unescapeToken(token: string): string {
-  return token.replace(/~1/g, '/').replace(/~0/g, '~');
-}
-
 /**
- * The node a local `$ref` (`#/components/schemas/Pet`, percent-encoded or not) points at in
- * `document`, or undefined when it points nowhere or is not local.
+ * The node a local `$ref` points at; its one home is core/json.ts, exported here too for the
+ * callers that import it from the schema module.
  */
-export function resolveLocalRef(document: unknown, ref: string): unknown {
-  if (!ref.startsWith('#')) return undefined;
-  let fragment = ref.slice(1);
-  if (fragment.includes('%')) {
-    try {
-      fragment = decodeURIComponent(fragment);
-    } catch {
-      return undefined;
-    }
-  }
-  if (fragment === '') return document;
-  if (!fragment.startsWith('/')) return undefined;
-  let node: unknown = document;
-  for (const raw of fragment.slice(1).split('/')) {
-    const token = unescapeToken(raw);
-    if (Array.isArray(node)) {
-      if (!/^(0|[1-9][0-9]*)$/.test(token)) return undefined;
-      node = node[Number(token)];
-    } else if (isObj(node)) {
-      if (!Object.hasOwn(node, token)) return undefined;
-      node = node[token];
-    } else {
-      return undefined;
-    }
-  }
-  return node;
-}
+export { resolveLocalRef };
 
 class Converter {
   private readonly memo = new WeakMap<object, unknown>();

@@ -3,7 +3,13 @@ import addFormatsModule from 'ajv-formats';
 import type { Body, HeaderMap, QueryMap } from '../../cassette/model.js';
 import { valuesOf } from '../../cassette/model.js';
 import { isFormMediaType, isJsonMediaType, mediaType, parseQuery } from '../../http/index.js';
-import { getOwn, setOwn } from '../../json.js';
+import {
+  escapePointerToken,
+  getOwn,
+  resolvePointer as resolveJsonPointer,
+  setOwn,
+  unescapePointerToken,
+} from '../../json.js';
 import { containsPseudonym } from '../../redaction/pseudonym.js';
 import type {
   ParameterLocation,
@@ -182,17 +188,17 @@ function describe(error: ErrorObject): { pointer: string; message: string } {
   switch (error.keyword) {
     case 'required':
       return {
-        pointer: `${error.instancePath}/${escapeToken(String(params['missingProperty']))}`,
+        pointer: `${error.instancePath}/${escapePointerToken(String(params['missingProperty']))}`,
         message: 'is required',
       };
     case 'additionalProperties':
       return {
-        pointer: `${error.instancePath}/${escapeToken(String(params['additionalProperty']))}`,
+        pointer: `${error.instancePath}/${escapePointerToken(String(params['additionalProperty']))}`,
         message: 'is not an allowed property',
       };
     case 'unevaluatedProperties':
       return {
-        pointer: `${error.instancePath}/${escapeToken(String(params['unevaluatedProperty']))}`,
+        pointer: `${error.instancePath}/${escapePointerToken(String(params['unevaluatedProperty']))}`,
         message: 'is not an allowed property',
       };
     case 'enum':
@@ -210,26 +216,8 @@ function describe(error: ErrorObject): { pointer: string; message: string } {
   }
 }
 
-function escapeToken(token: string): string {
-  return token.replace(/~/g, '~0').replace(/\//g, '~1');
-}
-
-function unescapeToken(token: string): string {
-  return token.replace(/~1/g, '/').replace(/~0/g, '~');
-}
-
 /** The string keywords a redacted value is held to satisfy. */
 const STRING_KEYWORDS = new Set(['pattern', 'format', 'minLength', 'maxLength']);
-
-function valueAt(root: unknown, pointer: string): unknown {
-  if (pointer === '') return root;
-  let node = root;
-  for (const token of pointer.slice(1).split('/')) {
-    if (typeof node !== 'object' || node === null) return undefined;
-    node = getOwn(node as Record<string, unknown>, unescapeToken(token));
-  }
-  return node;
-}
 
 /**
  * Options of the checks that look at recordings (`verify --spec`, drift) rather than at a live
@@ -258,7 +246,7 @@ export function problemsOf(
     // oneOf/anyOf summaries repeat what the branches said; the branches are more useful.
     if (error.keyword === 'if') continue;
     if (root !== undefined && STRING_KEYWORDS.has(error.keyword)) {
-      const value = valueAt(root.value, error.instancePath);
+      const value = resolveJsonPointer(root.value, error.instancePath);
       if (typeof value === 'string' && containsPseudonym(value)) continue;
     }
     const problem = describe(error);
@@ -405,7 +393,7 @@ export class SpecValidators {
           const [, location = '', name = '', ...rest] = problem.pointer.split('/');
           violations.push({
             in: location as ParameterLocation,
-            name: unescapeToken(name),
+            name: unescapePointerToken(name),
             ...(rest.length > 0 ? { pointer: `/${rest.join('/')}` } : {}),
             message: problem.message,
           });
