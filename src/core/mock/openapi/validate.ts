@@ -5,7 +5,7 @@ import { valuesOf } from '../../cassette/model.js';
 import { isFormMediaType, isJsonMediaType, mediaType, parseQuery } from '../../http/index.js';
 import { getOwn, setOwn, unescapePointerToken } from '../../json.js';
 import type { ParameterLocation, SpecMedia, SpecOperation, SpecParameter } from './operations.js';
-import { deref, resolvePointer } from './operations.js';
+import { deref, resolvePointer } from './document.js';
 import { deserialize, formObject, IGNORED_HEADER_PARAMETERS, parseCookies } from './parameters.js';
 import { problemsOf, type ValueCheckOptions, type ValueProblem } from './problems.js';
 
