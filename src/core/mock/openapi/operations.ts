@@ -1,4 +1,5 @@
 import { escapePointerToken, jsonPointer } from '../../json.js';
+import { HTTP_METHODS } from './keywords.js';
 import {
   basePathOf,
   deref,
@@ -108,7 +109,7 @@ export interface LoadedSpec {
 
 export { basePathOf, deref, resolvePointer, swaggerInlineSchema } from './document.js';
 
-export const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+export { HTTP_METHODS } from './keywords.js';
 
 type Node = Record<string, unknown>;
 
