@@ -129,29 +129,26 @@ function absorbKeywords(flat: Flat, s: Obj): void {
       case UNKNOWN_FORMAT_KEYWORD:
         if (typeof v === 'string') flat.format ??= v;
         break;
+      // Bounds met more than once (allOf, a $ref and its siblings) all hold: keep the tightest.
       case 'minimum':
-        flat.minimum = tighterMin(flat.minimum, num(v));
+      case 'exclusiveMinimum':
+      case 'minLength':
+      case 'minItems':
+      case 'minProperties':
+        flat[key] = tighterMin(flat[key], num(v));
         break;
       case 'maximum':
-        flat.maximum = tighterMax(flat.maximum, num(v));
-        break;
-      case 'exclusiveMinimum':
-        flat.exclusiveMinimum = tighterMin(flat.exclusiveMinimum, num(v));
-        break;
       case 'exclusiveMaximum':
-        flat.exclusiveMaximum = tighterMax(flat.exclusiveMaximum, num(v));
+      case 'maxLength':
+      case 'maxItems':
+      case 'maxProperties':
+        flat[key] = tighterMax(flat[key], num(v));
         break;
       case 'multipleOf': {
         const m = num(v);
         if (m !== undefined && m > 0) flat.multipleOf.push(m);
         break;
       }
-      case 'minLength':
-        flat.minLength = tighterMin(flat.minLength, num(v));
-        break;
-      case 'maxLength':
-        flat.maxLength = tighterMax(flat.maxLength, num(v));
-        break;
       case 'pattern':
         // A pattern that is no regex at all (`(?i)...`) cannot be checked by anyone: ignored.
         if (typeof v === 'string' && patternRegex(v) !== null) flat.patterns.push(v);
@@ -166,12 +163,6 @@ function absorbKeywords(flat: Flat, s: Obj): void {
             (flat.prefixItems[i] ??= []).push(item);
           });
         }
-        break;
-      case 'minItems':
-        flat.minItems = tighterMin(flat.minItems, num(v));
-        break;
-      case 'maxItems':
-        flat.maxItems = tighterMax(flat.maxItems, num(v));
         break;
       case 'uniqueItems':
         if (v === true) flat.uniqueItems = true;
@@ -203,12 +194,6 @@ function absorbKeywords(flat: Flat, s: Obj): void {
         break;
       case 'propertyNames':
         if (v !== undefined) flat.propertyNames.push(v);
-        break;
-      case 'minProperties':
-        flat.minProperties = tighterMin(flat.minProperties, num(v));
-        break;
-      case 'maxProperties':
-        flat.maxProperties = tighterMax(flat.maxProperties, num(v));
         break;
       case 'dependentRequired':
         if (isObj(v)) {
