@@ -5,6 +5,7 @@
 import type { ErrorObject } from 'ajv/dist/2020.js';
 import { escapePointerToken, resolvePointer as resolveJsonPointer } from '../../json.js';
 import { containsPseudonym } from '../../redaction/pseudonym.js';
+import { uniqueProblems } from '../../validation.js';
 
 /** A located problem in a value (a response body, a header): JSON pointer and message. */
 export interface ValueProblem {
@@ -69,8 +70,7 @@ export function problemsOf(
   errors: readonly ErrorObject[] | null | undefined,
   root?: { readonly value: unknown },
 ): ValueProblem[] {
-  const seen = new Set<string>();
-  const out: ValueProblem[] = [];
+  const described: ValueProblem[] = [];
   for (const error of errors ?? []) {
     // oneOf/anyOf summaries repeat what the branches said; the branches are more useful.
     if (error.keyword === 'if') continue;
@@ -78,11 +78,7 @@ export function problemsOf(
       const value = resolveJsonPointer(root.value, error.instancePath);
       if (typeof value === 'string' && containsPseudonym(value)) continue;
     }
-    const problem = describe(error);
-    const id = `${problem.pointer}\u0000${problem.message}`;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    out.push(problem);
+    described.push(describe(error));
   }
-  return out;
+  return uniqueProblems(described);
 }
