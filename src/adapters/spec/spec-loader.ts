@@ -2,6 +2,7 @@ import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { TapedeckError } from '../../core/errors.js';
+import { decodePercentStrict } from '../../core/http/percent.js';
 import { escapePointerToken, resolveLocalRef } from '../../core/json.js';
 import type { LoadedSpec } from '../../core/mock/openapi/operations.js';
 import { detectDialect } from '../../core/mock/openapi/schema.js';
@@ -166,12 +167,10 @@ function checkExternalRefs(file: string, shown: string, refs: readonly [string, 
       );
     }
     const target = ref.split('#')[0]!;
-    let path: string;
-    try {
-      path = resolve(dirname(file), decodeURIComponent(target.replace(/^file:\/\//i, '')));
-    } catch {
-      continue;
-    }
+    // A path whose escapes are malformed is not checked here: the bundler meets it next.
+    const decoded = decodePercentStrict(target.replace(/^file:\/\//i, ''));
+    if (decoded === undefined) continue;
+    const path = resolve(dirname(file), decoded);
     if (!existsSync(path)) {
       throw invalid(
         shown,
