@@ -36,28 +36,30 @@ function intersectTypes(current: string[] | undefined, next: string[]): string[]
 /** Picks one branch of a choice point. */
 export type Chooser = (branches: readonly Schema[], kind: 'oneOf' | 'anyOf') => number;
 
+/** What one flattening carries down through every `absorb`. */
+interface Walk {
+  readonly g: GeneratorHost;
+  readonly flat: Flat;
+  readonly ctx: Ctx;
+  readonly choose: Chooser;
+}
+
 export function flatten(g: GeneratorHost, schema: Schema, ctx: Ctx, choose: Chooser): Flat {
   const flat = emptyFlat();
-  absorb(g, flat, schema, ctx, choose, 0);
+  const w: Walk = { g, flat, ctx, choose };
+  absorb(w, schema, 0);
   // dependentSchemas apply when their property is present; the generator includes declared
   // properties, so their dependent schemas join in (harmless when the property is left out).
   for (let i = 0; i < flat.dependentSchemas.length && i < 64; i++) {
     const [name, sub] = flat.dependentSchemas[i]!;
-    if (flat.required.has(name) || flat.properties.has(name)) absorb(g, flat, sub, ctx, choose, 1);
+    if (flat.required.has(name) || flat.properties.has(name)) absorb(w, sub, 1);
   }
   return flat;
 }
 
 /** Merges `schema` into `flat`; `via` is the `$ref` that led here, if one did. */
-function absorb(
-  g: GeneratorHost,
-  flat: Flat,
-  schema: Schema,
-  ctx: Ctx,
-  choose: Chooser,
-  guard: number,
-  via?: string,
-): void {
+function absorb(w: Walk, schema: Schema, guard: number, via?: string): void {
+  const { flat } = w;
   if (schema === true || schema === undefined) return;
   if (schema === false) {
     flat.impossible = true;
@@ -65,31 +67,25 @@ function absorb(
   }
   if (!isObj(schema) || guard > 64) return;
   const s = schema;
-  absorbRef(g, flat, s, ctx, choose, guard);
+  absorbRef(w, s, guard);
   absorbKeywords(flat, s);
   if (isObj(s['dependentSchemas']))
     flat.dependentSchemas.push(...Object.entries(s['dependentSchemas']));
   absorbDiscriminator(flat, s, via);
   if (Array.isArray(s['allOf'])) {
-    for (const member of s['allOf']) absorb(g, flat, member, ctx, choose, guard + 1);
+    for (const member of s['allOf']) absorb(w, member, guard + 1);
   }
-  absorbChoices(g, flat, s, ctx, choose, guard);
+  absorbChoices(w, s, guard);
   if (s['not'] !== undefined) {
     flat.needsCheck = true;
     flat.nots.push(s['not']);
   }
-  absorbCondition(g, flat, s, ctx, choose, guard);
+  absorbCondition(w, s, guard);
 }
 
 /** Follows a `$ref` (once per flattened node: a cycle stops here) into the node it names. */
-function absorbRef(
-  g: GeneratorHost,
-  flat: Flat,
-  s: Obj,
-  ctx: Ctx,
-  choose: Chooser,
-  guard: number,
-): void {
+function absorbRef(w: Walk, s: Obj, guard: number): void {
+  const { g, flat, ctx } = w;
   const ref = s['$ref'];
   if (typeof ref === 'string') {
     if (!flat.refs.includes(ref)) {
@@ -97,7 +93,7 @@ function absorbRef(
       flat.owner ??= refName(ref);
       const target = g.resolve(ref);
       if (target === undefined) g.issue(ctx, `$ref ${ref} does not resolve`);
-      else absorb(g, flat, target, ctx, choose, guard + 1, ref);
+      else absorb(w, target, guard + 1, ref);
     }
   }
 }
@@ -243,14 +239,8 @@ function absorbDiscriminator(flat: Flat, s: Obj, via: string | undefined): void 
  * `oneOf`/`anyOf`: one branch, picked by `choose`, is merged in; a `oneOf`'s other branches
  * must fail. A string branch chosen over an object reference reads like that object's id.
  */
-function absorbChoices(
-  g: GeneratorHost,
-  flat: Flat,
-  s: Obj,
-  ctx: Ctx,
-  choose: Chooser,
-  guard: number,
-): void {
+function absorbChoices(w: Walk, s: Obj, guard: number): void {
+  const { g, flat, choose } = w;
   for (const kind of ['oneOf', 'anyOf'] as const) {
     const branches = s[kind];
     if (!Array.isArray(branches) || branches.length === 0) continue;
@@ -264,7 +254,7 @@ function absorbChoices(
         if (i !== index) flat.nots.push(other);
       });
     }
-    absorb(g, flat, branch, ctx, choose, guard + 1);
+    absorb(w, branch, guard + 1);
     if (!g.objectRef(branch)) {
       const link = branches.find((other: unknown) => g.objectRef(other)) as unknown;
       if (isObj(link) && typeof link['$ref'] === 'string') flat.linkTo ??= refName(link['$ref']);
@@ -277,24 +267,18 @@ function absorbChoices(
 }
 
 /** `if`/`then`/`else`: one side is taken, and the value is checked against `if` accordingly. */
-function absorbCondition(
-  g: GeneratorHost,
-  flat: Flat,
-  s: Obj,
-  ctx: Ctx,
-  choose: Chooser,
-  guard: number,
-): void {
+function absorbCondition(w: Walk, s: Obj, guard: number): void {
+  const { flat, choose } = w;
   if (s['if'] !== undefined && (s['then'] !== undefined || s['else'] !== undefined)) {
     flat.needsCheck = true;
     // Try the `then` side first (the interesting one); on a retry the other side.
     if (choose([s['then'], s['else']], 'anyOf') === 0) {
       flat.musts.push(s['if']);
-      absorb(g, flat, s['if'], ctx, choose, guard + 1);
-      absorb(g, flat, s['then'], ctx, choose, guard + 1);
+      absorb(w, s['if'], guard + 1);
+      absorb(w, s['then'], guard + 1);
     } else {
       flat.nots.push(s['if']);
-      absorb(g, flat, s['else'], ctx, choose, guard + 1);
+      absorb(w, s['else'], guard + 1);
     }
   }
 }
