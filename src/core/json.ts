@@ -96,10 +96,95 @@ function write(
   return `{\n${items.join(',\n')}\n${indent}}`;
 }
 
+/**
+ * One RFC 6901 reference token: `~` becomes `~0` before `/` becomes `~1`, so a key that holds
+ * `~1` comes back as itself rather than as `/`.
+ */
+export function escapePointerToken(token: string): string {
+  if (!token.includes('~') && !token.includes('/')) return token;
+  return token.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/** The inverse of `escapePointerToken`: `~1` is read before `~0` (RFC 6901 §4). */
+export function unescapePointerToken(token: string): string {
+  if (!token.includes('~')) return token;
+  return token.replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
 /** RFC 6901 JSON pointer for a path of keys and indexes. */
 export function jsonPointer(path: readonly (string | number)[]): string {
   if (path.length === 0) return '';
-  return path.map((p) => `/${String(p).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
+  return path.map((p) => `/${escapePointerToken(String(p))}`).join('');
+}
+
+const ARRAY_INDEX = /^(?:0|[1-9][0-9]*)$/;
+
+/**
+ * The node a JSON pointer (`/a/b`, no `#`) names in `document`, or undefined when it names
+ * nothing: an own property of an object, or a canonical index (`0`, `12`, never `01`) of an
+ * array. `decodeToken` runs on each raw token before it is unescaped; pointers into an OpenAPI
+ * document mix keys taken as they are with pieces of percent-encoded `$ref`s, and are decoded
+ * token by token.
+ */
+export function resolvePointer(
+  document: unknown,
+  pointer: string,
+  decodeToken?: (raw: string) => string,
+): unknown {
+  if (pointer === '') return document;
+  if (!pointer.startsWith('/')) return undefined;
+  let node = document;
+  for (const raw of pointer.slice(1).split('/')) {
+    const token = unescapePointerToken(decodeToken === undefined ? raw : decodeToken(raw));
+    if (Array.isArray(node)) {
+      if (!ARRAY_INDEX.test(token)) return undefined;
+      node = node[Number(token)];
+    } else if (typeof node === 'object' && node !== null && Object.hasOwn(node, token)) {
+      node = (node as Record<string, unknown>)[token];
+    } else {
+      return undefined;
+    }
+  }
+  return node;
+}
+
+/**
+ * The node a local `$ref` (`#/components/schemas/Pet`) points at in `document`, or undefined
+ * when it points nowhere, is not local, or its percent-encoding is malformed. The fragment is
+ * percent-decoded whole before it is split (RFC 6901 §6), so `%2F` separates tokens.
+ */
+export function resolveLocalRef(document: unknown, ref: string): unknown {
+  if (!ref.startsWith('#')) return undefined;
+  let fragment = ref.slice(1);
+  if (fragment.includes('%')) {
+    try {
+      fragment = decodeURIComponent(fragment);
+    } catch {
+      return undefined;
+    }
+  }
+  return resolvePointer(document, fragment);
+}
+
+/**
+ * Equality of JSON values: same type, same members, object keys in any order. What `enum`,
+ * `const` and `uniqueItems` mean by equal, and what drift means by an unchanged body.
+ */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ao = a as Record<string, unknown>;
+  const bo = b as Record<string, unknown>;
+  const keys = Object.keys(ao);
+  if (keys.length !== Object.keys(bo).length) return false;
+  for (const key of keys) if (!Object.hasOwn(bo, key) || !jsonEqual(ao[key], bo[key])) return false;
+  return true;
 }
 
 /**

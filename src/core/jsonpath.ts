@@ -68,19 +68,18 @@ export function parseJsonPath(source: string): JsonPath {
   return { source, steps };
 }
 
+/** Called with each selected node's container, its key in it, and its path from the root. */
+export type Visit = (
+  parent: JsonValue[] | { [k: string]: JsonValue },
+  key: string | number,
+  at: readonly (string | number)[],
+) => void;
+
 /**
  * Calls `visit(parent, key, pathSoFar)` for every location `path` selects in `root`.
  * `pathSoFar` is the location's list of keys and indexes from the root.
  */
-export function selectJsonPath(
-  root: JsonValue,
-  path: JsonPath,
-  visit: (
-    parent: JsonValue[] | { [k: string]: JsonValue },
-    key: string | number,
-    at: readonly (string | number)[],
-  ) => void,
-): void {
+export function selectJsonPath(root: JsonValue, path: JsonPath, visit: Visit): void {
   walk(root, path.steps, 0, [], visit);
 }
 
@@ -89,11 +88,7 @@ function walk(
   steps: readonly PathStep[],
   s: number,
   at: (string | number)[],
-  visit: (
-    parent: JsonValue[] | { [k: string]: JsonValue },
-    key: string | number,
-    at: readonly (string | number)[],
-  ) => void,
+  visit: Visit,
 ): void {
   const step = steps[s];
   if (step === undefined || node === null || typeof node !== 'object') return;

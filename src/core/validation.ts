@@ -1,4 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { escapePointerToken } from './json.js';
 
 /** One schema violation, located by a JSON pointer into the validated document. */
 export interface SchemaProblem {
@@ -29,16 +30,23 @@ export function compileValidator<T>(schema: object): Validator<T> {
 }
 
 function describeErrors(errors: readonly ErrorObject[]): SchemaProblem[] {
+  return uniqueProblems(errors.map(describeError));
+}
+
+/**
+ * Located problems without repeats (same pointer, same message), in order: ajv reports one
+ * fault once per schema branch that saw it.
+ */
+export function uniqueProblems<T extends SchemaProblem>(problems: Iterable<T>): T[] {
   const seen = new Set<string>();
-  const problems: SchemaProblem[] = [];
-  for (const error of errors) {
-    const problem = describeError(error);
+  const out: T[] = [];
+  for (const problem of problems) {
     const id = `${problem.pointer}\u0000${problem.message}`;
     if (seen.has(id)) continue;
     seen.add(id);
-    problems.push(problem);
+    out.push(problem);
   }
-  return problems;
+  return out;
 }
 
 function describeError(error: ErrorObject): SchemaProblem {
@@ -47,7 +55,7 @@ function describeError(error: ErrorObject): SchemaProblem {
   switch (error.keyword) {
     case 'additionalProperties':
       return {
-        pointer: `${pointer}/${String(params['additionalProperty'])}`,
+        pointer: `${pointer}/${escapePointerToken(String(params['additionalProperty']))}`,
         message: `is not a known property (allowed here: ${allowedKeys(error)})`,
       };
     case 'required':
@@ -61,7 +69,7 @@ function describeError(error: ErrorObject): SchemaProblem {
       return { pointer, message: `must be ${JSON.stringify(params['allowedValue'])}` };
     case 'discriminator':
       return {
-        pointer: `${pointer}/${String(params['tag'])}`,
+        pointer: `${pointer}/${escapePointerToken(String(params['tag']))}`,
         message: 'must be one of "json", "text", "base64"',
       };
     default:

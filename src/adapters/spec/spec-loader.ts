@@ -2,6 +2,8 @@ import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { TapedeckError } from '../../core/errors.js';
+import { decodePercentStrict } from '../../core/http/percent.js';
+import { escapePointerToken, resolveLocalRef } from '../../core/json.js';
 import type { LoadedSpec } from '../../core/mock/openapi/operations.js';
 import { detectDialect } from '../../core/mock/openapi/schema.js';
 import { shownPath } from '../system/paths.js';
@@ -36,7 +38,7 @@ function collectRefs(document: unknown): [string, string][] {
       return;
     }
     for (const [key, child] of Object.entries(node)) {
-      const here = `${at}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      const here = `${at}/${escapePointerToken(key)}`;
       if (key === '$ref' && typeof child === 'string') out.push([here, child]);
       else walk(child, here);
     }
@@ -45,31 +47,13 @@ function collectRefs(document: unknown): [string, string][] {
   return out;
 }
 
-/** The target of a local `$ref` (`#/a/b`, percent-encoded or not), or undefined. */
-function resolveLocal(document: unknown, ref: string): unknown {
-  let fragment = ref.slice(1);
-  try {
-    fragment = decodeURIComponent(fragment);
-  } catch {
-    return undefined;
-  }
-  if (fragment === '') return document;
-  let node = document;
-  for (const raw of fragment.slice(1).split('/')) {
-    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    if (typeof node !== 'object' || node === null || !Object.hasOwn(node, key)) return undefined;
-    node = (node as Record<string, unknown>)[key];
-  }
-  return node;
-}
-
 /** The pointer of the first `$ref` in `document` whose value is `ref`. */
 function findRef(document: unknown, ref: string, at = ''): string | undefined {
   if (typeof document !== 'object' || document === null) return undefined;
   if (!Array.isArray(document) && (document as Record<string, unknown>)['$ref'] === ref)
     return `${at}/$ref`;
   for (const [key, child] of Object.entries(document)) {
-    const found = findRef(child, ref, `${at}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+    const found = findRef(child, ref, `${at}/${escapePointerToken(key)}`);
     if (found !== undefined) return found;
   }
   return undefined;
@@ -183,12 +167,10 @@ function checkExternalRefs(file: string, shown: string, refs: readonly [string, 
       );
     }
     const target = ref.split('#')[0]!;
-    let path: string;
-    try {
-      path = resolve(dirname(file), decodeURIComponent(target.replace(/^file:\/\//i, '')));
-    } catch {
-      continue;
-    }
+    // A path whose escapes are malformed is not checked here: the bundler meets it next.
+    const decoded = decodePercentStrict(target.replace(/^file:\/\//i, ''));
+    if (decoded === undefined) continue;
+    const path = resolve(dirname(file), decoded);
     if (!existsSync(path)) {
       throw invalid(
         shown,
@@ -222,7 +204,7 @@ export async function loadSpecFile(
       });
     } else {
       for (const [pointer, ref] of refs) {
-        if (resolveLocal(parsed, ref) === undefined) {
+        if (resolveLocalRef(parsed, ref) === undefined) {
           throw invalid(
             shown,
             `Spec ${shown} at ${pointer}: Missing $ref pointer "${ref}".`,

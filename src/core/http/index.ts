@@ -1,4 +1,5 @@
-import { setOwn } from '../json.js';
+import { getOwn, setOwn } from '../json.js';
+import { decodeQueryComponent } from './percent.js';
 import { appendValue, type HeaderMap, type QueryMap } from '../cassette/model.js';
 
 /**
@@ -66,21 +67,34 @@ export function stripHopByHop(headers: HeaderMap, also?: ReadonlySet<string>): H
   return out;
 }
 
-/** First value of a header, or undefined. */
-export function headerValue(headers: HeaderMap, name: string): string | undefined {
+/**
+ * The first value of a header, by its stored (lower-case) name, or undefined: for headers that
+ * carry one value (`content-type`, `authorization`, `host`), where a repeat is ignored.
+ */
+export function firstHeaderValue(headers: HeaderMap, name: string): string | undefined {
+  // A prototype name (`constructor`) finds a function, which is neither a string nor has [0].
   const value = headers[name];
   return typeof value === 'string' ? value : value?.[0];
 }
 
-function decodeQueryComponent(text: string): string {
-  if (!text.includes('%') && !text.includes('+')) return text;
-  const spaced = text.replace(/\+/g, ' ');
-  try {
-    return decodeURIComponent(spaced);
-  } catch {
-    // Malformed escapes: decode exactly as URLSearchParams does (U+FFFD for bad sequences).
-    return new URLSearchParams(`x=${text.replace(/&/g, '%26')}`).get('x') ?? text;
-  }
+/**
+ * @deprecated The old name of `firstHeaderValue`, kept while files of other work packages still
+ * import it; the merge renames those callers and removes this.
+ */
+export const headerValue = firstHeaderValue;
+
+/**
+ * The field value of a header as RFC 9110 §5.3 combines it: every instance joined with `, `,
+ * the name matched in any case (a hand-written cassette may spell it `Content-Type`), or
+ * undefined when it is absent or empty. For comparing whole headers, as drift does.
+ */
+export function combinedHeaderValue(headers: HeaderMap, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  const key = Object.keys(headers).find((k) => k.toLowerCase() === wanted);
+  if (key === undefined) return undefined;
+  const value = getOwn(headers, key)!;
+  const values = typeof value === 'string' ? [value] : value;
+  return values.length === 0 ? undefined : values.join(', ');
 }
 
 /**
@@ -155,7 +169,7 @@ export const DECODABLE_CODINGS: ReadonlySet<string> = new Set([
 
 /** A content-encoding that tapedeck cannot remove: such a body cannot be checked for secrets. */
 export function hasOpaqueCoding(headers: HeaderMap): boolean {
-  const raw = headerValue(headers, 'content-encoding');
+  const raw = firstHeaderValue(headers, 'content-encoding');
   if (raw === undefined) return false;
   return raw.split(',').some((token) => {
     const coding = token.trim().toLowerCase();

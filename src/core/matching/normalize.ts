@@ -7,7 +7,7 @@ import {
   type QueryMap,
   type RecordedRequest,
 } from '../cassette/model.js';
-import { headerValue, isFormMediaType, isJsonMediaType, mediaType } from '../http/index.js';
+import { firstHeaderValue, isFormMediaType, isJsonMediaType, mediaType } from '../http/index.js';
 import { containsPseudonym, PSEUDONYM_PATTERN } from '../redaction/pseudonym.js';
 import type { MatchConfig } from './config.js';
 
@@ -102,7 +102,7 @@ export function normalizeHeaders(headers: HeaderMap, config: MatchConfig): [stri
 function parseJsonText(text: string, headers: HeaderMap): JsonValue | undefined {
   const first = text.trimStart()[0];
   if (
-    !isJsonMediaType(mediaType(headerValue(headers, 'content-type'))) &&
+    !isJsonMediaType(mediaType(firstHeaderValue(headers, 'content-type'))) &&
     first !== '{' &&
     first !== '['
   )
@@ -133,7 +133,7 @@ export function normalizeBody(
     }
     case 'text': {
       if (body.text === '') return { kind: 'none' };
-      if (isFormMediaType(mediaType(headerValue(headers, 'content-type')))) {
+      if (isFormMediaType(mediaType(firstHeaderValue(headers, 'content-type')))) {
         const pairs = [...new URLSearchParams(body.text)]
           .map(([n, v]): [string, string] => [n, collapseRedacted(v)])
           .sort(comparePairs);

@@ -1,3 +1,5 @@
+import { decodeFormComponent } from '../http/percent.js';
+
 /**
  * Form and multipart bodies, taken apart and put back together so redaction can change one
  * field without re-encoding the others: untouched fields keep their exact bytes.
@@ -8,14 +10,6 @@ export interface FormField {
   readonly value: string;
   /** The field exactly as it was on the wire, for fields nobody changes. */
   readonly raw: string;
-}
-
-function decodeFormComponent(text: string): string {
-  try {
-    return decodeURIComponent(text.replace(/\+/g, ' '));
-  } catch {
-    return text;
-  }
 }
 
 export function encodeFormComponent(text: string): string {
@@ -135,14 +129,11 @@ export function jsonLines(text: string): { line: number; prefix: string; value: 
 /** A string that could be base64 of something: what redaction and the scanner decode once. */
 export const BASE64ISH = /^[A-Za-z0-9+/_-]{24,}={0,2}$/;
 
-/** `decodeURIComponent`, or the text as it is when its escapes are malformed. */
-export function safeDecodeURIComponent(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
+/**
+ * @deprecated `decodePercent` in core/http/percent.ts, under the name engine.ts still imports
+ * (engine.ts belongs to another work package; the merge points it at `decodePercent`).
+ */
+export { decodePercent as safeDecodeURIComponent } from '../http/percent.js';
 
 /** `atob`, or undefined when the text is not base64. */
 export function safeAtob(text: string): string | undefined {

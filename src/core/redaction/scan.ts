@@ -5,8 +5,8 @@ import {
   type Interaction,
   type RecordedRequest,
 } from '../cassette/model.js';
-import { hasOpaqueCoding, headerValue } from '../http/index.js';
-import { jsonPointer, type JsonValue } from '../json.js';
+import { hasOpaqueCoding, firstHeaderValue } from '../http/index.js';
+import { escapePointerToken, jsonPointer, type JsonValue } from '../json.js';
 import {
   BASE64ISH,
   jsonLines,
@@ -152,7 +152,7 @@ export function scanInteraction(interaction: Interaction, options: ScanOptions):
     for (const [name, value] of Object.entries(headers)) {
       const values = valuesOf(value);
       values.forEach((v, i) => {
-        const pointer = `${base}/headers/${escape(name)}${typeof value === 'string' ? '' : `/${i}`}`;
+        const pointer = `${base}/headers/${escapePointerToken(name)}${typeof value === 'string' ? '' : `/${i}`}`;
         if (credentialLeft(name, v)) report(BUILTIN_CREDENTIAL_HEADER, pointer);
         // Other headers are searched with their name, as the redactor does (`x-order-ref`).
         const plain = !CREDENTIAL_HEADERS.has(name) && !isSecretName(name);
@@ -185,7 +185,7 @@ export function scanInteraction(interaction: Interaction, options: ScanOptions):
     for (const [name, value] of Object.entries(request.query)) {
       checkText(name, '/request/query');
       valuesOf(value).forEach((v, i) => {
-        const pointer = `/request/query/${escape(name)}${typeof value === 'string' ? '' : `/${i}`}`;
+        const pointer = `/request/query/${escapePointerToken(name)}${typeof value === 'string' ? '' : `/${i}`}`;
         checkText(v, pointer, name);
         for (const rule of options.rules) {
           if (
@@ -213,7 +213,7 @@ export function scanInteraction(interaction: Interaction, options: ScanOptions):
       report(OPAQUE_BODY_RULE, `${base}/body`);
       return;
     }
-    const contentType = headerValue(headers, 'content-type');
+    const contentType = firstHeaderValue(headers, 'content-type');
     switch (body.encoding) {
       case 'json': {
         walkJson(body.json, `${base}/body/json`, side);
@@ -282,10 +282,6 @@ function credentialLeft(name: string, value: string): boolean {
   return (
     (CREDENTIAL_HEADERS.has(name) || isSecretName(name)) && value !== '' && !isPseudonym(value)
   );
-}
-
-function escape(key: string): string {
-  return key.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 function safeParse(text: string): JsonValue | undefined {

@@ -1,4 +1,4 @@
-import { PROBLEM_TYPE_BASE } from '../errors.js';
+import { problemType } from '../http/problem.js';
 import type { NearMiss } from '../matching/index.js';
 import type { FieldOutcome } from '../matching/match.js';
 import { requestLine, type NormalizedRequest } from '../matching/normalize.js';
@@ -74,7 +74,7 @@ export function renderMissReport(report: MissReport, style: Style = PLAIN): stri
 /** The same report as data, for clients that ask for JSON and for `--json` logs. */
 export function missReportJson(report: MissReport): Record<string, unknown> {
   return {
-    type: `${PROBLEM_TYPE_BASE}TD_NO_MATCH`,
+    type: problemType('TD_NO_MATCH'),
     title: 'No recorded interaction matches this request',
     code: 'TD_NO_MATCH',
     request: {

@@ -19,7 +19,7 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
-import { MAX_LIST_LENGTH, PAGE_SIZE_ARGS } from './resolver.js';
+import { MAX_LIST_LENGTH, PAGE_SIZE_ARGS } from './arguments.js';
 
 /** The most values (fields, list items) one answer may hold. */
 export const MAX_RESULT_VALUES = 100_000;

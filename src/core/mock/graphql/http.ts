@@ -4,7 +4,8 @@
  * `Accept`, and the status code each outcome gets in each media type.
  */
 import type { HeaderMap } from '../../cassette/model.js';
-import { HEADER_LAYER, headerValue, mediaType, parseQuery } from '../../http/index.js';
+import { anyOriginHeaders, anyOriginPreflightHeaders } from '../../http/cors.js';
+import { HEADER_LAYER, firstHeaderValue, mediaType, parseQuery } from '../../http/index.js';
 import type { SimpleReply } from '../../ports/index.js';
 
 export const GRAPHQL_RESPONSE_JSON = 'application/graphql-response+json';
@@ -167,14 +168,14 @@ export function paramsFromBody(
   body: Uint8Array | undefined,
   rawQuery: string,
 ): ParamsResult {
-  const encoding = headerValue(headers, 'content-encoding')?.trim().toLowerCase();
+  const encoding = firstHeaderValue(headers, 'content-encoding')?.trim().toLowerCase();
   if (encoding !== undefined && encoding !== '' && encoding !== 'identity')
     return problem(
       415,
       `Request bodies with content-encoding "${encoding}" are not accepted; send the JSON uncompressed.`,
       'UNSUPPORTED_MEDIA_TYPE',
     );
-  const type = mediaType(headerValue(headers, 'content-type'));
+  const type = mediaType(firstHeaderValue(headers, 'content-type'));
   if (type !== APPLICATION_JSON && type !== 'application/graphql') {
     return problem(
       415,
@@ -221,8 +222,7 @@ export function baseHeaders(media: ResponseMedia): [string, string][] {
   return [
     ['content-type', `${media}; charset=utf-8`],
     [HEADER_LAYER, 'spec'],
-    ['access-control-allow-origin', '*'],
-    ['access-control-expose-headers', HEADER_LAYER],
+    ...anyOriginHeaders(HEADER_LAYER),
     ['vary', 'accept'],
   ];
 }
@@ -253,17 +253,17 @@ export function problemReply(media: ResponseMedia, p: HttpProblem): SimpleReply 
 
 /** The answer to a CORS preflight: browsers ask before a JSON POST from another origin. */
 export function preflightReply(headers: HeaderMap): SimpleReply {
-  const requested = headerValue(headers, 'access-control-request-headers');
   return {
     kind: 'simple',
     status: 204,
     headers: [
       [HEADER_LAYER, 'spec'],
       ['allow', 'GET, POST, OPTIONS'],
-      ['access-control-allow-origin', '*'],
-      ['access-control-allow-methods', 'GET, POST, OPTIONS'],
-      ['access-control-allow-headers', requested ?? 'content-type, accept, authorization'],
-      ['access-control-max-age', '600'],
+      ...anyOriginPreflightHeaders(
+        headers,
+        'GET, POST, OPTIONS',
+        'content-type, accept, authorization',
+      ),
     ],
     body: '',
   };

@@ -6,7 +6,7 @@
  * the semantics ajv (with ajv-formats) applies, so a value it accepts, ajv accepts; the tests
  * hold the two together. `unevaluatedProperties/Items` are approximated statically.
  */
-import { canonicalJson, type JsonValue } from '../../json.js';
+import { canonicalJson, jsonEqual, type JsonValue } from '../../json.js';
 
 type Obj = Record<string, unknown>;
 export type Resolve = (ref: string) => unknown;
@@ -46,13 +46,6 @@ export function codePointLength(text: string): number {
     if (c < 0xd800 || c > 0xdbff) n++;
   }
   return n;
-}
-
-/** JSON equality, as `enum`, `const` and `uniqueItems` use it. */
-export function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  return canonicalJson(a as JsonValue) === canonicalJson(b as JsonValue);
 }
 
 export function typeOf(value: unknown): string {

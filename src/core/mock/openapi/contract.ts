@@ -1,7 +1,7 @@
 import type { RecordedRequest, RecordedResponse } from '../../cassette/model.js';
 import { valuesOf } from '../../cassette/model.js';
-import { headerValue, isJsonMediaType, mediaType } from '../../http/index.js';
-import { getOwn } from '../../json.js';
+import { firstHeaderValue, isJsonMediaType, mediaType } from '../../http/index.js';
+import { escapePointerToken, getOwn } from '../../json.js';
 import { responseFor } from './choose.js';
 import type { CompiledSpec } from './compiled.js';
 import type { SpecOperation, SpecResponse } from './operations.js';
@@ -62,10 +62,6 @@ export function findOperation(spec: CompiledSpec, request: RoutedRequest): Opera
  */
 const RECORDED: ValueCheckOptions = { redacted: true };
 
-function escapeToken(token: string): string {
-  return token.replace(/~/g, '~0').replace(/\//g, '~1');
-}
-
 /**
  * Every way a response contradicts the spec for its request's operation: an undocumented
  * status (and no `default`), an undocumented content type, a body that fails the schema, a
@@ -105,14 +101,14 @@ export function checkResponseForOperation(
     if (values.length === 0) {
       if (header.required)
         problems.push({
-          pointer: `/headers/${escapeToken(header.name)}`,
+          pointer: `/headers/${escapePointerToken(header.name)}`,
           message: `is required by the spec for status ${documented.status}`,
         });
       continue;
     }
     for (const problem of validators.validateHeaderValue(header, values.join(', '), RECORDED))
       problems.push({
-        pointer: `/headers/${escapeToken(header.name)}${problem.pointer}`,
+        pointer: `/headers/${escapePointerToken(header.name)}${problem.pointer}`,
         message: problem.message,
       });
   }
@@ -129,7 +125,7 @@ export function checkResponseForOperation(
     });
     return problems;
   }
-  const type = mediaType(headerValue(response.headers, 'content-type'));
+  const type = mediaType(firstHeaderValue(response.headers, 'content-type'));
   const media = matchMedia(documented.contents, type);
   if (media === undefined) {
     problems.push({
@@ -174,12 +170,12 @@ export function checkRequestForOperation(
         };
       case 'query':
         return {
-          pointer: `/query/${escapeToken(v.name ?? '')}${v.pointer ?? ''}`,
+          pointer: `/query/${escapePointerToken(v.name ?? '')}${v.pointer ?? ''}`,
           message: v.message,
         };
       case 'header':
         return {
-          pointer: `/headers/${escapeToken(v.name ?? '')}${v.pointer ?? ''}`,
+          pointer: `/headers/${escapePointerToken(v.name ?? '')}${v.pointer ?? ''}`,
           message: v.message,
         };
       case 'cookie':

@@ -1,4 +1,14 @@
-import { jsonPointer } from '../../json.js';
+import { escapePointerToken, jsonPointer } from '../../json.js';
+import { HTTP_METHODS } from './keywords.js';
+import {
+  basePathOf,
+  deref,
+  examplesOf,
+  readSchemes,
+  securityOf,
+  stringList,
+  swaggerInlineSchema,
+} from './document.js';
 import type { SpecDialect } from './schema.js';
 
 /**
@@ -97,151 +107,14 @@ export interface LoadedSpec {
   readonly files: readonly string[];
 }
 
-export const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+export { basePathOf, deref, resolvePointer, swaggerInlineSchema } from './document.js';
+
+export { HTTP_METHODS } from './keywords.js';
 
 type Node = Record<string, unknown>;
 
 function isNode(value: unknown): value is Node {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Resolves a local JSON pointer (`#/a/b` or `/a/b`) in a document. */
-export function resolvePointer(document: unknown, pointer: string): unknown {
-  const path = pointer.startsWith('#') ? pointer.slice(1) : pointer;
-  if (path === '') return document;
-  let node = document;
-  for (const raw of path.slice(1).split('/')) {
-    const key = decodeURIComponentSafe(raw).replace(/~1/g, '/').replace(/~0/g, '~');
-    if (Array.isArray(node)) node = node[Number(key)];
-    else if (isNode(node) && Object.hasOwn(node, key)) node = node[key];
-    else return undefined;
-  }
-  return node;
-}
-
-function decodeURIComponentSafe(text: string): string {
-  if (!text.includes('%')) return text;
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
-
-/** Follows local `$ref`s (never more than 32 hops) to the node and the pointer it lives at. */
-export function deref(
-  document: unknown,
-  node: unknown,
-  pointer: string,
-): { node: unknown; pointer: string } {
-  let current = node;
-  let at = pointer;
-  for (let hops = 0; hops < 32 && isNode(current) && typeof current['$ref'] === 'string'; hops++) {
-    const ref = current['$ref'];
-    if (!ref.startsWith('#')) break;
-    at = ref.slice(1);
-    current = resolvePointer(document, ref);
-  }
-  return { node: current, pointer: at };
-}
-
-const SWAGGER_SCHEMA_KEYS = [
-  'type',
-  'format',
-  'enum',
-  'default',
-  'minimum',
-  'maximum',
-  'minLength',
-  'maxLength',
-  'pattern',
-  'minItems',
-  'maxItems',
-  'uniqueItems',
-  'multipleOf',
-];
-
-/** A JSON Schema from a Swagger 2.0 parameter or header, which carries its keywords inline. */
-export function swaggerInlineSchema(source: Node): Record<string, unknown> {
-  const schema: Record<string, unknown> = {};
-  for (const key of SWAGGER_SCHEMA_KEYS) if (key in source) schema[key] = source[key];
-  if (schema['type'] === 'file') delete schema['type'];
-  if (source['exclusiveMinimum'] === true && typeof source['minimum'] === 'number') {
-    schema['exclusiveMinimum'] = source['minimum'];
-    delete schema['minimum'];
-  }
-  if (source['exclusiveMaximum'] === true && typeof source['maximum'] === 'number') {
-    schema['exclusiveMaximum'] = source['maximum'];
-    delete schema['maximum'];
-  }
-  if (isNode(source['items'])) schema['items'] = swaggerInlineSchema(source['items']);
-  if (source['x-nullable'] === true && typeof schema['type'] === 'string')
-    schema['type'] = [schema['type'], 'null'];
-  return schema;
-}
-
-function stringList(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
-}
-
-/** `http://host/v1/` -> `/v1`; server variables take their defaults. */
-export function basePathOf(url: string, variables: unknown): string {
-  let expanded = url.replace(/\{([^}]+)\}/g, (_, name: string) => {
-    const variable = isNode(variables) ? variables[name] : undefined;
-    return isNode(variable) && typeof variable['default'] === 'string' ? variable['default'] : '';
-  });
-  const scheme = /^[a-z][a-z0-9+.-]*:\/\/[^/]*/i.exec(expanded);
-  if (scheme) expanded = expanded.slice(scheme[0].length);
-  else if (expanded.startsWith('//')) expanded = expanded.replace(/^\/\/[^/]*/, '');
-  const query = expanded.search(/[?#]/);
-  if (query !== -1) expanded = expanded.slice(0, query);
-  if (!expanded.startsWith('/')) expanded = `/${expanded}`;
-  return expanded.replace(/\/+$/, '');
-}
-
-function securityOf(value: unknown): string[][] {
-  if (!Array.isArray(value)) return [];
-  return value.filter(isNode).map((requirement) => Object.keys(requirement));
-}
-
-function readSchemes(document: Node, dialect: SpecDialect): Map<string, SecurityScheme> {
-  const schemes = new Map<string, SecurityScheme>();
-  const source =
-    dialect === 'swagger-2.0'
-      ? document['securityDefinitions']
-      : isNode(document['components'])
-        ? document['components']['securitySchemes']
-        : undefined;
-  if (!isNode(source)) return schemes;
-  for (const [name, raw] of Object.entries(source)) {
-    const scheme = deref(document, raw, '').node;
-    if (!isNode(scheme)) continue;
-    const type = scheme['type'];
-    if (type === 'apiKey' && typeof scheme['name'] === 'string') {
-      const where = scheme['in'];
-      if (where === 'header' || where === 'query' || where === 'cookie')
-        schemes.set(name, { kind: 'apiKey', in: where, param: scheme['name'].toLowerCase() });
-    } else if (type === 'http' && typeof scheme['scheme'] === 'string') {
-      schemes.set(name, { kind: 'http', scheme: scheme['scheme'].toLowerCase() });
-    } else if (type === 'basic') {
-      schemes.set(name, { kind: 'http', scheme: 'basic' });
-    } else if (type === 'oauth2' || type === 'openIdConnect') {
-      schemes.set(name, { kind: 'oauth' });
-    }
-  }
-  return schemes;
-}
-
-function examplesOf(document: Node, media: Node): SpecExample[] {
-  const examples: SpecExample[] = [];
-  if (isNode(media['examples'])) {
-    for (const [name, raw] of Object.entries(media['examples'])) {
-      const example = deref(document, raw, '').node;
-      if (isNode(example) && 'value' in example) examples.push({ name, value: example['value'] });
-    }
-  }
-  if ('example' in media) examples.push({ name: 'example', value: media['example'] });
-  return examples;
 }
 
 function readParameter(
@@ -301,14 +174,12 @@ function readContents(document: Node, content: unknown, pointer: string): SpecMe
     const media = isNode(raw) ? raw : {};
     return {
       type: type.toLowerCase(),
-      ...(isNode(media['schema']) ? { schemaPointer: `${pointer}/${escape(type)}/schema` } : {}),
+      ...(isNode(media['schema'])
+        ? { schemaPointer: `${pointer}/${escapePointerToken(type)}/schema` }
+        : {}),
       examples: examplesOf(document, media),
     };
   });
-}
-
-function escape(token: string): string {
-  return token.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 function readHeaders(document: Node, headers: unknown, pointer: string, dialect: SpecDialect) {
@@ -317,7 +188,7 @@ function readHeaders(document: Node, headers: unknown, pointer: string, dialect:
   for (const [name, raw] of Object.entries(headers)) {
     const lower = name.toLowerCase();
     if (lower === 'content-type' || lower === 'content-length') continue;
-    const { node, pointer: at } = deref(document, raw, `${pointer}/${escape(name)}`);
+    const { node, pointer: at } = deref(document, raw, `${pointer}/${escapePointerToken(name)}`);
     if (!isNode(node)) continue;
     const example = isNode(node['examples'])
       ? examplesOf(document, node)[0]?.value
@@ -350,7 +221,11 @@ function readResponses(
   const out: SpecResponse[] = [];
   for (const [status, raw] of Object.entries(responses)) {
     if (!/^([1-5](\d\d|XX))$|^default$/i.test(status)) continue;
-    const { node, pointer: at } = deref(document, raw, `${pointer}/responses/${escape(status)}`);
+    const { node, pointer: at } = deref(
+      document,
+      raw,
+      `${pointer}/responses/${escapePointerToken(status)}`,
+    );
     if (!isNode(node)) continue;
     let contents: SpecMedia[];
     if (dialect === 'swagger-2.0') {

@@ -1,3 +1,4 @@
+import { decodePercent } from '../../http/percent.js';
 import type { SpecModel, SpecOperation } from './operations.js';
 
 /**
@@ -42,15 +43,6 @@ function escapeRegex(text: string): string {
 function splitPath(path: string): string[] {
   const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
   return trimmed.split('/').slice(1);
-}
-
-function decodeSegment(segment: string): string {
-  if (!segment.includes('%')) return segment;
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
 }
 
 export class SpecRouter {
@@ -118,7 +110,7 @@ export class SpecRouter {
     candidates.push(rawPath);
     let allowed: { template: string; allow: string[] } | undefined;
     for (const path of candidates) {
-      const segments = splitPath(path).map(decodeSegment);
+      const segments = splitPath(path).map(decodePercent);
       const matches: { node: RouteNode; params: Record<string, string> }[] = [];
       this.walk(this.root, segments, 0, {}, matches);
       for (const { node, params } of matches) {
@@ -171,7 +163,7 @@ export class SpecRouter {
 
   /** The documented paths closest to a path (segment-wise edit distance), for 404 answers. */
   nearest(path: string, limit: number): string[] {
-    const segments = splitPath(path).map(decodeSegment);
+    const segments = splitPath(path).map(decodePercent);
     return this.templates
       .map((template) => ({ template, distance: distance(segments, splitPath(template)) }))
       .sort((a, b) => a.distance - b.distance || a.template.localeCompare(b.template))

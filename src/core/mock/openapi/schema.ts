@@ -7,89 +7,21 @@
  * local `$ref`s keep pointing at the same JSON pointers, so `spec#/components/schemas/Pet` means
  * the same thing before and after.
  */
-import { setOwn } from '../../json.js';
+import { resolveLocalRef, setOwn } from '../../json.js';
+import {
+  COMPOSITION_KEYWORDS,
+  HTTP_METHODS,
+  KNOWN_FORMATS,
+  SCHEMA_LIST_KEYWORDS,
+  SCHEMA_MAP_KEYWORDS,
+  SINGLE_SCHEMA_KEYWORDS,
+  UNKNOWN_FORMAT_KEYWORD,
+} from './keywords.js';
+
+export { KNOWN_FORMATS, OPENAPI_ANNOTATION_KEYWORDS, UNKNOWN_FORMAT_KEYWORD } from './keywords.js';
 
 export type SpecDialect = 'swagger-2.0' | 'openapi-3.0' | 'openapi-3.1';
 export type Direction = 'request' | 'response';
-
-/**
- * Formats that ajv-formats implements. A `format` outside this list (unix-time, decimal, iri,
- * idn-email, ...) is moved to `x-tapedeck-format` by the converter: ajv would otherwise throw
- * ("unknown format") in strict mode or print a warning per schema, and an unknown format is an
- * annotation anyway. The generator still reads it.
- */
-export const KNOWN_FORMATS: ReadonlySet<string> = new Set([
-  'date',
-  'time',
-  'date-time',
-  'iso-time',
-  'iso-date-time',
-  'duration',
-  'uri',
-  'uri-reference',
-  'uri-template',
-  'url',
-  'email',
-  'hostname',
-  'ipv4',
-  'ipv6',
-  'regex',
-  'uuid',
-  'json-pointer',
-  'json-pointer-uri-fragment',
-  'relative-json-pointer',
-  'byte',
-  'int32',
-  'int64',
-  'float',
-  'double',
-  'password',
-  'binary',
-]);
-
-/** Where the converter keeps a format ajv does not know. */
-export const UNKNOWN_FORMAT_KEYWORD = 'x-tapedeck-format';
-
-/**
- * Keywords the converter leaves in place that are not JSON Schema vocabulary. ajv must either
- * run with `strict: false` or have these registered (`ajv.addKeyword(k)` for each, plus every
- * `x-*` extension the spec uses) to compile the converted document.
- */
-export const OPENAPI_ANNOTATION_KEYWORDS: readonly string[] = [
-  'discriminator',
-  'xml',
-  'externalDocs',
-  UNKNOWN_FORMAT_KEYWORD,
-];
-
-const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
-
-/** Keywords whose value is one subschema. */
-const SINGLE_SCHEMA_KEYWORDS = new Set([
-  'additionalProperties',
-  'not',
-  'if',
-  'then',
-  'else',
-  'contains',
-  'propertyNames',
-  'unevaluatedProperties',
-  'unevaluatedItems',
-  'contentSchema',
-  'additionalItems',
-]);
-/** Keywords whose value is a list of subschemas. */
-const SCHEMA_LIST_KEYWORDS = new Set(['allOf', 'anyOf', 'oneOf', 'prefixItems']);
-/** Keywords whose value maps names to subschemas. */
-const SCHEMA_MAP_KEYWORDS = new Set([
-  'properties',
-  'patternProperties',
-  '$defs',
-  'definitions',
-  'dependentSchemas',
-]);
-/** Keywords that make a `nullable` schema need wrapping rather than a `type` edit. */
-const COMPOSITION_KEYWORDS = ['$ref', 'allOf', 'anyOf', 'oneOf', 'not', 'if'];
 
 type Obj = Record<string, unknown>;
 
@@ -97,42 +29,11 @@ function isObj(value: unknown): value is Obj {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Decodes one RFC 6901 reference token. */
-function unescapeToken(token: string): string {
-  return token.replace(/~1/g, '/').replace(/~0/g, '~');
-}
-
 /**
- * The node a local `$ref` (`#/components/schemas/Pet`, percent-encoded or not) points at in
- * `document`, or undefined when it points nowhere or is not local.
+ * The node a local `$ref` points at; its one home is core/json.ts, exported here too for the
+ * callers that import it from the schema module.
  */
-export function resolveLocalRef(document: unknown, ref: string): unknown {
-  if (!ref.startsWith('#')) return undefined;
-  let fragment = ref.slice(1);
-  if (fragment.includes('%')) {
-    try {
-      fragment = decodeURIComponent(fragment);
-    } catch {
-      return undefined;
-    }
-  }
-  if (fragment === '') return document;
-  if (!fragment.startsWith('/')) return undefined;
-  let node: unknown = document;
-  for (const raw of fragment.slice(1).split('/')) {
-    const token = unescapeToken(raw);
-    if (Array.isArray(node)) {
-      if (!/^(0|[1-9][0-9]*)$/.test(token)) return undefined;
-      node = node[Number(token)];
-    } else if (isObj(node)) {
-      if (!Object.hasOwn(node, token)) return undefined;
-      node = node[token];
-    } else {
-      return undefined;
-    }
-  }
-  return node;
-}
+export { resolveLocalRef };
 
 class Converter {
   private readonly memo = new WeakMap<object, unknown>();

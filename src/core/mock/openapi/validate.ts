@@ -1,18 +1,16 @@
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import type { Body, HeaderMap, QueryMap } from '../../cassette/model.js';
 import { valuesOf } from '../../cassette/model.js';
 import { isFormMediaType, isJsonMediaType, mediaType, parseQuery } from '../../http/index.js';
-import { getOwn, setOwn } from '../../json.js';
-import { containsPseudonym } from '../../redaction/pseudonym.js';
-import type {
-  ParameterLocation,
-  SecurityScheme,
-  SpecMedia,
-  SpecOperation,
-  SpecParameter,
-} from './operations.js';
-import { deref, resolvePointer } from './operations.js';
+import { getOwn, setOwn, unescapePointerToken } from '../../json.js';
+import type { ParameterLocation, SpecMedia, SpecOperation, SpecParameter } from './operations.js';
+import { deref, resolvePointer } from './document.js';
+import { deserialize, formObject, IGNORED_HEADER_PARAMETERS, parseCookies } from './parameters.js';
+import { problemsOf, type ValueCheckOptions, type ValueProblem } from './problems.js';
+
+export { checkSecurity, type SecurityOutcome } from './security.js';
+export { problemsOf, type ValueCheckOptions, type ValueProblem } from './problems.js';
 
 /**
  * Request and response validation with ajv against the converted spec (JSON Schema 2020-12,
@@ -28,12 +26,6 @@ export interface Violation {
   readonly name?: string;
   /** JSON pointer into the body (or into an array/object parameter). */
   readonly pointer?: string;
-  readonly message: string;
-}
-
-/** A located problem in a value (a response body, a header): JSON pointer and message. */
-export interface ValueProblem {
-  readonly pointer: string;
   readonly message: string;
 }
 
@@ -99,175 +91,6 @@ function typeOf(document: object, source: { schemaPointer?: string; schema?: obj
     else return [];
   }
   return [];
-}
-
-function parseCookies(headers: HeaderMap): Record<string, string> {
-  const cookies: Record<string, string> = {};
-  for (const header of valuesOf(headers['cookie'])) {
-    for (const part of header.split(';')) {
-      const eq = part.indexOf('=');
-      if (eq === -1) continue;
-      const name = part.slice(0, eq).trim();
-      if (name !== '' && getOwn(cookies, name) === undefined)
-        setOwn(cookies, name, part.slice(eq + 1).trim());
-    }
-  }
-  return cookies;
-}
-
-const DELIMITERS: Record<string, string> = {
-  form: ',',
-  simple: ',',
-  spaceDelimited: ' ',
-  pipeDelimited: '|',
-  tabDelimited: '\t',
-};
-
-/**
- * A parameter's raw value(s) deserialized by its style into what its schema describes (still
- * strings: ajv coerces scalars by the schema's types), or undefined when absent.
- */
-function deserialize(
-  parameter: SpecParameter,
-  types: readonly string[],
-  raw: readonly string[],
-  query: QueryMap,
-): unknown {
-  const isArray = types.includes('array');
-  const isObject = types.includes('object') && !isArray;
-  if (parameter.in === 'query' && isObject && parameter.style === 'deepObject') {
-    const object: Record<string, unknown> = {};
-    const prefix = `${parameter.name}[`;
-    for (const [key, value] of Object.entries(query)) {
-      if (key.startsWith(prefix) && key.endsWith(']'))
-        setOwn(object, key.slice(prefix.length, -1), valuesOf(value)[0] ?? '');
-    }
-    return Object.keys(object).length > 0 ? object : undefined;
-  }
-  if (raw.length === 0) return undefined;
-  let first = raw[0]!;
-  if (parameter.in === 'path' && parameter.style === 'label' && first.startsWith('.'))
-    first = first.slice(1);
-  if (parameter.in === 'path' && parameter.style === 'matrix')
-    first = first.replace(new RegExp(`^;${parameter.name}=`), '');
-  if (isArray) {
-    if (parameter.in === 'query' && parameter.explode && parameter.style === 'form')
-      return [...raw];
-    const delimiter = DELIMITERS[parameter.style] ?? ',';
-    return first === '' ? [] : first.split(delimiter);
-  }
-  if (isObject && !parameter.explode) {
-    const parts = first.split(',');
-    const object: Record<string, string> = {};
-    for (let i = 0; i + 1 < parts.length; i += 2) setOwn(object, parts[i]!, parts[i + 1]!);
-    return object;
-  }
-  if (isObject && parameter.explode && parameter.in !== 'query') {
-    const object: Record<string, string> = {};
-    for (const pair of first.split(',')) {
-      const eq = pair.indexOf('=');
-      if (eq > 0) setOwn(object, pair.slice(0, eq), pair.slice(eq + 1));
-    }
-    return object;
-  }
-  // A repeated scalar stays a list: ajv reports it rather than tapedeck picking one.
-  return raw.length === 1 ? first : [...raw];
-}
-
-/** Headers OpenAPI says parameters must not describe: HTTP itself owns them. */
-const IGNORED_HEADER_PARAMETERS = new Set(['accept', 'content-type', 'authorization']);
-
-function describe(error: ErrorObject): { pointer: string; message: string } {
-  const params = error.params as Record<string, unknown>;
-  switch (error.keyword) {
-    case 'required':
-      return {
-        pointer: `${error.instancePath}/${escapeToken(String(params['missingProperty']))}`,
-        message: 'is required',
-      };
-    case 'additionalProperties':
-      return {
-        pointer: `${error.instancePath}/${escapeToken(String(params['additionalProperty']))}`,
-        message: 'is not an allowed property',
-      };
-    case 'unevaluatedProperties':
-      return {
-        pointer: `${error.instancePath}/${escapeToken(String(params['unevaluatedProperty']))}`,
-        message: 'is not an allowed property',
-      };
-    case 'enum':
-      return {
-        pointer: error.instancePath,
-        message: `must be one of ${(params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
-      };
-    case 'const':
-      return {
-        pointer: error.instancePath,
-        message: `must be ${JSON.stringify(params['allowedValue'])}`,
-      };
-    default:
-      return { pointer: error.instancePath, message: error.message ?? `fails "${error.keyword}"` };
-  }
-}
-
-function escapeToken(token: string): string {
-  return token.replace(/~/g, '~0').replace(/\//g, '~1');
-}
-
-function unescapeToken(token: string): string {
-  return token.replace(/~1/g, '/').replace(/~0/g, '~');
-}
-
-/** The string keywords a redacted value is held to satisfy. */
-const STRING_KEYWORDS = new Set(['pattern', 'format', 'minLength', 'maxLength']);
-
-function valueAt(root: unknown, pointer: string): unknown {
-  if (pointer === '') return root;
-  let node = root;
-  for (const token of pointer.slice(1).split('/')) {
-    if (typeof node !== 'object' || node === null) return undefined;
-    node = getOwn(node as Record<string, unknown>, unescapeToken(token));
-  }
-  return node;
-}
-
-/**
- * Options of the checks that look at recordings (`verify --spec`, drift) rather than at a live
- * client's request.
- */
-export interface ValueCheckOptions {
-  /**
-   * A string that is or holds a tapedeck pseudonym (`tdp_…`, `td-…@example.com`) or
-   * `[REDACTED]` satisfies `pattern`, `format`, `minLength` and `maxLength`: redaction changed
-   * it on purpose, and the original (which the spec described) is not on disk to check.
-   */
-  readonly redacted?: boolean;
-}
-
-/**
- * Every ajv error as a located problem, deduplicated, in order. With `root` (the validated
- * value), string-keyword errors on redacted strings are dropped (see ValueCheckOptions).
- */
-export function problemsOf(
-  errors: readonly ErrorObject[] | null | undefined,
-  root?: { readonly value: unknown },
-): ValueProblem[] {
-  const seen = new Set<string>();
-  const out: ValueProblem[] = [];
-  for (const error of errors ?? []) {
-    // oneOf/anyOf summaries repeat what the branches said; the branches are more useful.
-    if (error.keyword === 'if') continue;
-    if (root !== undefined && STRING_KEYWORDS.has(error.keyword)) {
-      const value = valueAt(root.value, error.instancePath);
-      if (typeof value === 'string' && containsPseudonym(value)) continue;
-    }
-    const problem = describe(error);
-    const id = `${problem.pointer}\u0000${problem.message}`;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    out.push(problem);
-  }
-  return out;
 }
 
 interface CompiledParameters {
@@ -405,7 +228,7 @@ export class SpecValidators {
           const [, location = '', name = '', ...rest] = problem.pointer.split('/');
           violations.push({
             in: location as ParameterLocation,
-            name: unescapeToken(name),
+            name: unescapePointerToken(name),
             ...(rest.length > 0 ? { pointer: `/${rest.join('/')}` } : {}),
             message: problem.message,
           });
@@ -516,13 +339,6 @@ function bodyText(body: Body): string {
   }
 }
 
-/** Form fields as an object: a repeated field stays a list. */
-function formObject(query: QueryMap): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(query)) setOwn(out, name, value);
-  return out;
-}
-
 /** The documented media type for a request's content type (exact, then `type/*`, then any). */
 export function matchMedia(contents: readonly SpecMedia[], type: string): SpecMedia | undefined {
   const exact = contents.find((c) => c.type === type);
@@ -535,60 +351,4 @@ export function matchMedia(contents: readonly SpecMedia[], type: string): SpecMe
       ? undefined
       : contents.find((c) => isJsonMediaType(c.type) && isJsonMediaType(type)))
   );
-}
-
-export interface SecurityOutcome {
-  readonly ok: boolean;
-  /** For a 401: `WWW-Authenticate` challenges of the schemes that would have done. */
-  readonly challenges: readonly string[];
-  /** The schemes the operation accepts (names), for the message. */
-  readonly accepted: readonly string[];
-}
-
-/**
- * Whether a request carries what the operation's security requirements ask for: any one
- * alternative with every scheme present (an API key in its header/query/cookie, an
- * `Authorization` with the right scheme). Presence only: a mock cannot check a credential.
- */
-export function checkSecurity(
-  operation: SpecOperation,
-  schemes: ReadonlyMap<string, SecurityScheme>,
-  request: RequestParts,
-): SecurityOutcome {
-  if (operation.security.length === 0) return { ok: true, challenges: [], accepted: [] };
-  let cookies: Record<string, string> | undefined;
-  const authorization = valuesOf(getOwn(request.headers, 'authorization'))[0]?.trim() ?? '';
-  const present = (name: string): boolean => {
-    const scheme = schemes.get(name);
-    if (scheme === undefined) return true;
-    switch (scheme.kind) {
-      case 'apiKey':
-        if (scheme.in === 'header') return getOwn(request.headers, scheme.param) !== undefined;
-        if (scheme.in === 'query')
-          return Object.keys(request.query).some((k) => k.toLowerCase() === scheme.param);
-        cookies ??= parseCookies(request.headers);
-        return Object.keys(cookies).some((k) => k.toLowerCase() === scheme.param);
-      case 'http':
-        return authorization.toLowerCase().startsWith(`${scheme.scheme} `);
-      case 'oauth':
-        return /^bearer /i.test(authorization);
-    }
-  };
-  for (const alternative of operation.security) {
-    if (alternative.every(present)) return { ok: true, challenges: [], accepted: [] };
-  }
-  const challenges = new Set<string>();
-  const accepted = new Set<string>();
-  for (const alternative of operation.security) {
-    for (const name of alternative) {
-      accepted.add(name);
-      const scheme = schemes.get(name);
-      if (scheme?.kind === 'http')
-        challenges.add(
-          `${scheme.scheme[0]!.toUpperCase()}${scheme.scheme.slice(1)} realm="tapedeck"`,
-        );
-      else if (scheme?.kind === 'oauth') challenges.add('Bearer realm="tapedeck"');
-    }
-  }
-  return { ok: false, challenges: [...challenges], accepted: [...accepted] };
 }

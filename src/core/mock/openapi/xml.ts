@@ -1,3 +1,4 @@
+import { decodePercent } from '../../http/percent.js';
 import type { JsonValue } from '../../json.js';
 import type { Resolve } from './conforms.js';
 
@@ -44,7 +45,7 @@ function deref(schema: unknown, resolve: Resolve): { schema: unknown; refName?: 
   let refName: string | undefined;
   for (let i = 0; i < 8 && isObj(current) && typeof current['$ref'] === 'string'; i++) {
     const ref = current['$ref'];
-    refName = decodeURIComponent(ref.slice(ref.lastIndexOf('/') + 1));
+    refName = decodePercent(ref.slice(ref.lastIndexOf('/') + 1));
     current = resolve(ref);
   }
   return refName === undefined ? { schema: current } : { schema: current, refName };
