@@ -3,13 +3,14 @@ import type { AddressInfo, Socket } from 'node:net';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HeaderMap, RecordedResponse } from '../../core/cassette/model.js';
+import { isTapedeckError, TapedeckError, type ErrorCode } from '../../core/errors.js';
 import {
-  isTapedeckError,
-  PROBLEM_TYPE_BASE,
-  TapedeckError,
-  type ErrorCode,
-} from '../../core/errors.js';
-import { headersFromRaw, headerValue } from '../../core/http/index.js';
+  firstHeaderValue,
+  HEADER_ERROR,
+  headersFromRaw,
+  HOP_BY_HOP,
+} from '../../core/http/index.js';
+import { problemReply } from '../../core/http/problem.js';
 import type {
   IncomingRequest,
   Logger,
@@ -30,13 +31,15 @@ export interface HttpServerOptions {
   readonly logger: Logger;
 }
 
-/** Headers the server computes itself from the bytes it sends; recorded values are not replayed. */
-const COMPUTED = new Set([
+/**
+ * Recorded headers that are not replayed: the framing the server computes itself from the bytes
+ * it sends, and the hop-by-hop headers, which described the recorded connection, not this one
+ * (a recording never keeps them; a hand-written cassette may).
+ */
+const COMPUTED: ReadonlySet<string> = new Set([
   'content-length',
   'content-encoding',
-  'transfer-encoding',
-  'connection',
-  'keep-alive',
+  ...HOP_BY_HOP,
 ]);
 
 interface PreparedResponse {
@@ -82,7 +85,7 @@ function prepare(response: RecordedResponse): PreparedResponse {
     headers,
     coding: codings?.length === 1 ? codings[0] : undefined,
     identity: bodyBytes(response.body),
-    headLength: headerValue(response.headers, 'content-length'),
+    headLength: firstHeaderValue(response.headers, 'content-length'),
   };
   prepared.set(response, result);
   return result;
@@ -207,21 +210,20 @@ const ERROR_STATUS: Partial<Record<ErrorCode, number>> = {
 
 /** An error answer: problem+json with the code and message, never a stack or a secret. */
 export function errorReply(error: TapedeckError): Reply {
-  const status = ERROR_STATUS[error.code] ?? 500;
-  return {
-    kind: 'simple',
-    status,
-    headers: [
-      ['content-type', 'application/problem+json'],
-      ['x-tapedeck-error', error.code],
-    ],
-    body: `${JSON.stringify({ type: `${PROBLEM_TYPE_BASE}${error.code}`, title: error.message, code: error.code, status, ...(error.hint ? { hint: error.hint } : {}) })}\n`,
-  };
+  return problemReply(
+    {
+      code: error.code,
+      title: error.message,
+      status: ERROR_STATUS[error.code] ?? 500,
+      extra: { code: error.code, ...(error.hint ? { hint: error.hint } : {}) },
+    },
+    [[HEADER_ERROR, error.code]],
+  );
 }
 
 /** From our own header map: touching `req.headers` would make Node build a second one. */
 function hasBody(headers: HeaderMap): boolean {
-  const length = headerValue(headers, 'content-length');
+  const length = firstHeaderValue(headers, 'content-length');
   return headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
@@ -230,7 +232,7 @@ async function readBody(
   headers: HeaderMap,
   limit: number,
 ): Promise<Uint8Array> {
-  const declared = Number(headerValue(headers, 'content-length') ?? 0);
+  const declared = Number(firstHeaderValue(headers, 'content-length') ?? 0);
   if (declared > limit) throw tooLarge(limit);
   const chunks: Buffer[] = [];
   let size = 0;

@@ -3,7 +3,7 @@ import type { HeaderMap, Interaction, RecordedRequest } from '../../core/cassett
 import {
   decodableAcceptEncoding,
   HEADER_LAYER,
-  headerValue,
+  firstHeaderValue,
   stripHopByHop,
 } from '../../core/http/index.js';
 import type {
@@ -40,7 +40,7 @@ function forwardHeaders(context: RequestContext): [string, string][] {
       headers.push([name, name === 'accept-encoding' ? decodableAcceptEncoding(v) : v]);
     }
   }
-  const host = headerValue(context.incoming.headers, 'host');
+  const host = firstHeaderValue(context.incoming.headers, 'host');
   if (host !== undefined) headers.push(['x-forwarded-host', host]);
   headers.push(['x-forwarded-proto', 'http']);
   return headers;
@@ -53,7 +53,7 @@ function forwardHeaders(context: RequestContext): [string, string][] {
 function relativizeLocation(headers: HeaderMap, upstream: Upstream): HeaderMap {
   const out: HeaderMap = { ...headers };
   for (const name of ['location', 'content-location']) {
-    const value = headerValue(headers, name);
+    const value = firstHeaderValue(headers, name);
     if (value === undefined) continue;
     let url: URL;
     try {

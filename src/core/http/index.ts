@@ -26,6 +26,8 @@ export const HEADER_CASSETTE = 'x-tapedeck-cassette';
 export const HEADER_SESSION = 'x-tapedeck-session';
 export const HEADER_MISS = 'x-tapedeck-miss';
 export const HEADER_LAYER = 'x-tapedeck-layer';
+/** The tapedeck error code of an answer tapedeck wrote itself (`TD_NO_MATCH`, `TD_BAD_REQUEST`). */
+export const HEADER_ERROR = 'x-tapedeck-error';
 
 /**
  * Builds a lower-cased header map from Node's flat `rawHeaders` list, keeping every instance
@@ -169,7 +171,7 @@ export const DECODABLE_CODINGS: ReadonlySet<string> = new Set([
 
 /** A content-encoding that tapedeck cannot remove: such a body cannot be checked for secrets. */
 export function hasOpaqueCoding(headers: HeaderMap): boolean {
-  const raw = firstHeaderValue(headers, 'content-encoding');
+  const raw = combinedHeaderValue(headers, 'content-encoding');
   if (raw === undefined) return false;
   return raw.split(',').some((token) => {
     const coding = token.trim().toLowerCase();
