@@ -17,6 +17,7 @@ import type {
   RecordedReply,
   Reply,
   RequestHandler,
+  SimpleReply,
 } from '../../core/ports/index.js';
 import {
   applyContentEncoding,
@@ -209,7 +210,7 @@ const ERROR_STATUS: Partial<Record<ErrorCode, number>> = {
 };
 
 /** An error answer: problem+json with the code and message, never a stack or a secret. */
-export function errorReply(error: TapedeckError): Reply {
+export function errorReply(error: TapedeckError): SimpleReply {
   return problemReply(
     {
       code: error.code,
