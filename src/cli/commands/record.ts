@@ -2,21 +2,8 @@ import type { Command } from 'commander';
 import { RECORD_MODES } from '../../core/modes.js';
 import { parseChoice } from '../common.js';
 import type { CliContext } from '../context.js';
-import {
-  CASSETTES,
-  commandConfig,
-  declareOptions,
-  HOST,
-  PORT,
-  SERVER_JSON,
-  type CliOption,
-} from '../options.js';
-import { serve } from '../serve.js';
-
-/** What the action reads itself; the config flags are read through OPTIONS. */
-interface RecordOptions {
-  json?: boolean;
-}
+import { CASSETTES, declareOptions, HOST, PORT, SERVER_JSON, type CliOption } from '../options.js';
+import { serveAction } from '../serve.js';
 
 const OPTIONS: readonly CliOption[] = [
   {
@@ -58,11 +45,5 @@ export function registerRecord(program: Command, cli: CliContext): void {
       'after',
       '\nExamples:\n  tapedeck record --target https://staging.example.com --port 8080\n  curl -H "x-tapedeck-cassette: checkout/happy-path" http://127.0.0.1:8080/v1/orders',
     )
-    .action(async (options: RecordOptions, command: Command) => {
-      const { config } = commandConfig(cli, command, options, OPTIONS);
-      cli.exitCode = await serve('record', config, cli.io, {
-        json: options.json === true,
-        stopSignal: cli.stopSignal(),
-      });
-    });
+    .action(serveAction(cli, 'record', OPTIONS));
 }

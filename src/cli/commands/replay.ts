@@ -5,7 +5,6 @@ import { parseChoice, wordList } from '../common.js';
 import type { CliContext } from '../context.js';
 import {
   CASSETTES,
-  commandConfig,
   declareOptions,
   fromCwd,
   HOST,
@@ -13,12 +12,7 @@ import {
   SERVER_JSON,
   type CliOption,
 } from '../options.js';
-import { serve } from '../serve.js';
-
-/** What the action reads itself; the config flags are read through OPTIONS. */
-interface ReplayOptions {
-  json?: boolean;
-}
+import { serveAction } from '../serve.js';
 
 function parseLatency(value: string): string {
   if (!new RegExp(LATENCY_PATTERN).test(value))
@@ -82,11 +76,5 @@ export function registerReplay(program: Command, cli: CliContext): void {
       'after',
       '\nExamples:\n  tapedeck replay --port 8080\n  tapedeck replay --port 0 --strict            # in CI\n  tapedeck replay --on-miss record --target https://staging.example.com',
     )
-    .action(async (options: ReplayOptions, command: Command) => {
-      const { config } = commandConfig(cli, command, options, OPTIONS);
-      cli.exitCode = await serve('replay', config, cli.io, {
-        json: options.json === true,
-        stopSignal: cli.stopSignal(),
-      });
-    });
+    .action(serveAction(cli, 'replay', OPTIONS));
 }
