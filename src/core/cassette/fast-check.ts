@@ -8,6 +8,7 @@
  * brought in line with it.
  */
 import type { Cassette } from './model.js';
+import { isRecord } from '../json.js';
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/u;
 const METHOD = /^[A-Z][A-Z0-9_-]*$/u;
@@ -15,10 +16,6 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/u;
 const RECORDED_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/u;
 
 type Doc = Record<string, unknown>;
-
-function isObject(value: unknown): value is Doc {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Every own key of `object` is one of `allowed` (additionalProperties: false). */
 function onlyKeys(object: Doc, allowed: ReadonlySet<string>): boolean {
@@ -36,7 +33,7 @@ const TEXT_BODY_KEYS = new Set(['encoding', 'text']);
 const BASE64_BODY_KEYS = new Set(['encoding', 'base64']);
 
 function isMultiMap(value: unknown, names?: RegExp): boolean {
-  if (!isObject(value)) return false;
+  if (!isRecord(value)) return false;
   for (const key in value) {
     if (names !== undefined && !names.test(key)) return false;
     const v = value[key];
@@ -48,7 +45,7 @@ function isMultiMap(value: unknown, names?: RegExp): boolean {
 }
 
 function isBody(value: unknown): boolean {
-  if (!isObject(value)) return false;
+  if (!isRecord(value)) return false;
   switch (value['encoding']) {
     case 'json':
       return (
@@ -70,7 +67,7 @@ function isBody(value: unknown): boolean {
 }
 
 function isRequest(value: unknown): boolean {
-  if (!isObject(value) || !onlyKeys(value, REQUEST_KEYS)) return false;
+  if (!isRecord(value) || !onlyKeys(value, REQUEST_KEYS)) return false;
   const { method, path } = value;
   return (
     typeof method === 'string' &&
@@ -84,7 +81,7 @@ function isRequest(value: unknown): boolean {
 }
 
 function isResponse(value: unknown): boolean {
-  if (!isObject(value) || !onlyKeys(value, RESPONSE_KEYS)) return false;
+  if (!isRecord(value) || !onlyKeys(value, RESPONSE_KEYS)) return false;
   const { status } = value;
   return (
     typeof status === 'number' &&
@@ -97,7 +94,7 @@ function isResponse(value: unknown): boolean {
 }
 
 function isInteraction(value: unknown): boolean {
-  if (!isObject(value) || !onlyKeys(value, INTERACTION_KEYS)) return false;
+  if (!isRecord(value) || !onlyKeys(value, INTERACTION_KEYS)) return false;
   const { latencyMs, recordedAt } = value;
   return (
     isRequest(value['request']) &&
@@ -112,7 +109,7 @@ function isInteraction(value: unknown): boolean {
 }
 
 function isMeta(value: unknown): boolean {
-  if (!isObject(value) || !onlyKeys(value, META_KEYS)) return false;
+  if (!isRecord(value) || !onlyKeys(value, META_KEYS)) return false;
   for (const key of ['recordedWith', 'target', 'description'])
     if (key in value && typeof value[key] !== 'string') return false;
   return !('replayable' in value) || typeof value['replayable'] === 'boolean';
@@ -123,7 +120,7 @@ function isMeta(value: unknown): boolean {
  * document may still be valid).
  */
 export function isValidCassetteV1(doc: unknown): doc is Cassette {
-  if (!isObject(doc) || !onlyKeys(doc, CASSETTE_KEYS) || doc['version'] !== 1) return false;
+  if (!isRecord(doc) || !onlyKeys(doc, CASSETTE_KEYS) || doc['version'] !== 1) return false;
   if ('$schema' in doc && typeof doc['$schema'] !== 'string') return false;
   if ('meta' in doc && !isMeta(doc['meta'])) return false;
   const interactions = doc['interactions'];

@@ -29,8 +29,8 @@ import {
   type GraphQLSchema,
   type GraphQLTypeResolver,
 } from 'graphql';
-import { canonicalJson, type JsonValue } from '../../json.js';
-import { argumentEffects, isPlainObject, type Echo } from './arguments.js';
+import { canonicalJson, type JsonValue, isRecord } from '../../json.js';
+import { argumentEffects, type Echo } from './arguments.js';
 import { nameTokens } from '../generate/names.js';
 import { ValueKey } from './keys.js';
 import { SchemaPlans, type Shape } from './plans.js';
@@ -232,7 +232,7 @@ export function createMockResolvers(schema: GraphQLSchema, seed: string): MockRe
     // What the returned objects receive: this field's own input object (structured echo), or
     // from a payload/connection, everything it received; then this field's arguments.
     let inherited: Echo | undefined;
-    if (isPlainObject(echoed)) inherited = echoed;
+    if (isRecord(echoed)) inherited = echoed;
     else if (source.idField === undefined) inherited = echo;
     const childEcho =
       effects.echo === undefined
