@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RecordedResponse } from '../../core/cassette/model.js';
+import { valuesOf } from '../../core/cassette/model.js';
 import { firstHeaderValue, HOP_BY_HOP } from '../../core/http/index.js';
 import type { RecordedReply, Reply } from '../../core/ports/index.js';
 import {
@@ -62,7 +63,7 @@ function prepare(response: RecordedResponse): PreparedResponse {
   for (const [name, value] of Object.entries(response.headers)) {
     // An unknown coding was stored still encoded: its header must travel with the bytes.
     if (COMPUTED.has(name) && !(name === 'content-encoding' && codings === undefined)) continue;
-    for (const v of typeof value === 'string' ? [value] : value) headers.push(name, v);
+    for (const v of valuesOf(value)) headers.push(name, v);
   }
   const result: PreparedResponse = {
     status: response.status,

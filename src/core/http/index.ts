@@ -1,6 +1,6 @@
 import { getOwn, setOwn } from '../json.js';
 import { decodeQueryComponent } from './percent.js';
-import { appendValue, type HeaderMap, type QueryMap } from '../cassette/model.js';
+import { appendValue, type HeaderMap, type QueryMap, valuesOf } from '../cassette/model.js';
 
 /**
  * Hop-by-hop headers (RFC 9110 §7.6.1) describe one connection, not the message: a proxy
@@ -95,7 +95,7 @@ export function combinedHeaderValue(headers: HeaderMap, name: string): string | 
   const key = Object.keys(headers).find((k) => k.toLowerCase() === wanted);
   if (key === undefined) return undefined;
   const value = getOwn(headers, key)!;
-  const values = typeof value === 'string' ? [value] : value;
+  const values = valuesOf(value);
   return values.length === 0 ? undefined : values.join(', ');
 }
 
@@ -126,7 +126,7 @@ export function parseQuery(raw: string): QueryMap {
 export function formatQuery(query: QueryMap): string {
   const params = new URLSearchParams();
   for (const [name, value] of Object.entries(query)) {
-    for (const v of typeof value === 'string' ? [value] : value) params.append(name, v);
+    for (const v of valuesOf(value)) params.append(name, v);
   }
   return params.toString();
 }
