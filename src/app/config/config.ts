@@ -286,25 +286,21 @@ export function resolveConfig(inputs: ConfigInputs): ResolvedConfig {
       sources.set(pointer, `${file}`);
     }
   }
+  // An environment variable or a flag: a path relative to the working directory.
+  const setFrom = (pointer: string, value: unknown, source: string) => {
+    setPointer(
+      merged,
+      pointer,
+      PATH_POINTERS.has(pointer) ? resolve(inputs.cwd, value as string) : value,
+    );
+    sources.set(pointer, source);
+  };
   for (const [name, { pointer, kind }] of Object.entries(ENV_VARS)) {
     const raw = inputs.env[name];
     if (raw === undefined || raw === '') continue;
-    const value = coerceEnv(name, raw, kind);
-    setPointer(
-      merged,
-      pointer,
-      PATH_POINTERS.has(pointer) ? resolve(inputs.cwd, value as string) : value,
-    );
-    sources.set(pointer, name);
+    setFrom(pointer, coerceEnv(name, raw, kind), name);
   }
-  for (const { pointer, value, flag } of inputs.flags) {
-    setPointer(
-      merged,
-      pointer,
-      PATH_POINTERS.has(pointer) ? resolve(inputs.cwd, value as string) : value,
-    );
-    sources.set(pointer, flag);
-  }
+  for (const { pointer, value, flag } of inputs.flags) setFrom(pointer, value, flag);
   // Defaults are relative to the working directory (top-level keys; nested paths have none).
   for (const pointer of PATH_POINTERS) {
     const key = pointer.slice(1);
