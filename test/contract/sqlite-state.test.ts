@@ -134,6 +134,11 @@ describe('SQLite state: schema migrations', () => {
     expect(error.hint).toMatch(/tapedeck version that wrote it.*stateDir/);
     expect(error.details).toEqual({ file, found: LATEST + 5, supported: LATEST });
     expect(inspect(file)).toEqual({ version: LATEST + 5, tables: ['from_the_future'] });
+    // Not even switched to WAL: the file is byte-for-byte what the newer tapedeck left.
+    expect(existsSync(`${file}-wal`)).toBe(false);
+    const db = new Database(file, { readonly: true });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('delete');
+    db.close();
   });
 });
 
