@@ -139,7 +139,8 @@ async function listenOrStop(server: {
   try {
     return await server.listen();
   } catch (error) {
-    await server.stop();
+    // The listen failure is what the caller must see; a failure while cleaning up is not.
+    await server.stop().catch(() => undefined);
     throw error;
   }
 }
