@@ -29,7 +29,6 @@ import {
   type IssueComments,
   type PostedComment,
 } from '../drift/github.js';
-import { reportFileTexts, type ReportFiles } from '../drift/report.js';
 import { checkResponseAgainstSpec } from '../mock/spec.js';
 import { checkTarget } from '../record/target.js';
 import { VERSION } from '../version.js';
