@@ -6,6 +6,7 @@ import {
   type RecordedRequest,
 } from '../cassette/model.js';
 import { hasOpaqueCoding, firstHeaderValue } from '../http/index.js';
+import { decodePercent } from '../http/percent.js';
 import { escapePointerToken, jsonPointer, type JsonValue } from '../json.js';
 import {
   BASE64ISH,
@@ -14,16 +15,11 @@ import {
   parseForm,
   parseMultipart,
   safeAtob,
-  safeDecodeURIComponent,
 } from './bodies.js';
 import { detect, isSecretField, isSecretName, SECRET_FIELD_RULE } from './detectors.js';
-import {
-  coversSubtree,
-  BUILTIN_CREDENTIAL_HEADER,
-  CREDENTIAL_HEADERS,
-  SCHEME_ONLY,
-  transferBase64,
-} from './engine.js';
+import { BUILTIN_CREDENTIAL_HEADER, CREDENTIAL_HEADERS, SCHEME_ONLY } from './headers.js';
+import { coversSubtree } from './json-walk.js';
+import { transferBase64 } from './payload.js';
 import { isPseudonym } from './pseudonym.js';
 import type { SecretRegistry } from './registry.js';
 import { jsonRuleMatches, ruleNameMatches, type CompiledRule } from './rules.js';
@@ -137,7 +133,7 @@ export function scanInteraction(interaction: Interaction, options: ScanOptions):
     if (options.registry?.foundIn(text)) report(VALUE_TRACKING_RULE, pointer);
     // One layer down: secrets hidden by URL or base64 encoding.
     if (text.includes('%')) {
-      const decoded = safeDecodeURIComponent(text);
+      const decoded = decodePercent(text);
       if (decoded !== text)
         for (const d of detect(decoded, disabled)) report(d.detector.id, pointer);
     }
@@ -178,7 +174,7 @@ export function scanInteraction(interaction: Interaction, options: ScanOptions):
       if (rule.target !== 'path' || !rule.pattern) continue;
       rule.pattern.lastIndex = 0;
       for (const m of request.path.matchAll(rule.pattern)) {
-        const secret = safeDecodeURIComponent(m[1] ?? m[0]);
+        const secret = decodePercent(m[1] ?? m[0]);
         if (!isPseudonym(secret)) report(rule.id, '/request/path');
       }
     }
