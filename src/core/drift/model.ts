@@ -1,7 +1,7 @@
 /**
  * The vocabulary of drift: what a comparison of a recorded response with a live one finds, and
  * the report that the drift job renders (Markdown, JSON, terminal). Pure data; the comparison
- * lives in compare.ts, the job that sends requests in app/drift.ts.
+ * lives in compare.ts, the report's assembly in report.ts, the job that sends requests in app/drift/.
  *
  * Every string in here that came from a response (values in `recorded`/`live`, paths) has been
  * through the same redaction as a recording before it reaches a finding. Reports never see raw
@@ -11,7 +11,7 @@
 /** How much a difference matters to a client built against the recording. */
 export type Severity = 'breaking' | 'non-breaking' | 'noise';
 
-/** What changed. Each kind has one default severity (see classify in compare.ts). */
+/** What changed. Each kind has one default severity (see compare.ts, headers.ts, bodies.ts and json-compare.ts). */
 export type ChangeKind =
   | 'status-class-changed' // 2xx -> 4xx: breaking
   | 'status-changed' // 200 -> 201 within a class: non-breaking
@@ -88,7 +88,7 @@ export interface InteractionDrift {
   readonly unchecked?: { readonly reason: UncheckedReason; readonly detail: string };
   readonly spec?: SpecVerdict;
   /**
-   * History from the state store, per finding fingerprint (see fingerprint in compare.ts):
+   * History from the state store, per finding fingerprint (see fingerprint in report.ts):
    * when it was first seen. Absent findings are new today.
    */
   readonly firstSeen?: Readonly<Record<string, string>>;
