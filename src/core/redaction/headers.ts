@@ -116,10 +116,8 @@ function cookieHeader(
       if (value !== undefined) pairs.push(value);
       continue;
     }
-    const name = pair.slice(0, eq).trim();
-    const replaced = cookieValue(pass, name, pair.slice(eq + 1), rules, `${location}.${name}`);
-    // Names stay readable, but are searched like any text (a token or an email as a name).
-    if (replaced !== undefined) pairs.push(`${pass.text(pair.slice(0, eq), location)}=${replaced}`);
+    const replaced = cookiePair(pass, pair, eq, rules, location);
+    if (replaced !== undefined) pairs.push(replaced);
   }
   return pairs.length === 0 ? undefined : pairs.join(';');
 }
@@ -137,11 +135,27 @@ function setCookie(
   const eq = first.indexOf('=');
   if (eq === -1)
     return `${pass.secret(first, 'pseudonymize', undefined, BUILTIN_CREDENTIAL_HEADER, location) ?? REDACTED}${rest}`;
-  const name = first.slice(0, eq).trim();
-  const replaced = cookieValue(pass, name, first.slice(eq + 1), rules, `${location}.${name}`);
+  const replaced = cookiePair(pass, first, eq, rules, location);
+  return replaced === undefined ? undefined : `${replaced}${rest}`;
+}
+
+/**
+ * One `name=value` cookie (`eq` is where its `=` is), or undefined when a rule removes it. The
+ * value is replaced; the name stays readable, but is searched like any text (a token or an
+ * email as a name).
+ */
+function cookiePair(
+  pass: Pass,
+  pair: string,
+  eq: number,
+  rules: readonly CompiledRule[],
+  location: string,
+): string | undefined {
+  const name = pair.slice(0, eq).trim();
+  const replaced = cookieValue(pass, name, pair.slice(eq + 1), rules, `${location}.${name}`);
   return replaced === undefined
     ? undefined
-    : `${pass.text(first.slice(0, eq), location)}=${replaced}${rest}`;
+    : `${pass.text(pair.slice(0, eq), location)}=${replaced}`;
 }
 
 function cookieValue(
