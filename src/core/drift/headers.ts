@@ -1,6 +1,6 @@
 /**
  * The headers drift compares (DEFAULT_DRIFT_HEADERS or the configured list) and how: a changed
- * media type breaks a client, parameters and token lists are compared as their meaning, and a
+ * media type breaks a client, parameters and token lists are compared by meaning, and a
  * change is noise when it is learned, built-in (`date`, rate-limit counters) or only a redaction.
  */
 import { combinedHeaderValue } from '../http/index.js';
