@@ -35,10 +35,13 @@ const thirdPartyIo = [
 ];
 
 const appMustNotImportCli = { group: ['**/cli/**'], message: 'app must not depend on the CLI.' };
-const onlyComposeImportsAdapters = {
-  group: ['**/adapters/**'],
-  message:
-    'Only src/app/compose constructs adapters: take what you need as a parameter or port, and build it in compose.',
+const onlyComposeMessage =
+  'Only src/app/compose constructs adapters: take what you need as a parameter or port, and build it in compose.';
+const onlyComposeImportsAdapters = { group: ['**/adapters/**'], message: onlyComposeMessage };
+// no-restricted-imports does not see `await import(…)`; lazy loading must not be a way around it.
+const noDynamicAdapterImport = {
+  selector: 'ImportExpression[source.value=/(^|\\/)adapters\\//]',
+  message: onlyComposeMessage,
 };
 
 export default tseslint.config(
@@ -126,6 +129,7 @@ export default tseslint.config(
         'error',
         { patterns: [appMustNotImportCli, onlyComposeImportsAdapters] },
       ],
+      'no-restricted-syntax': ['error', noDynamicAdapterImport],
       'no-restricted-properties': [
         'error',
         { object: 'process', property: 'exit', message: 'Only src/cli exits the process.' },
@@ -138,6 +142,7 @@ export default tseslint.config(
     files: ['src/app/compose/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [appMustNotImportCli] }],
+      'no-restricted-syntax': 'off',
     },
   },
   {
@@ -145,6 +150,7 @@ export default tseslint.config(
     files: ['src/cli/**/*.ts', 'src/index.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [onlyComposeImportsAdapters] }],
+      'no-restricted-syntax': ['error', noDynamicAdapterImport],
     },
   },
   {

@@ -3,8 +3,6 @@
  * is the source of its type, of the JSON Schema's `enum` (app/config/schema.ts, and so
  * schemas/config.schema.json) and of the CLI's `.choices()`: a new mode is one edit here.
  */
-import type { LogLevel } from './ports/index.js';
-
 /** `record --mode`: `new` answers from the cassette when it can and records the rest. */
 export const RECORD_MODES = ['new', 'all'] as const;
 export type RecordMode = (typeof RECORD_MODES)[number];
@@ -17,8 +15,8 @@ export type OnMiss = (typeof ON_MISS)[number];
 export const FAIL_ON = ['breaking', 'any', 'none'] as const;
 export type FailOn = (typeof FAIL_ON)[number];
 
-/** `--log-level`, lowest first; the logger port's `LogLevel` names the same four. */
-export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const satisfies readonly LogLevel[];
+/** `--log-level`, lowest first; the logger port's `LogLevel` is this set. */
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
 /** `--log-format`. */
 export const LOG_FORMATS = ['text', 'json'] as const;

@@ -134,6 +134,11 @@ describe('SQLite state: schema migrations', () => {
     expect(error.hint).toMatch(/tapedeck version that wrote it.*stateDir/);
     expect(error.details).toEqual({ file, found: LATEST + 5, supported: LATEST });
     expect(inspect(file)).toEqual({ version: LATEST + 5, tables: ['from_the_future'] });
+    // Not even switched to WAL: the file is byte-for-byte what the newer tapedeck left.
+    expect(existsSync(`${file}-wal`)).toBe(false);
+    const db = new Database(file, { readonly: true });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('delete');
+    db.close();
   });
 });
 
@@ -164,5 +169,23 @@ describe('SQLite state: failures', () => {
       });
     }
     expect(existsSync(state.file)).toBe(true);
+  });
+});
+
+describe('SQLite state: two processes on one file', () => {
+  // Replicas of one sandbox share the state file: the key is claimed by the database, not by
+  // one process's memory. Two connections stand in for two processes.
+  it('lets exactly one of two connections claim an idempotency key', async () => {
+    const dir = tempDir();
+    const first = openSqliteState(dir);
+    const second = openSqliteState(dir);
+    defer(() => first.close());
+    defer(() => second.close());
+    const results = await Promise.all([
+      first.idempotency.begin('t1', 'k', 'fp', 1000),
+      second.idempotency.begin('t1', 'k', 'fp', 1000),
+    ]);
+    expect(results.map((r) => r.kind).sort()).toEqual(['in-flight', 'new']);
+    expect(await second.idempotency.begin('t1', 'k', 'other', 1001)).toEqual({ kind: 'mismatch' });
   });
 });

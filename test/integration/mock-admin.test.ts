@@ -92,6 +92,19 @@ describe('tapedeck mock: the admin layer in front of the spec', () => {
     });
   });
 
+  it('names an unknown admin endpoint only when it looks like one; never echoes a key-like path', async () => {
+    const { url } = await startMock(PETSTORE);
+    const plain = await send(url, '/__tapedeck/metrics');
+    expect(plain.status).toBe(404);
+    expect(plain.json()).toMatchObject({ title: 'No admin endpoint GET metrics.' });
+    // The admin layer runs before any redaction, and the mock has none: nothing to scrub with.
+    const secret = 'sk_live_4eC39HqLyjWDarjtT1zdp7dc';
+    const keyed = await send(url, `/__tapedeck/${secret}`);
+    expect(keyed.status).toBe(404);
+    expect(keyed.text()).not.toContain(secret);
+    expect(keyed.json()).toMatchObject({ title: 'No admin endpoint GET (this path).' });
+  });
+
   it('puts the admin layer in front of a GraphQL schema too', async () => {
     const { url } = await startMock(fileURLToPath(SHOP_SCHEMA_FILE));
     expect((await send(url, '/__tapedeck/health')).json()).toEqual({

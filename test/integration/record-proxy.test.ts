@@ -244,23 +244,32 @@ describe('record proxy: cassette names', () => {
     expect(fallback.interactions.map((i) => i.request.path)).toEqual(['/b']);
   });
 
-  it('rejects a cassette name that escapes the directory with 400 and writes nothing', async () => {
-    const root = await tmpDir();
-    const dirs = layout(root);
-    const upstream = await echoUpstream();
-    const recorder = await startTapedeck('record', { ...dirs, target: upstream.url });
+  // Mode all has no cassette layer before the upstream: the upstream layer itself must refuse
+  // the name before sending, or a POST would reach the real API and then be called refused.
+  it.each(['new', 'all'] as const)(
+    'mode %s: rejects a cassette name that escapes the directory with 400, sends and writes nothing',
+    async (mode) => {
+      const root = await tmpDir();
+      const dirs = layout(root);
+      const upstream = await echoUpstream();
+      const recorder = await startTapedeck('record', { ...dirs, target: upstream.url, mode });
 
-    for (const name of ['../escape', '/etc/escape', 'a/../../escape', '.hidden']) {
-      const r = await send(recorder.url, '/x', { headers: { 'x-tapedeck-cassette': name } });
-      expect(r.status, name).toBe(400);
-      expect((r.json() as { code: string }).code).toBe('TD_CASSETTE_NAME_INVALID');
-    }
-    await recorder.stop();
-    expect(upstream.requests).toHaveLength(0);
-    expect(await listFiles(dirs.cassettes)).toEqual([]);
-    const outside = (await listFiles(root)).filter((f) => !f.startsWith(`state`));
-    expect(outside).toEqual([]);
-  });
+      for (const name of ['../escape', '/etc/escape', 'a/../../escape', '.hidden']) {
+        const r = await send(recorder.url, '/x', {
+          method: 'POST',
+          body: '{"amount":1}',
+          headers: { 'x-tapedeck-cassette': name, 'content-type': 'application/json' },
+        });
+        expect(r.status, name).toBe(400);
+        expect((r.json() as { code: string }).code).toBe('TD_CASSETTE_NAME_INVALID');
+      }
+      await recorder.stop();
+      expect(upstream.requests).toHaveLength(0);
+      expect(await listFiles(dirs.cassettes)).toEqual([]);
+      const outside = (await listFiles(root)).filter((f) => !f.startsWith(`state`));
+      expect(outside).toEqual([]);
+    },
+  );
 });
 
 describe('record modes', () => {

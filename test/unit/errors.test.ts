@@ -73,10 +73,22 @@ describe('the closed set of codes', () => {
     }
   });
 
-  it('each code is triggered by at least one test besides this one', () => {
+  it('each code is asserted by at least one test besides this one', () => {
+    // Naming a code is not enough: a comment or a `.not.toBe('TD_X')` would pass. The code must
+    // stand on a line that asserts it (expect/toBe/toMatchObject/… or a `code: 'TD_X'` member of
+    // an expected object), outside comments and negations.
+    const asserts = /\bexpect\b|\.to[A-Z]\w*\(|\brejects\b|\bcode:\s*'/;
     for (const code of Object.keys(ERROR_CODES)) {
-      const found = tests.some((t) => t.text.includes(`'${code}'`) || t.text.includes(`[${code}]`));
-      expect(found, `no test names ${code}`).toBe(true);
+      const found = tests.some((t) =>
+        t.text.split('\n').some((line) => {
+          const trimmed = line.trim();
+          if (trimmed.startsWith('//') || trimmed.startsWith('*') || line.includes('.not.'))
+            return false;
+          const named = line.includes(`'${code}'`) || line.includes(`[${code}]`);
+          return named && asserts.test(line);
+        }),
+      );
+      expect(found, `no test asserts ${code}`).toBe(true);
     }
   });
 });

@@ -26,7 +26,9 @@ async function messages(code: string, filePath: string): Promise<string[]> {
   const fatal = result!.messages.filter((m) => m.fatal === true);
   // A parsing error would make every expectation below pass for the wrong reason.
   expect(fatal, JSON.stringify(fatal)).toEqual([]);
-  return result!.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
+  return result!.messages
+    .filter((m) => m.ruleId === 'no-restricted-imports' || m.ruleId === 'no-restricted-syntax')
+    .map((m) => m.message);
 }
 
 describe('lint: only app/compose imports adapters', () => {
@@ -34,6 +36,24 @@ describe('lint: only app/compose imports adapters', () => {
     const found = await messages(IMPORTS_ADAPTER, 'src/app/verify/verify.ts');
     expect(found).toHaveLength(1);
     expect(found[0]).toMatch(COMPOSE_ONLY);
+  });
+
+  it('fails a lazy import() of an adapter in app/ and the CLI, not in app/compose', async () => {
+    const lazy = [
+      'export async function load() {',
+      "  return (await import('../../adapters/system/paths.js')).shownPath('a');",
+      '}',
+      '',
+    ].join('\n');
+    const app = await messages(lazy, 'src/app/verify/verify.ts');
+    expect(app).toHaveLength(1);
+    expect(app[0]).toMatch(COMPOSE_ONLY);
+    const cli = await messages(
+      lazy.replace('../../adapters', '../../../src/adapters'),
+      'src/cli/commands/verify.ts',
+    );
+    expect(cli).toHaveLength(1);
+    expect(await messages(lazy, 'src/app/compose/compose.ts')).toEqual([]);
   });
 
   it('passes the same import in app/compose', async () => {

@@ -7,6 +7,7 @@
  * The signatures name public data types only: what the servers are built from may change
  * without these changing.
  */
+import { PLAIN } from '../../core/render/text.js';
 import { resolve } from 'node:path';
 import { TapedeckError } from '../../core/errors.js';
 import type { Logger } from '../../core/ports/index.js';
@@ -139,7 +140,8 @@ async function listenOrStop(server: {
   try {
     return await server.listen();
   } catch (error) {
-    await server.stop();
+    // The listen failure is what the caller must see; a failure while cleaning up is not.
+    await server.stop().catch(() => undefined);
     throw error;
   }
 }
@@ -246,20 +248,16 @@ export interface DriftOutcome extends DriftRun {
  */
 export async function runDrift(options: DriftOptions = {}): Promise<DriftOutcome> {
   const { cwd, env, config, logger } = prepare(options);
-  // undici and json-diff-ts load only here, as in the CLI.
-  const { composeDrift, driftFails, writeDriftReports } = await import('./drift.js');
-  const run = await composeDrift(config, env, logger, {
+  // undici and json-diff-ts load only here, as in the CLI; the same use case as `tapedeck drift`.
+  const { driftCommand, driftFails } = await import('./drift.js');
+  const { run, written } = await driftCommand(config, env, logger, {
+    failOn: config.drift.failOn,
     update: options.update === true,
+    style: PLAIN,
     ...(options.only === undefined ? {} : { only: options.only }),
     ...(options.spec === undefined ? {} : { spec: resolve(cwd, options.spec) }),
+    ...(options.out === undefined ? {} : { out: resolve(cwd, options.out) }),
+    ...(options.json === undefined ? {} : { json: resolve(cwd, options.json) }),
   });
-  const written = writeDriftReports(
-    run,
-    {
-      ...(options.out === undefined ? {} : { out: resolve(cwd, options.out) }),
-      ...(options.json === undefined ? {} : { json: resolve(cwd, options.json) }),
-    },
-    env,
-  );
   return { ...run, written, fails: driftFails(run.report, config.drift.failOn) };
 }

@@ -2,7 +2,7 @@ import { NodeBodyCodec } from '../../adapters/http/body-codec.js';
 import { openSqliteState } from '../../adapters/state/sqlite/index.js';
 import { systemClock } from '../../adapters/system/system.js';
 import { systemScheduler } from '../../adapters/system/scheduler.js';
-import type { Logger } from '../../core/ports/index.js';
+import type { Logger, Upstream } from '../../core/ports/index.js';
 import type { RedactionSetup } from '../redaction/setup.js';
 import type { TapedeckConfig } from '../config/config.js';
 import { buildServer, type ServerKind, type TapedeckServer } from '../replay/server.js';
@@ -56,14 +56,8 @@ export async function composeServerWith(
         kind === 'record' ? 'record' : `replay --on-miss ${config.replay.onMiss}`,
       )
     : undefined;
-  // undici loads only when something goes upstream: a plain replay starts faster without it.
-  const upstream = target
-    ? new (await import('../../adapters/http/undici-upstream.js')).UndiciUpstream({
-        target: target.href,
-        timeoutMs: config.upstream.timeoutMs,
-      })
-    : undefined;
-  // The spec loads before the state store opens, so a broken spec fails with nothing to close.
+  // The spec loads before the state store opens and the upstream pool is made, so a broken spec
+  // fails with nothing to close.
   // swagger-parser and ajv load only with --spec: a plain replay starts faster without them.
   const spec =
     kind === 'replay' && config.replay.spec !== undefined
@@ -77,7 +71,15 @@ export async function composeServerWith(
         code: 'TD_STATE_STORE_FAILED',
       }),
   });
+  let upstream: Upstream | undefined;
   try {
+    // undici loads only when something goes upstream: a plain replay starts faster without it.
+    upstream = target
+      ? new (await import('../../adapters/http/undici-upstream.js')).UndiciUpstream({
+          target: target.href,
+          timeoutMs: config.upstream.timeoutMs,
+        })
+      : undefined;
     return await buildServer(kind, config, {
       ...(spec === undefined ? {} : { spec }),
       store: cassetteStore(config.cassettes, kind === 'replay'),

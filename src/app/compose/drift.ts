@@ -29,7 +29,6 @@ import {
   type IssueComments,
   type PostedComment,
 } from '../drift/github.js';
-import { commentBody, actionsRunUrl, reportFileTexts, type ReportFiles } from '../drift/report.js';
 import { checkResponseAgainstSpec } from '../mock/spec.js';
 import { checkTarget } from '../record/target.js';
 import { VERSION } from '../version.js';
@@ -148,31 +147,10 @@ export function driftCommand(
   });
 }
 
-/** Writes the Markdown and JSON reports; returns the files written. */
-export function writeDriftReports(
-  run: DriftRun,
-  files: ReportFiles,
-  env: Readonly<Record<string, string | undefined>>,
-): string[] {
-  return reportFileTexts(run, files, env).map(([file, text]) => {
-    writeReportFile(file, text);
-    return file;
-  });
-}
-
 /**
  * Creates or updates the sticky drift comment (`resolveGitHubTarget` says where), through the
  * GitHub REST client.
  */
 export function postStickyComment(target: GitHubTarget, body: string): Promise<PostedComment> {
   return upsertStickyComment(issueComments(target), target.pr, body);
-}
-
-/** Posts the run's report as the sticky comment. */
-export function postDriftComment(
-  run: DriftRun,
-  target: GitHubTarget,
-  env: Readonly<Record<string, string | undefined>>,
-): Promise<PostedComment> {
-  return postStickyComment(target, commentBody(run, actionsRunUrl(env)));
 }

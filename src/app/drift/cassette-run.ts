@@ -13,9 +13,9 @@ import type {
 import {
   compareResponses,
   DEFAULT_DRIFT_HEADERS,
-  summarize,
   volatilePointers,
 } from '../../core/drift/compare.js';
+import { summarize } from '../../core/drift/report.js';
 import type {
   Finding,
   InteractionDrift,

@@ -10,7 +10,7 @@
  * cassette's run. Everything that leaves this module — findings, the report, log lines, updated
  * cassettes — was built from redacted data.
  */
-import { buildReport, fingerprint } from '../../core/drift/compare.js';
+import { buildReport, fingerprint } from '../../core/drift/report.js';
 import type { InteractionDrift } from '../../core/drift/model.js';
 import { TapedeckError } from '../../core/errors.js';
 import { CassetteRun } from './cassette-run.js';

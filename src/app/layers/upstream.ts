@@ -125,10 +125,12 @@ export function upstreamLayer(options: UpstreamLayerOptions): Layer {
       const rawRequest: RecordedRequest | undefined = recorder
         ? toRecordedRequest(context.incoming, codec)
         : undefined;
+      // The cassette is named before anything is sent: a bad x-tapedeck-cassette is refused
+      // (TD_CASSETTE_NAME_INVALID) without the request ever reaching the upstream.
+      const cassette = recorder ? options.cassetteFor(context) : undefined;
       const started = clock.monotonic();
       const response = await upstream.send(outgoing, context.incoming.signal);
       const headers = relativizeLocation(stripHopByHop(response.headers), upstream);
-      const cassette = recorder ? options.cassetteFor(context) : undefined;
       const body =
         recorder === undefined || rawRequest === undefined || cassette === undefined
           ? response.body

@@ -5,15 +5,23 @@
  * decide whether a step depends on an earlier one. Pure functions over the cassette model.
  */
 import {
+  appendValue,
   valuesOf,
   type Body,
   type HeaderMap,
   type QueryMap,
   type RecordedRequest,
 } from '../cassette/model.js';
-import { appendValue } from '../cassette/model.js';
-import { getOwn, isJsonObject, jsonPointer, type JsonPrimitive, type JsonValue } from '../json.js';
+import {
+  getOwn,
+  isJsonObject,
+  jsonPointer,
+  setOwn,
+  type JsonPrimitive,
+  type JsonValue,
+} from '../json.js';
 import { decodableAcceptEncoding } from '../http/index.js';
+import { decodePercent } from '../http/percent.js';
 import { containsPseudonym } from '../redaction/pseudonym.js';
 
 /** Methods drift re-sends without being told: they change nothing on the server. */
@@ -122,7 +130,7 @@ export class FlowValues {
     const path = request.path
       .split('/')
       .map((segment) => {
-        const decoded = safeDecode(segment);
+        const decoded = decodePercent(segment);
         const hit = this.values.get(decoded);
         return hit === undefined ? segment : encodeURIComponent(String(hit[side]));
       })
@@ -156,7 +164,8 @@ export class FlowValues {
         if (Array.isArray(node)) return node.map(map);
         if (isJsonObject(node)) {
           const out: Record<string, JsonValue> = {};
-          for (const [k, v] of Object.entries(node)) out[k] = map(v);
+          // A recorded `__proto__` key is data: assigned, it would set the copy's prototype.
+          for (const [k, v] of Object.entries(node)) setOwn(out, k, map(v));
           return out;
         }
         if (node === null || typeof node === 'boolean') return node;
@@ -174,15 +183,6 @@ export class FlowValues {
       return { ...body, text };
     }
     return body;
-  }
-}
-
-function safeDecode(segment: string): string {
-  if (!segment.includes('%')) return segment;
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
   }
 }
 
@@ -221,7 +221,8 @@ export function producedValues(
 /** Does the request use one of `values` (path segment, query value, header, JSON body scalar)? */
 export function requestHolds(request: RecordedRequest, values: ReadonlySet<string>): boolean {
   if (values.size === 0) return false;
-  for (const segment of request.path.split('/')) if (values.has(safeDecode(segment))) return true;
+  for (const segment of request.path.split('/'))
+    if (values.has(decodePercent(segment))) return true;
   for (const value of Object.values(request.query))
     for (const v of valuesOf(value)) if (values.has(v)) return true;
   for (const value of Object.values(request.headers)) {

@@ -1,36 +1,49 @@
 /**
  * The vocabulary of drift: what a comparison of a recorded response with a live one finds, and
  * the report that the drift job renders (Markdown, JSON, terminal). Pure data; the comparison
- * lives in compare.ts, the job that sends requests in app/drift.ts.
+ * lives in compare.ts, the report's assembly in report.ts, the job that sends requests in
+ * app/drift/.
  *
  * Every string in here that came from a response (values in `recorded`/`live`, paths) has been
  * through the same redaction as a recording before it reaches a finding. Reports never see raw
  * live data.
  */
 
+/*
+ * Each closed vocabulary is one `as const` list: its type is derived from it, and the JSON
+ * Schema (schema.ts) lists the same values in the same order.
+ */
+
 /** How much a difference matters to a client built against the recording. */
-export type Severity = 'breaking' | 'non-breaking' | 'noise';
+export const SEVERITIES = ['breaking', 'non-breaking', 'noise'] as const;
+export type Severity = (typeof SEVERITIES)[number];
 
-/** What changed. Each kind has one default severity (see classify in compare.ts). */
-export type ChangeKind =
-  | 'status-class-changed' // 2xx -> 4xx: breaking
-  | 'status-changed' // 200 -> 201 within a class: non-breaking
-  | 'content-type-changed' // application/json -> text/html: breaking
-  | 'header-removed' // a selected header (caching, rate limit, pagination) gone: breaking
-  | 'header-added' // non-breaking
-  | 'header-changed' // non-breaking (or noise when volatile)
-  | 'field-removed' // breaking
-  | 'field-added' // non-breaking
-  | 'type-changed' // string -> number, object -> null: breaking
-  | 'enum-value-removed' // a value the recording used for an enum-like field no longer appears: breaking
-  | 'enum-value-added' // non-breaking
-  | 'value-changed' // non-breaking (or noise when volatile)
-  | 'array-reordered' // the same elements (by id) in another order: non-breaking
-  | 'element-added' // an array element (by id or position) only live: non-breaking
-  | 'element-removed' // an array element (by id or position) only recorded: non-breaking (data, not shape)
-  | 'body-changed'; // text or binary bodies whose hashes differ: non-breaking
+/**
+ * What changed. Each kind has one default severity (compare.ts, headers.ts, bodies.ts and
+ * json-compare.ts say which).
+ */
+export const CHANGE_KINDS = [
+  'status-class-changed', // 2xx -> 4xx: breaking
+  'status-changed', // 200 -> 201 within a class: non-breaking
+  'content-type-changed', // application/json -> text/html: breaking
+  'header-removed', // a selected header (caching, rate limit, pagination) gone: breaking
+  'header-added', // non-breaking
+  'header-changed', // non-breaking (or noise when volatile)
+  'field-removed', // breaking
+  'field-added', // non-breaking
+  'type-changed', // string -> number, object -> null: breaking
+  'enum-value-removed', // a value the recording used for an enum-like field no longer appears: breaking
+  'enum-value-added', // non-breaking
+  'value-changed', // non-breaking (or noise when volatile)
+  'array-reordered', // the same elements (by id) in another order: non-breaking
+  'element-added', // an array element (by id or position) only live: non-breaking
+  'element-removed', // an array element (by id or position) only recorded: non-breaking (data, not shape)
+  'body-changed', // text or binary bodies whose hashes differ: non-breaking
+] as const;
+export type ChangeKind = (typeof CHANGE_KINDS)[number];
 
-export type FindingPlace = 'status' | 'header' | 'body';
+export const FINDING_PLACES = ['status', 'header', 'body'] as const;
+export type FindingPlace = (typeof FINDING_PLACES)[number];
 
 export interface Finding {
   readonly kind: ChangeKind;
@@ -49,27 +62,39 @@ export interface Finding {
    * looked secret after redaction (an identity value could be the secret).
    */
   readonly stablePath?: string;
-  /** Why a finding is noise: 'learned' (differed between two live calls), 'pinned' (config), 'builtin'. */
-  readonly noiseReason?: 'learned' | 'pinned' | 'builtin' | 'history';
+  /** Why a finding is noise (see NOISE_REASONS). */
+  readonly noiseReason?: NoiseReason;
 }
 
+/**
+ * Why a finding is noise: 'learned' (differed between two live calls), 'pinned' (config),
+ * 'builtin' (noise.ts), 'history' (seen unchanged for a while in drift history).
+ */
+export const NOISE_REASONS = ['learned', 'pinned', 'builtin', 'history'] as const;
+export type NoiseReason = (typeof NOISE_REASONS)[number];
+
 /** Why an interaction could not be checked. Never reported as drift. */
-export type UncheckedReason =
-  | 'timeout'
-  | 'network'
-  | 'rate-limited'
-  | 'upstream-unavailable'
-  | 'unreadable-body' // over maxBodyBytes, or not decodable as its content-encoding says
-  | 'internal-error' // tapedeck failed on this step (logged as drift.failed); please report it
-  | 'unsafe-method' // skipped: not marked replayable
-  | 'flow-broken' // an earlier step it depends on could not be checked
-  | 'not-allowed'; // the target host is not allowed
+export const UNCHECKED_REASONS = [
+  'timeout',
+  'network',
+  'rate-limited',
+  'upstream-unavailable',
+  'unreadable-body', // over maxBodyBytes, or not decodable as its content-encoding says
+  'internal-error', // tapedeck failed on this step (logged as drift.failed); please report it
+  'unsafe-method', // skipped: not marked replayable
+  'flow-broken', // an earlier step it depends on could not be checked
+  'not-allowed', // the target host is not allowed
+] as const;
+export type UncheckedReason = (typeof UNCHECKED_REASONS)[number];
 
 export interface SpecVerdict {
   /** Violations of the OpenAPI spec by the recorded response (JSON pointer + message). */
   readonly recording: readonly { readonly pointer: string; readonly message: string }[];
   readonly live: readonly { readonly pointer: string; readonly message: string }[];
 }
+
+export const OUTCOMES = ['same', 'drift', 'unchecked'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
 
 export interface InteractionDrift {
   readonly cassette: string;
@@ -78,7 +103,7 @@ export interface InteractionDrift {
   readonly method: string;
   /** The recorded (redacted) path with its query string, as shown in reports. */
   readonly target: string;
-  readonly outcome: 'same' | 'drift' | 'unchecked';
+  readonly outcome: Outcome;
   /** The highest severity among non-noise findings; absent when outcome is not 'drift'. */
   readonly severity?: Exclude<Severity, 'noise'>;
   readonly recordedStatus: number;
@@ -88,7 +113,7 @@ export interface InteractionDrift {
   readonly unchecked?: { readonly reason: UncheckedReason; readonly detail: string };
   readonly spec?: SpecVerdict;
   /**
-   * History from the state store, per finding fingerprint (see fingerprint in compare.ts):
+   * History from the state store, per finding fingerprint (see fingerprint in report.ts):
    * when it was first seen. Absent findings are new today.
    */
   readonly firstSeen?: Readonly<Record<string, string>>;
@@ -122,7 +147,8 @@ export interface CassetteDrift {
  * `unchecked`: there were interactions and not one could be checked (target down, every answer a
  * 429, every method unsafe). Never `clean`: a run that saw nothing must not read as a pass.
  */
-export type Verdict = 'breaking' | 'non-breaking' | 'clean' | 'unchecked';
+export const VERDICTS = ['breaking', 'non-breaking', 'clean', 'unchecked'] as const;
+export type Verdict = (typeof VERDICTS)[number];
 
 /** The whole report. Its JSON form is documented by schemas/drift-report.schema.json (version 1). */
 export interface DriftReport {

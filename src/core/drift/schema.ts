@@ -4,46 +4,15 @@
  * and a test validates built reports against it. Machines may rely on every field listed here;
  * new optional fields may appear within version 1, removals or renames bump the version.
  */
-import type { ChangeKind, Severity, UncheckedReason } from './model.js';
-
-type Exhaustive<All, Listed> = [Exclude<All, Listed>] extends [never] ? true : never;
-
-export const CHANGE_KINDS = [
-  'status-class-changed',
-  'status-changed',
-  'content-type-changed',
-  'header-removed',
-  'header-added',
-  'header-changed',
-  'field-removed',
-  'field-added',
-  'type-changed',
-  'enum-value-removed',
-  'enum-value-added',
-  'value-changed',
-  'array-reordered',
-  'element-added',
-  'element-removed',
-  'body-changed',
-] as const satisfies readonly ChangeKind[];
-const _allKinds: Exhaustive<ChangeKind, (typeof CHANGE_KINDS)[number]> = true;
-
-export const UNCHECKED_REASONS = [
-  'timeout',
-  'network',
-  'rate-limited',
-  'upstream-unavailable',
-  'unreadable-body',
-  'internal-error',
-  'unsafe-method',
-  'flow-broken',
-  'not-allowed',
-] as const satisfies readonly UncheckedReason[];
-const _allReasons: Exhaustive<UncheckedReason, (typeof UNCHECKED_REASONS)[number]> = true;
-
-const SEVERITIES = ['breaking', 'non-breaking', 'noise'] as const satisfies readonly Severity[];
-void _allKinds;
-void _allReasons;
+import {
+  CHANGE_KINDS,
+  FINDING_PLACES,
+  NOISE_REASONS,
+  OUTCOMES,
+  SEVERITIES,
+  UNCHECKED_REASONS,
+  VERDICTS,
+} from './model.js';
 
 const count = { type: 'integer', minimum: 0 } as const;
 const violation = {
@@ -77,7 +46,7 @@ export const driftReportSchema = {
     finishedAt: { type: 'string', description: 'ISO-8601 UTC; "now" for history ages.' },
     durationMs: { type: 'number', minimum: 0 },
     verdict: {
-      enum: ['breaking', 'non-breaking', 'clean', 'unchecked'],
+      enum: [...VERDICTS],
       description: 'unchecked: there were interactions and none could be checked.',
     },
     totals: {
@@ -136,7 +105,7 @@ export const driftReportSchema = {
         index: count,
         method: { type: 'string' },
         target: { type: 'string', description: 'Recorded (redacted) path and query.' },
-        outcome: { enum: ['same', 'drift', 'unchecked'] },
+        outcome: { enum: [...OUTCOMES] },
         severity: { enum: ['breaking', 'non-breaking'] },
         recordedStatus: { type: 'integer' },
         liveStatus: { type: 'integer' },
@@ -170,12 +139,12 @@ export const driftReportSchema = {
       properties: {
         kind: { enum: [...CHANGE_KINDS] },
         severity: { enum: [...SEVERITIES] },
-        place: { enum: ['status', 'header', 'body'] },
+        place: { enum: [...FINDING_PLACES] },
         path: { type: 'string', description: 'JSON pointer, header name, or "" for the status.' },
         stablePath: { type: 'string' },
         recorded: { type: 'string', maxLength: 80 },
         live: { type: 'string', maxLength: 80 },
-        noiseReason: { enum: ['learned', 'pinned', 'builtin', 'history'] },
+        noiseReason: { enum: [...NOISE_REASONS] },
       },
     },
   },

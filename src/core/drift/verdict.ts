@@ -2,7 +2,7 @@
  * Words shared by the drift renderers (Markdown, terminal), so the PR comment and the terminal
  * summary say the same thing in the same order.
  */
-import { fingerprint } from './compare.js';
+import { fingerprint } from './report.js';
 import type { DriftReport, Finding, InteractionDrift, UncheckedReason } from './model.js';
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;

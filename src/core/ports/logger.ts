@@ -1,4 +1,7 @@
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+import type { LOG_LEVELS } from '../modes.js';
+
+/** One of LOG_LEVELS (core/modes.ts), lowest first. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Structured log events. Fields must never carry secret values; callers pass redacted data. */
 export interface Logger {

@@ -129,12 +129,6 @@ export function jsonLines(text: string): { line: number; prefix: string; value: 
 /** A string that could be base64 of something: what redaction and the scanner decode once. */
 export const BASE64ISH = /^[A-Za-z0-9+/_-]{24,}={0,2}$/;
 
-/**
- * @deprecated `decodePercent` in core/http/percent.ts, under the name engine.ts still imports
- * (engine.ts belongs to another work package; the merge points it at `decodePercent`).
- */
-export { decodePercent as safeDecodeURIComponent } from '../http/percent.js';
-
 /** `atob`, or undefined when the text is not base64. */
 export function safeAtob(text: string): string | undefined {
   try {

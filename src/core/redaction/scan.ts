@@ -6,6 +6,7 @@ import {
   type RecordedRequest,
 } from '../cassette/model.js';
 import { hasOpaqueCoding, firstHeaderValue } from '../http/index.js';
+import { decodePercent } from '../http/percent.js';
 import { escapePointerToken, jsonPointer, type JsonValue } from '../json.js';
 import {
   BASE64ISH,
@@ -14,19 +15,14 @@ import {
   parseForm,
   parseMultipart,
   safeAtob,
-  safeDecodeURIComponent,
 } from './bodies.js';
 import { detect, isSecretField, isSecretName, SECRET_FIELD_RULE } from './detectors.js';
-import {
-  coversSubtree,
-  BUILTIN_CREDENTIAL_HEADER,
-  CREDENTIAL_HEADERS,
-  SCHEME_ONLY,
-  transferBase64,
-} from './engine.js';
+import { BUILTIN_CREDENTIAL_HEADER, CREDENTIAL_HEADERS, SCHEME_ONLY } from './headers.js';
+import { coversSubtree } from './json-walk.js';
+import { transferBase64 } from './payload.js';
 import { isPseudonym } from './pseudonym.js';
 import type { SecretRegistry } from './registry.js';
-import { jsonRuleMatches, ruleNameMatches, type CompiledRule } from './rules.js';
+import { jsonRuleMatches, ruleAppliesTo, ruleNameMatches, type CompiledRule } from './rules.js';
 
 /** Something that still looks secret: which rule says so, and where (a JSON pointer). */
 export interface ScanFinding {
@@ -64,7 +60,6 @@ export function scanInteraction(interaction: Interaction, options: ScanOptions):
     findings.push({ rule, pointer });
   };
 
-  /** Secret names, detectors and secret subtrees through a JSON value, reported under `base`. */
   /**
    * Secret names, detectors, secret subtrees and (for a body, whose `side` is known) the JSON
    * rules, in one walk of a JSON value, reported under `base`.
@@ -73,7 +68,7 @@ export function scanInteraction(interaction: Interaction, options: ScanOptions):
     const jsonRules =
       side === undefined
         ? []
-        : options.rules.filter((r) => r.target === 'json' && appliesTo(r, side));
+        : options.rules.filter((r) => r.target === 'json' && ruleAppliesTo(r, side));
     // The path of the node being visited, pushed and popped as the walk goes (no copy per
     // node); `pointer` reads it when something is reported, during that node's visit.
     const at: (string | number)[] = [];
@@ -137,7 +132,7 @@ export function scanInteraction(interaction: Interaction, options: ScanOptions):
     if (options.registry?.foundIn(text)) report(VALUE_TRACKING_RULE, pointer);
     // One layer down: secrets hidden by URL or base64 encoding.
     if (text.includes('%')) {
-      const decoded = safeDecodeURIComponent(text);
+      const decoded = decodePercent(text);
       if (decoded !== text)
         for (const d of detect(decoded, disabled)) report(d.detector.id, pointer);
     }
@@ -148,26 +143,40 @@ export function scanInteraction(interaction: Interaction, options: ScanOptions):
     }
   };
 
+  /**
+   * A rule that replaces the whole value of the field it names (no `pattern`) left it there: the
+   * value must now be a pseudonym, the mask, or empty. `side` limits header rules to their side.
+   */
+  const namedRulesLeft = (
+    target: 'header' | 'query',
+    name: string,
+    v: string,
+    pointer: string,
+    side?: 'request' | 'response',
+  ) => {
+    for (const rule of options.rules) {
+      if (
+        rule.target === target &&
+        (side === undefined || ruleAppliesTo(rule, side)) &&
+        ruleNameMatches(rule, name) &&
+        !rule.pattern &&
+        !isPseudonym(v) &&
+        v !== ''
+      )
+        report(rule.id, pointer);
+    }
+  };
+
   const checkHeaders = (headers: HeaderMap, base: string, side: 'request' | 'response') => {
     for (const [name, value] of Object.entries(headers)) {
       const values = valuesOf(value);
       values.forEach((v, i) => {
-        const pointer = `${base}/headers/${escapePointerToken(name)}${typeof value === 'string' ? '' : `/${i}`}`;
+        const pointer = `${base}/headers/${multiValuePointer(name, value, i)}`;
         if (credentialLeft(name, v)) report(BUILTIN_CREDENTIAL_HEADER, pointer);
         // Other headers are searched with their name, as the redactor does (`x-order-ref`).
         const plain = !CREDENTIAL_HEADERS.has(name) && !isSecretName(name);
         checkText(v, pointer, plain ? name : undefined);
-        for (const rule of options.rules) {
-          if (
-            rule.target === 'header' &&
-            appliesTo(rule, side) &&
-            ruleNameMatches(rule, name) &&
-            !rule.pattern &&
-            !isPseudonym(v) &&
-            v !== ''
-          )
-            report(rule.id, pointer);
-        }
+        namedRulesLeft('header', name, v, pointer, side);
       });
     }
   };
@@ -178,25 +187,16 @@ export function scanInteraction(interaction: Interaction, options: ScanOptions):
       if (rule.target !== 'path' || !rule.pattern) continue;
       rule.pattern.lastIndex = 0;
       for (const m of request.path.matchAll(rule.pattern)) {
-        const secret = safeDecodeURIComponent(m[1] ?? m[0]);
+        const secret = decodePercent(m[1] ?? m[0]);
         if (!isPseudonym(secret)) report(rule.id, '/request/path');
       }
     }
     for (const [name, value] of Object.entries(request.query)) {
       checkText(name, '/request/query');
       valuesOf(value).forEach((v, i) => {
-        const pointer = `/request/query/${escapePointerToken(name)}${typeof value === 'string' ? '' : `/${i}`}`;
+        const pointer = `/request/query/${multiValuePointer(name, value, i)}`;
         checkText(v, pointer, name);
-        for (const rule of options.rules) {
-          if (
-            rule.target === 'query' &&
-            ruleNameMatches(rule, name) &&
-            !rule.pattern &&
-            !isPseudonym(v) &&
-            v !== ''
-          )
-            report(rule.id, pointer);
-        }
+        namedRulesLeft('query', name, v, pointer);
       });
     }
   };
@@ -254,10 +254,6 @@ export function scanInteraction(interaction: Interaction, options: ScanOptions):
   return findings;
 }
 
-function appliesTo(rule: CompiledRule, side: 'request' | 'response'): boolean {
-  return rule.side === 'both' || rule.side === side;
-}
-
 /** A credential header whose value part is not a pseudonym or the mask. */
 function credentialLeft(name: string, value: string): boolean {
   if (name === 'authorization' || name === 'proxy-authorization') {
@@ -290,4 +286,9 @@ function safeParse(text: string): JsonValue | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The pointer tokens of value `i` of a multi-map entry: the name, and the index when repeated. */
+function multiValuePointer(name: string, value: string | readonly string[], i: number): string {
+  return `${escapePointerToken(name)}${typeof value === 'string' ? '' : `/${i}`}`;
 }

@@ -1,15 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Body, RecordedResponse } from '../../../src/core/cassette/model.js';
 import {
-  buildReport,
   compareResponses,
   DEFAULT_DRIFT_HEADERS,
-  fingerprint,
-  parseContentType,
-  summarize,
   volatilePointers,
   type CompareOptions,
 } from '../../../src/core/drift/compare.js';
+import { parseContentType } from '../../../src/core/drift/headers.js';
+import { buildReport, fingerprint, summarize } from '../../../src/core/drift/report.js';
 import type { Finding, InteractionDrift } from '../../../src/core/drift/model.js';
 import type { JsonValue } from '../../../src/core/json.js';
 

@@ -4,13 +4,8 @@
  * interactions, spec verdicts and history, for the golden files and the schema test.
  */
 import type { RecordedResponse } from '../../../src/core/cassette/model.js';
-import {
-  buildReport,
-  compareResponses,
-  DEFAULT_DRIFT_HEADERS,
-  fingerprint,
-  summarize,
-} from '../../../src/core/drift/compare.js';
+import { compareResponses, DEFAULT_DRIFT_HEADERS } from '../../../src/core/drift/compare.js';
+import { buildReport, fingerprint, summarize } from '../../../src/core/drift/report.js';
 import type { DriftReport, InteractionDrift } from '../../../src/core/drift/model.js';
 import type { JsonValue } from '../../../src/core/json.js';
 

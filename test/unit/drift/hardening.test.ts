@@ -5,12 +5,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Body, RecordedResponse } from '../../../src/core/cassette/model.js';
 import {
-  buildReport,
   compareResponses,
   DEFAULT_DRIFT_HEADERS,
   volatilePointers,
   type CompareOptions,
 } from '../../../src/core/drift/compare.js';
+import { buildReport } from '../../../src/core/drift/report.js';
 import type { Finding, InteractionDrift } from '../../../src/core/drift/model.js';
 import { verdictParts } from '../../../src/core/drift/verdict.js';
 import type { JsonValue } from '../../../src/core/json.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildReport } from '../../../src/core/drift/compare.js';
+import { buildReport } from '../../../src/core/drift/report.js';
 import type { Finding, InteractionDrift } from '../../../src/core/drift/model.js';
 import {
   DRIFT_COMMENT_MARKER,

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildReport } from '../../../src/core/drift/compare.js';
+import { buildReport } from '../../../src/core/drift/report.js';
 import { driftReportSchema } from '../../../src/core/drift/schema.js';
 import { compileValidator } from '../../../src/core/validation.js';
 import { sampleReport } from './fixture.js';

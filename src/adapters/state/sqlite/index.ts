@@ -7,7 +7,7 @@ import { SqliteConnection } from './database.js';
 import { SqliteDriftHistory } from './drift-history.js';
 import { SqliteIdempotencyStore } from './idempotency.js';
 import { SqliteJournalStore } from './journal-store.js';
-import { MIGRATIONS, migrate, type Migration } from './migrations.js';
+import { MIGRATIONS, migrate, refuseNewer, type Migration } from './migrations.js';
 import { SqliteWebhookOutbox } from './outbox.js';
 import { SqliteResourceStore } from './resources.js';
 import { SqliteTenantStore } from './tenants.js';
@@ -39,6 +39,7 @@ export function openSqliteStateFile(
   try {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     db = new Database(file);
+    refuseNewer(db, file, options.migrations ?? MIGRATIONS);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');

@@ -118,6 +118,21 @@ export function migrate(
   return apply.immediate();
 }
 
+/**
+ * Refuses a file newer than `steps` know before anything else touches it: switching to WAL
+ * mode, the first thing an open does, already rewrites the file's header and adds -wal/-shm.
+ * `migrate` checks again inside its transaction, for a file migrated by another process since.
+ */
+export function refuseNewer(
+  db: Database.Database,
+  file: string,
+  steps: readonly Migration[] = MIGRATIONS,
+): void {
+  const latest = steps.at(-1)?.version ?? 0;
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > latest) throw newerThanCode(file, current, latest);
+}
+
 function newerThanCode(file: string, found: number, latest: number): TapedeckError {
   return new TapedeckError(
     'TD_STATE_SCHEMA_NEWER',

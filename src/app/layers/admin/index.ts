@@ -56,7 +56,7 @@ export function adminLayer(options: AdminLayerOptions): Layer {
           reply: adminProblem(
             404,
             'TD_BAD_REQUEST',
-            `No admin endpoint ${method} ${path.slice(ADMIN_PREFIX.length)}.`,
+            `No admin endpoint ${method} ${shownAdminPath(path.slice(ADMIN_PREFIX.length))}.`,
             { endpoints: router.usage },
           ),
         };
@@ -70,4 +70,13 @@ export function adminLayer(options: AdminLayerOptions): Layer {
         : { reply, ...named };
     },
   };
+}
+
+/**
+ * The path of an unknown admin call, as the 404 names it: only when it looks like an endpoint
+ * name. The layer runs before any redaction (and the mock has none), so a path that could carry
+ * a key or a token is not echoed back.
+ */
+function shownAdminPath(rest: string): string {
+  return /^[a-z][a-z0-9_/-]{0,63}$/.test(rest) ? rest : '(this path)';
 }
