@@ -31,7 +31,7 @@ export { TapedeckError, ERROR_CODES, isTapedeckError, type ErrorCode } from './c
 export { DEFAULTS, type ResolvedConfig, type TapedeckConfig } from './app/config/config.js';
 
 // What the use cases report.
-export type { ServerSummary } from './app/pipeline/stats.js';
+export type { ServerSummary } from './core/render/summary.js';
 export type { MockSummary } from './app/mock/stats.js';
 export type { VerifyProblem, VerifyReport } from './app/verify/verify.js';
 export type { RedactReport } from './app/redaction/redact.js';

@@ -3,12 +3,26 @@ import { strictMisses } from '../app/compose/api.js';
 import type { TapedeckConfig } from '../app/config/config.js';
 import type { ServerKind } from '../app/replay/server.js';
 import { renderSummary } from '../core/render/summary.js';
+import type { Command } from 'commander';
 import { EXIT, exitCodeFor, exitCodeOf } from './common.js';
+import type { CliContext } from './context.js';
+import { commandConfig, type CliOption } from './options.js';
 
 export interface ServeOptions {
   readonly json: boolean;
   /** Resolves when the server should stop; the CLI wires SIGINT/SIGTERM to it. */
   readonly stopSignal: Promise<string>;
+}
+
+/** The action of `record` and `replay`: the config their `options` set, then `serve`. */
+export function serveAction(cli: CliContext, kind: ServerKind, options: readonly CliOption[]) {
+  return async (values: { readonly json?: boolean }, command: Command): Promise<void> => {
+    const { config } = commandConfig(cli, command, values, options);
+    cli.exitCode = await serve(kind, config, cli.io, {
+      json: values.json === true,
+      stopSignal: cli.stopSignal(),
+    });
+  };
 }
 
 /**

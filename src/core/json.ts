@@ -4,8 +4,16 @@ export type JsonPrimitive = string | number | boolean | null;
 export type JsonValue = JsonPrimitive | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
-export function isJsonObject(value: unknown): value is JsonObject {
+/**
+ * An object that is neither null nor an array, read member by member: a parsed document, a
+ * schema node, a JSON object.
+ */
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function isJsonObject(value: unknown): value is JsonObject {
+  return isRecord(value);
 }
 
 /**

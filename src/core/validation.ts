@@ -49,31 +49,44 @@ export function uniqueProblems<T extends SchemaProblem>(problems: Iterable<T>): 
   return out;
 }
 
+/** The pointer to the member an ajv error's `param` names (`missingProperty`, `tag`, …). */
+export function memberPointer(error: ErrorObject, param: string): string {
+  const params = error.params as Record<string, unknown>;
+  return `${error.instancePath}/${escapePointerToken(String(params[param]))}`;
+}
+
+/** "must be one of …" for an `enum` error, "must be …" for a `const`; undefined otherwise. */
+export function allowedValuesMessage(error: ErrorObject): string | undefined {
+  const params = error.params as Record<string, unknown>;
+  if (error.keyword === 'enum')
+    return `must be one of ${(params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+  if (error.keyword === 'const') return `must be ${JSON.stringify(params['allowedValue'])}`;
+  return undefined;
+}
+
 function describeError(error: ErrorObject): SchemaProblem {
   const pointer = error.instancePath;
-  const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
     case 'additionalProperties':
       return {
-        pointer: `${pointer}/${escapePointerToken(String(params['additionalProperty']))}`,
+        pointer: memberPointer(error, 'additionalProperty'),
         message: `is not a known property (allowed here: ${allowedKeys(error)})`,
       };
-    case 'required':
-      return { pointer, message: `must have the property "${String(params['missingProperty'])}"` };
-    case 'enum':
-      return {
-        pointer,
-        message: `must be one of ${(params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
-      };
-    case 'const':
-      return { pointer, message: `must be ${JSON.stringify(params['allowedValue'])}` };
+    case 'required': {
+      const missing = String((error.params as Record<string, unknown>)['missingProperty']);
+      return { pointer, message: `must have the property "${missing}"` };
+    }
     case 'discriminator':
       return {
-        pointer: `${pointer}/${escapePointerToken(String(params['tag']))}`,
+        pointer: memberPointer(error, 'tag'),
         message: 'must be one of "json", "text", "base64"',
       };
     default:
-      return { pointer, message: error.message ?? `fails the "${error.keyword}" rule` };
+      return {
+        pointer,
+        message:
+          allowedValuesMessage(error) ?? error.message ?? `fails the "${error.keyword}" rule`,
+      };
   }
 }
 

@@ -313,3 +313,40 @@ describe('replay startup', () => {
     expect(await listFiles(dirs.cassettes)).toEqual(['torn.json']);
   });
 });
+
+describe('replayed headers', () => {
+  it('never replays the hop-by-hop headers of a hand-written cassette', async () => {
+    const dirs = layout(await tmpDir());
+    await mkdir(dirs.cassettes, { recursive: true });
+    const headers = {
+      'content-type': 'text/plain',
+      'x-kept': 'yes',
+      upgrade: 'h2c',
+      trailer: 'x-checksum',
+      'proxy-authenticate': 'Basic',
+      'keep-alive': 'timeout=99',
+    };
+    await writeFile(
+      join(dirs.cassettes, 'hand.json'),
+      JSON.stringify({
+        version: 1,
+        interactions: [
+          {
+            latencyMs: 1,
+            recordedAt: '2024-01-01T00:00:00.000Z',
+            request: { method: 'GET', path: '/hand', query: {}, headers: {} },
+            response: { status: 200, headers, body: { encoding: 'text', text: 'ok' } },
+          },
+        ],
+      }),
+    );
+    const tapedeck = await startTapedeck('replay', dirs);
+    const r = await send(tapedeck.url, '/hand');
+    expect(r.status).toBe(200);
+    expect(r.text()).toBe('ok');
+    expect(header(r.headers, 'x-kept')).toBe('yes');
+    for (const name of ['upgrade', 'trailer', 'proxy-authenticate'])
+      expect(r.headers[name], name).toBeUndefined();
+    expect(header(r.headers, 'keep-alive')).not.toBe('timeout=99');
+  });
+});

@@ -1,6 +1,10 @@
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { bodyBytes, NodeBodyCodec } from '../../src/adapters/http/body-codec.js';
+import {
+  bodyBytes,
+  NodeBodyCodec,
+  parseContentEncoding,
+} from '../../src/adapters/http/body-codec.js';
 
 const codec = new NodeBodyCodec();
 const json = { headers: { 'content-type': 'application/json' } };
@@ -88,5 +92,15 @@ describe('body codec', () => {
 
   it('has no body for zero bytes', () => {
     expect(codec.decode(Buffer.alloc(0), json.headers)).toBeUndefined();
+  });
+
+  it('reads a Content-Encoding repeated on two lines as one list, in order', () => {
+    expect(parseContentEncoding({ 'content-encoding': ['gzip', 'br'] })).toEqual(['gzip', 'br']);
+    const raw = Buffer.from('{"a":1}');
+    const twice = brotliCompressSync(gzipSync(raw));
+    expect(codec.decode(twice, { ...json.headers, 'content-encoding': ['gzip', 'br'] })).toEqual({
+      encoding: 'json',
+      json: { a: 1 },
+    });
   });
 });

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isValidCassetteV1, parseCassette } from '../../src/core/cassette/codec.js';
+import { parseCassette } from '../../src/core/cassette/codec.js';
+import { isValidCassetteV1 } from '../../src/core/cassette/fast-check.js';
 import { cassetteSchemaV1 } from '../../src/core/cassette/schema.js';
 import { compileValidator } from '../../src/core/validation.js';
 import { assertProperty } from '../helpers/property.js';
@@ -157,7 +158,7 @@ function mutate(doc: Record<string, unknown>, m: Mutation): void {
 
 describe('isValidCassetteV1 (the fast check before the schema)', () => {
   it('was written against the current schema', () => {
-    // isValidCassetteV1 in src/core/cassette/codec.ts restates cassetteSchemaV1 as code. When the
+    // isValidCassetteV1 in src/core/cassette/fast-check.ts restates cassetteSchemaV1 as code. When the
     // schema changes, restate the change there too (and in the documents below), then update
     // this fingerprint.
     const fingerprint = createHash('sha256').update(JSON.stringify(cassetteSchemaV1)).digest('hex');

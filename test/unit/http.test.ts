@@ -76,4 +76,8 @@ describe('content codings', () => {
     expect(hasOpaqueCoding({ 'content-encoding': 'gzip, br' })).toBe(false);
     expect(hasOpaqueCoding({})).toBe(false);
   });
+
+  it('reads every line of a repeated Content-Encoding, not only the first', () => {
+    expect(hasOpaqueCoding({ 'content-encoding': ['gzip', 'zstd'] })).toBe(true);
+  });
 });

@@ -8,6 +8,7 @@ import { isTapedeckError, TapedeckError } from '../../core/errors.js';
 import type { CassetteLoadProblem, CassetteStore } from '../../core/ports/index.js';
 import { withFileLock, writeFileAtomic } from './fs-atomic.js';
 import { shownPath } from '../system/paths.js';
+import { loadEach } from './load-each.js';
 
 /** What we last wrote to (or read from) a cassette file, and how to recognise that file. */
 interface KnownFile {
@@ -73,19 +74,10 @@ export class FsCassetteStore implements CassetteStore {
   }
 
   async loadAll(): Promise<{ cassettes: NamedCassette[]; problems: CassetteLoadProblem[] }> {
-    const cassettes: NamedCassette[] = [];
-    const problems: CassetteLoadProblem[] = [];
-    for (const name of await this.list()) {
-      try {
-        checkCassetteName(name, `cassette file name`);
-        const cassette = await this.load(name);
-        if (cassette !== undefined) cassettes.push({ name, cassette });
-      } catch (error) {
-        if (!isTapedeckError(error)) throw error;
-        problems.push({ name, error });
-      }
-    }
-    return { cassettes, problems };
+    return loadEach(await this.list(), (name) => {
+      checkCassetteName(name, `cassette file name`);
+      return this.load(name);
+    });
   }
 
   /**

@@ -1,8 +1,8 @@
 import { parseCassette, serializeCassette } from '../../core/cassette/codec.js';
 import type { Cassette, NamedCassette } from '../../core/cassette/model.js';
 import { checkCassetteName } from '../../core/cassette/name.js';
-import { isTapedeckError } from '../../core/errors.js';
 import type { CassetteLoadProblem, CassetteStore } from '../../core/ports/index.js';
+import { loadEach } from './load-each.js';
 
 /**
  * Cassettes held in memory as their serialized text, so they go through the same parse and
@@ -28,18 +28,7 @@ export class MemoryCassetteStore implements CassetteStore {
   }
 
   async loadAll(): Promise<{ cassettes: NamedCassette[]; problems: CassetteLoadProblem[] }> {
-    const cassettes: NamedCassette[] = [];
-    const problems: CassetteLoadProblem[] = [];
-    for (const name of await this.list()) {
-      try {
-        const cassette = await this.load(name);
-        if (cassette) cassettes.push({ name, cassette });
-      } catch (error) {
-        if (!isTapedeckError(error)) throw error;
-        problems.push({ name, error });
-      }
-    }
-    return { cassettes, problems };
+    return loadEach(await this.list(), (name) => this.load(name));
   }
 
   update(name: string, change: (current: Cassette | undefined) => Cassette): Promise<void> {

@@ -10,7 +10,8 @@ import {
 import type { Body, HeaderMap } from '../../core/cassette/model.js';
 import type { JsonValue } from '../../core/json.js';
 import {
-  headerValue,
+  combinedHeaderValue,
+  firstHeaderValue,
   isJsonMediaType,
   isTextualMediaType,
   mediaType,
@@ -24,7 +25,8 @@ const EMPTY = new Uint8Array(0);
 export type ContentCoding = 'gzip' | 'deflate' | 'br';
 
 export function parseContentEncoding(headers: HeaderMap): ContentCoding[] | undefined {
-  const raw = headerValue(headers, 'content-encoding');
+  // A list header: `gzip` and `br` on two lines mean `gzip, br`.
+  const raw = combinedHeaderValue(headers, 'content-encoding');
   if (raw === undefined) return [];
   const codings: ContentCoding[] = [];
   for (const token of raw.split(',')) {
@@ -109,7 +111,7 @@ function hasControlCharacters(text: string): boolean {
 
 export function classifyBytes(bytes: Uint8Array, headers: HeaderMap): Body | undefined {
   if (bytes.byteLength === 0) return undefined;
-  const type = mediaType(headerValue(headers, 'content-type'));
+  const type = mediaType(firstHeaderValue(headers, 'content-type'));
   let text: string | undefined;
   try {
     text = utf8.decode(bytes);

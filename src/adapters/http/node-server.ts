@@ -1,200 +1,23 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { once } from 'node:events';
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { HeaderMap, RecordedResponse } from '../../core/cassette/model.js';
-import {
-  isTapedeckError,
-  PROBLEM_TYPE_BASE,
-  TapedeckError,
-  type ErrorCode,
-} from '../../core/errors.js';
-import { headersFromRaw, headerValue } from '../../core/http/index.js';
+import type { HeaderMap } from '../../core/cassette/model.js';
+import { isTapedeckError, TapedeckError, type ErrorCode } from '../../core/errors.js';
+import { firstHeaderValue, HEADER_ERROR, headersFromRaw } from '../../core/http/index.js';
+import { problemReply } from '../../core/http/problem.js';
 import type {
   IncomingRequest,
   Logger,
-  RecordedReply,
   Reply,
   RequestHandler,
+  SimpleReply,
 } from '../../core/ports/index.js';
-import {
-  applyContentEncoding,
-  bodyBytes,
-  parseContentEncoding,
-  type ContentCoding,
-} from './body-codec.js';
+import { writeRecorded, writeReply } from './write-reply.js';
 
 export interface HttpServerOptions {
   /** Largest request body accepted, in bytes; larger ones get 413. */
   readonly maxBodyBytes: number;
   readonly logger: Logger;
-}
-
-/** Headers the server computes itself from the bytes it sends; recorded values are not replayed. */
-const COMPUTED = new Set([
-  'content-length',
-  'content-encoding',
-  'transfer-encoding',
-  'connection',
-  'keep-alive',
-]);
-
-interface PreparedResponse {
-  readonly status: number;
-  /** Flat [name, value, name, value, …] without computed headers. */
-  readonly headers: readonly string[];
-  /** The recorded content coding that replay re-applies when the client accepts it. */
-  readonly coding: ContentCoding | undefined;
-  readonly identity: Buffer;
-  encoded?: Buffer;
-  /** Content-Length recorded for a HEAD answer, which has no body of its own. */
-  readonly headLength: string | undefined;
-  /** Complete header lists for the extra headers last seen (a layer passes the same array each time). */
-  lists?: HeaderLists;
-}
-
-interface HeaderLists {
-  readonly extra: readonly (readonly [string, string])[];
-  readonly identity: readonly string[];
-  readonly bodyless: readonly string[];
-  readonly head: readonly string[];
-  encoded?: readonly string[];
-}
-
-/**
- * Serializing a recorded response (JSON to bytes, header list) happens once per response and is
- * cached here, so the replay hot path is a lookup plus one socket write.
- */
-const prepared = new WeakMap<RecordedResponse, PreparedResponse>();
-
-function prepare(response: RecordedResponse): PreparedResponse {
-  const cached = prepared.get(response);
-  if (cached) return cached;
-  const headers: string[] = [];
-  const codings = parseContentEncoding(response.headers);
-  for (const [name, value] of Object.entries(response.headers)) {
-    // An unknown coding was stored still encoded: its header must travel with the bytes.
-    if (COMPUTED.has(name) && !(name === 'content-encoding' && codings === undefined)) continue;
-    for (const v of typeof value === 'string' ? [value] : value) headers.push(name, v);
-  }
-  const result: PreparedResponse = {
-    status: response.status,
-    headers,
-    coding: codings?.length === 1 ? codings[0] : undefined,
-    identity: bodyBytes(response.body),
-    headLength: headerValue(response.headers, 'content-length'),
-  };
-  prepared.set(response, result);
-  return result;
-}
-
-function accepts(acceptEncoding: string | undefined, coding: ContentCoding): boolean {
-  if (acceptEncoding === undefined) return false;
-  return acceptEncoding.split(',').some((part) => {
-    const [name, ...params] = part.trim().toLowerCase().split(';');
-    return name === coding && !params.some((p) => /^\s*q=0(\.0*)?\s*$/.test(p));
-  });
-}
-
-/** Statuses that never carry a body (RFC 9110 §6.4.1). */
-function bodyless(status: number, method: string): boolean {
-  return method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200);
-}
-
-/** The header lists of a prepared response with a layer's extra headers, built once. */
-function headerLists(
-  p: PreparedResponse,
-  extra: readonly (readonly [string, string])[],
-): HeaderLists {
-  if (p.lists?.extra === extra) return p.lists;
-  const base = [...p.headers, ...extra.flat()];
-  const lists: HeaderLists = {
-    extra,
-    identity: [...base, 'content-length', String(p.identity.byteLength)],
-    bodyless: base,
-    head: p.headLength === undefined ? base : [...base, 'content-length', p.headLength],
-  };
-  p.lists = lists;
-  return lists;
-}
-
-function writeRecorded(req: IncomingMessage, res: ServerResponse, reply: RecordedReply): void {
-  const p = prepare(reply.response);
-  const lists = headerLists(p, reply.extraHeaders);
-  const method = req.method ?? 'GET';
-  if (bodyless(p.status, method)) {
-    res.writeHead(p.status, (method === 'HEAD' ? lists.head : lists.bodyless) as string[]);
-    res.end();
-    return;
-  }
-  if (
-    p.coding !== undefined &&
-    p.identity.byteLength > 0 &&
-    accepts(req.headers['accept-encoding'], p.coding)
-  ) {
-    const encoded = (p.encoded ??= applyContentEncoding(p.identity, p.coding));
-    lists.encoded ??= [
-      ...lists.bodyless,
-      'content-encoding',
-      p.coding,
-      'content-length',
-      String(encoded.byteLength),
-    ];
-    res.writeHead(p.status, lists.encoded as string[]);
-    res.end(encoded);
-    return;
-  }
-  res.writeHead(p.status, lists.identity as string[]);
-  res.end(p.identity);
-}
-
-/** Resolves when the response can take more bytes, or when the client has gone. */
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.once('drain', done);
-    res.once('close', done);
-  });
-}
-
-/**
- * Streams a body chunk by chunk with backpressure. Leaving the loop early (client gone) ends the
- * source iterator, which releases the upstream connection.
- */
-async function writeStream(res: ServerResponse, body: AsyncIterable<Uint8Array>): Promise<void> {
-  for await (const chunk of body) {
-    if (res.destroyed) throw new Error('the client closed the connection');
-    if (!res.write(chunk)) await drained(res);
-  }
-  if (res.destroyed) throw new Error('the client closed the connection');
-  res.end();
-}
-
-async function writeReply(req: IncomingMessage, res: ServerResponse, reply: Reply): Promise<void> {
-  switch (reply.kind) {
-    case 'recorded':
-      if (reply.delayMs > 0) await sleep(reply.delayMs);
-      writeRecorded(req, res, reply);
-      return;
-    case 'simple': {
-      const body = Buffer.from(reply.body, 'utf8');
-      res.writeHead(reply.status, [
-        ...reply.headers.flat(),
-        'content-length',
-        String(body.byteLength),
-      ]);
-      res.end(req.method === 'HEAD' ? undefined : body);
-      return;
-    }
-    case 'stream':
-      res.writeHead(reply.status, reply.headers.flat());
-      await writeStream(res, reply.body);
-      return;
-  }
 }
 
 const ERROR_STATUS: Partial<Record<ErrorCode, number>> = {
@@ -206,22 +29,21 @@ const ERROR_STATUS: Partial<Record<ErrorCode, number>> = {
 };
 
 /** An error answer: problem+json with the code and message, never a stack or a secret. */
-export function errorReply(error: TapedeckError): Reply {
-  const status = ERROR_STATUS[error.code] ?? 500;
-  return {
-    kind: 'simple',
-    status,
-    headers: [
-      ['content-type', 'application/problem+json'],
-      ['x-tapedeck-error', error.code],
-    ],
-    body: `${JSON.stringify({ type: `${PROBLEM_TYPE_BASE}${error.code}`, title: error.message, code: error.code, status, ...(error.hint ? { hint: error.hint } : {}) })}\n`,
-  };
+export function errorReply(error: TapedeckError): SimpleReply {
+  return problemReply(
+    {
+      code: error.code,
+      title: error.message,
+      status: ERROR_STATUS[error.code] ?? 500,
+      extra: { code: error.code, ...(error.hint ? { hint: error.hint } : {}) },
+    },
+    [[HEADER_ERROR, error.code]],
+  );
 }
 
 /** From our own header map: touching `req.headers` would make Node build a second one. */
 function hasBody(headers: HeaderMap): boolean {
-  const length = headerValue(headers, 'content-length');
+  const length = firstHeaderValue(headers, 'content-length');
   return headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
@@ -230,7 +52,7 @@ async function readBody(
   headers: HeaderMap,
   limit: number,
 ): Promise<Uint8Array> {
-  const declared = Number(headerValue(headers, 'content-length') ?? 0);
+  const declared = Number(firstHeaderValue(headers, 'content-length') ?? 0);
   if (declared > limit) throw tooLarge(limit);
   const chunks: Buffer[] = [];
   let size = 0;

@@ -1,5 +1,5 @@
 import { Pool, errors as undiciErrors } from 'undici';
-import { appendValue, type HeaderMap } from '../../core/cassette/model.js';
+import { appendValue, type HeaderMap, valuesOf } from '../../core/cassette/model.js';
 import { TapedeckError } from '../../core/errors.js';
 import type { Upstream, UpstreamRequest, UpstreamResponse } from '../../core/ports/index.js';
 
@@ -63,8 +63,7 @@ function toHeaderMap(headers: Record<string, string | string[] | undefined>): He
   const map: HeaderMap = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;
-    for (const v of typeof value === 'string' ? [value] : value)
-      appendValue(map, name.toLowerCase(), v);
+    for (const v of valuesOf(value)) appendValue(map, name.toLowerCase(), v);
   }
   return map;
 }

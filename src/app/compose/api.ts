@@ -20,7 +20,7 @@ import {
 } from '../config/config.js';
 import type { DriftRun } from '../drift/run.js';
 import type { MockSummary } from '../mock/stats.js';
-import type { ServerSummary } from '../pipeline/stats.js';
+import type { ServerSummary } from '../../core/render/summary.js';
 import type { RedactReport } from '../redaction/redact.js';
 import type { ServerKind } from '../replay/server.js';
 import { makeLogger } from './common.js';

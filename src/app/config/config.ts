@@ -112,20 +112,23 @@ const PATH_POINTERS = new Set(['/cassettes', '/redactionRules', '/stateDir', '/r
 
 type Kind = 'string' | 'integer' | 'boolean' | 'list';
 
-/** Environment overrides: variable -> JSON pointer into the config. */
+/** An environment override of the config value at `pointer`, read as `kind`. */
+const override = (pointer: string, kind: Kind = 'string') => ({ pointer, kind });
+
+/** Environment overrides: variable -> JSON pointer into the config (text unless said). */
 export const ENV_VARS: Readonly<Record<string, { pointer: string; kind: Kind }>> = {
-  TAPEDECK_CASSETTES: { pointer: '/cassettes', kind: 'string' },
-  TAPEDECK_REDACTION_RULES: { pointer: '/redactionRules', kind: 'string' },
-  TAPEDECK_STATE_DIR: { pointer: '/stateDir', kind: 'string' },
-  TAPEDECK_HOST: { pointer: '/server/host', kind: 'string' },
-  TAPEDECK_PORT: { pointer: '/server/port', kind: 'integer' },
-  TAPEDECK_TARGET: { pointer: '/upstream/target', kind: 'string' },
-  TAPEDECK_RECORD_MODE: { pointer: '/record/mode', kind: 'string' },
-  TAPEDECK_ON_MISS: { pointer: '/replay/onMiss', kind: 'string' },
-  TAPEDECK_ADMIN_TOKEN: { pointer: '/admin/token', kind: 'string' },
-  TAPEDECK_LOG_LEVEL: { pointer: '/log/level', kind: 'string' },
-  TAPEDECK_LOG_FORMAT: { pointer: '/log/format', kind: 'string' },
-  TAPEDECK_DRIFT_TARGET: { pointer: '/drift/target', kind: 'string' },
+  TAPEDECK_CASSETTES: override('/cassettes'),
+  TAPEDECK_REDACTION_RULES: override('/redactionRules'),
+  TAPEDECK_STATE_DIR: override('/stateDir'),
+  TAPEDECK_HOST: override('/server/host'),
+  TAPEDECK_PORT: override('/server/port', 'integer'),
+  TAPEDECK_TARGET: override('/upstream/target'),
+  TAPEDECK_RECORD_MODE: override('/record/mode'),
+  TAPEDECK_ON_MISS: override('/replay/onMiss'),
+  TAPEDECK_ADMIN_TOKEN: override('/admin/token'),
+  TAPEDECK_LOG_LEVEL: override('/log/level'),
+  TAPEDECK_LOG_FORMAT: override('/log/format'),
+  TAPEDECK_DRIFT_TARGET: override('/drift/target'),
 };
 
 /** One value from the command line: where it goes and which flag set it (for errors). */
@@ -283,25 +286,21 @@ export function resolveConfig(inputs: ConfigInputs): ResolvedConfig {
       sources.set(pointer, `${file}`);
     }
   }
+  // An environment variable or a flag: a path relative to the working directory.
+  const setFrom = (pointer: string, value: unknown, source: string) => {
+    setPointer(
+      merged,
+      pointer,
+      PATH_POINTERS.has(pointer) ? resolve(inputs.cwd, value as string) : value,
+    );
+    sources.set(pointer, source);
+  };
   for (const [name, { pointer, kind }] of Object.entries(ENV_VARS)) {
     const raw = inputs.env[name];
     if (raw === undefined || raw === '') continue;
-    const value = coerceEnv(name, raw, kind);
-    setPointer(
-      merged,
-      pointer,
-      PATH_POINTERS.has(pointer) ? resolve(inputs.cwd, value as string) : value,
-    );
-    sources.set(pointer, name);
+    setFrom(pointer, coerceEnv(name, raw, kind), name);
   }
-  for (const { pointer, value, flag } of inputs.flags) {
-    setPointer(
-      merged,
-      pointer,
-      PATH_POINTERS.has(pointer) ? resolve(inputs.cwd, value as string) : value,
-    );
-    sources.set(pointer, flag);
-  }
+  for (const { pointer, value, flag } of inputs.flags) setFrom(pointer, value, flag);
   // Defaults are relative to the working directory (top-level keys; nested paths have none).
   for (const pointer of PATH_POINTERS) {
     const key = pointer.slice(1);

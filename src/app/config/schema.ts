@@ -2,6 +2,7 @@
  * JSON Schema of tapedeck.config.json, shipped as schemas/config.schema.json (a test keeps the
  * two identical) so editors complete and check the file. Later capabilities add sections here.
  */
+import { shippedSchemaHead } from '../../core/shipped-schema.js';
 import {
   FAIL_ON,
   LATENCY_PATTERN,
@@ -14,9 +15,7 @@ import {
 const stringList = { type: 'array', items: { type: 'string' }, uniqueItems: true } as const;
 
 export const configSchema = {
-  $schema: 'http://json-schema.org/draft-07/schema#',
-  $id: 'https://tapedeck.dev/schemas/config.schema.json',
-  title: 'tapedeck configuration',
+  ...shippedSchemaHead('config.schema.json', 'tapedeck configuration'),
   type: 'object',
   additionalProperties: false,
   properties: {

@@ -23,7 +23,7 @@ import type {
   UncheckedReason,
 } from '../../core/drift/model.js';
 import { isTapedeckError } from '../../core/errors.js';
-import { headerValue, stripHopByHop } from '../../core/http/index.js';
+import { combinedHeaderValue, stripHopByHop } from '../../core/http/index.js';
 import type { UpstreamRequest } from '../../core/ports/index.js';
 import { SecretRegistry } from '../../core/redaction/registry.js';
 import type { ScanFinding } from '../../core/redaction/scan.js';
@@ -310,7 +310,7 @@ export class CassetteRun {
       rawBody = this.deps.codec.decode(answer.body, headers);
     } catch {
       // A live header value, shown unredacted: only when it is a plain list of coding names.
-      const coding = headerValue(headers, 'content-encoding') ?? '';
+      const coding = combinedHeaderValue(headers, 'content-encoding') ?? '';
       const shown = /^[\w.-]+(?:\s*,\s*[\w.-]+)*$/.test(coding) && coding.length <= 40;
       throw new UnreadableBody(
         `the body does not decode as its content-encoding (${shown ? coding : 'unnamed'}) says`,

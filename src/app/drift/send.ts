@@ -9,7 +9,7 @@ import { concatBytes } from '../../core/bytes.js';
 import type { HeaderMap } from '../../core/cassette/model.js';
 import type { UncheckedReason } from '../../core/drift/model.js';
 import { isTapedeckError } from '../../core/errors.js';
-import { headerValue } from '../../core/http/index.js';
+import { firstHeaderValue } from '../../core/http/index.js';
 import type { Clock, Upstream, UpstreamRequest } from '../../core/ports/index.js';
 import { IDEMPOTENT_METHODS } from '../../core/drift/flows.js';
 
@@ -135,7 +135,7 @@ export async function sendWithRetries(
         };
       }
       const retryAfter = parseRetryAfter(
-        headerValue(response.headers, 'retry-after'),
+        firstHeaderValue(response.headers, 'retry-after'),
         policy.clock.now(),
       );
       const tries = `${attempt + 1} attempt(s)`;

@@ -14,6 +14,7 @@ import type {
   Upstream,
 } from '../../core/ports/index.js';
 import type { RedactionSetup } from '../redaction/setup.js';
+import type { TapedeckConfig } from '../config/config.js';
 
 export interface DriftDeps {
   readonly store: CassetteStore;
@@ -48,10 +49,7 @@ export interface DriftOptions {
   readonly learn: boolean;
   /** JSON paths pinned as noise everywhere, and per cassette. */
   readonly ignore: readonly string[];
-  readonly ignorePerCassette: readonly {
-    readonly cassette: string;
-    readonly paths: readonly string[];
-  }[];
+  readonly ignorePerCassette: TapedeckConfig['drift']['ignorePerCassette'];
   /** Response headers compared besides the built-in list. */
   readonly headers: readonly string[];
   /** Real credentials by request header name; registered as secrets before anything is sent. */

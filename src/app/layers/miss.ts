@@ -1,7 +1,18 @@
 import type { ReplayIndex } from '../../core/matching/index.js';
-import { HEADER_LAYER, HEADER_MISS, headerValue } from '../../core/http/index.js';
+import {
+  combinedHeaderValue,
+  HEADER_ERROR,
+  HEADER_LAYER,
+  HEADER_MISS,
+} from '../../core/http/index.js';
+import { problemReply } from '../../core/http/problem.js';
 import type { Logger } from '../../core/ports/index.js';
-import { missReportJson, renderMissReport, type MissReport } from '../../core/render/near-miss.js';
+import {
+  missProblem,
+  missReportJson,
+  renderMissReport,
+  type MissReport,
+} from '../../core/render/near-miss.js';
 import type { Layer, RequestContext } from '../pipeline/context.js';
 import type { ServerStats } from '../pipeline/stats.js';
 
@@ -12,8 +23,14 @@ export interface MissLayerOptions {
   readonly status: number;
 }
 
+const MISS_HEADERS = [
+  [HEADER_MISS, '1'],
+  [HEADER_LAYER, 'miss'],
+  [HEADER_ERROR, 'TD_NO_MATCH'],
+] as const;
+
 function wantsJson(context: RequestContext): boolean {
-  const accept = headerValue(context.incoming.headers, 'accept') ?? '';
+  const accept = combinedHeaderValue(context.incoming.headers, 'accept') ?? '';
   return /application\/(?:[\w.+-]*\+)?json/i.test(accept);
 }
 
@@ -40,20 +57,14 @@ export function missLayer(options: MissLayerOptions): Layer {
         code: 'TD_NO_MATCH',
         report: missReportJson(report),
       });
-      const json = wantsJson(context);
+      if (wantsJson(context))
+        return { reply: problemReply(missProblem(report, options.status, text), MISS_HEADERS) };
       return {
         reply: {
           kind: 'simple',
           status: options.status,
-          headers: [
-            ['content-type', json ? 'application/problem+json' : 'text/plain; charset=utf-8'],
-            [HEADER_MISS, '1'],
-            [HEADER_LAYER, 'miss'],
-            ['x-tapedeck-error', 'TD_NO_MATCH'],
-          ],
-          body: json
-            ? `${JSON.stringify({ ...missReportJson(report), status: options.status, report: text })}\n`
-            : text,
+          headers: [['content-type', 'text/plain; charset=utf-8'], ...MISS_HEADERS],
+          body: text,
         },
       };
     },

@@ -1,9 +1,10 @@
 import { concatBytes } from '../../core/bytes.js';
 import type { HeaderMap, Interaction, RecordedRequest } from '../../core/cassette/model.js';
+import { valuesOf } from '../../core/cassette/model.js';
 import {
   decodableAcceptEncoding,
   HEADER_LAYER,
-  headerValue,
+  firstHeaderValue,
   stripHopByHop,
 } from '../../core/http/index.js';
 import type {
@@ -35,12 +36,12 @@ function forwardHeaders(context: RequestContext): [string, string][] {
   const headers: [string, string][] = [];
   for (const [name, value] of Object.entries(stripHopByHop(context.incoming.headers))) {
     if (NOT_FORWARDED.has(name)) continue;
-    for (const v of typeof value === 'string' ? [value] : value) {
+    for (const v of valuesOf(value)) {
       // Only codings tapedeck can remove, so the answer can be redacted before it is recorded.
       headers.push([name, name === 'accept-encoding' ? decodableAcceptEncoding(v) : v]);
     }
   }
-  const host = headerValue(context.incoming.headers, 'host');
+  const host = firstHeaderValue(context.incoming.headers, 'host');
   if (host !== undefined) headers.push(['x-forwarded-host', host]);
   headers.push(['x-forwarded-proto', 'http']);
   return headers;
@@ -53,7 +54,7 @@ function forwardHeaders(context: RequestContext): [string, string][] {
 function relativizeLocation(headers: HeaderMap, upstream: Upstream): HeaderMap {
   const out: HeaderMap = { ...headers };
   for (const name of ['location', 'content-location']) {
-    const value = headerValue(headers, name);
+    const value = firstHeaderValue(headers, name);
     if (value === undefined) continue;
     let url: URL;
     try {
@@ -72,7 +73,7 @@ function relativizeLocation(headers: HeaderMap, upstream: Upstream): HeaderMap {
 function pairs(headers: HeaderMap): [string, string][] {
   const out: [string, string][] = [];
   for (const [name, value] of Object.entries(headers)) {
-    for (const v of typeof value === 'string' ? [value] : value) out.push([name, v]);
+    for (const v of valuesOf(value)) out.push([name, v]);
   }
   return out;
 }

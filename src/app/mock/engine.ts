@@ -1,8 +1,8 @@
 import type { CompiledSpec } from '../../core/mock/openapi/compiled.js';
-import { withCors } from '../../core/mock/openapi/cors.js';
+import { withEchoedOrigin } from '../../core/http/cors.js';
 import { SpecMock, type SpecMockOptions } from '../../core/mock/openapi/responder.js';
 import { GRAPHQL_PATHS, type GraphqlMock } from '../../core/mock/graphql/mock.js';
-import { headerValue } from '../../core/http/index.js';
+import { firstHeaderValue } from '../../core/http/index.js';
 import type { IncomingRequest } from '../../core/ports/index.js';
 import type { LayerAnswer } from '../pipeline/context.js';
 import type { SpecEngine } from '../layers/spec.js';
@@ -34,7 +34,7 @@ export function openApiEngine(
     handle(incoming) {
       const answer = mock.answer(incoming, true)!;
       stats?.count(answer.outcome);
-      const reply = withCors(answer.reply, headerValue(incoming.headers, 'origin'));
+      const reply = withEchoedOrigin(answer.reply, firstHeaderValue(incoming.headers, 'origin'));
       return answer.path === undefined ? { reply } : { reply, journalPath: answer.path };
     },
   };

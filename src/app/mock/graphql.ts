@@ -7,12 +7,14 @@
 import { TapedeckError } from '../../core/errors.js';
 import { shownPath } from '../../core/paths.js';
 import {
-  createGraphqlMock as mockFromSdl,
+  createGraphqlMock,
   type GraphqlMock,
   type GraphqlMockOptions,
 } from '../../core/mock/graphql/mock.js';
 
 export type { GraphqlMock, GraphqlMockOptions } from '../../core/mock/graphql/mock.js';
+/** The mock for SDL text already read (tests, and `--watch` reloading a changed file). */
+export { createGraphqlMock };
 export type { GraphqlSummary } from '../../core/mock/graphql/schema.js';
 
 /** File extensions the mock command treats as GraphQL SDL. */
@@ -22,19 +24,6 @@ export const GRAPHQL_EXTENSIONS: readonly string[] = ['.graphql', '.gql', '.grap
 export function isGraphqlSchemaFile(file: string): boolean {
   const lower = file.toLowerCase();
   return GRAPHQL_EXTENSIONS.some((ext) => lower.endsWith(ext));
-}
-
-/**
- * The mock for SDL text already read (tests, and `--watch` reloading a changed file). Throws
- * TD_SPEC_INVALID naming the file, line and column when the schema does not load; `file` is
- * named as given, so pass it as people should see it.
- */
-export function createGraphqlMock(
-  sdl: string,
-  file: string,
-  options: GraphqlMockOptions,
-): GraphqlMock {
-  return mockFromSdl(sdl, file, options);
 }
 
 /** Where a schema file's text comes from, and the directory its name is shown relative to. */

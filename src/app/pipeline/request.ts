@@ -3,7 +3,7 @@ import { checkCassetteName } from '../../core/cassette/name.js';
 import {
   HEADER_CASSETTE,
   HEADER_SESSION,
-  headerValue,
+  firstHeaderValue,
   parseQuery,
   stripHopByHop,
 } from '../../core/http/index.js';
@@ -45,12 +45,12 @@ export function toRecordedRequest(incoming: IncomingRequest, codec: BodyCodec): 
 
 /** The session named by `x-tapedeck-session`, or "" for the default session. */
 export function sessionOf(incoming: IncomingRequest): string {
-  return headerValue(incoming.headers, HEADER_SESSION)?.trim() ?? '';
+  return firstHeaderValue(incoming.headers, HEADER_SESSION)?.trim() ?? '';
 }
 
 /** The cassette named by `x-tapedeck-cassette`, checked so it cannot escape the cassettes directory. */
 export function cassetteOf(incoming: IncomingRequest): string | undefined {
-  const raw = headerValue(incoming.headers, HEADER_CASSETTE)?.trim();
+  const raw = firstHeaderValue(incoming.headers, HEADER_CASSETTE)?.trim();
   return raw === undefined || raw === ''
     ? undefined
     : checkCassetteName(raw, 'x-tapedeck-cassette header');

@@ -2,22 +2,7 @@ import type { ReplayIndex } from '../../core/matching/index.js';
 import { requestLine, type NormalizedRequest } from '../../core/matching/normalize.js';
 import type { AnswerLayer } from '../../core/ports/index.js';
 import { formatQuery } from '../../core/http/index.js';
-
-export interface ServerSummary {
-  readonly served: number;
-  readonly byLayer: Readonly<Partial<Record<AnswerLayer, number>>>;
-  /** Requests that missed, by request line, with how often. */
-  readonly misses: readonly { readonly request: string; readonly count: number }[];
-  /** Recorded interactions no request used. */
-  readonly unused: readonly {
-    readonly cassette: string;
-    readonly position: number;
-    readonly request: string;
-  }[];
-  readonly recorded: readonly { readonly cassette: string; readonly count: number }[];
-  readonly recordFailures: number;
-  readonly blocked: number;
-}
+import type { ServerSummary } from '../../core/render/summary.js';
 
 /** Counters for the shutdown summary and /__tapedeck/summary; in memory, per server. */
 export class ServerStats {

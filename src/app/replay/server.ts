@@ -31,7 +31,8 @@ import { upstreamLayer } from '../layers/upstream.js';
 import { assemblePipeline, type PipelineSlots } from '../pipeline/assemble.js';
 import { runPipeline } from '../pipeline/run.js';
 import { CassetteRecorder } from '../record/recorder.js';
-import { ServerStats, type ServerSummary } from '../pipeline/stats.js';
+import type { ServerSummary } from '../../core/render/summary.js';
+import { ServerStats } from '../pipeline/stats.js';
 import { VERSION } from '../version.js';
 
 /** A built server: not listening yet. The HTTP adapter is injected so tests can use their own. */

@@ -1,23 +1,23 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { resolve } from 'node:path';
 import { makeLogger } from '../../app/compose/compose.js';
-import { FAIL_ON, type FailOn } from '../../core/modes.js';
+import { FAIL_ON } from '../../core/modes.js';
 import type { DriftProgress } from '../../app/drift/run.js';
-import { EXIT, failWith, FlagSet, globalsOf, loadConfig, parseChoice } from '../common.js';
+import { EXIT, failWith, parseChoice } from '../common.js';
 import type { CliContext } from '../context.js';
+import {
+  CASSETTES,
+  commandConfig,
+  declareOptions,
+  onlyWhenFalse,
+  type CliOption,
+} from '../options.js';
 
+/** What the action reads itself; the config flags are read through OPTIONS. */
 interface DriftOptions {
-  target?: string;
-  cassettes?: string;
   cassette?: string[];
   out?: string;
   json?: string | true;
-  markdown?: boolean;
-  failOn?: FailOn;
-  concurrency?: number;
-  timeout?: number;
-  retries?: number;
-  learn?: boolean;
   spec?: string;
   github?: boolean;
   pr?: number;
@@ -65,46 +65,83 @@ export function progressReporter(stream: { write(s: string): unknown; isTTY?: bo
   return { report, end };
 }
 
+const OPTIONS: readonly CliOption[] = [
+  {
+    flags: '-t, --target <url>',
+    description: 'the live (staging) API; drift.target or upstream.target by default',
+    pointer: '/drift/target',
+  },
+  CASSETTES,
+  {
+    flags: '--cassette <name>',
+    description: 'check only this cassette (repeatable)',
+    parse: (v: string, prev: string[] = []) => [...prev, v],
+  },
+  {
+    flags: '--out <file>',
+    description: 'write the Markdown report (made for a pull-request comment)',
+  },
+  {
+    flags: '--json [file]',
+    description: 'write the JSON report to a file, or to stdout without one',
+  },
+  {
+    flags: '--fail-on <level>',
+    description: 'exit 1 on breaking drift (default), any drift, or never',
+    parse: parseChoice(FAIL_ON),
+    pointer: '/drift/failOn',
+  },
+  {
+    flags: '--concurrency <n>',
+    description: 'cassettes checked at once',
+    parse: positiveInt('--concurrency'),
+    pointer: '/drift/concurrency',
+  },
+  {
+    flags: '--timeout <ms>',
+    description: 'time allowed per request, in milliseconds',
+    parse: positiveInt('--timeout'),
+    pointer: '/drift/timeoutMs',
+  },
+  {
+    flags: '--retries <n>',
+    description: 'retries for idempotent requests',
+    parse: positiveInt('--retries', 0),
+    pointer: '/drift/retries',
+  },
+  {
+    flags: '--no-learn',
+    description: 'send each request once (no noise learning from a second call)',
+    pointer: '/drift/learn',
+    toConfig: onlyWhenFalse,
+  },
+  { flags: '--spec <file>', description: 'also say which side violates this OpenAPI spec' },
+  {
+    flags: '--github',
+    description: 'create or update the sticky drift comment on the pull request',
+  },
+  {
+    flags: '--pr <n>',
+    description: 'pull request number (default: from GITHUB_EVENT_PATH)',
+    parse: positiveInt('--pr'),
+  },
+  { flags: '--update', description: 're-record drifted interactions (redacted, atomically)' },
+];
+
 export function registerDrift(program: Command, cli: CliContext): void {
-  program
-    .command('drift')
-    .summary('re-send recorded requests to a live API and report what changed')
-    .description(
-      'Re-send every recorded request (GET, HEAD and OPTIONS; others only when marked "replayable") to ' +
-        '--target, redact the live answers exactly as a recording is redacted, and compare them with the ' +
-        'cassettes: status, selected headers and bodies, classed as breaking, non-breaking or noise. What ' +
-        'could not be checked (timeouts, network errors, 429) is reported as such, never as drift. ' +
-        'See docs/drift.md.',
-    )
-    .option(
-      '-t, --target <url>',
-      'the live (staging) API; drift.target or upstream.target by default',
-    )
-    .option('-c, --cassettes <dir>', 'cassettes directory')
-    .option(
-      '--cassette <name>',
-      'check only this cassette (repeatable)',
-      (v: string, prev: string[] = []) => [...prev, v],
-    )
-    .option('--out <file>', 'write the Markdown report (made for a pull-request comment)')
-    .option('--json [file]', 'write the JSON report to a file, or to stdout without one')
-    .option(
-      '--fail-on <level>',
-      'exit 1 on breaking drift (default), any drift, or never',
-      parseChoice(FAIL_ON),
-    )
-    .option('--concurrency <n>', 'cassettes checked at once', positiveInt('--concurrency'))
-    .option('--timeout <ms>', 'time allowed per request, in milliseconds', positiveInt('--timeout'))
-    .option('--retries <n>', 'retries for idempotent requests', positiveInt('--retries', 0))
-    .option('--no-learn', 'send each request once (no noise learning from a second call)')
-    .option('--spec <file>', 'also say which side violates this OpenAPI spec')
-    .option('--github', 'create or update the sticky drift comment on the pull request')
-    .option(
-      '--pr <n>',
-      'pull request number (default: from GITHUB_EVENT_PATH)',
-      positiveInt('--pr'),
-    )
-    .option('--update', 're-record drifted interactions (redacted, atomically)')
+  declareOptions(
+    program
+      .command('drift')
+      .summary('re-send recorded requests to a live API and report what changed')
+      .description(
+        'Re-send every recorded request (GET, HEAD and OPTIONS; others only when marked "replayable") to ' +
+          '--target, redact the live answers exactly as a recording is redacted, and compare them with the ' +
+          'cassettes: status, selected headers and bodies, classed as breaking, non-breaking or noise. What ' +
+          'could not be checked (timeouts, network errors, 429) is reported as such, never as drift. ' +
+          'See docs/drift.md.',
+      ),
+    OPTIONS,
+  )
     .addHelpText(
       'after',
       '\nExit codes: 0 no drift at the --fail-on level, 1 drift found (TD_DRIFT_FOUND), 2 bad flags or\n' +
@@ -113,15 +150,7 @@ export function registerDrift(program: Command, cli: CliContext): void {
         '  tapedeck drift --github --fail-on none        # in a workflow, see docs/examples/drift-nightly.yml',
     )
     .action(async (options: DriftOptions, command: Command) => {
-      const flags = new FlagSet()
-        .set('/drift/target', options.target, '--target')
-        .set('/cassettes', options.cassettes, '--cassettes')
-        .set('/drift/failOn', options.failOn, '--fail-on')
-        .set('/drift/concurrency', options.concurrency, '--concurrency')
-        .set('/drift/timeoutMs', options.timeout, '--timeout')
-        .set('/drift/retries', options.retries, '--retries')
-        .set('/drift/learn', options.learn === false ? false : undefined, '--no-learn');
-      const { config } = loadConfig(cli.io, cli.cwd, globalsOf(command), flags);
+      const { config } = commandConfig(cli, command, options, OPTIONS);
       const { logger, style } = makeLogger(config, cli.io);
       // Loaded here, not at start-up: the other commands never need undici or json-diff-ts.
       const { driftCommand } = await import('../../app/compose/drift.js');

@@ -1,16 +1,21 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { makeLogger } from '../../app/compose/compose.js';
-import { EXIT, FlagSet, globalsOf, loadConfig, parsePort } from '../common.js';
+import { EXIT } from '../common.js';
 import type { CliContext } from '../context.js';
+import {
+  commandConfig,
+  declareOptions,
+  HOST,
+  onlyWhenFalse,
+  PORT,
+  SERVER_JSON,
+  type CliOption,
+} from '../options.js';
 
+/** What the action reads itself; the config flags are read through OPTIONS. */
 interface MockOptions {
-  port?: number;
-  host?: string;
   watch?: boolean;
-  seed?: string;
-  security?: boolean;
-  validate?: boolean;
   json?: boolean;
 }
 
@@ -30,44 +35,54 @@ function renderMockSummary(summary: {
   return `tapedeck mock summary: ${summary.served} request(s) served${outcomes === '' ? '' : ` (${outcomes})`}${reloads}\n`;
 }
 
+const OPTIONS: readonly CliOption[] = [
+  PORT,
+  HOST,
+  { flags: '--watch', description: 'reload when the spec or a file it references changes' },
+  {
+    flags: '--seed <seed>',
+    description: 'seed of generated values (default "tapedeck")',
+    pointer: '/mock/seed',
+  },
+  {
+    flags: '--no-security',
+    description: 'do not answer 401 when documented credentials are missing',
+    pointer: '/mock/security',
+    toConfig: onlyWhenFalse,
+  },
+  {
+    flags: '--no-validate',
+    description: 'do not validate requests against the spec',
+    pointer: '/mock/validateRequests',
+    toConfig: onlyWhenFalse,
+  },
+  SERVER_JSON,
+];
+
 export function registerMock(program: Command, cli: CliContext): void {
-  program
-    .command('mock')
-    .summary('serve an OpenAPI/Swagger spec (or a GraphQL schema) as a mock API')
-    .description(
-      'Serve SPEC (OpenAPI 3.0/3.1 or Swagger 2.0, JSON or YAML, local $refs across files; or a ' +
-        'GraphQL schema .graphql/.gql) with no recordings: documented examples first, else bodies ' +
-        'generated from the schemas, deterministic for a request and --seed. Requests are validated: ' +
-        'a broken one gets 400 (or the documented 422) listing every violation. Prefer: code=404, ' +
-        'example=NAME or dynamic=true choose the answer. Every answer carries x-tapedeck-layer: spec; ' +
-        "tapedeck's own /__tapedeck/health, /summary and /journal answer first.",
-    )
-    .argument('<spec>', 'the spec file')
-    .option('-p, --port <n>', 'port to listen on (0 picks a free one)', parsePort)
-    .option('--host <address>', 'address to listen on')
-    .option('--watch', 'reload when the spec or a file it references changes')
-    .option('--seed <seed>', 'seed of generated values (default "tapedeck")')
-    .option('--no-security', 'do not answer 401 when documented credentials are missing')
-    .option('--no-validate', 'do not validate requests against the spec')
-    .option('--json', 'print the listening line and the summary as JSON')
+  declareOptions(
+    program
+      .command('mock')
+      .summary('serve an OpenAPI/Swagger spec (or a GraphQL schema) as a mock API')
+      .description(
+        'Serve SPEC (OpenAPI 3.0/3.1 or Swagger 2.0, JSON or YAML, local $refs across files; or a ' +
+          'GraphQL schema .graphql/.gql) with no recordings: documented examples first, else bodies ' +
+          'generated from the schemas, deterministic for a request and --seed. Requests are validated: ' +
+          'a broken one gets 400 (or the documented 422) listing every violation. Prefer: code=404, ' +
+          'example=NAME or dynamic=true choose the answer. Every answer carries x-tapedeck-layer: spec; ' +
+          "tapedeck's own /__tapedeck/health, /summary and /journal answer first.",
+      )
+      .argument('<spec>', 'the spec file'),
+    OPTIONS,
+  )
     .addHelpText(
       'after',
       '\nExamples:\n  tapedeck mock openapi.yaml --port 4010\n  tapedeck mock openapi.yaml --watch --seed 42\n  curl -H "Prefer: code=404" http://127.0.0.1:4010/pets/1',
     )
     .action(async (spec: string, options: MockOptions, command: Command) => {
-      const flags = new FlagSet()
-        .set('/server/port', options.port, '--port')
-        .set('/server/host', options.host, '--host')
-        .set('/mock/seed', options.seed, '--seed')
-        .set('/mock/security', options.security === false ? false : undefined, '--no-security')
-        .set(
-          '/mock/validateRequests',
-          options.validate === false ? false : undefined,
-          '--no-validate',
-        );
       // Handlers first: a Ctrl-C right after the listening line must drain, not kill.
       const stopping = cli.stopSignal();
-      const { config } = loadConfig(cli.io, cli.cwd, globalsOf(command), flags);
+      const { config } = commandConfig(cli, command, options, OPTIONS);
       const { logger } = makeLogger(config, cli.io);
       const { composeMockServer } = await import('../../app/compose/spec.js');
       const server = await composeMockServer(resolve(cli.cwd, spec), config, logger, {

@@ -1,3 +1,5 @@
+import { shippedSchemaHead, VERSION_ONE_MEMBERS } from '../shipped-schema.js';
+
 /**
  * JSON Schema of cassette format v1. The same object is shipped as
  * `schemas/cassette-v1.schema.json` (a test keeps the file and this constant identical) so
@@ -11,15 +13,12 @@ const multiMap = {
 } as const;
 
 export const cassetteSchemaV1 = {
-  $schema: 'http://json-schema.org/draft-07/schema#',
-  $id: 'https://tapedeck.dev/schemas/cassette-v1.schema.json',
-  title: 'tapedeck cassette (format version 1)',
+  ...shippedSchemaHead('cassette-v1.schema.json', 'tapedeck cassette (format version 1)'),
   type: 'object',
   required: ['version', 'interactions'],
   additionalProperties: false,
   properties: {
-    $schema: { type: 'string' },
-    version: { const: 1 },
+    ...VERSION_ONE_MEMBERS,
     meta: {
       type: 'object',
       additionalProperties: false,

@@ -1,6 +1,6 @@
 import { getOwn, setOwn } from '../json.js';
 import { decodeQueryComponent } from './percent.js';
-import { appendValue, type HeaderMap, type QueryMap } from '../cassette/model.js';
+import { appendValue, type HeaderMap, type QueryMap, valuesOf } from '../cassette/model.js';
 
 /**
  * Hop-by-hop headers (RFC 9110 §7.6.1) describe one connection, not the message: a proxy
@@ -26,6 +26,8 @@ export const HEADER_CASSETTE = 'x-tapedeck-cassette';
 export const HEADER_SESSION = 'x-tapedeck-session';
 export const HEADER_MISS = 'x-tapedeck-miss';
 export const HEADER_LAYER = 'x-tapedeck-layer';
+/** The tapedeck error code of an answer tapedeck wrote itself (`TD_NO_MATCH`, `TD_BAD_REQUEST`). */
+export const HEADER_ERROR = 'x-tapedeck-error';
 
 /**
  * Builds a lower-cased header map from Node's flat `rawHeaders` list, keeping every instance
@@ -93,7 +95,7 @@ export function combinedHeaderValue(headers: HeaderMap, name: string): string | 
   const key = Object.keys(headers).find((k) => k.toLowerCase() === wanted);
   if (key === undefined) return undefined;
   const value = getOwn(headers, key)!;
-  const values = typeof value === 'string' ? [value] : value;
+  const values = valuesOf(value);
   return values.length === 0 ? undefined : values.join(', ');
 }
 
@@ -124,7 +126,7 @@ export function parseQuery(raw: string): QueryMap {
 export function formatQuery(query: QueryMap): string {
   const params = new URLSearchParams();
   for (const [name, value] of Object.entries(query)) {
-    for (const v of typeof value === 'string' ? [value] : value) params.append(name, v);
+    for (const v of valuesOf(value)) params.append(name, v);
   }
   return params.toString();
 }
@@ -169,7 +171,7 @@ export const DECODABLE_CODINGS: ReadonlySet<string> = new Set([
 
 /** A content-encoding that tapedeck cannot remove: such a body cannot be checked for secrets. */
 export function hasOpaqueCoding(headers: HeaderMap): boolean {
-  const raw = firstHeaderValue(headers, 'content-encoding');
+  const raw = combinedHeaderValue(headers, 'content-encoding');
   if (raw === undefined) return false;
   return raw.split(',').some((token) => {
     const coding = token.trim().toLowerCase();

@@ -11,21 +11,13 @@
  */
 export function decodePercent(text: string): string {
   if (!text.includes('%')) return text;
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
+  return tryDecode(text) ?? text;
 }
 
 /** The decoded text, or undefined when an escape is malformed: for input that must be valid. */
 export function decodePercentStrict(text: string): string | undefined {
   if (!text.includes('%')) return text;
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return undefined;
-  }
+  return tryDecode(text);
 }
 
 /**
@@ -35,11 +27,7 @@ export function decodePercentStrict(text: string): string | undefined {
  */
 export function decodeFormComponent(text: string): string {
   if (!text.includes('%') && !text.includes('+')) return text;
-  try {
-    return decodeURIComponent(text.replace(/\+/g, ' '));
-  } catch {
-    return text;
-  }
+  return tryDecode(text.replace(/\+/g, ' ')) ?? text;
 }
 
 /**
@@ -50,9 +38,16 @@ export function decodeFormComponent(text: string): string {
 export function decodeQueryComponent(text: string): string {
   if (!text.includes('%') && !text.includes('+')) return text;
   const spaced = text.replace(/\+/g, ' ');
+  return (
+    tryDecode(spaced) ?? new URLSearchParams(`x=${text.replace(/&/g, '%26')}`).get('x') ?? text
+  );
+}
+
+/** `decodeURIComponent`, or undefined where it would throw. */
+function tryDecode(text: string): string | undefined {
   try {
-    return decodeURIComponent(spaced);
+    return decodeURIComponent(text);
   } catch {
-    return new URLSearchParams(`x=${text.replace(/&/g, '%26')}`).get('x') ?? text;
+    return undefined;
   }
 }

@@ -1,4 +1,4 @@
-import { problemType } from '../http/problem.js';
+import { problemType, type Problem } from '../http/problem.js';
 import type { NearMiss } from '../matching/index.js';
 import type { FieldOutcome } from '../matching/match.js';
 import { requestLine, type NormalizedRequest } from '../matching/normalize.js';
@@ -71,11 +71,28 @@ export function renderMissReport(report: MissReport, style: Style = PLAIN): stri
   return `${lines.join('\n')}\n`;
 }
 
-/** The same report as data, for clients that ask for JSON and for `--json` logs. */
+const MISS_TITLE = 'No recorded interaction matches this request';
+
+/** The same report as data, for `--json` logs. */
 export function missReportJson(report: MissReport): Record<string, unknown> {
+  return { type: problemType('TD_NO_MATCH'), title: MISS_TITLE, ...missMembers(report) };
+}
+
+/**
+ * The report as the problem details a client that asks for JSON gets: the report's data and,
+ * in `report`, its text (`renderMissReport`).
+ */
+export function missProblem(report: MissReport, status: number, text: string): Problem {
   return {
-    type: problemType('TD_NO_MATCH'),
-    title: 'No recorded interaction matches this request',
+    code: 'TD_NO_MATCH',
+    title: MISS_TITLE,
+    status,
+    extra: { ...missMembers(report), report: text },
+  };
+}
+
+function missMembers(report: MissReport): Record<string, unknown> {
+  return {
     code: 'TD_NO_MATCH',
     request: {
       method: report.request.method,

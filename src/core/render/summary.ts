@@ -1,10 +1,14 @@
+import type { AnswerLayer } from '../ports/index.js';
 import type { Style } from './text.js';
 import { PLAIN } from './text.js';
 
-export interface SummaryView {
+/** What a record or replay server served, for the shutdown summary and /__tapedeck/summary. */
+export interface ServerSummary {
   readonly served: number;
-  readonly byLayer: Readonly<Record<string, number | undefined>>;
+  readonly byLayer: Readonly<Partial<Record<AnswerLayer, number>>>;
+  /** Requests that missed, by request line, with how often. */
   readonly misses: readonly { readonly request: string; readonly count: number }[];
+  /** Recorded interactions no request used. */
   readonly unused: readonly {
     readonly cassette: string;
     readonly position: number;
@@ -18,7 +22,7 @@ export interface SummaryView {
 const LIST_LIMIT = 20;
 
 /** The shutdown summary of record and replay: what was served, what missed, what went unused. */
-export function renderSummary(summary: SummaryView, style: Style = PLAIN): string {
+export function renderSummary(summary: ServerSummary, style: Style = PLAIN): string {
   const lines: string[] = [];
   const layers = Object.entries(summary.byLayer)
     .filter(([, n]) => (n ?? 0) > 0)

@@ -1,21 +1,18 @@
 import type { RuntimeState } from '../../../core/ports/state.js';
-import {
-  MemoryDriftHistory,
-  MemoryIdempotencyStore,
-  MemoryJournalStore,
-  MemoryResourceStore,
-  MemoryTenantStore,
-  MemoryWebhookOutbox,
-} from './stores.js';
+import { MemoryDriftHistory } from './drift-history.js';
+import { MemoryIdempotencyStore } from './idempotency.js';
+import { MemoryJournalStore } from './journal.js';
+import { MemoryWebhookOutbox } from './outbox.js';
+import { MemoryResourceStore } from './resources.js';
+import { MemoryTenantStore } from './tenants.js';
 
-export {
-  MemoryDriftHistory,
-  MemoryIdempotencyStore,
-  MemoryJournalStore,
-  MemoryResourceStore,
-  MemoryTenantStore,
-  MemoryWebhookOutbox,
-} from './stores.js';
+export * from './drift-history.js';
+export * from './idempotency.js';
+export * from './journal.js';
+export * from './outbox.js';
+export * from './resources.js';
+export * from './tenants.js';
+export type { TenantScoped } from './shared.js';
 
 /** Every state port in memory, as `openSqliteState` gives them over a file. Nothing persists. */
 export function openMemoryState(): RuntimeState {

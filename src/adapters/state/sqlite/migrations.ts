@@ -102,11 +102,9 @@ export function migrate(
   file: string,
   steps: readonly Migration[] = MIGRATIONS,
 ): number {
-  const latest = steps.at(-1)?.version ?? 0;
   const apply = db.transaction(() => {
     // Read inside the transaction: another process may have migrated since this one looked.
-    const current = db.pragma('user_version', { simple: true }) as number;
-    if (current > latest) throw newerThanCode(file, current, latest);
+    const { current, latest } = versionsOf(db, file, steps);
     for (const step of steps) {
       if (step.version <= current) continue;
       step.up(db);
@@ -128,9 +126,19 @@ export function refuseNewer(
   file: string,
   steps: readonly Migration[] = MIGRATIONS,
 ): void {
+  versionsOf(db, file, steps);
+}
+
+/** The file's schema version and the latest `steps` know; a file newer than the code throws. */
+function versionsOf(
+  db: Database.Database,
+  file: string,
+  steps: readonly Migration[],
+): { current: number; latest: number } {
   const latest = steps.at(-1)?.version ?? 0;
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > latest) throw newerThanCode(file, current, latest);
+  return { current, latest };
 }
 
 function newerThanCode(file: string, found: number, latest: number): TapedeckError {

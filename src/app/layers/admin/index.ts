@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { headerValue } from '../../../core/http/index.js';
+import { firstHeaderValue } from '../../../core/http/index.js';
 import type { Layer, LayerAnswer } from '../../pipeline/context.js';
 import { adminProblem } from './reply.js';
 import { AdminRouter, type AdminRoute } from './router.js';
@@ -40,7 +40,7 @@ export function adminLayer(options: AdminLayerOptions): Layer {
       const named = route === undefined ? {} : { journalPath: `${ADMIN_PREFIX}${route.path}` };
       if (
         options.token !== undefined &&
-        !tokenMatches(headerValue(context.incoming.headers, 'authorization'), options.token)
+        !tokenMatches(firstHeaderValue(context.incoming.headers, 'authorization'), options.token)
       ) {
         return {
           reply: adminProblem(

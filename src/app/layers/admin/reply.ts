@@ -1,5 +1,6 @@
-import { PROBLEM_TYPE_BASE, type ErrorCode } from '../../../core/errors.js';
+import type { ErrorCode } from '../../../core/errors.js';
 import { HEADER_LAYER } from '../../../core/http/index.js';
+import { problemReply } from '../../../core/http/problem.js';
 import type { SimpleReply } from '../../../core/ports/index.js';
 
 /** A JSON answer of the admin API, marked as the admin layer's. */
@@ -17,8 +18,7 @@ export function adminJson(status: number, value: unknown): SimpleReply {
 
 /**
  * An admin error as RFC 9457 problem details, in the shape the HTTP adapter gives every
- * tapedeck error (`type` from the code, `title`, `code`, `status`). The one local builder of the
- * admin layer: when core/http gets the shared problem+json builder, this delegates to it.
+ * tapedeck error (`type` from the code, `title`, `status`, then `code` and the extensions).
  */
 export function adminProblem(
   status: number,
@@ -26,13 +26,7 @@ export function adminProblem(
   title: string,
   extra: Readonly<Record<string, unknown>> = {},
 ): SimpleReply {
-  return {
-    kind: 'simple',
-    status,
-    headers: [
-      ['content-type', 'application/problem+json'],
-      [HEADER_LAYER, 'admin'],
-    ],
-    body: `${JSON.stringify({ type: `${PROBLEM_TYPE_BASE}${code}`, title, code, status, ...extra }, null, 2)}\n`,
-  };
+  return problemReply({ code, title, status, extra: { code, ...extra } }, [
+    [HEADER_LAYER, 'admin'],
+  ]);
 }

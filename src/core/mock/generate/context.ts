@@ -10,10 +10,6 @@ import type { Rng } from './random.js';
 export type Obj = Record<string, unknown>;
 export type Schema = unknown;
 
-export function isObj(value: unknown): value is Obj {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 export interface Ctx {
   readonly rng: Rng;
   readonly name: string | undefined;

@@ -102,6 +102,11 @@ export function fakeWord(rng: Rng): string {
   return rng.pick(WORDS);
 }
 
+/** A URL under example.com (RFC 2606: never anyone's real site). */
+export function fakeUrl(rng: Rng): string {
+  return `https://example.com/${fakeWord(rng)}/${fakeAlnum(rng, 8)}`;
+}
+
 /** A sentence of `count` words, capitalised, ending with a full stop. */
 export function fakeSentence(rng: Rng, count: number): string {
   const words: string[] = [];

@@ -4,10 +4,10 @@
  * of constraints for the value builders to satisfy. What a choice or a `not` rules out is kept
  * (`nots`, `musts`) so the built value can be checked against it.
  */
-import { jsonEqual, setOwn, unescapePointerToken } from '../../json.js';
+import { jsonEqual, setOwn, unescapePointerToken, isRecord } from '../../json.js';
 import { patternRegex } from '../openapi/conforms.js';
 import { UNKNOWN_FORMAT_KEYWORD } from '../openapi/schema.js';
-import { isObj, type Ctx, type GeneratorHost, type Obj, type Schema } from './context.js';
+import { type Ctx, type GeneratorHost, type Obj, type Schema } from './context.js';
 import { emptyFlat, type Discriminator, type Flat } from './flat.js';
 
 const num = (v: unknown): number | undefined =>
@@ -65,11 +65,11 @@ function absorb(w: Walk, schema: Schema, guard: number, via?: string): void {
     flat.impossible = true;
     return;
   }
-  if (!isObj(schema) || guard > 64) return;
+  if (!isRecord(schema) || guard > 64) return;
   const s = schema;
   absorbRef(w, s, guard);
   absorbKeywords(flat, s);
-  if (isObj(s['dependentSchemas']))
+  if (isRecord(s['dependentSchemas']))
     flat.dependentSchemas.push(...Object.entries(s['dependentSchemas']));
   absorbDiscriminator(flat, s, via);
   if (Array.isArray(s['allOf'])) {
@@ -167,7 +167,7 @@ function absorbKeywords(flat: Flat, s: Obj): void {
         if (v !== undefined) flat.contains.push(v);
         break;
       case 'properties':
-        if (isObj(v)) {
+        if (isRecord(v)) {
           for (const name in v) {
             if (!Object.hasOwn(v, name)) continue;
             const list = flat.properties.get(name);
@@ -186,13 +186,13 @@ function absorbKeywords(flat: Flat, s: Obj): void {
         else if (v !== undefined) flat.additional.push(v);
         break;
       case 'patternProperties':
-        if (isObj(v)) flat.patternProperties.push(...Object.entries(v));
+        if (isRecord(v)) flat.patternProperties.push(...Object.entries(v));
         break;
       case 'propertyNames':
         if (v !== undefined) flat.propertyNames.push(v);
         break;
       case 'dependentRequired':
-        if (isObj(v)) {
+        if (isRecord(v)) {
           for (const [name, needs] of Object.entries(v)) {
             if (!Array.isArray(needs)) continue;
             const list = flat.dependentRequired.get(name) ?? [];
@@ -213,9 +213,9 @@ function absorbKeywords(flat: Flat, s: Obj): void {
  */
 function absorbDiscriminator(flat: Flat, s: Obj, via: string | undefined): void {
   const discriminator = s['discriminator'];
-  if (!isObj(discriminator) || typeof discriminator['propertyName'] !== 'string') return;
+  if (!isRecord(discriminator) || typeof discriminator['propertyName'] !== 'string') return;
   const mapping: Record<string, string> = {};
-  if (isObj(discriminator['mapping'])) {
+  if (isRecord(discriminator['mapping'])) {
     for (const [k, v] of Object.entries(discriminator['mapping'])) {
       if (typeof v === 'string') setOwn(mapping, k, v);
     }
@@ -257,10 +257,10 @@ function absorbChoices(w: Walk, s: Obj, guard: number): void {
     absorb(w, branch, guard + 1);
     if (!g.objectRef(branch)) {
       const link = branches.find((other: unknown) => g.objectRef(other)) as unknown;
-      if (isObj(link) && typeof link['$ref'] === 'string') flat.linkTo ??= refName(link['$ref']);
+      if (isRecord(link) && typeof link['$ref'] === 'string') flat.linkTo ??= refName(link['$ref']);
     }
-    const disc = isObj(s['discriminator']) ? flat.discriminator : undefined;
-    if (disc !== undefined && isObj(branch) && typeof branch['$ref'] === 'string') {
+    const disc = isRecord(s['discriminator']) ? flat.discriminator : undefined;
+    if (disc !== undefined && isRecord(branch) && typeof branch['$ref'] === 'string') {
       flat.forced.set(disc.propertyName, discriminatorValue(disc, branch['$ref']));
     }
   }

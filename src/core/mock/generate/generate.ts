@@ -15,7 +15,7 @@
 import type { JsonValue } from '../../json.js';
 import { conforms, typeOf } from '../openapi/conforms.js';
 import { generateArray } from './arrays.js';
-import { isObj, NONE, type Ctx, type GeneratorHost, type Result, type Schema } from './context.js';
+import { NONE, type Ctx, type GeneratorHost, type Result, type Schema } from './context.js';
 import { fakeWord } from './fake.js';
 import type { Flat } from './flat.js';
 import { flatten } from './flatten.js';
@@ -24,6 +24,7 @@ import { generateNumber } from './numbers.js';
 import { generateObject } from './objects.js';
 import type { Rng } from './random.js';
 import { generateString } from './strings.js';
+import { isRecord } from '../../json.js';
 
 export interface GenerateIssue {
   /** JSON pointer of the value inside the generated document. */
@@ -151,9 +152,9 @@ class Generator implements GeneratorHost {
    * and, past the depth limit, preferring `null` and scalars so the value ends.
    */
   objectRef(schema: Schema): boolean {
-    if (!isObj(schema) || typeof schema['$ref'] !== 'string') return false;
+    if (!isRecord(schema) || typeof schema['$ref'] !== 'string') return false;
     const target = this.resolve(schema['$ref']);
-    return isObj(target) && (target['type'] === 'object' || isObj(target['properties']));
+    return isRecord(target) && (target['type'] === 'object' || isRecord(target['properties']));
   }
 
   private chooseBranch(
@@ -173,7 +174,7 @@ class Generator implements GeneratorHost {
       const i = (start + k) % branches.length;
       const branch = branches[i];
       let score = this.recursive(branch, ctx) ? 4 : 0;
-      if (isObj(branch) && branch['type'] === 'null') score += cut ? -1 : 1;
+      if (isRecord(branch) && branch['type'] === 'null') score += cut ? -1 : 1;
       // Deeper down, a reference to an object reads like an unexpanded link (Stripe's
       // `anyOf: [string, Customer]`): the id keeps responses realistic and small.
       if (kind === 'anyOf' && ctx.depth >= 2 && this.objectRef(branch)) score += 2;
@@ -187,13 +188,13 @@ class Generator implements GeneratorHost {
 
   /** Does this schema lead straight back into a schema being expanded (shallowly)? */
   recursive(schema: Schema, ctx: Ctx, guard = 0): boolean {
-    if (!isObj(schema) || guard > 4) return false;
+    if (!isRecord(schema) || guard > 4) return false;
     const ref = schema['$ref'];
     if (typeof ref === 'string' && ctx.refs.has(ref)) return true;
     if (typeof ref === 'string' && this.cut(ctx)) {
       // Past the cut any object-valued reference counts: it would only grow the value.
       const target = this.resolve(ref);
-      if (isObj(target) && (target['type'] === 'object' || isObj(target['properties'])))
+      if (isRecord(target) && (target['type'] === 'object' || isRecord(target['properties'])))
         return true;
     }
     if (schema['items'] !== undefined && this.recursive(schema['items'], ctx, guard + 1))
@@ -278,7 +279,7 @@ class Generator implements GeneratorHost {
     if (types !== undefined) {
       // `not: {type: X}` (and `else` sides that are only a type) rule types out up front.
       for (const n of flat.nots) {
-        if (!isObj(n) || Object.keys(n).length !== 1) continue;
+        if (!isRecord(n) || Object.keys(n).length !== 1) continue;
         const excluded = typeof n['type'] === 'string' ? [n['type']] : n['type'];
         if (Array.isArray(excluded)) {
           types = types.filter(

@@ -12,6 +12,7 @@ import {
   fakeIpv4,
   fakeSentence,
   fakeUnixSeconds,
+  fakeUrl,
   fakeUuid,
   fakeWord,
 } from './fake.js';
@@ -192,10 +193,7 @@ const STRING_RULES: readonly Rule<string>[] = [
     is('avatar', 'image', 'photo', 'picture', 'logo', 'icon', 'thumbnail'),
     (rng) => `https://example.com/images/${fakeWord(rng)}-${rng.int(1, 999)}.png`,
   ],
-  [
-    is('url', 'uri', 'link', 'href', 'website', 'homepage', 'endpoint', 'callback'),
-    (rng) => `https://example.com/${fakeWord(rng)}/${fakeAlnum(rng, 8)}`,
-  ],
+  [is('url', 'uri', 'link', 'href', 'website', 'homepage', 'endpoint', 'callback'), fakeUrl],
   [is('hostname', 'host', 'domain'), (rng) => `${fakeWord(rng)}.example.com`],
   [is('fingerprint'), (rng) => fakeAlnum(rng, 16)],
   [is('carrier'), (rng) => rng.pick(CARRIERS)],

@@ -27,6 +27,24 @@ const SPACE: readonly Range[] = [
   [0x09, 0x0d],
   [0x20, 0x20],
 ];
+
+/** The class escapes, by their lower-case letter; the upper-case one is the complement. */
+const CLASS_ESCAPES: ReadonlyMap<string, readonly Range[]> = new Map([
+  ['d', DIGIT],
+  ['w', WORD],
+  ['s', SPACE],
+]);
+
+/** Escapes of one control character (`\n`, `\0`, …) and its code. */
+const CONTROL_ESCAPES: ReadonlyMap<string, number> = new Map([
+  ['n', 0x0a],
+  ['r', 0x0d],
+  ['t', 0x09],
+  ['f', 0x0c],
+  ['v', 0x0b],
+  ['0', 0],
+]);
+
 /** What `.` and negated sets draw from: printable ASCII without the space. */
 const PRINTABLE: Range = [0x21, 0x7e];
 /** Characters a `.` prefers: letters and digits read better than punctuation. */
@@ -136,31 +154,12 @@ export class Parser {
   private escape(inClass: boolean): Node {
     const c = this.src[this.pos++];
     if (c === undefined) throw new ParseError('trailing backslash');
+    const set = CLASS_ESCAPES.get(c.toLowerCase());
+    // \d \w \s, and their complements \D \W \S.
+    if (set !== undefined) return { t: 'set', ranges: set, negate: c !== c.toLowerCase() };
+    const control = CONTROL_ESCAPES.get(c);
+    if (control !== undefined) return literal(control);
     switch (c) {
-      case 'd':
-        return { t: 'set', ranges: DIGIT, negate: false };
-      case 'D':
-        return { t: 'set', ranges: DIGIT, negate: true };
-      case 'w':
-        return { t: 'set', ranges: WORD, negate: false };
-      case 'W':
-        return { t: 'set', ranges: WORD, negate: true };
-      case 's':
-        return { t: 'set', ranges: SPACE, negate: false };
-      case 'S':
-        return { t: 'set', ranges: SPACE, negate: true };
-      case 'n':
-        return literal(0x0a);
-      case 'r':
-        return literal(0x0d);
-      case 't':
-        return literal(0x09);
-      case 'f':
-        return literal(0x0c);
-      case 'v':
-        return literal(0x0b);
-      case '0':
-        return literal(0);
       case 'b':
         return inClass ? literal(0x08) : { t: 'assert' };
       case 'B':

@@ -13,6 +13,7 @@ import {
   fakeIpv6,
   fakeTime,
   fakeUnixSeconds,
+  fakeUrl,
   fakeUuid,
   fakeWord,
 } from './fake.js';
@@ -115,7 +116,7 @@ function formatValue(format: string, ctx: Ctx): string | undefined {
     case 'iri-reference': {
       const named = ctx.name !== undefined ? fakeForName(ctx.name, 'string', rng) : undefined;
       if (typeof named === 'string' && named.startsWith('https://example.com/')) return named;
-      return `https://example.com/${fakeWord(rng)}/${fakeAlnum(rng, 8)}`;
+      return fakeUrl(rng);
     }
     case 'uri-template':
       return `https://example.com/${fakeWord(rng)}/{id}`;

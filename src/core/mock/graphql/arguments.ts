@@ -10,7 +10,7 @@ import {
   type GraphQLInputType,
   type GraphQLOutputType,
 } from 'graphql';
-import { canonicalJson, type JsonValue } from '../../json.js';
+import { canonicalJson, type JsonValue, isRecord } from '../../json.js';
 
 /** Argument values handed down to the objects a field returns. */
 export type Echo = Readonly<Record<string, unknown>>;
@@ -46,10 +46,6 @@ const NOT_ECHOED: ReadonlySet<string> = new Set([
 /** Longest list the mock builds, whatever `first` asks for. */
 export const MAX_LIST_LENGTH = 100;
 
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 export function unwrapNonNull<T extends GraphQLInputType | GraphQLOutputType>(type: T): T {
   return (isNonNullType(type) ? type.ofType : type) as T;
 }
@@ -82,7 +78,7 @@ export function argumentEffects(
     (keyed ??= {})[definition.name] = value as JsonValue;
     if (NOT_ECHOED.has(definition.name)) continue;
     (direct ??= {})[definition.name] = value;
-    if (isInputObjectType(unwrapNonNull(definition.type)) && isPlainObject(value)) {
+    if (isInputObjectType(unwrapNonNull(definition.type)) && isRecord(value)) {
       spread ??= {};
       for (const [name, inner] of Object.entries(value)) spread[name] = inner;
     }

@@ -7,6 +7,7 @@ import type { HeaderMap } from '../../cassette/model.js';
 import { anyOriginHeaders, anyOriginPreflightHeaders } from '../../http/cors.js';
 import { HEADER_LAYER, firstHeaderValue, mediaType, parseQuery } from '../../http/index.js';
 import type { SimpleReply } from '../../ports/index.js';
+import { isRecord } from '../../json.js';
 
 export const GRAPHQL_RESPONSE_JSON = 'application/graphql-response+json';
 export const APPLICATION_JSON = 'application/json';
@@ -99,10 +100,6 @@ function problem(status: number, message: string, code = 'BAD_REQUEST'): ParamsR
   return { ok: false, problem: { status, message, code } };
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Checks the four parameters, from a JSON body or the decoded query string. */
 function checkParams(raw: Record<string, unknown>, where: string): ParamsResult {
   const { query, operationName, variables, extensions } = raw;
@@ -110,17 +107,17 @@ function checkParams(raw: Record<string, unknown>, where: string): ParamsResult 
     return problem(400, `"query" in the ${where} must be a string holding the GraphQL document.`);
   if (operationName !== undefined && operationName !== null && typeof operationName !== 'string')
     return problem(400, `"operationName" in the ${where} must be a string or null.`);
-  if (variables !== undefined && variables !== null && !isObject(variables))
+  if (variables !== undefined && variables !== null && !isRecord(variables))
     return problem(400, `"variables" in the ${where} must be a JSON object (or null).`);
-  if (extensions !== undefined && extensions !== null && !isObject(extensions))
+  if (extensions !== undefined && extensions !== null && !isRecord(extensions))
     return problem(400, `"extensions" in the ${where} must be a JSON object (or null).`);
   return {
     ok: true,
     params: {
       query: typeof query === 'string' ? query : undefined,
       operationName: typeof operationName === 'string' ? operationName : undefined,
-      variables: isObject(variables) ? variables : undefined,
-      extensions: isObject(extensions) ? extensions : undefined,
+      variables: isRecord(variables) ? variables : undefined,
+      extensions: isRecord(extensions) ? extensions : undefined,
     },
   };
 }
@@ -212,7 +209,7 @@ export function paramsFromBody(
       400,
       'Batched requests (a JSON array) are not supported: send one operation per request.',
     );
-  if (!isObject(parsed))
+  if (!isRecord(parsed))
     return problem(400, 'The request body must be a JSON object like {"query": "{ … }"}.');
   return checkParams(parsed, 'request body');
 }

@@ -19,35 +19,22 @@
  *   key (or the id), so `__typename` is a real type and stays the same for the same object.
  */
 import {
-  getNamedType,
   isLeafType,
   isListType,
   isNonNullType,
-  isObjectType,
   isSpecifiedScalarType,
-  type GraphQLAbstractType,
-  type GraphQLArgument,
-  type GraphQLField,
   type GraphQLFieldResolver,
-  type GraphQLLeafType,
   type GraphQLObjectType,
   type GraphQLOutputType,
   type GraphQLSchema,
   type GraphQLTypeResolver,
 } from 'graphql';
-import { canonicalJson, type JsonValue } from '../../json.js';
-import { argumentEffects, isPlainObject, unwrapNonNull, type Echo } from './arguments.js';
+import { canonicalJson, type JsonValue, isRecord } from '../../json.js';
+import { argumentEffects, type Echo } from './arguments.js';
 import { nameTokens } from '../generate/names.js';
 import { ValueKey } from './keys.js';
-
-import {
-  leafGenerator,
-  personName,
-  personPart,
-  personValue,
-  type LeafGenerator,
-  type PersonPart,
-} from './scalars.js';
+import { SchemaPlans, type Shape } from './plans.js';
+import { personName, personValue } from './scalars.js';
 
 /** One mocked object: what its fields need to derive their values. */
 export class MockNode {
@@ -128,131 +115,12 @@ function typeNamedBy(
   return best;
 }
 
-/** The identity field of an entity type. */
-interface Identity {
-  readonly name: string;
-  readonly type: GraphQLLeafType;
-  readonly generate: LeafGenerator;
-}
-
-/**
- * A field's return type compiled once: non-null dropped (the mock never answers null where it
- * has a value), lists, and what sits inside them.
- */
-type Shape =
-  | { readonly kind: 'leaf'; readonly generate: LeafGenerator }
-  | { readonly kind: 'list'; readonly of: Shape }
-  | { readonly kind: 'object'; readonly type: GraphQLObjectType }
-  | {
-      readonly kind: 'abstract';
-      readonly type: GraphQLAbstractType;
-      readonly possible: readonly GraphQLObjectType[];
-    };
-
-/** What the resolver needs to know about one field, computed on its first use. */
-interface FieldPlan {
-  readonly shape: Shape;
-  readonly isLeaf: boolean;
-  readonly isList: boolean;
-  readonly args: readonly GraphQLArgument[];
-  /** On the query type, the name of the only `ID` argument of a field returning one object. */
-  readonly idArgument: string | undefined;
-  /** The part of a person this string field shows, agreeing with the object's other parts. */
-  readonly person: PersonPart | undefined;
-}
-
-/** Scalar types a person's name or address can be served as. */
-const PERSON_SCALARS = /^(string|email|emailaddress)$/;
-
-/**
- * The person part a field shows: by its name, on a string-like field; a bare `name` only on a
- * type that also shows another part (a `Store`'s name is not a person's).
- */
-function personOf(
-  parent: GraphQLObjectType,
-  field: GraphQLField<unknown, unknown>,
-): PersonPart | undefined {
-  const type = unwrapNonNull(field.type);
-  if (!isLeafType(type) || !PERSON_SCALARS.test(type.name.toLowerCase())) return undefined;
-  const part = personPart(field.name);
-  if (part !== undefined) return part;
-  if (field.name !== 'name') return undefined;
-  const others = Object.values(parent.getFields()).some(
-    (f) => f !== field && personPart(f.name) !== undefined,
-  );
-  return others ? 'full' : undefined;
-}
-
 /**
  * Builds the resolvers for one schema and seed. They keep no state between requests (only
  * caches of what the schema says), so the same operation always produces the same data.
  */
 export function createMockResolvers(schema: GraphQLSchema, seed: string): MockResolvers {
-  const identities = new Map<GraphQLObjectType, Identity | null>();
-  const generators = new Map<GraphQLLeafType, LeafGenerator>();
-  const plans = new Map<GraphQLField<unknown, unknown>, FieldPlan>();
-  const queryType = schema.getQueryType();
-
-  function generatorFor(type: GraphQLLeafType): LeafGenerator {
-    let generate = generators.get(type);
-    if (generate === undefined) {
-      generate = leafGenerator(type);
-      generators.set(type, generate);
-    }
-    return generate;
-  }
-
-  /** The identity field of an object type: `id`, else the first field of type ID. */
-  function identityOf(type: GraphQLObjectType): Identity | null {
-    let found = identities.get(type);
-    if (found !== undefined) return found;
-    const fields = type.getFields();
-    found = null;
-    const id = fields['id'];
-    const candidates = id ? [id, ...Object.values(fields)] : Object.values(fields);
-    for (const field of candidates) {
-      const t = unwrapNonNull(field.type);
-      if (!isLeafType(t)) continue;
-      if (field.name === 'id' || t.name === 'ID') {
-        found = { name: field.name, type: t, generate: generatorFor(t) };
-        break;
-      }
-    }
-    identities.set(type, found);
-    return found;
-  }
-
-  function shapeOf(type: GraphQLOutputType): Shape {
-    const t = unwrapNonNull(type);
-    if (isListType(t)) return { kind: 'list', of: shapeOf(t.ofType as GraphQLOutputType) };
-    if (isLeafType(t)) return { kind: 'leaf', generate: generatorFor(t) };
-    if (isObjectType(t)) return { kind: 'object', type: t };
-    return { kind: 'abstract', type: t, possible: schema.getPossibleTypes(t) };
-  }
-
-  function planOf(parent: GraphQLObjectType, field: GraphQLField<unknown, unknown>): FieldPlan {
-    let plan = plans.get(field);
-    if (plan !== undefined) return plan;
-    const shape = shapeOf(field.type);
-    let idArgument: string | undefined;
-    if (parent === queryType && shape.kind !== 'list' && shape.kind !== 'leaf') {
-      const ids = field.args.filter((a) => {
-        const t = unwrapNonNull(a.type);
-        return isLeafType(t) && t.name === 'ID';
-      });
-      if (ids.length === 1) idArgument = ids[0]!.name;
-    }
-    plan = {
-      shape,
-      person: personOf(parent, field),
-      isLeaf: isLeafType(getNamedType(field.type)),
-      isList: shape.kind === 'list',
-      args: field.args,
-      idArgument,
-    };
-    plans.set(field, plan);
-    return plan;
-  }
+  const plans = new SchemaPlans(schema);
 
   function makeNode(
     shape: Extract<Shape, { kind: 'object' | 'abstract' }>,
@@ -275,7 +143,7 @@ export function createMockResolvers(schema: GraphQLSchema, seed: string): MockRe
     } else {
       concrete = shape.type;
     }
-    const identity = identityOf(concrete);
+    const identity = plans.identityOf(concrete);
     if (identity === null)
       return new MockNode(concrete.name, key, echo, undefined, undefined, pageSize, inList);
     let idValue: unknown;
@@ -340,7 +208,7 @@ export function createMockResolvers(schema: GraphQLSchema, seed: string): MockRe
     if (name === source.idField) return source.idValue;
     const field = info.parentType.getFields()[name];
     if (field === undefined) return undefined;
-    const plan = planOf(info.parentType, field);
+    const plan = plans.planOf(info.parentType, field);
     const echo = source.echo;
     const echoed = echo !== undefined && Object.hasOwn(echo, name) ? echo[name] : undefined;
     if (echoed !== undefined && plan.isLeaf && fits(echoed, field.type)) return echoed;
@@ -364,7 +232,7 @@ export function createMockResolvers(schema: GraphQLSchema, seed: string): MockRe
     // What the returned objects receive: this field's own input object (structured echo), or
     // from a payload/connection, everything it received; then this field's arguments.
     let inherited: Echo | undefined;
-    if (isPlainObject(echoed)) inherited = echoed;
+    if (isRecord(echoed)) inherited = echoed;
     else if (source.idField === undefined) inherited = echo;
     const childEcho =
       effects.echo === undefined

@@ -15,6 +15,7 @@ import {
   fakeIpv6,
   fakeTime,
   fakeUnixSeconds,
+  fakeUrl,
   fakeUuid,
   fakeWord,
 } from '../generate/fake.js';
@@ -59,10 +60,6 @@ function email(rng: Rng): string {
   return nameString('email', rng) ?? `${fakeWord(rng)}@example.com`;
 }
 
-function url(rng: Rng): string {
-  return `https://example.com/${fakeWord(rng)}/${fakeAlnum(rng, 8)}`;
-}
-
 /** A small JSON object for `JSON`-like scalars: stable keys, generated values. */
 function jsonObject(rng: Rng): Record<string, unknown> {
   return { id: fakeAlnum(rng, 10), name: words(rng), count: rng.int(1, 20), enabled: true };
@@ -94,10 +91,10 @@ const CUSTOM: Readonly<Record<string, (rng: Rng, fieldName: string) => unknown>>
   object: jsonObject,
   map: jsonObject,
   any: jsonObject,
-  url,
-  uri: url,
-  link: url,
-  href: url,
+  url: fakeUrl,
+  uri: fakeUrl,
+  link: fakeUrl,
+  href: fakeUrl,
   email,
   emailaddress: email,
   uuid: fakeUuid,

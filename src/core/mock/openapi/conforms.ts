@@ -6,14 +6,10 @@
  * the semantics ajv (with ajv-formats) applies, so a value it accepts, ajv accepts; the tests
  * hold the two together. `unevaluatedProperties/Items` are approximated statically.
  */
-import { canonicalJson, jsonEqual, type JsonValue } from '../../json.js';
+import { canonicalJson, jsonEqual, type JsonValue, isRecord } from '../../json.js';
 
 type Obj = Record<string, unknown>;
 export type Resolve = (ref: string) => unknown;
-
-function isObj(value: unknown): value is Obj {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 const regexCache = new Map<string, RegExp | null>();
 /**
@@ -188,7 +184,7 @@ class Checker {
   check(value: unknown, schema: unknown): boolean {
     if (schema === true || schema === undefined) return true;
     if (schema === false) return false;
-    if (!isObj(schema)) return true;
+    if (!isRecord(schema)) return true;
     if (this.depth > 400) return false; // $ref cycle that consumes no input
     this.depth++;
     try {
@@ -212,7 +208,7 @@ class Checker {
     if (typeof value === 'number' && !this.number(value, s)) return false;
     if (typeof value === 'string' && !this.string(value, s)) return false;
     if (Array.isArray(value) && !this.array(value, s)) return false;
-    if (isObj(value) && !this.object(value, s)) return false;
+    if (isRecord(value) && !this.object(value, s)) return false;
     const allOf = s['allOf'];
     if (Array.isArray(allOf) && !allOf.every((sub) => this.check(value, sub))) return false;
     const anyOf = s['anyOf'];
@@ -307,20 +303,20 @@ class Checker {
       }
     }
     const dependentRequired = s['dependentRequired'];
-    if (isObj(dependentRequired)) {
+    if (isRecord(dependentRequired)) {
       for (const [name, needs] of Object.entries(dependentRequired)) {
         if (!Object.hasOwn(value, name) || !Array.isArray(needs)) continue;
         if (needs.some((n) => typeof n === 'string' && !Object.hasOwn(value, n))) return false;
       }
     }
     const dependentSchemas = s['dependentSchemas'];
-    if (isObj(dependentSchemas)) {
+    if (isRecord(dependentSchemas)) {
       for (const [name, sub] of Object.entries(dependentSchemas)) {
         if (Object.hasOwn(value, name) && !this.check(value, sub)) return false;
       }
     }
-    const props = isObj(s['properties']) ? s['properties'] : undefined;
-    const patterns = isObj(s['patternProperties']) ? s['patternProperties'] : undefined;
+    const props = isRecord(s['properties']) ? s['properties'] : undefined;
+    const patterns = isRecord(s['patternProperties']) ? s['patternProperties'] : undefined;
     const additional = s['additionalProperties'];
     const unevaluated = s['unevaluatedProperties'];
     const evaluated = unevaluated !== undefined ? this.evaluatedNames(s) : undefined;
@@ -361,14 +357,14 @@ class Checker {
     const names = new Set<string>();
     if (seen.has(s)) return names;
     seen.add(s);
-    if (isObj(s['properties'])) for (const k of Object.keys(s['properties'])) names.add(k);
+    if (isRecord(s['properties'])) for (const k of Object.keys(s['properties'])) names.add(k);
     const subs: unknown[] = [];
     for (const k of ['allOf', 'anyOf', 'oneOf'])
       if (Array.isArray(s[k])) subs.push(...(s[k] as unknown[]));
     for (const k of ['then', 'else', 'if']) if (s[k] !== undefined) subs.push(s[k]);
     if (typeof s['$ref'] === 'string') subs.push(this.resolve(s['$ref']));
     for (const sub of subs) {
-      if (isObj(sub)) for (const k of this.evaluatedNames(sub, seen)) names.add(k);
+      if (isRecord(sub)) for (const k of this.evaluatedNames(sub, seen)) names.add(k);
     }
     return names;
   }

@@ -4,15 +4,11 @@
  * server, security schemes and requirements, and media examples.
  */
 import { decodePercent } from '../../http/percent.js';
-import { resolvePointer as resolveJsonPointer } from '../../json.js';
+import { resolvePointer as resolveJsonPointer, isRecord } from '../../json.js';
 import type { SecurityScheme, SpecExample } from './operations.js';
 import type { SpecDialect } from './schema.js';
 
 type Node = Record<string, unknown>;
-
-function isNode(value: unknown): value is Node {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * Resolves a local JSON pointer (`#/a/b` or `/a/b`) in a document. Pointers kept here mix keys
@@ -35,7 +31,11 @@ export function deref(
 ): { node: unknown; pointer: string } {
   let current = node;
   let at = pointer;
-  for (let hops = 0; hops < 32 && isNode(current) && typeof current['$ref'] === 'string'; hops++) {
+  for (
+    let hops = 0;
+    hops < 32 && isRecord(current) && typeof current['$ref'] === 'string';
+    hops++
+  ) {
     const ref = current['$ref'];
     if (!ref.startsWith('#')) break;
     at = ref.slice(1);
@@ -73,7 +73,7 @@ export function swaggerInlineSchema(source: Node): Record<string, unknown> {
     schema['exclusiveMaximum'] = source['maximum'];
     delete schema['maximum'];
   }
-  if (isNode(source['items'])) schema['items'] = swaggerInlineSchema(source['items']);
+  if (isRecord(source['items'])) schema['items'] = swaggerInlineSchema(source['items']);
   if (source['x-nullable'] === true && typeof schema['type'] === 'string')
     schema['type'] = [schema['type'], 'null'];
   return schema;
@@ -86,8 +86,8 @@ export function stringList(value: unknown): string[] {
 /** `http://host/v1/` -> `/v1`; server variables take their defaults. */
 export function basePathOf(url: string, variables: unknown): string {
   let expanded = url.replace(/\{([^}]+)\}/g, (_, name: string) => {
-    const variable = isNode(variables) ? variables[name] : undefined;
-    return isNode(variable) && typeof variable['default'] === 'string' ? variable['default'] : '';
+    const variable = isRecord(variables) ? variables[name] : undefined;
+    return isRecord(variable) && typeof variable['default'] === 'string' ? variable['default'] : '';
   });
   const scheme = /^[a-z][a-z0-9+.-]*:\/\/[^/]*/i.exec(expanded);
   if (scheme) expanded = expanded.slice(scheme[0].length);
@@ -100,7 +100,7 @@ export function basePathOf(url: string, variables: unknown): string {
 
 export function securityOf(value: unknown): string[][] {
   if (!Array.isArray(value)) return [];
-  return value.filter(isNode).map((requirement) => Object.keys(requirement));
+  return value.filter(isRecord).map((requirement) => Object.keys(requirement));
 }
 
 export function readSchemes(document: Node, dialect: SpecDialect): Map<string, SecurityScheme> {
@@ -108,13 +108,13 @@ export function readSchemes(document: Node, dialect: SpecDialect): Map<string, S
   const source =
     dialect === 'swagger-2.0'
       ? document['securityDefinitions']
-      : isNode(document['components'])
+      : isRecord(document['components'])
         ? document['components']['securitySchemes']
         : undefined;
-  if (!isNode(source)) return schemes;
+  if (!isRecord(source)) return schemes;
   for (const [name, raw] of Object.entries(source)) {
     const scheme = deref(document, raw, '').node;
-    if (!isNode(scheme)) continue;
+    if (!isRecord(scheme)) continue;
     const type = scheme['type'];
     if (type === 'apiKey' && typeof scheme['name'] === 'string') {
       const where = scheme['in'];
@@ -133,10 +133,10 @@ export function readSchemes(document: Node, dialect: SpecDialect): Map<string, S
 
 export function examplesOf(document: Node, media: Node): SpecExample[] {
   const examples: SpecExample[] = [];
-  if (isNode(media['examples'])) {
+  if (isRecord(media['examples'])) {
     for (const [name, raw] of Object.entries(media['examples'])) {
       const example = deref(document, raw, '').node;
-      if (isNode(example) && 'value' in example) examples.push({ name, value: example['value'] });
+      if (isRecord(example) && 'value' in example) examples.push({ name, value: example['value'] });
     }
   }
   if ('example' in media) examples.push({ name: 'example', value: media['example'] });

@@ -1,4 +1,4 @@
-import { escapePointerToken, jsonPointer } from '../../json.js';
+import { escapePointerToken, jsonPointer, isRecord } from '../../json.js';
 import { HTTP_METHODS } from './keywords.js';
 import {
   basePathOf,
@@ -113,10 +113,6 @@ export { HTTP_METHODS } from './keywords.js';
 
 type Node = Record<string, unknown>;
 
-function isNode(value: unknown): value is Node {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function readParameter(
   document: Node,
   raw: unknown,
@@ -124,7 +120,7 @@ function readParameter(
   dialect: SpecDialect,
 ): { parameter?: SpecParameter; body?: Node & { pointer: string }; form?: Node } {
   const { node, pointer: at } = deref(document, raw, pointer);
-  if (!isNode(node) || typeof node['name'] !== 'string') return {};
+  if (!isRecord(node) || typeof node['name'] !== 'string') return {};
   const where = node['in'];
   if (dialect === 'swagger-2.0') {
     if (where === 'body') return { body: { ...node, pointer: at } };
@@ -161,7 +157,7 @@ function readParameter(
     pointer: at,
     ...(dialect === 'swagger-2.0'
       ? { schema: swaggerInlineSchema(node) }
-      : isNode(node['schema'])
+      : isRecord(node['schema'])
         ? { schemaPointer: `${at}/schema` }
         : {}),
   };
@@ -169,12 +165,12 @@ function readParameter(
 }
 
 function readContents(document: Node, content: unknown, pointer: string): SpecMedia[] {
-  if (!isNode(content)) return [];
+  if (!isRecord(content)) return [];
   return Object.entries(content).map(([type, raw]) => {
-    const media = isNode(raw) ? raw : {};
+    const media = isRecord(raw) ? raw : {};
     return {
       type: type.toLowerCase(),
-      ...(isNode(media['schema'])
+      ...(isRecord(media['schema'])
         ? { schemaPointer: `${pointer}/${escapePointerToken(type)}/schema` }
         : {}),
       examples: examplesOf(document, media),
@@ -184,13 +180,13 @@ function readContents(document: Node, content: unknown, pointer: string): SpecMe
 
 function readHeaders(document: Node, headers: unknown, pointer: string, dialect: SpecDialect) {
   const out: SpecHeader[] = [];
-  if (!isNode(headers)) return out;
+  if (!isRecord(headers)) return out;
   for (const [name, raw] of Object.entries(headers)) {
     const lower = name.toLowerCase();
     if (lower === 'content-type' || lower === 'content-length') continue;
     const { node, pointer: at } = deref(document, raw, `${pointer}/${escapePointerToken(name)}`);
-    if (!isNode(node)) continue;
-    const example = isNode(node['examples'])
+    if (!isRecord(node)) continue;
+    const example = isRecord(node['examples'])
       ? examplesOf(document, node)[0]?.value
       : 'example' in node
         ? node['example']
@@ -200,7 +196,7 @@ function readHeaders(document: Node, headers: unknown, pointer: string, dialect:
       required: node['required'] === true,
       ...(dialect === 'swagger-2.0'
         ? { schema: swaggerInlineSchema(node) }
-        : isNode(node['schema'])
+        : isRecord(node['schema'])
           ? { schemaPointer: `${at}/schema` }
           : {}),
       ...(example === undefined ? {} : { example }),
@@ -217,7 +213,7 @@ function readResponses(
   produces: string[],
 ): SpecResponse[] {
   const responses = operation['responses'];
-  if (!isNode(responses)) return [];
+  if (!isRecord(responses)) return [];
   const out: SpecResponse[] = [];
   for (const [status, raw] of Object.entries(responses)) {
     if (!/^([1-5](\d\d|XX))$|^default$/i.test(status)) continue;
@@ -226,11 +222,11 @@ function readResponses(
       raw,
       `${pointer}/responses/${escapePointerToken(status)}`,
     );
-    if (!isNode(node)) continue;
+    if (!isRecord(node)) continue;
     let contents: SpecMedia[];
     if (dialect === 'swagger-2.0') {
-      const examples = isNode(node['examples']) ? node['examples'] : {};
-      contents = isNode(node['schema'])
+      const examples = isRecord(node['examples']) ? node['examples'] : {};
+      contents = isRecord(node['schema'])
         ? produces.map((type) => ({
             type: type.toLowerCase(),
             schemaPointer: `${at}/schema`,
@@ -253,13 +249,13 @@ function readResponses(
 /** Reads every operation of a bundled document (local `$ref`s only). */
 export function readSpec(document: object, dialect: SpecDialect): SpecModel {
   const doc = document as Node;
-  const info = isNode(doc['info']) ? doc['info'] : {};
+  const info = isRecord(doc['info']) ? doc['info'] : {};
   const basePaths = new Set<string>();
   if (dialect === 'swagger-2.0') {
     if (typeof doc['basePath'] === 'string') basePaths.add(basePathOf(doc['basePath'], {}));
   } else if (Array.isArray(doc['servers'])) {
     for (const server of doc['servers']) {
-      if (isNode(server) && typeof server['url'] === 'string')
+      if (isRecord(server) && typeof server['url'] === 'string')
         basePaths.add(basePathOf(server['url'], server['variables']));
     }
   }
@@ -267,15 +263,15 @@ export function readSpec(document: object, dialect: SpecDialect): SpecModel {
   const globalProduces = stringList(doc['produces']);
   const globalConsumes = stringList(doc['consumes']);
   const operations: SpecOperation[] = [];
-  const paths = isNode(doc['paths']) ? doc['paths'] : {};
+  const paths = isRecord(doc['paths']) ? doc['paths'] : {};
   for (const [path, rawItem] of Object.entries(paths)) {
     if (!path.startsWith('/')) continue;
     const { node: item, pointer: itemPointer } = deref(doc, rawItem, jsonPointer(['paths', path]));
-    if (!isNode(item)) continue;
+    if (!isRecord(item)) continue;
     const shared = Array.isArray(item['parameters']) ? item['parameters'] : [];
     for (const method of HTTP_METHODS) {
       const operation = item[method];
-      if (!isNode(operation)) continue;
+      if (!isRecord(operation)) continue;
       const pointer = `${itemPointer}/${method}`;
       const parameters = new Map<string, SpecParameter>();
       let body: SpecBody | undefined;
@@ -327,7 +323,7 @@ export function readSpec(document: object, dialect: SpecDialect): SpecModel {
           operation['requestBody'],
           `${pointer}/requestBody`,
         );
-        if (isNode(rb)) {
+        if (isRecord(rb)) {
           body = {
             required: rb['required'] === true,
             pointer: at,

@@ -3,9 +3,9 @@
  * short message, deduplicated, and never the value that was sent.
  */
 import type { ErrorObject } from 'ajv/dist/2020.js';
-import { escapePointerToken, resolvePointer as resolveJsonPointer } from '../../json.js';
+import { resolvePointer as resolveJsonPointer } from '../../json.js';
 import { containsPseudonym } from '../../redaction/pseudonym.js';
-import { uniqueProblems } from '../../validation.js';
+import { allowedValuesMessage, memberPointer, uniqueProblems } from '../../validation.js';
 
 /** A located problem in a value (a response body, a header): JSON pointer and message. */
 export interface ValueProblem {
@@ -13,37 +13,20 @@ export interface ValueProblem {
   readonly message: string;
 }
 
+/** Errors about one member of an object: the ajv param that names it, and what is wrong. */
+const MEMBER_ERRORS: ReadonlyMap<string, readonly [param: string, message: string]> = new Map([
+  ['required', ['missingProperty', 'is required']],
+  ['additionalProperties', ['additionalProperty', 'is not an allowed property']],
+  ['unevaluatedProperties', ['unevaluatedProperty', 'is not an allowed property']],
+]);
+
 function describe(error: ErrorObject): { pointer: string; message: string } {
-  const params = error.params as Record<string, unknown>;
-  switch (error.keyword) {
-    case 'required':
-      return {
-        pointer: `${error.instancePath}/${escapePointerToken(String(params['missingProperty']))}`,
-        message: 'is required',
-      };
-    case 'additionalProperties':
-      return {
-        pointer: `${error.instancePath}/${escapePointerToken(String(params['additionalProperty']))}`,
-        message: 'is not an allowed property',
-      };
-    case 'unevaluatedProperties':
-      return {
-        pointer: `${error.instancePath}/${escapePointerToken(String(params['unevaluatedProperty']))}`,
-        message: 'is not an allowed property',
-      };
-    case 'enum':
-      return {
-        pointer: error.instancePath,
-        message: `must be one of ${(params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
-      };
-    case 'const':
-      return {
-        pointer: error.instancePath,
-        message: `must be ${JSON.stringify(params['allowedValue'])}`,
-      };
-    default:
-      return { pointer: error.instancePath, message: error.message ?? `fails "${error.keyword}"` };
-  }
+  const member = MEMBER_ERRORS.get(error.keyword);
+  if (member !== undefined) return { pointer: memberPointer(error, member[0]), message: member[1] };
+  return {
+    pointer: error.instancePath,
+    message: allowedValuesMessage(error) ?? error.message ?? `fails "${error.keyword}"`,
+  };
 }
 
 /** The string keywords a redacted value is held to satisfy. */

@@ -1,7 +1,8 @@
 import type { HeaderMap, RecordedResponse } from '../../cassette/model.js';
 import { valuesOf } from '../../cassette/model.js';
 import { isTapedeckError } from '../../errors.js';
-import { HEADER_LAYER, headerValue, parseQuery } from '../../http/index.js';
+import { combinedHeaderValue, HEADER_LAYER, parseQuery } from '../../http/index.js';
+import { echoOriginPreflightHeaders } from '../../http/cors.js';
 import type { BodyCodec, IncomingRequest, Reply } from '../../ports/index.js';
 import type { Body } from '../../cassette/model.js';
 import type { GenerateIssue } from '../generate/generate.js';
@@ -14,10 +15,8 @@ import {
   type Preference,
 } from './choose.js';
 import type { CompiledSpec } from './compiled.js';
-import { corsPreflight } from './cors.js';
 import type { SpecOperation, SpecResponse } from './operations.js';
-import { specProblem as problem } from './problem.js';
-import { invalidAnswer } from './refusals.js';
+import { invalidAnswer, refusal, specProblem } from './refusals.js';
 import { checkSecurity, type RequestParts } from './validate.js';
 import { headerText, requestLabel, SpecValues } from './values.js';
 
@@ -38,7 +37,8 @@ export interface SpecMockOptions {
 
 export const DEFAULT_MOCK_SEED = 'tapedeck';
 
-const LAYER_HEADER = [[HEADER_LAYER, 'spec']] as const;
+const SPEC_LAYER = [HEADER_LAYER, 'spec'] as const;
+const LAYER_HEADER = [SPEC_LAYER] as const;
 
 /** On a generated answer that could not be made valid: where and why (the first issue). */
 export const HEADER_SPEC_ISSUE = 'x-tapedeck-spec-issue';
@@ -95,30 +95,37 @@ export class SpecMock {
       if (!standalone) return undefined;
       return {
         outcome: 'not-found',
-        reply: problem(
-          404,
-          'no-such-path',
-          'No such path in the spec',
+        reply: specProblem({
+          code: 'no-such-path',
+          title: 'No such path in the spec',
+          status: 404,
           // The path is not echoed: a client may carry a key in it, and the mock has no rules.
-          `The ${incoming.method.toUpperCase()} request's path matches no path of the spec.${route.nearest.length > 0 ? ` Nearest documented paths: ${route.nearest.join(', ')}.` : ''}`,
-          { nearest: route.nearest },
-        ),
+          detail: `The ${incoming.method.toUpperCase()} request's path matches no path of the spec.${route.nearest.length > 0 ? ` Nearest documented paths: ${route.nearest.join(', ')}.` : ''}`,
+          extra: { nearest: route.nearest },
+        }),
       };
     }
     if (route.kind === 'method-not-allowed') {
       if (!standalone) return undefined;
-      const preflight = corsPreflight(incoming, route.allow);
-      if (preflight !== undefined)
-        return { outcome: 'preflight', path: route.template, reply: preflight };
+      const preflight = echoOriginPreflightHeaders(incoming.method, incoming.headers, route.allow);
+      if (preflight !== undefined) {
+        return {
+          outcome: 'preflight',
+          path: route.template,
+          reply: { kind: 'simple', status: 204, headers: [SPEC_LAYER, ...preflight], body: '' },
+        };
+      }
       return {
         outcome: 'method-not-allowed',
         path: route.template,
-        reply: problem(
-          405,
-          'method-not-allowed',
-          'Method not allowed',
-          `${incoming.method.toUpperCase()} is not documented for ${route.template}; documented: ${route.allow.join(', ')}.`,
-          { allow: route.allow },
+        reply: specProblem(
+          {
+            code: 'method-not-allowed',
+            title: 'Method not allowed',
+            status: 405,
+            detail: `${incoming.method.toUpperCase()} is not documented for ${route.template}; documented: ${route.allow.join(', ')}.`,
+            extra: { allow: route.allow },
+          },
           [['allow', route.allow.join(', ')]],
         ),
       };
@@ -138,21 +145,16 @@ export class SpecMock {
       };
     } catch (error) {
       if (!isTapedeckError(error) && !(error instanceof Error)) throw error;
-      return {
-        outcome: 'invalid',
-        operation: operation.id,
-        path: operation.path,
-        reply: problem(
-          400,
-          'invalid-request',
-          'Invalid request',
-          'The request body does not match its Content-Encoding.',
-          {
-            operation: operation.id,
-            errors: [{ in: 'body', pointer: '', message: 'cannot be decoded' }],
-          },
-        ),
-      };
+      return refusal(operation, 'invalid', {
+        code: 'invalid-request',
+        title: 'Invalid request',
+        status: 400,
+        detail: 'The request body does not match its Content-Encoding.',
+        extra: {
+          operation: operation.id,
+          errors: [{ in: 'body', pointer: '', message: 'cannot be decoded' }],
+        },
+      });
     }
     if (this.options.security) {
       const outcome = checkSecurity(operation, this.spec.model.securitySchemes, parts);
@@ -166,18 +168,13 @@ export class SpecMock {
         params,
       );
       if (unsupportedMediaType !== undefined) {
-        return {
-          outcome: 'unsupported-media-type',
-          operation: operation.id,
-          path: operation.path,
-          reply: problem(
-            415,
-            'unsupported-media-type',
-            'Unsupported media type',
-            `${operation.id} does not document a request body of type ${unsupportedMediaType}; documented: ${operation.body?.contents.map((c) => c.type).join(', ') ?? 'none'}.`,
-            { operation: operation.id },
-          ),
-        };
+        return refusal(operation, 'unsupported-media-type', {
+          code: 'unsupported-media-type',
+          title: 'Unsupported media type',
+          status: 415,
+          detail: `${operation.id} does not document a request body of type ${unsupportedMediaType}; documented: ${operation.body?.contents.map((c) => c.type).join(', ') ?? 'none'}.`,
+          extra: { operation: operation.id },
+        });
       }
       if (violations.length > 0) return invalidAnswer(operation, violations);
     }
@@ -197,19 +194,18 @@ export class SpecMock {
       const answer = this.build(incoming, operation, documented, 401, {}, extra);
       if (answer) return { ...answer, outcome: 'unauthorized' };
     }
-    return {
-      outcome: 'unauthorized',
-      operation: operation.id,
-      path: operation.path,
-      reply: problem(
-        401,
-        'unauthorized',
-        'Unauthorized',
-        `${operation.id} needs credentials (${accepted.join(' or ')}); the request carries none of them. Any value is accepted by the mock.`,
-        { operation: operation.id, security: accepted },
-        extra,
-      ),
-    };
+    return refusal(
+      operation,
+      'unauthorized',
+      {
+        code: 'unauthorized',
+        title: 'Unauthorized',
+        status: 401,
+        detail: `${operation.id} needs credentials (${accepted.join(' or ')}); the request carries none of them. Any value is accepted by the mock.`,
+        extra: { operation: operation.id, security: accepted },
+      },
+      extra,
+    );
   }
 
   private respond(
@@ -218,60 +214,47 @@ export class SpecMock {
     prefer: Preference,
   ): MockAnswer {
     if (prefer.malformed !== undefined) {
-      return {
-        outcome: 'bad-prefer',
-        operation: operation.id,
-        path: operation.path,
-        reply: problem(
-          400,
-          'bad-prefer',
-          'Prefer header not understood',
-          `Prefer: ${prefer.malformed.map((m) => m.slice(0, 40)).join(', ')} cannot be used: code= takes a status from 100 to 599, dynamic= takes true or false, example= a documented example's name.`,
-          { operation: operation.id, malformed: prefer.malformed.map((m) => m.slice(0, 40)) },
-        ),
-      };
+      const malformed = prefer.malformed.map((m) => m.slice(0, 40));
+      return refusal(operation, 'bad-prefer', {
+        code: 'bad-prefer',
+        title: 'Prefer header not understood',
+        status: 400,
+        detail: `Prefer: ${malformed.join(', ')} cannot be used: code= takes a status from 100 to 599, dynamic= takes true or false, example= a documented example's name.`,
+        extra: { operation: operation.id, malformed },
+      });
     }
     const choice = chooseResponse(operation, prefer);
     if (!choice.ok) {
-      return {
-        outcome: 'bad-prefer',
-        operation: operation.id,
-        path: operation.path,
-        reply: problem(
-          400,
-          'undocumented-status',
-          'Status not documented',
+      return refusal(operation, 'bad-prefer', {
+        code: 'undocumented-status',
+        title: 'Status not documented',
+        status: 400,
+        detail:
           prefer.code === undefined
             ? `${operation.id} documents no response.`
             : `Prefer: code=${prefer.code} is not documented for ${operation.id}; documented: ${choice.documented.join(', ')}.`,
-          { operation: operation.id, documented: choice.documented },
-        ),
-      };
+        extra: { operation: operation.id, documented: choice.documented },
+      });
     }
     const answer = this.build(incoming, operation, choice.response, choice.status, prefer, []);
     if (answer) return answer;
     const media = choice.response.contents;
-    return {
-      outcome: prefer.example !== undefined ? 'bad-prefer' : 'not-acceptable',
-      operation: operation.id,
-      path: operation.path,
-      reply:
-        prefer.example !== undefined
-          ? problem(
-              400,
-              'unknown-example',
-              'Example not documented',
-              `Prefer: example=${prefer.example} names no example of ${operation.id} (status ${choice.status}); documented: ${[...new Set(media.flatMap((m) => m.examples.map((e) => e.name)))].join(', ') || 'none'}.`,
-              { operation: operation.id },
-            )
-          : problem(
-              406,
-              'not-acceptable',
-              'Not acceptable',
-              `${operation.id} answers ${media.map((m) => m.type).join(', ')}; the request accepts ${headerValue(incoming.headers, 'accept') ?? ''}.`,
-              { operation: operation.id, available: media.map((m) => m.type) },
-            ),
-    };
+    if (prefer.example !== undefined) {
+      return refusal(operation, 'bad-prefer', {
+        code: 'unknown-example',
+        title: 'Example not documented',
+        status: 400,
+        detail: `Prefer: example=${prefer.example} names no example of ${operation.id} (status ${choice.status}); documented: ${[...new Set(media.flatMap((m) => m.examples.map((e) => e.name)))].join(', ') || 'none'}.`,
+        extra: { operation: operation.id },
+      });
+    }
+    return refusal(operation, 'not-acceptable', {
+      code: 'not-acceptable',
+      title: 'Not acceptable',
+      status: 406,
+      detail: `${operation.id} answers ${media.map((m) => m.type).join(', ')}; the request accepts ${combinedHeaderValue(incoming.headers, 'accept') ?? ''}.`,
+      extra: { operation: operation.id, available: media.map((m) => m.type) },
+    });
   }
 
   /** The reply for one response of an operation, or undefined (406, or an unknown example). */
@@ -283,7 +266,10 @@ export class SpecMock {
     prefer: Preference,
     extraHeaders: readonly (readonly [string, string])[],
   ): MockAnswer | undefined {
-    const negotiated = negotiate(response.contents, headerValue(incoming.headers, 'accept'));
+    const negotiated = negotiate(
+      response.contents,
+      combinedHeaderValue(incoming.headers, 'accept'),
+    );
     if (negotiated === 'none') return undefined;
     const media = negotiated;
     let exampleName: string | undefined;
@@ -310,7 +296,10 @@ export class SpecMock {
       const rng = seededRng(this.options.seed, `${label}\u0000${operation.pointer}\u0000${status}`);
       const headers: HeaderMap = {};
       for (const header of response.headers)
-        headers[header.name] = this.values.headerValue(header, rng.fork(`header:${header.name}`));
+        headers[header.name] = this.values.responseHeader(
+          header,
+          rng.fork(`header:${header.name}`),
+        );
       let body: Body | undefined;
       if (media) {
         let issue: GenerateIssue | undefined;

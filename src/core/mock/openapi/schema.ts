@@ -7,7 +7,7 @@
  * local `$ref`s keep pointing at the same JSON pointers, so `spec#/components/schemas/Pet` means
  * the same thing before and after.
  */
-import { resolveLocalRef, setOwn } from '../../json.js';
+import { resolveLocalRef, setOwn, isRecord } from '../../json.js';
 import {
   COMPOSITION_KEYWORDS,
   HTTP_METHODS,
@@ -24,10 +24,6 @@ export type SpecDialect = 'swagger-2.0' | 'openapi-3.0' | 'openapi-3.1';
 export type Direction = 'request' | 'response';
 
 type Obj = Record<string, unknown>;
-
-function isObj(value: unknown): value is Obj {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * The node a local `$ref` points at; its one home is core/json.ts, exported here too for the
@@ -51,7 +47,7 @@ class Converter {
 
   /** One schema object (or boolean schema) in any position. */
   schema(node: unknown): unknown {
-    if (!isObj(node)) return node;
+    if (!isRecord(node)) return node;
     const cached = this.memo.get(node);
     if (cached !== undefined) return cached;
     const out = this.convert(node);
@@ -127,7 +123,7 @@ class Converter {
             out[key] = this.schema(value);
           } else if (SCHEMA_LIST_KEYWORDS.has(key) && Array.isArray(value)) {
             out[key] = value.map((item) => this.schema(item));
-          } else if (SCHEMA_MAP_KEYWORDS.has(key) && isObj(value)) {
+          } else if (SCHEMA_MAP_KEYWORDS.has(key) && isRecord(value)) {
             out[key] = this.schemaMap(value);
           } else {
             setOwn(out, key, value);
@@ -137,7 +133,7 @@ class Converter {
     this.legacyExclusive(node, out, 'minimum', 'exclusiveMinimum');
     this.legacyExclusive(node, out, 'maximum', 'exclusiveMaximum');
     if (examples.length > 0) out['examples'] = examples;
-    if (isObj(node['properties']) && Array.isArray(out['required'])) {
+    if (isRecord(node['properties']) && Array.isArray(out['required'])) {
       const kept = out['properties'] as Obj;
       const props = node['properties'];
       out['required'] = (out['required'] as unknown[]).filter(
@@ -179,7 +175,7 @@ class Converter {
   }
 
   private properties(value: unknown): unknown {
-    if (!isObj(value)) return value;
+    if (!isRecord(value)) return value;
     const out: Obj = {};
     for (const name of Object.keys(value)) {
       const prop = value[name];
@@ -197,14 +193,14 @@ class Converter {
 
   /** `readOnly: true` on the property, beside its `$ref`, or on the schema it refers to. */
   private hasFlag(prop: unknown, flag: 'readOnly' | 'writeOnly'): boolean {
-    if (!isObj(prop)) return false;
+    if (!isRecord(prop)) return false;
     if (prop[flag] === true) return true;
     if (typeof prop['$ref'] === 'string') {
       const target = resolveLocalRef(this.document, prop['$ref']);
-      return isObj(target) && target[flag] === true;
+      return isRecord(target) && target[flag] === true;
     }
     if (Array.isArray(prop['allOf'])) {
-      return prop['allOf'].some((member) => isObj(member) && this.hasFlag(member, flag));
+      return prop['allOf'].some((member) => isRecord(member) && this.hasFlag(member, flag));
     }
     return false;
   }
@@ -212,7 +208,7 @@ class Converter {
   // ---- document positions -------------------------------------------------------------
 
   mapValues(value: unknown, f: (item: unknown) => unknown): unknown {
-    if (!isObj(value)) return value;
+    if (!isRecord(value)) return value;
     const out: Obj = {};
     for (const key of Object.keys(value)) setOwn(out, key, f(value[key]));
     return out;
@@ -224,7 +220,7 @@ class Converter {
 
   content = (value: unknown): unknown =>
     this.mapValues(value, (media) => {
-      if (!isObj(media)) return media;
+      if (!isRecord(media)) return media;
       const out = { ...media };
       this.withKey(media, 'schema', (s) => this.schema(s), out);
       return out;
@@ -232,7 +228,7 @@ class Converter {
 
   /** 3.x parameter or header object. */
   parameter = (value: unknown): unknown => {
-    if (!isObj(value) || typeof value['$ref'] === 'string') return value;
+    if (!isRecord(value) || typeof value['$ref'] === 'string') return value;
     const out = { ...value };
     this.withKey(value, 'schema', (s) => this.schema(s), out);
     this.withKey(value, 'content', this.content, out);
@@ -240,14 +236,14 @@ class Converter {
   };
 
   requestBody = (value: unknown): unknown => {
-    if (!isObj(value) || typeof value['$ref'] === 'string') return value;
+    if (!isRecord(value) || typeof value['$ref'] === 'string') return value;
     const out = { ...value };
     this.withKey(value, 'content', this.content, out);
     return out;
   };
 
   response = (value: unknown): unknown => {
-    if (!isObj(value) || typeof value['$ref'] === 'string') return value;
+    if (!isRecord(value) || typeof value['$ref'] === 'string') return value;
     const out = { ...value };
     if (this.dialect === 'swagger-2.0') {
       this.withKey(value, 'schema', (s) => this.schema(s), out);
@@ -262,7 +258,7 @@ class Converter {
 
   /** Swagger 2 parameter: only a body parameter's `schema` is a schema position. */
   parameter2 = (value: unknown): unknown => {
-    if (!isObj(value) || typeof value['$ref'] === 'string') return value;
+    if (!isRecord(value) || typeof value['$ref'] === 'string') return value;
     const out = { ...value };
     this.withKey(value, 'schema', (s) => this.schema(s), out);
     return out;
@@ -280,7 +276,7 @@ class Converter {
   }
 
   operation = (value: unknown): unknown => {
-    if (!isObj(value)) return value;
+    if (!isRecord(value)) return value;
     const out = { ...value };
     this.withParameters(value, out);
     this.withKey(value, 'requestBody', this.requestBody, out);
@@ -290,7 +286,7 @@ class Converter {
   };
 
   pathItem = (value: unknown): unknown => {
-    if (!isObj(value)) return value;
+    if (!isRecord(value)) return value;
     const out = { ...value };
     this.withParameters(value, out);
     for (const method of HTTP_METHODS) this.withKey(value, method, this.operation, out);
@@ -298,7 +294,7 @@ class Converter {
   };
 
   callback = (value: unknown): unknown => {
-    if (!isObj(value) || typeof value['$ref'] === 'string') return value;
+    if (!isRecord(value) || typeof value['$ref'] === 'string') return value;
     return this.mapValues(value, this.pathItem);
   };
 
@@ -314,7 +310,7 @@ class Converter {
   document3(doc: Obj): Obj {
     const out = { ...doc };
     const components = doc['components'];
-    if (isObj(components)) {
+    if (isRecord(components)) {
       const c = { ...components };
       this.withKey(components, 'schemas', (d) => this.mapValues(d, (s) => this.schema(s)), c);
       this.withKey(components, 'parameters', (p) => this.mapValues(p, this.parameter), c);
@@ -358,7 +354,7 @@ export function toJsonSchemaDocument(
 
 /** Reads `openapi: 3.0.x` / `3.1.x` / `swagger: "2.0"`; undefined for anything else. */
 export function detectDialect(document: unknown): SpecDialect | undefined {
-  if (!isObj(document)) return undefined;
+  if (!isRecord(document)) return undefined;
   if (document['swagger'] === '2.0') return 'swagger-2.0';
   const version = document['openapi'];
   if (typeof version === 'string') {

@@ -126,7 +126,8 @@ export class SpecValues {
     });
   }
 
-  headerValue(header: SpecHeader, rng: SpecRng): string {
+  /** The value a documented response header gets: its example, else one generated from its schema. */
+  responseHeader(header: SpecHeader, rng: SpecRng): string {
     if (header.example !== undefined) return headerText(header.example as JsonValue);
     return headerText(this.generate(header, rng));
   }

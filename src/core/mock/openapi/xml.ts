@@ -1,6 +1,7 @@
 import { decodePercent } from '../../http/percent.js';
 import type { JsonValue } from '../../json.js';
 import type { Resolve } from './conforms.js';
+import { isRecord } from '../../json.js';
 
 /**
  * A JSON value as XML, the way OpenAPI's `xml` object describes it: element names from
@@ -17,12 +18,6 @@ export function toXml(value: JsonValue, schema: unknown, resolve: Resolve): stri
   return `<?xml version="1.0" encoding="UTF-8"?>\n${writer.element(elementName(name), value, root.schema, 0)}\n`;
 }
 
-type Obj = Record<string, unknown>;
-
-function isObj(value: unknown): value is Obj {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 interface XmlInfo {
   readonly name?: string;
   readonly attribute: boolean;
@@ -30,8 +25,8 @@ interface XmlInfo {
 }
 
 function xmlOf(schema: unknown): XmlInfo {
-  const xml = isObj(schema) ? schema['xml'] : undefined;
-  if (!isObj(xml)) return { attribute: false, wrapped: false };
+  const xml = isRecord(schema) ? schema['xml'] : undefined;
+  if (!isRecord(xml)) return { attribute: false, wrapped: false };
   return {
     ...(typeof xml['name'] === 'string' && xml['name'] !== '' ? { name: xml['name'] } : {}),
     attribute: xml['attribute'] === true,
@@ -43,7 +38,7 @@ function xmlOf(schema: unknown): XmlInfo {
 function deref(schema: unknown, resolve: Resolve): { schema: unknown; refName?: string } {
   let current = schema;
   let refName: string | undefined;
-  for (let i = 0; i < 8 && isObj(current) && typeof current['$ref'] === 'string'; i++) {
+  for (let i = 0; i < 8 && isRecord(current) && typeof current['$ref'] === 'string'; i++) {
     const ref = current['$ref'];
     refName = decodePercent(ref.slice(ref.lastIndexOf('/') + 1));
     current = resolve(ref);
@@ -77,9 +72,9 @@ class XmlWriter {
   /** The subschema of a property, looking through `allOf`/`oneOf`/`anyOf` members too. */
   private propertySchema(schema: unknown, key: string, guard = 0): unknown {
     const node = deref(schema, this.resolve).schema;
-    if (!isObj(node) || guard > 8) return undefined;
+    if (!isRecord(node) || guard > 8) return undefined;
     const properties = node['properties'];
-    if (isObj(properties) && Object.hasOwn(properties, key)) return properties[key];
+    if (isRecord(properties) && Object.hasOwn(properties, key)) return properties[key];
     for (const keyword of ['allOf', 'oneOf', 'anyOf']) {
       const members = node[keyword];
       if (!Array.isArray(members)) continue;
@@ -93,7 +88,7 @@ class XmlWriter {
 
   private itemsSchema(schema: unknown): unknown {
     const node = deref(schema, this.resolve).schema;
-    return isObj(node) ? node['items'] : undefined;
+    return isRecord(node) ? node['items'] : undefined;
   }
 
   element(name: string, value: JsonValue, schema: unknown, depth: number): string {

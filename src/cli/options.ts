@@ -1,0 +1,88 @@
+import { resolve } from 'node:path';
+import { Option, type Command } from 'commander';
+import type { ResolvedConfig } from '../app/config/config.js';
+import { FlagSet, globalsOf, loadConfig, parsePort } from './common.js';
+import type { CliContext } from './context.js';
+
+/**
+ * One command-line option, written once: its commander spelling and help and, when it overrides
+ * a config value, the JSON pointer it sets. A command lists its options in help order;
+ * `declareOptions` adds them and `commandConfig` reads back those that set config, so a flag's
+ * name, its pointer and its help never drift apart.
+ */
+export interface CliOption {
+  readonly flags: string;
+  readonly description: string;
+  readonly parse?: (value: string, previous: never) => unknown;
+  /** The config value this option overrides. */
+  readonly pointer?: string;
+  /** The config value from what commander parsed (undefined when not given); the value itself by default. */
+  readonly toConfig?: (parsed: unknown, cwd: string) => unknown;
+}
+
+export const PORT: CliOption = {
+  flags: '-p, --port <n>',
+  description: 'port to listen on (0 picks a free one)',
+  parse: parsePort,
+  pointer: '/server/port',
+};
+
+export const HOST: CliOption = {
+  flags: '--host <address>',
+  description: 'address to listen on',
+  pointer: '/server/host',
+};
+
+export const CASSETTES: CliOption = {
+  flags: '-c, --cassettes <dir>',
+  description: 'cassettes directory',
+  pointer: '/cassettes',
+};
+
+/** `--json` of the servers (record, replay, mock). */
+export const SERVER_JSON: CliOption = {
+  flags: '--json',
+  description: 'print the listening line and the summary as JSON',
+};
+
+/** A `--no-…` flag: false when given; otherwise nothing is set and the config's value stands. */
+export function onlyWhenFalse(parsed: unknown): false | undefined {
+  return parsed === false ? false : undefined;
+}
+
+/** A file flag, resolved against the working directory (config paths resolve elsewhere). */
+export function fromCwd(parsed: unknown, cwd: string): string | undefined {
+  return typeof parsed === 'string' ? resolve(cwd, parsed) : undefined;
+}
+
+/** Adds `options` to `command`, in order. */
+export function declareOptions(command: Command, options: readonly CliOption[]): Command {
+  for (const o of options) {
+    const option = new Option(o.flags, o.description);
+    // Commander passes each parser the option's previous value, of the parser's own type.
+    const parse = o.parse as ((value: string, previous: unknown) => unknown) | undefined;
+    command.addOption(parse === undefined ? option : option.argParser(parse));
+  }
+  return command;
+}
+
+/** The config of a command run: files, environment, global flags, then `options`' flags. */
+export function commandConfig(
+  cli: CliContext,
+  command: Command,
+  values: object,
+  options: readonly CliOption[],
+): ResolvedConfig {
+  const flags = new FlagSet();
+  for (const o of options) {
+    if (o.pointer === undefined) continue;
+    const option = new Option(o.flags);
+    const parsed = (values as Record<string, unknown>)[option.attributeName()];
+    flags.set(
+      o.pointer,
+      o.toConfig === undefined ? parsed : o.toConfig(parsed, cli.cwd),
+      option.long ?? o.flags,
+    );
+  }
+  return loadConfig(cli.io, cli.cwd, globalsOf(command), flags);
+}
