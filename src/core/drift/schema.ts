@@ -4,6 +4,7 @@
  * and a test validates built reports against it. Machines may rely on every field listed here;
  * new optional fields may appear within version 1, removals or renames bump the version.
  */
+import { shippedSchemaHead } from '../shipped-schema.js';
 import {
   CHANGE_KINDS,
   FINDING_PLACES,
@@ -23,9 +24,7 @@ const violation = {
 } as const;
 
 export const driftReportSchema = {
-  $schema: 'http://json-schema.org/draft-07/schema#',
-  $id: 'https://tapedeck.dev/schemas/drift-report.schema.json',
-  title: 'tapedeck drift report (format version 1)',
+  ...shippedSchemaHead('drift-report.schema.json', 'tapedeck drift report (format version 1)'),
   type: 'object',
   additionalProperties: false,
   required: [

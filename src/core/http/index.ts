@@ -80,12 +80,6 @@ export function firstHeaderValue(headers: HeaderMap, name: string): string | und
 }
 
 /**
- * @deprecated The old name of `firstHeaderValue`, kept while files of other work packages still
- * import it; the merge renames those callers and removes this.
- */
-export const headerValue = firstHeaderValue;
-
-/**
  * The field value of a header as RFC 9110 §5.3 combines it: every instance joined with `, `,
  * the name matched in any case (a hand-written cassette may spell it `Content-Type`), or
  * undefined when it is absent or empty. For comparing whole headers, as drift does.

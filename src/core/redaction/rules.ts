@@ -1,4 +1,5 @@
 import { TapedeckError } from '../errors.js';
+import { shippedSchemaHead, VERSION_ONE_MEMBERS } from '../shipped-schema.js';
 import { matchesJsonPath, parseJsonPath, type JsonPath } from '../jsonpath.js';
 import { compileValidator, describePointer } from '../validation.js';
 import { SHAPES, type Shape } from './pseudonym.js';
@@ -53,15 +54,12 @@ export interface CompiledRule {
 const NAMED: readonly RuleTarget[] = ['header', 'query', 'cookie', 'form', 'multipart'];
 
 export const ruleFileSchema = {
-  $schema: 'http://json-schema.org/draft-07/schema#',
-  $id: 'https://tapedeck.dev/schemas/redaction-rules.schema.json',
-  title: 'tapedeck redaction rules',
+  ...shippedSchemaHead('redaction-rules.schema.json', 'tapedeck redaction rules'),
   type: 'object',
   required: ['version', 'rules'],
   additionalProperties: false,
   properties: {
-    $schema: { type: 'string' },
-    version: { const: 1 },
+    ...VERSION_ONE_MEMBERS,
     rules: {
       type: 'array',
       items: {
