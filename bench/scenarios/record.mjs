@@ -1,4 +1,8 @@
 // Scenario 3: record overhead, against a direct upstream, proxies and record without redaction.
+//
+// Over 400 lines on purpose: one scenario whose phases (set-up of six targets, the interleaved
+// measurement, the check that every recording is complete and redacted, the rows) share the same
+// targets and results; split across files they would pass half the scenario's state around.
 
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
