@@ -65,7 +65,8 @@ export const configSchema = {
             'x-forwarded-host': {
               type: 'string',
               pattern: AUTHORITY_PATTERN,
-              description: 'host[:port] the upstream should build URLs with (no user info, no path).',
+              description:
+                'host[:port] the upstream should build URLs with (no user info, no path).',
             },
             'x-forwarded-proto': { enum: ['http', 'https'] },
             'x-forwarded-port': { type: 'integer', minimum: 1, maximum: 65535 },
