@@ -81,7 +81,7 @@ export async function startHttpbin(options: HttpbinOptions = {}): Promise<Httpbi
     env: { PATH: '/usr/bin:/bin', PYTHONDONTWRITEBYTECODE: '1' },
   });
   let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => {
+  child.stderr.on('data', (chunk: Buffer) => {
     if (stderr.length < 200_000) stderr += chunk.toString();
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -105,7 +105,7 @@ export async function startHttpbin(options: HttpbinOptions = {}): Promise<Httpbi
       () => reject(new Error(`httpbin printed no port; ${stderr}`)),
       timeoutMs,
     );
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const m = /TAPEDECK-HTTPBIN-PORT (\d+)/.exec(out);
       if (m) {
