@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import type { HeaderMap } from '../../core/cassette/model.js';
 import { isTapedeckError, TapedeckError, type ErrorCode } from '../../core/errors.js';
 import { firstHeaderValue, HEADER_ERROR, headersFromRaw } from '../../core/http/index.js';
+import { isValidHostHeader } from '../../core/http/forwarded.js';
 import { problemReply } from '../../core/http/problem.js';
 import type {
   IncomingRequest,
@@ -39,6 +40,27 @@ export function errorReply(error: TapedeckError): SimpleReply {
     },
     [[HEADER_ERROR, error.code]],
   );
+}
+
+/**
+ * RFC 9112 §3.2: a request with more than one Host line, or a Host that is not `host[:port]`
+ * (user info as in `evil.example@127.0.0.1`, a path, spaces), gets a 400. Nothing upstream is
+ * built from the Host any more (core/http/forwarded.ts), but a server that accepted such a value
+ * would hand it to whatever reads it later. A missing Host on HTTP/1.1 is refused by node:http
+ * itself (`requireHostHeader`). The value is not echoed: it is whatever the client sent.
+ */
+function checkHost(headers: HeaderMap): void {
+  const host = headers['host'];
+  if (host === undefined) return;
+  if (typeof host !== 'string' || !isValidHostHeader(host)) {
+    throw new TapedeckError(
+      'TD_BAD_REQUEST',
+      typeof host === 'string'
+        ? 'The Host header is not a valid host[:port] (RFC 9110 §7.2): no user info, path or spaces.'
+        : 'The request has more than one Host header (RFC 9112 §3.2).',
+      { hint: 'Send one Host header naming the server, such as 127.0.0.1:8080.' },
+    );
+  }
 }
 
 /** From our own header map: touching `req.headers` would make Node build a second one. */
@@ -129,12 +151,9 @@ export function createHttpServer(handler: RequestHandler, options: HttpServerOpt
             'The request target must be a path starting with "/".',
           );
         }
-        const incoming = new NodeIncomingRequest(
-          target,
-          req.method,
-          headersFromRaw(req.rawHeaders),
-          res,
-        );
+        const headers = headersFromRaw(req.rawHeaders);
+        checkHost(headers);
+        const incoming = new NodeIncomingRequest(target, req.method, headers, res);
         // Most requests have no body: skip the async read (and its microtasks) for them.
         if (hasBody(incoming.headers))
           incoming.rawBody = await readBody(req, incoming.headers, options.maxBodyBytes);

@@ -98,6 +98,7 @@ export async function composeDrift(
         ignorePerCassette: config.drift.ignorePerCassette,
         headers: config.drift.headers,
         credentials,
+        forwarded: config.upstream.forwardedHeaders,
         update: options.update,
         ...(options.only === undefined ? {} : { only: options.only }),
         ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),

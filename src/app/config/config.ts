@@ -4,6 +4,7 @@ import { TapedeckError } from '../../core/errors.js';
 import { parseJsonc } from '../../core/jsonc.js';
 import { compileMatchConfig, type MatchOptions } from '../../core/matching/config.js';
 import { compileValidator, describePointer } from '../../core/validation.js';
+import type { ForwardedHeaders } from '../../core/http/forwarded.js';
 import type { LogLevel } from '../../core/ports/index.js';
 import type { FailOn, LogFormat, OnMiss, RecordMode } from '../../core/modes.js';
 import { configSchema } from './schema.js';
@@ -24,6 +25,8 @@ export interface TapedeckConfig {
     readonly timeoutMs: number;
     readonly allowedHosts: readonly string[];
     readonly forbiddenHosts: readonly string[];
+    /** Fixed `X-Forwarded-*` values sent with every upstream request (record and drift); none by default. */
+    readonly forwardedHeaders: ForwardedHeaders;
   };
   readonly record: { readonly cassette: string; readonly mode: RecordMode };
   readonly replay: {
@@ -85,7 +88,7 @@ export const DEFAULTS: TapedeckConfig = deepFreeze({
   stateDir: '.tapedeck',
   maxBodyBytes: 50 * 1024 * 1024,
   server: { host: '127.0.0.1', port: 8080 },
-  upstream: { timeoutMs: 30_000, allowedHosts: [], forbiddenHosts: [] },
+  upstream: { timeoutMs: 30_000, allowedHosts: [], forbiddenHosts: [], forwardedHeaders: {} },
   record: { cassette: 'default', mode: 'new' },
   // 599 is no status a real API sends, so a miss can never pass for a recorded answer.
   replay: { onMiss: 'error', missStatus: 599, latency: '0', strict: false },

@@ -2,6 +2,7 @@
  * JSON Schema of tapedeck.config.json, shipped as schemas/config.schema.json (a test keeps the
  * two identical) so editors complete and check the file. Later capabilities add sections here.
  */
+import { AUTHORITY_PATTERN, PREFIX_PATTERN } from '../../core/http/forwarded.js';
 import { shippedSchemaHead } from '../../core/shipped-schema.js';
 import {
   FAIL_ON,
@@ -55,6 +56,27 @@ export const configSchema = {
           description: 'When not empty, the only hosts record may contact.',
         },
         forbiddenHosts: { ...stringList, description: 'Hosts never contacted (production).' },
+        forwardedHeaders: {
+          type: 'object',
+          additionalProperties: false,
+          description:
+            'Fixed X-Forwarded-* values added to every request sent upstream (record, passthrough and drift alike); none by default. Headers of that family sent by a client are never passed on.',
+          properties: {
+            'x-forwarded-host': {
+              type: 'string',
+              pattern: AUTHORITY_PATTERN,
+              description:
+                'host[:port] the upstream should build URLs with (no user info, no path).',
+            },
+            'x-forwarded-proto': { enum: ['http', 'https'] },
+            'x-forwarded-port': { type: 'integer', minimum: 1, maximum: 65535 },
+            'x-forwarded-prefix': {
+              type: 'string',
+              pattern: PREFIX_PATTERN,
+              description: 'A path prefix such as /api (no query or fragment).',
+            },
+          },
+        },
       },
     },
     record: {

@@ -189,7 +189,12 @@ export class CassetteRun {
 
     const toSend = this.flow.apply(request, 'send');
     const carried = changedHeaders(request.headers, toSend.headers);
-    const { headers, dropped } = sendableHeaders(toSend.headers, this.options.credentials, carried);
+    const { headers, dropped } = sendableHeaders(
+      toSend.headers,
+      this.options.credentials,
+      carried,
+      this.options.forwarded,
+    );
     for (const name of dropped) {
       if (this.warnedDropped.has(name)) continue;
       this.warnedDropped.add(name);
@@ -215,6 +220,9 @@ export class CassetteRun {
     };
     const first = await sendWithRetries(this.deps.upstream, outgoing, policy);
     if (!first.ok) return { drift: this.unchecked(index, interaction, first.reason, first.detail) };
+    const withheld = this.withheldCredential(interaction, dropped, first.answer.status);
+    if (withheld !== undefined)
+      return { drift: this.unchecked(index, interaction, 'credential-not-mapped', withheld) };
 
     let live: ReturnType<CassetteRun['redactLive']>;
     try {
@@ -283,6 +291,22 @@ export class CassetteRun {
     // The same guard as every write of `tapedeck record`: the whole interaction, scanned.
     const leaks = this.scan(replacement);
     return leaks.length > 0 ? { drift, notReplaced: stillSecret(leaks) } : { drift, replacement };
+  }
+
+  /**
+   * A request sent without the credential it was recorded with says nothing about the API when
+   * the answer is "unauthorized": that is the missing credential talking, not drift. Only when
+   * the recording had a different status (a recorded 401 answered 401 again is compared as usual).
+   */
+  private withheldCredential(
+    interaction: Interaction,
+    dropped: readonly string[],
+    liveStatus: number,
+  ): string | undefined {
+    if (dropped.length === 0 || (liveStatus !== 401 && liveStatus !== 403)) return undefined;
+    if (interaction.response.status === liveStatus) return undefined;
+    const names = dropped.join(', ');
+    return `${names} held a pseudonym and was not sent, and the API answered ${liveStatus}: map ${dropped.length === 1 ? 'it' : 'them'} in drift.credentials (docs/drift.md)`;
   }
 
   private specVerdict(recorded: Interaction, live: Interaction): SpecVerdict | undefined {

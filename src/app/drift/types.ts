@@ -2,6 +2,7 @@
  * The shapes of the drift job: what it needs (ports), what it is asked (options), what it
  * reports while running and what it returns.
  */
+import type { ForwardedHeaders } from '../../core/http/forwarded.js';
 import type { Interaction, RecordedRequest, RecordedResponse } from '../../core/cassette/model.js';
 import type { DriftReport, InteractionDrift } from '../../core/drift/model.js';
 import type { LiveCredentials } from '../../core/drift/flows.js';
@@ -54,6 +55,11 @@ export interface DriftOptions {
   readonly headers: readonly string[];
   /** Real credentials by request header name; registered as secrets before anything is sent. */
   readonly credentials: LiveCredentials;
+  /**
+   * `upstream.forwardedHeaders`: the same fixed values `record` adds, so drift sends exactly
+   * what the recorder sent (none by default).
+   */
+  readonly forwarded?: ForwardedHeaders;
   /** Re-record drifted interactions. */
   readonly update: boolean;
   /** Only these cassettes (all when absent). */

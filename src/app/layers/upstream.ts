@@ -1,12 +1,8 @@
 import { concatBytes } from '../../core/bytes.js';
 import type { HeaderMap, Interaction, RecordedRequest } from '../../core/cassette/model.js';
 import { valuesOf } from '../../core/cassette/model.js';
-import {
-  decodableAcceptEncoding,
-  HEADER_LAYER,
-  firstHeaderValue,
-  stripHopByHop,
-} from '../../core/http/index.js';
+import { HEADER_LAYER, firstHeaderValue, stripHopByHop } from '../../core/http/index.js';
+import { upstreamHeaders, type ForwardedHeaders } from '../../core/http/forwarded.js';
 import type {
   BodyCodec,
   Clock,
@@ -27,24 +23,8 @@ export interface UpstreamLayerOptions {
   /** Where to record, or undefined to pass through without recording. */
   readonly recorder: CassetteRecorder | undefined;
   readonly cassetteFor: (context: RequestContext) => string;
-}
-
-/** Request headers that must not travel upstream as the client sent them. */
-const NOT_FORWARDED = new Set(['host', 'content-length', 'expect']);
-
-function forwardHeaders(context: RequestContext): [string, string][] {
-  const headers: [string, string][] = [];
-  for (const [name, value] of Object.entries(stripHopByHop(context.incoming.headers))) {
-    if (NOT_FORWARDED.has(name)) continue;
-    for (const v of valuesOf(value)) {
-      // Only codings tapedeck can remove, so the answer can be redacted before it is recorded.
-      headers.push([name, name === 'accept-encoding' ? decodableAcceptEncoding(v) : v]);
-    }
-  }
-  const host = firstHeaderValue(context.incoming.headers, 'host');
-  if (host !== undefined) headers.push(['x-forwarded-host', host]);
-  headers.push(['x-forwarded-proto', 'http']);
-  return headers;
+  /** `upstream.forwardedHeaders`: fixed values added to every request (none by default). */
+  readonly forwarded?: ForwardedHeaders;
 }
 
 /**
@@ -118,7 +98,9 @@ export function upstreamLayer(options: UpstreamLayerOptions): Layer {
       const outgoing: UpstreamRequest = {
         method: context.incoming.method,
         target: context.incoming.target,
-        headers: forwardHeaders(context),
+        // The same rule as drift's (core/http/forwarded.ts): no client-supplied authority, no
+        // header derived from tapedeck's own address, so a recording is what drift will see.
+        headers: upstreamHeaders(context.incoming.headers, options.forwarded),
         body: context.incoming.rawBody,
       };
       // Decode the raw request now: it is what the cassette keeps (redacted below).

@@ -147,6 +147,7 @@ export async function buildServer(
         maxBodyBytes: config.maxBodyBytes,
         recorder,
         cassetteFor: (context) => recordsTo(context.cassette),
+        forwarded: config.upstream.forwardedHeaders,
       })
     : undefined;
   const cassette = cassetteLayer({

@@ -20,7 +20,7 @@ import {
   type JsonPrimitive,
   type JsonValue,
 } from '../json.js';
-import { decodableAcceptEncoding } from '../http/index.js';
+import { upstreamHeaders, type ForwardedHeaders } from '../http/forwarded.js';
 import { decodePercent } from '../http/percent.js';
 import { containsPseudonym } from '../redaction/pseudonym.js';
 
@@ -267,26 +267,25 @@ export function credentialParts(value: string): string[] {
   return bare === undefined ? [value.trim()] : [value.trim(), bare];
 }
 
-/** Request headers that describe the hop, not the call: never re-sent as recorded. */
-const NOT_SENT = new Set(['host', 'content-length', 'expect', 'x-forwarded-host']);
-
 /**
- * The headers to send: the recorded ones (hop-by-hop already gone at recording), configured
- * credentials in place of their pseudonyms, and no header that still holds a placeholder: a
- * pseudonym is never sent as if it were a real credential.
+ * The headers to send: the recorded ones with configured credentials in place of their
+ * pseudonyms, and no header that still holds a placeholder (a pseudonym is never sent as if it
+ * were a real credential), then through `upstreamHeaders`, the one rule `record` uses too: what
+ * drift sends is what the recorder sent (same dropped names, same `accept-encoding`, the same
+ * fixed `upstream.forwardedHeaders`), so an API that echoes its request does not drift.
  */
 export function sendableHeaders(
   headers: HeaderMap,
   credentials: LiveCredentials,
   carriedHeaders: ReadonlySet<string>,
+  forwarded: ForwardedHeaders = {},
 ): SendableHeaders {
-  const out: [string, string][] = [];
+  const prepared: HeaderMap = {};
   const dropped: string[] = [];
   for (const [name, value] of Object.entries(headers)) {
-    if (NOT_SENT.has(name) || name === 'x-forwarded-proto') continue;
     const real = credentials.get(name);
     if (real !== undefined && !carriedHeaders.has(name)) {
-      out.push([name, credentialValue(valuesOf(value)[0], real)]);
+      appendValue(prepared, name, credentialValue(valuesOf(value)[0], real));
       continue;
     }
     for (const v of valuesOf(value)) {
@@ -294,14 +293,13 @@ export function sendableHeaders(
         if (!dropped.includes(name)) dropped.push(name);
         continue;
       }
-      // Only codings tapedeck can remove, so the answer can be redacted before it is compared.
-      out.push([name, name === 'accept-encoding' ? decodableAcceptEncoding(v) : v]);
+      appendValue(prepared, name, v);
     }
   }
   for (const [name, real] of credentials) {
-    if (getOwn(headers, name) === undefined) out.push([name, real]);
+    if (getOwn(headers, name) === undefined) appendValue(prepared, name, real);
   }
-  return { headers: out, dropped };
+  return { headers: upstreamHeaders(prepared, forwarded), dropped };
 }
 
 /**

@@ -84,6 +84,7 @@ export const UNCHECKED_REASONS = [
   'unsafe-method', // skipped: not marked replayable
   'flow-broken', // an earlier step it depends on could not be checked
   'not-allowed', // the target host is not allowed
+  'credential-not-mapped', // sent without a credential drift.credentials does not map; answered 401/403
 ] as const;
 export type UncheckedReason = (typeof UNCHECKED_REASONS)[number];
 

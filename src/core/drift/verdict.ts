@@ -120,6 +120,7 @@ export const UNCHECKED_REASON_TEXT: Readonly<Record<UncheckedReason, string>> = 
   'unsafe-method': 'skipped: unsafe method not marked replayable',
   'flow-broken': 'an earlier step of its flow could not be checked',
   'not-allowed': 'target host not allowed',
+  'credential-not-mapped': 'credential not mapped',
 };
 
 /** Where a finding is, for people: `status`, `header etag`, `/data/0/email`, `body`. */
