@@ -31,7 +31,9 @@ async function messages(code: string, filePath: string): Promise<string[]> {
     .map((m) => m.message);
 }
 
-describe('lint: only app/compose imports adapters', () => {
+// The first lint of a run starts TypeScript's project service (seconds alone, far more while
+// the browser and upstream tests share the two cores): a generous limit, not a time budget.
+describe('lint: only app/compose imports adapters', { timeout: 90_000 }, () => {
   it('fails an adapter import in a use case of app/', async () => {
     const found = await messages(IMPORTS_ADAPTER, 'src/app/verify/verify.ts');
     expect(found).toHaveLength(1);
