@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/app/config/schema.js';
 import { cassetteSchemaV1 } from '../../src/core/cassette/schema.js';
+import { ruleFileSchema } from '../../src/core/redaction/rules.js';
 import { compileValidator, editDistance, nearestNames } from '../../src/core/validation.js';
 
 const validateConfig = compileValidator(configSchema);
@@ -82,6 +83,18 @@ describe('unknown properties', () => {
     expect(lines).toContainEqual(
       expect.stringContaining(
         '/interactions/0/response/body/txt: is not a known property; did you mean "text"?',
+      ),
+    );
+  });
+});
+
+describe('unknown properties in rule files', () => {
+  it('suggest the nearest rule field', () => {
+    const validate = compileValidator(ruleFileSchema);
+    const lines = messages(validate, { version: 1, rules: [{ id: 'x', taget: 'header' }] });
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^\/rules\/0\/taget: is not a known property; did you mean "target"\? Allowed here: /,
       ),
     );
   });
