@@ -74,7 +74,8 @@ export function helpDefault(flags: string, pointer: string | undefined): string 
 
 /** Under the options of a command that shows config defaults: where else a value can come from. */
 export const DEFAULTS_NOTE =
-  'Defaults shown are built in; tapedeck.config.json and TAPEDECK_* variables may set others, and a flag wins over both.';
+  'Defaults shown are built in; tapedeck.config.json and TAPEDECK_* variables may set\n' +
+  'others, and a flag wins over both.';
 
 /**
  * Adds `options` to `command`, in order. A config-backed option's help shows its default the
