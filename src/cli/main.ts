@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { DEFAULTS } from '../app/config/config.js';
 import { VERSION } from '../app/version.js';
 import { isTapedeckError } from '../core/errors.js';
 import { LOG_FORMATS, LOG_LEVELS } from '../core/modes.js';
@@ -38,8 +39,17 @@ export function buildProgram(cli: CliContext): Command {
       '--config <file>',
       'config file (default: tapedeck.config.json here or in a parent folder)',
     )
-    .option('--log-level <level>', wordList(LOG_LEVELS), parseChoice(LOG_LEVELS))
-    .option('--log-format <format>', wordList(LOG_FORMATS), parseChoice(LOG_FORMATS))
+    // The defaults are in the help text only: a commander default would override the config.
+    .option(
+      '--log-level <level>',
+      `${wordList(LOG_LEVELS)} (default: ${JSON.stringify(DEFAULTS.log.level)})`,
+      parseChoice(LOG_LEVELS),
+    )
+    .option(
+      '--log-format <format>',
+      `${wordList(LOG_FORMATS)} (default: ${JSON.stringify(DEFAULTS.log.format)})`,
+      parseChoice(LOG_FORMATS),
+    )
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({
       writeOut: (s) => cli.io.stdout.write(s),

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import type { ResolvedConfig } from '../app/config/config.js';
+import { DEFAULTS, type ResolvedConfig } from '../app/config/config.js';
 import { FlagSet, globalsOf, loadConfig, parsePort } from './common.js';
 import type { CliContext } from './context.js';
 
@@ -55,14 +55,46 @@ export function fromCwd(parsed: unknown, cwd: string): string | undefined {
   return typeof parsed === 'string' ? resolve(cwd, parsed) : undefined;
 }
 
-/** Adds `options` to `command`, in order. */
+/**
+ * The built-in default of the config value at `pointer`, as help shows it (`8080`,
+ * `"cassettes"`), or undefined when there is none worth showing: no default, an empty list, or
+ * a flag that takes no value (`--strict`, `--no-learn` say what they do by being given).
+ */
+export function helpDefault(flags: string, pointer: string | undefined): string | undefined {
+  if (pointer === undefined || !/[<[]/.test(flags)) return undefined;
+  let value: unknown = DEFAULTS;
+  for (const key of pointer.split('/').slice(1))
+    value =
+      typeof value === 'object' && value !== null
+        ? (value as Record<string, unknown>)[key]
+        : undefined;
+  if (value === undefined || (Array.isArray(value) && value.length === 0)) return undefined;
+  return JSON.stringify(value);
+}
+
+/** Under the options of a command that shows config defaults: where else a value can come from. */
+export const DEFAULTS_NOTE =
+  'Defaults shown are built in; tapedeck.config.json and TAPEDECK_* variables may set\n' +
+  'others, and a flag wins over both.';
+
+/**
+ * Adds `options` to `command`, in order. A config-backed option's help shows its default the
+ * way commander shows its own, `(default: 8080)`, without giving commander the value: a
+ * commander default would count as given and override tapedeck.config.json.
+ */
 export function declareOptions(command: Command, options: readonly CliOption[]): Command {
   for (const o of options) {
-    const option = new Option(o.flags, o.description);
+    const shown = helpDefault(o.flags, o.pointer);
+    const option = new Option(
+      o.flags,
+      shown === undefined ? o.description : `${o.description} (default: ${shown})`,
+    );
     // Commander passes each parser the option's previous value, of the parser's own type.
     const parse = o.parse as ((value: string, previous: unknown) => unknown) | undefined;
     command.addOption(parse === undefined ? option : option.argParser(parse));
   }
+  if (options.some((o) => helpDefault(o.flags, o.pointer) !== undefined))
+    command.addHelpText('after', `\n${DEFAULTS_NOTE}`);
   return command;
 }
 

@@ -12,9 +12,13 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const FIXTURE = join(ROOT, 'test/fixtures/global-setup');
 const VITEST = join(ROOT, 'node_modules/vitest/vitest.mjs');
 
+/** The package's npm name, as a user imports it (`tapedeck` on npm is an unrelated package). */
+const PACKAGE = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string })
+  .name;
+
 /** The fixture imports the source; the documentation imports the package. Nothing else differs. */
 const asDocumented = (code: string) =>
-  code.replaceAll("from '../../../src/index.js'", "from 'tapedeck'");
+  code.replaceAll("from '../../../src/index.js'", `from '${PACKAGE}'`);
 
 /** Runs the fixture project's own vitest, as a user's `npx vitest run` would. */
 function runFixture(...args: string[]): Promise<{ code: number; output: string }> {
@@ -39,6 +43,13 @@ function runFixture(...args: string[]): Promise<{ code: number; output: string }
 }
 
 describe('docs/api.md: replay in a vitest global setup', () => {
+  it('imports the package by its npm name, never the unrelated `tapedeck`', () => {
+    expect(PACKAGE).toBe('tapedeck-proxy');
+    const doc = readFileSync(join(ROOT, 'docs/api.md'), 'utf8');
+    expect(doc).toContain(`from '${PACKAGE}'`);
+    expect(doc).not.toMatch(/from 'tapedeck'/);
+  });
+
   it('shows the fixture project as it is', () => {
     const doc = readFileSync(join(ROOT, 'docs/api.md'), 'utf8');
     const blocks = [...doc.matchAll(/<!-- file: (\S+) -->\s*```ts\n([\s\S]*?)```/g)];

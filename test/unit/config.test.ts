@@ -1,8 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULTS, resolveConfig } from '../../src/app/config/config.js';
-import { STARTER_CONFIG } from '../../src/app/config/init.js';
+import { dependsOnTapedeck, PACKAGE_NAME, STARTER_CONFIG } from '../../src/app/config/init.js';
 import { TapedeckError } from '../../src/core/errors.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -129,5 +129,64 @@ describe('resolveConfig', () => {
   it('freezes the result', () => {
     const { config } = resolveConfig({ cwd: tempDir(), env: {}, flags: [] });
     expect(Object.isFrozen(config.server)).toBe(true);
+  });
+});
+
+describe('the npm package name', () => {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    name: string;
+    bin: Record<string, string>;
+  };
+
+  it('is tapedeck-proxy (tapedeck on npm is unrelated); the command stays tapedeck', () => {
+    expect(pkg.name).toBe(PACKAGE_NAME);
+    expect(PACKAGE_NAME).toBe('tapedeck-proxy');
+    expect(Object.keys(pkg.bin)).toEqual(['tapedeck']);
+    const lock = JSON.parse(
+      readFileSync(new URL('../../package-lock.json', import.meta.url), 'utf8'),
+    ) as { name: string; packages: Record<string, { name?: string }> };
+    expect(lock.name).toBe(PACKAGE_NAME);
+    expect(lock.packages['']?.name).toBe(PACKAGE_NAME);
+  });
+
+  it('is where the starter config points its editor schema', () => {
+    expect(STARTER_CONFIG).toContain(
+      `"$schema": "./node_modules/${PACKAGE_NAME}/schemas/config.schema.json"`,
+    );
+  });
+
+  it('tells init whether npx tapedeck will run the local bin', () => {
+    const bare = tempDir();
+    expect(dependsOnTapedeck(bare)).toBe(false);
+    writeFileSync(
+      join(bare, 'package.json'),
+      JSON.stringify({ devDependencies: { tapedeck: '1' } }),
+    );
+    expect(dependsOnTapedeck(bare)).toBe(false);
+    writeFileSync(
+      join(bare, 'package.json'),
+      JSON.stringify({ devDependencies: { [PACKAGE_NAME]: '^0.1.0' } }),
+    );
+    expect(dependsOnTapedeck(bare)).toBe(true);
+    writeFileSync(join(bare, 'package.json'), '{ not json');
+    expect(dependsOnTapedeck(bare)).toBe(false);
+  });
+});
+
+describe('a misspelled config key', () => {
+  it('is named with the nearest allowed key and the keys allowed at its place', () => {
+    const cwd = tempDir();
+    writeFileSync(
+      join(cwd, 'tapedeck.config.json'),
+      JSON.stringify({ upstrem: { target: 'http://127.0.0.1:1' }, replay: { onMis: 'error' } }),
+    );
+    const error = configError(() => resolveConfig({ cwd, env: {}, flags: [] }));
+    expect(error.code).toBe('TD_CONFIG_INVALID');
+    expect(error.message).toContain(
+      'at /upstrem: is not a known property; did you mean "upstream"? Allowed here: $schema, cassettes, redactionRules,',
+    );
+    expect(error.message).toContain(
+      'at /replay/onMis: is not a known property; did you mean "onMiss"? Allowed here: onMiss, missStatus, latency, strict, spec',
+    );
   });
 });

@@ -3,11 +3,11 @@
  * cached, with its content coding re-applied when the client accepts it), a simple answer, or a
  * stream with backpressure.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RecordedResponse } from '../../core/cassette/model.js';
 import { valuesOf } from '../../core/cassette/model.js';
-import { firstHeaderValue, HOP_BY_HOP } from '../../core/http/index.js';
+import { firstHeaderValue, HEADER_MISS, HOP_BY_HOP } from '../../core/http/index.js';
 import type { RecordedReply, Reply } from '../../core/ports/index.js';
 import {
   applyContentEncoding,
@@ -84,6 +84,27 @@ function accepts(acceptEncoding: string | undefined, coding: ContentCoding): boo
   });
 }
 
+/** The reason phrase of a miss whose status node has no phrase for (the default, 599). */
+export const MISS_REASON = 'Tapedeck No Match';
+
+const CLASS_REASONS = ['Informational', 'Success', 'Redirection', 'Client Error', 'Server Error'];
+
+/**
+ * The reason phrase of a status line. Node writes "unknown" for a status it has no phrase for
+ * (599, tapedeck's miss status, or a recorded 599 or 520); a miss says what it is instead, any
+ * other such status its class (RFC 9110 §15). Known statuses keep node's standard phrase. A
+ * recording does not keep the upstream's phrase (HTTP/2 has none), so this is all replay has.
+ */
+export function reasonPhrase(status: number, miss: boolean): string {
+  const standard = STATUS_CODES[status];
+  if (standard !== undefined) return standard;
+  if (miss) return MISS_REASON;
+  return CLASS_REASONS[Math.floor(status / 100) - 1] ?? 'Unknown';
+}
+
+const isMiss = (headers: readonly (readonly [string, string])[]): boolean =>
+  headers.some(([name]) => name === HEADER_MISS);
+
 /** Statuses that never carry a body (RFC 9110 §6.4.1). */
 function bodyless(status: number, method: string): boolean {
   return method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200);
@@ -114,8 +135,9 @@ export function writeRecorded(
   const p = prepare(reply.response);
   const lists = headerLists(p, reply.extraHeaders);
   const method = req.method ?? 'GET';
+  const reason = reasonPhrase(p.status, false);
   if (bodyless(p.status, method)) {
-    res.writeHead(p.status, (method === 'HEAD' ? lists.head : lists.bodyless) as string[]);
+    res.writeHead(p.status, reason, (method === 'HEAD' ? lists.head : lists.bodyless) as string[]);
     res.end();
     return;
   }
@@ -132,11 +154,11 @@ export function writeRecorded(
       'content-length',
       String(encoded.byteLength),
     ];
-    res.writeHead(p.status, lists.encoded as string[]);
+    res.writeHead(p.status, reason, lists.encoded as string[]);
     res.end(encoded);
     return;
   }
-  res.writeHead(p.status, lists.identity as string[]);
+  res.writeHead(p.status, reason, lists.identity as string[]);
   res.end(p.identity);
 }
 
@@ -178,7 +200,7 @@ export async function writeReply(
       return;
     case 'simple': {
       const body = Buffer.from(reply.body, 'utf8');
-      res.writeHead(reply.status, [
+      res.writeHead(reply.status, reasonPhrase(reply.status, isMiss(reply.headers)), [
         ...reply.headers.flat(),
         'content-length',
         String(body.byteLength),
@@ -187,7 +209,11 @@ export async function writeReply(
       return;
     }
     case 'stream':
-      res.writeHead(reply.status, reply.headers.flat());
+      res.writeHead(
+        reply.status,
+        reasonPhrase(reply.status, isMiss(reply.headers)),
+        reply.headers.flat(),
+      );
       await writeStream(res, reply.body);
       return;
   }

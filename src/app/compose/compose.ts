@@ -34,6 +34,9 @@ export async function composeServer(
   env: Readonly<Record<string, string | undefined>> = {},
 ): Promise<TapedeckServer> {
   const records = kind === 'record' || config.replay.onMiss === 'record';
+  // The target first: a missing or refused --target is a usage error that must leave nothing
+  // behind, and loading the redaction setup may create .tapedeck/redaction.key.
+  upstreamTarget(kind, config);
   return composeServerWith(kind, config, logger, loadRedaction(config, env, logger, records));
 }
 
@@ -48,14 +51,7 @@ export async function composeServerWith(
   logger: Logger,
   redaction: RedactionSetup,
 ): Promise<TapedeckServer> {
-  const needsUpstream = kind === 'record' || config.replay.onMiss !== 'error';
-  const target = needsUpstream
-    ? checkTarget(
-        config.upstream.target,
-        config,
-        kind === 'record' ? 'record' : `replay --on-miss ${config.replay.onMiss}`,
-      )
-    : undefined;
+  const target = upstreamTarget(kind, config);
   // The spec loads before the state store opens and the upstream pool is made, so a broken spec
   // fails with nothing to close.
   // swagger-parser and ajv load only with --spec: a plain replay starts faster without them.
@@ -99,4 +95,16 @@ export async function composeServerWith(
     await upstream?.close();
     throw error;
   }
+}
+
+/** The checked upstream URL of a server that goes upstream (record, replay --on-miss …). */
+function upstreamTarget(kind: ServerKind, config: TapedeckConfig): URL | undefined {
+  const needsUpstream = kind === 'record' || config.replay.onMiss !== 'error';
+  return needsUpstream
+    ? checkTarget(
+        config.upstream.target,
+        config,
+        kind === 'record' ? 'record' : `replay --on-miss ${config.replay.onMiss}`,
+      )
+    : undefined;
 }

@@ -3,11 +3,17 @@ import { join, relative } from 'node:path';
 import { TapedeckError } from '../../core/errors.js';
 import { CONFIG_FILE_NAME } from './config.js';
 
+/**
+ * The npm package tapedeck is published as (`tapedeck` on npm is someone else's package); the
+ * command it installs is still `tapedeck`. A test keeps this equal to package.json's name.
+ */
+export const PACKAGE_NAME = 'tapedeck-proxy';
+
 /** The starter config: every setting with its default and a line on what it does. */
 export const STARTER_CONFIG = `// tapedeck configuration. JSON with comments; the schema gives your editor completion.
 // Precedence: command-line flag > TAPEDECK_* environment variable > this file > built-in default.
 {
-  "$schema": "./node_modules/tapedeck/schemas/config.schema.json",
+  "$schema": "./node_modules/${PACKAGE_NAME}/schemas/config.schema.json",
 
   // Cassettes: one JSON file per flow, committed to git and reviewed in pull requests.
   "cassettes": "cassettes",
@@ -67,6 +73,26 @@ export const STARTER_CONFIG = `// tapedeck configuration. JSON with comments; th
 export interface InitResult {
   readonly created: string[];
   readonly kept: string[];
+  /** Whether the folder's package.json lists tapedeck as a dependency (so `npx tapedeck` is local). */
+  readonly installed: boolean;
+}
+
+/**
+ * Whether `dir/package.json` depends on tapedeck. Without it, `npx tapedeck` outside this
+ * repository would fetch the unrelated npm package named `tapedeck`.
+ */
+export function dependsOnTapedeck(dir: string): boolean {
+  let pkg: Record<string, unknown>;
+  try {
+    pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, unknown>;
+  } catch {
+    return false;
+  }
+  if (pkg['name'] === PACKAGE_NAME) return true;
+  return ['dependencies', 'devDependencies'].some((field) => {
+    const deps = pkg[field];
+    return typeof deps === 'object' && deps !== null && PACKAGE_NAME in deps;
+  });
 }
 
 /** Writes the starter config, the cassettes and rule folders, and ignores the state folder in git. */
@@ -116,5 +142,5 @@ export function initProject(dir: string, force: boolean): InitResult {
     );
     created.push('.gitignore entry for .tapedeck/');
   }
-  return { created, kept };
+  return { created, kept, installed: dependsOnTapedeck(dir) };
 }

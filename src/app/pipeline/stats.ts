@@ -4,8 +4,18 @@ import type { AnswerLayer } from '../../core/ports/index.js';
 import { formatQuery } from '../../core/http/index.js';
 import type { ServerSummary } from '../../core/render/summary.js';
 
+export interface ServerStatsOptions {
+  /**
+   * Whether the server answers from the loaded cassettes. `record --mode all` does not: every
+   * request goes upstream and the cassettes it records to are replaced, so no loaded
+   * interaction could have been used and none is listed as "never used".
+   */
+  readonly answersFromCassettes?: boolean;
+}
+
 /** Counters for the shutdown summary and /__tapedeck/summary; in memory, per server. */
 export class ServerStats {
+  private readonly answersFromCassettes: boolean;
   private served = 0;
   private readonly byLayer = new Map<AnswerLayer, number>();
   private readonly misses = new Map<string, number>();
@@ -15,6 +25,10 @@ export class ServerStats {
   recordFailures = 0;
   /** Interactions the secret scanner kept off disk. */
   blocked = 0;
+
+  constructor(options: ServerStatsOptions = {}) {
+    this.answersFromCassettes = options.answersFromCassettes ?? true;
+  }
 
   answered(layer: AnswerLayer): void {
     this.served++;
@@ -43,7 +57,7 @@ export class ServerStats {
 
   summary(index: ReplayIndex | undefined): ServerSummary {
     const unused: { cassette: string; position: number; request: string }[] = [];
-    if (index !== undefined) {
+    if (index !== undefined && this.answersFromCassettes) {
       for (const { cassette, position, interaction } of index.all()) {
         if (this.used.get(cassette)?.[position] === 1) continue;
         const r = interaction.request;

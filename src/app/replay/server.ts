@@ -110,7 +110,9 @@ export async function buildServer(
   const match = compileMatchConfig(config.match);
   const index = new ReplayIndex(cassettes, match);
   const cursors = new SequenceCursors();
-  const stats = new ServerStats();
+  const stats = new ServerStats({
+    answersFromCassettes: !(kind === 'record' && config.record.mode === 'all'),
+  });
   const needsUpstream = kind === 'record' || config.replay.onMiss !== 'error';
   if (needsUpstream && deps.upstream === undefined) {
     throw new TapedeckError(

@@ -87,7 +87,7 @@ const OPTIONS: readonly CliOption[] = [
   },
   {
     flags: '--fail-on <level>',
-    description: 'exit 1 on breaking drift (default), any drift, or never',
+    description: 'exit 1 on breaking drift, any drift, or never',
     parse: parseChoice(FAIL_ON),
     pointer: '/drift/failOn',
   },

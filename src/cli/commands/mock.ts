@@ -41,7 +41,7 @@ const OPTIONS: readonly CliOption[] = [
   { flags: '--watch', description: 'reload when the spec or a file it references changes' },
   {
     flags: '--seed <seed>',
-    description: 'seed of generated values (default "tapedeck")',
+    description: 'seed of generated values',
     pointer: '/mock/seed',
   },
   {

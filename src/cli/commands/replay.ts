@@ -54,7 +54,7 @@ const OPTIONS: readonly CliOption[] = [
   },
   {
     flags: '--seed <seed>',
-    description: 'seed of values generated from --spec (default "tapedeck")',
+    description: 'seed of values generated from --spec',
     pointer: '/mock/seed',
   },
   SERVER_JSON,

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResolvedConfig } from '../../../src/app/config/config.js';
 import type { CliContext } from '../../../src/cli/context.js';
@@ -7,7 +8,9 @@ import {
   CASSETTES,
   commandConfig,
   declareOptions,
+  DEFAULTS_NOTE,
   fromCwd,
+  helpDefault,
   onlyWhenFalse,
   PORT,
   type CliOption,
@@ -63,5 +66,44 @@ describe('CLI options written once', () => {
   it('says which flag set a value', () => {
     const { sources } = run(['--port', '8081'], tempDir()).config;
     expect(sources.get('/server/port')).toContain('--port');
+  });
+});
+
+describe('defaults in help', () => {
+  it('shows the built-in default of a config-backed option that takes a value', () => {
+    expect(helpDefault('-p, --port <n>', '/server/port')).toBe('8080');
+    expect(helpDefault('-c, --cassettes <dir>', '/cassettes')).toBe('"cassettes"');
+    expect(helpDefault('--fail-on <level>', '/drift/failOn')).toBe('"breaking"');
+  });
+
+  it('shows none for a flag without a value, an empty list, no default or no pointer', () => {
+    expect(helpDefault('--strict', '/replay/strict')).toBeUndefined();
+    expect(helpDefault('--no-learn', '/drift/learn')).toBeUndefined();
+    expect(helpDefault('-t, --target <url>', '/upstream/target')).toBeUndefined();
+    expect(helpDefault('--header <h>', '/match/headers')).toBeUndefined();
+    expect(helpDefault('--out <file>', undefined)).toBeUndefined();
+  });
+
+  it('puts the default and where else values come from in the help text', () => {
+    let out = '';
+    const command = new Command('probe').configureOutput({ writeOut: (s) => (out += s) });
+    declareOptions(command, OPTIONS).outputHelp();
+    const help = out.replace(/\s+/g, ' ');
+    expect(help).toContain('port to listen on (0 picks a free one) (default: 8080)');
+    expect(help).toContain('cassettes directory (default: "cassettes")');
+    expect(help).toContain(DEFAULTS_NOTE.replace(/\s+/g, ' '));
+    expect(help).not.toMatch(/--no-learn x \(default/);
+  });
+
+  it('gives commander no default: a config file value still stands', () => {
+    const cwd = tempDir();
+    writeFileSync(
+      join(cwd, 'tapedeck.config.json'),
+      JSON.stringify({ server: { port: 9999 }, cassettes: 'tapes' }),
+    );
+    const { config, values } = run([], cwd);
+    expect(config.config.server.port).toBe(9999);
+    expect(config.config.cassettes).toBe(join(cwd, 'tapes'));
+    expect(values).toEqual({ learn: true });
   });
 });
