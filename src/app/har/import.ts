@@ -147,23 +147,17 @@ export async function importHar(input: HarImportInput): Promise<HarImportReport>
   const cassettes: { name: string; target: string; interactions: number }[] = [];
   for (const [name, group] of groups) {
     const registry = new SecretRegistry();
+    const raws = group.raw.map(({ entry, interaction }) => ({
+      entry,
+      raw: recordable(interaction),
+    }));
+    // Record sees a session in time order and can only redact a secret once it has seen it
+    // used; a HAR is the whole session at once. A first pass teaches the registry every secret
+    // of the cassette (a token sent in a later Authorization header is then redacted where an
+    // earlier page or script carried it too); the second pass is what is written.
+    for (const { raw } of raws) redaction.redactor.redactInteraction(raw, registry);
     const kept: Interaction[] = [];
-    for (const { entry, interaction } of group.raw) {
-      const raw: Interaction = {
-        ...interaction,
-        // What record keeps of a request and a response: the hop to the server is not the call.
-        request: {
-          ...interaction.request,
-          headers: recordableHeaders(interaction.request.headers),
-        },
-        response: {
-          ...interaction.response,
-          headers: withoutDerivedLength(
-            stripHopByHop(interaction.response.headers),
-            interaction.response.body !== undefined,
-          ),
-        },
-      };
+    for (const { entry, raw } of raws) {
       const { value } = redaction.redactor.redactInteraction(raw, registry);
       const leaks = scanRedacted(redaction, value, registry);
       if (leaks.length > 0) {
@@ -188,6 +182,21 @@ export async function importHar(input: HarImportInput): Promise<HarImportReport>
   }
   skipped.sort((a, b) => a.entry - b.entry);
   return { file: input.file, entries: har.log.entries.length, cassettes, skipped };
+}
+
+/** What record keeps of a request and a response: the hop to the server is not the call. */
+function recordable(interaction: Interaction): Interaction {
+  return {
+    ...interaction,
+    request: { ...interaction.request, headers: recordableHeaders(interaction.request.headers) },
+    response: {
+      ...interaction.response,
+      headers: withoutDerivedLength(
+        stripHopByHop(interaction.response.headers),
+        interaction.response.body !== undefined,
+      ),
+    },
+  };
 }
 
 /** Record drops content-length when it keeps a body (replay derives it); so does an import. */
