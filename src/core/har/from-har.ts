@@ -51,7 +51,10 @@ export function parseHar(text: string, file: string): HarLog {
 export interface HarImported {
   /** Position in `log.entries`. */
   readonly index: number;
-  /** scheme://host[:port] of the request: the cassette's target. */
+  /**
+   * The cassette's target: scheme://host[:port] of the request, or the target a tapedeck export
+   * named (with its base path, which `interaction.request.path` is then below).
+   */
   readonly origin: string;
   /** The cassette named by a tapedeck export (`_tapedeck.cassette`), if any. */
   readonly cassette?: string;
@@ -184,6 +187,20 @@ function skipReason(entry: HarEntry, url: URL | undefined): [HarSkipReason, stri
   return undefined;
 }
 
+/**
+ * Record keeps paths below the target's base path (a target `https://api.example.com/v1`
+ * records `/customers`); an export says which target it was, and the path goes back below it.
+ */
+function targetAndPath(url: URL, exported: string | undefined): { target: string; path: string } {
+  const whole = url.pathname === '' ? '/' : url.pathname;
+  const base = exported === undefined ? undefined : parseUrl(exported);
+  if (base === undefined || base.origin !== url.origin) return { target: url.origin, path: whole };
+  const prefix = base.pathname.replace(/\/+$/, '');
+  if (prefix === '') return { target: url.origin, path: whole };
+  if (!whole.startsWith(`${prefix}/`)) return { target: url.origin, path: whole };
+  return { target: `${url.origin}${prefix}`, path: whole.slice(prefix.length) };
+}
+
 function parseUrl(raw: string): URL | undefined {
   try {
     return new URL(raw);
@@ -250,14 +267,15 @@ export function harToInteractions(
     }
     const query: QueryMap = parseQuery(url.search.slice(1));
     const extra = entry._tapedeck;
+    const { target, path } = targetAndPath(url, extra?.target);
     imported.push({
       index,
-      origin: url.origin,
+      origin: target,
       ...(extra?.cassette === undefined ? {} : { cassette: extra.cassette }),
       interaction: {
         request: {
           method,
-          path: url.pathname === '' ? '/' : url.pathname,
+          path,
           query,
           headers: requestHeaders,
           ...(request.body === undefined ? {} : { body: request.body }),

@@ -52,6 +52,8 @@ export interface HarResponse {
 export interface HarTapedeckExtra {
   /** The cassette the interaction came from. */
   readonly cassette?: string;
+  /** Its target, when that has a base path (`https://api.example.com/v1`): paths are below it. */
+  readonly target?: string;
   /** `Interaction.recordedAt` as stored (startedDateTime + time would round it). */
   readonly recordedAt?: string;
   readonly replayable?: boolean;

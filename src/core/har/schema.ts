@@ -78,6 +78,7 @@ export const harImportSchema = {
                 type: 'object',
                 properties: {
                   cassette: { type: 'string' },
+                  target: { type: 'string' },
                   recordedAt: { type: 'string' },
                   replayable: { type: 'boolean' },
                 },

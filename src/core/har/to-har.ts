@@ -63,6 +63,10 @@ function mimeTypeOf(headers: HeaderMap): string {
   return firstHeaderValue(headers, 'content-type') ?? '';
 }
 
+function hasBasePath(target: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\/[^/]+\/./i.test(target);
+}
+
 /** Milliseconds as ISO 8601; `recordedAt` is when the response ended, HAR wants the start. */
 function startOf(recordedAt: string, latencyMs: number): string {
   const end = Date.parse(recordedAt);
@@ -140,6 +144,7 @@ export function cassettesToHar(
         },
         _tapedeck: {
           cassette: name,
+          ...(hasBasePath(origin) ? { target: origin } : {}),
           recordedAt: interaction.recordedAt,
           ...(replayable === true ? { replayable: true } : {}),
         },
