@@ -20,7 +20,7 @@ interface ExportOptions {
 export function registerExport(program: Command, cli: CliContext): void {
   const group = program
     .command('export')
-    .summary('export cassettes for other tools')
+    .summary('export cassettes for other tools: export har [--out FILE]')
     .description('Export cassettes in formats other tools read.');
   declareOptions(
     group

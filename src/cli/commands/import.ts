@@ -22,7 +22,7 @@ interface ImportOptions {
 export function registerImport(program: Command, cli: CliContext): void {
   const group = program
     .command('import')
-    .summary('import recordings made by other tools into cassettes')
+    .summary('import recordings made by other tools: import har FILE')
     .description('Import recordings made by other tools into cassettes.');
   declareOptions(
     group
