@@ -163,6 +163,53 @@ function interactionsBelow(dir: string): Record<string, unknown[]> {
   return out;
 }
 
+/**
+ * The members HAR 1.2 requires, with the types Chromium's devtools importer insists on (it
+ * throws on a date that does not parse, a number that is NaN, a member that is not an object).
+ */
+function expectHar12(doc: unknown): void {
+  const log = (doc as { log: Record<string, unknown> }).log;
+  expect(log['version']).toBe('1.2');
+  expect(log['creator']).toMatchObject({
+    name: 'tapedeck',
+    version: expect.any(String) as unknown,
+  });
+  const entries = log['entries'] as Record<string, Record<string, unknown>>[];
+  expect(entries.length).toBeGreaterThan(0);
+  const nameValues = expect.arrayContaining([]) as unknown;
+  for (const entry of entries) {
+    expect(Number.isNaN(Date.parse(entry['startedDateTime'] as unknown as string))).toBe(false);
+    expect(entry['time']).toEqual(expect.any(Number));
+    expect(entry['cache']).toEqual({});
+    expect(entry['timings']).toMatchObject({
+      send: expect.any(Number) as unknown,
+      wait: expect.any(Number) as unknown,
+      receive: expect.any(Number) as unknown,
+    });
+    expect(entry['request']).toMatchObject({
+      method: expect.any(String) as unknown,
+      url: expect.stringMatching(/^https?:\/\//) as unknown,
+      httpVersion: expect.any(String) as unknown,
+      headers: nameValues,
+      queryString: nameValues,
+      cookies: nameValues,
+      headersSize: expect.any(Number) as unknown,
+      bodySize: expect.any(Number) as unknown,
+    });
+    expect(entry['response']).toMatchObject({
+      status: expect.any(Number) as unknown,
+      statusText: expect.any(String) as unknown,
+      httpVersion: expect.any(String) as unknown,
+      headers: nameValues,
+      cookies: nameValues,
+      content: { size: expect.any(Number) as unknown, mimeType: expect.any(String) as unknown },
+      redirectURL: expect.any(String) as unknown,
+      headersSize: expect.any(Number) as unknown,
+      bodySize: expect.any(Number) as unknown,
+    });
+  }
+}
+
 const hasChromium = existsSync(CHROMIUM);
 let closeBrowser: (() => Promise<void>) | undefined;
 afterAll(async () => {
@@ -300,6 +347,10 @@ describe.skipIf(!hasChromium && process.env['CI'] !== 'true')('HAR from a real b
       });
       expect(exported.code).toBe(0);
       expect(exported.stderr).toContain(`wrote ${exportedPath}`);
+      const exportedHar = readFileSync(exportedPath, 'utf8');
+      expectHar12(JSON.parse(exportedHar));
+      for (const form of [...forms(TOKEN), ...forms(COOKIE)])
+        expect(exportedHar).not.toContain(form);
       const again = await runCliToEnd(
         ['import', 'har', exportedPath, '--cassettes', 'again', '--json'],
         { cwd: dir, env },
