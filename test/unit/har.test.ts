@@ -88,6 +88,14 @@ describe('HAR → interactions', () => {
     expect(script!.interaction.response.headers['content-type']).toBe('text/javascript');
   });
 
+  it('skips an entry whose response is null, as some exports write an unanswered request', () => {
+    const doc = JSON.parse(fixture()) as { log: { entries: Record<string, unknown>[] } };
+    doc.log.entries[0]!['response'] = null;
+    const { imported, skipped } = convert(JSON.stringify(doc));
+    expect(imported.map((i) => i.index)).toEqual([1, 10, 11]);
+    expect(skipped[0]).toMatchObject({ index: 0, reason: 'no-response' });
+  });
+
   it('skips bodies over maxBodyBytes, saying how large', () => {
     const { imported, skipped } = convert(fixture(), 30);
     expect(imported.map((i) => i.index)).toEqual([1, 10, 11]);

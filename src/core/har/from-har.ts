@@ -172,7 +172,7 @@ function skipReason(entry: HarEntry, url: URL | undefined): [HarSkipReason, stri
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     return ['not-http', `a ${url.protocol} URL is not an HTTP exchange`];
   const response = entry.response;
-  if (response === undefined) return ['no-response', 'no response in the HAR'];
+  if (response === undefined || response === null) return ['no-response', 'no response in the HAR'];
   if (response.status === 101) return ['websocket', 'a protocol upgrade (101), not an HTTP answer'];
   if (!Number.isInteger(response.status) || response.status < 100 || response.status > 599) {
     return [
@@ -229,7 +229,7 @@ export function harToInteractions(
     const skip = (reason: HarSkipReason, detail: string) =>
       skipped.push({ index, method, url: entry.request.url, reason, detail });
     const why = skipReason(entry, url);
-    if (why !== undefined || url === undefined || entry.response === undefined) {
+    if (why !== undefined || url === undefined || entry.response == null) {
       const [reason, detail] = why ?? ['no-response', 'no response in the HAR'];
       skip(reason, detail);
       return;

@@ -64,7 +64,7 @@ export interface HarEntry {
   readonly time: number;
   readonly request: HarRequest;
   /** Required by HAR 1.2, missing in exports of requests that never got an answer. */
-  readonly response?: HarResponse;
+  readonly response?: HarResponse | null;
   readonly cache: Record<string, never>;
   readonly timings: {
     readonly send: number;

@@ -55,8 +55,9 @@ export const harImportSchema = {
                   },
                 },
               },
+              // null in some exports of a request that never got an answer: skipped, not refused.
               response: {
-                type: 'object',
+                type: ['object', 'null'],
                 required: ['status', 'headers'],
                 properties: {
                   status: { type: 'number' },
