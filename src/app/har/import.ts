@@ -122,7 +122,10 @@ export async function importHar(input: HarImportInput): Promise<HarImportReport>
     { target: string; raw: { entry: number; interaction: Interaction }[] }
   >();
   for (const item of imported) {
-    const name = nameFor(item.origin, item.cassette);
+    let name = nameFor(item.origin, item.cassette);
+    // A hand-edited export can name one cassette for two origins: the second gets its own.
+    if (groups.has(name) && groups.get(name)!.target !== item.origin)
+      name = checkCassetteName(`${name}/${originSegment(item.origin)}`);
     let group = groups.get(name);
     if (group === undefined) {
       group = { target: item.origin, raw: [] };
