@@ -49,6 +49,7 @@ const EXIT_BY_CODE: Record<ErrorCode, number> = {
   TD_DRIFT_UNCHECKED: EXIT.io,
   TD_GITHUB_FAILED: EXIT.io,
   TD_SPEC_INVALID: EXIT.usage,
+  TD_HAR_INVALID: EXIT.usage,
   TD_INTERNAL: EXIT.internal,
 };
 

@@ -7,6 +7,8 @@ import { EXIT, failWith, parseChoice, wordList } from './common.js';
 import type { CliContext } from './context.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDrift } from './commands/drift.js';
+import { registerExport } from './commands/export.js';
+import { registerImport } from './commands/import.js';
 import { registerInit } from './commands/init.js';
 import { registerMock } from './commands/mock.js';
 import { registerRedact } from './commands/redact.js';
@@ -66,6 +68,8 @@ export function buildProgram(cli: CliContext): Command {
   registerDrift(program, cli);
   registerMock(program, cli);
   registerRedact(program, cli);
+  registerImport(program, cli);
+  registerExport(program, cli);
   registerInit(program, cli);
   registerDemo(program, cli);
   return program;

@@ -39,6 +39,8 @@ export const ERROR_CODES = {
     'The GitHub API refused or failed a call of --github (token, repository, PR or rate limit).',
   TD_SPEC_INVALID:
     'An OpenAPI or Swagger spec, or a GraphQL schema, does not load: bad YAML/JSON/SDL, a missing $ref, or not a valid description.',
+  TD_HAR_INVALID:
+    'A HAR file given to `tapedeck import har` is not valid JSON or lacks a HAR 1.2 member the import reads.',
   TD_INTERNAL: 'A bug in tapedeck: please report it with the log line that carries this code.',
 } as const;
 
