@@ -86,6 +86,9 @@ describe('Octokit against the mock on GitHub’s description', () => {
     // The example's API URLs now point at the mock; web URLs (github.com) are not the API.
     expect(repo.data.url).toBe(`${mock.url}/repos/octocat/Hello-World`);
     expect(repo.data.html_url).toBe('https://github.com/octocat/Hello-World');
+    // A URL from a body is followable as is, and lands on the mock.
+    const owned = await octokit.request(`GET ${repo.data.owner.repos_url}`);
+    expect(owned.status).toBe(200);
 
     const page = await octokit.repos.listForOrg({ org: 'octo-org', per_page: 2 });
     expect(page.status).toBe(200);
@@ -115,7 +118,7 @@ describe('Octokit against the mock on GitHub’s description', () => {
     ]);
 
     // Nothing left loopback: every request Octokit made is one the mock answered.
-    expect(fetched.length).toBe(1 + 1 + 1 + 5);
+    expect(fetched.length).toBe(1 + 1 + 1 + 1 + 5);
     expectOnlyMock(fetched);
     expectOnlyMock(answered);
     expect(answered.length).toBe(fetched.length);
