@@ -153,6 +153,11 @@ describe('Link headers', () => {
       `<${ORIGIN}/orgs/o/repos?page=4>; rel="prev", <${ORIGIN}/orgs/o/repos?page=1>; rel="first"`,
     );
     expect(at('/orgs/o/repos?page=99')).not.toContain('rel="next"');
+    // The example's own parameters are placeholders: the client's per_page stays.
+    const header = '<https://api.github.com/resource?per_page=30&page=2>; rel="next"';
+    expect(paginationLinks(header, { target: '/x?per_page=2' }, GITHUB, ORIGIN)).toContain(
+      `<${ORIGIN}/x?per_page=2&page=2>; rel="next"`,
+    );
   });
 
   it('uses the default last page when the example names none, and keeps other links', () => {

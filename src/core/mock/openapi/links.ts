@@ -243,9 +243,10 @@ export interface LinkRequest {
 /**
  * A `Link` header on the mock. Paging links (`next`, `prev`, `first`, `last`) on a spec server
  * point at the collection the client is paging — the request's own path and query — whatever
- * path the example wrote (GitHub's is `/resource`), with the example's query parameters set:
+ * path the example wrote (GitHub's is `/resource`):
  *
- * - **page numbers** (the example's links carry `page=N`): the mock pages `1 … last`, where
+ * - **page numbers** (the example's links carry `page=N`): only `page` is set on the request's
+ *   query, and the mock pages `1 … last`, where
  *   `last` is the example's `rel="last"` page, else DEFAULT_LAST_PAGE. On page `p` it sends
  *   `prev`/`first` when `p > 1` and `next`/`last` when `p < last`; from the last page on there
  *   is no `next`, so a client that follows `next` reads `last` pages and stops;
@@ -281,17 +282,10 @@ export function paginationLinks(
     const lastLink = paging.find((l) => l.rels.includes('last'));
     const last = pageNumber(lastLink && paramsOf(lastLink.url).get('page')) ?? DEFAULT_LAST_PAGE;
     const current = pageNumber(paramsOf(request.target).get('page')) ?? 1;
-    const extra = (l: LinkValue | undefined) => {
-      const params = l === undefined ? new Map<string, string>() : paramsOf(l.url);
-      params.delete('page');
-      return params;
-    };
-    const template = paging[0];
-    const link = (page: number, rel: string) => {
-      const params = extra(template);
-      params.set('page', String(page));
-      return `<${here(params)}>; rel="${rel}"`;
-    };
+    // Only `page` changes: the example's other parameters (`per_page=30`) are placeholders, and
+    // the client's own (`per_page=2`, filters) must survive to the next page.
+    const link = (page: number, rel: string) =>
+      `<${here(new Map([['page', String(page)]]))}>; rel="${rel}"`;
     if (current > 1) out.push(link(Math.min(current - 1, last), 'prev'));
     if (current < last) out.push(link(current + 1, 'next'), link(last, 'last'));
     if (current > 1) out.push(link(1, 'first'));
