@@ -1,8 +1,13 @@
 import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
 import { Octokit } from '@octokit/rest';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { startMock, type RunningMock } from './mock-support.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { composeMockServer } from '../../src/app/compose/spec.js';
+import { resolveConfig } from '../../src/app/config/config.js';
+import type { MockServer } from '../../src/app/mock/server.js';
+import { CollectingLogger } from '../helpers/logger.js';
 
 /**
  * `@octokit/rest` against `tapedeck mock` on GitHub's own published description
@@ -22,17 +27,35 @@ interface Entry {
   readonly status: number;
 }
 
-let mock: RunningMock;
+let mock: { readonly server: MockServer; readonly url: string };
 let loadMs = 0;
+let cwd = '';
 
-// One mock per test (the cleanup after each test stops it). The whole description loads in a
-// few seconds (measured here, printed), so it is used as published: no subset is needed.
-beforeEach(async () => {
+// One mock for the file (startMock's would be stopped after the first test), stopped after it.
+// The whole description loads and listens in a few seconds (measured here, printed), so it is
+// used as published: no subset is needed.
+beforeAll(async () => {
+  cwd = mkdtempSync(join(tmpdir(), 'tapedeck-octokit-'));
   const started = performance.now();
-  mock = await startMock(GITHUB_SPEC);
+  const config = resolveConfig({
+    cwd,
+    env: {},
+    flags: [
+      { pointer: '/server/host', value: '127.0.0.1', flag: '--host' },
+      { pointer: '/server/port', value: 0, flag: '--port' },
+    ],
+  }).config;
+  const server = await composeMockServer(GITHUB_SPEC, config, new CollectingLogger(), {
+    watch: false,
+  });
+  mock = { server, url: await server.listen() };
   loadMs = performance.now() - started;
   console.info(`GitHub description loaded and listening in ${Math.round(loadMs)} ms`);
 }, 120_000);
+afterAll(async () => {
+  await mock?.server.stop();
+  rmSync(cwd, { recursive: true, force: true });
+});
 
 /** An Octokit whose every fetched URL and every logged line is kept. */
 function client(): { octokit: Octokit; fetched: string[]; answered: string[]; logged: string[] } {
@@ -122,6 +145,9 @@ describe('Octokit against the mock on GitHub’s description', () => {
     expectOnlyMock(fetched);
     expectOnlyMock(answered);
     expect(answered.length).toBe(fetched.length);
+    // Octokit's request log (one line per request) names only the mock.
+    expect(logged.length).toBeGreaterThanOrEqual(fetched.length);
+    // Octokit logs a request's URL with the base URL cut off: a URL elsewhere would show whole.
     for (const line of logged) {
       expect(line).not.toContain('api.github.com');
       for (const url of line.match(/https?:\/\/[^\s)]+/g) ?? []) expectOnlyMock([url]);
