@@ -97,7 +97,11 @@ describe('negotiate', () => {
     expect((negotiate(contents, 'application/xml;q=0.5, application/json') as SpecMedia).type).toBe(
       'application/json',
     );
-    expect((negotiate(contents, 'application/*') as SpecMedia).type).toBe('application/xml');
+    // A tie that only a wildcard decided goes to JSON, `application/*` as `*/*` does.
+    expect((negotiate(contents, 'application/*') as SpecMedia).type).toBe('application/json');
+    expect((negotiate(contents, 'application/*, application/json;q=0') as SpecMedia).type).toBe(
+      'application/xml',
+    );
     expect((negotiate(contents, 'text/csv') as SpecMedia).type).toBe('text/*');
     expect(negotiate(contents, 'image/png')).toBe('none');
     expect(negotiate(contents, 'application/json;q=0')).toBe('none');

@@ -1,3 +1,4 @@
+import { bestAccepted, parseAccept } from '../../http/media-type.js';
 import type { SpecMedia, SpecOperation, SpecResponse } from './operations.js';
 
 /**
@@ -97,61 +98,36 @@ export function chooseResponse(operation: SpecOperation, prefer: Preference): Re
   return { ok: true, response: success, status: concreteStatus(success.status) };
 }
 
-interface AcceptRange {
-  readonly type: string;
-  readonly subtype: string;
-  readonly q: number;
-  readonly order: number;
-}
-
-function parseAccept(accept: string): AcceptRange[] {
-  const ranges: AcceptRange[] = [];
-  accept.split(',').forEach((part, order) => {
-    const [range = '', ...params] = part.split(';');
-    const [type = '', subtype = '*'] = range.trim().toLowerCase().split('/');
-    if (type === '') return;
-    let q = 1;
-    for (const p of params) {
-      const m = /^\s*q\s*=\s*([\d.]+)\s*$/i.exec(p);
-      if (m) q = Number(m[1]);
-    }
-    if (q > 0) ranges.push({ type, subtype, q, order });
-  });
-  return ranges.sort((a, b) => b.q - a.q || a.order - b.order);
-}
-
-function mediaMatches(range: AcceptRange, mediaType: string): boolean {
-  const [type = '', subtype = ''] = mediaType.split('/');
-  if (range.type === '*') return true;
-  if (range.type !== type && type !== '*') return false;
-  return range.subtype === '*' || subtype === '*' || range.subtype === subtype;
-}
-
 export function isJsonLike(mediaType: string): boolean {
   return mediaType === 'application/json' || mediaType.endsWith('+json') || mediaType === '*/*';
 }
 
 /**
- * Content negotiation: the documented media type the client accepts most; without `Accept`
- * (or with `*` only) JSON first. `undefined` when the client accepts none of them (406).
+ * Content negotiation (RFC 9110 §12.5.1, through core/http/media-type.ts): the documented media
+ * type the client accepts most. Vendor suffixes count as their base type both ways
+ * (`application/vnd.github.v3+json` takes a documented `application/json`), parameters are
+ * ignored, `q=0` excludes, and a tie only wildcards decided goes to JSON. Without `Accept`, JSON
+ * first. `'none'` when the client accepts nothing documented (406).
  */
 export function negotiate(
   contents: readonly SpecMedia[],
   accept: string | undefined,
 ): SpecMedia | undefined | 'none' {
   if (contents.length === 0) return undefined;
-  const preferJson = () => contents.find((c) => isJsonLike(c.type)) ?? contents[0];
-  if (accept === undefined || accept.trim() === '') return preferJson();
-  const ranges = parseAccept(accept);
-  // Only `q=0` ranges: the client refused everything it named.
-  if (ranges.length === 0)
-    return /;\s*q\s*=\s*0(\.0*)?\s*(,|$)/i.test(accept) ? 'none' : preferJson();
-  for (const range of ranges) {
-    if (range.type === '*' && range.subtype === '*') return preferJson();
-    const media = contents.find((c) => mediaMatches(range, c.type));
-    if (media) return media;
-  }
-  return 'none';
+  if (accept === undefined || accept.trim() === '')
+    return contents.find((c) => isJsonLike(c.type)) ?? contents[0];
+  // An Accept with no readable member at all (`Accept: nonsense`) says nothing: RFC 9110 lets a
+  // server disregard a header it cannot parse rather than refuse the request.
+  if (parseAccept(accept).length === 0)
+    return contents.find((c) => isJsonLike(c.type)) ?? contents[0];
+  return (
+    bestAccepted(
+      contents,
+      (c) => c.type,
+      accept,
+      (c) => isJsonLike(c.type),
+    ) ?? 'none'
+  );
 }
 
 /** The example to answer with: the named one, else the first documented. */

@@ -1,7 +1,12 @@
 import type { HeaderMap, RecordedResponse } from '../../cassette/model.js';
 import { valuesOf } from '../../cassette/model.js';
 import { isTapedeckError } from '../../errors.js';
-import { combinedHeaderValue, HEADER_LAYER, parseQuery } from '../../http/index.js';
+import {
+  combinedHeaderValue,
+  firstHeaderValue,
+  HEADER_LAYER,
+  parseQuery,
+} from '../../http/index.js';
 import { echoOriginPreflightHeaders } from '../../http/cors.js';
 import type { BodyCodec, IncomingRequest, Reply } from '../../ports/index.js';
 import type { Body } from '../../cassette/model.js';
@@ -16,6 +21,7 @@ import {
 } from './choose.js';
 import type { CompiledSpec } from './compiled.js';
 import type { SpecOperation, SpecResponse } from './operations.js';
+import { mockOrigin, specServers } from './links.js';
 import { invalidAnswer, refusal, specProblem } from './refusals.js';
 import { checkSecurity, type RequestParts } from './validate.js';
 import { headerText, requestLabel, SpecValues } from './values.js';
@@ -77,7 +83,7 @@ export class SpecMock {
     readonly spec: CompiledSpec,
     private readonly options: SpecMockOptions,
   ) {
-    this.values = new SpecValues(spec.responseDocument);
+    this.values = new SpecValues(spec.responseDocument, specServers(spec.source.document));
   }
 
   get operations(): number {
@@ -290,7 +296,10 @@ export class SpecMock {
       }
     }
     const label = requestLabel(incoming);
-    const key = `${operation.pointer}\u0000${status}\u0000${media?.type ?? ''}\u0000${exampleName ?? (prefer.dynamic === true ? '(dynamic)' : '')}\u0000${label}`;
+    // Links are written for the origin the client reached the mock on: part of the key, so one
+    // client's Host never shapes another's answer.
+    const origin = mockOrigin(firstHeaderValue(incoming.headers, 'host'));
+    const key = `${operation.pointer}\u0000${status}\u0000${media?.type ?? ''}\u0000${exampleName ?? (prefer.dynamic === true ? '(dynamic)' : '')}\u0000${origin}\u0000${label}`;
     let recorded = this.cache.get(key);
     if (recorded === undefined) {
       const rng = seededRng(this.options.seed, `${label}\u0000${operation.pointer}\u0000${status}`);
@@ -321,6 +330,7 @@ export class SpecMock {
         body = built.body;
         headers['content-type'] = built.contentType;
       }
+      body = this.values.onMock(headers, body, incoming, origin);
       recorded = { status, headers, ...(body === undefined || status === 204 ? {} : { body }) };
       if (this.cache.size >= CACHE_LIMIT) {
         const oldest = this.cache.keys().next().value;

@@ -1,10 +1,17 @@
-import type { Body } from '../../cassette/model.js';
+import type { Body, HeaderMap } from '../../cassette/model.js';
 import { isJsonMediaType } from '../../http/index.js';
 import type { JsonValue } from '../../json.js';
 import { generateValue, type GenerateIssue } from '../generate/generate.js';
 import { fnv1a, type seededRng } from '../generate/random.js';
 import type { IncomingRequest } from '../../ports/index.js';
 import { conforms } from './conforms.js';
+import {
+  paginationLinks,
+  rewriteJsonUrls,
+  rewriteUrl,
+  type LinkRequest,
+  type SpecServer,
+} from './links.js';
 import { resolvePointer, type SpecHeader, type SpecMedia } from './operations.js';
 import { resolveLocalRef } from './schema.js';
 import { toXml } from './xml.js';
@@ -47,8 +54,35 @@ export function requestLabel(incoming: IncomingRequest): string {
 export type SpecRng = ReturnType<typeof seededRng>;
 
 export class SpecValues {
-  /** `document`: the spec's response document (CompiledSpec.responseDocument). */
-  constructor(private readonly document: unknown) {}
+  /**
+   * `document`: the spec's response document (CompiledSpec.responseDocument); `servers`: its
+   * server URLs (links.ts specServers), which answers' links are moved off onto the mock.
+   */
+  constructor(
+    private readonly document: unknown,
+    private readonly servers: readonly SpecServer[] = [],
+  ) {}
+
+  /**
+   * Keeps an answer's links on the mock (links.ts): `Link` (paging included) and `Location`
+   * headers, and URL strings of a JSON body, that point at a spec server get `origin`.
+   */
+  onMock(
+    headers: HeaderMap,
+    body: Body | undefined,
+    request: LinkRequest,
+    origin: string,
+  ): Body | undefined {
+    if (this.servers.length === 0) return body;
+    const link = headers['link'];
+    if (typeof link === 'string')
+      headers['link'] = paginationLinks(link, request, this.servers, origin);
+    const location = headers['location'];
+    if (typeof location === 'string')
+      headers['location'] = rewriteUrl(location, this.servers, origin) ?? location;
+    if (body?.encoding !== 'json') return body;
+    return { ...body, json: rewriteJsonUrls(body.json, this.servers, origin) };
+  }
 
   readonly resolve = (ref: string): unknown =>
     resolveLocalRef(this.document, ref.replace(/^spec(?=#)/, ''));
