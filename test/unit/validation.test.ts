@@ -45,7 +45,7 @@ describe('unknown properties', () => {
   it('lists a nested object its own keys', () => {
     const [line] = messages(validateConfig, { upstream: { taget: 'http://x' } });
     expect(line).toBe(
-      '/upstream/taget: is not a known property; did you mean "target"? Allowed here: target, timeoutMs, allowedHosts, forbiddenHosts',
+      '/upstream/taget: is not a known property; did you mean "target"? Allowed here: target, timeoutMs, allowedHosts, forbiddenHosts, forwardedHeaders',
     );
   });
 
