@@ -8,7 +8,8 @@ import { BASE64ISH } from './bodies.js';
 import { isSecretField, isSecretName, MAYBE_SECRET } from './detectors.js';
 import { CREDENTIAL_HEADERS } from './headers.js';
 import { Pass, type PassSetup } from './pass.js';
-import { pseudonymize, type KeyedHash } from './pseudonym.js';
+import type { LearnedValues } from './learned.js';
+import { KEY_ID_TEXT, pseudonymize, pseudonymOfHash, SHAPES, type KeyedHash } from './pseudonym.js';
 import { SecretRegistry } from './registry.js';
 import { ruleAppliesTo, ruleNameMatches, type CompiledRule } from './rules.js';
 import { trackRequest, trackResponse } from './tracking.js';
@@ -48,7 +49,12 @@ export class Redactor {
   /** No rule looks at paths or query parameters: what `clean` answers is then the whole story. */
   private readonly noPathOrQueryRules: boolean;
 
+  private readonly hash: KeyedHash;
+  /** `pseudonymsOf`'s answers: replay asks about the same values on every request. Bounded. */
+  private readonly allShapes = new Map<string, readonly string[]>();
+
   constructor(options: RedactorOptions) {
+    this.hash = options.hash;
     // Clients send the same token on every request: its pseudonym is computed once (HMAC is the
     // costliest step of redacting a request). Bounded, and in memory only.
     const pseudonyms = new Map<string, string>();
@@ -122,6 +128,26 @@ export class Redactor {
     return texts.some((t) => registry.foundIn(t));
   }
 
+  /** Identifies the key (`meta.keyId`): the pseudonym of a fixed text, which reveals nothing. */
+  keyId(): string {
+    return pseudonymize(KEY_ID_TEXT, this.hash, 'token');
+  }
+
+  /**
+   * Every pseudonym `value` could have been given under this key, one per shape (a rule may
+   * name a shape): one HMAC. Replay compares them with the pseudonyms recordings hold.
+   */
+  readonly pseudonymsOf = (value: string): readonly string[] => {
+    let all = this.allShapes.get(value);
+    if (all === undefined) {
+      const h = this.hash(value);
+      all = SHAPES.map((shape) => pseudonymOfHash(value, h, shape));
+      if (this.allShapes.size >= 10_000) this.allShapes.clear();
+      this.allShapes.set(value, all);
+    }
+    return all;
+  };
+
   get rules(): readonly CompiledRule[] {
     return this.setup.rules;
   }
@@ -141,12 +167,20 @@ export class Redactor {
     return { value, findings: pass.reported() };
   }
 
-  /** The request half alone: replay redacts incoming requests before matching them. */
+  /**
+   * The request half alone: replay redacts incoming requests before matching them. With
+   * `learned` (the pseudonyms the loaded recordings hold), a value whose pseudonym under this
+   * key is one of them is a secret here too, as it was for the recorder that learned it from an
+   * earlier answer: the identical request redacts to the identical recording (learned.ts).
+   */
   redactRequest(
     request: RecordedRequest,
     registry: SecretRegistry = new SecretRegistry(),
+    learned?: LearnedValues,
   ): RedactionResult<RecordedRequest> {
     const pass = new Pass(this.setup, registry);
-    return { value: trackRequest(pass, pass.request(request)), findings: pass.reported() };
+    const redacted = pass.request(request);
+    learned?.learn(redacted, registry, this.pseudonymsOf);
+    return { value: trackRequest(pass, redacted), findings: pass.reported() };
   }
 }
