@@ -3,7 +3,7 @@ import { TapedeckError } from '../../core/errors.js';
 import { compileMatchConfig } from '../../core/matching/config.js';
 import { ReplayIndex, SequenceCursors } from '../../core/matching/index.js';
 import { fastKey } from '../../core/matching/normalize.js';
-import { LearnedValues } from '../../core/redaction/learned.js';
+import { LearnedValues, type PseudonymsOf } from '../../core/redaction/learned.js';
 import type { Logger as LoggerPort } from '../../core/ports/logger.js';
 import type {
   BodyCodec,
@@ -77,7 +77,7 @@ export interface TapedeckServer {
 function headerLearned(
   learned: LearnedValues,
   headers: HeaderMap,
-  pseudonymsOf: (value: string) => readonly string[],
+  pseudonymsOf: PseudonymsOf,
 ): boolean {
   for (const name in headers)
     for (const v of valuesOf(headers[name])) if (learned.recognizes(v, pseudonymsOf)) return true;
@@ -154,7 +154,7 @@ export async function buildServer(
   const { redactor } = deps.redaction;
   // The pseudonyms the recorded requests hold: replay redacts an incoming request's values that
   // have one of them under this key, as the recorder did (core/redaction/learned.ts).
-  const learned = LearnedValues.from(cassettes);
+  const learned = LearnedValues.from(cassettes, match.headers);
   const keyId = redactor.keyId();
   warnOtherKeys(cassettes, keyId, learned, deps.logger, config.redaction.keyEnv);
   const stats = new ServerStats();

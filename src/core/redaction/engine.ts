@@ -9,7 +9,14 @@ import { isSecretField, isSecretName, MAYBE_SECRET } from './detectors.js';
 import { CREDENTIAL_HEADERS } from './headers.js';
 import { Pass, type PassSetup } from './pass.js';
 import type { LearnedValues } from './learned.js';
-import { KEY_ID_TEXT, pseudonymize, pseudonymOfHash, SHAPES, type KeyedHash } from './pseudonym.js';
+import {
+  KEY_ID_TEXT,
+  pseudonymize,
+  pseudonymOfHash,
+  SHAPES,
+  type KeyedHash,
+  type Shape,
+} from './pseudonym.js';
 import { SecretRegistry } from './registry.js';
 import { ruleAppliesTo, ruleNameMatches, type CompiledRule } from './rules.js';
 import { trackRequest, trackResponse } from './tracking.js';
@@ -50,8 +57,8 @@ export class Redactor {
   private readonly noPathOrQueryRules: boolean;
 
   private readonly hash: KeyedHash;
-  /** `pseudonymsOf`'s answers: replay asks about the same values on every request. Bounded. */
-  private readonly allShapes = new Map<string, readonly string[]>();
+  /** Keyed hashes `pseudonymsOf` computed: replay asks about the same values on every request. */
+  private readonly hashes = new Map<string, Uint8Array>();
 
   constructor(options: RedactorOptions) {
     this.hash = options.hash;
@@ -134,18 +141,19 @@ export class Redactor {
   }
 
   /**
-   * Every pseudonym `value` could have been given under this key, one per shape (a rule may
-   * name a shape): one HMAC. Replay compares them with the pseudonyms recordings hold.
+   * The pseudonyms `value` would be given under this key in each of `shapes` (a rule may name a
+   * shape): one HMAC, kept. Replay compares them with the pseudonyms recordings hold.
    */
-  readonly pseudonymsOf = (value: string): readonly string[] => {
-    let all = this.allShapes.get(value);
-    if (all === undefined) {
-      const h = this.hash(value);
-      all = SHAPES.map((shape) => pseudonymOfHash(value, h, shape));
-      if (this.allShapes.size >= 10_000) this.allShapes.clear();
-      this.allShapes.set(value, all);
+  readonly pseudonymsOf = (value: string, shapes: readonly Shape[] = SHAPES): string[] => {
+    let h = this.hashes.get(value);
+    if (h === undefined) {
+      h = this.hash(value);
+      if (this.hashes.size >= 10_000) this.hashes.clear();
+      this.hashes.set(value, h);
     }
-    return all;
+    const out: string[] = [];
+    for (const shape of shapes) out.push(pseudonymOfHash(value, h, shape));
+    return out;
   };
 
   get rules(): readonly CompiledRule[] {

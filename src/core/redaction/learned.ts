@@ -21,7 +21,14 @@ import { mapJsonStrings, type JsonValue } from '../json.js';
 import { valuesOf, type NamedCassette, type RecordedRequest } from '../cassette/model.js';
 import { firstHeaderValue, isFormMediaType, mediaType } from '../http/index.js';
 import { decodePercent } from '../http/percent.js';
-import { isPseudonym, PSEUDONYM_PATTERN } from './pseudonym.js';
+import {
+  isPseudonym,
+  PSEUDONYM_JWT_HEADER,
+  PSEUDONYM_PATTERN,
+  PSEUDONYM_PHONE_PREFIX,
+  SHAPES,
+  type Shape,
+} from './pseudonym.js';
 import { MIN_TRACKED_LENGTH, type SecretRegistry } from './registry.js';
 
 /** Where a value splits into tokens: what separates values in URLs, headers, cookies and text. */
@@ -31,8 +38,21 @@ const MAX_LENGTH = 2048;
 /** At most this many values of one request are looked at (each costs one HMAC, cached). */
 const MAX_CANDIDATES = 512;
 
-/** Every pseudonym of a value under the current key, one per shape (`Redactor.pseudonymsOf`). */
-export type PseudonymsOf = (value: string) => readonly string[];
+/** The pseudonyms of a value under the current key in these shapes (`Redactor.pseudonymsOf`). */
+export type PseudonymsOf = (value: string, shapes: readonly Shape[]) => readonly string[];
+
+/** The shape a pseudonym has (the patterns of pseudonym.ts tell them apart). */
+function shapeOf(pseudonym: string): Shape {
+  if (pseudonym.startsWith('tdp_')) return 'token';
+  if (pseudonym.startsWith('td-')) return 'email';
+  if (pseudonym.startsWith(PSEUDONYM_JWT_HEADER)) return 'jwt';
+  if (pseudonym.startsWith(PSEUDONYM_PHONE_PREFIX)) return 'phone';
+  return /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-8[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$/.test(
+    pseudonym,
+  )
+    ? 'uuid'
+    : 'card';
+}
 
 /** The values of `text` worth a look: the whole (trimmed) and each token, long enough. */
 function candidates(text: string, out: Set<string>): void {
@@ -97,23 +117,41 @@ function jsonStrings(value: JsonValue, visit: (text: string) => void): void {
 }
 
 export class LearnedValues {
-  /** The pseudonyms the recorded requests hold (the mask excluded). */
+  /** The pseudonyms the recorded requests hold where matching looks (the mask excluded). */
   private readonly recorded: ReadonlySet<string>;
+  /** Their shapes: only these are computed for a value (the JWT shape costs most). */
+  private readonly shapes: readonly Shape[];
 
   constructor(recorded: Iterable<string>) {
     this.recorded = new Set(recorded);
+    const shapes = new Set([...this.recorded].map(shapeOf));
+    this.shapes = SHAPES.filter((s) => shapes.has(s));
   }
 
-  /** From loaded cassettes: every pseudonym any recorded request holds, anywhere in it. */
-  static from(cassettes: readonly NamedCassette[]): LearnedValues {
+  /**
+   * From loaded cassettes: every pseudonym a recorded request holds where matching looks (path,
+   * query, body, and the headers `match.headers` names). A pseudonym only in other headers (the
+   * Authorization every request sends) cannot decide a key, and leaving it out keeps this empty,
+   * and replay free of its cost, for cassettes with no learned value where it matters.
+   */
+  static from(
+    cassettes: readonly NamedCassette[],
+    matchedHeaders: readonly string[],
+  ): LearnedValues {
     const found = new Set<string>();
     const pattern = new RegExp(PSEUDONYM_PATTERN.source, 'g');
+    const collect = (text: string) => {
+      if (text.length < MIN_TRACKED_LENGTH) return;
+      for (const m of text.matchAll(pattern)) if (m[0] !== '[REDACTED]') found.add(m[0]);
+    };
     for (const { cassette } of cassettes) {
       for (const { request } of cassette.interactions) {
-        requestStrings(request, (text) => {
-          if (text.length < MIN_TRACKED_LENGTH) return;
-          for (const m of text.matchAll(pattern)) if (m[0] !== '[REDACTED]') found.add(m[0]);
-        });
+        const headers: Record<string, string | string[]> = {};
+        for (const name of matchedHeaders) {
+          const value = request.headers[name];
+          if (value !== undefined && Object.hasOwn(request.headers, name)) headers[name] = value;
+        }
+        requestStrings({ ...request, headers }, collect);
       }
     }
     return new LearnedValues(found);
@@ -127,7 +165,7 @@ export class LearnedValues {
   /** The recorded pseudonym of `value` under this key, if the recordings hold one. */
   private recordedPseudonym(value: string, pseudonymsOf: PseudonymsOf): string | undefined {
     if (isPseudonym(value)) return undefined;
-    for (const p of pseudonymsOf(value)) if (this.recorded.has(p)) return p;
+    for (const p of pseudonymsOf(value, this.shapes)) if (this.recorded.has(p)) return p;
     return undefined;
   }
 
