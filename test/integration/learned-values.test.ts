@@ -148,4 +148,37 @@ describe('values learned from answers while recording', () => {
     });
     expect(header(withCookie.headers, 'x-tapedeck-miss')).toBe(undefined);
   });
+
+  it('still replay a request recorded before the value was learned, as it was recorded', async () => {
+    const root = await tmpDir();
+    const upstream = await cookieUpstream();
+    const proxy = await startTapedeck('record', {
+      ...layout(root),
+      target: upstream.url,
+      env: KEY_ENV,
+    });
+    // The client sends the value before the API makes it a cookie: the recorder cannot know yet.
+    const steps = [
+      `/cookies?early=${SESSION}`,
+      `/cookies/set?session=${SESSION}`,
+      `/cookies?session=${SESSION}`,
+    ];
+    const recorded = [];
+    for (const path of steps) recorded.push(await send(proxy.url, path));
+    await proxy.stop();
+    const cassette = JSON.parse(readFileSync(join(root, 'cassettes', 'default.json'), 'utf8')) as {
+      interactions: { request: { query: Record<string, string> } }[];
+    };
+    expect(
+      cassette.interactions.map((i) => i.request.query['early'] ?? i.request.query['session']),
+    ).toEqual([SESSION, expect.stringMatching(/^tdp_/), expect.stringMatching(/^tdp_/)]);
+
+    const replay = await startTapedeck('replay', { ...layout(root), env: KEY_ENV });
+    for (const path of steps) {
+      const answer = await send(replay.url, path);
+      expect(header(answer.headers, 'x-tapedeck-miss'), answer.text()).toBe(undefined);
+    }
+    // The first answer is the one recorded before: the value as the API echoed it then.
+    expect((await send(replay.url, steps[0]!)).json()).toEqual(recorded[0]!.json());
+  });
 });

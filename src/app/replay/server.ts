@@ -2,7 +2,7 @@ import { valuesOf, type HeaderMap, type NamedCassette } from '../../core/cassett
 import { TapedeckError } from '../../core/errors.js';
 import { compileMatchConfig } from '../../core/matching/config.js';
 import { ReplayIndex, SequenceCursors } from '../../core/matching/index.js';
-import { fastKey } from '../../core/matching/normalize.js';
+import { fastKey, normalizeRequest } from '../../core/matching/normalize.js';
 import { LearnedValues, type PseudonymsOf } from '../../core/redaction/learned.js';
 import type { Logger as LoggerPort } from '../../core/ports/logger.js';
 import type {
@@ -252,7 +252,18 @@ export async function buildServer(
     view: {
       match,
       codec: deps.codec,
-      redactRequest: (request) => redactor.redactRequest(request, undefined, learned),
+      redactRequest: (request) => {
+        const result = redactor.redactRequest(request, undefined, learned);
+        if (result.learned === undefined) return result;
+        // A value may have been recorded as sent in an exchange before the one that made it
+        // secret (`?q=abc123`, then `Set-Cookie: session=abc123`): that recording holds it
+        // plainly. The redaction that some recording holds wins, the learned one first.
+        if (index.lookup(normalizeRequest(result.value, match).key) !== undefined) return result;
+        const plain = redactor.redactRequest(request);
+        return index.lookup(normalizeRequest(plain.value, match).key) !== undefined
+          ? plain
+          : result;
+      },
       fastKey: (incoming) => {
         if (incoming.rawBody !== undefined || incoming.path.startsWith(ADMIN_PREFIX))
           return undefined;

@@ -31,6 +31,8 @@ export interface RedactionFinding {
 export interface RedactionResult<T> {
   readonly value: T;
   readonly findings: readonly RedactionFinding[];
+  /** How many values of the request were recognized as learned while recording (replay). */
+  readonly learned?: number;
 }
 
 export interface RedactorOptions {
@@ -188,7 +190,11 @@ export class Redactor {
   ): RedactionResult<RecordedRequest> {
     const pass = new Pass(this.setup, registry);
     const redacted = pass.request(request);
-    learned?.learn(redacted, registry, this.pseudonymsOf);
-    return { value: trackRequest(pass, redacted), findings: pass.reported() };
+    const count = learned?.learn(redacted, registry, this.pseudonymsOf) ?? 0;
+    return {
+      value: trackRequest(pass, redacted),
+      findings: pass.reported(),
+      ...(count === 0 ? {} : { learned: count }),
+    };
   }
 }
