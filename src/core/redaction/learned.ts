@@ -17,11 +17,12 @@
  * encoded (base64, hex). Values are looked at whole and split at the characters that delimit
  * tokens in URLs, headers and text.
  */
-import { mapJsonStrings, type JsonValue } from '../json.js';
+import type { JsonValue } from '../json.js';
 import { valuesOf, type NamedCassette, type RecordedRequest } from '../cassette/model.js';
 import { firstHeaderValue, isFormMediaType, mediaType } from '../http/index.js';
 import { decodePercent } from '../http/percent.js';
 import {
+  containsPseudonym,
   isPseudonym,
   PSEUDONYM_JWT_HEADER,
   PSEUDONYM_PATTERN,
@@ -99,21 +100,15 @@ function requestStrings(request: RecordedRequest, visit: (text: string) => void)
   }
 }
 
+/** Every string of a JSON value, keys included (an email as a key), without copying it. */
 function jsonStrings(value: JsonValue, visit: (text: string) => void): void {
-  mapJsonStrings(value, (s) => {
-    visit(s);
-    return s;
-  });
-  // Keys are strings too (an email as a key).
-  const keys = (node: JsonValue): void => {
-    if (Array.isArray(node)) node.forEach(keys);
-    else if (node !== null && typeof node === 'object')
-      for (const [k, v] of Object.entries(node)) {
-        visit(k);
-        keys(v);
-      }
-  };
-  keys(value);
+  if (typeof value === 'string') visit(value);
+  else if (Array.isArray(value)) for (const item of value) jsonStrings(item, visit);
+  else if (value !== null && typeof value === 'object')
+    for (const key of Object.keys(value)) {
+      visit(key);
+      jsonStrings(value[key]!, visit);
+    }
 }
 
 export class LearnedValues {
@@ -141,17 +136,28 @@ export class LearnedValues {
     const found = new Set<string>();
     const pattern = new RegExp(PSEUDONYM_PATTERN.source, 'g');
     const collect = (text: string) => {
-      if (text.length < MIN_TRACKED_LENGTH) return;
+      // The cheap test first: nearly every recorded string holds no pseudonym.
+      if (text.length < MIN_TRACKED_LENGTH || !containsPseudonym(text)) return;
       for (const m of text.matchAll(pattern)) if (m[0] !== '[REDACTED]') found.add(m[0]);
     };
     for (const { cassette } of cassettes) {
       for (const { request } of cassette.interactions) {
-        const headers: Record<string, string | string[]> = {};
-        for (const name of matchedHeaders) {
-          const value = request.headers[name];
-          if (value !== undefined && Object.hasOwn(request.headers, name)) headers[name] = value;
+        // The path whole: pseudonyms are found anywhere in it (an email one is `%40`-encoded).
+        collect(request.path.includes('%') ? decodePercent(request.path) : request.path);
+        const { query, headers, body } = request;
+        for (const name in query) {
+          collect(name);
+          const value = query[name]!;
+          if (typeof value === 'string') collect(value);
+          else for (const v of value) collect(v);
         }
-        requestStrings({ ...request, headers }, collect);
+        for (const name of matchedHeaders)
+          if (Object.hasOwn(headers, name)) for (const v of valuesOf(headers[name])) collect(v);
+        if (body?.encoding === 'json') jsonStrings(body.json, collect);
+        else if (body?.encoding === 'text') {
+          collect(body.text);
+          if (body.text.includes('%')) collect(decodePercent(body.text));
+        }
       }
     }
     return new LearnedValues(found);
