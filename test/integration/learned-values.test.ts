@@ -147,6 +147,16 @@ describe('values learned from answers while recording', () => {
       headers: { cookie: `session=${SESSION}` },
     });
     expect(header(withCookie.headers, 'x-tapedeck-miss')).toBe(undefined);
+    await replay.stop();
+    // Appending under another key is said too.
+    const other = await startTapedeck('record', {
+      ...layout(root),
+      target: upstream.url,
+      env: OTHER_KEY_ENV,
+    });
+    await send(other.url, '/cookies?fresh=1');
+    await other.stop();
+    expect(other.logger.lines.filter((l) => l.event === 'record.key')).toHaveLength(1);
   });
 
   it('still replay a request recorded before the value was learned, as it was recorded', async () => {

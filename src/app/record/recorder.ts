@@ -206,6 +206,7 @@ export class CassetteRecorder {
     try {
       await this.options.store.update(cassette, (current): Cassette => {
         const base = replace || current === undefined ? [] : current.interactions;
+        if (base.length > 0) this.checkKey(cassette, current?.meta?.keyId);
         let previous = this.previous.get(cassette);
         if (replace && this.options.mode === 'all') {
           previous = new PreviousInteractions(current?.interactions ?? []);
@@ -241,6 +242,25 @@ export class CassetteRecorder {
         { code, cassette },
       );
     }
+  }
+
+  private readonly keyWarned = new Set<string>();
+
+  /**
+   * Appending to a cassette another key wrote mixes two keys' pseudonyms: the same secret gets
+   * two, and replay recognizes learned values of one key only. Said once per cassette.
+   */
+  private checkKey(cassette: string, stored: string | undefined): void {
+    const ours = this.options.meta.keyId;
+    if (stored === undefined || ours === undefined || stored === ours) return;
+    if (this.keyWarned.has(cassette)) return;
+    this.keyWarned.add(cassette);
+    this.options.logger.log(
+      'warn',
+      'record.key',
+      `cassette ${cassette} was recorded under another redaction key (meta.keyId): the interactions added now use this key's pseudonyms. Record with the key the cassette was made with, or re-record it whole with --mode all.`,
+      { cassette },
+    );
   }
 
   /** Resolves when every interaction added so far is on disk (or has failed and been logged). */
