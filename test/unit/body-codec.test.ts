@@ -25,7 +25,41 @@ describe('body codec', () => {
   });
 
   it.each([
+    ['compact, then a line feed (Flask)', '{"args":{},"url":"http://x/get"}\n', {}],
+    [
+      'two-space indented, then a line feed',
+      `${JSON.stringify({ a: [1, { b: 2 }] }, null, 2)}\n`,
+      { format: 'pretty' },
+    ],
+    [
+      'four-space indented',
+      JSON.stringify({ a: [1, { b: 2 }] }, null, 4),
+      { format: 'pretty', indent: 4 },
+    ],
+    [
+      'an array, one-space indented, then a line feed',
+      `${JSON.stringify([{ a: 1 }], null, 1)}\n`,
+      { format: 'pretty', indent: 1 },
+    ],
+    ['an empty object, then a line feed', '{}\n', {}],
+  ])('stores JSON laid out as %s as JSON, byte-identical on replay', (_how, text, layout) => {
+    const body = codec.decode(Buffer.from(text), json.headers);
+    expect(body).toEqual({
+      encoding: 'json',
+      json: JSON.parse(text),
+      ...layout,
+      ...(text.endsWith('\n') ? { trailingNewline: true } : {}),
+    });
+    expect(bodyBytes(body).toString()).toBe(text);
+  });
+
+  it.each([
     ['other indentation', '{ "a": 1 }'],
+    ['two line feeds after it', '{"a":1}\n\n'],
+    ['CRLF after it', '{"a":1}\r\n'],
+    ['a tab indent', '{\n\t"a": 1\n}'],
+    ['Python separators', '{"a": 1, "b": 2}\n'],
+    ['mixed indentation', '{\n  "a": {\n     "b": 1\n  }\n}'],
     ['a big integer', '{"id":12345678901234567890}'],
     ['1.0', '{"n":1.0}'],
     ['duplicate keys', '{"a":1,"a":2}'],

@@ -13,7 +13,12 @@ function valid(): Record<string, unknown> {
   return {
     $schema: 'https://tapedeck.dev/schemas/cassette-v1.schema.json',
     version: 1,
-    meta: { recordedWith: 'tapedeck test', target: 'http://127.0.0.1:1', replayable: true },
+    meta: {
+      recordedWith: 'tapedeck test',
+      target: 'http://127.0.0.1:1',
+      replayable: true,
+      keyId: 'tdp_abcdefghijklmnopqrstuvwx',
+    },
     interactions: [
       {
         request: {
@@ -47,7 +52,7 @@ function valid(): Record<string, unknown> {
         response: {
           status: 200,
           headers: {},
-          body: { encoding: 'json', json: [], format: 'pretty' },
+          body: { encoding: 'json', json: [], format: 'pretty', indent: 4, trailingNewline: true },
         },
         latencyMs: 3,
         recordedAt: '2026-11-21T09:00:00Z',
@@ -72,6 +77,9 @@ const edgy = fc.oneof(
     true,
     0,
     -1,
+    2,
+    10,
+    11,
     99,
     100,
     599,
@@ -87,6 +95,7 @@ const edgy = fc.oneof(
     'text',
     'base64',
     'pretty',
+    'tdp_aaaaaaaaaaaaaaaaaaaaaaaa',
     'AA==',
     'A=A',
     '2026-11-21T09:00:00Z',
@@ -112,6 +121,8 @@ const mutation: fc.Arbitrary<Mutation> = fc.record({
     'body',
     'json',
     'format',
+    'indent',
+    'trailingNewline',
     'encoding',
     'replayable',
     'extra',
@@ -120,6 +131,7 @@ const mutation: fc.Arbitrary<Mutation> = fc.record({
     '$schema',
     'meta',
     '__proto__',
+    'keyId',
   ),
 });
 
@@ -162,7 +174,7 @@ describe('isValidCassetteV1 (the fast check before the schema)', () => {
     // schema changes, restate the change there too (and in the documents below), then update
     // this fingerprint.
     const fingerprint = createHash('sha256').update(JSON.stringify(cassetteSchemaV1)).digest('hex');
-    expect(fingerprint).toBe('dffe8bf18736ca6642eceeb8467ef1355221c2e995dd1480b0127130483fe68d');
+    expect(fingerprint).toBe('6f2709f57e217b0244fb9435d9fa70a041abc0c404a820706107dc77927fc76f');
   });
 
   it('accepts valid cassettes, so loads skip the schema validator', () => {

@@ -7,6 +7,7 @@ import { headersFromRaw } from '../../src/core/http/index.js';
 import { compileMatchConfig, DEFAULT_MATCH_OPTIONS } from '../../src/core/matching/config.js';
 import { fastKey, normalizeRequest } from '../../src/core/matching/normalize.js';
 import type { IncomingRequest } from '../../src/core/ports/index.js';
+import { LearnedValues } from '../../src/core/redaction/learned.js';
 import { redactorWith } from '../helpers/redaction.js';
 import { assertProperty, rerunHint } from '../helpers/property.js';
 
@@ -192,5 +193,76 @@ describe('the fast lane with rule files', () => {
     expect(key).toBe(
       normalizeRequest(redactor.redactRequest(toRecordedRequest(plain, codec)).value, config).key,
     );
+  });
+});
+
+describe('the fast lane with values learned while recording', () => {
+  const config = compileMatchConfig({ ...DEFAULT_MATCH_OPTIONS, ignoreQuery: ['cursor'] });
+  const redactor = redactorWith();
+  // As if the recordings held the pseudonyms of two of the generated words (a cookie value the
+  // recorder learned and then met in a path or query): under this key, replay learns them too.
+  const learned = new LearnedValues([
+    ...redactor.pseudonymsOf('ORD-42x').slice(0, 1),
+    redactor.pseudonymsOf('orders')[0]!,
+    redactor.pseudonymsOf('other-token-value-123')[0]!,
+  ]);
+
+  function fast(i: IncomingRequest): string | undefined {
+    const key = fastKey(
+      i.method,
+      i.path,
+      i.rawQuery,
+      config,
+      (t, n) =>
+        redactor.clean(t, n) &&
+        !learned.recognizes(t, redactor.pseudonymsOf, n === undefined && t === i.path),
+    );
+    if (key === undefined || redactor.headerSecretIn(i.headers, [i.path, i.rawQuery]))
+      return undefined;
+    for (const v of Object.values(i.headers))
+      for (const s of typeof v === 'string' ? [v] : v)
+        if (learned.recognizes(s, redactor.pseudonymsOf)) return undefined;
+    return key;
+  }
+
+  it('gives exactly the key of the full pipeline, learned values included, whenever it answers', () => {
+    let taken = 0;
+    let learnedSeen = 0;
+    assertProperty(
+      fc.property(request, (r) => {
+        const i = incoming(r);
+        const redacted = redactor.redactRequest(
+          toRecordedRequest(i, codec),
+          undefined,
+          learned,
+        ).value;
+        if (redacted.path.includes(redactor.pseudonymsOf('orders')[0]!)) learnedSeen++;
+        const full = normalizeRequest(redacted, config).key;
+        const key = fast(i);
+        if (key !== undefined) {
+          taken++;
+          expect(key).toBe(full);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+    // Both kinds of request occur: the lane is taken, and learned values are redacted.
+    expect(taken, rerunHint()).toBeGreaterThan(100);
+    expect(learnedSeen, rerunHint()).toBeGreaterThan(100);
+  });
+
+  it('redacts a learned path segment, which the lane then leaves to the full pipeline', () => {
+    const i = incoming({
+      method: 'GET',
+      segments: ['v1', 'orders'],
+      query: [],
+      auth: undefined,
+      extra: {},
+    });
+    expect(fast(i)).toBeUndefined();
+    const redacted = redactor.redactRequest(toRecordedRequest(i, codec), undefined, learned).value;
+    expect(redacted.path).toBe(`/v1/${redactor.pseudonymsOf('orders')[0]!}`);
+    // Without the learned values (or under another key) the same path is left as it is.
+    expect(redactor.redactRequest(toRecordedRequest(i, codec)).value.path).toBe('/v1/orders');
   });
 });

@@ -76,25 +76,42 @@ export function applyContentEncoding(bytes: Uint8Array, coding: ContentCoding): 
 
 /**
  * Stores JSON as JSON only when replaying it gives back the very bytes that were sent: compact
- * JSON, or JSON indented by two spaces. Anything else (other indents, big integers, `1.0`,
- * duplicate keys, numeric keys that JSON.parse reorders) is stored as text, byte for byte.
+ * JSON, or JSON indented by 1–10 spaces per level (what JSON.stringify writes, and Python's
+ * json.dumps with `indent`), either one optionally followed by a single line feed (Flask's
+ * jsonify, Express's `json spaces`, many frameworks). Anything else (tabs, `", "` separators,
+ * big integers, `1.0`, duplicate keys, numeric keys that JSON.parse reorders, `\\u00e9` escapes)
+ * is stored as text, byte for byte: the length and any digest of the body stay what they were.
  */
 function classifyText(text: string, type: string): Body {
   const first = text.trimStart()[0];
   if (isJsonMediaType(type) || first === '{' || first === '[') {
+    // One line feed after the JSON is kept as a flag; more, or `\r\n`, is text.
+    const trailingNewline = text.endsWith('\n') && !text.endsWith('\n\n') && !text.endsWith('\r\n');
+    const json = trailingNewline ? text.slice(0, -1) : text;
     let parsed: JsonValue | undefined;
     try {
-      parsed = JSON.parse(text) as JsonValue;
+      parsed = JSON.parse(json) as JsonValue;
     } catch {
       parsed = undefined;
     }
     if (parsed !== undefined && typeof parsed === 'object' && parsed !== null) {
-      // Compact JSON never holds a raw line feed (one in a string is escaped) and pretty JSON
+      const suffix = trailingNewline ? { trailingNewline: true } : {};
+      // Compact JSON never holds a raw line feed (one in a string is escaped) and indented JSON
       // always does (but for `{}` and `[]`, which are both): one stringify decides.
-      const multiline = text.includes('\n');
-      if (!multiline && JSON.stringify(parsed) === text) return { encoding: 'json', json: parsed };
-      if (multiline && JSON.stringify(parsed, null, 2) === text)
-        return { encoding: 'json', json: parsed, format: 'pretty' };
+      if (!json.includes('\n')) {
+        if (JSON.stringify(parsed) === json) return { encoding: 'json', json: parsed, ...suffix };
+      } else {
+        // The indent is the leading spaces of the second line (the first member).
+        const indent = /^[[{]\n( {1,10})[^ ]/.exec(json)?.[1]?.length;
+        if (indent !== undefined && JSON.stringify(parsed, null, indent) === json)
+          return {
+            encoding: 'json',
+            json: parsed,
+            format: 'pretty',
+            ...(indent === 2 ? {} : { indent }),
+            ...suffix,
+          };
+      }
     }
   }
   return { encoding: 'text', text };
@@ -131,10 +148,13 @@ export function classifyBytes(bytes: Uint8Array, headers: HeaderMap): Body | und
 export function bodyBytes(body: Body | undefined): Buffer {
   if (body === undefined) return Buffer.from(EMPTY);
   switch (body.encoding) {
-    case 'json':
-      return Buffer.from(
-        body.format === 'pretty' ? JSON.stringify(body.json, null, 2) : JSON.stringify(body.json),
-      );
+    case 'json': {
+      const json =
+        body.format === 'pretty'
+          ? JSON.stringify(body.json, null, body.indent ?? 2)
+          : JSON.stringify(body.json);
+      return Buffer.from(body.trailingNewline === true ? `${json}\n` : json);
+    }
     case 'text':
       return Buffer.from(body.text, 'utf8');
     case 'base64':

@@ -59,16 +59,17 @@ export function loadRedactionKey(
     }
     return { key: fromEnv, from: keyEnv, generated: false };
   }
-  if (!persistent) {
+  const file = join(stateDir, 'redaction.key');
+  if (!persistent && !existsSync(file)) {
     // Nothing this process writes is keyed (replay compares pseudonyms as one placeholder), so
-    // a throwaway key serves, and nothing is left on disk.
+    // a throwaway key serves, and nothing is left on disk. A key file that record left is
+    // read, though: replay recognizes values learned while recording only under that key.
     return {
       key: randomBytes(32).toString('hex'),
       from: 'a key for this process only',
       generated: false,
     };
   }
-  const file = join(stateDir, 'redaction.key');
   if (existsSync(file)) {
     const key = readFileSync(file, 'utf8').trim();
     if (key.length < MIN_KEY_LENGTH) {

@@ -3,6 +3,7 @@ import { CASSETTE_VERSION } from '../../core/cassette/model.js';
 import { isTapedeckError } from '../../core/errors.js';
 import type { CassetteStore, Clock, Logger } from '../../core/ports/index.js';
 import type { Scheduler } from '../../core/ports/scheduler.js';
+import { PreviousInteractions } from '../../core/cassette/unchanged.js';
 import { SecretRegistry } from '../../core/redaction/registry.js';
 import { scanRedacted, type RedactionSetup } from '../redaction/setup.js';
 import type { RecordMode } from '../config/config.js';
@@ -65,6 +66,11 @@ export class CassetteRecorder {
   }[] = [];
   private deferredScheduled = false;
   private readonly rewritten = new Set<string>();
+  /**
+   * Mode all: per cassette, what it held before this run replaced it. An exchange recorded again
+   * unchanged (but for timing and volatile headers) keeps its stored interaction, byte for byte.
+   */
+  private readonly previous = new Map<string, PreviousInteractions>();
   private readonly writeIntervalMs: number;
   /** Calls of drain() under way: while any is, writes start without waiting. */
   private draining = 0;
@@ -200,10 +206,19 @@ export class CassetteRecorder {
     try {
       await this.options.store.update(cassette, (current): Cassette => {
         const base = replace || current === undefined ? [] : current.interactions;
+        if (base.length > 0) this.checkKey(cassette, current?.meta?.keyId);
+        let previous = this.previous.get(cassette);
+        if (replace && this.options.mode === 'all') {
+          previous = new PreviousInteractions(current?.interactions ?? []);
+          this.previous.set(cassette, previous);
+        }
         return {
           version: CASSETTE_VERSION,
           meta: { ...current?.meta, ...this.options.meta },
-          interactions: [...base, ...batch],
+          interactions: [
+            ...base,
+            ...(previous === undefined ? batch : batch.map((i) => previous.keep(i))),
+          ],
         };
       });
       if (replace) this.rewritten.add(cassette);
@@ -227,6 +242,25 @@ export class CassetteRecorder {
         { code, cassette },
       );
     }
+  }
+
+  private readonly keyWarned = new Set<string>();
+
+  /**
+   * Appending to a cassette another key wrote mixes two keys' pseudonyms: the same secret gets
+   * two, and replay recognizes learned values of one key only. Said once per cassette.
+   */
+  private checkKey(cassette: string, stored: string | undefined): void {
+    const ours = this.options.meta.keyId;
+    if (stored === undefined || ours === undefined || stored === ours) return;
+    if (this.keyWarned.has(cassette)) return;
+    this.keyWarned.add(cassette);
+    this.options.logger.log(
+      'warn',
+      'record.key',
+      `cassette ${cassette} was recorded under another redaction key (meta.keyId): the interactions added now use this key's pseudonyms. Record with the key the cassette was made with, or re-record it whole with --mode all.`,
+      { cassette },
+    );
   }
 
   /** Resolves when every interaction added so far is on disk (or has failed and been logged). */

@@ -1,8 +1,10 @@
-import type { NamedCassette } from '../../core/cassette/model.js';
+import { valuesOf, type HeaderMap, type NamedCassette } from '../../core/cassette/model.js';
 import { TapedeckError } from '../../core/errors.js';
 import { compileMatchConfig } from '../../core/matching/config.js';
 import { ReplayIndex, SequenceCursors } from '../../core/matching/index.js';
-import { fastKey } from '../../core/matching/normalize.js';
+import { fastKey, normalizeRequest } from '../../core/matching/normalize.js';
+import { LearnedValues, type PseudonymsOf } from '../../core/redaction/learned.js';
+import type { Logger as LoggerPort } from '../../core/ports/logger.js';
 import type {
   BodyCodec,
   CassetteStore,
@@ -72,6 +74,16 @@ export interface TapedeckServer {
   stop(): Promise<ServerSummary>;
 }
 
+function headerLearned(
+  learned: LearnedValues,
+  headers: HeaderMap,
+  pseudonymsOf: PseudonymsOf,
+): boolean {
+  for (const name in headers)
+    for (const v of valuesOf(headers[name])) if (learned.recognizes(v, pseudonymsOf)) return true;
+  return false;
+}
+
 /** Loads every cassette or refuses to start, naming each broken file and JSON path. */
 export async function loadCassettesOrFail(store: CassetteStore): Promise<NamedCassette[]> {
   const { cassettes, problems } = await store.loadAll();
@@ -101,6 +113,35 @@ function checkMissStatus(cassettes: readonly NamedCassette[], status: number): v
   }
 }
 
+/**
+ * Replay recognizes values learned while recording only under the recording's key: says so at
+ * start-up, naming the cassettes whose `meta.keyId` is another key's.
+ */
+function warnOtherKeys(
+  cassettes: readonly NamedCassette[],
+  keyId: string,
+  learned: LearnedValues,
+  logger: LoggerPort,
+  keyEnv: string,
+): void {
+  if (learned.empty) return;
+  const other = cassettes.filter(
+    (c) => c.cassette.meta?.keyId !== undefined && c.cassette.meta.keyId !== keyId,
+  );
+  if (other.length === 0) return;
+  logger.log(
+    'warn',
+    'replay.key',
+    `${other.length} cassette(s) were recorded under another redaction key (${other
+      .slice(0, 5)
+      .map((c) => c.name)
+      .join(
+        ', ',
+      )}${other.length > 5 ? ', …' : ''}): a value the recorder learned from an answer and the client sends back (a cookie in a query) will not match. Set ${keyEnv} to the key used for recording.`,
+    { cassettes: other.map((c) => c.name) },
+  );
+}
+
 export async function buildServer(
   kind: ServerKind,
   config: TapedeckConfig,
@@ -110,6 +151,12 @@ export async function buildServer(
   const match = compileMatchConfig(config.match);
   const index = new ReplayIndex(cassettes, match);
   const cursors = new SequenceCursors();
+  const { redactor } = deps.redaction;
+  // The pseudonyms the recorded requests hold: replay redacts an incoming request's values that
+  // have one of them under this key, as the recorder did (core/redaction/learned.ts).
+  const learned = LearnedValues.from(cassettes, match.headers);
+  const keyId = redactor.keyId();
+  warnOtherKeys(cassettes, keyId, learned, deps.logger, config.redaction.keyEnv);
   const stats = new ServerStats({
     answersFromCassettes: !(kind === 'record' && config.record.mode === 'all'),
   });
@@ -131,6 +178,7 @@ export async function buildServer(
           mode: kind === 'record' ? config.record.mode : 'new',
           meta: {
             recordedWith: `tapedeck ${VERSION}`,
+            keyId,
             ...(deps.upstream ? { target: deps.upstream.origin } : {}),
           },
           logger: deps.logger,
@@ -207,19 +255,38 @@ export async function buildServer(
     view: {
       match,
       codec: deps.codec,
-      redactRequest: (request) => deps.redaction.redactor.redactRequest(request),
+      redactRequest: (request) => {
+        const result = redactor.redactRequest(request, undefined, learned);
+        if (result.learned === undefined) return result;
+        // A value may have been recorded as sent in an exchange before the one that made it
+        // secret (`?q=abc123`, then `Set-Cookie: session=abc123`): that recording holds it
+        // plainly. The redaction that some recording holds wins, the learned one first.
+        if (index.lookup(normalizeRequest(result.value, match).key) !== undefined) return result;
+        const plain = redactor.redactRequest(request);
+        return index.lookup(normalizeRequest(plain.value, match).key) !== undefined
+          ? plain
+          : result;
+      },
       fastKey: (incoming) => {
         if (incoming.rawBody !== undefined || incoming.path.startsWith(ADMIN_PREFIX))
           return undefined;
-        const { redactor } = deps.redaction;
         const key = fastKey(
           incoming.method,
           incoming.path,
           incoming.rawQuery,
           match,
-          (text, name) => redactor.clean(text, name),
+          (text, name) =>
+            redactor.clean(text, name) &&
+            !learned.recognizes(
+              text,
+              redactor.pseudonymsOf,
+              name === undefined && text === incoming.path,
+            ),
         );
         if (key === undefined) return undefined;
+        // A learned value in a header would be replaced in the path or query by value tracking.
+        if (!learned.empty && headerLearned(learned, incoming.headers, redactor.pseudonymsOf))
+          return undefined;
         // A secret a header carries would be replaced in the path or query by value tracking.
         return redactor.headerSecretIn(incoming.headers, [incoming.path, incoming.rawQuery])
           ? undefined

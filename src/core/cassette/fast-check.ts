@@ -24,11 +24,12 @@ function onlyKeys(object: Doc, allowed: ReadonlySet<string>): boolean {
 }
 
 const CASSETTE_KEYS = new Set(['$schema', 'version', 'meta', 'interactions']);
-const META_KEYS = new Set(['recordedWith', 'target', 'description', 'replayable']);
+const META_KEYS = new Set(['recordedWith', 'target', 'description', 'replayable', 'keyId']);
+const KEY_ID = /^tdp_[a-z2-7]{24}$/u;
 const INTERACTION_KEYS = new Set(['request', 'response', 'latencyMs', 'replayable', 'recordedAt']);
 const REQUEST_KEYS = new Set(['method', 'path', 'query', 'headers', 'body']);
 const RESPONSE_KEYS = new Set(['status', 'headers', 'body']);
-const JSON_BODY_KEYS = new Set(['encoding', 'json', 'format']);
+const JSON_BODY_KEYS = new Set(['encoding', 'json', 'format', 'indent', 'trailingNewline']);
 const TEXT_BODY_KEYS = new Set(['encoding', 'text']);
 const BASE64_BODY_KEYS = new Set(['encoding', 'base64']);
 
@@ -44,6 +45,11 @@ function isMultiMap(value: unknown, names?: RegExp): boolean {
   return true;
 }
 
+/** `indent`: an integer from 1 to 10 (a JSON number such as 2.0 is one too, as for ajv). */
+function isIndent(value: unknown): boolean {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 10;
+}
+
 function isBody(value: unknown): boolean {
   if (!isRecord(value)) return false;
   switch (value['encoding']) {
@@ -51,7 +57,9 @@ function isBody(value: unknown): boolean {
       return (
         onlyKeys(value, JSON_BODY_KEYS) &&
         value['json'] !== undefined &&
-        (!('format' in value) || value['format'] === 'pretty')
+        (!('format' in value) || value['format'] === 'pretty') &&
+        (!('indent' in value) || isIndent(value['indent'])) &&
+        (!('trailingNewline' in value) || typeof value['trailingNewline'] === 'boolean')
       );
     case 'text':
       return onlyKeys(value, TEXT_BODY_KEYS) && typeof value['text'] === 'string';
@@ -112,6 +120,8 @@ function isMeta(value: unknown): boolean {
   if (!isRecord(value) || !onlyKeys(value, META_KEYS)) return false;
   for (const key of ['recordedWith', 'target', 'description'])
     if (key in value && typeof value[key] !== 'string') return false;
+  if ('keyId' in value && (typeof value['keyId'] !== 'string' || !KEY_ID.test(value['keyId'])))
+    return false;
   return !('replayable' in value) || typeof value['replayable'] === 'boolean';
 }
 

@@ -11,14 +11,23 @@ export type QueryMap = Record<string, string | string[]>;
 
 /**
  * A body stored decoded (after content-encoding is removed):
- * - `json`: the body parsed; `format: "pretty"` when the API sent it indented by two spaces,
- *   so replay returns the very bytes the API sent;
+ * - `json`: the body parsed, with what it takes to give back the very bytes the API sent:
+ *   `format: "pretty"` when it was indented (by `indent` spaces, two unless given), and
+ *   `trailingNewline` when a line feed followed the JSON (Flask, many frameworks);
  * - `text`: any other text (UTF-8);
  * - `base64`: anything that is not valid UTF-8 text.
  * No body at all is represented by leaving `body` out.
  */
 export type Body =
-  | { readonly encoding: 'json'; readonly json: JsonValue; readonly format?: 'pretty' }
+  | {
+      readonly encoding: 'json';
+      readonly json: JsonValue;
+      readonly format?: 'pretty';
+      /** Spaces per level of a pretty body, when not 2 (1–10, as JSON.stringify takes). */
+      readonly indent?: number;
+      /** The body ended with one `\n` after the JSON. */
+      readonly trailingNewline?: boolean;
+    }
   | { readonly encoding: 'text'; readonly text: string }
   | { readonly encoding: 'base64'; readonly base64: string };
 
@@ -60,6 +69,12 @@ export interface CassetteMeta {
   readonly description?: string;
   /** Every interaction of the cassette may be re-sent by `tapedeck drift`, whatever its method. */
   readonly replayable?: boolean;
+  /**
+   * Which redaction key wrote the pseudonyms: a pseudonym of a fixed text under that key (a key
+   * check value; it tells nothing about the key). Replay compares it with its own key, because
+   * it recognizes values learned while recording only under the same key.
+   */
+  readonly keyId?: string;
 }
 
 export interface Cassette {

@@ -27,6 +27,7 @@ export const cassetteSchemaV1 = {
         target: { type: 'string' },
         description: { type: 'string' },
         replayable: { type: 'boolean' },
+        keyId: { type: 'string', pattern: '^tdp_[a-z2-7]{24}$' },
       },
     },
     interactions: { type: 'array', items: { $ref: '#/definitions/interaction' } },
@@ -50,6 +51,8 @@ export const cassetteSchemaV1 = {
             encoding: { const: 'json' },
             json: {},
             format: { enum: ['pretty'] },
+            indent: { type: 'integer', minimum: 1, maximum: 10 },
+            trailingNewline: { type: 'boolean' },
           },
         },
         {

@@ -8,7 +8,15 @@ import { BASE64ISH } from './bodies.js';
 import { isSecretField, isSecretName, MAYBE_SECRET } from './detectors.js';
 import { CREDENTIAL_HEADERS } from './headers.js';
 import { Pass, type PassSetup } from './pass.js';
-import { pseudonymize, type KeyedHash } from './pseudonym.js';
+import type { LearnedValues } from './learned.js';
+import {
+  KEY_ID_TEXT,
+  pseudonymize,
+  pseudonymOfHash,
+  SHAPES,
+  type KeyedHash,
+  type Shape,
+} from './pseudonym.js';
 import { SecretRegistry } from './registry.js';
 import { ruleAppliesTo, ruleNameMatches, type CompiledRule } from './rules.js';
 import { trackRequest, trackResponse } from './tracking.js';
@@ -23,6 +31,8 @@ export interface RedactionFinding {
 export interface RedactionResult<T> {
   readonly value: T;
   readonly findings: readonly RedactionFinding[];
+  /** How many values of the request were recognized as learned while recording (replay). */
+  readonly learned?: number;
 }
 
 export interface RedactorOptions {
@@ -48,7 +58,12 @@ export class Redactor {
   /** No rule looks at paths or query parameters: what `clean` answers is then the whole story. */
   private readonly noPathOrQueryRules: boolean;
 
+  private readonly hash: KeyedHash;
+  /** Keyed hashes `pseudonymsOf` computed: replay asks about the same values on every request. */
+  private readonly hashes = new Map<string, Uint8Array>();
+
   constructor(options: RedactorOptions) {
+    this.hash = options.hash;
     // Clients send the same token on every request: its pseudonym is computed once (HMAC is the
     // costliest step of redacting a request). Bounded, and in memory only.
     const pseudonyms = new Map<string, string>();
@@ -122,6 +137,27 @@ export class Redactor {
     return texts.some((t) => registry.foundIn(t));
   }
 
+  /** Identifies the key (`meta.keyId`): the pseudonym of a fixed text, which reveals nothing. */
+  keyId(): string {
+    return pseudonymize(KEY_ID_TEXT, this.hash, 'token');
+  }
+
+  /**
+   * The pseudonyms `value` would be given under this key in each of `shapes` (a rule may name a
+   * shape): one HMAC, kept. Replay compares them with the pseudonyms recordings hold.
+   */
+  readonly pseudonymsOf = (value: string, shapes: readonly Shape[] = SHAPES): string[] => {
+    let h = this.hashes.get(value);
+    if (h === undefined) {
+      h = this.hash(value);
+      if (this.hashes.size >= 10_000) this.hashes.clear();
+      this.hashes.set(value, h);
+    }
+    const out: string[] = [];
+    for (const shape of shapes) out.push(pseudonymOfHash(value, h, shape));
+    return out;
+  };
+
   get rules(): readonly CompiledRule[] {
     return this.setup.rules;
   }
@@ -141,12 +177,24 @@ export class Redactor {
     return { value, findings: pass.reported() };
   }
 
-  /** The request half alone: replay redacts incoming requests before matching them. */
+  /**
+   * The request half alone: replay redacts incoming requests before matching them. With
+   * `learned` (the pseudonyms the loaded recordings hold), a value whose pseudonym under this
+   * key is one of them is a secret here too, as it was for the recorder that learned it from an
+   * earlier answer: the identical request redacts to the identical recording (learned.ts).
+   */
   redactRequest(
     request: RecordedRequest,
     registry: SecretRegistry = new SecretRegistry(),
+    learned?: LearnedValues,
   ): RedactionResult<RecordedRequest> {
     const pass = new Pass(this.setup, registry);
-    return { value: trackRequest(pass, pass.request(request)), findings: pass.reported() };
+    const redacted = pass.request(request);
+    const count = learned?.learn(redacted, registry, this.pseudonymsOf) ?? 0;
+    return {
+      value: trackRequest(pass, redacted),
+      findings: pass.reported(),
+      ...(count === 0 ? {} : { learned: count }),
+    };
   }
 }

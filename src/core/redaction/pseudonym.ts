@@ -173,7 +173,14 @@ export function pseudonymize(
   hash: KeyedHash,
   shape: Shape = inferShape(value),
 ): string {
-  const h = hash(value);
+  return pseudonymOfHash(value, hash(value), shape);
+}
+
+/** The text whose pseudonym identifies a key (`meta.keyId`): fixed, and no secret. */
+export const KEY_ID_TEXT = 'tapedeck redaction key id v1';
+
+/** The pseudonym of `value` in one shape, from its keyed hash `h` (one HMAC for every shape). */
+export function pseudonymOfHash(value: string, h: Uint8Array, shape: Shape): string {
   switch (shape) {
     case 'token':
       return `tdp_${base32(h, 24)}`;

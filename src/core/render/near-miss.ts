@@ -1,7 +1,11 @@
 import { problemType, type Problem } from '../http/problem.js';
 import type { NearMiss } from '../matching/index.js';
 import type { FieldOutcome } from '../matching/match.js';
-import { requestLine, type NormalizedRequest } from '../matching/normalize.js';
+import {
+  REDACTED_PLACEHOLDER,
+  requestLine,
+  type NormalizedRequest,
+} from '../matching/normalize.js';
 import { clip, padEnd, PLAIN, type Style } from './text.js';
 
 export interface MissReport {
@@ -24,7 +28,13 @@ function describeOutcome(f: FieldOutcome): string {
   if (f.expected === undefined && f.actual === undefined) return '';
   if (f.expected === undefined) return `not recorded; request has ${show(f.field, f.actual!)}`;
   if (f.actual === undefined) return `recorded ${show(f.field, f.expected)}; request has none`;
-  return `recorded ${show(f.field, f.expected)}, request has ${show(f.field, f.actual)}`;
+  const both = `recorded ${show(f.field, f.expected)}, request has ${show(f.field, f.actual)}`;
+  // A value the recorder redacted where this request has a plain one: most often a value it
+  // learned from an answer (a cookie sent back in a query), which replay recognizes only under
+  // the recording's key (docs/redaction.md, "Values learned while recording").
+  return f.expected.includes(REDACTED_PLACEHOLDER) && !f.actual.includes(REDACTED_PLACEHOLDER)
+    ? `${both} (redacted while recording: if the client got this value from an answer, replay recognizes it only under the redaction key the recording used)`
+    : both;
 }
 
 /**
