@@ -225,6 +225,14 @@ function fillObject(
       }
     }
   }
+  // A free-text code names the mock's reason (GitHub's `errors[].code` is required).
+  put(
+    CODE_NAMES.filter((n) => {
+      const sv = view(v.properties.get(n), resolve);
+      return sv.enumValues === undefined && sv.types.has('string');
+    }),
+    whole.code,
+  );
   if (!list) {
     // A numeric status field says the status it is sent with.
     for (const name of STATUS_NAMES) {
@@ -233,13 +241,13 @@ function fillObject(
       if (sv.enumValues !== undefined) continue;
       if (sv.types.has('integer') || sv.types.has('number')) {
         if (place(out, v.properties.get(name), name, whole.status, resolve)) taken.add(name);
+      } else if (name !== 'code' && sv.types.has('string')) {
+        // GitHub's `"status": "404"`.
+        if (place(out, v.properties.get(name), name, String(whole.status), resolve))
+          taken.add(name);
       }
     }
-    // A free-text code or type names the mock's reason; a URI-typed one its documentation.
-    put(
-      CODE_NAMES.filter((n) => view(v.properties.get(n), resolve).types.has('string')),
-      whole.code,
-    );
+    // A free-text type is a URI naming the problem (problem+json's `type`).
     put(
       TYPE_NAMES.filter((n) => {
         const sv = view(v.properties.get(n), resolve);

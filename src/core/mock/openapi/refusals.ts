@@ -259,11 +259,11 @@ export class SpecRefusals {
     const response = this.responseFor(scope, problem.status);
     if (response === undefined) return undefined;
     const candidates = response.contents.filter(hasJsonSchema);
-    // A 406 refuses what the client asked for; the error itself is sent as documented.
-    const negotiated = negotiate(
-      candidates,
-      outcome === 'not-acceptable' ? undefined : combinedHeaderValue(incoming.headers, 'accept'),
-    );
+    // The documented error the client accepts; when it accepts none (a 406, or an `Accept` the
+    // documented types do not meet), the documented error all the same: RFC 9110 lets an error
+    // disregard `Accept`, and problem+json would not meet it either.
+    let negotiated = negotiate(candidates, combinedHeaderValue(incoming.headers, 'accept'));
+    if (negotiated === 'none') negotiated = negotiate(candidates, undefined);
     if (negotiated === undefined || negotiated === 'none') return undefined;
     const schema = this.values.schemaOf(negotiated);
     const base = generateValue(schema, {
