@@ -23,7 +23,7 @@ let dir: string;
 let server: MockServer;
 let port: number;
 let origin: string;
-/** Every response the SDK saw, as `METHOD path` (its own `response` events). */
+/** Every request the SDK sent, as `METHOD path` (its own `request` events, emitted before sending). */
 let seen: string[] = [];
 
 interface JournalEntry {
@@ -64,7 +64,7 @@ function client(key = 'sk_test_tapedeck'): Stripe {
     maxNetworkRetries: 0,
     telemetry: false,
   });
-  stripe.on('response', (event: { method: string; path: string }) => {
+  stripe.on('request', (event: { method: string; path: string }) => {
     seen.push(`${event.method} ${event.path.split('?')[0]}`);
   });
   return stripe;
@@ -83,12 +83,18 @@ beforeEach(async () => {
   before = (await journal()).length;
 });
 
-/** Every response the SDK saw was answered by the mock, one journal entry each. */
+/** Every request the SDK sent was answered by the mock, one journal entry each, in order. */
 async function expectAllReachedTheMock(): Promise<JournalEntry[]> {
   const entries = (await journal()).slice(before);
   expect(seen.length).toBeGreaterThan(0);
   expect(entries).toHaveLength(seen.length);
-  expect(entries.map((e) => e.method)).toEqual(seen.map((s) => s.split(' ')[0]));
+  entries.forEach((entry, i) => {
+    const [method, path] = seen[i]!.split(' ') as [string, string];
+    expect(entry.method).toBe(method);
+    // The journal shows the documented template (`/v1/customers/{customer}`), never the path.
+    const template = new RegExp(`^${entry.path.replace(/\{[^}]+\}/g, '[^/]+')}$`);
+    expect(path).toMatch(template);
+  });
   return entries;
 }
 
