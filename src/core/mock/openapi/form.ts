@@ -10,7 +10,9 @@
  */
 import type { QueryMap } from '../../cassette/model.js';
 import { valuesOf } from '../../cassette/model.js';
-import { escapePointerToken, setOwn } from '../../json.js';
+import { escapePointerToken, isRecord, setOwn } from '../../json.js';
+import { deref, resolvePointer } from './document.js';
+import type { SpecBody, SpecMedia } from './operations.js';
 
 /** How one top-level field is serialized (OpenAPI's Encoding Object, `style` and `explode`). */
 export interface FieldEncoding {
@@ -234,4 +236,63 @@ function treeValue(node: Node, pointer: string, objectHere: boolean): Built {
 
 function isConflict(value: Built): value is Conflict {
   return value instanceof Conflict;
+}
+
+/**
+ * How a form body of one media type is read: the `encoding` object beside its schema (by
+ * top-level property; style `form` and `explode: true` by default, as OpenAPI says) and the
+ * schema's top-level properties (`allOf` members included) with their types (`typeOf`).
+ */
+export function readFormShape(
+  document: object,
+  body: SpecBody,
+  media: SpecMedia,
+  typeOf: (schema: object) => readonly string[],
+): FormShape {
+  const encodings = new Map<string, FieldEncoding>();
+  const content = deref(document, resolvePointer(document, `${body.pointer}/content`), '').node;
+  if (isRecord(content)) {
+    // SpecMedia's type is lower-cased; the document's key may not be.
+    const key = Object.keys(content).find((k) => k.toLowerCase() === media.type);
+    const entry = key === undefined ? undefined : content[key];
+    const encoding = isRecord(entry) ? entry['encoding'] : undefined;
+    if (isRecord(encoding)) {
+      for (const [name, raw] of Object.entries(encoding)) {
+        if (!isRecord(raw)) continue;
+        const style = typeof raw['style'] === 'string' ? raw['style'] : 'form';
+        const explode = typeof raw['explode'] === 'boolean' ? raw['explode'] : style === 'form';
+        encodings.set(name, { style, explode });
+      }
+    }
+  }
+  const properties = new Map<string, unknown>();
+  const collect = (node: unknown, depth: number): void => {
+    const { node: schema } = deref(document, node, '');
+    if (!isRecord(schema) || depth > 4) return;
+    if (isRecord(schema['properties']))
+      for (const [name, sub] of Object.entries(schema['properties']))
+        if (!properties.has(name)) properties.set(name, sub);
+    if (Array.isArray(schema['allOf']))
+      for (const member of schema['allOf']) collect(member, depth + 1);
+  };
+  collect(
+    media.schemaPointer !== undefined
+      ? resolvePointer(document, media.schemaPointer)
+      : media.schema,
+    0,
+  );
+  const types = new Map<string, readonly string[]>();
+  return {
+    encodings,
+    declares: (name) => properties.has(name),
+    typesOf: (name) => {
+      let known = types.get(name);
+      if (known === undefined) {
+        const sub = properties.get(name);
+        known = isRecord(sub) ? typeOf(sub) : [];
+        types.set(name, known);
+      }
+      return known;
+    },
+  };
 }

@@ -3,7 +3,7 @@ import addFormatsModule from 'ajv-formats';
 import type { Body, HeaderMap, QueryMap } from '../../cassette/model.js';
 import { valuesOf } from '../../cassette/model.js';
 import { isFormMediaType, isJsonMediaType, mediaType, parseQuery } from '../../http/index.js';
-import { getOwn, isRecord, setOwn, unescapePointerToken } from '../../json.js';
+import { getOwn, setOwn, unescapePointerToken } from '../../json.js';
 import type {
   ParameterLocation,
   SpecBody,
@@ -12,7 +12,7 @@ import type {
   SpecParameter,
 } from './operations.js';
 import { deref, resolvePointer } from './document.js';
-import { bracketName, parseForm, type FieldEncoding, type FormShape } from './form.js';
+import { bracketName, parseForm, readFormShape, type FormShape } from './form.js';
 import { deserialize, IGNORED_HEADER_PARAMETERS, parseCookies } from './parameters.js';
 import { problemsOf, type ValueCheckOptions, type ValueProblem } from './problems.js';
 
@@ -311,60 +311,14 @@ export class SpecValidators {
     return { violations };
   }
 
-  /**
-   * How a form body of this media type is read: the `encoding` object beside its schema (by
-   * top-level property) and the schema's top-level properties and their types.
-   */
+  /** How a form body of this media type is read (form.ts), built once per media type. */
   private formShape(body: SpecBody, media: SpecMedia): FormShape {
-    const cached = this.formCache.get(media);
-    if (cached) return cached;
-    const document = this.options.requestDocument;
-    const encodings = new Map<string, FieldEncoding>();
-    const content = deref(document, resolvePointer(document, `${body.pointer}/content`), '').node;
-    if (isRecord(content)) {
-      const key = Object.keys(content).find((k) => k.toLowerCase() === media.type);
-      const entry = key === undefined ? undefined : content[key];
-      const encoding = isRecord(entry) ? entry['encoding'] : undefined;
-      if (isRecord(encoding)) {
-        for (const [name, raw] of Object.entries(encoding)) {
-          if (!isRecord(raw)) continue;
-          const style = typeof raw['style'] === 'string' ? raw['style'] : 'form';
-          const explode = typeof raw['explode'] === 'boolean' ? raw['explode'] : style === 'form';
-          encodings.set(name, { style, explode });
-        }
-      }
+    let shape = this.formCache.get(media);
+    if (shape === undefined) {
+      const document = this.options.requestDocument;
+      shape = readFormShape(document, body, media, (schema) => typeOf(document, { schema }));
+      this.formCache.set(media, shape);
     }
-    const properties = new Map<string, unknown>();
-    const collect = (node: unknown, depth: number): void => {
-      const { node: schema } = deref(document, node, '');
-      if (!isRecord(schema) || depth > 4) return;
-      if (isRecord(schema['properties']))
-        for (const [name, sub] of Object.entries(schema['properties']))
-          if (!properties.has(name)) properties.set(name, sub);
-      if (Array.isArray(schema['allOf']))
-        for (const member of schema['allOf']) collect(member, depth + 1);
-    };
-    collect(
-      media.schemaPointer !== undefined
-        ? resolvePointer(document, media.schemaPointer)
-        : media.schema,
-      0,
-    );
-    const types = new Map<string, readonly string[]>();
-    const shape: FormShape = {
-      encodings,
-      declares: (name) => properties.has(name),
-      typesOf: (name) => {
-        let known = types.get(name);
-        if (known === undefined) {
-          const sub = properties.get(name);
-          known = isRecord(sub) ? typeOf(document, { schema: sub }) : [];
-          types.set(name, known);
-        }
-        return known;
-      },
-    };
-    this.formCache.set(media, shape);
     return shape;
   }
 
