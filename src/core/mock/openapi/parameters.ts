@@ -82,10 +82,3 @@ export function deserialize(
 
 /** Headers OpenAPI says parameters must not describe: HTTP itself owns them. */
 export const IGNORED_HEADER_PARAMETERS = new Set(['accept', 'content-type', 'authorization']);
-
-/** Form fields as an object: a repeated field stays a list. */
-export function formObject(query: QueryMap): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(query)) setOwn(out, name, value);
-  return out;
-}

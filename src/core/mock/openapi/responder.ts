@@ -22,7 +22,7 @@ import {
 import type { CompiledSpec } from './compiled.js';
 import type { SpecOperation, SpecResponse } from './operations.js';
 import { mockOrigin, specServers } from './links.js';
-import { invalidAnswer, refusal, specProblem } from './refusals.js';
+import { refusal, SpecRefusals } from './refusals.js';
 import { checkSecurity, type RequestParts } from './validate.js';
 import { headerText, requestLabel, SpecValues } from './values.js';
 
@@ -78,12 +78,14 @@ export { invalidRequestStatus } from './refusals.js';
 export class SpecMock {
   private readonly cache = new Map<string, RecordedResponse>();
   private readonly values: SpecValues;
+  private readonly refusals: SpecRefusals;
 
   constructor(
     readonly spec: CompiledSpec,
     private readonly options: SpecMockOptions,
   ) {
     this.values = new SpecValues(spec.responseDocument, specServers(spec.source.document));
+    this.refusals = new SpecRefusals(spec.model, this.values, options.seed);
   }
 
   get operations(): number {
@@ -99,17 +101,14 @@ export class SpecMock {
     const route = this.spec.router.route(incoming.method, incoming.path);
     if (route.kind === 'not-found') {
       if (!standalone) return undefined;
-      return {
-        outcome: 'not-found',
-        reply: specProblem({
-          code: 'no-such-path',
-          title: 'No such path in the spec',
-          status: 404,
-          // The path is not echoed: a client may carry a key in it, and the mock has no rules.
-          detail: `The ${incoming.method.toUpperCase()} request's path matches no path of the spec.${route.nearest.length > 0 ? ` Nearest documented paths: ${route.nearest.join(', ')}.` : ''}`,
-          extra: { nearest: route.nearest },
-        }),
-      };
+      return this.refusals.answer(incoming, { spec: true }, 'not-found', {
+        code: 'no-such-path',
+        title: 'No such path in the spec',
+        status: 404,
+        // The path is not echoed: a client may carry a key in it, and the mock has no rules.
+        detail: `The ${incoming.method.toUpperCase()} request's path matches no path of the spec.${route.nearest.length > 0 ? ` Nearest documented paths: ${route.nearest.join(', ')}.` : ''}`,
+        extra: { nearest: route.nearest },
+      });
     }
     if (route.kind === 'method-not-allowed') {
       if (!standalone) return undefined;
@@ -121,20 +120,23 @@ export class SpecMock {
           reply: { kind: 'simple', status: 204, headers: [SPEC_LAYER, ...preflight], body: '' },
         };
       }
-      return {
-        outcome: 'method-not-allowed',
-        path: route.template,
-        reply: specProblem(
-          {
-            code: 'method-not-allowed',
-            title: 'Method not allowed',
-            status: 405,
-            detail: `${incoming.method.toUpperCase()} is not documented for ${route.template}; documented: ${route.allow.join(', ')}.`,
-            extra: { allow: route.allow },
-          },
-          [['allow', route.allow.join(', ')]],
-        ),
-      };
+      const template = route.template;
+      return this.refusals.answer(
+        incoming,
+        {
+          path: template,
+          operations: this.spec.model.operations.filter((o) => o.path === template),
+        },
+        'method-not-allowed',
+        {
+          code: 'method-not-allowed',
+          title: 'Method not allowed',
+          status: 405,
+          detail: `${incoming.method.toUpperCase()} is not documented for ${template}; documented: ${route.allow.join(', ')}.`,
+          extra: { allow: route.allow },
+        },
+        [['allow', route.allow.join(', ')]],
+      );
     }
     const { operation, params } = route;
     const prefer = parsePrefer(valuesOf(incoming.headers['prefer']));
@@ -151,16 +153,21 @@ export class SpecMock {
       };
     } catch (error) {
       if (!isTapedeckError(error) && !(error instanceof Error)) throw error;
-      return refusal(operation, 'invalid', {
-        code: 'invalid-request',
-        title: 'Invalid request',
-        status: 400,
-        detail: 'The request body does not match its Content-Encoding.',
-        extra: {
-          operation: operation.id,
-          errors: [{ in: 'body', pointer: '', message: 'cannot be decoded' }],
+      const errors = [{ in: 'body', pointer: '', message: 'cannot be decoded' }] as const;
+      return this.refusals.answer(
+        incoming,
+        { operation },
+        'invalid',
+        {
+          code: 'invalid-request',
+          title: 'Invalid request',
+          status: 400,
+          detail: 'The request body does not match its Content-Encoding.',
+          extra: { operation: operation.id, errors },
         },
-      });
+        [],
+        errors,
+      );
     }
     if (this.options.security) {
       const outcome = checkSecurity(operation, this.spec.model.securitySchemes, parts);
@@ -174,7 +181,7 @@ export class SpecMock {
         params,
       );
       if (unsupportedMediaType !== undefined) {
-        return refusal(operation, 'unsupported-media-type', {
+        return this.refusals.answer(incoming, { operation }, 'unsupported-media-type', {
           code: 'unsupported-media-type',
           title: 'Unsupported media type',
           status: 415,
@@ -182,7 +189,7 @@ export class SpecMock {
           extra: { operation: operation.id },
         });
       }
-      if (violations.length > 0) return invalidAnswer(operation, violations);
+      if (violations.length > 0) return this.refusals.invalid(incoming, operation, violations);
     }
     return this.respond(incoming, operation, prefer);
   }
@@ -194,14 +201,9 @@ export class SpecMock {
     challenges: readonly string[],
   ): MockAnswer {
     const extra: [string, string][] = challenges.map((c) => ['www-authenticate', c]);
-    // The spec's own 401 shape when it documents one.
-    const documented = operation.responses.find((r) => r.status === '401');
-    if (documented) {
-      const answer = this.build(incoming, operation, documented, 401, {}, extra);
-      if (answer) return { ...answer, outcome: 'unauthorized' };
-    }
-    return refusal(
-      operation,
+    return this.refusals.answer(
+      incoming,
+      { operation },
       'unauthorized',
       {
         code: 'unauthorized',
@@ -254,7 +256,7 @@ export class SpecMock {
         extra: { operation: operation.id },
       });
     }
-    return refusal(operation, 'not-acceptable', {
+    return this.refusals.answer(incoming, { operation }, 'not-acceptable', {
       code: 'not-acceptable',
       title: 'Not acceptable',
       status: 406,

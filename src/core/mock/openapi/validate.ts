@@ -4,9 +4,16 @@ import type { Body, HeaderMap, QueryMap } from '../../cassette/model.js';
 import { valuesOf } from '../../cassette/model.js';
 import { isFormMediaType, isJsonMediaType, mediaType, parseQuery } from '../../http/index.js';
 import { getOwn, setOwn, unescapePointerToken } from '../../json.js';
-import type { ParameterLocation, SpecMedia, SpecOperation, SpecParameter } from './operations.js';
+import type {
+  ParameterLocation,
+  SpecBody,
+  SpecMedia,
+  SpecOperation,
+  SpecParameter,
+} from './operations.js';
 import { deref, resolvePointer } from './document.js';
-import { deserialize, formObject, IGNORED_HEADER_PARAMETERS, parseCookies } from './parameters.js';
+import { bracketName, parseForm, readFormShape, type FormShape } from './form.js';
+import { deserialize, IGNORED_HEADER_PARAMETERS, parseCookies } from './parameters.js';
 import { problemsOf, type ValueCheckOptions, type ValueProblem } from './problems.js';
 
 export { checkSecurity, type SecurityOutcome } from './security.js';
@@ -72,7 +79,12 @@ function schemaFor(source: { schemaPointer?: string; schema?: object }): object 
 }
 
 /** The `type` of a schema after following local refs and `allOf` (for parameter styles). */
-function typeOf(document: object, source: { schemaPointer?: string; schema?: object }): string[] {
+function typeOf(
+  document: object,
+  source: { schemaPointer?: string; schema?: object },
+  depth = 0,
+): string[] {
+  if (depth > 4) return [];
   let node: unknown =
     source.schemaPointer !== undefined
       ? resolvePointer(document, source.schemaPointer)
@@ -85,8 +97,15 @@ function typeOf(document: object, source: { schemaPointer?: string; schema?: obj
     if (typeof type === 'string') return [type];
     if (Array.isArray(type)) return type.filter((t): t is string => typeof t === 'string');
     const allOf = record['allOf'];
+    const choices = record['anyOf'] ?? record['oneOf'];
     if (Array.isArray(allOf) && allOf.length > 0) node = allOf[0];
-    else if (typeof record['items'] === 'object') return ['array'];
+    else if (Array.isArray(choices) && choices.length > 0) {
+      // Stripe's `metadata: anyOf [object, enum ['']]`: every branch's type can arrive.
+      const union = new Set<string>();
+      for (const choice of choices.slice(0, 16))
+        for (const t of typeOf(document, { schema: choice as object }, depth + 1)) union.add(t);
+      return [...union];
+    } else if (typeof record['items'] === 'object') return ['array'];
     else if (typeof record['properties'] === 'object') return ['object'];
     else return [];
   }
@@ -112,6 +131,7 @@ export class SpecValidators {
   private responseAjv: Ajv2020 | undefined;
   private readonly parameterCache = new Map<SpecOperation, CompiledParameters>();
   private readonly bodyCache = new Map<SpecMedia, ValidateFunction | null>();
+  private readonly formCache = new Map<SpecMedia, FormShape>();
   private readonly responseCache = new Map<object, ValidateFunction | null>();
   /** Schemas that did not compile (a broken pattern, an unresolvable ref): pointer -> why. */
   readonly compileErrors = new Map<string, string>();
@@ -252,8 +272,14 @@ export class SpecValidators {
       };
     }
     let value: unknown;
-    if (isFormMediaType(contentType)) {
-      value = formObject(parseQuery(bodyText(sent)));
+    const form = isFormMediaType(contentType);
+    if (form) {
+      const parsed = parseForm(parseQuery(bodyText(sent)), this.formShape(body, media));
+      if (!parsed.ok) {
+        violations.push({ in: 'body', pointer: parsed.pointer, message: parsed.message });
+        return { violations };
+      }
+      value = parsed.value;
     } else if (isJsonMediaType(contentType) || isJsonMediaType(media.type)) {
       if (sent.encoding === 'json') value = sent.json;
       else {
@@ -274,9 +300,26 @@ export class SpecValidators {
         validateBody.errors,
         options.redacted === true ? { value } : undefined,
       ))
-        violations.push({ in: 'body', pointer: problem.pointer, message: problem.message });
+        violations.push({
+          in: 'body',
+          // A form field is named as the client sent it: `metadata[plan]`.
+          ...(form && problem.pointer !== '' ? { name: bracketName(problem.pointer) } : {}),
+          pointer: problem.pointer,
+          message: problem.message,
+        });
     }
     return { violations };
+  }
+
+  /** How a form body of this media type is read (form.ts), built once per media type. */
+  private formShape(body: SpecBody, media: SpecMedia): FormShape {
+    let shape = this.formCache.get(media);
+    if (shape === undefined) {
+      const document = this.options.requestDocument;
+      shape = readFormShape(document, body, media, (schema) => typeOf(document, { schema }));
+      this.formCache.set(media, shape);
+    }
+    return shape;
   }
 
   /** Problems of a value against a response schema (pointer or inline), for contract checks. */
