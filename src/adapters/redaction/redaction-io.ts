@@ -34,6 +34,8 @@ export interface KeySource {
   readonly from: string;
   /** True when the key was just generated for this machine. */
   readonly generated: boolean;
+  /** Why a key file that exists was not used (replay falls back to a key of its own). */
+  readonly warning?: string;
 }
 
 /**
@@ -60,15 +62,32 @@ export function loadRedactionKey(
     return { key: fromEnv, from: keyEnv, generated: false };
   }
   const file = join(stateDir, 'redaction.key');
-  if (!persistent && !existsSync(file)) {
+  const throwaway = (warning?: string): KeySource => ({
+    key: randomBytes(32).toString('hex'),
+    from: 'a key for this process only',
+    generated: false,
+    ...(warning === undefined ? {} : { warning }),
+  });
+  if (!persistent) {
     // Nothing this process writes is keyed (replay compares pseudonyms as one placeholder), so
     // a throwaway key serves, and nothing is left on disk. A key file that record left is
-    // read, though: replay recognizes values learned while recording only under that key.
-    return {
-      key: randomBytes(32).toString('hex'),
-      from: 'a key for this process only',
-      generated: false,
-    };
+    // read, though: replay recognizes values learned while recording only under that key. A
+    // file that cannot serve costs only that recognition, never the start: replay goes on.
+    if (!existsSync(file)) return throwaway();
+    let key: string;
+    try {
+      key = readFileSync(file, 'utf8').trim();
+    } catch (error) {
+      return throwaway(
+        `The key file ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}): values learned while recording will not be recognized.`,
+      );
+    }
+    if (key.length < MIN_KEY_LENGTH) {
+      return throwaway(
+        `The key file ${file} holds fewer than ${MIN_KEY_LENGTH} characters: values learned while recording will not be recognized.`,
+      );
+    }
+    return { key, from: file, generated: false };
   }
   if (existsSync(file)) {
     const key = readFileSync(file, 'utf8').trim();

@@ -26,7 +26,12 @@ export interface RedactionIo {
     keyEnv: string,
     stateDir: string,
     persistent: boolean,
-  ): { readonly key: string; readonly from: string; readonly generated: boolean };
+  ): {
+    readonly key: string;
+    readonly from: string;
+    readonly generated: boolean;
+    readonly warning?: string;
+  };
   hash(key: string): KeyedHash;
 }
 
@@ -75,6 +80,9 @@ export function loadRedaction(
 ): RedactionSetup {
   const setup = loadRules(io, config);
   const key = io.loadKey(env, config.redaction.keyEnv, config.stateDir, writes);
+  if (key.warning !== undefined) {
+    logger.log('warn', 'redaction.key', key.warning, { code: 'TD_REDACTION_KEY_INVALID' });
+  }
   if (key.generated) {
     logger.log(
       'warn',
