@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCleanups } from '../helpers/cleanup.js';
 import { send } from '../helpers/client.js';
@@ -13,14 +12,14 @@ afterEach(runCleanups);
 const KEY_ENV = { TAPEDECK_REDACTION_KEY: 'rerecord-test-key-0123456789' };
 
 /**
- * An upstream whose answers carry what changes on every exchange (node's own `date`, a fresh
- * `x-request-id`, a varying delay) and otherwise depend only on the request and `version`.
+ * An upstream whose answers carry what changes on every exchange (a `date` a second later each
+ * time, a fresh `x-request-id`; the measured latency varies by itself) and otherwise depend only
+ * on the request and `version`. Time is the upstream's counter, not the wall clock: no sleeps.
  */
 async function flakyTimingUpstream(version: { items: string }) {
   let n = 0;
-  return startUpstream(async (req, res) => {
+  return startUpstream((req, res) => {
     n++;
-    await sleep(n % 3);
     const path = req.url.split('?')[0];
     const body =
       path === '/items'
@@ -28,7 +27,8 @@ async function flakyTimingUpstream(version: { items: string }) {
         : { path, query: req.url.split('?')[1] ?? '', ua: req.headers['user-agent'] };
     res.writeHead(200, {
       'content-type': 'application/json',
-      'x-request-id': `req-${n}-${Math.random().toString(36).slice(2)}`,
+      date: new Date(Date.UTC(2026, 11, 1, 10, 0, n)).toUTCString(),
+      'x-request-id': `req-${n}`,
       'cache-control': 'no-store',
     });
     res.end(`${JSON.stringify(body)}\n`);
@@ -46,8 +46,6 @@ async function recordFlow(root: string, target: string): Promise<string> {
   for (const path of ['/items', '/orders?limit=2', '/orders/ord_1', '/items']) {
     const r = await send(proxy.url, path, { headers });
     expect(r.status).toBe(200);
-    // Time moves between exchanges: a second passes for `date` over the flow.
-    await sleep(350);
   }
   await proxy.stop();
   return readFileSync(join(root, 'cassettes', 'default.json'), 'utf8');

@@ -10,12 +10,13 @@ import { isInsideJsonBody, type HeaderMap, type Interaction } from './model.js';
  * Headers that differ on every exchange without saying anything about it: the time it was
  * answered, cache ages derived from that time, per-request ids and server timings. They are
  * ignored when deciding whether an exchange changed (on both sides), never when replaying.
- * `last-modified` and `etag` are not here: they change with the resource.
+ * `last-modified` and `etag` are not here: they change with the resource. Neither is `expires`:
+ * it is caching policy as well as time, so only its distance from `date` is compared (a move from
+ * `Expires: 0` to a far-future date is a real change; the same max-age a minute later is not).
  */
 export const VOLATILE_HEADERS: ReadonlySet<string> = new Set([
   'date',
   'age',
-  'expires',
   'x-request-id',
   'request-id',
   'x-amzn-requestid',
@@ -34,11 +35,22 @@ export const VOLATILE_HEADERS: ReadonlySet<string> = new Set([
   'x-b3-spanid',
 ]);
 
+/** `expires` as seconds after `date` when both are single HTTP dates; else as it was. */
+function expiresRelative(headers: HeaderMap): string | string[] | undefined {
+  const expires = headers['expires'];
+  const date = headers['date'];
+  if (typeof expires !== 'string' || typeof date !== 'string') return expires;
+  const at = Date.parse(expires);
+  const sent = Date.parse(date);
+  return Number.isNaN(at) || Number.isNaN(sent) ? expires : `date + ${(at - sent) / 1000} s`;
+}
+
 function stable(headers: HeaderMap): HeaderMap {
   const out: HeaderMap = {};
   for (const name of Object.keys(headers)) {
-    if (!VOLATILE_HEADERS.has(name))
-      Object.defineProperty(out, name, { value: headers[name], enumerable: true });
+    if (VOLATILE_HEADERS.has(name)) continue;
+    const value = name === 'expires' ? expiresRelative(headers) : headers[name];
+    Object.defineProperty(out, name, { value, enumerable: true });
   }
   return out;
 }
