@@ -189,14 +189,18 @@ describe('docs/walkthrough.md', () => {
       },
     };
 
-    let server: { step: Step; run: CliRun } | undefined;
+    let server: { step: Step; run: CliRun; stagingSeen: number } | undefined;
     const stop = async () => {
       if (server === undefined) return;
-      const { step, run } = server;
+      const { step, run, stagingSeen } = server;
       server = undefined;
-      run.child.kill(step.commands[0]!.includes(' record ') ? 'SIGINT' : 'SIGTERM');
+      const recording = step.commands[0]!.includes(' record ');
+      run.child.kill(recording ? 'SIGINT' : 'SIGTERM');
       const code = await run.exited;
       expect(code, `${step.name} exit code; stderr: ${run.stderr}`).toBe(step.exit);
+      // "replay never contacts the network": staging saw nothing while a replay step ran.
+      if (!recording)
+        expect(staging.requests.length, `${step.name} reached staging`).toBe(stagingSeen);
       after[step.name]?.(run.stdout + run.stderr);
     };
     // A ```diff block marked `walkthrough:diff STEP` shows output of STEP: each of its +/- lines
@@ -230,7 +234,7 @@ describe('docs/walkthrough.md', () => {
             expect(step.commands, `${step.name}: one server per step`).toHaveLength(1);
             const run = runCli(args.slice(1), { cwd: root, env });
             await run.waitFor(/listening on http:\/\/127\.0\.0\.1:\d+/);
-            server = { step, run };
+            server = { step, run, stagingSeen: staging.requests.length };
             continue;
           }
           const run = await runCliToEnd(args.slice(1), { cwd: root, env });
@@ -254,7 +258,8 @@ describe('docs/walkthrough.md', () => {
     // Every check and hook named a step the page has (a renamed step cannot skip its checks).
     for (const name of [...Object.keys(after), ...Object.keys(before)])
       expect(seen, `step ${name} is on the page`).toContain(name);
-    // Only the stand-ins were contacted; staging saw the recordings and the drift runs.
+    // The recordings and the drift runs reached the local staging (curl and tapedeck were given
+    // only 127.0.0.1 URLs; the fake GitHub saw the comment calls, checked above).
     expect(staging.requests.length).toBeGreaterThan(4);
   }, 60_000);
 });
