@@ -236,6 +236,10 @@ describe('docs/walkthrough.md', () => {
           if (step.serve) {
             expect(step.commands, `${step.name}: one server per step`).toHaveLength(1);
             const run = runCli(args.slice(1), { cwd: root, env });
+            // A failed assertion must not leave the server running past the test.
+            defer(() => {
+              if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill();
+            });
             await run.waitFor(/listening on http:\/\/127\.0\.0\.1:\d+/);
             server = { step, run, stagingSeen: staging.requests.length, clientCalls: 0 };
             continue;
