@@ -2,8 +2,8 @@
  * A credential drift withheld (a pseudonym with no drift.credentials mapping is never sent):
  * the 401/403 that follows is the missing credential talking, not the API drifting, so the step
  * is "could not check: credential-not-mapped". Only then: a recorded 401 answered 401 again, an
- * answer that did not need the credential, and a credential that was sent and refused are all
- * compared as usual.
+ * answer that did not need the credential, a credential that was sent and refused (even beside a
+ * withheld cookie), and a dropped header that is no credential are all compared as usual.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { NodeBodyCodec } from '../../src/adapters/http/body-codec.js';
@@ -25,6 +25,7 @@ afterEach(runCleanups);
 
 const PSEUDONYM = 'Bearer tdp_aaaaaaaaaaaaaaaaaaaaaaaa';
 const LIVE = 'live-credential-0123456789';
+const COOKIE = 'sid=tdp_bbbbbbbbbbbbbbbbbbbbbbbb';
 
 function step(path: string, status: number, headers: Record<string, string> = {}): Interaction {
   return {
@@ -125,5 +126,55 @@ describe('drift: a withheld credential', () => {
     expect(refused!.outcome).toBe('drift');
     expect(refused!.severity).toBe('breaking');
     expect(refused!.liveStatus).toBe(403);
+  });
+
+  it('is drift when the mapped credential was sent and refused, even though a cookie was withheld', async () => {
+    const { report, up, logger } = await run(
+      [step('/private', 200, { authorization: PSEUDONYM, cookie: COOKIE })],
+      new Map([['authorization', 'another-credential-0123456789']]),
+    );
+    expect(up.requests[0]!.headers.authorization).toBe('Bearer another-credential-0123456789');
+    expect(up.requests[0]!.headers.cookie).toBeUndefined();
+    // The withheld cookie is still named, once.
+    expect(logger.lines.filter((l) => l.event === 'drift.placeholder')).toEqual([
+      expect.objectContaining({ fields: { cassette: 'auth', header: 'cookie' } }),
+    ]);
+    const [refused] = report.interactions;
+    expect(refused!.unchecked).toBeUndefined();
+    expect(refused!.outcome).toBe('drift');
+    expect(refused!.severity).toBe('breaking');
+    expect(refused!.liveStatus).toBe(403);
+    expect(report.verdict).toBe('breaking');
+  });
+
+  it('compares as usual when the dropped header is no credential: a 401 is then the API talking', async () => {
+    const { report, up } = await run(
+      [step('/private', 200, { 'x-trace': 'tdp_cccccccccccccccccccccccc' })],
+      new Map(),
+    );
+    expect(up.requests[0]!.headers['x-trace']).toBeUndefined();
+    const [compared] = report.interactions;
+    expect(compared!.unchecked).toBeUndefined();
+    expect(compared!.outcome).toBe('drift');
+    expect(compared!.severity).toBe('breaking');
+    expect(compared!.liveStatus).toBe(401);
+  });
+
+  it('names only the credential headers when a credential and another header were withheld', async () => {
+    const { report } = await run(
+      [
+        step('/private', 200, {
+          authorization: PSEUDONYM,
+          cookie: COOKIE,
+          'x-trace': 'tdp_cccccccccccccccccccccccc',
+        }),
+      ],
+      new Map(),
+    );
+    expect(report.interactions[0]!.unchecked).toEqual({
+      reason: 'credential-not-mapped',
+      detail:
+        'authorization, cookie held pseudonyms and were not sent, and the API answered 401: map them in drift.credentials (docs/drift.md)',
+    });
   });
 });

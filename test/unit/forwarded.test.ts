@@ -77,6 +77,30 @@ describe('upstreamHeaders', () => {
     ]);
   });
 
+  it('drops the client-address headers and Via a client sent: they are the forwarded family too', () => {
+    const claimed: HeaderMap = {
+      accept: '*/*',
+      'x-real-ip': '10.0.0.1',
+      'true-client-ip': '10.0.0.2',
+      'cf-connecting-ip': '10.0.0.3',
+      'x-client-ip': '10.0.0.4',
+      'x-cluster-client-ip': '10.0.0.5',
+      'fastly-client-ip': '10.0.0.6',
+      via: '1.1 evil.example',
+      'x-ip-note': 'kept',
+    };
+    const sent = upstreamHeaders(claimed, { 'x-forwarded-proto': 'https' });
+    expect(sent).toEqual([
+      ['accept', '*/*'],
+      ['x-ip-note', 'kept'],
+      ['x-forwarded-proto', 'https'],
+    ]);
+    // drift re-sends a recording that kept them through the same rule.
+    expect(sendableHeaders(claimed, new Map(), new Set()).headers).toEqual(
+      upstreamHeaders(claimed),
+    );
+  });
+
   it('adds the configured forwarded headers, with their fixed values, in a fixed order', () => {
     const sent = upstreamHeaders(client, {
       'x-forwarded-prefix': '/api',

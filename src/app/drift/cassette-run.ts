@@ -32,6 +32,7 @@ import {
   credentialParts,
   FlowValues,
   headerMapOf,
+  isCredentialHeader,
   producedValues,
   requestHolds,
   SAFE_METHODS,
@@ -189,7 +190,7 @@ export class CassetteRun {
 
     const toSend = this.flow.apply(request, 'send');
     const carried = changedHeaders(request.headers, toSend.headers);
-    const { headers, dropped } = sendableHeaders(
+    const { headers, dropped, credentialsSent } = sendableHeaders(
       toSend.headers,
       this.options.credentials,
       carried,
@@ -220,7 +221,12 @@ export class CassetteRun {
     };
     const first = await sendWithRetries(this.deps.upstream, outgoing, policy);
     if (!first.ok) return { drift: this.unchecked(index, interaction, first.reason, first.detail) };
-    const withheld = this.withheldCredential(interaction, dropped, first.answer.status);
+    const withheld = this.withheldCredential(
+      interaction,
+      dropped,
+      credentialsSent,
+      first.answer.status,
+    );
     if (withheld !== undefined)
       return { drift: this.unchecked(index, interaction, 'credential-not-mapped', withheld) };
 
@@ -296,17 +302,24 @@ export class CassetteRun {
   /**
    * A request sent without the credential it was recorded with says nothing about the API when
    * the answer is "unauthorized": that is the missing credential talking, not drift. Only when
-   * the recording had a different status (a recorded 401 answered 401 again is compared as usual).
+   * a credential header (`isCredentialHeader`: the redaction's credential set, `cookie`
+   * included) was withheld, no real credential was sent in its place (a mapped or carried one
+   * that was sent and refused is the API talking: drift), and the recording had a different
+   * status (a recorded 401 answered 401 again is compared as usual). A dropped header that is no
+   * credential (`x-trace: tdp_…`) does not explain a 401 either: compared as usual.
    */
   private withheldCredential(
     interaction: Interaction,
     dropped: readonly string[],
+    credentialsSent: readonly string[],
     liveStatus: number,
   ): string | undefined {
-    if (dropped.length === 0 || (liveStatus !== 401 && liveStatus !== 403)) return undefined;
-    if (interaction.response.status === liveStatus) return undefined;
-    const names = dropped.join(', ');
-    return `${names} held a pseudonym and was not sent, and the API answered ${liveStatus}: map ${dropped.length === 1 ? 'it' : 'them'} in drift.credentials (docs/drift.md)`;
+    if (liveStatus !== 401 && liveStatus !== 403) return undefined;
+    if (interaction.response.status === liveStatus || credentialsSent.length > 0) return undefined;
+    const withheld = dropped.filter(isCredentialHeader);
+    if (withheld.length === 0) return undefined;
+    const one = withheld.length === 1;
+    return `${withheld.join(', ')} ${one ? 'held a pseudonym and was' : 'held pseudonyms and were'} not sent, and the API answered ${liveStatus}: map ${one ? 'it' : 'them'} in drift.credentials (docs/drift.md)`;
   }
 
   private specVerdict(recorded: Interaction, live: Interaction): SpecVerdict | undefined {

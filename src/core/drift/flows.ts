@@ -22,6 +22,8 @@ import {
 } from '../json.js';
 import { upstreamHeaders, type ForwardedHeaders } from '../http/forwarded.js';
 import { decodePercent } from '../http/percent.js';
+import { isSecretName } from '../redaction/detectors.js';
+import { CREDENTIAL_HEADERS } from '../redaction/headers.js';
 import { containsPseudonym } from '../redaction/pseudonym.js';
 
 /** Methods drift re-sends without being told: they change nothing on the server. */
@@ -259,6 +261,19 @@ export interface SendableHeaders {
   readonly headers: [string, string][];
   /** Header names dropped because they held only a pseudonym or the mask, with no credential configured. */
   readonly dropped: string[];
+  /**
+   * Credential headers (`isCredentialHeader`) sent with a real value: a configured
+   * `drift.credentials` one, or a value a flow carried from an earlier live answer.
+   */
+  readonly credentialsSent: string[];
+}
+
+/**
+ * A header the redaction treats as a credential (replaced whole, pseudonymized): the built-in
+ * credential set (`authorization`, `cookie`, `x-api-key`, …) and secret-looking names.
+ */
+export function isCredentialHeader(name: string): boolean {
+  return CREDENTIAL_HEADERS.has(name) || isSecretName(name);
 }
 
 /** A credential and, for `Scheme token`, the token alone: each must be trackable. */
@@ -282,12 +297,15 @@ export function sendableHeaders(
 ): SendableHeaders {
   const prepared: HeaderMap = {};
   const dropped: string[] = [];
+  const withCredential = new Set<string>();
   for (const [name, value] of Object.entries(headers)) {
     const real = credentials.get(name);
     if (real !== undefined && !carriedHeaders.has(name)) {
       appendValue(prepared, name, credentialValue(valuesOf(value)[0], real));
+      withCredential.add(name);
       continue;
     }
+    if (carriedHeaders.has(name) && isCredentialHeader(name)) withCredential.add(name);
     for (const v of valuesOf(value)) {
       if (!carriedHeaders.has(name) && containsPseudonym(v)) {
         if (!dropped.includes(name)) dropped.push(name);
@@ -297,9 +315,13 @@ export function sendableHeaders(
     }
   }
   for (const [name, real] of credentials) {
-    if (getOwn(headers, name) === undefined) appendValue(prepared, name, real);
+    if (getOwn(headers, name) !== undefined) continue;
+    appendValue(prepared, name, real);
+    withCredential.add(name);
   }
-  return { headers: upstreamHeaders(prepared, forwarded), dropped };
+  const sent = upstreamHeaders(prepared, forwarded);
+  const credentialsSent = [...withCredential].filter((n) => sent.some(([name]) => name === n));
+  return { headers: sent, dropped, credentialsSent };
 }
 
 /**

@@ -5,7 +5,8 @@
  * request (httpbin's `/headers`, a debug endpoint, a signature over headers) would drift on an
  * unchanged upstream.
  *
- * The forwarded family (`Forwarded`, `X-Forwarded-*`) belongs to tapedeck, not to the client:
+ * The forwarded family (`Forwarded`, `X-Forwarded-*`, the client-address headers such as
+ * `X-Real-IP` and `CF-Connecting-IP`, and `Via`) belongs to tapedeck, not to the client:
  * whatever a client sent under those names is dropped, and only the fixed values configured in
  * `upstream.forwardedHeaders` are added — none by default, so the default changes nothing in an
  * upstream's answer, and neither the proxy's own port (which changes with `--port 0`) nor a
@@ -53,9 +54,28 @@ export const PREFIX_PATTERN = "^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$";
 /** Request headers that describe the hop to tapedeck, never the call: not sent upstream. */
 const NOT_FORWARDED = new Set(['host', 'content-length', 'expect']);
 
+/**
+ * The rest of the forwarded family: the client-address headers proxies and CDNs set
+ * (`X-Real-IP`, Akamai's `True-Client-IP`, Cloudflare's `CF-Connecting-IP`, Fastly's
+ * `Fastly-Client-IP`, ...) and `Via`. They say who the hop to tapedeck was, never what the call
+ * is, and an upstream that trusts them (rate limits, allow lists, logs, echoes) would otherwise
+ * see whatever a client chose to claim, or a value that differs between `record` and `drift`.
+ */
+const CLIENT_ADDRESS_HEADERS: ReadonlySet<string> = new Set([
+  'x-real-ip',
+  'true-client-ip',
+  'cf-connecting-ip',
+  'x-client-ip',
+  'x-cluster-client-ip',
+  'fastly-client-ip',
+  'via',
+]);
+
 /** The forwarded family: only tapedeck's configuration decides what travels under these names. */
 function isForwardedFamily(name: string): boolean {
-  return name === 'forwarded' || name.startsWith('x-forwarded-');
+  return (
+    name === 'forwarded' || name.startsWith('x-forwarded-') || CLIENT_ADDRESS_HEADERS.has(name)
+  );
 }
 
 /**
