@@ -25,13 +25,13 @@ describe('tapedeck import har / export har', () => {
         '✓ devtools/api.example.test: 3 interaction(s) from https://api.example.test',
         '✓ devtools/cdn.example.test_8443: 1 interaction(s) from https://cdn.example.test:8443',
         '• skipped entry 2: GET wss:…: WebSocket: its frames are not HTTP exchanges',
-        '• skipped entry 3: CONNECT https://api.example.test/: CONNECT: a proxy tunnel, not an API call',
+        '• skipped entry 3: CONNECT https://api.example.test/…: CONNECT: a proxy tunnel, not an API call',
         '• skipped entry 4: GET data:…: a data: URL is not an HTTP exchange',
         '• skipped entry 5: GET blob:…: a blob: URL is not an HTTP exchange',
         '• skipped entry 6: GET chrome-extension:…: a chrome-extension: URL is not an HTTP exchange',
-        '• skipped entry 7: GET https://api.example.test/blocked: status 0: the request failed, was blocked or was aborted',
-        '• skipped entry 8: GET https://api.example.test/pending: no response in the HAR',
-        '• skipped entry 9: GET https://api.example.test/no-content: the response body is not in the HAR (export it "with content")',
+        '• skipped entry 7: GET https://api.example.test/…: status 0: the request failed, was blocked or was aborted',
+        '• skipped entry 8: GET https://api.example.test/…: no response in the HAR',
+        '• skipped entry 9: GET https://api.example.test/…: the response body is not in the HAR (export it "with content")',
         'devtools.har: 12 entries, 4 imported into 2 cassette(s), 8 skipped',
         '',
       ].join('\n'),
@@ -91,5 +91,87 @@ describe('tapedeck import har / export har', () => {
     const absent = await runCliToEnd(['import', 'har', 'absent.har'], { cwd: dir, env });
     expect(absent.code).toBe(2);
     expect(absent.stderr).toContain('Cannot read the HAR file absent.har');
+  });
+  it('never prints in the skip list (text or --json) a value another entry taught', async () => {
+    const { dir, env } = project();
+    const sid = 'Zq8xK2mP9vLw4RtY';
+    const entry = (url: string, status: number, headers: { name: string; value: string }[]) => ({
+      startedDateTime: '2026-01-01T00:00:00.000Z',
+      time: 1,
+      request: { method: 'GET', url, httpVersion: 'HTTP/1.1', headers: [], queryString: [] },
+      response: {
+        status,
+        statusText: '',
+        httpVersion: 'HTTP/1.1',
+        headers,
+        content: { size: 0, mimeType: 'text/plain', text: '' },
+      },
+    });
+    writeFileSync(
+      join(dir, 'learned.har'),
+      JSON.stringify({
+        log: {
+          version: '1.2',
+          creator: { name: 't', version: '1' },
+          entries: [
+            entry('https://api.example.test/login', 200, [
+              { name: 'Set-Cookie', value: `session=${sid}; Path=/` },
+            ]),
+            entry(`https://api.example.test/sessions/${sid}/info`, 0, []),
+          ],
+        },
+      }),
+    );
+    const text = await runCliToEnd(['import', 'har', 'learned.har'], { cwd: dir, env });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(
+      '• skipped entry 1: GET https://api.example.test/…: status 0: the request failed, was blocked or was aborted',
+    );
+    expect(text.stdout + text.stderr).not.toContain(sid);
+
+    const json = await runCliToEnd(
+      ['import', 'har', 'learned.har', '--cassette', 'again', '--json'],
+      { cwd: dir, env },
+    );
+    expect(json.code).toBe(0);
+    const report = JSON.parse(json.stdout) as { skipped: { entry: number; url: string }[] };
+    expect(report.skipped).toMatchObject([{ entry: 1, url: 'https://api.example.test/…' }]);
+    expect(json.stdout + json.stderr).not.toContain(sid);
+  });
+
+  it('refuses an entry the conversion rejects before any key file is made', async () => {
+    const { dir } = project();
+    const doc = JSON.parse(readFileSync(FIXTURE, 'utf8')) as {
+      log: { entries: { request: Record<string, unknown> }[] };
+    };
+    doc.log.entries[1]!.request['method'] = 'PO ST';
+    writeFileSync(join(dir, 'method.har'), JSON.stringify(doc));
+    // No key in the environment: loading redaction would generate .tapedeck/redaction.key.
+    const result = await runCliToEnd(['import', 'har', 'method.har'], { cwd: dir, env: {} });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('[TD_HAR_INVALID]');
+    expect(result.stderr).toContain('/log/entries/1/request/method');
+    expect(existsSync(join(dir, '.tapedeck'))).toBe(false);
+    expect(existsSync(join(dir, 'cassettes'))).toBe(false);
+  });
+
+  it('names the file and the position of broken JSON, quoting none of it', async () => {
+    const { dir, env } = project();
+    writeFileSync(
+      join(dir, 'token.har'),
+      '{"log": {"version": "1.2",\n  "entries": [{"request": {"headers": [{"authorization": Bearer_ghp_SECRETSECRET}]}}]}}\n',
+    );
+    for (const args of [
+      ['import', 'har', 'token.har'],
+      ['import', 'har', 'token.har', '--json'],
+    ]) {
+      const result = await runCliToEnd(args, { cwd: dir, env });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(
+        'HAR file token.har is not valid JSON at line 2, column 58 (offset 84).',
+      );
+      for (const part of ['Bearer', 'ghp_', 'SECRET'])
+        expect(result.stdout + result.stderr).not.toContain(part);
+    }
   });
 });

@@ -108,7 +108,26 @@ describe('HAR → interactions', () => {
   it('refuses a malformed HAR with TD_HAR_INVALID naming the file and the JSON pointer', () => {
     const notJson = thrown(() => parseHar('{"log": {', 'broken.har'));
     expect(notJson.code).toBe('TD_HAR_INVALID');
-    expect(notJson.message).toContain('HAR file broken.har is not valid JSON');
+    expect(notJson.message).toBe(
+      'HAR file broken.har is not valid JSON at the end of the file (it is cut short).',
+    );
+    expect(notJson.cause).toBeUndefined();
+
+    // The engine's message quotes the text around the error; the report gives only the place.
+    const token = 'Bearer_ghp_SECRETSECRET';
+    const leaky = `{"log": {\n  "entries": [{"request": {"headers": [\n    {"authorization": ${token}}]}}]}}`;
+    const quoted = thrown(() => parseHar(leaky, 'leaky.har'));
+    expect(quoted.code).toBe('TD_HAR_INVALID');
+    expect(quoted.message).toBe(
+      `HAR file leaky.har is not valid JSON at line 3, column 23 (offset ${leaky.indexOf('Bearer')}).`,
+    );
+    for (const part of ['Bearer', 'ghp_', 'SECRET', 'authorization'])
+      expect(JSON.stringify({ m: quoted.message, d: quoted.details })).not.toContain(part);
+    expect(quoted.cause).toBeUndefined();
+    // BOM stripped before the position is counted; trailing garbage located too.
+    expect(thrown(() => parseHar('\uFEFF{} x', 'b.har')).message).toBe(
+      'HAR file b.har is not valid JSON at line 1, column 4 (offset 3).',
+    );
 
     const noEntries = thrown(() => parseHar('{"log": {"version": "1.2"}}', 'a.har'));
     expect(noEntries.code).toBe('TD_HAR_INVALID');
@@ -352,13 +371,13 @@ describe('tapedeck import har (the use case)', () => {
     expect(report.entries).toBe(12);
     expect(report.skipped.map((s) => `${s.entry} ${s.method} ${s.url} ${s.reason}`)).toEqual([
       '2 GET wss:… websocket',
-      '3 CONNECT https://api.example.test/ connect',
+      '3 CONNECT https://api.example.test/… connect',
       '4 GET data:… not-http',
       '5 GET blob:… not-http',
       '6 GET chrome-extension:… not-http',
-      '7 GET https://api.example.test/blocked no-response',
-      '8 GET https://api.example.test/pending no-response',
-      '9 GET https://api.example.test/no-content no-body-content',
+      '7 GET https://api.example.test/… no-response',
+      '8 GET https://api.example.test/… no-response',
+      '9 GET https://api.example.test/… no-body-content',
     ]);
     const api = await store.load('session/api.example.test');
     expect(api?.meta).toEqual({
@@ -403,6 +422,69 @@ describe('tapedeck import har (the use case)', () => {
     expect(loaded).toBe(false);
   });
 
+  it('never shows in the skip list a value learned from another entry', async () => {
+    const sid = 'Zq8xK2mP9vLw4RtY';
+    const entry = (url: string, status: number, headers: { name: string; value: string }[]) => ({
+      startedDateTime: '2026-01-01T00:00:00.000Z',
+      time: 1,
+      request: { method: 'GET', url, httpVersion: 'HTTP/1.1', headers: [], queryString: [] },
+      response: {
+        status,
+        statusText: '',
+        httpVersion: 'HTTP/1.1',
+        headers,
+        content: { size: 0, mimeType: 'text/plain', text: '' },
+      },
+    });
+    const text = JSON.stringify({
+      log: {
+        version: '1.2',
+        creator: { name: 't', version: '1' },
+        entries: [
+          entry('https://api.example.test/login', 200, [
+            { name: 'Set-Cookie', value: `session=${sid}; Path=/` },
+          ]),
+          entry(`https://api.example.test/sessions/${sid}/info`, 0, []),
+          entry(`https://api.example.test/sessions/${sid}/data?s=${sid}`, 200, []),
+        ],
+      },
+    });
+    const report = await importHar(
+      input({
+        text,
+        redaction: () =>
+          redaction((interaction) =>
+            interaction.request.path.includes('/data')
+              ? [{ pointer: '/request/path', rule: 'test/flagged', message: 'looks secret' }]
+              : [],
+          ),
+      }),
+    );
+    expect(report.skipped.map((s) => `${s.entry} ${s.method} ${s.url} ${s.reason}`)).toEqual([
+      '1 GET https://api.example.test/… no-response',
+      '2 GET https://api.example.test/… secret',
+    ]);
+    expect(JSON.stringify(report.skipped)).not.toContain(sid);
+  });
+
+  it('converts before it loads redaction: an entry the conversion refuses makes no key', async () => {
+    const doc = JSON.parse(fixture()) as { log: { entries: { request: { method: string } }[] } };
+    doc.log.entries[1]!.request.method = 'PO ST';
+    let loaded = false;
+    await expect(
+      importHar(
+        input({
+          text: JSON.stringify(doc),
+          redaction: () => {
+            loaded = true;
+            return redaction();
+          },
+        }),
+      ),
+    ).rejects.toMatchObject({ code: 'TD_HAR_INVALID' });
+    expect(loaded).toBe(false);
+  });
+
   it('keeps what the scanner still flags off disk and lists it as skipped', async () => {
     const store = new MemoryCassetteStore();
     const report = await importHar(
@@ -424,7 +506,7 @@ describe('tapedeck import har (the use case)', () => {
     );
     expect(report.skipped.find((s) => s.entry === 1)).toMatchObject({
       reason: 'secret',
-      url: 'https://api.example.test/logo.png',
+      url: 'https://api.example.test/…',
       detail: expect.stringContaining('/response/body/base64 (test/flagged)') as unknown,
     });
     const api = await store.load('session/api.example.test');

@@ -20,8 +20,8 @@ export interface HarImportInput {
   readonly store: CassetteStore;
   readonly codec: BodyCodec;
   /**
-   * Loaded only once the HAR has parsed: loading may create the pseudonymization key, which a
-   * malformed file should not leave behind.
+   * Loaded only once the HAR has parsed and converted: loading may create the pseudonymization
+   * key, which a malformed file should not leave behind.
    */
   readonly redaction: () => RedactionSetup;
   readonly maxBodyBytes: number;
@@ -34,7 +34,7 @@ export interface HarImportSkip {
   /** Position in the HAR's `log.entries`. */
   readonly entry: number;
   readonly method: string;
-  /** Origin and redacted path; a query string shows as `?…` (it may hold a token). */
+  /** Origin only, as `https://host/…`: a path or query may hold a secret (see shownUrl). */
   readonly url: string;
   readonly reason: HarImportSkipReason;
   readonly detail: string;
@@ -58,10 +58,12 @@ function originSegment(origin: string): string {
 }
 
 /**
- * A URL safe to print: the origin, the path as redaction leaves it, and `?…` for any query. A
- * skipped entry never reaches the cassette, but the report reaches a terminal and CI logs.
+ * A URL safe to print: the origin and `/…`, nothing of the path or the query. A skipped entry
+ * never reaches the cassette, but the report reaches a terminal and CI logs, and a path can
+ * carry a secret that only another entry (a Set-Cookie, a login response) shows to be one, or
+ * that the scanner flagged after redaction. The entry index and method say which entry it is.
  */
-function shownUrl(raw: string, redaction: RedactionSetup): string {
+function shownUrl(raw: string): string {
   let url: URL;
   try {
     url = new URL(raw);
@@ -69,13 +71,7 @@ function shownUrl(raw: string, redaction: RedactionSetup): string {
     return '(unparseable URL)';
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return `${url.protocol}…`;
-  const path = redaction.redactor.redactRequest({
-    method: 'GET',
-    path: url.pathname,
-    query: {},
-    headers: {},
-  }).value.path;
-  return `${url.origin}${path}${url.search === '' ? '' : '?…'}`;
+  return `${url.origin}/…`;
 }
 
 /**
@@ -88,15 +84,17 @@ function shownUrl(raw: string, redaction: RedactionSetup): string {
 export async function importHar(input: HarImportInput): Promise<HarImportReport> {
   const { store } = input;
   const har = parseHar(input.text, input.file);
-  const redaction = input.redaction();
+  // Conversion needs no redaction and can still refuse the file (a method, base64 or date the
+  // schema lets through): it runs first, so a refused HAR leaves no key behind.
   const { imported, skipped: notHttp } = harToInteractions(har, input.codec, {
     file: input.file,
     maxBodyBytes: input.maxBodyBytes,
   });
+  const redaction = input.redaction();
   const skipped: HarImportSkip[] = notHttp.map((s) => ({
     entry: s.index,
     method: s.method,
-    url: shownUrl(s.url, redaction),
+    url: shownUrl(s.url),
     reason: s.reason,
     detail: s.detail,
   }));
@@ -167,7 +165,7 @@ export async function importHar(input: HarImportInput): Promise<HarImportReport>
         skipped.push({
           entry,
           method: value.request.method,
-          url: `${group.target}${value.request.path}`,
+          url: shownUrl(group.target),
           reason: 'secret',
           detail: `still looks secret after redaction at ${leaks.map((l) => `${l.pointer} (${l.rule})`).join(', ')}: add a rule for it (docs/redaction.md)`,
         });

@@ -25,22 +25,161 @@ function invalid(file: string, problems: readonly SchemaProblem[]): TapedeckErro
   );
 }
 
+/**
+ * Where JSON text first goes wrong, as a UTF-16 offset: the scanner follows RFC 8259 far enough
+ * to find the first byte JSON.parse refuses. Only the position is ever reported — never the
+ * engine's message, which quotes the text around it (a HAR is full of tokens and cookies). -1
+ * when it finds no error, or the nesting is too deep to follow.
+ */
+export function jsonErrorOffset(text: string): number {
+  const stop = new Error('not JSON');
+  let i = 0;
+  const ws = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
+  };
+  const fail = (): never => {
+    throw stop;
+  };
+  const literal = (word: string) => {
+    for (const c of word) {
+      if (text[i] !== c) fail();
+      i++;
+    }
+  };
+  const string = () => {
+    if (text[i] !== '"') fail();
+    i++;
+    for (;;) {
+      if (i >= text.length) fail();
+      const c = text.charCodeAt(i);
+      if (c === 0x22) {
+        i++;
+        return;
+      }
+      if (c < 0x20) fail();
+      if (c === 0x5c) {
+        i++;
+        const e = text[i];
+        if (e === 'u') {
+          for (let k = 1; k <= 4; k++) {
+            if (!/[0-9a-fA-F]/.test(text[i + k] ?? '')) {
+              i += k;
+              fail();
+            }
+          }
+          i += 5;
+        } else if (e !== undefined && '"\\/bfnrt'.includes(e)) i++;
+        else fail();
+      } else i++;
+    }
+  };
+  const digits = () => {
+    if (!/[0-9]/.test(text[i] ?? '')) fail();
+    while (/[0-9]/.test(text[i] ?? '')) i++;
+  };
+  const number = () => {
+    if (text[i] === '-') i++;
+    if (text[i] === '0') i++;
+    else digits();
+    if (text[i] === '.') {
+      i++;
+      digits();
+    }
+    if (text[i] === 'e' || text[i] === 'E') {
+      i++;
+      if (text[i] === '+' || text[i] === '-') i++;
+      digits();
+    }
+  };
+  const value = (depth: number): void => {
+    // Deeper than any HAR: give up on a position rather than on the stack.
+    if (depth > 500) throw new RangeError('too deep');
+    ws();
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      ws();
+      if (text[i] === '}') {
+        i++;
+        return;
+      }
+      for (;;) {
+        ws();
+        string();
+        ws();
+        if (text[i] !== ':') fail();
+        i++;
+        value(depth + 1);
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === '}') {
+          i++;
+          return;
+        } else fail();
+      }
+    }
+    if (c === '[') {
+      i++;
+      ws();
+      if (text[i] === ']') {
+        i++;
+        return;
+      }
+      for (;;) {
+        value(depth + 1);
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === ']') {
+          i++;
+          return;
+        } else fail();
+      }
+    }
+    if (c === '"') return string();
+    if (c === 't') return literal('true');
+    if (c === 'f') return literal('false');
+    if (c === 'n') return literal('null');
+    if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return number();
+    fail();
+  };
+  try {
+    value(0);
+    ws();
+    return i < text.length ? i : -1;
+  } catch (error) {
+    // A RangeError (nesting too deep): no position, rather than a wrong one.
+    return error === stop ? Math.min(i, text.length) : -1;
+  }
+}
+
+/** `line 3, column 17` (both from 1) of a UTF-16 offset into `text`. */
+function lineColumn(text: string, offset: number): string {
+  const before = text.slice(0, offset);
+  const line = before.split(/\r\n|\r|\n/).length;
+  const lastBreak = Math.max(before.lastIndexOf('\n'), before.lastIndexOf('\r'));
+  return `line ${line}, column ${offset - lastBreak}`;
+}
+
 /** Parses and validates the text of a HAR file; TD_HAR_INVALID names the file and the JSON pointer. */
 export function parseHar(text: string, file: string): HarLog {
+  // A BOM is common in HAR files saved by Windows tools (Charles, Fiddler).
+  const json = text.startsWith('\uFEFF') ? text.slice(1) : text;
   let doc: unknown;
   try {
-    // A BOM is common in HAR files saved by Windows tools (Charles, Fiddler).
-    doc = JSON.parse(text.startsWith('\uFEFF') ? text.slice(1) : text);
-  } catch (cause) {
-    throw new TapedeckError(
-      'TD_HAR_INVALID',
-      `HAR file ${file} is not valid JSON: ${(cause as Error).message}.`,
-      {
-        cause,
-        details: { file, pointer: '' },
-        hint: 'Export the HAR again; a truncated download is the usual cause.',
-      },
-    );
+    doc = JSON.parse(json);
+  } catch {
+    // No `cause` and nothing of the engine's message: both quote the HAR text, secrets included.
+    const offset = jsonErrorOffset(json);
+    const where =
+      offset < 0
+        ? ''
+        : offset >= json.length
+          ? ' at the end of the file (it is cut short)'
+          : ` at ${lineColumn(json, offset)} (offset ${offset})`;
+    throw new TapedeckError('TD_HAR_INVALID', `HAR file ${file} is not valid JSON${where}.`, {
+      details: { file, pointer: '', ...(offset < 0 ? {} : { offset }) },
+      hint: 'Export the HAR again; a truncated download is the usual cause.',
+    });
   }
   const result = validateHar(doc);
   if (!result.ok) throw invalid(file, result.problems);
