@@ -347,6 +347,36 @@ describe('tapedeck mock: a client developer poking at it', () => {
     expect(other.status).toBe(200);
   });
 
+  it('never echoes a value the client sent in a refusal (406, 415, bad Prefer)', async () => {
+    const { url } = await startMock(PETSTORE);
+    const canary = 'x-canary-5f3a9e';
+    const longAccept = `text/${canary}, ${Array.from({ length: 800 }, (_, i) => `text/t${i}`).join(', ')}`;
+    expect(longAccept.length).toBeGreaterThan(8000);
+    const none = await send(url, '/v1/pets/7', { headers: { ...KEY, accept: longAccept } });
+    expect(none.status).toBe(406);
+    expect(header(none.headers, 'content-type')).toBe('application/problem+json');
+    expect(none.text()).not.toContain(canary);
+    expect(none.text().length).toBeLessThan(2000);
+    expect((none.json() as Problem).detail).toContain("the request's Accept allows none of them");
+    const wrongType = await send(url, '/v1/pets', {
+      method: 'POST',
+      headers: { ...KEY, 'content-type': `application/${canary}; charset=${canary}` },
+      body: 'hello',
+    });
+    expect(wrongType.status).toBe(415);
+    expect(wrongType.text()).not.toContain(canary);
+    expect((wrongType.json() as Problem).detail).toContain('takes application/json');
+    // A method outside RFC 9110's (and PATCH) is not named either: 405 on a documented path.
+    const method = await send(url, '/v1/pets/7', { method: 'PROPFIND', headers: KEY });
+    expect(method.status).toBe(405);
+    expect(method.text()).not.toContain('PROPFIND');
+    for (const prefer of [`code=${canary}`, `dynamic=${canary}`, `example=${canary}`]) {
+      const r = await send(url, '/v1/pets', { headers: { ...KEY, prefer } });
+      expect(r.status, prefer).toBe(400);
+      expect(r.text(), prefer).not.toContain(canary);
+    }
+  });
+
   it('answers a browser CORS preflight, and lets the page read every answer', async () => {
     const { url } = await startMock(PETSTORE);
     const origin = 'http://localhost:5173';

@@ -216,6 +216,32 @@ describe('the Stripe SDK against tapedeck mock on Stripe’s spec', () => {
     await expectAllReachedTheMock();
   });
 
+  it('answers 406 and 415 in Stripe’s shape without echoing the client’s Accept or Content-Type', async () => {
+    const canary = 'x-canary-5f3a9e';
+    const accept = `text/${canary}, ${Array.from({ length: 800 }, (_, i) => `text/t${i}`).join(', ')}`;
+    const refusals = [
+      await fetch(`${origin}/v1/customers`, {
+        headers: { authorization: 'Bearer sk_test_x', accept },
+      }),
+      await fetch(`${origin}/v1/customers`, {
+        method: 'POST',
+        headers: {
+          authorization: 'Bearer sk_test_x',
+          'content-type': `application/${canary}; charset=${canary}`,
+        },
+        body: 'email=a@example.com',
+      }),
+    ];
+    expect(refusals.map((r) => r.status)).toEqual([406, 415]);
+    for (const response of refusals) {
+      const text = await response.text();
+      const json = JSON.parse(text) as { error: { type: string; message: string } };
+      expect(json.error.type).toBe('invalid_request_error');
+      expect(json.error.message.length).toBeGreaterThan(0);
+      expect(text).not.toContain(canary);
+    }
+  });
+
   it('answers a form body that is too deep or too wide with a 400 in Stripe’s shape', async () => {
     const deep = `metadata${'[a]'.repeat(40)}=1`;
     const wide = Array.from({ length: 3000 }, (_, i) => `metadata[k${i}]=v`).join('&');

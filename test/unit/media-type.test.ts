@@ -29,6 +29,21 @@ describe('negotiate (RFC 9110 §12.5.1)', () => {
       [['application/scim+json', 'text/html'], 'application/json', 'application/scim+json'],
       [['application/xml'], 'application/atom+xml', 'application/xml'],
       [['application/json'], 'application/atom+xml', 'none'],
+      // Two different suffixed types are different formats: only the bare base type bridges.
+      [['application/vnd.github+json'], 'application/problem+json', 'none'],
+      [
+        ['application/vnd.github+json', 'application/problem+json'],
+        'application/problem+json',
+        'application/problem+json',
+      ],
+      // …so an unrelated `+json;q=0` does not shadow the `type/*` range that covers the type.
+      [
+        ['application/vnd.x+json'],
+        'application/*;q=1, application/foo+json;q=0',
+        'application/vnd.x+json',
+      ],
+      // A bare base type's weight still outranks `type/*` for a suffixed type.
+      [['application/vnd.x+json'], 'application/*, application/json;q=0', 'none'],
       // The exact type beats one matched only through its suffix.
       [
         ['application/json', 'application/vnd.github.v3+json'],
@@ -98,6 +113,9 @@ describe('media types and ranges', () => {
     expect(matchSpecificity(parseMediaType('*/*')!, json)).toBe(1);
     expect(matchSpecificity(parseMediaType('text/json')!, json)).toBe(0);
     expect(matchSpecificity(parseMediaType('application/x+xml')!, json)).toBe(0);
+    const vendor = parseMediaType('application/vnd.github+json')!;
+    expect(matchSpecificity(json, vendor)).toBe(3);
+    expect(matchSpecificity(parseMediaType('application/problem+json')!, vendor)).toBe(0);
   });
 });
 
@@ -148,6 +166,28 @@ describe('negotiation properties', () => {
         expect(back.q).toBe(q);
         expect(bestAccepted([suffixed], (t) => t, `*/*, ${suffixed};q=0`)).toBeUndefined();
       }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('two different suffixed types neither accept nor shadow each other', () => {
+    assertProperty(
+      fc.property(
+        fc.uniqueArray(token, { minLength: 2, maxLength: 2 }),
+        fc.constantFrom('json', 'xml'),
+        weight,
+        ([a = '', b = ''], suffix, q) => {
+          const one = `application/vnd.${a}+${suffix}`;
+          const other = `application/vnd.${b}+${suffix}`;
+          expect(acceptance(parseAccept(`${one};q=${q}`), parseMediaType(other)!).q).toBe(0);
+          // The `type/*` range decides the other type, whatever weight `one` has.
+          const ranged = acceptance(
+            parseAccept(`application/*;q=0.5, ${one};q=${q}`),
+            parseMediaType(other)!,
+          );
+          expect(ranged).toMatchObject({ q: 0.5, specificity: 2 });
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -9,7 +9,9 @@
  *   `application/atom+xml` is XML), in both directions: a client asking for a vendor JSON type
  *   accepts a documented `application/json`, and a documented vendor JSON type satisfies a client
  *   asking for `application/json`. Real APIs (GitHub) document one and clients (Octokit) send the
- *   other; both mean "JSON in this API's shape".
+ *   other; both mean "JSON in this API's shape". Only with the bare base type, though: two
+ *   different suffixed types (`application/problem+json`, `application/vnd.github+json`) are
+ *   different formats that share a syntax, and do not match each other.
  * - The most specific range that matches a type gives its quality (exact > suffix > `type/*` >
  *   `*\/*`), so `Accept: *\/*, text/html;q=0` excludes HTML and accepts the rest.
  */
@@ -74,21 +76,18 @@ export function parseAccept(accept: string): MediaRange[] {
   return ranges;
 }
 
-/** The base a suffixed type counts as: `application/vnd.github+json` → `application/json`. */
-function baseSubtype(media: MediaType): string {
-  return media.suffix ?? media.subtype;
-}
-
 /**
  * How specifically a range matches a concrete media type: 4 exact, 3 through a structured
- * suffix, 2 `type/*`, 1 `*\/*`, 0 no match.
+ * suffix, 2 `type/*`, 1 `*\/*`, 0 no match. A suffix match needs one side to be the bare base
+ * type (`application/json` ↔ `application/vnd.github+json`): two different `+json` types do not
+ * match, so they neither accept each other nor shadow a `type/*` range.
  */
 export function matchSpecificity(range: MediaType, media: MediaType): number {
   if (range.type === '*') return 1;
   if (range.type !== media.type && media.type !== '*') return 0;
   if (range.subtype === '*' || media.subtype === '*') return 2;
   if (range.subtype === media.subtype) return 4;
-  return baseSubtype(range) === baseSubtype(media) ? 3 : 0;
+  return range.subtype === media.suffix || media.subtype === range.suffix ? 3 : 0;
 }
 
 export interface Acceptance {

@@ -12,7 +12,8 @@ export interface Preference {
   readonly dynamic?: boolean;
   /**
    * Preferences the mock knows, with a value it cannot use (`code=4O4`, `code=999`,
-   * `dynamic=yes`), as written. Unknown preferences (`respond-async`, `wait=5`) are ignored as
+   * `dynamic=yes`), by name only and once each (`code`, `dynamic`): the value sent is never
+   * echoed. Unknown preferences (`respond-async`, `wait=5`) are ignored as
    * RFC 7240 asks; a known one with a broken value is a client's typo and gets a 400, not a
    * silent default answer.
    */
@@ -24,6 +25,9 @@ export function parsePrefer(values: readonly string[]): Preference {
   let example: string | undefined;
   let dynamic: boolean | undefined;
   const malformed: string[] = [];
+  const bad = (name: string) => {
+    if (!malformed.includes(name)) malformed.push(name);
+  };
   for (const value of values) {
     for (const part of value.split(/[,;]/)) {
       const eq = part.indexOf('=');
@@ -33,14 +37,14 @@ export function parsePrefer(values: readonly string[]): Preference {
       const text = raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw;
       if (key === 'code') {
         if (/^[1-5]\d\d$/.test(text)) code = Number(text);
-        else malformed.push(`code=${text}`);
+        else bad('code');
       } else if (key === 'example') {
         if (text !== '') example = text;
-        else malformed.push('example=');
+        else bad('example');
       } else if (key === 'dynamic') {
         const flag = text.toLowerCase();
         if (flag === 'true' || flag === 'false') dynamic = flag === 'true';
-        else malformed.push(`dynamic=${text}`);
+        else bad('dynamic');
       }
     }
   }

@@ -52,6 +52,25 @@ export const HEADER_SPEC_ISSUE = 'x-tapedeck-spec-issue';
 /** How many generated answers are kept (per distinct request); oldest go first. */
 const CACHE_LIMIT = 10_000;
 
+/** Methods a refusal may name: RFC 9110's and PATCH. Any other is the client's text, not named. */
+const NAMED_METHODS = new Set([
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'DELETE',
+  'CONNECT',
+  'OPTIONS',
+  'TRACE',
+  'PATCH',
+]);
+
+/** The request's method for a message: a standard one by name, else undefined. */
+function methodName(method: string): string | undefined {
+  const upper = method.toUpperCase();
+  return NAMED_METHODS.has(upper) ? upper : undefined;
+}
+
 export type MockOutcome =
   | 'example'
   | 'generated'
@@ -106,7 +125,7 @@ export class SpecMock {
         title: 'No such path in the spec',
         status: 404,
         // The path is not echoed: a client may carry a key in it, and the mock has no rules.
-        detail: `The ${incoming.method.toUpperCase()} request's path matches no path of the spec.${route.nearest.length > 0 ? ` Nearest documented paths: ${route.nearest.join(', ')}.` : ''}`,
+        detail: `The ${methodName(incoming.method)?.concat(' ') ?? ''}request's path matches no path of the spec.${route.nearest.length > 0 ? ` Nearest documented paths: ${route.nearest.join(', ')}.` : ''}`,
         extra: { nearest: route.nearest },
       });
     }
@@ -132,7 +151,7 @@ export class SpecMock {
           code: 'method-not-allowed',
           title: 'Method not allowed',
           status: 405,
-          detail: `${incoming.method.toUpperCase()} is not documented for ${template}; documented: ${route.allow.join(', ')}.`,
+          detail: `${methodName(incoming.method) ?? "The request's method"} is not documented for ${template}; documented: ${route.allow.join(', ')}.`,
           extra: { allow: route.allow },
         },
         [['allow', route.allow.join(', ')]],
@@ -185,7 +204,7 @@ export class SpecMock {
           code: 'unsupported-media-type',
           title: 'Unsupported media type',
           status: 415,
-          detail: `${operation.id} does not document a request body of type ${unsupportedMediaType}; documented: ${operation.body?.contents.map((c) => c.type).join(', ') ?? 'none'}.`,
+          detail: `${operation.id} takes ${operation.body?.contents.map((c) => c.type).join(', ') || 'no request body'}; the request's Content-Type is not one of them.`,
           extra: { operation: operation.id },
         });
       }
@@ -222,12 +241,13 @@ export class SpecMock {
     prefer: Preference,
   ): MockAnswer {
     if (prefer.malformed !== undefined) {
-      const malformed = prefer.malformed.map((m) => m.slice(0, 40));
+      // The preferences by name only (`code`, `dynamic`, `example`): never the value sent.
+      const malformed = prefer.malformed;
       return refusal(operation, 'bad-prefer', {
         code: 'bad-prefer',
         title: 'Prefer header not understood',
         status: 400,
-        detail: `Prefer: ${malformed.join(', ')} cannot be used: code= takes a status from 100 to 599, dynamic= takes true or false, example= a documented example's name.`,
+        detail: `Prefer: the value of ${malformed.join(', ')} cannot be used: code= takes a status from 100 to 599, dynamic= takes true or false, example= a documented example's name.`,
         extra: { operation: operation.id, malformed },
       });
     }
@@ -240,7 +260,7 @@ export class SpecMock {
         detail:
           prefer.code === undefined
             ? `${operation.id} documents no response.`
-            : `Prefer: code=${prefer.code} is not documented for ${operation.id}; documented: ${choice.documented.join(', ')}.`,
+            : `The status the Prefer header asks for is not documented for ${operation.id}; documented: ${choice.documented.join(', ')}.`,
         extra: { operation: operation.id, documented: choice.documented },
       });
     }
@@ -252,7 +272,7 @@ export class SpecMock {
         code: 'unknown-example',
         title: 'Example not documented',
         status: 400,
-        detail: `Prefer: example=${prefer.example} names no example of ${operation.id} (status ${choice.status}); documented: ${[...new Set(media.flatMap((m) => m.examples.map((e) => e.name)))].join(', ') || 'none'}.`,
+        detail: `The example the Prefer header names is not one of ${operation.id} (status ${choice.status}); documented: ${[...new Set(media.flatMap((m) => m.examples.map((e) => e.name)))].join(', ') || 'none'}.`,
         extra: { operation: operation.id },
       });
     }
@@ -260,7 +280,7 @@ export class SpecMock {
       code: 'not-acceptable',
       title: 'Not acceptable',
       status: 406,
-      detail: `${operation.id} answers ${media.map((m) => m.type).join(', ')}; the request accepts ${combinedHeaderValue(incoming.headers, 'accept') ?? ''}.`,
+      detail: `${operation.id} answers ${media.map((m) => m.type).join(', ')}; the request's Accept allows none of them.`,
       extra: { operation: operation.id, available: media.map((m) => m.type) },
     });
   }
