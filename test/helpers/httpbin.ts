@@ -8,7 +8,7 @@
  * from pyenv or a virtualenv that may come first on PATH. When it is missing the test fails and
  * says which Debian package to install: `.ci/run` installs it, a developer runs the same line.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { request } from 'undici';
 import { defer } from './cleanup.js';
@@ -47,21 +47,6 @@ function missing(why: string): Error {
   );
 }
 
-async function waitReady(url: string, child: ChildProcess, deadline: number): Promise<void> {
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`httpbin exited (${child.exitCode})`);
-    try {
-      const r = await request(`${url}/status/204`, { headersTimeout: 1_000, bodyTimeout: 1_000 });
-      await r.body.dump();
-      if (r.statusCode === 204) return;
-    } catch {
-      // Not accepting yet: try again until the deadline.
-    }
-    if (Date.now() > deadline) throw new Error(`httpbin at ${url} did not answer in time`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 export interface HttpbinOptions {
   readonly timeoutMs?: number;
   /** The interpreter (Debian's by default); tests of this helper point it elsewhere. */
@@ -81,8 +66,11 @@ export async function startHttpbin(options: HttpbinOptions = {}): Promise<Httpbi
     env: { PATH: '/usr/bin:/bin', PYTHONDONTWRITEBYTECODE: '1' },
   });
   let stderr = '';
+  /** Called after each chunk of stderr (Werkzeug's access log): waits are events, not polls. */
+  const onLog = new Set<() => void>();
   child.stderr.on('data', (chunk: Buffer) => {
     if (stderr.length < 200_000) stderr += chunk.toString();
+    for (const listener of onLog) listener();
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   let stopped = false;
@@ -98,7 +86,6 @@ export async function startHttpbin(options: HttpbinOptions = {}): Promise<Httpbi
   };
   defer(stop);
 
-  const deadline = Date.now() + timeoutMs;
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(
@@ -127,7 +114,11 @@ export async function startHttpbin(options: HttpbinOptions = {}): Promise<Httpbi
     });
   });
   const url = `http://127.0.0.1:${port}`;
-  await waitReady(url, child, deadline);
+  // make_server binds and listens before the port is printed, so the socket already queues
+  // connections: one request proves httpbin answers, with no polling.
+  const ready = await request(`${url}/status/204`);
+  await ready.body.dump();
+  if (ready.statusCode !== 204) throw new Error(`httpbin at ${url} answered ${ready.statusCode}`);
   const lines = () => [...stderr.matchAll(/"([A-Z]+ \S+) HTTP\/1\.[01]" \d{3}/g)].map((m) => m[1]!);
   let marks = 0;
   // Werkzeug logs a request after answering it: a marker request sent now, once logged, means
@@ -135,11 +126,15 @@ export async function startHttpbin(options: HttpbinOptions = {}): Promise<Httpbi
   const served = async () => {
     const mark = `GET /status/204?served=${++marks}`;
     await (await request(`${url}${mark.slice(4)}`)).body.dump();
-    const until = Date.now() + 5_000;
-    while (!lines().includes(mark)) {
-      if (Date.now() > until) throw new Error(`httpbin never logged ${mark}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await new Promise<void>((resolve) => {
+      const check = () => {
+        if (!lines().includes(mark)) return;
+        onLog.delete(check);
+        resolve();
+      };
+      onLog.add(check);
+      check();
+    });
     return lines().filter((line) => !line.startsWith('GET /status/204'));
   };
   return { url, port, served, stop };

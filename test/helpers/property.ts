@@ -48,16 +48,17 @@ export function assertProperty<Ts>(
   property: fc.IProperty<Ts> | fc.IAsyncProperty<Ts>,
   options: PropertyOptions,
 ): void | Promise<void> {
-  const params = { numRuns: options.numRuns, seed: propertySeed() };
+  const seed = propertySeed();
+  const numRuns = options.numRuns;
   const fail = (error: unknown): never => {
     const message = error instanceof Error ? error.message : String(error);
     throw new Error(`Property failed (${rerunHint()})\n${message}`, { cause: error });
   };
   if (property.isAsync()) {
-    return fc.assert(property as fc.IAsyncProperty<Ts>, params).catch(fail);
+    return fc.assert(property as fc.IAsyncProperty<Ts>, { numRuns, seed }).catch(fail);
   }
   try {
-    fc.assert(property as fc.IProperty<Ts>, params);
+    fc.assert(property as fc.IProperty<Ts>, { numRuns, seed });
   } catch (error) {
     fail(error);
   }
