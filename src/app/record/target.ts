@@ -71,9 +71,16 @@ export function checkTarget(target: string | undefined, config: TapedeckConfig, 
 export async function resolveEgress(
   url: URL,
   config: TapedeckConfig,
-  resolve: Resolver,
+  resolveName: Resolver,
 ): Promise<EgressPolicy> {
   const host = targetHost(url);
+  // One lookup per name at start, even when the target is also a name in a list.
+  const answers = new Map<string, Promise<readonly string[]>>();
+  const resolve = (name: string) => {
+    let answer = answers.get(name);
+    if (answer === undefined) answers.set(name, (answer = resolveName(name)));
+    return answer;
+  };
   const [policy, addresses] = await Promise.all([
     resolveEgressPolicy(config.upstream, resolve),
     host.kind === 'ip' ? [host.address] : resolve(host.name).catch((): readonly string[] => []),
