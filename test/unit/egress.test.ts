@@ -118,6 +118,15 @@ describe('EgressPolicy', () => {
     expect(policy.checkAddress('::', 80).ok).toBe(false);
   });
 
+  it('localhost stands for 127.0.0.1 and ::1 even where /etc/hosts lists one of them', async () => {
+    const policy = await resolveEgressPolicy(
+      { forbiddenHosts: ['LocalHost.'], allowedHosts: [] },
+      () => Promise.resolve(['127.0.0.1']),
+    );
+    expect(policy.checkTarget(canonicalHost('[::1]')!, 80, []).ok).toBe(false);
+    expect(policy.checkAddress('0:0:0:0:0:0:0:1', 80).ok).toBe(false);
+  });
+
   it('a target that resolves to a forbidden address is refused at start', async () => {
     const policy = await forbidden(['localhost']);
     const decision = policy.checkTarget(canonicalHost('staging.test')!, 80, ['127.0.0.1']);

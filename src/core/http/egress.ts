@@ -309,7 +309,11 @@ export async function resolveEgressPolicy(
       // Not resolvable from here: nothing to compare against but the name.
     }
     const addresses = answers.map((a) => canonicalIp(a)).filter((a) => a !== undefined);
-    return { ...entry, addresses };
+    // RFC 6761 §6.3: localhost names are the loopback addresses, whatever /etc/hosts lists
+    // (many list 127.0.0.1 only, and [::1] would then pass as "not localhost").
+    const name = entry.host.name;
+    if (name === 'localhost' || name.endsWith('.localhost')) addresses.push('127.0.0.1', '::1');
+    return { ...entry, addresses: [...new Set(addresses)] };
   };
   const [forbidden, allowed] = await Promise.all([
     Promise.all(parseHostList(lists.forbiddenHosts, 'upstream.forbiddenHosts').map(one)),
