@@ -29,7 +29,12 @@ export function systemResolver(timeoutMs = 3_000): Resolver {
   return (name) =>
     new Promise((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`DNS lookup of ${name} took over ${timeoutMs} ms`)),
+        () =>
+          reject(
+            Object.assign(new Error(`DNS lookup of ${name} took over ${timeoutMs} ms`), {
+              code: 'EAI_AGAIN',
+            }),
+          ),
         timeoutMs,
       );
       dnsLookup(name, { all: true, verbatim: true }, (error, addresses: LookupAddress[]) => {
@@ -108,12 +113,11 @@ export function egressConnector(options: EgressConnectOptions): Connector {
   };
 
   return (connectOptions, callback) => {
-    const port =
-      connectOptions.port === ''
-        ? connectOptions.protocol === 'https:'
-          ? 443
-          : 80
-        : Number(connectOptions.port);
+    const port = !connectOptions.port
+      ? connectOptions.protocol === 'https:'
+        ? 443
+        : 80
+      : Number(connectOptions.port);
     // An IP literal never reaches `lookup` (net.connect uses it as it is): check it here.
     if (canonicalIp(connectOptions.hostname) !== undefined) {
       const refused = check(connectOptions.hostname, port);

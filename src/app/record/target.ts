@@ -74,6 +74,9 @@ export async function resolveEgress(
   resolveName: Resolver,
 ): Promise<EgressPolicy> {
   const host = targetHost(url);
+  // No lists: nothing to compare, no lookup (and no connect hook: `policy.open`).
+  if (config.upstream.forbiddenHosts.length === 0 && config.upstream.allowedHosts.length === 0)
+    return new EgressPolicy([], []);
   // One lookup per name at start, even when the target is also a name in a list.
   const answers = new Map<string, Promise<readonly string[]>>();
   const resolve = (name: string) => {
