@@ -124,6 +124,31 @@ describe('egress: the start check sees every spelling', () => {
     expect(up.connections()).toBe(0);
   });
 
+  it.each(spellings)('passthrough and drift refuse %s too', async (t) => {
+    const up = await startUpstream((_req, res) => res.end('no'));
+    const target = t.replace('PORT', String(up.port));
+    const forbidden = lists(['127.0.0.1', 'localhost']);
+    const passthrough = await refusedAtStart(
+      'replay',
+      target,
+      [...forbidden, { pointer: '/replay/onMiss', value: 'passthrough', flag: 'test' }],
+      dns,
+    );
+    expect(isTapedeckError(passthrough) && passthrough.code).toBe('TD_TARGET_INVALID');
+    const root = tempDir();
+    mkdirSync(join(root, 'cassettes'));
+    const config = configFor({ ...layout(root), target, flags: forbidden });
+    const drift = await composeDrift(config, {}, new CollectingLogger(), {
+      update: false,
+      resolver: dns,
+    }).then(
+      () => new Error('drift ran'),
+      (error: unknown) => error,
+    );
+    expect(isTapedeckError(drift) && drift.code).toBe('TD_TARGET_INVALID');
+    expect(up.connections()).toBe(0);
+  });
+
   it('passthrough refuses [::ffff:7f00:1] too', async () => {
     const up = await startUpstream((_req, res) => res.end('no'));
     const error = await refusedAtStart(

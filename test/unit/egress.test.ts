@@ -176,6 +176,22 @@ describe('EgressPolicy', () => {
     );
   });
 
+  it('property: any spelling of localhost (case, trailing dot) is refused', async () => {
+    const policy = await forbidden(['localhost']);
+    assertProperty(
+      fc.property(
+        fc.array(fc.boolean(), { minLength: 9, maxLength: 9 }),
+        fc.boolean(),
+        (upper, dot) => {
+          const name = [...'localhost'].map((c, i) => (upper[i] ? c.toUpperCase() : c)).join('');
+          const host = canonicalHost(dot ? `${name}.` : name)!;
+          expect(policy.checkTarget(host, 80, []).ok).toBe(false);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
   it('property: a spelling of any other address is never refused', async () => {
     const policy = await forbidden(['localhost', '10.1.2.3']);
     assertProperty(
