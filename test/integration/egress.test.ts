@@ -237,6 +237,22 @@ describe('egress: the connect-time check (DNS rebinding)', () => {
     expect(guard.connections()).toBe(1);
   });
 
+  it('an IP literal target that is not forbidden goes through the hook and is answered', async () => {
+    const up = await closingUpstream();
+    const tapedeck = await startWith(
+      'record',
+      `http://[::ffff:7f00:1]:${up.port}`,
+      lists(['127.0.0.2', 'localhost:1']),
+      dns,
+    );
+    for (const path of ['/a', '/b']) {
+      const answer = await fetch(`${tapedeck.url}${path}`);
+      expect(answer.status).toBe(200);
+      await answer.text();
+    }
+    expect(up.requests.map((r) => r.url)).toEqual(['/a', '/b']);
+  });
+
   it('allowedHosts: an allowed name whose answer changes is refused at connect', async () => {
     const { up, guard, dns } = await rebindingSetup(() => []);
     const tapedeck = await startWith(
