@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BIN, runCli, runCliToEnd } from '../helpers/cli.js';
+import { BIN, runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { startUpstream } from '../helpers/upstream.js';
 
@@ -78,7 +78,7 @@ describe('tapedeck egress (built CLI)', () => {
     expect(replay.listened).toBe(false);
     expect(replay.code, replay.stderr).toBe(2);
     expect(replay.stderr).toContain('forbiddenHosts');
-    const drift = await runCliToEnd(['drift', '--target', target], { cwd: dir });
+    const drift = await refusedRun(['drift', '--target', target], dir);
     expect(drift.code, drift.stderr).toBe(2);
     expect(drift.stderr).toContain('forbiddenHosts');
     expect(up.connections()).toBe(0);
@@ -86,9 +86,8 @@ describe('tapedeck egress (built CLI)', () => {
 
   it('a list entry that is no host is refused at load, named by index', async () => {
     const dir = project(['localhost', 'https://api.example.com/v1']);
-    const run = await runCliToEnd(['record', '--target', 'http://127.0.0.3:9', '--port', '0'], {
-      cwd: dir,
-    });
+    const run = await refusedRun(['record', '--target', 'http://127.0.0.3:9', '--port', '0'], dir);
+    expect(run.listened).toBe(false);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('upstream.forbiddenHosts[1]');
     expect(run.stderr).not.toMatch(/\n\s+at /);
