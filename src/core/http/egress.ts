@@ -16,6 +16,9 @@
  * `::ffff:a.b.c.d`, SIIT `::ffff:0:a.b.c.d`, compatible `::a.b.c.d` and the NAT64 well-known
  * prefix `64:ff9b::a.b.c.d` — is that IPv4 address. 6to4, Teredo and network-specific NAT64
  * prefixes are not mapped (they reach a relay, not the embedded host).
+ *
+ * Just over 400 lines: the address parsers and the policy stay together on purpose, so both
+ * sides of every comparison go through the same canonical form.
  */
 import { TapedeckError } from '../errors.js';
 
