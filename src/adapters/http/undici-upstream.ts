@@ -2,6 +2,11 @@ import { Pool, errors as undiciErrors } from 'undici';
 import { appendValue, type HeaderMap, valuesOf } from '../../core/cassette/model.js';
 import { TapedeckError } from '../../core/errors.js';
 import type { Upstream, UpstreamRequest, UpstreamResponse } from '../../core/ports/index.js';
+import {
+  egressConnector,
+  EgressRefusedError,
+  type EgressConnectOptions,
+} from './egress-connect.js';
 
 export interface UndiciUpstreamOptions {
   /** Absolute http(s) URL; a path in it is a base path prepended to every request. */
@@ -9,6 +14,11 @@ export interface UndiciUpstreamOptions {
   /** Time allowed for the response headers, and between body chunks. */
   readonly timeoutMs: number;
   readonly connections?: number;
+  /**
+   * The egress policy checked on every connection (adapters/http/egress-connect.ts); without
+   * it, or with empty host lists, connections go wherever the target resolves.
+   */
+  readonly egress?: EgressConnectOptions;
 }
 
 /**
@@ -30,6 +40,9 @@ export class UndiciUpstream implements Upstream {
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
       keepAliveTimeout: 4_000,
+      ...(options.egress === undefined || options.egress.policy.open
+        ? {}
+        : { connect: egressConnector(options.egress) }),
     });
   }
 
@@ -70,6 +83,17 @@ function toHeaderMap(headers: Record<string, string | string[] | undefined>): He
 
 export function describeUpstreamError(error: unknown, origin: string): TapedeckError {
   if (error instanceof TapedeckError) return error;
+  const refused = egressRefusal(error);
+  if (refused !== undefined) {
+    return new TapedeckError(
+      'TD_UPSTREAM_UNREACHABLE',
+      `The upstream ${origin} was not contacted: tapedeck ${refused.message}.`,
+      {
+        cause: error,
+        hint: 'Its DNS answer is outside upstream.forbiddenHosts/allowedHosts (see docs/egress.md); fix the DNS or the lists and restart.',
+      },
+    );
+  }
   if (
     error instanceof undiciErrors.HeadersTimeoutError ||
     error instanceof undiciErrors.BodyTimeoutError
@@ -92,4 +116,13 @@ export function describeUpstreamError(error: unknown, origin: string): TapedeckE
       hint: 'Check --target and that the upstream is running.',
     },
   );
+}
+
+function egressRefusal(error: unknown): EgressRefusedError | undefined {
+  let e: unknown = error;
+  for (let depth = 0; depth < 4 && e !== undefined && e !== null; depth++) {
+    if (e instanceof EgressRefusedError) return e;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
 }

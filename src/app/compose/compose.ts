@@ -6,7 +6,8 @@ import type { Logger, Upstream } from '../../core/ports/index.js';
 import type { RedactionSetup } from '../redaction/setup.js';
 import type { TapedeckConfig } from '../config/config.js';
 import { buildServer, type ServerKind, type TapedeckServer } from '../replay/server.js';
-import { checkTarget } from '../record/target.js';
+import { checkTarget, resolveEgress } from '../record/target.js';
+import type { EgressPolicy, Resolver } from '../../core/http/egress.js';
 import { Journal } from '../journal/journal.js';
 import { cassetteStore, loadRedaction, nodeHost } from './common.js';
 
@@ -32,12 +33,36 @@ export async function composeServer(
   config: TapedeckConfig,
   logger: Logger,
   env: Readonly<Record<string, string | undefined>> = {},
+  egress: EgressPorts = {},
 ): Promise<TapedeckServer> {
   const records = kind === 'record' || config.replay.onMiss === 'record';
   // The target first: a missing or refused --target is a usage error that must leave nothing
   // behind, and loading the redaction setup may create .tapedeck/redaction.key.
-  upstreamTarget(kind, config);
-  return composeServerWith(kind, config, logger, loadRedaction(config, env, logger, records));
+  const policy = await egressFor(kind, config, egress);
+  return composeServerWith(kind, config, logger, loadRedaction(config, env, logger, records), {
+    ...egress,
+    ...(policy === undefined ? {} : { policy }),
+  });
+}
+
+/** How names resolve (tests give a resolver whose answer changes), and a policy already made. */
+export interface EgressPorts {
+  readonly resolver?: Resolver;
+  readonly policy?: EgressPolicy;
+}
+
+/** The target checked, resolved and turned into the egress policy (docs/egress.md). */
+async function egressFor(
+  kind: ServerKind,
+  config: TapedeckConfig,
+  egress: EgressPorts,
+): Promise<EgressPolicy | undefined> {
+  const target = upstreamTarget(kind, config);
+  if (target === undefined) return undefined;
+  if (egress.policy !== undefined) return egress.policy;
+  const resolver =
+    egress.resolver ?? (await import('../../adapters/http/egress-connect.js')).systemResolver();
+  return resolveEgress(target, config, resolver);
 }
 
 /**
@@ -50,8 +75,10 @@ export async function composeServerWith(
   config: TapedeckConfig,
   logger: Logger,
   redaction: RedactionSetup,
+  egress: EgressPorts = {},
 ): Promise<TapedeckServer> {
   const target = upstreamTarget(kind, config);
+  const policy = await egressFor(kind, config, egress);
   // The spec loads before the state store opens and the upstream pool is made, so a broken spec
   // fails with nothing to close.
   // swagger-parser and ajv load only with --spec: a plain replay starts faster without them.
@@ -74,6 +101,15 @@ export async function composeServerWith(
       ? new (await import('../../adapters/http/undici-upstream.js')).UndiciUpstream({
           target: target.href,
           timeoutMs: config.upstream.timeoutMs,
+          ...(policy === undefined
+            ? {}
+            : {
+                egress: {
+                  policy,
+                  logger,
+                  ...(egress.resolver ? { resolver: egress.resolver } : {}),
+                },
+              }),
         })
       : undefined;
     return await buildServer(kind, config, {

@@ -30,7 +30,9 @@ import {
   type PostedComment,
 } from '../drift/github.js';
 import { checkResponseAgainstSpec } from '../mock/spec.js';
-import { checkTarget } from '../record/target.js';
+import { checkTarget, resolveEgress } from '../record/target.js';
+import { systemResolver } from '../../adapters/http/egress-connect.js';
+import type { Resolver } from '../../core/http/egress.js';
 import { VERSION } from '../version.js';
 
 export { liveCredentials } from '../drift/credentials.js';
@@ -46,6 +48,8 @@ export {
 export interface DriftJobOptions extends DriftJobRequest {
   /** Replaces the wait between retries (tests). */
   readonly sleep?: (ms: number) => Promise<unknown>;
+  /** How names resolve, at start and at each connection (tests: an answer that changes). */
+  readonly resolver?: Resolver;
 }
 
 /** `--spec FILE`: loaded and compiled once (TD_SPEC_INVALID names the file and pointer). */
@@ -63,6 +67,8 @@ export async function composeDrift(
   options: DriftJobOptions,
 ): Promise<DriftRun> {
   const target = checkTarget(config.drift.target ?? config.upstream.target, config, 'drift');
+  const resolver = options.resolver ?? systemResolver();
+  const policy = await resolveEgress(target, config, resolver);
   const credentials = liveCredentials(config, env);
   const spec = await specChecker(options.spec);
   // Persistent: the same key as the recording, or live pseudonyms would differ from recorded ones.
@@ -72,6 +78,7 @@ export async function composeDrift(
     target: target.href,
     timeoutMs: config.drift.timeoutMs,
     connections: Math.max(4, config.drift.concurrency * 2),
+    egress: { policy, resolver, logger },
   });
   const state = openSqliteState(config.stateDir);
   try {

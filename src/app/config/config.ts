@@ -1,3 +1,4 @@
+import { parseHostList } from '../../core/http/egress.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, parse, resolve } from 'node:path';
 import { TapedeckError } from '../../core/errors.js';
@@ -324,6 +325,9 @@ export function resolveConfig(inputs: ConfigInputs): ResolvedConfig {
   }
   // Compile once so bad JSON paths in "match" fail at startup, not on the first request.
   compileMatchConfig(result.value.match);
+  // Host lists are read as canonical hosts; a bad entry is named by index (core/http/egress.ts).
+  parseHostList(result.value.upstream.forbiddenHosts, 'upstream.forbiddenHosts');
+  parseHostList(result.value.upstream.allowedHosts, 'upstream.allowedHosts');
   return { config: deepFreeze(result.value), ...(file === undefined ? {} : { file }), sources };
 }
 
