@@ -294,10 +294,12 @@ describe('egress: the connect-time check (DNS rebinding)', () => {
       ],
     });
     const logger = new CollectingLogger();
-    await composeDrift(config, {}, logger, {
+    const run = await composeDrift(config, {}, logger, {
       update: false,
       resolver: dns.resolver,
-    }).catch(() => undefined);
+    });
+    // The report says why in words, not with the bare code.
+    expect(JSON.stringify(run.report)).toContain('refused by the egress policy');
     const refused = logger.lines.filter((l) => l.event === 'egress.refused');
     expect(refused.length).toBeGreaterThan(0);
     expect(refused[0]!.message).toContain('refused to connect to 127.0.0.2: forbidden');

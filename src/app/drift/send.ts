@@ -87,6 +87,7 @@ const NETWORK_CODES: Readonly<Record<string, string>> = {
   EHOSTUNREACH: 'host unreachable',
   ENETUNREACH: 'network unreachable',
   ETIMEDOUT: 'connect timed out',
+  EGRESS_REFUSED: 'refused by the egress policy (upstream.forbiddenHosts / allowedHosts)',
 };
 
 /** A short, secret-free description of a network failure: `connection refused (ECONNREFUSED)`. */
