@@ -66,18 +66,48 @@ function hasBody(headers: HeaderMap): boolean {
   return headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
-/** A body that grew past `maxBodyBytes` while it was read (chunked: no length to check first). */
-class BodyOverLimit extends Error {}
+/** What `readBody` resolves with when the body grew past `maxBodyBytes` while it was read. */
+const OVER_LIMIT = Symbol('over the limit');
 
-async function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.byteLength;
-    if (size > limit) throw new BodyOverLimit();
-    chunks.push(chunk);
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+/**
+ * Reads the whole body, or stops (and pauses the stream) as soon as it passes `limit`: a chunked
+ * body has no length to check first. Listeners, not `for await`: leaving that loop early
+ * destroys the request, and with it the socket the 413 must still go out on. Rejects when the
+ * body is cut short (the client left, or its framing broke and `clientError` answered).
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | typeof OVER_LIMIT> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onFail);
+      req.off('close', onFail);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size > limit) {
+        done();
+        req.pause();
+        resolve(OVER_LIMIT);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      done();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    };
+    const onFail = () => {
+      done();
+      reject(new Error('the request body was cut short'));
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onFail);
+    req.on('close', onFail);
+  });
 }
 
 /**
@@ -179,8 +209,13 @@ export function createHttpServer(handler: RequestHandler, options: HttpServerOpt
   // nothing node parsed after it (a pipelined or smuggled request) reaches a layer. A parser in
   // error may also report again as more bytes arrive: it is answered once.
   const closing = new WeakSet<Socket>();
-  const refuse = (req: IncomingMessage, res: ServerResponse, answer: FrontDoorAnswer) => {
-    if (answer.close) closing.add(req.socket);
+  const refuse = (
+    socket: Socket,
+    req: IncomingMessage,
+    res: ServerResponse,
+    answer: FrontDoorAnswer,
+  ) => {
+    if (answer.close) closing.add(socket);
     writeAnswer(req, res, answer);
   };
 
@@ -191,19 +226,22 @@ export function createHttpServer(handler: RequestHandler, options: HttpServerOpt
       const incoming = new NodeIncomingRequest(req.url ?? '/', req.method, headers, res);
       // Most requests have no body: skip the async read (and its microtasks) for them.
       if (hasBody(incoming.headers)) {
+        const socket = req.socket;
+        let body: Uint8Array | typeof OVER_LIMIT;
         try {
-          incoming.rawBody = await readBody(req, options.maxBodyBytes);
-        } catch (error) {
-          if (error instanceof BodyOverLimit) {
-            if (!res.headersSent) refuse(req, res, bodyTooLarge(options.maxBodyBytes));
-            return;
-          }
+          body = await readBody(req, options.maxBodyBytes);
+        } catch {
           // The client went away mid-body, or its framing broke and `clientError` answered.
           if (!res.headersSent) res.destroy();
           return;
         }
+        if (body === OVER_LIMIT) {
+          if (!res.headersSent) refuse(socket, req, res, bodyTooLarge(options.maxBodyBytes));
+          return;
+        }
         // A body cut short (timed out, framing refused) never reaches a layer, nor an upstream.
         if (!req.complete || res.headersSent) return;
+        incoming.rawBody = body;
       }
       reply = await handler(incoming);
     } catch (error) {
@@ -253,7 +291,7 @@ export function createHttpServer(handler: RequestHandler, options: HttpServerOpt
       limits,
     );
     if (answer !== undefined) {
-      refuse(req, res, answer);
+      refuse(req.socket, req, res, answer);
       return;
     }
     // 100 Continue only once the head is accepted: a client told to go on is never then refused
@@ -279,7 +317,7 @@ export function createHttpServer(handler: RequestHandler, options: HttpServerOpt
         },
         limits,
       );
-      refuse(req, res, answer ?? verdict);
+      refuse(req.socket, req, res, answer ?? verdict);
     }
   };
   server.on('checkContinue', onExpectation);
