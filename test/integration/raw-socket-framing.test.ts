@@ -573,6 +573,16 @@ describe.each(SERVER_KINDS)('%s: message framing through raw sockets', (kind) =>
     expectUntouched(target);
   });
 
+  it('delivers a refusal whole when garbage follows it in the same write', async () => {
+    const target = await startTarget(kind);
+    const result = await rawRequest(
+      target.port,
+      `${post(['Transfer-Encoding: gzip, chunked'], '0\r\n\r\n')}\x00\x01 GARBAGE\r\n\r\n`,
+    );
+    expectRefusal(result, 501, 'transfer-coding-unsupported', 'gzip, chunked then garbage');
+    expectUntouched(target);
+  });
+
   it('refuses CONNECT and sends nothing through afterwards', async () => {
     const target = await startTarget(kind);
     const connection = await openRaw(target.port);

@@ -277,7 +277,7 @@ export function createHttpServer(handler: RequestHandler, options: HttpServerOpt
     }
   };
 
-  /** The front door, then the handler; `expectation` is what an Expect header asked for. */
+  /** The front door, then the handler; `expect` says an Expect: 100-continue was accepted. */
   const onRequest = (req: IncomingMessage, res: ServerResponse, expect?: 'continue') => {
     // Parsed after a refusal on this connection: never answered (the connection closes first).
     if (closing.has(req.socket)) return;
@@ -331,10 +331,9 @@ export function createHttpServer(handler: RequestHandler, options: HttpServerOpt
   });
 
   server.on('clientError', (error: ParseError, socket: Socket) => {
-    if (closing.has(socket)) {
-      socket.destroy();
-      return;
-    }
+    // Already refused: that answer is going out and closes the connection; destroying the socket
+    // now could cut it off.
+    if (closing.has(socket)) return;
     closing.add(socket);
     const inFlight = (socket as SocketWithResponse)._httpMessage ?? undefined;
     // A response whose request is still arriving: the error is in that request's body.
