@@ -11,15 +11,17 @@ import {
   FRONT_DOOR_DEFAULTS,
   frontDoorBytes,
   frontDoorReply,
+  type FrontDoorAnswer,
+  type FrontDoorLimits,
+  type FrontDoorSettings,
+} from '../../core/http/framing.js';
+import {
   nodeHeaderSize,
   nodeHeadersCount,
   packetPrefixBytes,
   parseErrorAnswer,
   timeoutCheckInterval,
-  type FrontDoorAnswer,
-  type FrontDoorLimits,
-  type FrontDoorSettings,
-} from '../../core/http/framing.js';
+} from '../../core/http/node-parser.js';
 import { firstHeaderValue, HEADER_ERROR, headersFromRaw } from '../../core/http/index.js';
 import { problemReply } from '../../core/http/problem.js';
 import type {

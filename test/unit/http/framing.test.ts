@@ -5,15 +5,17 @@ import {
   FRONT_DOOR_DEFAULTS,
   frontDoorBytes,
   frontDoorReply,
+  transferEncodingAnswer,
+  type FrontDoorLimits,
+  type RequestHead,
+} from '../../../src/core/http/framing.js';
+import {
   nodeHeaderSize,
   nodeHeadersCount,
   parseErrorAnswer,
   timeoutCheckInterval,
-  transferEncodingAnswer,
   urlRanOver,
-  type FrontDoorLimits,
-  type RequestHead,
-} from '../../../src/core/http/framing.js';
+} from '../../../src/core/http/node-parser.js';
 import { PROBLEM_TYPE_BASE } from '../../../src/core/errors.js';
 
 const limits: FrontDoorLimits = {
