@@ -3,8 +3,9 @@
  * head before any layer sees it. Node's parser (llhttp) refuses most malformed framing itself
  * (obs-fold, bare CR or LF, whitespace before the colon, bad chunk sizes, a signed or listed
  * Content-Length, Content-Length with Transfer-Encoding); what it lets through, and the limits it
- * does not know, are decided here, purely, from the head Node parsed. The HTTP adapter
- * (adapters/http/node-server.ts) only feeds these functions and writes their answers.
+ * does not know, are decided here, purely, from the head Node parsed; what the parser refused is
+ * answered by node-parser.ts. The HTTP adapter (adapters/http/node-server.ts) only feeds these
+ * functions and writes their answers.
  *
  * Every refusal is a small problem+json with a fixed title (never the client's bytes), the
  * reason as a member, `x-tapedeck-error` and `connection: close`: after a framing error nothing
