@@ -583,6 +583,29 @@ describe.each(SERVER_KINDS)('%s: message framing through raw sockets', (kind) =>
     expectUntouched(target);
   });
 
+  it('never lets a refusal reach the pipeline: not served, not a miss, not recorded', async () => {
+    const target = await startTarget(kind);
+    for (const bytes of [
+      post(['Transfer-Encoding: gzip, chunked'], '0\r\n\r\n'),
+      post(['Transfer-Encoding: identity, chunked'], '0\r\n\r\n'),
+      http(['POST /pets HTTP/1.0', 'Host: t', 'Transfer-Encoding: chunked'], '0\r\n\r\n'),
+      get(['Host: u']),
+      get(Array.from({ length: 150 }, (_, i) => `X-${i}: v`)),
+      http([`GET /pets?${'q'.repeat(9_000)} HTTP/1.1`, 'Host: t']),
+    ]) {
+      const result = await rawRequest(target.port, bytes);
+      expect(frontDoorReason(result.responses[0]!)).toBeDefined();
+      expect(result.responses[0]!.headers['x-tapedeck-miss']).toBeUndefined();
+    }
+    expectUntouched(target);
+    if (target.summary !== undefined) {
+      const summary = target.summary();
+      expect(summary.served).toBe(0);
+      expect(summary.misses).toEqual([]);
+      expect(summary.recorded).toEqual([]);
+    }
+  });
+
   it('refuses CONNECT and sends nothing through afterwards', async () => {
     const target = await startTarget(kind);
     const connection = await openRaw(target.port);

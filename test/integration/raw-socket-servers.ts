@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { FlagValue } from '../../src/app/config/config.js';
 import { serializeCassette } from '../../src/core/cassette/codec.js';
+import type { ServerSummary } from '../../src/core/render/summary.js';
 import { FRONT_DOOR_REASONS } from '../../src/core/http/framing.js';
 import type { RawResponse } from '../helpers/raw-socket.js';
 import { layout, startTapedeck } from '../helpers/tapedeck.js';
@@ -29,6 +30,8 @@ export interface FrontDoorTarget {
   readonly port: number;
   /** What reached past tapedeck: record's upstream, replay's sentinel; none for mock. */
   readonly upstream?: TestUpstream;
+  /** What the pipeline counted (record and replay): served, misses, recorded. */
+  readonly summary?: () => ServerSummary;
 }
 
 /** Flags setting `server.*` keys, e.g. `{ maxHeaderCount: 10 }`. */
@@ -52,7 +55,7 @@ export async function startTarget(
       });
       const dirs = layout(tempDir());
       const tapedeck = await startTapedeck('record', { ...dirs, target: upstream.url, flags });
-      return { kind, port: tapedeck.port, upstream };
+      return { kind, port: tapedeck.port, upstream, summary: () => tapedeck.server.summary() };
     }
     case 'replay': {
       const dirs = layout(tempDir());
@@ -77,7 +80,12 @@ export async function startTarget(
       );
       const sentinel = await startSentinel();
       const tapedeck = await startTapedeck('replay', { ...dirs, target: sentinel.url, flags });
-      return { kind, port: tapedeck.port, upstream: sentinel };
+      return {
+        kind,
+        port: tapedeck.port,
+        upstream: sentinel,
+        summary: () => tapedeck.server.summary(),
+      };
     }
     case 'mock': {
       // Security off: GET /pets answers 200 without the spec's API key.
