@@ -551,6 +551,22 @@ describe.each(SERVER_KINDS)('%s: message framing through raw sockets', (kind) =>
     }
   });
 
+  it('answers 50 pipelined requests in one write, all of them, in order', async () => {
+    const target = await startTarget(kind);
+    const requests = Array.from({ length: 50 }, (_, i) =>
+      http([`GET /pets?n=${i} HTTP/1.1`, 'Host: t', ...(i === 49 ? ['Connection: close'] : [])]),
+    );
+    const result = await rawRequest(target.port, requests.join(''));
+    expect(result.closed).toBe(true);
+    expect(result.responses).toHaveLength(50);
+    for (const response of result.responses) expect(frontDoorReason(response)).toBeUndefined();
+    if (kind === 'record') {
+      expect(result.responses.map((r) => (r.json() as { url: string }).url)).toEqual(
+        Array.from({ length: 50 }, (_, i) => `/pets?n=${i}`),
+      );
+    }
+  });
+
   it('answers a good request, then refuses a malformed one pipelined after it, and closes', async () => {
     const target = await startTarget(kind);
     const result = await rawRequest(
