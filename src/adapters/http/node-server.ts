@@ -3,8 +3,26 @@ import type { AddressInfo, Socket } from 'node:net';
 import { once } from 'node:events';
 import type { HeaderMap } from '../../core/cassette/model.js';
 import { isTapedeckError, TapedeckError, type ErrorCode } from '../../core/errors.js';
+import {
+  bodyTooLarge,
+  checkHead,
+  connectAnswer,
+  expectationAnswer,
+  FRONT_DOOR_DEFAULTS,
+  frontDoorBytes,
+  frontDoorReply,
+  type FrontDoorAnswer,
+  type FrontDoorLimits,
+  type FrontDoorSettings,
+} from '../../core/http/framing.js';
+import {
+  nodeHeaderSize,
+  nodeHeadersCount,
+  packetPrefixBytes,
+  parseErrorAnswer,
+  timeoutCheckInterval,
+} from '../../core/http/node-parser.js';
 import { firstHeaderValue, HEADER_ERROR, headersFromRaw } from '../../core/http/index.js';
-import { isValidHostHeader } from '../../core/http/forwarded.js';
 import { problemReply } from '../../core/http/problem.js';
 import type {
   IncomingRequest,
@@ -19,6 +37,8 @@ export interface HttpServerOptions {
   /** Largest request body accepted, in bytes; larger ones get 413. */
   readonly maxBodyBytes: number;
   readonly logger: Logger;
+  /** The front door's limits and timeouts (the `server` config section); defaults when absent. */
+  readonly server?: Partial<FrontDoorSettings>;
 }
 
 const ERROR_STATUS: Partial<Record<ErrorCode, number>> = {
@@ -42,53 +62,53 @@ export function errorReply(error: TapedeckError): SimpleReply {
   );
 }
 
-/**
- * RFC 9112 §3.2: a request with more than one Host line, or a Host that is not `host[:port]`
- * (user info as in `evil.example@127.0.0.1`, a path, spaces), gets a 400. Nothing upstream is
- * built from the Host any more (core/http/forwarded.ts), but a server that accepted such a value
- * would hand it to whatever reads it later. A missing Host on HTTP/1.1 is refused by node:http
- * itself (`requireHostHeader`). The value is not echoed: it is whatever the client sent.
- */
-function checkHost(headers: HeaderMap): void {
-  const host = headers['host'];
-  if (host === undefined) return;
-  if (typeof host !== 'string' || !isValidHostHeader(host)) {
-    throw new TapedeckError(
-      'TD_BAD_REQUEST',
-      typeof host === 'string'
-        ? 'The Host header is not a valid host[:port] (RFC 9110 §7.2): no user info, path or spaces.'
-        : 'The request has more than one Host header (RFC 9112 §3.2).',
-      { hint: 'Send one Host header naming the server, such as 127.0.0.1:8080.' },
-    );
-  }
-}
-
 /** From our own header map: touching `req.headers` would make Node build a second one. */
 function hasBody(headers: HeaderMap): boolean {
   const length = firstHeaderValue(headers, 'content-length');
   return headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
-async function readBody(
-  req: IncomingMessage,
-  headers: HeaderMap,
-  limit: number,
-): Promise<Uint8Array> {
-  const declared = Number(firstHeaderValue(headers, 'content-length') ?? 0);
-  if (declared > limit) throw tooLarge(limit);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.byteLength;
-    if (size > limit) throw tooLarge(limit);
-    chunks.push(chunk);
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-}
+/** What `readBody` resolves with when the body grew past `maxBodyBytes` while it was read. */
+const OVER_LIMIT = Symbol('over the limit');
 
-function tooLarge(limit: number): TapedeckError {
-  return new TapedeckError('TD_BODY_TOO_LARGE', `The request body is larger than ${limit} bytes.`, {
-    hint: 'Raise maxBodyBytes in tapedeck.config.json if this is expected.',
+/**
+ * Reads the whole body, or stops (and pauses the stream) as soon as it passes `limit`: a chunked
+ * body has no length to check first. Listeners, not `for await`: leaving that loop early
+ * destroys the request, and with it the socket the 413 must still go out on. Rejects when the
+ * body is cut short (the client left, or its framing broke and `clientError` answered).
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | typeof OVER_LIMIT> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onFail);
+      req.off('close', onFail);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size > limit) {
+        done();
+        req.pause();
+        resolve(OVER_LIMIT);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      done();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    };
+    const onFail = () => {
+      done();
+      reject(new Error('the request body was cut short'));
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onFail);
+    req.on('close', onFail);
   });
 }
 
@@ -133,70 +153,216 @@ class NodeIncomingRequest implements IncomingRequest {
   }
 }
 
+/** What node's `clientError` carries besides the code: the bytes its parser was reading. */
+interface ParseError extends NodeJS.ErrnoException {
+  readonly rawPacket?: Buffer;
+}
+
+/**
+ * Node attaches the response it is writing to its socket as `_httpMessage` (internal, stable
+ * since node 0.x, and what node's own `clientError` default checks): an error on a socket whose
+ * response has started cannot be answered without corrupting that response.
+ */
+interface SocketWithResponse extends Socket {
+  _httpMessage?: ServerResponse | null;
+}
+
+/** Writes a front-door answer through node's response (the request was parsed). */
+function writeAnswer(req: IncomingMessage, res: ServerResponse, answer: FrontDoorAnswer): void {
+  if (answer.code === undefined) {
+    // `OPTIONS *`: a success with no body, so no Content-Length either (RFC 9110 §8.6).
+    res.writeHead(answer.status);
+    res.end();
+    return;
+  }
+  void writeReply(req, res, frontDoorReply(answer)).catch(() => res.destroy());
+}
+
 /**
  * A node:http server around a request handler. Build, then listen: the caller decides the
- * port. Request bodies are read in full (up to `maxBodyBytes`); replies are written by kind.
+ * port. Before a request reaches the handler, the front door (core/http/framing.ts) refuses
+ * what node's parser let through and tapedeck does not accept, and answers what the parser
+ * refused with the status RFC 9112 names, never a blanket 400. Request bodies are read in full
+ * (up to `maxBodyBytes`); replies are written by kind.
  */
 export function createHttpServer(handler: RequestHandler, options: HttpServerOptions): Server {
-  const server = createServer({ keepAliveTimeout: 5_000, requestTimeout: 60_000 }, (req, res) => {
-    const respond = async () => {
-      let reply: Reply;
-      try {
-        const target = req.url ?? '/';
-        if (!target.startsWith('/')) {
-          // Absolute-form targets (`GET http://other.host/ HTTP/1.1`) would let a client aim the
-          // proxy elsewhere; tapedeck only ever serves origin-form paths.
-          throw new TapedeckError(
-            'TD_BAD_REQUEST',
-            'The request target must be a path starting with "/".',
-          );
-        }
-        const headers = headersFromRaw(req.rawHeaders);
-        checkHost(headers);
-        const incoming = new NodeIncomingRequest(target, req.method, headers, res);
-        // Most requests have no body: skip the async read (and its microtasks) for them.
-        if (hasBody(incoming.headers))
-          incoming.rawBody = await readBody(req, incoming.headers, options.maxBodyBytes);
-        reply = await handler(incoming);
-      } catch (error) {
-        const failure = isTapedeckError(error)
-          ? error
-          : new TapedeckError('TD_INTERNAL', 'tapedeck failed while answering this request.', {
-              cause: error,
-            });
-        if (failure.code === 'TD_INTERNAL') {
-          options.logger.log(
-            'error',
-            'request.failed',
-            `${failure.message} ${String((error as Error).stack ?? error)}`,
-            { code: failure.code },
-          );
-        }
-        reply = errorReply(failure);
-      }
-      try {
-        await writeReply(req, res, reply);
-      } catch (error) {
-        // The client went away or the upstream broke mid-body: nothing sensible can be sent.
-        if (!res.headersSent && !res.destroyed) {
-          writeRecorded(req, res, {
-            kind: 'recorded',
-            response: { status: 502, headers: {} },
-            extraHeaders: [],
-            delayMs: 0,
-          });
-        } else {
-          res.destroy(error as Error);
-        }
-      }
-    };
-    void respond();
+  const settings: FrontDoorSettings = { ...FRONT_DOOR_DEFAULTS, ...options.server };
+  const limits: FrontDoorLimits = {
+    maxHeaderCount: settings.maxHeaderCount,
+    maxHeaderBytes: settings.maxHeaderBytes,
+    maxUrlBytes: settings.maxUrlBytes,
+    maxBodyBytes: options.maxBodyBytes,
+  };
+  const server = createServer({
+    keepAliveTimeout: settings.keepAliveTimeoutMs,
+    headersTimeout: settings.headersTimeoutMs,
+    requestTimeout: settings.requestTimeoutMs,
+    connectionsCheckingInterval: timeoutCheckInterval(
+      settings.headersTimeoutMs,
+      settings.requestTimeoutMs,
+    ),
+    maxHeaderSize: nodeHeaderSize(limits),
+    // Checked by checkHead, so a missing Host gets the same problem+json as every refusal.
+    requireHostHeader: false,
   });
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
-    // Malformed HTTP gets a 400 and a closed connection, never a crash.
-    if (socket.writable && error.code !== 'ECONNRESET')
-      socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+  // Node drops the fields past this count without a word: one more than the cap shows overflow.
+  server.maxHeadersCount = nodeHeadersCount(limits);
+  // Connections the front door has refused a request on: they close after that answer, and
+  // nothing node parsed after it (a pipelined or smuggled request) reaches a layer. A parser in
+  // error may also report again as more bytes arrive: it is answered once.
+  const closing = new WeakSet<Socket>();
+  const refuse = (
+    socket: Socket,
+    req: IncomingMessage,
+    res: ServerResponse,
+    answer: FrontDoorAnswer,
+  ) => {
+    if (answer.close) closing.add(socket);
+    writeAnswer(req, res, answer);
+  };
+
+  const respond = async (req: IncomingMessage, res: ServerResponse) => {
+    let reply: Reply;
+    try {
+      const headers = headersFromRaw(req.rawHeaders);
+      const incoming = new NodeIncomingRequest(req.url ?? '/', req.method, headers, res);
+      // Most requests have no body: skip the async read (and its microtasks) for them.
+      if (hasBody(incoming.headers)) {
+        const socket = req.socket;
+        let body: Uint8Array | typeof OVER_LIMIT;
+        try {
+          body = await readBody(req, options.maxBodyBytes);
+        } catch {
+          // The client went away mid-body, or its framing broke and `clientError` answered.
+          if (!res.headersSent) res.destroy();
+          return;
+        }
+        if (body === OVER_LIMIT) {
+          if (!res.headersSent) refuse(socket, req, res, bodyTooLarge(options.maxBodyBytes));
+          return;
+        }
+        // A body cut short (timed out, framing refused) never reaches a layer, nor an upstream.
+        if (!req.complete || res.headersSent) return;
+        incoming.rawBody = body;
+      }
+      reply = await handler(incoming);
+    } catch (error) {
+      const failure = isTapedeckError(error)
+        ? error
+        : new TapedeckError('TD_INTERNAL', 'tapedeck failed while answering this request.', {
+            cause: error,
+          });
+      if (failure.code === 'TD_INTERNAL') {
+        options.logger.log(
+          'error',
+          'request.failed',
+          `${failure.message} ${String((error as Error).stack ?? error)}`,
+          { code: failure.code },
+        );
+      }
+      reply = errorReply(failure);
+    }
+    try {
+      await writeReply(req, res, reply);
+    } catch (error) {
+      // The client went away or the upstream broke mid-body: nothing sensible can be sent.
+      if (!res.headersSent && !res.destroyed) {
+        writeRecorded(req, res, {
+          kind: 'recorded',
+          response: { status: 502, headers: {} },
+          extraHeaders: [],
+          delayMs: 0,
+        });
+      } else {
+        res.destroy(error as Error);
+      }
+    }
+  };
+
+  /** The front door, then the handler; `expect` says an Expect: 100-continue was accepted. */
+  const onRequest = (req: IncomingMessage, res: ServerResponse, expect?: 'continue') => {
+    // Parsed after a refusal on this connection: never answered (the connection closes first).
+    if (closing.has(req.socket)) return;
+    const answer = checkHead(
+      {
+        method: req.method ?? 'GET',
+        target: req.url ?? '/',
+        httpVersion: req.httpVersion,
+        rawHeaders: req.rawHeaders,
+      },
+      limits,
+    );
+    if (answer !== undefined) {
+      refuse(req.socket, req, res, answer);
+      return;
+    }
+    // 100 Continue only once the head is accepted: a client told to go on is never then refused
+    // for a Content-Length it declared (413 comes instead of 100, at once).
+    if (expect === 'continue') res.writeContinue();
+    void respond(req, res);
+  };
+  server.on('request', onRequest);
+
+  // With a listener, node no longer answers 100 Continue or 417 by itself.
+  const onExpectation = (req: IncomingMessage, res: ServerResponse) => {
+    const verdict = expectationAnswer(req.headers.expect, req.httpVersion);
+    if (verdict === 'continue') onRequest(req, res, 'continue');
+    else if (verdict === 'ignore') onRequest(req, res);
+    else if (!closing.has(req.socket)) {
+      // The head's own problems (a bad Host, a bad coding) come before the expectation's.
+      const answer = checkHead(
+        {
+          method: req.method ?? 'GET',
+          target: req.url ?? '/',
+          httpVersion: req.httpVersion,
+          rawHeaders: req.rawHeaders,
+        },
+        limits,
+      );
+      refuse(req.socket, req, res, answer ?? verdict);
+    }
+  };
+  server.on('checkContinue', onExpectation);
+  server.on('checkExpectation', onExpectation);
+
+  // CONNECT asks for a tunnel; tapedeck never opens one. Node hands over the socket as is.
+  server.on('connect', (_req: IncomingMessage, socket: Socket) => {
+    socket.on('error', () => socket.destroy());
+    if (socket.writable) socket.end(frontDoorBytes(connectAnswer()));
     else socket.destroy();
+  });
+
+  server.on('clientError', (error: ParseError, socket: Socket) => {
+    // Already refused: that answer is going out and closes the connection; destroying the socket
+    // now could cut it off.
+    if (closing.has(socket)) return;
+    closing.add(socket);
+    const inFlight = (socket as SocketWithResponse)._httpMessage ?? undefined;
+    // A response whose request is still arriving: the error is in that request's body.
+    const reading = inFlight !== undefined && !inFlight.req.complete;
+    const packet = error.rawPacket?.toString('latin1', 0, packetPrefixBytes(limits)) ?? '';
+    const answer = parseErrorAnswer(error.code, packet, limits, reading);
+    if (answer === undefined || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    if (inFlight === undefined) {
+      // Never the client's bytes back: the answer is a fixed title and a reason.
+      socket.end(frontDoorBytes(answer));
+    } else if (reading) {
+      // Answer through the response, unless it has started (then nothing can follow it).
+      if (inFlight.headersSent) socket.destroy();
+      else writeAnswer(inFlight.req, inFlight, answer);
+    } else {
+      // A later request broke while an earlier one is being answered (pipelining): that
+      // answer goes out whole first, then the refusal, then the connection closes.
+      inFlight.once('finish', () => {
+        if (socket.writable) socket.end(frontDoorBytes(answer));
+      });
+      inFlight.once('close', () => {
+        if (!inFlight.writableFinished) socket.destroy();
+      });
+    }
   });
   return server;
 }

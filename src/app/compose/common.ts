@@ -51,7 +51,11 @@ export function makeLogger(config: TapedeckConfig, io: Io): { logger: Logger; st
 /** A node:http server around a handler: the host every tapedeck server runs in. */
 export function nodeHost(config: TapedeckConfig, logger: Logger) {
   return (handler: RequestHandler) => {
-    const server = createHttpServer(handler, { maxBodyBytes: config.maxBodyBytes, logger });
+    const server = createHttpServer(handler, {
+      maxBodyBytes: config.maxBodyBytes,
+      logger,
+      server: config.server,
+    });
     return {
       listen: (host: string, port: number) => listen(server, host, port),
       close: () => closeGracefully(server),

@@ -6,6 +6,7 @@ import { parseJsonc } from '../../core/jsonc.js';
 import { compileMatchConfig, type MatchOptions } from '../../core/matching/config.js';
 import { compileValidator, describePointer } from '../../core/validation.js';
 import type { ForwardedHeaders } from '../../core/http/forwarded.js';
+import { FRONT_DOOR_DEFAULTS, type FrontDoorSettings } from '../../core/http/framing.js';
 import type { LogLevel } from '../../core/ports/index.js';
 import type { FailOn, LogFormat, OnMiss, RecordMode } from '../../core/modes.js';
 import { configSchema } from './schema.js';
@@ -20,7 +21,8 @@ export interface TapedeckConfig {
   readonly redactionRules: string;
   readonly stateDir: string;
   readonly maxBodyBytes: number;
-  readonly server: { readonly host: string; readonly port: number };
+  /** Where to listen, and the front door's limits and timeouts (core/http/framing.ts). */
+  readonly server: FrontDoorSettings & { readonly host: string; readonly port: number };
   readonly upstream: {
     readonly target?: string;
     readonly timeoutMs: number;
@@ -88,7 +90,8 @@ export const DEFAULTS: TapedeckConfig = deepFreeze({
   redactionRules: 'redaction-rules',
   stateDir: '.tapedeck',
   maxBodyBytes: 50 * 1024 * 1024,
-  server: { host: '127.0.0.1', port: 8080 },
+  // The front door's limits and timeouts (docs/limits.md): core/http/framing.ts.
+  server: { host: '127.0.0.1', port: 8080, ...FRONT_DOOR_DEFAULTS },
   upstream: { timeoutMs: 30_000, allowedHosts: [], forbiddenHosts: [], forwardedHeaders: {} },
   record: { cassette: 'default', mode: 'new' },
   // 599 is no status a real API sends, so a miss can never pass for a recorded answer.
@@ -323,12 +326,33 @@ export function resolveConfig(inputs: ConfigInputs): ResolvedConfig {
       hint: 'Fix the flag, environment variable or config file named above.',
     });
   }
+  checkServerTimeouts(result.value.server, sources);
   // Compile once so bad JSON paths in "match" fail at startup, not on the first request.
   compileMatchConfig(result.value.match);
   // Host lists are read as canonical hosts; a bad entry is named by index (core/http/egress.ts).
   parseHostList(result.value.upstream.forbiddenHosts, 'upstream.forbiddenHosts');
   parseHostList(result.value.upstream.allowedHosts, 'upstream.allowedHosts');
   return { config: deepFreeze(result.value), ...(file === undefined ? {} : { file }), sources };
+}
+
+/**
+ * The head of a request arrives before the rest of it: node refuses to start a server whose
+ * headers timeout is longer than its request timeout, so say it here, naming both settings.
+ */
+function checkServerTimeouts(
+  server: TapedeckConfig['server'],
+  sources: ReadonlyMap<string, string>,
+): void {
+  if (server.headersTimeoutMs <= server.requestTimeoutMs) return;
+  const from = (key: string) => sourceOf(sources, `/server/${key}`) ?? 'default';
+  throw new TapedeckError(
+    'TD_CONFIG_INVALID',
+    `Invalid configuration: server.headersTimeoutMs (${server.headersTimeoutMs}, from ${from('headersTimeoutMs')}) is longer than server.requestTimeoutMs (${server.requestTimeoutMs}, from ${from('requestTimeoutMs')}).`,
+    {
+      details: { pointers: ['/server/headersTimeoutMs', '/server/requestTimeoutMs'] },
+      hint: 'The head is part of the request: make server.headersTimeoutMs at most server.requestTimeoutMs.',
+    },
+  );
 }
 
 function sourceOf(sources: ReadonlyMap<string, string>, pointer: string): string | undefined {

@@ -43,6 +43,46 @@ export const configSchema = {
       properties: {
         host: { type: 'string', minLength: 1 },
         port: { type: 'integer', minimum: 0, maximum: 65535 },
+        maxHeaderCount: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 10000,
+          description: 'Most header fields a request may carry; past it the client gets 431.',
+        },
+        maxHeaderBytes: {
+          type: 'integer',
+          minimum: 256,
+          maximum: 1048576,
+          description:
+            'Most bytes of header names and values together; past it the client gets 431.',
+        },
+        maxUrlBytes: {
+          type: 'integer',
+          minimum: 256,
+          maximum: 1048576,
+          description:
+            'Longest request target (path and query) in bytes; past it the client gets 414.',
+        },
+        headersTimeoutMs: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 3600000,
+          description:
+            "Time for a request's head to arrive (from its first byte, or from the connection); past it the client gets 408. At most requestTimeoutMs.",
+        },
+        requestTimeoutMs: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 3600000,
+          description:
+            'Time for a whole request, head and body, to arrive; past it the client gets 408. The answer may take longer (upstream.timeoutMs).',
+        },
+        keepAliveTimeoutMs: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 3600000,
+          description: 'An idle keep-alive connection is closed after this long.',
+        },
       },
     },
     upstream: {

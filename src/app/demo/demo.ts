@@ -79,7 +79,7 @@ export async function runDemo(
   const recorder = await ports.startServer(
     'record',
     config({
-      server: { host: '127.0.0.1', port: 0 },
+      server: { ...base.server, host: '127.0.0.1', port: 0 },
       upstream: { ...base.upstream, target: api.url, allowedHosts: [], forbiddenHosts: [] },
       record: { cassette: 'demo/shop', mode: 'all' },
     }),
@@ -95,7 +95,7 @@ export async function runDemo(
   const replay: TapedeckServer = await ports.startServer(
     'replay',
     config({
-      server: { host: '127.0.0.1', port: options.port },
+      server: { ...base.server, host: '127.0.0.1', port: options.port },
       replay: { ...base.replay, onMiss: 'error' },
     }),
     demoEnv,
