@@ -398,6 +398,16 @@ const CASES: readonly Case[] = [
     outcome: refuse(501, 'method-unknown'),
   },
   {
+    name: 'TRACE (its answer would echo what record sends upstream)',
+    bytes: http(['TRACE /pets HTTP/1.1', 'Host: t', `X-Mark: ${MARK}`]),
+    outcome: refuse(501, 'method-unknown'),
+  },
+  {
+    name: 'a fragment in the target',
+    bytes: http([`GET /pets#${MARK} HTTP/1.1`, 'Host: t']),
+    outcome: refuse(400, 'target-invalid'),
+  },
+  {
     name: 'a tab after the method',
     bytes: http(['GET\t/pets HTTP/1.1', 'Host: t', `X-Mark: ${MARK}`]),
     outcome: refuse(400, 'request-line-invalid'),

@@ -218,7 +218,26 @@ function hostAnswer(hosts: readonly string[], httpVersion: string): FrontDoorAns
  * server, not about any recorded resource.
  */
 function targetAnswer(method: string, target: string): FrontDoorAnswer | undefined {
-  if (target.startsWith('/')) return undefined;
+  if (method === 'TRACE') {
+    // A TRACE answer echoes the request as the upstream received it: with the real
+    // credentials record sends, into a body that would be recorded. Never sent on.
+    return refuse(
+      501,
+      'method-unknown',
+      'tapedeck does not implement TRACE (its answer would echo the credentials sent upstream).',
+      'Use another method; TRACE is a diagnostic that tapedeck never forwards or replays.',
+    );
+  }
+  if (target.startsWith('/')) {
+    if (!target.includes('#')) return undefined;
+    // A fragment is the client's own (RFC 9110 §4.2.5): no client sends one on the wire.
+    return refuse(
+      400,
+      'target-invalid',
+      'The request target holds a fragment ("#…"), which never belongs on the wire.',
+      'Drop the fragment, or percent-encode "#" as %23 if it is part of a path or query value.',
+    );
+  }
   if (target === '*' && method === 'OPTIONS') {
     return {
       status: 204,

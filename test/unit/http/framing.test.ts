@@ -80,6 +80,8 @@ describe('the front door: the head', () => {
     ['absolute-form', head({ target: 'http://x/' }), 400, 'target-form'],
     ['asterisk on GET', head({ target: '*' }), 400, 'target-form'],
     ['OPTIONS *', head({ method: 'OPTIONS', target: '*' }), 204, 'server-options'],
+    ['TRACE', head({ method: 'TRACE' }), 501, 'method-unknown'],
+    ['a fragment', head({ target: '/a#b' }), 400, 'target-invalid'],
     [
       'a declared body over maxBodyBytes',
       head({ method: 'POST', rawHeaders: ['Host', 't', 'Content-Length', '1025'] }),
