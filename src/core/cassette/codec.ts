@@ -1,5 +1,15 @@
 import { TapedeckError } from '../errors.js';
-import { stableStringifyAt } from '../json.js';
+import {
+  countJsonKeys,
+  findDuplicateKey,
+  inspectJson,
+  jsonPointer,
+  MAX_JSON_DEPTH,
+  shortPointer,
+  stableStringifyAt,
+} from '../json.js';
+import { lineAndColumn } from '../jsonc.js';
+import { decodeUtf8 } from '../utf8.js';
 import { compileValidator, describePointer, type SchemaProblem } from '../validation.js';
 import { CASSETTE_VERSION, isInsideJsonBody, type Cassette, type Interaction } from './model.js';
 import { isValidCassetteV1 } from './fast-check.js';
@@ -30,17 +40,52 @@ export interface ParsedCassette {
 }
 
 /**
- * Parses and validates cassette text. `source` names the file in errors. Throws a
- * TD_CASSETTE_INVALID or TD_CASSETTE_VERSION error that lists every problem with its JSON pointer.
+ * Parses and validates a cassette file's bytes (strict UTF-8; a leading byte-order mark is
+ * dropped) or text. `source` names the file in errors. Throws a TD_CASSETTE_INVALID or
+ * TD_CASSETTE_VERSION error that lists every problem with its JSON pointer.
+ *
+ * Besides the format, it refuses what would load as something else or break a later step
+ * (docs/cassette-format.md, "What tapedeck refuses to load"): invalid UTF-8, a key repeated in
+ * one object, JSON nested deeper than MAX_JSON_DEPTH (in the file or in a text body holding
+ * JSON), and header values no HTTP message may carry (CR, LF, NUL, other controls).
  */
-export function parseCassette(text: string, source: string): ParsedCassette {
+export function parseCassette(input: string | Uint8Array, source: string): ParsedCassette {
+  let text: string;
+  if (typeof input === 'string') text = input;
+  else {
+    const decoded = decodeUtf8(input);
+    if (!decoded.ok) {
+      throw new TapedeckError(
+        'TD_CASSETTE_INVALID',
+        `Cassette ${source} is not valid UTF-8: the byte at offset ${decoded.offset} cannot start or continue a character.`,
+        {
+          details: { file: source, byteOffset: decoded.offset },
+          hint: 'Cassettes are UTF-8 JSON: restore the file from git or re-record it with `tapedeck record`; binary bodies belong in `"encoding": "base64"`.',
+        },
+      );
+    }
+    text = decoded.text;
+  }
+  if (text.trim() === '') {
+    throw new TapedeckError(
+      'TD_CASSETTE_INVALID',
+      `Cassette ${source} is empty (${text.length === 0 ? '0 bytes' : 'only whitespace'}).`,
+      {
+        details: { file: source },
+        hint: 'Delete it, restore it from git, or re-record it with `tapedeck record`.',
+      },
+    );
+  }
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (cause) {
+    const message = (cause as Error).message;
+    const position = /position (\d+)/.exec(message);
+    const at = position ? lineAndColumn(text, Number(position[1])) : undefined;
     throw new TapedeckError(
       'TD_CASSETTE_INVALID',
-      `Cassette ${source} is not valid JSON: ${(cause as Error).message}.`,
+      `Cassette ${source} is not valid JSON${at ? ` at line ${at.line}, column ${at.column}` : ''}: ${message}.`,
       {
         cause,
         details: { file: source },
@@ -48,6 +93,7 @@ export function parseCassette(text: string, source: string): ParsedCassette {
       },
     );
   }
+  checkJsonShape(text, doc, source);
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
     throw invalid(source, [{ pointer: '', message: 'must be a JSON object' }]);
   }
@@ -87,7 +133,97 @@ export function parseCassette(text: string, source: string): ParsedCassette {
     if (!result.ok) throw invalid(source, result.problems);
     cassette = result.value as Cassette;
   }
+  const problems = contentProblems(cassette);
+  if (problems.length > 0) throw invalid(source, problems);
   return version === CASSETTE_VERSION ? { cassette } : { cassette, upgradedFrom: version };
+}
+
+/**
+ * Nesting and repeated keys, checked on the parsed document in one walk without recursion (so
+ * that every later walker may recurse), and one pass over the text that counts its keys.
+ */
+function checkJsonShape(text: string, doc: unknown, source: string): void {
+  const shape = inspectJson(doc, MAX_JSON_DEPTH);
+  if (shape.tooDeep !== undefined) {
+    throw invalid(source, [
+      {
+        pointer: shortPointer(shape.tooDeep),
+        message: `nests deeper than ${MAX_JSON_DEPTH} levels, the limit for JSON in a cassette`,
+      },
+    ]);
+  }
+  if (shape.members === countJsonKeys(text)) return;
+  const duplicate = findDuplicateKey(text);
+  if (duplicate === undefined) return;
+  const at = lineAndColumn(text, duplicate.offset);
+  throw invalid(source, [
+    {
+      pointer: jsonPointer(duplicate.path),
+      message: `has the key ${JSON.stringify(duplicate.key)} twice (the second at line ${at.line}, column ${at.column}); JSON would keep only the last one, so remove one of them`,
+    },
+  ]);
+}
+
+/** Characters an HTTP field value may hold (RFC 9110 §5.5: VCHAR, obs-text, SP, HTAB). */
+const BAD_FIELD_CHAR = /[^\t\x20-\x7e\x80-\xff]/;
+
+/**
+ * What the format allows but no HTTP exchange can hold: header values with CR, LF, NUL or other
+ * controls (a replay could never send them, or would split the header), and a text body
+ * holding JSON nested deeper than the limit (matching parses it).
+ */
+function contentProblems(cassette: Cassette): SchemaProblem[] {
+  const problems: SchemaProblem[] = [];
+  cassette.interactions.forEach((interaction, i) => {
+    for (const side of ['request', 'response'] as const) {
+      const message = interaction[side];
+      const base = `/interactions/${i}/${side}`;
+      for (const [name, value] of Object.entries(message.headers)) {
+        const values = typeof value === 'string' ? [value] : value;
+        values.forEach((v, k) => {
+          const bad = BAD_FIELD_CHAR.exec(v);
+          if (bad === null) return;
+          const code = bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+          problems.push({
+            pointer: `${base}/headers/${jsonPointer([name]).slice(1)}${typeof value === 'string' ? '' : `/${k}`}`,
+            message: `holds U+${code} at character ${bad.index}; a header value may not contain CR, LF, NUL or other control characters (RFC 9110)`,
+          });
+        });
+      }
+      const body = message.body;
+      if (body?.encoding === 'text') {
+        const deep = jsonTextTooDeep(body.text);
+        if (deep !== undefined)
+          problems.push({
+            pointer: `${base}/body/text`,
+            message: `holds JSON nested deeper than ${MAX_JSON_DEPTH} levels (at ${shortPointer(deep)}), the limit for JSON in a cassette`,
+          });
+      }
+    }
+  });
+  return problems;
+}
+
+/**
+ * The path where JSON text held in a text body nests too deep, when it does. Text with no more
+ * brackets than the limit cannot, which is nearly every body: it is counted with `indexOf`.
+ */
+function jsonTextTooDeep(text: string): readonly (string | number)[] | undefined {
+  const first = /\S/.exec(text.slice(0, 1024))?.[0];
+  if (first !== '[' && first !== '{') return undefined;
+  let brackets = 0;
+  for (const c of ['[', '{']) {
+    for (let i = text.indexOf(c); i !== -1 && brackets <= MAX_JSON_DEPTH; i = text.indexOf(c, i + 1))
+      brackets++;
+  }
+  if (brackets <= MAX_JSON_DEPTH) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return inspectJson(value, MAX_JSON_DEPTH).tooDeep;
 }
 
 function invalid(source: string, problems: readonly SchemaProblem[]): TapedeckError {

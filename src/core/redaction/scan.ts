@@ -16,7 +16,13 @@ import {
   parseMultipart,
   safeAtob,
 } from './bodies.js';
-import { detect, isSecretField, isSecretName, SECRET_FIELD_RULE } from './detectors.js';
+import {
+  detect,
+  isSecretField,
+  isSecretName,
+  SECRET_FIELD_RULE,
+  type Detection,
+} from './detectors.js';
 import { BUILTIN_CREDENTIAL_HEADER, CREDENTIAL_HEADERS, SCHEME_ONLY } from './headers.js';
 import { coversSubtree } from './json-walk.js';
 import { transferBase64 } from './payload.js';
@@ -73,48 +79,76 @@ export function scanInteraction(interaction: Interaction, options: ScanOptions):
     // node); `pointer` reads it when something is reported, during that node's visit.
     const at: (string | number)[] = [];
     const pointer = () => `${base}${jsonPointer(at)}`;
-    const walk = (node: JsonValue, key: string | undefined, inSecret: boolean) => {
+    /** An open array or object: its keys (for an object), the next child, what it is under. */
+    type Frame = {
+      readonly node: JsonValue[] | Record<string, JsonValue>;
+      readonly keys: readonly string[] | undefined;
+      next: number;
+      readonly key: string | undefined;
+      readonly inSecret: boolean;
+    };
+    // The walk keeps its own stack (no recursion), so no depth of nesting can exhaust the
+    // call stack; the order of visits (and of findings) is the recursive walk's pre-order.
+    const frames: Frame[] = [];
+    /** One node's own checks; an array or object is opened for its children to be visited. */
+    const visit = (node: JsonValue, key: string | undefined, inSecret: boolean): boolean => {
       if (at.length > 0) {
         for (const rule of jsonRules) {
           if (!jsonRuleMatches(rule, at)) continue;
           // A rule's location must hold a pseudonym, the mask, or nothing.
           const left =
             typeof node === 'string'
-              ? node !== '' && !isPseudonym(node)
+              ? node !== '' && !isPseudonymText(node)
               : typeof node === 'number' || (node !== null && typeof node === 'object');
           if (left) report(rule.id, pointer);
         }
       }
       if (typeof node === 'string') {
-        if (inSecret && node !== '' && !isPseudonym(node)) report(SECRET_FIELD_RULE, pointer);
+        if (inSecret && node !== '' && !isPseudonymText(node)) report(SECRET_FIELD_RULE, pointer);
         else checkText(node, pointer, key);
       } else if (typeof node === 'number' && key !== undefined && isSecretName(key)) {
         report(SECRET_FIELD_RULE, pointer);
       } else if (node !== null && typeof node === 'object') {
         const below = inSecret || (key !== undefined && coversSubtree(key));
-        if (Array.isArray(node)) {
-          for (let i = 0; i < node.length; i++) {
-            if (!(i in node)) continue; // a hole, as forEach would skip it
-            at.push(i);
-            walk(node[i]!, key, below);
-            at.pop();
-          }
-        } else {
-          const object = node as Record<string, JsonValue>;
-          for (const k of Object.keys(object)) {
-            checkText(k, pointer);
-            at.push(k);
-            walk(object[k]!, k, below);
-            at.pop();
-          }
-        }
+        const keys = Array.isArray(node) ? undefined : Object.keys(node);
+        frames.push({ node, keys, next: 0, key, inSecret: below });
+        return true;
       }
+      return false;
     };
-    walk(root, undefined, false);
+    visit(root, undefined, false);
+    while (frames.length > 0) {
+      const frame = frames.at(-1)!;
+      let child: JsonValue | undefined;
+      let childKey: string | undefined;
+      if (frame.keys === undefined) {
+        const array = frame.node as JsonValue[];
+        // A hole is skipped, as forEach would skip it.
+        while (frame.next < array.length && !(frame.next in array)) frame.next++;
+        if (frame.next < array.length) {
+          at.push(frame.next);
+          child = array[frame.next++]!;
+          childKey = frame.key;
+        }
+      } else if (frame.next < frame.keys.length) {
+        const k = frame.keys[frame.next++]!;
+        checkText(k, pointer);
+        at.push(k);
+        child = (frame.node as Record<string, JsonValue>)[k]!;
+        childKey = k;
+      }
+      if (child === undefined) {
+        frames.pop();
+        // The root has no token of its own; every other frame pops the one pushed for it.
+        if (frames.length > 0) at.pop();
+        continue;
+      }
+      if (!visit(child, childKey, frame.inSecret)) at.pop();
+    }
   };
 
   const checkText = (text: string, pointer: Pointer, name?: string, binary = false) => {
-    if (text === '' || isPseudonym(text)) return;
+    if (text === '' || isPseudonymText(text)) return;
     // JSON held in a string (a query value, a field, a line of text) is checked as JSON.
     if (!binary && text.length >= 8 && (text.includes('{') || text.includes('['))) {
       const lines = jsonLines(text);
@@ -123,8 +157,8 @@ export function scanInteraction(interaction: Interaction, options: ScanOptions):
         for (const { value } of lines) walkJson(value as JsonValue, base);
       }
     }
-    if (name !== undefined && isSecretField(name, text)) report(SECRET_FIELD_RULE, pointer);
-    for (const d of detect(text, disabled, name, binary)) report(d.detector.id, pointer);
+    if (name !== undefined && isSecretField(name, headOf(text))) report(SECRET_FIELD_RULE, pointer);
+    for (const d of detectIn(text, disabled, name, binary)) report(d.detector.id, pointer);
     if (binary) {
       if (options.registry?.foundIn(text)) report(VALUE_TRACKING_RULE, pointer);
       return;
@@ -134,12 +168,12 @@ export function scanInteraction(interaction: Interaction, options: ScanOptions):
     if (text.includes('%')) {
       const decoded = decodePercent(text);
       if (decoded !== text)
-        for (const d of detect(decoded, disabled)) report(d.detector.id, pointer);
+        for (const d of detectIn(decoded, disabled)) report(d.detector.id, pointer);
     }
-    if (BASE64ISH.test(text)) {
+    if (isBase64ish(text)) {
       const decoded = safeAtob(text.replace(/-/g, '+').replace(/_/g, '/'));
-      if (decoded !== undefined && /^[\x20-\x7e\s]*$/.test(decoded))
-        for (const d of detect(decoded, disabled)) report(d.detector.id, pointer);
+      if (decoded !== undefined && !NOT_PRINTABLE.test(decoded))
+        for (const d of detectIn(decoded, disabled)) report(d.detector.id, pointer);
     }
   };
 
@@ -160,7 +194,7 @@ export function scanInteraction(interaction: Interaction, options: ScanOptions):
         (side === undefined || ruleAppliesTo(rule, side)) &&
         ruleNameMatches(rule, name) &&
         !rule.pattern &&
-        !isPseudonym(v) &&
+        !isPseudonymText(v) &&
         v !== ''
       )
         report(rule.id, pointer);
@@ -188,7 +222,7 @@ export function scanInteraction(interaction: Interaction, options: ScanOptions):
       rule.pattern.lastIndex = 0;
       for (const m of request.path.matchAll(rule.pattern)) {
         const secret = decodePercent(m[1] ?? m[0]);
-        if (!isPseudonym(secret)) report(rule.id, '/request/path');
+        if (!isPseudonymText(secret)) report(rule.id, '/request/path');
       }
     }
     for (const [name, value] of Object.entries(request.query)) {
@@ -223,7 +257,8 @@ export function scanInteraction(interaction: Interaction, options: ScanOptions):
         const pointer = `${base}/body/text`;
         checkText(body.text, pointer);
         // JSON the codec kept as text is checked as JSON too (names, rules, keys).
-        const json = /^\s*[[{]/.test(body.text) ? safeParse(body.text) : undefined;
+        const first = body.text.trimStart()[0];
+        const json = first === '[' || first === '{' ? safeParse(body.text) : undefined;
         if (json !== undefined) checkBody({ encoding: 'json', json }, headers, base, side);
         if (/application\/x-www-form-urlencoded/i.test(contentType ?? '')) {
           for (const field of parseForm(body.text)) checkText(field.value, pointer, field.name);
@@ -254,12 +289,95 @@ export function scanInteraction(interaction: Interaction, options: ScanOptions):
   return findings;
 }
 
+/**
+ * Text longer than this is searched piece by piece: the detectors' regular expressions run in
+ * time and backtracking memory that grow with the text (V8 throws RangeError on one pattern
+ * over a 50 MiB run), and a piece bounds both. Pieces overlap by SCAN_OVERLAP, more than the
+ * longest secret a detector finds across a cut (a 4096-bit PEM key is about 3.3 KiB).
+ */
+export const SCAN_PIECE = 1 << 18;
+export const SCAN_OVERLAP = 1 << 13;
+
+/** A character a token never holds: pieces are cut there, so no token is cut in two. */
+function isBreak(c: number): boolean {
+  return !(
+    (c >= 0x30 && c <= 0x39) ||
+    (c >= 0x41 && c <= 0x5a) ||
+    (c >= 0x61 && c <= 0x7a) ||
+    c === 0x2b ||
+    c === 0x2d ||
+    c === 0x2e ||
+    c === 0x2f ||
+    c === 0x3d ||
+    c === 0x5f ||
+    c === 0x25
+  );
+}
+
+/** `detect` over text of any length: over each piece when it is longer than one. */
+function detectIn(
+  text: string,
+  disabled: ReadonlySet<string>,
+  name?: string,
+  binary = false,
+): Detection[] {
+  if (text.length <= SCAN_PIECE) return detect(text, disabled, name, binary);
+  const found: Detection[] = [];
+  let start = 0;
+  while (start < text.length) {
+    let end = Math.min(text.length, start + SCAN_PIECE);
+    if (end < text.length) {
+      // End the piece at a break when one is near; a run without any is cut where it is.
+      let cut = end;
+      while (cut > end - SCAN_OVERLAP && !isBreak(text.charCodeAt(cut - 1))) cut--;
+      if (cut > end - SCAN_OVERLAP) end = cut;
+    }
+    for (const d of detect(text.slice(start, end), disabled, name, binary)) found.push(d);
+    if (end === text.length) break;
+    // The next piece starts SCAN_OVERLAP back, at a break when there is one near.
+    let next = Math.max(start + 1, end - SCAN_OVERLAP);
+    let at = next;
+    while (at < end && !isBreak(text.charCodeAt(at))) at++;
+    if (at < end) next = at;
+    start = next;
+  }
+  return found;
+}
+
+/** Whole-value checks (a secret field's value) look at most at one piece of it. */
+function headOf(text: string): string {
+  return text.length <= SCAN_PIECE ? text : text.slice(0, SCAN_PIECE);
+}
+
+/**
+ * `isPseudonym` for text of any length: its pattern (one or more pseudonyms, to the end)
+ * backtracks per pseudonym and throws RangeError on a very long run; no value that long is a
+ * pseudonym the redactor wrote, so it is searched like any other text instead.
+ */
+function isPseudonymText(text: string): boolean {
+  return text.length <= SCAN_PIECE && isPseudonym(text);
+}
+
+/** A character that is neither printable ASCII nor white space: decoded bytes, not text. */
+const NOT_PRINTABLE = /[^\x20-\x7e\s]/;
+
+/**
+ * `BASE64ISH` for text of any length: base64url or base64 characters, 24 or more, and at most
+ * two `=` at the end, tested without a pattern that backtracks per character.
+ */
+function isBase64ish(text: string): boolean {
+  if (text.length <= SCAN_PIECE) return BASE64ISH.test(text);
+  if (/[^A-Za-z0-9+/_=-]/.test(text)) return false;
+  const eq = text.indexOf('=');
+  return eq === -1 || (eq >= text.length - 2 && (eq === text.length - 1 || text.endsWith('==')));
+}
+
 /** A credential header whose value part is not a pseudonym or the mask. */
 function credentialLeft(name: string, value: string): boolean {
   if (name === 'authorization' || name === 'proxy-authorization') {
     if (SCHEME_ONLY.test(value)) return false;
     const credentials = /^[A-Za-z][A-Za-z0-9._~+-]*\s+(.+)$/.exec(value)?.[1] ?? value;
-    return credentials.trim() !== '' && !isPseudonym(credentials);
+    return credentials.trim() !== '' && !isPseudonymText(credentials);
   }
   if (name === 'cookie')
     return value
@@ -267,16 +385,16 @@ function credentialLeft(name: string, value: string): boolean {
       .some(
         (pair) =>
           pair.includes('=') &&
-          !isPseudonym(pair.slice(pair.indexOf('=') + 1).trim()) &&
+          !isPseudonymText(pair.slice(pair.indexOf('=') + 1).trim()) &&
           pair.slice(pair.indexOf('=') + 1).trim() !== '',
       );
   if (name === 'set-cookie' || name === 'set-cookie2') {
     const first = value.split(';')[0] ?? '';
     const v = first.includes('=') ? first.slice(first.indexOf('=') + 1).trim() : first;
-    return v !== '' && !isPseudonym(v);
+    return v !== '' && !isPseudonymText(v);
   }
   return (
-    (CREDENTIAL_HEADERS.has(name) || isSecretName(name)) && value !== '' && !isPseudonym(value)
+    (CREDENTIAL_HEADERS.has(name) || isSecretName(name)) && value !== '' && !isPseudonymText(value)
   );
 }
 
