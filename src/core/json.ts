@@ -316,10 +316,10 @@ function pathDeeperThan(root: object, limit: number): (string | number)[] {
  * A JSON pointer that stays readable when the path is long (a thousand levels): the first and
  * last few tokens, with how many were left out between them.
  */
-export function shortPointer(path: readonly (string | number)[], keep = 4): string {
-  if (path.length <= keep * 2 + 1) return jsonPointer(path);
-  const left = path.length - keep * 2;
-  return `${jsonPointer(path.slice(0, keep))}/…(${left} more)…${jsonPointer(path.slice(-keep))}`;
+export function shortPointer(path: readonly (string | number)[], head = 6, tail = 3): string {
+  if (path.length <= head + tail + 1) return jsonPointer(path);
+  const left = path.length - head - tail;
+  return `${jsonPointer(path.slice(0, head))}/…(${left} more)…${jsonPointer(path.slice(-tail))}`;
 }
 
 /**
@@ -390,8 +390,7 @@ export function findDuplicateKey(text: string): DuplicateKey | undefined {
       while (isJsonSpace(text.charCodeAt(k))) k++;
       if (top?.keys !== undefined && text.charCodeAt(k) === 0x3a) {
         const key = JSON.parse(text.slice(i, close + 1)) as string;
-        if (top.keys.has(key))
-          return { path: stack.slice(0, -1).map((f) => f.at), key, offset: i };
+        if (top.keys.has(key)) return { path: stack.slice(0, -1).map((f) => f.at), key, offset: i };
         top.keys.add(key);
         top.at = key;
       }

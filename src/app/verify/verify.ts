@@ -95,7 +95,9 @@ export async function verifyCassettes(
           message: p.message,
         });
     } else {
-      list.push({ cassette: name, file, code: error.code, pointer: '', message: error.message });
+      // The whole file is refused: the next step goes with the message, as verify lists no hints.
+      const message = error.hint === undefined ? error.message : `${error.message} ${error.hint}`;
+      list.push({ cassette: name, file, code: error.code, pointer: '', message });
     }
   }
   list.push(...scanCassettes(cassettes, directory, redaction, cwd));

@@ -130,7 +130,7 @@ export function parseCassette(input: string | Uint8Array, source: string): Parse
   if (isValidCassetteV1(current)) cassette = current;
   else {
     const result = validateWithSchema(current);
-    if (!result.ok) throw invalid(source, result.problems);
+    if (!result.ok) throw invalid(source, withHeaderNames(current, result.problems));
     cassette = result.value as Cassette;
   }
   const problems = contentProblems(cassette);
@@ -186,7 +186,7 @@ function contentProblems(cassette: Cassette): SchemaProblem[] {
           const code = bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
           problems.push({
             pointer: `${base}/headers/${jsonPointer([name]).slice(1)}${typeof value === 'string' ? '' : `/${k}`}`,
-            message: `holds U+${code} at character ${bad.index}; a header value may not contain CR, LF, NUL or other control characters (RFC 9110)`,
+            message: `holds U+${code} at character ${bad.index}; a header value may hold visible ASCII, Latin-1, spaces and tabs only (RFC 9110), never CR, LF, NUL or other control characters`,
           });
         });
       }
@@ -204,6 +204,49 @@ function contentProblems(cassette: Cassette): SchemaProblem[] {
   return problems;
 }
 
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/u;
+
+/**
+ * The schema's problems, where it says only that some header name in an object is not valid
+ * ("property name must be valid"), replaced by one problem per bad name, naming it.
+ */
+function withHeaderNames(doc: Record<string, unknown>, problems: readonly SchemaProblem[]) {
+  const named: SchemaProblem[] = [];
+  const interactions = doc['interactions'];
+  if (Array.isArray(interactions)) {
+    interactions.forEach((interaction: unknown, i) => {
+      for (const side of ['request', 'response']) {
+        const headers = (interaction as Record<string, Record<string, unknown> | undefined>)?.[
+          side
+        ]?.['headers'];
+        if (headers === null || typeof headers !== 'object') continue;
+        for (const name of Object.keys(headers)) {
+          if (HEADER_NAME.test(name)) continue;
+          const bad = /[^!#$%&'*+.^_`|~0-9a-z-]/u.exec(name)?.[0];
+          const found =
+            bad === undefined
+              ? 'it is empty'
+              : `it holds ${/[A-Z]/.test(bad) ? `the upper-case ${JSON.stringify(bad)}` : `U+${bad.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`}`;
+          named.push({
+            pointer: `/interactions/${i}/${side}/headers/${jsonPointer([name]).slice(1)}`,
+            message: `is not a valid header name: ${found}; names are lower-case RFC 9110 tokens (letters, digits and !#$%&'*+.^_\`|~-)`,
+          });
+        }
+      }
+    });
+  }
+  if (named.length === 0) return problems;
+  const objects = new Set(named.map((p) => p.pointer.slice(0, p.pointer.lastIndexOf('/'))));
+  const rest = problems.filter(
+    (p) =>
+      !(
+        objects.has(p.pointer) &&
+        /^(?:must match pattern|property name must be valid)/.test(p.message)
+      ),
+  );
+  return [...named, ...rest];
+}
+
 /**
  * The path where JSON text held in a text body nests too deep, when it does. Text with no more
  * brackets than the limit cannot, which is nearly every body: it is counted with `indexOf`.
@@ -213,7 +256,11 @@ function jsonTextTooDeep(text: string): readonly (string | number)[] | undefined
   if (first !== '[' && first !== '{') return undefined;
   let brackets = 0;
   for (const c of ['[', '{']) {
-    for (let i = text.indexOf(c); i !== -1 && brackets <= MAX_JSON_DEPTH; i = text.indexOf(c, i + 1))
+    for (
+      let i = text.indexOf(c);
+      i !== -1 && brackets <= MAX_JSON_DEPTH;
+      i = text.indexOf(c, i + 1)
+    )
       brackets++;
   }
   if (brackets <= MAX_JSON_DEPTH) return undefined;
@@ -226,7 +273,19 @@ function jsonTextTooDeep(text: string): readonly (string | number)[] | undefined
   return inspectJson(value, MAX_JSON_DEPTH).tooDeep;
 }
 
+// eslint-disable-next-line no-control-regex -- control characters are what it looks for
+const CONTROL = /[\u0000-\u001f\u007f]/g;
+
+function escapeControls(text: string): string {
+  return text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 function invalid(source: string, problems: readonly SchemaProblem[]): TapedeckError {
+  // A pointer holds keys as they are; one with a control character (a header name with CR LF)
+  // is shown escaped, so every problem stays on its line.
+  problems = problems.map((p) =>
+    escapeControls(p.pointer) === p.pointer ? p : { ...p, pointer: escapeControls(p.pointer) },
+  );
   const shown = problems.slice(0, 20);
   const lines = shown.map((p) => `  - ${describePointer(p.pointer)}: ${p.message}`);
   if (problems.length > shown.length)
