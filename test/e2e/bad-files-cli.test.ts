@@ -89,8 +89,16 @@ describe('bad cassettes through the CLI', () => {
 
 describe('bad config files through the CLI', () => {
   for (const [name, content, fragment] of [
-    ['upstream.timeoutMs: 1e308', '{ "upstream": { "timeoutMs": 1e308 } }', '/upstream/timeoutMs: must be <= 86400000'],
-    ['a repeated key', '{ "cassettes": "a", "cassettes": "b" }', 'the key "cassettes" appears twice'],
+    [
+      'upstream.timeoutMs: 1e308',
+      '{ "upstream": { "timeoutMs": 1e308 } }',
+      '/upstream/timeoutMs: must be <= 86400000',
+    ],
+    [
+      'a repeated key',
+      '{ "cassettes": "a", "cassettes": "b" }',
+      'the key "cassettes" appears twice',
+    ],
     ['invalid UTF-8', new Uint8Array([0x7b, 0xff, 0x7d]), 'not valid UTF-8: the byte at offset 1'],
   ] as const) {
     it(`verify and replay refuse ${name} (exit 2)`, async () => {

@@ -210,7 +210,7 @@ export const BAD_CASSETTES: readonly BadFileCase[] = [
       response(d)['body'] = { encoding: 'text', text: nestedText(5000, 'array') };
     }),
     '/interactions/0/response/body/text',
-    'holds JSON nested deeper than 1000 levels',
+    'holds JSON nested deeper than 995 levels',
   ),
   bad(
     'deep nesting where the format has no room for it',

@@ -98,7 +98,10 @@ describe('bad config files', () => {
 
   it('reads a file with a byte-order mark', () => {
     const cwd = tempDir();
-    writeFileSync(join(cwd, 'tapedeck.config.json'), '\ufeff{ "upstream": { "timeoutMs": 86400000 } }');
+    writeFileSync(
+      join(cwd, 'tapedeck.config.json'),
+      '\ufeff{ "upstream": { "timeoutMs": 86400000 } }',
+    );
     const { config } = resolveConfig({ cwd, env: {}, flags: [] });
     expect(config.upstream.timeoutMs).toBe(MAX_TIMEOUT_MS);
   });

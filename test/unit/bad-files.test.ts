@@ -241,3 +241,25 @@ describe('a cassette error names the file', () => {
     );
   });
 });
+
+describe('the recorder never writes what the loader refuses', () => {
+  it('keeps a body nested past the limit as base64, and the cassette loads', async () => {
+    const { NodeBodyCodec } = await import('../../src/adapters/http/body-codec.js');
+    const { serializeCassette } = await import('../../src/core/cassette/codec.js');
+    const codec = new NodeBodyCodec();
+    const headers = { 'content-type': 'application/json' };
+    const deep = new TextEncoder().encode(nestedText(5000, 'array'));
+    const body = codec.decode(deep, headers);
+    expect(body?.encoding).toBe('base64');
+    const near = codec.decode(
+      new TextEncoder().encode(nestedText(BODY_DEPTH_BUDGET, 'array')),
+      headers,
+    );
+    expect(near?.encoding).toBe('json');
+    const doc = validDoc();
+    (doc.interactions[0]!['response'] as Record<string, unknown>)['body'] = body;
+    (doc.interactions[0]!['request'] as Record<string, unknown>)['body'] = near;
+    const text = serializeCassette(doc as never);
+    expect(parseCassette(text, 'recorded.json').cassette.interactions).toHaveLength(1);
+  });
+});

@@ -196,7 +196,7 @@ function contentProblems(cassette: Cassette): SchemaProblem[] {
         if (deep !== undefined)
           problems.push({
             pointer: `${base}/body/text`,
-            message: `holds JSON nested deeper than ${MAX_JSON_DEPTH} levels (at ${shortPointer(deep)}), the limit for JSON in a cassette`,
+            message: `holds JSON nested deeper than ${MAX_JSON_DEPTH - BODY_LEVELS} levels (at ${shortPointer(deep)}), the limit for a body in a cassette`,
           });
       }
     }
@@ -250,28 +250,34 @@ function withHeaderNames(doc: Record<string, unknown>, problems: readonly Schema
 /**
  * The path where JSON text held in a text body nests too deep, when it does. Text with no more
  * brackets than the limit cannot, which is nearly every body: it is counted with `indexOf`.
+ * The recorder asks too (body-codec.ts), and keeps such a body as base64 rather than write a
+ * cassette the next load would refuse. Nesting is counted from the body: a body stored as
+ * `json` sits five levels down in the file, which the limit leaves room for below.
  */
-function jsonTextTooDeep(text: string): readonly (string | number)[] | undefined {
+export function jsonTextTooDeep(text: string): readonly (string | number)[] | undefined {
   const first = /\S/.exec(text.slice(0, 1024))?.[0];
   if (first !== '[' && first !== '{') return undefined;
   let brackets = 0;
   for (const c of ['[', '{']) {
     for (
       let i = text.indexOf(c);
-      i !== -1 && brackets <= MAX_JSON_DEPTH;
+      i !== -1 && brackets <= MAX_JSON_DEPTH - BODY_LEVELS;
       i = text.indexOf(c, i + 1)
     )
       brackets++;
   }
-  if (brackets <= MAX_JSON_DEPTH) return undefined;
+  if (brackets <= MAX_JSON_DEPTH - BODY_LEVELS) return undefined;
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     return undefined;
   }
-  return inspectJson(value, MAX_JSON_DEPTH).tooDeep;
+  return inspectJson(value, MAX_JSON_DEPTH - BODY_LEVELS).tooDeep;
 }
+
+/** The levels of a cassette file above a body's JSON: file, interactions, one, side, body. */
+const BODY_LEVELS = 5;
 
 // eslint-disable-next-line no-control-regex -- control characters are what it looks for
 const CONTROL = /[\u0000-\u001f\u007f]/g;
