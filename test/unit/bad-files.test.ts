@@ -3,6 +3,7 @@
  * the store with one TapedeckError naming the file and what is wrong, and `verifyCassettes`
  * reports it with its code and JSON pointer; nothing is skipped silently, nothing crashes.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -261,5 +262,17 @@ describe('the recorder never writes what the loader refuses', () => {
     (doc.interactions[0]!['request'] as Record<string, unknown>)['body'] = near;
     const text = serializeCassette(doc as never);
     expect(parseCassette(text, 'recorded.json').cassette.interactions).toHaveLength(1);
+  });
+});
+
+describe('a FIFO where the recorder writes', () => {
+  it('is refused by update without hanging', async () => {
+    const { dir, store } = setUp(() => undefined);
+    execFileSync('mkfifo', [join(dir, 'pipe.json')]);
+    const error = await store
+      .update('pipe', (c) => c ?? (validDoc() as never))
+      .catch((e: unknown) => e);
+    expect(isTapedeckError(error) && error.code).toBe('TD_CASSETTE_INVALID');
+    expect((error as Error).message).toContain('is a FIFO (named pipe), not a cassette file');
   });
 });

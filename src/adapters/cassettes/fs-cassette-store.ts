@@ -160,13 +160,7 @@ export class FsCassetteStore implements CassetteStore {
     }
     try {
       const stats = await handle.stat();
-      if (!stats.isFile()) {
-        throw new TapedeckError(
-          'TD_CASSETTE_INVALID',
-          `Cassette ${shownPath(file)} is ${statsKind(stats)}, not a cassette file.`,
-          { details: { file: shownPath(file) }, hint: 'Rename or remove it.' },
-        );
-      }
+      if (!stats.isFile()) throw notAFile(file, stats);
       return await handle.readFile();
     } catch (error) {
       if (error instanceof TapedeckError) throw error;
@@ -199,7 +193,8 @@ export class FsCassetteStore implements CassetteStore {
     }
     let handle;
     try {
-      handle = await open(file, 'r');
+      // Without blocking: a FIFO in the cassette's place must not hang the recorder.
+      handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw this.unreadable(file, error);
@@ -209,8 +204,10 @@ export class FsCassetteStore implements CassetteStore {
     try {
       // The identity is taken before reading: a change made while we read shows as a new one.
       stats = await handle.stat({ bigint: true });
+      if (!stats.isFile()) throw notAFile(file, stats);
       text = await handle.readFile();
     } catch (error) {
+      if (error instanceof TapedeckError) throw error;
       throw this.unreadable(file, error);
     } finally {
       await handle.close();
@@ -296,7 +293,15 @@ function kindHint(entry: Dirent): string {
     : 'Remove it or give it another name: only regular files named *.json are cassettes.';
 }
 
-function statsKind(stats: Stats): string {
+function notAFile(file: string, stats: Stats | BigIntStats): TapedeckError {
+  return new TapedeckError(
+    'TD_CASSETTE_INVALID',
+    `Cassette ${shownPath(file)} is ${statsKind(stats)}, not a cassette file.`,
+    { details: { file: shownPath(file) }, hint: 'Remove it or give it another name.' },
+  );
+}
+
+function statsKind(stats: Stats | BigIntStats): string {
   if (stats.isDirectory()) return 'a directory';
   if (stats.isFIFO()) return 'a FIFO (named pipe)';
   if (stats.isSocket()) return 'a socket';
