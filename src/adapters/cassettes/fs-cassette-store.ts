@@ -131,7 +131,8 @@ export class FsCassetteStore implements CassetteStore {
     const name = rel.endsWith('.json') ? rel.slice(0, -'.json'.length) : rel;
     return {
       name,
-      error: new TapedeckError('TD_CASSETTE_INVALID', `Cassette ${file} ${what}.`, {
+      // The next step is part of the message: replay lists the messages of every refused file.
+      error: new TapedeckError('TD_CASSETTE_INVALID', `Cassette ${file} ${what}. ${hint}`, {
         details: { file, entry: rel },
         hint,
       }),

@@ -205,7 +205,9 @@ function readConfigFile(file: string): Record<string, unknown> {
       {
         cause: parsed.cause,
         details: { file },
-        hint: 'Comments (// and /* */) are allowed; trailing commas are not.',
+        hint: parsed.message.includes('appears twice')
+          ? 'Keep one of the two: the file is read as written, never by guessing which one wins.'
+          : 'Comments (// and /* */) are allowed; trailing commas are not.',
       },
     );
   }

@@ -96,7 +96,10 @@ export async function verifyCassettes(
         });
     } else {
       // The whole file is refused: the next step goes with the message, as verify lists no hints.
-      const message = error.hint === undefined ? error.message : `${error.message} ${error.hint}`;
+      const message =
+        error.hint === undefined || error.message.includes(error.hint)
+          ? error.message
+          : `${error.message} ${error.hint}`;
       list.push({ cassette: name, file, code: error.code, pointer: '', message });
     }
   }
