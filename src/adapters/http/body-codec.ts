@@ -7,7 +7,7 @@ import {
   inflateSync,
   gunzipSync,
 } from 'node:zlib';
-import { jsonTextTooDeep } from '../../core/cassette/codec.js';
+import { jsonTextTooDeep } from '../../core/cassette/load-checks.js';
 import type { Body, HeaderMap } from '../../core/cassette/model.js';
 import type { JsonValue } from '../../core/json.js';
 import {
