@@ -229,3 +229,173 @@ export function mapJsonStrings(node: JsonValue, f: (s: string) => string): JsonV
   }
   return node;
 }
+
+/**
+ * How deep JSON may nest in a file tapedeck loads (a cassette, with its bodies; the JSON held in
+ * a text body): every walker over loaded JSON (matching, the scanner, serialization, drift) may
+ * then recurse without exhausting the stack. Real API bodies nest a few dozen levels.
+ */
+export const MAX_JSON_DEPTH = 1000;
+
+/** What `inspectJson` found: the member count of every object, and the first place too deep. */
+export interface JsonShape {
+  /** Members of all objects together (duplicate keys in the text collapse into one). */
+  readonly members: number;
+  /** The path of the first array or object nested deeper than the limit, when there is one. */
+  readonly tooDeep?: readonly (string | number)[];
+}
+
+/**
+ * Walks a parsed JSON value without recursion (any depth is safe): counts object members and
+ * finds the first container more than `limit` levels deep (the value itself is level 1).
+ */
+export function inspectJson(value: unknown, limit = MAX_JSON_DEPTH): JsonShape {
+  if (value === null || typeof value !== 'object') return { members: 0 };
+  const nodes: object[] = [value];
+  const depths: number[] = [1];
+  let members = 0;
+  let deepest = 0;
+  while (nodes.length > 0) {
+    const node = nodes.pop()!;
+    const depth = depths.pop()!;
+    if (depth > deepest) deepest = depth;
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) {
+        const child: unknown = node[i];
+        if (child !== null && typeof child === 'object') {
+          nodes.push(child);
+          depths.push(depth + 1);
+        }
+      }
+    } else {
+      const record = node as Record<string, unknown>;
+      for (const key in record) {
+        members++;
+        const child = record[key];
+        if (child !== null && typeof child === 'object') {
+          nodes.push(child);
+          depths.push(depth + 1);
+        }
+      }
+    }
+  }
+  return deepest > limit ? { members, tooDeep: pathDeeperThan(value, limit) } : { members };
+}
+
+/** The path to the first container (in document order) nested deeper than `limit`. */
+function pathDeeperThan(root: object, limit: number): (string | number)[] {
+  const path: (string | number)[] = [];
+  // One frame per open container: its children (keys or indexes) and the next one to visit.
+  const frames: { node: object; keys: readonly (string | number)[]; next: number }[] = [];
+  const open = (node: object) =>
+    frames.push({
+      node,
+      keys: Array.isArray(node) ? node.map((_, i) => i) : Object.keys(node),
+      next: 0,
+    });
+  open(root);
+  while (frames.length > 0) {
+    if (frames.length > limit) return path;
+    const frame = frames.at(-1)!;
+    if (frame.next >= frame.keys.length) {
+      frames.pop();
+      path.pop();
+      continue;
+    }
+    const key = frame.keys[frame.next++]!;
+    const child = (frame.node as Record<string | number, unknown>)[key];
+    if (child !== null && typeof child === 'object') {
+      path.push(key);
+      open(child);
+    }
+  }
+  return path;
+}
+
+/**
+ * A JSON pointer that stays readable when the path is long (a thousand levels): the first and
+ * last few tokens, with how many were left out between them.
+ */
+export function shortPointer(path: readonly (string | number)[], head = 6, tail = 3): string {
+  if (path.length <= head + tail + 1) return jsonPointer(path);
+  const left = path.length - head - tail;
+  return `${jsonPointer(path.slice(0, head))}/…(${left} more)…${jsonPointer(path.slice(-tail))}`;
+}
+
+/**
+ * How many object keys the JSON text holds (it must be valid JSON: JSON.parse accepted it).
+ * Outside strings valid JSON has no `"`, and inside them every `"` is escaped, so each
+ * unescaped `"` opens or closes a string; a string followed by `:` is a key. Compared with the
+ * members `inspectJson` counts, it tells whether a key was repeated, at the cost of one
+ * `indexOf` per string.
+ */
+export function countJsonKeys(text: string): number {
+  let keys = 0;
+  let open = text.indexOf('"');
+  while (open !== -1) {
+    const close = closingQuote(text, open);
+    if (close === -1) break;
+    let k = close + 1;
+    while (isJsonSpace(text.charCodeAt(k))) k++;
+    if (text.charCodeAt(k) === 0x3a) keys++;
+    open = text.indexOf('"', k);
+  }
+  return keys;
+}
+
+/** The index of the `"` closing the string opened at `open`, or -1. */
+function closingQuote(text: string, open: number): number {
+  let close = text.indexOf('"', open + 1);
+  while (close !== -1) {
+    let backslashes = 0;
+    while (text.charCodeAt(close - 1 - backslashes) === 0x5c) backslashes++;
+    if (backslashes % 2 === 0) return close;
+    close = text.indexOf('"', close + 1);
+  }
+  return -1;
+}
+
+function isJsonSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+/** A key that appears twice in one object: the object's path, the key, and where it repeats. */
+export interface DuplicateKey {
+  readonly path: readonly (string | number)[];
+  readonly key: string;
+  /** Offset in the text of the second occurrence. */
+  readonly offset: number;
+}
+
+/**
+ * The first key repeated within one object of valid JSON text, or undefined. Slower than
+ * `countJsonKeys` (a Set per object): run when the counts say there is one, to name it.
+ */
+export function findDuplicateKey(text: string): DuplicateKey | undefined {
+  type Frame = { keys?: Set<string>; at: string | number };
+  const stack: Frame[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x7b /* { */) stack.push({ keys: new Set(), at: '' });
+    else if (c === 0x5b /* [ */) stack.push({ at: 0 });
+    else if (c === 0x7d /* } */ || c === 0x5d /* ] */) stack.pop();
+    else if (c === 0x2c /* , */) {
+      const top = stack.at(-1);
+      if (top !== undefined && top.keys === undefined) top.at = (top.at as number) + 1;
+    } else if (c === 0x22 /* " */) {
+      const close = closingQuote(text, i);
+      if (close === -1) return undefined;
+      const top = stack.at(-1);
+      let k = close + 1;
+      while (isJsonSpace(text.charCodeAt(k))) k++;
+      if (top?.keys !== undefined && text.charCodeAt(k) === 0x3a) {
+        const key = JSON.parse(text.slice(i, close + 1)) as string;
+        if (top.keys.has(key)) return { path: stack.slice(0, -1).map((f) => f.at), key, offset: i };
+        top.keys.add(key);
+        top.at = key;
+      }
+      i = close;
+    }
+  }
+  return undefined;
+}

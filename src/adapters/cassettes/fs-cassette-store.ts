@@ -1,6 +1,6 @@
-import type { BigIntStats } from 'node:fs';
-import { open, readdir, readFile, stat } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { constants, type BigIntStats, type Dirent, type Stats } from 'node:fs';
+import { open, readdir, realpath, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import { parseCassette, sealCassette, serializeCassetteChunks } from '../../core/cassette/codec.js';
 import type { Cassette, NamedCassette } from '../../core/cassette/model.js';
 import { checkCassetteName } from '../../core/cassette/name.js';
@@ -43,41 +43,141 @@ export class FsCassetteStore implements CassetteStore {
   }
 
   async list(): Promise<string[]> {
-    let entries;
+    return (await this.scan()).names;
+  }
+
+  /**
+   * The cassette names below the directory, and the entries that look like cassettes but cannot
+   * be one (docs/cassette-format.md, "What tapedeck refuses to load"): a `.json` that is a
+   * directory, a FIFO, a socket or a device; a link that cannot be followed; a link (to a file
+   * or a directory) that leads out of the cassettes directory. Each is a problem of its own,
+   * never skipped without a word.
+   */
+  private async scan(): Promise<{ names: string[]; problems: CassetteLoadProblem[] }> {
+    let entries: Dirent[];
     try {
       entries = await readdir(this.directory, { recursive: true, withFileTypes: true });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { names: [], problems: [] };
       throw error;
     }
     const names: string[] = [];
+    const problems: CassetteLoadProblem[] = [];
     for (const entry of entries) {
-      if (!entry.isFile() || !entry.name.endsWith('.json')) continue;
       const rel = relative(this.directory, join(entry.parentPath, entry.name)).split(sep).join('/');
       // Dot files are temp files, locks or editor droppings; never cassettes.
       if (rel.split('/').some((segment) => segment.startsWith('.'))) continue;
-      names.push(rel.slice(0, -'.json'.length));
+      const json = entry.name.endsWith('.json');
+      if (entry.isFile()) {
+        if (json) names.push(rel.slice(0, -'.json'.length));
+      } else if (entry.isSymbolicLink()) {
+        // A link to a directory is not walked by readdir: one out of the folder would hide
+        // the cassettes in it, so it is refused like a link to a file out of it.
+        const problem = await this.linkProblem(rel, json);
+        if (problem !== undefined) problems.push(problem);
+        else if (json) names.push(rel.slice(0, -'.json'.length));
+      } else if (json) {
+        problems.push(this.entryProblem(rel, `is ${kindOf(entry)}, not a cassette file`, kindHint(entry)));
+      }
     }
-    return names.sort();
+    names.sort();
+    return { names, problems };
+  }
+
+  /** The directory itself, links resolved: what "inside the cassettes directory" is measured by. */
+  private root: Promise<string> | undefined;
+
+  /** Whether the link at `rel` may be followed; a problem when it may not. */
+  private async linkProblem(rel: string, json: boolean): Promise<CassetteLoadProblem | undefined> {
+    const link = join(this.directory, rel);
+    let target: string;
+    let stats: Stats;
+    try {
+      target = await realpath(link);
+      stats = await stat(target);
+    } catch (error) {
+      if (!json) return undefined;
+      const code = (error as NodeJS.ErrnoException).code;
+      return this.entryProblem(
+        rel,
+        code === 'ELOOP'
+          ? 'is a symbolic link that loops back on itself'
+          : `is a symbolic link to a file that does not exist (${code ?? 'unreadable'})`,
+        'Remove the link, or point it at a cassette file inside the cassettes directory.',
+      );
+    }
+    this.root ??= realpath(this.directory);
+    const inside = relative(await this.root, target);
+    if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) {
+      if (!json && !stats.isDirectory()) return undefined;
+      return this.entryProblem(
+        rel,
+        `is a symbolic link to ${target}, outside the cassettes directory; tapedeck does not follow links out of it`,
+        'Move or copy the cassette into the cassettes directory (or point `cassettes` at the folder that holds it), then remove the link.',
+      );
+    }
+    if (!json) return undefined; // a link to a folder inside: its cassettes are listed already
+    if (!stats.isFile())
+      return this.entryProblem(
+        rel,
+        `is a symbolic link to ${statsKind(stats)}, not a cassette file`,
+        'Remove the link, or point it at a cassette file.',
+      );
+    return undefined;
+  }
+
+  private entryProblem(rel: string, what: string, hint: string): CassetteLoadProblem {
+    const file = shownPath(join(this.directory, rel));
+    const name = rel.endsWith('.json') ? rel.slice(0, -'.json'.length) : rel;
+    return {
+      name,
+      // The next step is part of the message: replay lists the messages of every refused file.
+      error: new TapedeckError('TD_CASSETTE_INVALID', `Cassette ${file} ${what}. ${hint}`, {
+        details: { file, entry: rel },
+        hint,
+      }),
+    };
   }
 
   async load(name: string): Promise<Cassette | undefined> {
     const file = this.fileOf(name);
-    let text: string;
+    const bytes = await this.readBytes(file);
+    if (bytes === undefined) return undefined;
+    return parseCassette(bytes, shownPath(file)).cassette;
+  }
+
+  /**
+   * The bytes of a cassette file, or undefined when there is none. Opened without blocking and
+   * checked to be a regular file before it is read: a FIFO named `x.json` would otherwise wait
+   * for a writer forever, and a directory cannot be read.
+   */
+  private async readBytes(file: string): Promise<Uint8Array | undefined> {
+    let handle;
     try {
-      text = await readFile(file, 'utf8');
+      handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw this.unreadable(file, error);
     }
-    return parseCassette(text, shownPath(file)).cassette;
+    try {
+      const stats = await handle.stat();
+      if (!stats.isFile()) throw notAFile(file, stats);
+      return await handle.readFile();
+    } catch (error) {
+      if (error instanceof TapedeckError) throw error;
+      throw this.unreadable(file, error);
+    } finally {
+      await handle.close();
+    }
   }
 
   async loadAll(): Promise<{ cassettes: NamedCassette[]; problems: CassetteLoadProblem[] }> {
-    return loadEach(await this.list(), (name) => {
+    const { names, problems } = await this.scan();
+    const loaded = await loadEach(names, (name) => {
       checkCassetteName(name, `cassette file name`);
       return this.load(name);
     });
+    return { cassettes: loaded.cassettes, problems: [...problems, ...loaded.problems] };
   }
 
   /**
@@ -94,18 +194,21 @@ export class FsCassetteStore implements CassetteStore {
     }
     let handle;
     try {
-      handle = await open(file, 'r');
+      // Without blocking: a FIFO in the cassette's place must not hang the recorder.
+      handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw this.unreadable(file, error);
     }
-    let text: string;
+    let text: Uint8Array;
     let stats: BigIntStats;
     try {
       // The identity is taken before reading: a change made while we read shows as a new one.
       stats = await handle.stat({ bigint: true });
-      text = await handle.readFile('utf8');
+      if (!stats.isFile()) throw notAFile(file, stats);
+      text = await handle.readFile();
     } catch (error) {
+      if (error instanceof TapedeckError) throw error;
       throw this.unreadable(file, error);
     } finally {
       await handle.close();
@@ -116,12 +219,20 @@ export class FsCassetteStore implements CassetteStore {
   }
 
   private unreadable(file: string, error: unknown): TapedeckError {
+    const code = (error as NodeJS.ErrnoException).code;
+    const hint =
+      code === 'EACCES' || code === 'EPERM'
+        ? 'Give the user running tapedeck read access to it (chmod/chown), or remove it.'
+        : code === 'EISDIR'
+          ? 'Rename the directory: names ending in .json are cassette files.'
+          : 'Check the file, or remove it and re-record with `tapedeck record`.';
     return new TapedeckError(
       'TD_CASSETTE_INVALID',
       `Cannot read cassette ${shownPath(file)}: ${(error as Error).message}.`,
       {
         cause: error,
         details: { file: shownPath(file) },
+        hint,
       },
     );
   }
@@ -166,4 +277,35 @@ export class FsCassetteStore implements CassetteStore {
       .catch(() => undefined);
     return run;
   }
+}
+
+/** What a directory entry that is not a regular file is, for a message. */
+function kindOf(entry: Dirent): string {
+  if (entry.isDirectory()) return 'a directory';
+  if (entry.isFIFO()) return 'a FIFO (named pipe)';
+  if (entry.isSocket()) return 'a socket';
+  if (entry.isCharacterDevice() || entry.isBlockDevice()) return 'a device';
+  return 'not a regular file';
+}
+
+function kindHint(entry: Dirent): string {
+  return entry.isDirectory()
+    ? 'Rename the directory: names ending in .json are cassette files (a folder of cassettes may have any other name).'
+    : 'Remove it or give it another name: only regular files named *.json are cassettes.';
+}
+
+function notAFile(file: string, stats: Stats | BigIntStats): TapedeckError {
+  return new TapedeckError(
+    'TD_CASSETTE_INVALID',
+    `Cassette ${shownPath(file)} is ${statsKind(stats)}, not a cassette file.`,
+    { details: { file: shownPath(file) }, hint: 'Remove it or give it another name.' },
+  );
+}
+
+function statsKind(stats: Stats | BigIntStats): string {
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isFIFO()) return 'a FIFO (named pipe)';
+  if (stats.isSocket()) return 'a socket';
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
+  return 'not a regular file';
 }

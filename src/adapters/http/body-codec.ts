@@ -7,6 +7,7 @@ import {
   inflateSync,
   gunzipSync,
 } from 'node:zlib';
+import { jsonTextTooDeep } from '../../core/cassette/load-checks.js';
 import type { Body, HeaderMap } from '../../core/cassette/model.js';
 import type { JsonValue } from '../../core/json.js';
 import {
@@ -136,7 +137,13 @@ export function classifyBytes(bytes: Uint8Array, headers: HeaderMap): Body | und
     text = undefined;
   }
   // Valid UTF-8 is text unless the media type says otherwise and control bytes agree.
-  if (text !== undefined && (isTextualMediaType(type) || !hasControlCharacters(text))) {
+  // JSON nested deeper than a cassette may hold (MAX_JSON_DEPTH, refused at load) is kept as
+  // its bytes: replayed the same, never parsed by matching or the scanner.
+  if (
+    text !== undefined &&
+    (isTextualMediaType(type) || !hasControlCharacters(text)) &&
+    jsonTextTooDeep(text) === undefined
+  ) {
     return classifyText(text, type);
   }
   return {

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, parse, resolve } from 'node:path';
 import { TapedeckError } from '../../core/errors.js';
 import { parseJsonc } from '../../core/jsonc.js';
+import { decodeUtf8 } from '../../core/utf8.js';
 import { compileMatchConfig, type MatchOptions } from '../../core/matching/config.js';
 import { compileValidator, describePointer } from '../../core/validation.js';
 import type { ForwardedHeaders } from '../../core/http/forwarded.js';
@@ -176,9 +177,9 @@ export function findConfigFile(cwd: string): string | undefined {
 }
 
 function readConfigFile(file: string): Record<string, unknown> {
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (error) {
     throw new TapedeckError(
       'TD_CONFIG_NOT_FOUND',
@@ -189,7 +190,18 @@ function readConfigFile(file: string): Record<string, unknown> {
       },
     );
   }
-  const parsed = parseJsonc(text);
+  const decoded = decodeUtf8(bytes);
+  if (!decoded.ok) {
+    throw new TapedeckError(
+      'TD_CONFIG_INVALID',
+      `Config file ${file} is not valid UTF-8: the byte at offset ${decoded.offset} cannot start or continue a character.`,
+      {
+        details: { file, byteOffset: decoded.offset },
+        hint: 'Save the file as UTF-8 (or restore it from git).',
+      },
+    );
+  }
+  const parsed = parseJsonc(decoded.text);
   if (!parsed.ok) {
     throw new TapedeckError(
       'TD_CONFIG_INVALID',
@@ -197,7 +209,9 @@ function readConfigFile(file: string): Record<string, unknown> {
       {
         cause: parsed.cause,
         details: { file },
-        hint: 'Comments (// and /* */) are allowed; trailing commas are not.',
+        hint: parsed.message.includes('appears twice')
+          ? 'Keep one of the two: the file is read as written, never by guessing which one wins.'
+          : 'Comments (// and /* */) are allowed; trailing commas are not.',
       },
     );
   }

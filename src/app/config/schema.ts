@@ -13,6 +13,14 @@ import {
   RECORD_MODES,
 } from '../../core/modes.js';
 
+/**
+ * Upper bounds of numeric settings: JSON reads `1e308` as an integer, and a timeout or a size
+ * past these is a typo, not a wish (a timer that long fires at once in Node; a buffer that big
+ * cannot be allocated). The schema names the setting and the bound in its message.
+ */
+export const MAX_TIMEOUT_MS = 86_400_000; // 24 hours
+export const MAX_BYTES = 1_073_741_824; // 1 GiB
+
 const stringList = { type: 'array', items: { type: 'string' }, uniqueItems: true } as const;
 
 export const configSchema = {
@@ -35,6 +43,7 @@ export const configSchema = {
     maxBodyBytes: {
       type: 'integer',
       minimum: 1,
+      maximum: MAX_BYTES,
       description: 'Largest request or response body captured.',
     },
     server: {
@@ -90,7 +99,7 @@ export const configSchema = {
       additionalProperties: false,
       properties: {
         target: { type: 'string', pattern: '^https?://', description: 'The API to record from.' },
-        timeoutMs: { type: 'integer', minimum: 1 },
+        timeoutMs: { type: 'integer', minimum: 1, maximum: MAX_TIMEOUT_MS },
         allowedHosts: {
           ...stringList,
           description: 'When not empty, the only hosts record may contact.',
@@ -246,7 +255,7 @@ export const configSchema = {
         },
         concurrency: { type: 'integer', minimum: 1, maximum: 256 },
         retries: { type: 'integer', minimum: 0, maximum: 10 },
-        timeoutMs: { type: 'integer', minimum: 1 },
+        timeoutMs: { type: 'integer', minimum: 1, maximum: MAX_TIMEOUT_MS },
         failOn: { enum: FAIL_ON },
         learn: {
           type: 'boolean',

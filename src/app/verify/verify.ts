@@ -78,7 +78,12 @@ export async function verifyCassettes(
   for (const { name, error } of problems) {
     // Named here rather than from the store's error, which shows it relative to the process's
     // directory: the same file either way when `cwd` is the process's (the CLI), else `cwd` wins.
-    const file = cassetteFile(directory, name, cwd);
+    // A listing problem (a link out of the folder, a directory named x.json) names its entry.
+    const entry = error.details['entry'];
+    const file =
+      typeof entry === 'string'
+        ? shownPath(join(directory, entry), cwd)
+        : cassetteFile(directory, name, cwd);
     const schemaProblems = error.details['problems'] as SchemaProblem[] | undefined;
     if (schemaProblems && schemaProblems.length > 0) {
       for (const p of schemaProblems)
@@ -90,7 +95,12 @@ export async function verifyCassettes(
           message: p.message,
         });
     } else {
-      list.push({ cassette: name, file, code: error.code, pointer: '', message: error.message });
+      // The whole file is refused: the next step goes with the message, as verify lists no hints.
+      const message =
+        error.hint === undefined || error.message.includes(error.hint)
+          ? error.message
+          : `${error.message} ${error.hint}`;
+      list.push({ cassette: name, file, code: error.code, pointer: '', message });
     }
   }
   list.push(...scanCassettes(cassettes, directory, redaction, cwd));

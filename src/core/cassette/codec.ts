@@ -1,5 +1,8 @@
 import { TapedeckError } from '../errors.js';
 import { stableStringifyAt } from '../json.js';
+import { lineAndColumn } from '../jsonc.js';
+import { contentProblems, jsonShapeProblem, withHeaderNames } from './load-checks.js';
+import { decodeUtf8 } from '../utf8.js';
 import { compileValidator, describePointer, type SchemaProblem } from '../validation.js';
 import { CASSETTE_VERSION, isInsideJsonBody, type Cassette, type Interaction } from './model.js';
 import { isValidCassetteV1 } from './fast-check.js';
@@ -30,17 +33,52 @@ export interface ParsedCassette {
 }
 
 /**
- * Parses and validates cassette text. `source` names the file in errors. Throws a
- * TD_CASSETTE_INVALID or TD_CASSETTE_VERSION error that lists every problem with its JSON pointer.
+ * Parses and validates a cassette file's bytes (strict UTF-8; a leading byte-order mark is
+ * dropped) or text. `source` names the file in errors. Throws a TD_CASSETTE_INVALID or
+ * TD_CASSETTE_VERSION error that lists every problem with its JSON pointer.
+ *
+ * Besides the format, it refuses what would load as something else or break a later step
+ * (docs/cassette-format.md, "What tapedeck refuses to load"): invalid UTF-8, a key repeated in
+ * one object, JSON nested deeper than MAX_JSON_DEPTH (in the file or in a text body holding
+ * JSON), and header values no HTTP message may carry (CR, LF, NUL, other controls).
  */
-export function parseCassette(text: string, source: string): ParsedCassette {
+export function parseCassette(input: string | Uint8Array, source: string): ParsedCassette {
+  let text: string;
+  if (typeof input === 'string') text = input;
+  else {
+    const decoded = decodeUtf8(input);
+    if (!decoded.ok) {
+      throw new TapedeckError(
+        'TD_CASSETTE_INVALID',
+        `Cassette ${source} is not valid UTF-8: the byte at offset ${decoded.offset} cannot start or continue a character.`,
+        {
+          details: { file: source, byteOffset: decoded.offset },
+          hint: 'Cassettes are UTF-8 JSON: restore the file from git or re-record it with `tapedeck record`; binary bodies belong in `"encoding": "base64"`.',
+        },
+      );
+    }
+    text = decoded.text;
+  }
+  if (text.trim() === '') {
+    throw new TapedeckError(
+      'TD_CASSETTE_INVALID',
+      `Cassette ${source} is empty (${text.length === 0 ? '0 bytes' : 'only whitespace'}).`,
+      {
+        details: { file: source },
+        hint: 'Delete it, restore it from git, or re-record it with `tapedeck record`.',
+      },
+    );
+  }
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (cause) {
+    const message = (cause as Error).message;
+    const position = /position (\d+)/.exec(message);
+    const at = position ? lineAndColumn(text, Number(position[1])) : undefined;
     throw new TapedeckError(
       'TD_CASSETTE_INVALID',
-      `Cassette ${source} is not valid JSON: ${(cause as Error).message}.`,
+      `Cassette ${source} is not valid JSON${at ? ` at line ${at.line}, column ${at.column}` : ''}: ${message}.`,
       {
         cause,
         details: { file: source },
@@ -48,6 +86,8 @@ export function parseCassette(text: string, source: string): ParsedCassette {
       },
     );
   }
+  const shape = jsonShapeProblem(text, doc);
+  if (shape !== undefined) throw invalid(source, [shape]);
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
     throw invalid(source, [{ pointer: '', message: 'must be a JSON object' }]);
   }
@@ -84,13 +124,27 @@ export function parseCassette(text: string, source: string): ParsedCassette {
   if (isValidCassetteV1(current)) cassette = current;
   else {
     const result = validateWithSchema(current);
-    if (!result.ok) throw invalid(source, result.problems);
+    if (!result.ok) throw invalid(source, withHeaderNames(current, result.problems));
     cassette = result.value as Cassette;
   }
+  const problems = contentProblems(cassette);
+  if (problems.length > 0) throw invalid(source, problems);
   return version === CASSETTE_VERSION ? { cassette } : { cassette, upgradedFrom: version };
 }
 
+// eslint-disable-next-line no-control-regex -- control characters are what it looks for
+const CONTROL = /[\u0000-\u001f\u007f]/g;
+
+function escapeControls(text: string): string {
+  return text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 function invalid(source: string, problems: readonly SchemaProblem[]): TapedeckError {
+  // A pointer holds keys as they are; one with a control character (a header name with CR LF)
+  // is shown escaped, so every problem stays on its line.
+  problems = problems.map((p) =>
+    escapeControls(p.pointer) === p.pointer ? p : { ...p, pointer: escapeControls(p.pointer) },
+  );
   const shown = problems.slice(0, 20);
   const lines = shown.map((p) => `  - ${describePointer(p.pointer)}: ${p.message}`);
   if (problems.length > shown.length)

@@ -8,19 +8,12 @@ import {
 import { hasOpaqueCoding, firstHeaderValue } from '../http/index.js';
 import { decodePercent } from '../http/percent.js';
 import { escapePointerToken, jsonPointer, type JsonValue } from '../json.js';
-import {
-  BASE64ISH,
-  jsonLines,
-  multipartBoundary,
-  parseForm,
-  parseMultipart,
-  safeAtob,
-} from './bodies.js';
-import { detect, isSecretField, isSecretName, SECRET_FIELD_RULE } from './detectors.js';
+import { jsonLines, multipartBoundary, parseForm, parseMultipart, safeAtob } from './bodies.js';
+import { isSecretField, isSecretName, SECRET_FIELD_RULE } from './detectors.js';
 import { BUILTIN_CREDENTIAL_HEADER, CREDENTIAL_HEADERS, SCHEME_ONLY } from './headers.js';
 import { coversSubtree } from './json-walk.js';
 import { transferBase64 } from './payload.js';
-import { isPseudonym } from './pseudonym.js';
+import { detectIn, headOf, isBase64ish, isPseudonymText, NOT_PRINTABLE } from './long-text.js';
 import type { SecretRegistry } from './registry.js';
 import { jsonRuleMatches, ruleAppliesTo, ruleNameMatches, type CompiledRule } from './rules.js';
 
@@ -73,48 +66,76 @@ export function scanInteraction(interaction: Interaction, options: ScanOptions):
     // node); `pointer` reads it when something is reported, during that node's visit.
     const at: (string | number)[] = [];
     const pointer = () => `${base}${jsonPointer(at)}`;
-    const walk = (node: JsonValue, key: string | undefined, inSecret: boolean) => {
+    /** An open array or object: its keys (for an object), the next child, what it is under. */
+    type Frame = {
+      readonly node: JsonValue[] | Record<string, JsonValue>;
+      readonly keys: readonly string[] | undefined;
+      next: number;
+      readonly key: string | undefined;
+      readonly inSecret: boolean;
+    };
+    // The walk keeps its own stack (no recursion), so no depth of nesting can exhaust the
+    // call stack; the order of visits (and of findings) is the recursive walk's pre-order.
+    const frames: Frame[] = [];
+    /** One node's own checks; an array or object is opened for its children to be visited. */
+    const visit = (node: JsonValue, key: string | undefined, inSecret: boolean): boolean => {
       if (at.length > 0) {
         for (const rule of jsonRules) {
           if (!jsonRuleMatches(rule, at)) continue;
           // A rule's location must hold a pseudonym, the mask, or nothing.
           const left =
             typeof node === 'string'
-              ? node !== '' && !isPseudonym(node)
+              ? node !== '' && !isPseudonymText(node)
               : typeof node === 'number' || (node !== null && typeof node === 'object');
           if (left) report(rule.id, pointer);
         }
       }
       if (typeof node === 'string') {
-        if (inSecret && node !== '' && !isPseudonym(node)) report(SECRET_FIELD_RULE, pointer);
+        if (inSecret && node !== '' && !isPseudonymText(node)) report(SECRET_FIELD_RULE, pointer);
         else checkText(node, pointer, key);
       } else if (typeof node === 'number' && key !== undefined && isSecretName(key)) {
         report(SECRET_FIELD_RULE, pointer);
       } else if (node !== null && typeof node === 'object') {
         const below = inSecret || (key !== undefined && coversSubtree(key));
-        if (Array.isArray(node)) {
-          for (let i = 0; i < node.length; i++) {
-            if (!(i in node)) continue; // a hole, as forEach would skip it
-            at.push(i);
-            walk(node[i]!, key, below);
-            at.pop();
-          }
-        } else {
-          const object = node as Record<string, JsonValue>;
-          for (const k of Object.keys(object)) {
-            checkText(k, pointer);
-            at.push(k);
-            walk(object[k]!, k, below);
-            at.pop();
-          }
-        }
+        const keys = Array.isArray(node) ? undefined : Object.keys(node);
+        frames.push({ node, keys, next: 0, key, inSecret: below });
+        return true;
       }
+      return false;
     };
-    walk(root, undefined, false);
+    visit(root, undefined, false);
+    while (frames.length > 0) {
+      const frame = frames.at(-1)!;
+      let child: JsonValue | undefined;
+      let childKey: string | undefined;
+      if (frame.keys === undefined) {
+        const array = frame.node as JsonValue[];
+        // A hole is skipped, as forEach would skip it.
+        while (frame.next < array.length && !(frame.next in array)) frame.next++;
+        if (frame.next < array.length) {
+          at.push(frame.next);
+          child = array[frame.next++]!;
+          childKey = frame.key;
+        }
+      } else if (frame.next < frame.keys.length) {
+        const k = frame.keys[frame.next++]!;
+        checkText(k, pointer);
+        at.push(k);
+        child = (frame.node as Record<string, JsonValue>)[k]!;
+        childKey = k;
+      }
+      if (child === undefined) {
+        frames.pop();
+        // The root has no token of its own; every other frame pops the one pushed for it.
+        if (frames.length > 0) at.pop();
+        continue;
+      }
+      if (!visit(child, childKey, frame.inSecret)) at.pop();
+    }
   };
 
   const checkText = (text: string, pointer: Pointer, name?: string, binary = false) => {
-    if (text === '' || isPseudonym(text)) return;
+    if (text === '' || isPseudonymText(text)) return;
     // JSON held in a string (a query value, a field, a line of text) is checked as JSON.
     if (!binary && text.length >= 8 && (text.includes('{') || text.includes('['))) {
       const lines = jsonLines(text);
@@ -123,8 +144,8 @@ export function scanInteraction(interaction: Interaction, options: ScanOptions):
         for (const { value } of lines) walkJson(value as JsonValue, base);
       }
     }
-    if (name !== undefined && isSecretField(name, text)) report(SECRET_FIELD_RULE, pointer);
-    for (const d of detect(text, disabled, name, binary)) report(d.detector.id, pointer);
+    if (name !== undefined && isSecretField(name, headOf(text))) report(SECRET_FIELD_RULE, pointer);
+    for (const d of detectIn(text, disabled, name, binary)) report(d.detector.id, pointer);
     if (binary) {
       if (options.registry?.foundIn(text)) report(VALUE_TRACKING_RULE, pointer);
       return;
@@ -134,12 +155,12 @@ export function scanInteraction(interaction: Interaction, options: ScanOptions):
     if (text.includes('%')) {
       const decoded = decodePercent(text);
       if (decoded !== text)
-        for (const d of detect(decoded, disabled)) report(d.detector.id, pointer);
+        for (const d of detectIn(decoded, disabled)) report(d.detector.id, pointer);
     }
-    if (BASE64ISH.test(text)) {
+    if (isBase64ish(text)) {
       const decoded = safeAtob(text.replace(/-/g, '+').replace(/_/g, '/'));
-      if (decoded !== undefined && /^[\x20-\x7e\s]*$/.test(decoded))
-        for (const d of detect(decoded, disabled)) report(d.detector.id, pointer);
+      if (decoded !== undefined && !NOT_PRINTABLE.test(decoded))
+        for (const d of detectIn(decoded, disabled)) report(d.detector.id, pointer);
     }
   };
 
@@ -160,7 +181,7 @@ export function scanInteraction(interaction: Interaction, options: ScanOptions):
         (side === undefined || ruleAppliesTo(rule, side)) &&
         ruleNameMatches(rule, name) &&
         !rule.pattern &&
-        !isPseudonym(v) &&
+        !isPseudonymText(v) &&
         v !== ''
       )
         report(rule.id, pointer);
@@ -188,7 +209,7 @@ export function scanInteraction(interaction: Interaction, options: ScanOptions):
       rule.pattern.lastIndex = 0;
       for (const m of request.path.matchAll(rule.pattern)) {
         const secret = decodePercent(m[1] ?? m[0]);
-        if (!isPseudonym(secret)) report(rule.id, '/request/path');
+        if (!isPseudonymText(secret)) report(rule.id, '/request/path');
       }
     }
     for (const [name, value] of Object.entries(request.query)) {
@@ -223,7 +244,8 @@ export function scanInteraction(interaction: Interaction, options: ScanOptions):
         const pointer = `${base}/body/text`;
         checkText(body.text, pointer);
         // JSON the codec kept as text is checked as JSON too (names, rules, keys).
-        const json = /^\s*[[{]/.test(body.text) ? safeParse(body.text) : undefined;
+        const first = body.text.trimStart()[0];
+        const json = first === '[' || first === '{' ? safeParse(body.text) : undefined;
         if (json !== undefined) checkBody({ encoding: 'json', json }, headers, base, side);
         if (/application\/x-www-form-urlencoded/i.test(contentType ?? '')) {
           for (const field of parseForm(body.text)) checkText(field.value, pointer, field.name);
@@ -259,7 +281,7 @@ function credentialLeft(name: string, value: string): boolean {
   if (name === 'authorization' || name === 'proxy-authorization') {
     if (SCHEME_ONLY.test(value)) return false;
     const credentials = /^[A-Za-z][A-Za-z0-9._~+-]*\s+(.+)$/.exec(value)?.[1] ?? value;
-    return credentials.trim() !== '' && !isPseudonym(credentials);
+    return credentials.trim() !== '' && !isPseudonymText(credentials);
   }
   if (name === 'cookie')
     return value
@@ -267,16 +289,16 @@ function credentialLeft(name: string, value: string): boolean {
       .some(
         (pair) =>
           pair.includes('=') &&
-          !isPseudonym(pair.slice(pair.indexOf('=') + 1).trim()) &&
+          !isPseudonymText(pair.slice(pair.indexOf('=') + 1).trim()) &&
           pair.slice(pair.indexOf('=') + 1).trim() !== '',
       );
   if (name === 'set-cookie' || name === 'set-cookie2') {
     const first = value.split(';')[0] ?? '';
     const v = first.includes('=') ? first.slice(first.indexOf('=') + 1).trim() : first;
-    return v !== '' && !isPseudonym(v);
+    return v !== '' && !isPseudonymText(v);
   }
   return (
-    (CREDENTIAL_HEADERS.has(name) || isSecretName(name)) && value !== '' && !isPseudonym(value)
+    (CREDENTIAL_HEADERS.has(name) || isSecretName(name)) && value !== '' && !isPseudonymText(value)
   );
 }
 

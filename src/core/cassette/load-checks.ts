@@ -1,0 +1,154 @@
+/**
+ * What a cassette file is checked for besides its format (docs/cassette-format.md, "What
+ * tapedeck refuses to load"): nesting and repeated keys in the text, header values and names
+ * no HTTP message can carry, and JSON nested too deep inside a text body. Each check returns
+ * problems with their JSON pointers; `parseCassette` (codec.ts) throws them as one error.
+ */
+import {
+  countJsonKeys,
+  findDuplicateKey,
+  inspectJson,
+  jsonPointer,
+  MAX_JSON_DEPTH,
+  shortPointer,
+} from '../json.js';
+import { lineAndColumn } from '../jsonc.js';
+import type { SchemaProblem } from '../validation.js';
+import type { Cassette } from './model.js';
+
+/**
+ * Nesting and repeated keys, checked on the parsed document in one walk without recursion (so
+ * that every later walker may recurse), and one pass over the text that counts its keys.
+ */
+export function jsonShapeProblem(text: string, doc: unknown): SchemaProblem | undefined {
+  const shape = inspectJson(doc, MAX_JSON_DEPTH);
+  if (shape.tooDeep !== undefined) {
+    return {
+      pointer: shortPointer(shape.tooDeep),
+      message: `nests deeper than ${MAX_JSON_DEPTH} levels, the limit for JSON in a cassette`,
+    };
+  }
+  if (shape.members === countJsonKeys(text)) return undefined;
+  const duplicate = findDuplicateKey(text);
+  if (duplicate === undefined) return undefined;
+  const at = lineAndColumn(text, duplicate.offset);
+  return {
+    pointer: jsonPointer(duplicate.path),
+    message: `has the key ${JSON.stringify(duplicate.key)} twice (the second at line ${at.line}, column ${at.column}); JSON would keep only the last one, so remove one of them`,
+  };
+}
+
+/** Characters an HTTP field value may hold (RFC 9110 §5.5: VCHAR, obs-text, SP, HTAB). */
+const BAD_FIELD_CHAR = /[^\t\x20-\x7e\x80-\xff]/;
+
+/**
+ * What the format allows but no HTTP exchange can hold: header values with CR, LF, NUL or other
+ * controls (a replay could never send them, or would split the header), and a text body
+ * holding JSON nested deeper than the limit (matching parses it).
+ */
+export function contentProblems(cassette: Cassette): SchemaProblem[] {
+  const problems: SchemaProblem[] = [];
+  cassette.interactions.forEach((interaction, i) => {
+    for (const side of ['request', 'response'] as const) {
+      const message = interaction[side];
+      const base = `/interactions/${i}/${side}`;
+      for (const [name, value] of Object.entries(message.headers)) {
+        const values = typeof value === 'string' ? [value] : value;
+        values.forEach((v, k) => {
+          const bad = BAD_FIELD_CHAR.exec(v);
+          if (bad === null) return;
+          const code = bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+          problems.push({
+            pointer: `${base}/headers/${jsonPointer([name]).slice(1)}${typeof value === 'string' ? '' : `/${k}`}`,
+            message: `holds U+${code} at character ${bad.index}; a header value may hold visible ASCII, Latin-1, spaces and tabs only (RFC 9110), never CR, LF, NUL or other control characters`,
+          });
+        });
+      }
+      const body = message.body;
+      if (body?.encoding === 'text') {
+        const deep = jsonTextTooDeep(body.text);
+        if (deep !== undefined)
+          problems.push({
+            pointer: `${base}/body/text`,
+            message: `holds JSON nested deeper than ${MAX_JSON_DEPTH - BODY_LEVELS} levels (at ${shortPointer(deep)}), the limit for a body in a cassette`,
+          });
+      }
+    }
+  });
+  return problems;
+}
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/u;
+
+/**
+ * The schema's problems, where it says only that some header name in an object is not valid
+ * ("property name must be valid"), replaced by one problem per bad name, naming it.
+ */
+export function withHeaderNames(doc: Record<string, unknown>, problems: readonly SchemaProblem[]) {
+  const named: SchemaProblem[] = [];
+  const interactions = doc['interactions'];
+  if (Array.isArray(interactions)) {
+    interactions.forEach((interaction: unknown, i) => {
+      for (const side of ['request', 'response']) {
+        const headers = (interaction as Record<string, Record<string, unknown> | undefined>)?.[
+          side
+        ]?.['headers'];
+        if (headers === null || typeof headers !== 'object') continue;
+        for (const name of Object.keys(headers)) {
+          if (HEADER_NAME.test(name)) continue;
+          const bad = /[^!#$%&'*+.^_`|~0-9a-z-]/u.exec(name)?.[0];
+          const found =
+            bad === undefined
+              ? 'it is empty'
+              : `it holds ${/[A-Z]/.test(bad) ? `the upper-case ${JSON.stringify(bad)}` : `U+${bad.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`}`;
+          named.push({
+            pointer: `/interactions/${i}/${side}/headers/${jsonPointer([name]).slice(1)}`,
+            message: `is not a valid header name: ${found}; names are lower-case RFC 9110 tokens (letters, digits and !#$%&'*+.^_\`|~-)`,
+          });
+        }
+      }
+    });
+  }
+  if (named.length === 0) return problems;
+  const objects = new Set(named.map((p) => p.pointer.slice(0, p.pointer.lastIndexOf('/'))));
+  const rest = problems.filter(
+    (p) =>
+      !(
+        objects.has(p.pointer) &&
+        /^(?:must match pattern|property name must be valid)/.test(p.message)
+      ),
+  );
+  return [...named, ...rest];
+}
+
+/**
+ * The path where JSON text held in a text body nests too deep, when it does. Text with no more
+ * brackets than the limit cannot, which is nearly every body: it is counted with `indexOf`.
+ * The recorder asks too (body-codec.ts), and keeps such a body as base64 rather than write a
+ * cassette the next load would refuse. Nesting is counted from the body: a body stored as
+ * `json` sits five levels down in the file, which the limit leaves room for below.
+ */
+export function jsonTextTooDeep(text: string): readonly (string | number)[] | undefined {
+  const first = /\S/.exec(text.slice(0, 1024))?.[0];
+  if (first !== '[' && first !== '{') return undefined;
+  let brackets = 0;
+  for (const c of ['[', '{']) {
+    for (
+      let i = text.indexOf(c);
+      i !== -1 && brackets <= MAX_JSON_DEPTH - BODY_LEVELS;
+      i = text.indexOf(c, i + 1)
+    )
+      brackets++;
+  }
+  if (brackets <= MAX_JSON_DEPTH - BODY_LEVELS) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return inspectJson(value, MAX_JSON_DEPTH - BODY_LEVELS).tooDeep;
+}
+
+/** The levels of a cassette file above a body's JSON: file, interactions, one, side, body. */
+const BODY_LEVELS = 5;
