@@ -79,7 +79,7 @@ export async function composeDrift(
       {
         store,
         upstream,
-        codec: new NodeBodyCodec(),
+        codec: new NodeBodyCodec({ maxDecodedBytes: config.maxBodyBytes }),
         clock: systemClock,
         logger,
         redaction,
