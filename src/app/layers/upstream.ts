@@ -89,6 +89,15 @@ const BODY_FAILURES: Readonly<Record<string, string>> = {
 
 export function describeBodyFailure(error: unknown): string {
   const code = (error as { code?: unknown } | undefined)?.code;
+  const message = (error as { message?: unknown } | undefined)?.message;
+  if (
+    typeof code !== 'string' &&
+    typeof message === 'string' &&
+    message !== '' &&
+    message.length <= 100 &&
+    !/[\r\n]/.test(message)
+  )
+    return `the upstream body failed (${message})`;
   if (typeof code === 'string')
     return BODY_FAILURES[code] === undefined
       ? `the upstream body failed (${code})`
@@ -128,6 +137,23 @@ async function* tee(
   }
 }
 
+/**
+ * undici's own words for a broken answer ("bad response", "bad upgrade", "other side closed"),
+ * added to the log line when they are one short line; its codes alone say little.
+ */
+function withCause(error: TapedeckError): string {
+  const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
+  const message = cause?.message;
+  const plain =
+    typeof message === 'string' &&
+    cause?.code !== 'ERR_ASSERTION' &&
+    message !== '' &&
+    message.length <= 80 &&
+    !/[\r\n]/.test(message) &&
+    !error.message.includes(message);
+  return plain ? `${error.message.replace(/\.$/, '')}: ${message}.` : error.message;
+}
+
 /** Stops reading an answer tapedeck refuses, so its connection is released, not left waiting. */
 function discard(body: AsyncIterable<Uint8Array>): void {
   const iterator = body[Symbol.asyncIterator]();
@@ -155,6 +181,20 @@ function refuseAnswer(
       'TD_UPSTREAM_UNREACHABLE',
       `The upstream ${origin} answered with status ${status}, which is not a final HTTP status (200–599).`,
       { hint: 'Check the upstream: tapedeck forwards only final answers.' },
+    );
+  }
+  // undici removes `chunked` only: another transfer coding would reach the client still applied,
+  // with the header that says so dropped (it is hop-by-hop).
+  const transfer = combinedHeaderValue(headers, 'transfer-encoding');
+  if (
+    transfer !== undefined &&
+    transfer.split(',').some((t) => t.trim().toLowerCase() !== 'chunked')
+  ) {
+    const shown = /^[\w ,.-]{1,60}$/.test(transfer) ? transfer : 'unnamed';
+    return new TapedeckError(
+      'TD_UPSTREAM_UNREACHABLE',
+      `The upstream ${origin} answered with Transfer-Encoding ${shown}: tapedeck removes only chunked (RFC 9112 §6.1).`,
+      { hint: 'Check the upstream: a server sends content codings in Content-Encoding.' },
     );
   }
   const lines = headerLines(headers);
@@ -224,7 +264,7 @@ export function upstreamLayer(options: UpstreamLayerOptions): Layer {
       } catch (error) {
         // Nothing has reached the client yet: it gets a 502 or 504 problem+json (node-server).
         if (isTapedeckError(error) && !context.incoming.signal.aborted) {
-          logger.log('warn', 'upstream.failed', `${what()}: ${error.message}`, {
+          logger.log('warn', 'upstream.failed', `${what()}: ${withCause(error)}`, {
             code: error.code,
           });
         }
