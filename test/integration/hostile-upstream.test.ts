@@ -358,22 +358,6 @@ describe.each(['record', 'passthrough'] as const)('a hostile upstream, %s', (mod
     });
     const tapedeck = await proxy(mode, upstream.url);
     const outcome = await fetchOutcome(`${tapedeck.url}/case`);
-    setTimeout(
-      () =>
-        console.log(
-          'DEBUG',
-          mode,
-          JSON.stringify({
-            k: outcome.kind,
-            s: outcome.status,
-            b: 'body' in outcome ? outcome.body.toString().slice(0, 200) : '',
-          }),
-          JSON.stringify(
-            tapedeck.logger.lines.filter((l) => l.level !== 'debug').map((l) => l.message),
-          ),
-        ),
-      600,
-    );
 
     if ('problem' in wanted) {
       expect(outcome).toMatchObject({ kind: 'answer', status: wanted.problem });
