@@ -44,9 +44,7 @@ async function rawUpstream(script: Script): Promise<{ url: string; connections: 
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  const timers = new Set<NodeJS.Timeout>();
   defer(async () => {
-    for (const t of timers) clearInterval(t);
     for (const s of sockets) s.destroy();
     await new Promise((resolve) => server.close(resolve));
   });
