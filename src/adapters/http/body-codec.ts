@@ -60,7 +60,7 @@ function inflate(bytes: Buffer, maxOutputLength: number): Buffer {
 
 /** The decoded body would be larger than the limit: decoding stopped there. */
 export function decodedTooLarge(codings: readonly string[], limit: number): TapedeckError {
-  const label = codings.length === 0 ? 'uncompressed' : codings.join(', ');
+  const label = codings.join(', ');
   return new TapedeckError(
     'TD_BODY_TOO_LARGE',
     `The ${label} body decodes to more than ${limit} bytes (maxBodyBytes).`,
@@ -96,7 +96,8 @@ export function removeContentEncoding(
     if (isOverLimit(error)) throw decodedTooLarge(codings, maxBytes);
     throw error;
   }
-  if (out.byteLength > maxBytes) throw decodedTooLarge(codings, maxBytes);
+  // No coding: the bytes as they came, which the caller has bounded (the server's read, the
+  // upstream layer's tee, HAR import's skip, drift's read), each with its own message.
   return out;
 }
 
@@ -201,8 +202,9 @@ export function bodyBytes(body: Body | undefined): Buffer {
 
 export interface NodeBodyCodecOptions {
   /**
-   * The largest decoded body, in bytes (`maxBodyBytes`): past it `decode` throws
-   * TD_BODY_TOO_LARGE, having decoded no further than the limit.
+   * The largest body a content coding may decode to, in bytes (`maxBodyBytes`): past it `decode`
+   * throws TD_BODY_TOO_LARGE, having decoded no further than the limit. Bytes with no coding (or
+   * an unknown one) are kept as they are: their size is the caller's limit on the wire.
    */
   readonly maxDecodedBytes: number;
 }
@@ -221,8 +223,7 @@ export class NodeBodyCodec implements BodyCodec {
   decode(bytes: Uint8Array, headers: HeaderMap): Body | undefined {
     const codings = parseContentEncoding(headers);
     if (codings === undefined) {
-      // An unknown coding: keep the bytes exactly, as binary (bounded by the encoded limit).
-      if (bytes.byteLength > this.maxDecodedBytes) throw decodedTooLarge([], this.maxDecodedBytes);
+      // An unknown coding: keep the bytes exactly, as binary (the caller bounds their size).
       return bytes.byteLength === 0
         ? undefined
         : {

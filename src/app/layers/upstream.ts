@@ -78,7 +78,7 @@ export type BodyOutcome =
   | { readonly kind: 'client-gone' }
   | { readonly kind: 'upstream-failed'; readonly error: unknown };
 
-/** What broke a body, named by its code only (undici's messages can carry addresses). */
+/** What broke a body, by undici's or the socket's code (its message when there is none). */
 const BODY_FAILURES: Readonly<Record<string, string>> = {
   UND_ERR_BODY_TIMEOUT: 'the upstream sent no body bytes within upstream.timeoutMs',
   UND_ERR_SOCKET: 'the upstream closed the connection before the body ended',
@@ -167,8 +167,8 @@ function headerLines(headers: HeaderMap): number {
 }
 
 /**
- * RFC 9110 §15: a final status is 200–599 (1xx are interim; undici consumes 100 and 103 and
- * hands over only the final answer). Anything else, or more header lines than the cap, is
+ * RFC 9110 §15: a final status is 200–599 (1xx are interim: undici passes over a 103 and hands on
+ * only the final answer; it refuses a 100 the request did not ask for, and a 101 without upgrade). Anything else, or more header lines than the cap, is
  * refused with a 502 before a byte reaches the client.
  */
 function refuseAnswer(
