@@ -13,7 +13,15 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCleanups } from '../helpers/cleanup.js';
+import { MemoryCassetteStore } from '../../src/adapters/cassettes/memory-cassette-store.js';
+import { NodeBodyCodec } from '../../src/adapters/http/body-codec.js';
+import { UndiciUpstream } from '../../src/adapters/http/undici-upstream.js';
+import { systemClock } from '../../src/adapters/system/system.js';
+import { runDrift } from '../../src/app/drift/run.js';
+import { serializeCassette } from '../../src/core/cassette/codec.js';
+import { defer, runCleanups } from '../helpers/cleanup.js';
+import { CollectingLogger } from '../helpers/logger.js';
+import { redactorWith } from '../helpers/redaction.js';
 import { send } from '../helpers/client.js';
 import { listFiles, readCassette } from '../helpers/files.js';
 import { layout, startTapedeck } from '../helpers/tapedeck.js';
@@ -155,4 +163,62 @@ describe('maxBodyBytes bounds the decoded size of recorded response bodies', () 
       expect(await listFiles(dirs.cassettes)).toEqual(['default.json']);
     },
   );
+});
+
+describe('maxBodyBytes bounds the decoded size of a live answer in drift', () => {
+  it('a zip bomb is "unreadable-body", naming the coding and the limit', async () => {
+    const up = await startUpstream((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      res.end(bomb);
+    });
+    const store = new MemoryCassetteStore();
+    store.putRaw(
+      'c',
+      serializeCassette({
+        version: 1,
+        interactions: [
+          {
+            request: { method: 'GET', path: '/big', query: {}, headers: {} },
+            response: {
+              status: 200,
+              headers: { 'content-type': 'application/json' },
+              body: { encoding: 'json', json: { a: 1 } },
+            },
+            latencyMs: 1,
+            recordedAt: '2026-01-01T00:00:00.000Z',
+          },
+        ],
+      }),
+    );
+    const upstream = new UndiciUpstream({ target: up.url, timeoutMs: 5000 });
+    defer(() => upstream.close());
+    const run = await runDrift(
+      {
+        store,
+        upstream,
+        codec: new NodeBodyCodec({ maxDecodedBytes: LIMIT }),
+        clock: systemClock,
+        logger: new CollectingLogger(),
+        redaction: { redactor: redactorWith(), rules: [], files: [], disabled: new Set<string>() },
+        sleep: () => Promise.resolve(),
+      },
+      {
+        target: up.url,
+        concurrency: 1,
+        retries: 0,
+        timeoutMs: 5000,
+        maxBodyBytes: LIMIT,
+        learn: false,
+        ignore: [],
+        ignorePerCassette: [],
+        headers: [],
+        credentials: new Map(),
+        update: false,
+      },
+    );
+    expect(run.report.interactions[0]!.unchecked).toEqual({
+      reason: 'unreadable-body',
+      detail: `The gzip body decodes to more than ${LIMIT} bytes (maxBodyBytes).`,
+    });
+  });
 });
