@@ -4,6 +4,7 @@ import {
   bodyBytes,
   NodeBodyCodec,
   parseContentEncoding,
+  removeContentEncoding,
 } from '../../src/adapters/http/body-codec.js';
 
 const codec = new NodeBodyCodec();
@@ -136,5 +137,76 @@ describe('body codec', () => {
       encoding: 'json',
       json: { a: 1 },
     });
+  });
+});
+
+describe('body codec: the decoded size is bounded by maxBodyBytes (issue 12, defect 3)', () => {
+  const cap = 4096;
+  const capped = new NodeBodyCodec({ maxDecodedBytes: cap });
+  const text = { 'content-type': 'text/plain' };
+  const x = (n: number) => Buffer.alloc(n, 'x');
+
+  const codings = [
+    ['gzip', (b: Buffer) => gzipSync(b)],
+    ['x-gzip', (b: Buffer) => gzipSync(b)],
+    ['deflate', (b: Buffer) => deflateSync(b)],
+    ['deflate', (b: Buffer) => deflateRawSync(b)],
+    ['br', (b: Buffer) => brotliCompressSync(b)],
+    ['gzip, gzip', (b: Buffer) => gzipSync(gzipSync(b))],
+    ['deflate, br', (b: Buffer) => brotliCompressSync(deflateSync(b))],
+    ['gzip, deflate', (b: Buffer) => deflateRawSync(gzipSync(b))],
+  ] as const;
+
+  it.each(codings)('decodes a %s body of exactly the limit', (coding, encode) => {
+    const body = capped.decode(encode(x(cap)), { ...text, 'content-encoding': coding });
+    expect(body).toEqual({ encoding: 'text', text: 'x'.repeat(cap) });
+  });
+
+  it.each(codings)(
+    'refuses a %s body one byte over the limit with TD_BODY_TOO_LARGE',
+    (coding, encode) => {
+      expect(() =>
+        capped.decode(encode(x(cap + 1)), { ...text, 'content-encoding': coding }),
+      ).toThrow(
+        expect.objectContaining({
+          code: 'TD_BODY_TOO_LARGE',
+          message: `The ${coding.replace('x-', '')} body decodes to more than ${cap} bytes (maxBodyBytes).`,
+        }),
+      );
+    },
+  );
+
+  it('stops a zip bomb: 8 MiB of zeros in two gzip layers, a few hundred bytes on the wire', () => {
+    const bomb = gzipSync(gzipSync(Buffer.alloc(8 * 1024 * 1024)));
+    expect(bomb.byteLength).toBeLessThan(cap);
+    expect(() => capped.decode(bomb, { 'content-encoding': 'gzip, gzip' })).toThrow(
+      expect.objectContaining({ code: 'TD_BODY_TOO_LARGE' }),
+    );
+    // Every stage is capped, not only the last: the inner layer alone is over the limit.
+    expect(() => removeContentEncoding(bomb, ['gzip'], cap)).toThrow(
+      expect.objectContaining({ code: 'TD_BODY_TOO_LARGE' }),
+    );
+  });
+
+  it('leaves bodies with no coding, or an unknown one, to the limit on the wire', () => {
+    // The server's read (413), the tee and HAR import's skip bound these, each with its message.
+    expect(capped.decode(x(cap + 1), text)).toEqual({
+      encoding: 'text',
+      text: 'x'.repeat(cap + 1),
+    });
+    expect(capped.decode(x(cap + 1), { 'content-encoding': 'zstd' })).toMatchObject({
+      encoding: 'base64',
+    });
+  });
+
+  it('still says "not what it claims" for broken bytes, not over the limit', () => {
+    let caught: unknown;
+    try {
+      capped.decode(Buffer.from('not gzip at all'), { 'content-encoding': 'gzip' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(Error);
+    expect((caught as { code?: string }).code).not.toBe('TD_BODY_TOO_LARGE');
   });
 });

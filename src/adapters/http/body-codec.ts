@@ -1,3 +1,4 @@
+import { kMaxLength } from 'node:buffer';
 import {
   brotliCompressSync,
   brotliDecompressSync,
@@ -18,6 +19,7 @@ import {
   mediaType,
 } from '../../core/http/index.js';
 import type { BodyCodec } from '../../core/ports/index.js';
+import { TapedeckError } from '../../core/errors.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const EMPTY = new Uint8Array(0);
@@ -41,26 +43,62 @@ export function parseContentEncoding(headers: HeaderMap): ContentCoding[] | unde
   return codings;
 }
 
-function inflate(bytes: Buffer): Buffer {
+/** What zlib throws when `maxOutputLength` is reached: it stops inflating there. */
+function isOverLimit(error: unknown): boolean {
+  return (error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE';
+}
+
+function inflate(bytes: Buffer, maxOutputLength: number): Buffer {
   // Some servers send raw DEFLATE for "deflate" instead of the zlib wrapper RFC 9110 asks for.
   try {
-    return inflateSync(bytes);
-  } catch {
-    return inflateRawSync(bytes);
+    return inflateSync(bytes, { maxOutputLength });
+  } catch (error) {
+    // Over the limit is an answer, not a wrong guess of the wrapper.
+    if (isOverLimit(error)) throw error;
+    return inflateRawSync(bytes, { maxOutputLength });
   }
 }
 
-/** Removes content codings, last applied first. Throws when the bytes are not what they claim. */
+/** The decoded body would be larger than the limit: decoding stopped there. */
+export function decodedTooLarge(codings: readonly string[], limit: number): TapedeckError {
+  const label = codings.join(', ');
+  return new TapedeckError(
+    'TD_BODY_TOO_LARGE',
+    `The ${label} body decodes to more than ${limit} bytes (maxBodyBytes).`,
+    {
+      details: { codings: label, limit },
+      hint: 'Raise maxBodyBytes in tapedeck.config.json if this is expected.',
+    },
+  );
+}
+
+/**
+ * Removes content codings, last applied first. Throws when the bytes are not what they claim,
+ * and TD_BODY_TOO_LARGE as soon as any stage would produce more than `maxBytes`: a 64 KiB gzip
+ * body can inflate to 64 MiB (and `gzip, gzip` multiplies that), so each stage is decoded with
+ * zlib's `maxOutputLength`, which stops inflating at the limit instead of checking afterwards.
+ * Every intermediate result is bounded by the same limit, so the peak memory is too.
+ */
 export function removeContentEncoding(
   bytes: Uint8Array,
   codings: readonly ContentCoding[],
+  maxBytes = Number.MAX_SAFE_INTEGER,
 ): Buffer {
+  // zlib refuses a maxOutputLength above buffer.kMaxLength.
+  const maxOutputLength = Math.max(1, Math.min(maxBytes, kMaxLength));
   let out = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (const coding of [...codings].reverse()) {
-    if (coding === 'gzip') out = gunzipSync(out);
-    else if (coding === 'deflate') out = inflate(out);
-    else out = brotliDecompressSync(out);
+  try {
+    for (const coding of [...codings].reverse()) {
+      if (coding === 'gzip') out = gunzipSync(out, { maxOutputLength });
+      else if (coding === 'deflate') out = inflate(out, maxOutputLength);
+      else out = brotliDecompressSync(out, { maxOutputLength });
+    }
+  } catch (error) {
+    if (isOverLimit(error)) throw decodedTooLarge(codings, maxBytes);
+    throw error;
   }
+  // No coding: the bytes as they came, which the caller has bounded (the server's read, the
+  // upstream layer's tee, HAR import's skip, drift's read), each with its own message.
   return out;
 }
 
@@ -169,11 +207,30 @@ export function bodyBytes(body: Body | undefined): Buffer {
   }
 }
 
+export interface NodeBodyCodecOptions {
+  /**
+   * The largest body a content coding may decode to, in bytes (`maxBodyBytes`): past it `decode`
+   * throws TD_BODY_TOO_LARGE, having decoded no further than the limit. Bytes with no coding (or
+   * an unknown one) are kept as they are: their size is the caller's limit on the wire.
+   */
+  readonly maxDecodedBytes: number;
+}
+
 export class NodeBodyCodec implements BodyCodec {
+  private readonly maxDecodedBytes: number;
+
+  /**
+   * Every composition passes `maxBodyBytes` (app/compose/); without options nothing bounds the
+   * decoded size, which is only for tools and tests that decode bytes they made themselves.
+   */
+  constructor(options?: NodeBodyCodecOptions) {
+    this.maxDecodedBytes = options?.maxDecodedBytes ?? Number.MAX_SAFE_INTEGER;
+  }
+
   decode(bytes: Uint8Array, headers: HeaderMap): Body | undefined {
     const codings = parseContentEncoding(headers);
     if (codings === undefined) {
-      // An unknown coding: keep the bytes exactly, as binary.
+      // An unknown coding: keep the bytes exactly, as binary (the caller bounds their size).
       return bytes.byteLength === 0
         ? undefined
         : {
@@ -183,7 +240,7 @@ export class NodeBodyCodec implements BodyCodec {
             ),
           };
     }
-    const decoded = codings.length === 0 ? bytes : removeContentEncoding(bytes, codings);
+    const decoded = removeContentEncoding(bytes, codings, this.maxDecodedBytes);
     return classifyBytes(decoded, headers);
   }
 

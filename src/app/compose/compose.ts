@@ -115,7 +115,7 @@ export async function composeServerWith(
     return await buildServer(kind, config, {
       ...(spec === undefined ? {} : { spec }),
       store: cassetteStore(config.cassettes, kind === 'replay'),
-      codec: new NodeBodyCodec(),
+      codec: new NodeBodyCodec({ maxDecodedBytes: config.maxBodyBytes }),
       clock: systemClock,
       scheduler: systemScheduler,
       logger,

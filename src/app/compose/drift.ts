@@ -86,7 +86,7 @@ export async function composeDrift(
       {
         store,
         upstream,
-        codec: new NodeBodyCodec(),
+        codec: new NodeBodyCodec({ maxDecodedBytes: config.maxBodyBytes }),
         clock: systemClock,
         logger,
         redaction,

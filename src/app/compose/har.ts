@@ -49,7 +49,7 @@ export async function composeImportHar(
     ...(options.cassette === undefined ? {} : { cassette: options.cassette }),
     defaultName: nameFromFile(options.file),
     store: cassetteStore(config.cassettes, false),
-    codec: new NodeBodyCodec(),
+    codec: new NodeBodyCodec({ maxDecodedBytes: config.maxBodyBytes }),
     redaction: () => loadRedaction(config, env, logger, true),
     maxBodyBytes: config.maxBodyBytes,
     recordedWith: `tapedeck ${VERSION}`,
@@ -63,7 +63,7 @@ export async function composeExportHar(
 ): Promise<{ text: string; cassettes: number; interactions: number; out?: string }> {
   const { har, cassettes, interactions } = await exportHar({
     store: cassetteStore(config.cassettes, true),
-    codec: new NodeBodyCodec(),
+    codec: new NodeBodyCodec({ maxDecodedBytes: config.maxBodyBytes }),
     cassettes: options.cassettes,
     version: VERSION,
   });

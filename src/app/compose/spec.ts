@@ -66,7 +66,7 @@ export async function composeMockServer(
 ): Promise<MockServer> {
   const absolute = resolve(file);
   const graphql = isGraphqlSchemaFile(absolute);
-  const codec = new NodeBodyCodec();
+  const codec = new NodeBodyCodec({ maxDecodedBytes: config.maxBodyBytes });
   const load = async (stats: MockStats): Promise<MockEngine> => {
     if (graphql)
       return graphqlEngine(await loadGraphqlMock(absolute, { seed: config.mock.seed }), absolute);
@@ -99,6 +99,6 @@ export async function loadSpecMock(file: string, config: TapedeckConfig): Promis
     seed: config.mock.seed,
     security: config.mock.security,
     validateRequests: config.mock.validateRequests,
-    codec: new NodeBodyCodec(),
+    codec: new NodeBodyCodec({ maxDecodedBytes: config.maxBodyBytes }),
   });
 }

@@ -345,7 +345,9 @@ export class CassetteRun {
     let rawBody: Body | undefined;
     try {
       rawBody = this.deps.codec.decode(answer.body, headers);
-    } catch {
+    } catch (error) {
+      // Decoded past maxBodyBytes: the codec's message names the coding and the limit.
+      if (isTapedeckError(error, 'TD_BODY_TOO_LARGE')) throw new UnreadableBody(error.message);
       // A live header value, shown unredacted: only when it is a plain list of coding names.
       const coding = combinedHeaderValue(headers, 'content-encoding') ?? '';
       const shown = /^[\w.-]+(?:\s*,\s*[\w.-]+)*$/.test(coding) && coding.length <= 40;

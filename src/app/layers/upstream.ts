@@ -1,7 +1,13 @@
 import { concatBytes } from '../../core/bytes.js';
 import type { HeaderMap, Interaction, RecordedRequest } from '../../core/cassette/model.js';
 import { valuesOf } from '../../core/cassette/model.js';
-import { HEADER_LAYER, firstHeaderValue, stripHopByHop } from '../../core/http/index.js';
+import {
+  HEADER_LAYER,
+  combinedHeaderValue,
+  firstHeaderValue,
+  stripHopByHop,
+} from '../../core/http/index.js';
+import { isTapedeckError, TapedeckError } from '../../core/errors.js';
 import { upstreamHeaders, type ForwardedHeaders } from '../../core/http/forwarded.js';
 import type {
   BodyCodec,
@@ -59,30 +65,151 @@ function pairs(headers: HeaderMap): [string, string][] {
 }
 
 /**
- * Streams chunks through to the client while keeping a copy; `done` gets the copy once the
- * body ended normally, or `undefined` when it was cut short or grew past the capture limit.
+ * Response header lines past which an upstream answer is refused (502): undici's
+ * `maxHeaderSize` (16 KiB) bounds their bytes, this their count, as the servers bound a
+ * request's. A real API sends a few dozen; a long `Set-Cookie` list stays well below it.
+ */
+export const MAX_UPSTREAM_HEADER_LINES = 500;
+
+/** How a body stream ended, for the log line. */
+export type BodyOutcome =
+  | { readonly kind: 'complete'; readonly chunks: Uint8Array[] }
+  | { readonly kind: 'over-limit'; readonly limit: number }
+  | { readonly kind: 'client-gone' }
+  | { readonly kind: 'upstream-failed'; readonly error: unknown };
+
+/** What broke a body, by undici's or the socket's code (its message when there is none). */
+const BODY_FAILURES: Readonly<Record<string, string>> = {
+  UND_ERR_BODY_TIMEOUT: 'the upstream sent no body bytes within upstream.timeoutMs',
+  UND_ERR_SOCKET: 'the upstream closed the connection before the body ended',
+  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: "the upstream's body length differs from its Content-Length",
+  ECONNRESET: 'the upstream reset the connection mid-body',
+  UND_ERR_ABORTED: 'the request was aborted (the client went away)',
+};
+
+export function describeBodyFailure(error: unknown): string {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const message = (error as { message?: unknown } | undefined)?.message;
+  if (
+    typeof code !== 'string' &&
+    typeof message === 'string' &&
+    message !== '' &&
+    message.length <= 100 &&
+    !/[\r\n]/.test(message)
+  )
+    return `the upstream body failed (${message})`;
+  if (typeof code === 'string')
+    return BODY_FAILURES[code] === undefined
+      ? `the upstream body failed (${code})`
+      : `${BODY_FAILURES[code]} (${code})`;
+  return 'the upstream body failed';
+}
+
+/**
+ * Streams chunks through to the client while keeping a copy (`keep`); `done` says how the body
+ * ended. Once the copy passes `limit` it is dropped and no more is kept, so an endless body costs
+ * no memory beyond one chunk; the client still gets every byte.
  */
 async function* tee(
   body: AsyncIterable<Uint8Array>,
+  keep: boolean,
   limit: number,
-  done: (chunks: Uint8Array[] | undefined) => void,
+  done: (outcome: BodyOutcome) => void,
 ): AsyncGenerator<Uint8Array> {
-  const chunks: Uint8Array[] = [];
+  let chunks: Uint8Array[] = [];
   let size = 0;
-  let complete = false;
+  let outcome: BodyOutcome = { kind: 'client-gone' };
   try {
     for await (const chunk of body) {
-      if (size <= limit) {
+      if (keep) {
         size += chunk.byteLength;
-        chunks.push(chunk);
+        if (size <= limit) chunks.push(chunk);
+        else if (chunks.length > 0) chunks = [];
       }
       yield chunk;
     }
-    complete = true;
+    outcome = keep && size > limit ? { kind: 'over-limit', limit } : { kind: 'complete', chunks };
+  } catch (error) {
+    outcome = { kind: 'upstream-failed', error };
+    throw error;
   } finally {
-    done(complete && size <= limit ? chunks : undefined);
+    done(outcome);
   }
 }
+
+/**
+ * undici's own words for a broken answer ("bad response", "bad upgrade", "other side closed"),
+ * added to the log line when they are one short line; its codes alone say little.
+ */
+function withCause(error: TapedeckError): string {
+  const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
+  const message = cause?.message;
+  const plain =
+    typeof message === 'string' &&
+    cause?.code !== 'ERR_ASSERTION' &&
+    message !== '' &&
+    message.length <= 80 &&
+    !/[\r\n]/.test(message) &&
+    !error.message.includes(message);
+  return plain ? `${error.message.replace(/\.$/, '')}: ${message}.` : error.message;
+}
+
+/** Stops reading an answer tapedeck refuses, so its connection is released, not left waiting. */
+function discard(body: AsyncIterable<Uint8Array>): void {
+  const iterator = body[Symbol.asyncIterator]();
+  void iterator.return?.().catch(() => undefined);
+}
+
+function headerLines(headers: HeaderMap): number {
+  let n = 0;
+  for (const value of Object.values(headers)) n += typeof value === 'string' ? 1 : value.length;
+  return n;
+}
+
+/**
+ * RFC 9110 §15: a final status is 200–599 (1xx are interim: undici passes over a 103 and hands on
+ * only the final answer; it refuses a 100 the request did not ask for, and a 101 without upgrade). Anything else, or more header lines than the cap, is
+ * refused with a 502 before a byte reaches the client.
+ */
+function refuseAnswer(
+  status: number,
+  headers: HeaderMap,
+  origin: string,
+): TapedeckError | undefined {
+  if (!Number.isInteger(status) || status < 200 || status > 599) {
+    return new TapedeckError(
+      'TD_UPSTREAM_UNREACHABLE',
+      `The upstream ${origin} answered with status ${status}, which is not a final HTTP status (200–599).`,
+      { hint: 'Check the upstream: tapedeck forwards only final answers.' },
+    );
+  }
+  // undici removes `chunked` only: another transfer coding would reach the client still applied,
+  // with the header that says so dropped (it is hop-by-hop).
+  const transfer = combinedHeaderValue(headers, 'transfer-encoding');
+  if (
+    transfer !== undefined &&
+    transfer.split(',').some((t) => t.trim().toLowerCase() !== 'chunked')
+  ) {
+    const shown = /^[\w ,.-]{1,60}$/.test(transfer) ? transfer : 'unnamed';
+    return new TapedeckError(
+      'TD_UPSTREAM_UNREACHABLE',
+      `The upstream ${origin} answered with Transfer-Encoding ${shown}: tapedeck removes only chunked (RFC 9112 §6.1).`,
+      { hint: 'Check the upstream: a server sends content codings in Content-Encoding.' },
+    );
+  }
+  const lines = headerLines(headers);
+  if (lines > MAX_UPSTREAM_HEADER_LINES) {
+    return new TapedeckError(
+      'TD_UPSTREAM_UNREACHABLE',
+      `The upstream ${origin} answered with ${lines} header lines, more than ${MAX_UPSTREAM_HEADER_LINES}.`,
+      { hint: 'Check the upstream: no API needs that many response headers.' },
+    );
+  }
+  return undefined;
+}
+
+/** A recorded answer whose bytes are not what its Content-Encoding says: logged, not stored. */
+class UndecodableBody extends Error {}
 
 /**
  * Layer 9 in record and passthrough modes: the request goes to the one configured upstream.
@@ -104,60 +231,138 @@ export function upstreamLayer(options: UpstreamLayerOptions): Layer {
         body: context.incoming.rawBody,
       };
       // Decode the raw request now: it is what the cassette keeps (redacted below).
-      const rawRequest: RecordedRequest | undefined = recorder
-        ? toRecordedRequest(context.incoming, codec)
-        : undefined;
+      let rawRequest: RecordedRequest | undefined;
+      try {
+        rawRequest = recorder ? toRecordedRequest(context.incoming, codec) : undefined;
+      } catch (error) {
+        if (isTapedeckError(error, 'TD_BODY_TOO_LARGE')) {
+          // The redacted path needs the decoded body, so the path is not shown: it may hold a secret.
+          logger.log(
+            'warn',
+            'record.skipped',
+            `not recorded: a ${context.incoming.method.toUpperCase()} request: ${error.message} Answered 413; nothing was sent upstream.`,
+            { code: error.code },
+          );
+        }
+        throw error;
+      }
       // The cassette is named before anything is sent: a bad x-tapedeck-cassette is refused
       // (TD_CASSETTE_NAME_INVALID) without the request ever reaching the upstream.
       const cassette = recorder ? options.cassetteFor(context) : undefined;
       const started = clock.monotonic();
-      const response = await upstream.send(outgoing, context.incoming.signal);
+      // The redacted request's method and path (safe to log); it is built already when recording.
+      const what = (): string => {
+        try {
+          return `${context.request.method} ${context.request.path}`;
+        } catch {
+          return `a ${context.incoming.method.toUpperCase()} request`;
+        }
+      };
+      let response;
+      try {
+        response = await upstream.send(outgoing, context.incoming.signal);
+      } catch (error) {
+        // Nothing has reached the client yet: it gets a 502 or 504 problem+json (node-server).
+        if (isTapedeckError(error) && !context.incoming.signal.aborted) {
+          logger.log('warn', 'upstream.failed', `${what()}: ${withCause(error)}`, {
+            code: error.code,
+          });
+        }
+        throw error;
+      }
+      const refused = refuseAnswer(response.status, response.headers, upstream.origin);
+      if (refused !== undefined) {
+        discard(response.body);
+        logger.log('warn', 'upstream.failed', `${what()}: ${refused.message}`, {
+          code: refused.code,
+        });
+        throw refused;
+      }
       const headers = relativizeLocation(stripHopByHop(response.headers), upstream);
-      const body =
-        recorder === undefined || rawRequest === undefined || cassette === undefined
-          ? response.body
-          : tee(response.body, options.maxBodyBytes, (chunks) => {
-              if (chunks === undefined) {
-                logger.log(
-                  'warn',
-                  'record.skipped',
-                  `not recorded: ${context.request.method} ${context.request.path} (body cut short or over maxBodyBytes)`,
-                );
-                return;
-              }
-              // The response ends before this work starts: decoding, redaction and the scan
-              // run on a later turn of the event loop (recordLater), never in the client's time.
-              const latencyMs = Math.round((clock.monotonic() - started) * 100) / 100;
-              const recordedAt = new Date(clock.now()).toISOString();
-              recorder.recordLater(
-                cassette,
-                (): Interaction => {
-                  const responseBody = codec.decode(concatBytes(chunks), headers);
-                  const stored: HeaderMap = { ...headers };
-                  // Derived from the body; a HEAD, 204 or 304 answer keeps it, having no body to derive it from.
-                  if (responseBody !== undefined) delete stored['content-length'];
-                  return {
-                    request: rawRequest,
-                    response: {
-                      status: response.status,
-                      headers: stored,
-                      ...(responseBody === undefined ? {} : { body: responseBody }),
-                    },
-                    latencyMs,
-                    recordedAt,
-                  };
-                },
-                (error) => {
-                  // context.request is the redacted request: its path is safe to log.
-                  logger.log(
-                    'error',
-                    'record.failed',
-                    `not recorded: ${context.request.method} ${context.request.path}: ${(error as Error).message}`,
-                    { code: 'TD_CASSETTE_WRITE_FAILED' },
-                  );
-                },
+      const recording =
+        recorder !== undefined && rawRequest !== undefined && cassette !== undefined;
+      const body = tee(response.body, recording, options.maxBodyBytes, (outcome) => {
+        switch (outcome.kind) {
+          case 'complete':
+            break;
+          case 'client-gone':
+            if (recording)
+              logger.log(
+                'warn',
+                'record.skipped',
+                `not recorded: ${what()}: the client went away before the body ended.`,
               );
-            });
+            return;
+          case 'over-limit':
+            logger.log(
+              'warn',
+              'record.skipped',
+              `not recorded: ${what()}: the response body is over ${outcome.limit} bytes (maxBodyBytes); the client got it whole.`,
+              { code: 'TD_BODY_TOO_LARGE' },
+            );
+            return;
+          case 'upstream-failed':
+            // The status line is sent: the client's connection is destroyed (node-server).
+            logger.log(
+              'warn',
+              recording ? 'record.skipped' : 'upstream.failed',
+              `${recording ? 'not recorded: ' : ''}${what()}: ${describeBodyFailure(outcome.error)}; the client's connection was closed.`,
+              { code: 'TD_UPSTREAM_UNREACHABLE' },
+            );
+            return;
+        }
+        if (recorder === undefined || rawRequest === undefined || cassette === undefined) return;
+        const { chunks } = outcome;
+        // The response ends before this work starts: decoding, redaction and the scan
+        // run on a later turn of the event loop (recordLater), never in the client's time.
+        const latencyMs = Math.round((clock.monotonic() - started) * 100) / 100;
+        const recordedAt = new Date(clock.now()).toISOString();
+        recorder.recordLater(
+          cassette,
+          (): Interaction => {
+            let responseBody;
+            try {
+              responseBody = codec.decode(concatBytes(chunks), headers);
+            } catch (error) {
+              if (isTapedeckError(error)) throw error;
+              // A live header value: named only when it is a short list of coding names.
+              const coding = combinedHeaderValue(headers, 'content-encoding') ?? '';
+              const shown = /^[\w.-]+(?:\s*,\s*[\w.-]+)*$/.test(coding) && coding.length <= 40;
+              throw new UndecodableBody(
+                `the response body does not decode as its Content-Encoding (${shown ? coding : 'unnamed'}) says; the client got it as sent.`,
+              );
+            }
+            const stored: HeaderMap = { ...headers };
+            // Derived from the body; a HEAD, 204 or 304 answer keeps it, having no body to derive it from.
+            if (responseBody !== undefined) delete stored['content-length'];
+            return {
+              request: rawRequest,
+              response: {
+                status: response.status,
+                headers: stored,
+                ...(responseBody === undefined ? {} : { body: responseBody }),
+              },
+              latencyMs,
+              recordedAt,
+            };
+          },
+          (error) => {
+            // context.request is the redacted request: its path is safe to log.
+            if (error instanceof UndecodableBody || isTapedeckError(error, 'TD_BODY_TOO_LARGE')) {
+              logger.log('warn', 'record.skipped', `not recorded: ${what()}: ${error.message}`, {
+                ...(isTapedeckError(error) ? { code: error.code } : {}),
+              });
+              return;
+            }
+            logger.log(
+              'error',
+              'record.failed',
+              `not recorded: ${what()}: ${(error as Error).message}`,
+              { code: 'TD_CASSETTE_WRITE_FAILED' },
+            );
+          },
+        );
+      });
       return {
         reply: {
           kind: 'stream',

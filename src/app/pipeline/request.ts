@@ -8,7 +8,7 @@ import {
   stripHopByHop,
 } from '../../core/http/index.js';
 import type { BodyCodec, IncomingRequest } from '../../core/ports/index.js';
-import { TapedeckError } from '../../core/errors.js';
+import { isTapedeckError, TapedeckError } from '../../core/errors.js';
 
 /**
  * Request headers that describe the hop to tapedeck rather than the API call, so they are neither
@@ -28,6 +28,8 @@ export function toRecordedRequest(incoming: IncomingRequest, codec: BodyCodec): 
     body =
       incoming.rawBody === undefined ? undefined : codec.decode(incoming.rawBody, incoming.headers);
   } catch (error) {
+    // Decoded past maxBodyBytes: 413, as a body over the limit on the wire is.
+    if (isTapedeckError(error, 'TD_BODY_TOO_LARGE')) throw error;
     throw new TapedeckError(
       'TD_BAD_REQUEST',
       'The request body does not match its Content-Encoding.',

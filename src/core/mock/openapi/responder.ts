@@ -172,6 +172,8 @@ export class SpecMock {
       };
     } catch (error) {
       if (!isTapedeckError(error) && !(error instanceof Error)) throw error;
+      // Decoded past maxBodyBytes: the server answers 413, as for a body too large on the wire.
+      if (isTapedeckError(error, 'TD_BODY_TOO_LARGE')) throw error;
       const errors = [{ in: 'body', pointer: '', message: 'cannot be decoded' }] as const;
       return this.refusals.answer(
         incoming,
