@@ -259,6 +259,14 @@ export function createHttpServer(handler: RequestHandler, options: HttpServerOpt
           `${failure.message} ${String((error as Error).stack ?? error)}`,
           { code: failure.code },
         );
+      } else if (failure.code === 'TD_BODY_TOO_LARGE') {
+        // The path is not shown: redacting it may need the body that was refused.
+        options.logger.log(
+          'warn',
+          'request.refused',
+          `a ${req.method ?? 'GET'} request was answered 413: ${failure.message} Nothing was sent upstream or recorded.`,
+          { code: failure.code },
+        );
       }
       reply = errorReply(failure);
     }

@@ -103,7 +103,7 @@ export function describeUpstreamError(error: unknown, origin: string): TapedeckE
       `The upstream ${origin} did not answer in time.`,
       {
         cause: error,
-        hint: 'Raise record.timeoutMs in tapedeck.config.json, or check the upstream.',
+        hint: 'Raise upstream.timeoutMs in tapedeck.config.json, or check the upstream.',
       },
     );
   }

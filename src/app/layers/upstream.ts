@@ -231,21 +231,11 @@ export function upstreamLayer(options: UpstreamLayerOptions): Layer {
         body: context.incoming.rawBody,
       };
       // Decode the raw request now: it is what the cassette keeps (redacted below).
-      let rawRequest: RecordedRequest | undefined;
-      try {
-        rawRequest = recorder ? toRecordedRequest(context.incoming, codec) : undefined;
-      } catch (error) {
-        if (isTapedeckError(error, 'TD_BODY_TOO_LARGE')) {
-          // The redacted path needs the decoded body, so the path is not shown: it may hold a secret.
-          logger.log(
-            'warn',
-            'record.skipped',
-            `not recorded: a ${context.incoming.method.toUpperCase()} request: ${error.message} Answered 413; nothing was sent upstream.`,
-            { code: error.code },
-          );
-        }
-        throw error;
-      }
+      // A body that decodes past maxBodyBytes throws TD_BODY_TOO_LARGE: the server answers 413
+      // and logs it (request.refused), before anything is sent upstream.
+      const rawRequest: RecordedRequest | undefined = recorder
+        ? toRecordedRequest(context.incoming, codec)
+        : undefined;
       // The cassette is named before anything is sent: a bad x-tapedeck-cassette is refused
       // (TD_CASSETTE_NAME_INVALID) without the request ever reaching the upstream.
       const cassette = recorder ? options.cassetteFor(context) : undefined;
