@@ -61,8 +61,8 @@ process.stdout.write('ready\\n');
 function startRacer(file: string, times: number): { child: ChildProcess; out: () => string } {
   const child = spawn(process.execPath, ['--input-type=module', '-e', RACER, file, String(times)]);
   let out = '';
-  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
   defer(() => child.kill('SIGKILL'));
   return { child, out: () => out };
 }
