@@ -170,13 +170,6 @@ describe('kill -9 while recording', () => {
       expect(new Set(added).size, where).toBe(added.length);
       for (const path of added) expect(path, where).toMatch(new RegExp(`^/item/${loop}-\\d+$`));
       acked += ack;
-      console.log(loop, {
-        killAfter,
-        answered,
-        ack,
-        writes: written.writes,
-        t: performance.now() - started,
-      });
       before = after;
     }
     const seconds = (performance.now() - started) / 1000;
