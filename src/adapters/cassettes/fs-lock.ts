@@ -102,8 +102,9 @@ function dead(seen: Seen): boolean {
  */
 async function createWhole(path: string, text: string): Promise<boolean> {
   const tmp = tempFileFor(path);
-  await writeFile(tmp, text, { flag: 'wx', mode: 0o644 });
   try {
+    // On a full disk the create succeeds and the write fails: the finally removes it.
+    await writeFile(tmp, text, { flag: 'wx', mode: 0o644 });
     await link(tmp, path);
     return true;
   } catch (error) {
