@@ -127,9 +127,13 @@ describe('kill -9 while recording', () => {
         where,
       ).toEqual([]);
       const agent = new Agent({ keepAliveTimeout: 1_000 });
-      // The kill comes at a seeded moment: after 1 to 300 answers, that is from before the
-      // first write to after the third or fourth (writes are 100 ms or more apart).
-      const killAfter = 1 + Math.floor(next() * 300);
+      // The kill comes at a seeded moment. Half the loops: 0 to 25 ms after the first answer,
+      // while the run's first write (of the whole, growing cassette) is likely under way — the
+      // delay is the random moment itself, not a wait for something. The others: after 1 to
+      // 300 answers, from before the first write to after the third or fourth.
+      const early = next() < 0.5;
+      const killAfter = early ? 1 : 1 + Math.floor(next() * 300);
+      const delayMs = early ? Math.floor(next() * 26) : 0;
       let answered = 0;
       let sent = 0;
       let ack = 0;
@@ -148,10 +152,14 @@ describe('kill -9 while recording', () => {
             if (done) return;
             if (answered >= killAfter) {
               done = true;
-              // The acknowledgements seen now are the ones the file must keep.
-              ack = written.interactions;
-              run.child.kill('SIGKILL');
-              resolve();
+              const kill = () => {
+                // The acknowledgements seen now are the ones the file must keep.
+                ack = written.interactions;
+                run.child.kill('SIGKILL');
+                resolve();
+              };
+              if (delayMs === 0) kill();
+              else setTimeout(kill, delayMs);
             }
           }
         };
