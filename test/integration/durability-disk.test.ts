@@ -123,4 +123,23 @@ describe.skipIf(cannotMount !== undefined)('recording onto a disk that fails', (
     expect(readFileSync(file).equals(before)).toBe(true);
     expect(readdirSync(dirs.cassettes)).toEqual(['default.json']);
   });
+
+  it(`a folder read-only from the start: record starts, says it could not clear leftovers, and refuses to record${why}`, async () => {
+    const dirs = layout(tempDir());
+    mountTmpfs(dirs.cassettes, '1m');
+    const cassette = '{\n  "interactions": [],\n  "version": 1\n}\n';
+    writeFileSync(join(dirs.cassettes, 'default.json'), cassette);
+    writeFileSync(join(dirs.cassettes, '.default.json.999999999.s1.0.tmp'), '{"tor');
+    execFileSync('mount', ['-o', 'remount,ro', dirs.cassettes]);
+    defer(() => execFileSync('mount', ['-o', 'remount,rw', dirs.cassettes]));
+    const upstream = await startUpstream((_req, res) => res.end('ok'));
+    const recorder = await startTapedeck('record', { ...dirs, target: upstream.url });
+    const warned = recorder.logger.lines.find((l) => l.event === 'store.leftovers');
+    expect(warned?.level).toBe('warn');
+    expect(warned?.message).toContain('EROFS');
+    expect((await send(recorder.url, '/first')).status).toBe(200);
+    await recorder.logger.waitFor('record.failed');
+    expect((await send(recorder.url, '/second')).status).toBe(503);
+    expect(readFileSync(join(dirs.cassettes, 'default.json'), 'utf8')).toBe(cassette);
+  });
 });

@@ -144,7 +144,18 @@ function warnOtherKeys(
 
 /** Removes what writers killed mid-write left in the store, and says what it did. */
 async function clearLeftovers(store: CassetteStore, logger: Logger): Promise<void> {
-  const found = await store.clearLeftovers?.();
+  let found;
+  try {
+    found = await store.clearLeftovers?.();
+  } catch (error) {
+    // Not a reason to refuse to start: a write that meets the same problem says so itself.
+    logger.log(
+      'warn',
+      'store.leftovers',
+      `could not clear files left by a tapedeck stopped mid-write: ${(error as Error).message}`,
+    );
+    return;
+  }
   if (found === undefined) return;
   if (found.removed.length > 0)
     logger.log(
