@@ -78,112 +78,116 @@ function watchWrites(run: CliRun): { writes: number; interactions: number } {
 }
 
 describe('kill -9 while recording', () => {
-  it(`${LOOPS} loops of record, kill -9 at a seeded moment, restart: nothing torn, nothing acknowledged lost, nothing left over`, async () => {
-    const seed = propertySeed();
-    const next = random(seed);
-    const root = tempDir();
-    const cassettes = join(root, 'cassettes');
-    const file = join(cassettes, 'kill.json');
-    mkdirSync(cassettes);
-    // Bodies of half a KiB: the file grows, so later writes take long enough to be cut mid-way.
-    const filler = 'x'.repeat(512);
-    // A few milliseconds per answer, as a real upstream takes: a loop's requests span a few
-    // writes of the recorder instead of racing ahead of them.
-    const upstream = await startUpstream((req, res) => {
-      setTimeout(() => {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ url: req.url, filler }));
-      }, 4);
-    });
-    const args = [
-      'record',
-      '--target',
-      upstream.url,
-      '--port',
-      '0',
-      '--cassettes',
-      cassettes,
-      '--cassette',
-      'kill',
-      '--log-level',
-      'debug',
-      '--log-format',
-      'json',
-    ];
-    const env = { TAPEDECK_STATE_DIR: join(root, 'state') };
-    let before: string[] = [];
-    let killedMidWrite = 0;
-    let acked = 0;
-    const started = performance.now();
-    for (let loop = 0; loop < LOOPS; loop++) {
-      const where = `loop ${loop} (${rerunHint()})`;
-      const run = runCli(args, { cwd: root, env });
-      defer(() => run.child.kill('SIGKILL'));
-      const written = watchWrites(run);
-      const url = (await run.waitFor(/listening on (http:\/\/\S+)/))[1]!;
-      // After the restart: no temp file, no lock, no takeover marker.
-      expect(
-        readdirSync(cassettes).filter((n) => n.startsWith('.')),
-        where,
-      ).toEqual([]);
-      const agent = new Agent({ keepAliveTimeout: 1_000 });
-      // The kill comes at a seeded moment. Half the loops: 0 to 25 ms after the first answer,
-      // while the run's first write (of the whole, growing cassette) is likely under way — the
-      // delay is the random moment itself, not a wait for something. The others: after 1 to
-      // 300 answers, from before the first write to after the third or fourth.
-      const early = next() < 0.5;
-      const killAfter = early ? 1 : 1 + Math.floor(next() * 300);
-      const delayMs = early ? Math.floor(next() * 26) : 0;
-      let answered = 0;
-      let sent = 0;
-      let ack = 0;
-      const killed = new Promise<void>((resolve) => {
-        let done = false;
-        const client = async (): Promise<void> => {
-          while (!done) {
-            const path = `/item/${loop}-${sent++}`;
-            try {
-              const response = await request(`${url}${path}`, { dispatcher: agent });
-              await response.body.text();
-            } catch {
-              return; // the recorder is gone
-            }
-            answered++;
-            if (done) return;
-            if (answered >= killAfter) {
-              done = true;
-              const kill = () => {
-                // The acknowledgements seen now are the ones the file must keep.
-                ack = written.interactions;
-                run.child.kill('SIGKILL');
-                resolve();
-              };
-              if (delayMs === 0) kill();
-              else setTimeout(kill, delayMs);
-            }
-          }
-        };
-        for (let i = 0; i < CONCURRENCY; i++) void client();
+  it(
+    `${LOOPS} loops of record, kill -9 at a seeded moment, restart: nothing torn, nothing acknowledged lost, nothing left over`,
+    async () => {
+      const seed = propertySeed();
+      const next = random(seed);
+      const root = tempDir();
+      const cassettes = join(root, 'cassettes');
+      const file = join(cassettes, 'kill.json');
+      mkdirSync(cassettes);
+      // Bodies of half a KiB: the file grows, so later writes take long enough to be cut mid-way.
+      const filler = 'x'.repeat(512);
+      // A few milliseconds per answer, as a real upstream takes: a loop's requests span a few
+      // writes of the recorder instead of racing ahead of them.
+      const upstream = await startUpstream((req, res) => {
+        setTimeout(() => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ url: req.url, filler }));
+        }, 4);
       });
-      await killed;
-      await run.exited;
-      await agent.destroy().catch(() => undefined);
-      if (readdirSync(cassettes).some((n) => n.endsWith('.tmp') || n.endsWith('.lock')))
-        killedMidWrite++;
-      const after = storedPaths(file);
-      // What was there before is kept, in order; then at least every acknowledged interaction.
-      expect(after.slice(0, before.length), where).toEqual(before);
-      const added = after.slice(before.length);
-      expect(added.length, where).toBeGreaterThanOrEqual(ack);
-      expect(new Set(added).size, where).toBe(added.length);
-      for (const path of added) expect(path, where).toMatch(new RegExp(`^/item/${loop}-\\d+$`));
-      acked += ack;
-      before = after;
-    }
-    const seconds = (performance.now() - started) / 1000;
-    console.log(
-      `kill loop: ${LOOPS} loops in ${seconds.toFixed(1)} s, seed ${seed}, ${before.length} interactions kept, ${acked} acknowledged before a kill, ${killedMidWrite} kill(s) left a temp file or lock behind`,
-    );
-    expect(before.length).toBeGreaterThan(0);
-  }, 120_000);
+      const args = [
+        'record',
+        '--target',
+        upstream.url,
+        '--port',
+        '0',
+        '--cassettes',
+        cassettes,
+        '--cassette',
+        'kill',
+        '--log-level',
+        'debug',
+        '--log-format',
+        'json',
+      ];
+      const env = { TAPEDECK_STATE_DIR: join(root, 'state') };
+      let before: string[] = [];
+      let killedMidWrite = 0;
+      let acked = 0;
+      const started = performance.now();
+      for (let loop = 0; loop < LOOPS; loop++) {
+        const where = `loop ${loop} (${rerunHint()})`;
+        const run = runCli(args, { cwd: root, env });
+        defer(() => run.child.kill('SIGKILL'));
+        const written = watchWrites(run);
+        const url = (await run.waitFor(/listening on (http:\/\/\S+)/))[1]!;
+        // After the restart: no temp file, no lock, no takeover marker.
+        expect(
+          readdirSync(cassettes).filter((n) => n.startsWith('.')),
+          where,
+        ).toEqual([]);
+        const agent = new Agent({ keepAliveTimeout: 1_000 });
+        // The kill comes at a seeded moment. Half the loops: 0 to 25 ms after the first answer,
+        // while the run's first write (of the whole, growing cassette) is likely under way — the
+        // delay is the random moment itself, not a wait for something. The others: after 1 to
+        // 300 answers, from before the first write to after the third or fourth.
+        const early = next() < 0.5;
+        const killAfter = early ? 1 : 1 + Math.floor(next() * 300);
+        const delayMs = early ? Math.floor(next() * 26) : 0;
+        let answered = 0;
+        let sent = 0;
+        let ack = 0;
+        const killed = new Promise<void>((resolve) => {
+          let done = false;
+          const client = async (): Promise<void> => {
+            while (!done) {
+              const path = `/item/${loop}-${sent++}`;
+              try {
+                const response = await request(`${url}${path}`, { dispatcher: agent });
+                await response.body.text();
+              } catch {
+                return; // the recorder is gone
+              }
+              answered++;
+              if (done) return;
+              if (answered >= killAfter) {
+                done = true;
+                const kill = () => {
+                  // The acknowledgements seen now are the ones the file must keep.
+                  ack = written.interactions;
+                  run.child.kill('SIGKILL');
+                  resolve();
+                };
+                if (delayMs === 0) kill();
+                else setTimeout(kill, delayMs);
+              }
+            }
+          };
+          for (let i = 0; i < CONCURRENCY; i++) void client();
+        });
+        await killed;
+        await run.exited;
+        await agent.destroy().catch(() => undefined);
+        if (readdirSync(cassettes).some((n) => n.endsWith('.tmp') || n.endsWith('.lock')))
+          killedMidWrite++;
+        const after = storedPaths(file);
+        // What was there before is kept, in order; then at least every acknowledged interaction.
+        expect(after.slice(0, before.length), where).toEqual(before);
+        const added = after.slice(before.length);
+        expect(added.length, where).toBeGreaterThanOrEqual(ack);
+        expect(new Set(added).size, where).toBe(added.length);
+        for (const path of added) expect(path, where).toMatch(new RegExp(`^/item/${loop}-\\d+$`));
+        acked += ack;
+        before = after;
+      }
+      const seconds = (performance.now() - started) / 1000;
+      console.log(
+        `kill loop: ${LOOPS} loops in ${seconds.toFixed(1)} s, seed ${seed}, ${before.length} interactions kept, ${acked} acknowledged before a kill, ${killedMidWrite} kill(s) left a temp file or lock behind`,
+      );
+      expect(before.length).toBeGreaterThan(0);
+    },
+    Math.max(120_000, LOOPS * 2_000),
+  );
 });
