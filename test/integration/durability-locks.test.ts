@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { clearLeftovers } from '../../src/adapters/cassettes/fs-leftovers.js';
+import { withFileLock } from '../../src/adapters/cassettes/fs-lock.js';
 import { send } from '../helpers/client.js';
 import { defer, runCleanups } from '../helpers/cleanup.js';
 import { layout, startTapedeck } from '../helpers/tapedeck.js';
@@ -113,6 +114,28 @@ describe('cassette locks: takeover of a dead writer’s lock is atomic', () => {
       expect(readdirSync(dir).filter((n) => n.startsWith(`.r${round}.`))).toEqual([]);
     }
   }, 60_000);
+});
+
+describe('cassette locks that cannot be judged', () => {
+  it('a lock of another host is never taken over: the timeout names the file, the host and the next step', async () => {
+    const dir = tempDir();
+    const lock = JSON.stringify({
+      pid: await deadPid(),
+      tag: 's1',
+      host: 'elsewhere',
+      nonce: 'dd',
+    });
+    writeFileSync(join(dir, '.c.json.lock'), lock);
+    let ran = false;
+    await expect(
+      withFileLock(join(dir, 'c.json'), () => Promise.resolve((ran = true)), 200),
+    ).rejects.toThrow(
+      /\.c\.json\.lock \(held by pid \d+ on host elsewhere\); if no tapedeck writes this cassette, delete the lock file/,
+    );
+    expect(ran).toBe(false);
+    expect(readFileSync(join(dir, '.c.json.lock'), 'utf8')).toBe(lock);
+    expect((await clearLeftovers(dir)).kept).toHaveLength(1);
+  });
 });
 
 describe('leftovers of writers killed mid-write', () => {
