@@ -5,8 +5,9 @@ import { parseCassette, sealCassette, serializeCassetteChunks } from '../../core
 import type { Cassette, NamedCassette } from '../../core/cassette/model.js';
 import { checkCassetteName } from '../../core/cassette/name.js';
 import { isTapedeckError, TapedeckError } from '../../core/errors.js';
-import type { CassetteLoadProblem, CassetteStore } from '../../core/ports/index.js';
+import type { CassetteLoadProblem, CassetteStore, StoreLeftovers } from '../../core/ports/index.js';
 import { withFileLock, writeFileAtomic } from './fs-atomic.js';
+import { clearLeftovers } from './fs-leftovers.js';
 import { shownPath } from '../system/paths.js';
 import { loadEach } from './load-each.js';
 
@@ -235,6 +236,15 @@ export class FsCassetteStore implements CassetteStore {
         hint,
       },
     );
+  }
+
+  /**
+   * Removes temp files, locks and takeover markers left by writers killed mid-write (their
+   * process is gone); keeps those of writers still running. Paths are shown relative.
+   */
+  async clearLeftovers(): Promise<StoreLeftovers> {
+    const { removed, kept } = await clearLeftovers(this.directory);
+    return { removed: removed.map((p) => shownPath(p)), kept: kept.map((p) => shownPath(p)) };
   }
 
   update(name: string, change: (current: Cassette | undefined) => Cassette): Promise<void> {

@@ -47,6 +47,8 @@ const ERROR_STATUS: Partial<Record<ErrorCode, number>> = {
   TD_BODY_TOO_LARGE: 413,
   TD_UPSTREAM_UNREACHABLE: 502,
   TD_UPSTREAM_TIMEOUT: 504,
+  // The recorder cannot write the cassette (full disk, read-only folder): try again later.
+  TD_CASSETTE_WRITE_FAILED: 503,
 };
 
 /** An error answer: problem+json with the code and message, never a stack or a secret. */

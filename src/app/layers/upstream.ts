@@ -239,6 +239,9 @@ export function upstreamLayer(options: UpstreamLayerOptions): Layer {
       // The cassette is named before anything is sent: a bad x-tapedeck-cassette is refused
       // (TD_CASSETTE_NAME_INVALID) without the request ever reaching the upstream.
       const cassette = recorder ? options.cassetteFor(context) : undefined;
+      // A cassette that cannot be written (full disk, read-only folder): 503, nothing forwarded.
+      const refusal = cassette === undefined ? undefined : recorder?.refusal(cassette);
+      if (refusal !== undefined) throw refusal;
       const started = clock.monotonic();
       // The redacted request's method and path (safe to log); it is built already when recording.
       const what = (): string => {

@@ -1,6 +1,6 @@
 import type { Cassette, CassetteMeta, Interaction } from '../../core/cassette/model.js';
 import { CASSETTE_VERSION } from '../../core/cassette/model.js';
-import { isTapedeckError } from '../../core/errors.js';
+import { isTapedeckError, TapedeckError } from '../../core/errors.js';
 import type { CassetteStore, Clock, Logger } from '../../core/ports/index.js';
 import type { Scheduler } from '../../core/ports/scheduler.js';
 import { PreviousInteractions } from '../../core/cassette/unchanged.js';
@@ -45,6 +45,13 @@ export const WRITE_INTERVAL_MS = 100;
 export const WRITE_COST_FACTOR = 4;
 
 /**
+ * While a cassette cannot be written (ENOSPC, a read-only folder, EACCES), its interactions stay
+ * in memory and the write is tried again this often (milliseconds); requests that would be
+ * recorded into it are refused meanwhile (`refusal`), so what is held stays bounded.
+ */
+export const RETRY_WRITE_MS = 1_000;
+
+/**
  * Appends redacted interactions to cassettes. Interactions that finish close together are
  * written in one atomic update per cassette: while a write is in flight, and for
  * `writeIntervalMs` after it ends, new ones queue for the next write. In `all` mode the first
@@ -74,6 +81,8 @@ export class CassetteRecorder {
   private readonly writeIntervalMs: number;
   /** Calls of drain() under way: while any is, writes start without waiting. */
   private draining = 0;
+  /** Per cassette whose last write failed: the error, until a write succeeds. */
+  private readonly failing = new Map<string, TapedeckError>();
 
   /** Secrets seen per cassette during this run, so later interactions get the same pseudonyms. */
   private readonly registries = new Map<string, SecretRegistry>();
@@ -163,14 +172,11 @@ export class CassetteRecorder {
   private schedule(cassette: string): void {
     const { clock, scheduler } = this.options;
     const last = this.lastWrite.get(cassette);
+    const pause = this.failing.has(cassette)
+      ? RETRY_WRITE_MS
+      : Math.max(this.writeIntervalMs, WRITE_COST_FACTOR * (last?.took ?? 0));
     const wait =
-      this.draining > 0 || last === undefined
-        ? 0
-        : Math.ceil(
-            last.end +
-              Math.max(this.writeIntervalMs, WRITE_COST_FACTOR * last.took) -
-              clock.monotonic(),
-          );
+      this.draining > 0 || last === undefined ? 0 : Math.ceil(last.end + pause - clock.monotonic());
     const turn = new Promise<void>((resolve) => {
       if (wait <= 0) {
         scheduler.setImmediate(resolve);
@@ -222,6 +228,13 @@ export class CassetteRecorder {
         };
       });
       if (replace) this.rewritten.add(cassette);
+      if (this.failing.delete(cassette))
+        this.options.logger.log(
+          'info',
+          'record.recovered',
+          `cassette ${cassette} is writable again: ${batch.length} interaction(s) held in memory are written, and requests are recorded again`,
+          { cassette },
+        );
       for (let i = 0; i < batch.length; i++) this.options.stats.wasRecorded(cassette);
       this.options.logger.log(
         'debug',
@@ -233,15 +246,49 @@ export class CassetteRecorder {
         },
       );
     } catch (error) {
-      this.options.stats.recordFailures += batch.length;
       const code = isTapedeckError(error) ? error.code : 'TD_CASSETTE_WRITE_FAILED';
-      this.options.logger.log(
-        'error',
-        'record.failed',
-        `could not record ${batch.length} interaction(s) to cassette ${cassette}: ${(error as Error).message}`,
-        { code, cassette },
+      const message = (error as Error).message;
+      // A cassette that no longer parses (TD_CASSETTE_INVALID) is never overwritten: nothing
+      // to wait for. Nor at stop: what cannot be written then is lost, and said so.
+      if (this.draining > 0 || code !== 'TD_CASSETTE_WRITE_FAILED') {
+        this.options.stats.recordFailures += batch.length;
+        this.options.logger.log(
+          'error',
+          'record.failed',
+          `could not record ${batch.length} interaction(s) to cassette ${cassette}: ${message}`,
+          { code, cassette },
+        );
+        return;
+      }
+      // Kept for the next try, before anything queued since; the file on disk is untouched.
+      this.pending.set(cassette, [...batch, ...(this.pending.get(cassette) ?? [])]);
+      if (!this.failing.has(cassette))
+        this.options.logger.log(
+          'error',
+          'record.failed',
+          `could not write cassette ${cassette}: ${message} ${batch.length} interaction(s) are held in memory and written when it works again (tried every ${RETRY_WRITE_MS / 1000} s); until then requests to record into it get 503.`,
+          { code, cassette },
+        );
+      this.failing.set(
+        cassette,
+        new TapedeckError(
+          'TD_CASSETTE_WRITE_FAILED',
+          `tapedeck cannot write the cassette this request would be recorded into (${errnoOf(error)}), so it does not forward it.`,
+          {
+            hint: 'Free disk space or make the cassettes folder writable; the recorder retries by itself. The recorder log names the file.',
+          },
+        ),
       );
     }
+  }
+
+  /**
+   * The error a request to be recorded into `cassette` gets while that cassette cannot be
+   * written (503, TD_CASSETTE_WRITE_FAILED), or undefined. Forwarding it would give the client
+   * an answer the recording then loses.
+   */
+  refusal(cassette: string): TapedeckError | undefined {
+    return this.failing.get(cassette);
   }
 
   private readonly keyWarned = new Set<string>();
@@ -280,4 +327,13 @@ export class CassetteRecorder {
       this.draining--;
     }
   }
+}
+
+/** The errno code under a write failure (ENOSPC, EROFS, EACCES…), or a plain word. */
+function errnoOf(error: unknown): string {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return code;
+  }
+  return 'write failed';
 }

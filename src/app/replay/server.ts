@@ -142,11 +142,45 @@ function warnOtherKeys(
   );
 }
 
+/** Removes what writers killed mid-write left in the store, and says what it did. */
+async function clearLeftovers(store: CassetteStore, logger: Logger): Promise<void> {
+  let found;
+  try {
+    found = await store.clearLeftovers?.();
+  } catch (error) {
+    // Not a reason to refuse to start: a write that meets the same problem says so itself.
+    logger.log(
+      'warn',
+      'store.leftovers',
+      `could not clear files left by a tapedeck stopped mid-write: ${(error as Error).message}`,
+    );
+    return;
+  }
+  if (found === undefined) return;
+  if (found.removed.length > 0)
+    logger.log(
+      'info',
+      'store.leftovers',
+      `removed ${found.removed.length} file(s) left by a tapedeck stopped mid-write (temp files, stale locks): ${found.removed.slice(0, 5).join(', ')}${found.removed.length > 5 ? ', …' : ''}`,
+      { removed: found.removed },
+    );
+  if (found.kept.length > 0)
+    logger.log(
+      'info',
+      'store.busy',
+      `kept ${found.kept.length} temp or lock file(s) of another tapedeck still writing these cassettes: ${found.kept.slice(0, 5).join(', ')}`,
+      { kept: found.kept },
+    );
+}
+
 export async function buildServer(
   kind: ServerKind,
   config: TapedeckConfig,
   deps: ServerDeps,
 ): Promise<TapedeckServer> {
+  const writes = kind === 'record' || config.replay.onMiss === 'record';
+  // Before loading: a recorder killed mid-write may have left temp files and a lock behind.
+  if (writes) await clearLeftovers(deps.store, deps.logger);
   const cassettes = await loadCassettesOrFail(deps.store);
   const match = compileMatchConfig(config.match);
   const index = new ReplayIndex(cassettes, match);
@@ -171,23 +205,22 @@ export async function buildServer(
     checkMissStatus(cassettes, config.replay.missStatus);
 
   const recordsTo = (named: string | undefined) => named ?? config.record.cassette;
-  const recorder =
-    kind === 'record' || config.replay.onMiss === 'record'
-      ? new CassetteRecorder({
-          store: deps.store,
-          mode: kind === 'record' ? config.record.mode : 'new',
-          meta: {
-            recordedWith: `tapedeck ${VERSION}`,
-            keyId,
-            ...(deps.upstream ? { target: deps.upstream.origin } : {}),
-          },
-          logger: deps.logger,
-          stats,
-          redaction: deps.redaction,
-          clock: deps.clock,
-          scheduler: deps.scheduler,
-        })
-      : undefined;
+  const recorder = writes
+    ? new CassetteRecorder({
+        store: deps.store,
+        mode: kind === 'record' ? config.record.mode : 'new',
+        meta: {
+          recordedWith: `tapedeck ${VERSION}`,
+          keyId,
+          ...(deps.upstream ? { target: deps.upstream.origin } : {}),
+        },
+        logger: deps.logger,
+        stats,
+        redaction: deps.redaction,
+        clock: deps.clock,
+        scheduler: deps.scheduler,
+      })
+    : undefined;
   const upstream = deps.upstream
     ? upstreamLayer({
         upstream: deps.upstream,

@@ -7,6 +7,14 @@ export interface CassetteLoadProblem {
   readonly error: TapedeckError;
 }
 
+/** What a store found left by writers killed mid-write (see `CassetteStore.clearLeftovers`). */
+export interface StoreLeftovers {
+  /** Removed: their writer is gone. */
+  readonly removed: readonly string[];
+  /** Kept: their writer still runs (another recorder on the same cassettes). */
+  readonly kept: readonly string[];
+}
+
 /**
  * Where cassettes live. Every implementation passes test/contract/cassette-store.contract.ts.
  * Names are checked cassette names (see core/cassette/name.ts).
@@ -23,4 +31,9 @@ export interface CassetteStore {
    * (or a crash) sees the old file or the new one, never a torn one.
    */
   update(name: string, change: (current: Cassette | undefined) => Cassette): Promise<void>;
+  /**
+   * For a store about to be written: removes what writers killed mid-write left behind (temp
+   * files, stale locks). Stores with nothing of the kind (memory) leave it out.
+   */
+  clearLeftovers?(): Promise<StoreLeftovers>;
 }

@@ -2,6 +2,38 @@ import type Database from 'better-sqlite3';
 import { TapedeckError } from '../../../core/errors.js';
 
 /**
+ * How long a statement waits for another process holding the state file (SQLite's busy
+ * handler), and how long `retryBusy` keeps trying what still answers SQLITE_BUSY.
+ */
+export const BUSY_TIMEOUT_MS = 5_000;
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Runs `work` again while it fails with SQLITE_BUSY (or SQLITE_LOCKED), for up to
+ * BUSY_TIMEOUT_MS, pausing a little longer each time. SQLite answers BUSY without waiting where
+ * waiting could deadlock (switching to WAL, recovering the WAL another process left); the
+ * connection is synchronous, so the pause is too (as the busy handler's own sleep is).
+ */
+export function retryBusy<T>(work: () => T, timeoutMs = BUSY_TIMEOUT_MS): T {
+  const started = Date.now();
+  let wait = 2;
+  for (;;) {
+    try {
+      return work();
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      const busy =
+        typeof code === 'string' &&
+        (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+      if (!busy || Date.now() - started > timeoutMs) throw error;
+      Atomics.wait(pause, 0, 0, wait);
+      wait = Math.min(wait * 2, 50);
+    }
+  }
+}
+
+/**
  * One better-sqlite3 connection shared by every port of a state file. better-sqlite3 is
  * synchronous: each port method runs its statements at once and hands back a settled promise,
  * so callers on the async ports pay no thread hop, and a PostgreSQL store can implement the same
@@ -54,11 +86,16 @@ export class PortState {
     });
   }
 
-  /** `run` inside one immediate transaction: all of `work` or none of it. */
+  /**
+   * `run` inside one immediate transaction: all of `work` or none of it. BEGIN IMMEDIATE waits
+   * (busy timeout) for another process's write; what still answers SQLITE_BUSY is tried again
+   * (`retryBusy`): the transaction rolled back, so running it again adds nothing twice.
+   */
   atomically<T>(what: string, work: (db: Database.Database) => T): Promise<T> {
     return this.connection.run(what, () => {
       this.checkOpen();
-      return this.connection.db.transaction(() => work(this.connection.db)).immediate();
+      const transaction = this.connection.db.transaction(() => work(this.connection.db));
+      return retryBusy(() => transaction.immediate());
     });
   }
 

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { TapedeckError } from '../../../core/errors.js';
 import type { RuntimeState } from '../../../core/ports/state.js';
-import { SqliteConnection } from './database.js';
+import { BUSY_TIMEOUT_MS, retryBusy, SqliteConnection } from './database.js';
 import { SqliteDriftHistory } from './drift-history.js';
 import { SqliteIdempotencyStore } from './idempotency.js';
 import { SqliteJournalStore } from './journal-store.js';
@@ -38,14 +38,25 @@ export function openSqliteStateFile(
   let db: Database.Database | undefined;
   try {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    db = new Database(file);
-    refuseNewer(db, file, options.migrations ?? MIGRATIONS);
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.pragma('busy_timeout = 5000');
-    migrate(db, file, options.migrations ?? MIGRATIONS);
+    db = retryBusy(() => {
+      // The busy timeout is set first (the constructor's option), so everything below waits
+      // for another process instead of failing. Switching to WAL and the first read of a new
+      // file can still answer SQLITE_BUSY at once while another process creates or recovers
+      // it (SQLite skips the busy handler where waiting could deadlock): the whole open is
+      // tried again then.
+      const opened = new Database(file, { timeout: BUSY_TIMEOUT_MS });
+      try {
+        refuseNewer(opened, file, options.migrations ?? MIGRATIONS);
+        opened.pragma('journal_mode = WAL');
+        opened.pragma('synchronous = NORMAL');
+        migrate(opened, file, options.migrations ?? MIGRATIONS);
+      } catch (error) {
+        opened.close();
+        throw error;
+      }
+      return opened;
+    });
   } catch (error) {
-    db?.close();
     if (error instanceof TapedeckError) throw error;
     throw new TapedeckError(
       'TD_STATE_STORE_FAILED',
