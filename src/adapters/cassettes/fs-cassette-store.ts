@@ -78,7 +78,9 @@ export class FsCassetteStore implements CassetteStore {
         if (problem !== undefined) problems.push(problem);
         else if (json) names.push(rel.slice(0, -'.json'.length));
       } else if (json) {
-        problems.push(this.entryProblem(rel, `is ${kindOf(entry)}, not a cassette file`, kindHint(entry)));
+        problems.push(
+          this.entryProblem(rel, `is ${kindOf(entry)}, not a cassette file`, kindHint(entry)),
+        );
       }
     }
     names.sort();
