@@ -4,7 +4,7 @@
  * reports it with its code and JSON pointer; nothing is skipped silently, nothing crashes.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FsCassetteStore } from '../../src/adapters/cassettes/fs-cassette-store.js';
@@ -44,6 +44,11 @@ function setUp(build: (dir: string, outside: string) => void) {
   return { root, dir, store: new FsCassetteStore(dir) };
 }
 
+function setUpWithOutside(build: (dir: string, outside: string) => void) {
+  const made = setUp(build);
+  return { ...made, outside: join(made.root, 'elsewhere') };
+}
+
 describe('the bad-file table', () => {
   it('has at least 40 rows', () => {
     expect(BAD_CASSETTES.length).toBeGreaterThanOrEqual(40);
@@ -78,6 +83,35 @@ describe('the bad-file table', () => {
       }
     });
   }
+});
+
+describe('a cassette named directly (a request header, --cassette) through a link out', () => {
+  it('is refused on load and on update, and nothing is read or written out there', async () => {
+    const { dir, outside, store } = setUpWithOutside((d, o) => {
+      writeFileSync(join(o, 'shared.json'), docText());
+      symlinkSync(join(o, 'shared.json'), join(d, 'shared.json'));
+      mkdirSync(join(o, 'folder'));
+      symlinkSync(join(o, 'folder'), join(d, 'linked'));
+    });
+    await expect(store.load('shared')).rejects.toMatchObject({
+      code: 'TD_CASSETTE_INVALID',
+      message: expect.stringContaining('outside the cassettes directory') as unknown,
+    });
+    const keep = (c: unknown) => c as never;
+    await expect(store.update('shared', keep)).rejects.toMatchObject({
+      code: 'TD_CASSETTE_INVALID',
+    });
+    // A new cassette below a linked folder: refused before its lock or file is made out there.
+    await expect(store.update('linked/new', () => validDoc() as never)).rejects.toMatchObject({
+      code: 'TD_CASSETTE_INVALID',
+      message: expect.stringContaining('cassettes/linked/new.json') as unknown,
+    });
+    expect(readdirSync(join(outside, 'folder'))).toEqual([]);
+    // A cassette inside the folder still loads and updates by name.
+    expect(await store.load('good')).toBeDefined();
+    await store.update('fresh', () => validDoc() as never);
+    expect(readdirSync(dir).filter((f) => !f.startsWith('.'))).toContain('fresh.json');
+  });
 });
 
 describe('what loads', () => {

@@ -1,6 +1,6 @@
 import { constants, type BigIntStats, type Dirent, type Stats } from 'node:fs';
 import { open, readdir, realpath, stat } from 'node:fs/promises';
-import { isAbsolute, join, relative, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { parseCassette, sealCassette, serializeCassetteChunks } from '../../core/cassette/codec.js';
 import type { Cassette, NamedCassette } from '../../core/cassette/model.js';
 import { checkCassetteName } from '../../core/cassette/name.js';
@@ -144,6 +144,49 @@ export class FsCassetteStore implements CassetteStore {
 
   async load(name: string): Promise<Cassette | undefined> {
     const file = this.fileOf(name);
+    await this.checkInside(file);
+    return this.loadFile(file);
+  }
+
+  /**
+   * Refuses a cassette path that leads out of the cassettes directory through a link (the file,
+   * or a folder on its way, links elsewhere): the listing refuses such entries, and a cassette
+   * named by a request or by `--cassette` must not read or write through one either. A path that
+   * does not exist yet is measured by its nearest existing folder.
+   */
+  private async checkInside(file: string): Promise<void> {
+    let real: string | undefined;
+    for (let path = file; real === undefined;) {
+      try {
+        real = await realpath(path);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        const parent = dirname(path);
+        // Loops and the like are reported by the read itself, with the file's name.
+        if (code !== 'ENOENT' || parent === path) return;
+        path = parent;
+      }
+    }
+    let root: string;
+    try {
+      this.root ??= realpath(this.directory);
+      root = await this.root;
+    } catch {
+      this.root = undefined;
+      return; // no cassettes directory yet: nothing can lead out of it
+    }
+    const inside = relative(root, real);
+    if (inside !== '' && (inside.split(sep)[0] === '..' || isAbsolute(inside))) {
+      const rel = relative(this.directory, file).split(sep).join('/');
+      throw this.entryProblem(
+        rel,
+        `leads to ${real}, outside the cassettes directory, through a symbolic link; tapedeck does not follow links out of it`,
+        'Move or copy the cassette into the cassettes directory (or point `cassettes` at the folder that holds it), then remove the link.',
+      ).error;
+    }
+  }
+
+  private async loadFile(file: string): Promise<Cassette | undefined> {
     const bytes = await this.readBytes(file);
     if (bytes === undefined) return undefined;
     return parseCassette(bytes, shownPath(file)).cassette;
@@ -178,7 +221,8 @@ export class FsCassetteStore implements CassetteStore {
     const { names, problems } = await this.scan();
     const loaded = await loadEach(names, (name) => {
       checkCassetteName(name, `cassette file name`);
-      return this.load(name);
+      // The listing has refused every link out of the folder already.
+      return this.loadFile(this.fileOf(name));
     });
     return { cassettes: loaded.cassettes, problems: [...problems, ...loaded.problems] };
   }
@@ -259,16 +303,18 @@ export class FsCassetteStore implements CassetteStore {
     const previous = this.queues.get(file) ?? Promise.resolve();
     const run = previous
       .catch(() => undefined)
-      .then(() =>
-        withFileLock(file, async () => {
+      .then(async () => {
+        // Before the lock, which is a file beside the cassette: nothing is written out there.
+        if (!this.known.has(file)) await this.checkInside(file);
+        return withFileLock(file, async () => {
           const next = sealCassette(change(await this.current(file)));
           // Until the write is done, the file's state is not known for sure.
           this.known.delete(file);
           const written = await writeFileAtomic(file, serializeCassetteChunks(next));
           if (written !== undefined)
             this.known.set(file, { identity: identity(written), cassette: next });
-        }),
-      )
+        });
+      })
       .catch((error: unknown) => {
         if (isTapedeckError(error)) throw error;
         throw new TapedeckError(
