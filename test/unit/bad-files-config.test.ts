@@ -2,6 +2,7 @@
  * Bad config and redaction rule files (issue 12, defect 9): repeated keys, invalid UTF-8,
  * numbers past every bound, nesting; each refused with one message naming the file and the key.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -128,6 +129,27 @@ describe('bad redaction rule files', () => {
     expect(error.code).toBe('TD_RULES_INVALID');
     expect(error.message).toContain('team.json');
     expect(error.message).toContain('the key "action" appears twice in /rules/0');
+  });
+
+  it('refuses invalid UTF-8, naming the byte offset', () => {
+    const dir = tempDir();
+    const text = Buffer.from(`{ "rules": [ ${rule.replace('x-secret', 'x-\u00ff')} ] }`, 'latin1');
+    writeFileSync(join(dir, 'latin1.json'), text);
+    const error = thrown(() => loadRuleFiles(dir));
+    expect(error.code).toBe('TD_RULES_INVALID');
+    expect(error.message).toContain('latin1.json is not valid UTF-8: the byte at offset');
+  });
+
+  it('refuses a FIFO or a directory named *.json without opening it (a FIFO would block)', () => {
+    for (const make of ['fifo', 'dir'] as const) {
+      const dir = tempDir();
+      if (make === 'fifo') execFileSync('mkfifo', [join(dir, 'pipe.json')]);
+      else mkdirSync(join(dir, 'folder.json', 'inner'), { recursive: true });
+      const error = thrown(() => loadRuleFiles(dir));
+      expect(error.code).toBe('TD_RULES_INVALID');
+      expect(error.message).toMatch(/(pipe|folder)\.json is not a regular file/);
+      expect(error.hint).toContain('Rename or remove it');
+    }
   });
 
   it('refuses nesting past the limit', () => {

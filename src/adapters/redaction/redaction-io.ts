@@ -5,6 +5,7 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -13,6 +14,7 @@ import { dirname, join } from 'node:path';
 import { shownPath } from '../system/paths.js';
 import { TapedeckError } from '../../core/errors.js';
 import { parseJsonc } from '../../core/jsonc.js';
+import { decodeUtf8 } from '../../core/utf8.js';
 import type { KeyedHash } from '../../core/redaction/pseudonym.js';
 import {
   checkUniqueIds,
@@ -139,7 +141,7 @@ export function loadRuleFiles(
   for (const name of files) {
     const file = join(directory, name);
     const shown = shownPath(file);
-    const parsed = parseJsonc(readFileSync(file, 'utf8'));
+    const parsed = parseJsonc(readRuleText(file, shown));
     if (!parsed.ok) {
       throw new TapedeckError(
         'TD_RULES_INVALID',
@@ -156,4 +158,39 @@ export function loadRuleFiles(
   }
   checkUniqueIds(rules);
   return { rules, files: files.map((f) => join(directory, f)) };
+}
+
+/**
+ * A rule file's text, read as strictly as a cassette: a FIFO, device or directory named
+ * `*.json` is refused before it is opened (reading a FIFO would wait forever), and invalid UTF-8
+ * is refused with its byte offset instead of becoming U+FFFD in a pattern.
+ */
+function readRuleText(file: string, shown: string): string {
+  const refuse = (what: string, hint: string, details: Record<string, unknown> = {}) =>
+    new TapedeckError('TD_RULES_INVALID', `Redaction rule file ${shown} ${what}.`, {
+      details: { file: shown, ...details },
+      hint,
+    });
+  let stats;
+  try {
+    stats = statSync(file);
+  } catch (error) {
+    throw refuse(
+      `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      'Remove the entry, or point it at a rule file.',
+    );
+  }
+  if (!stats.isFile())
+    throw refuse(
+      'is not a regular file',
+      'Rename or remove it: names ending in .json in the rules folder are rule files.',
+    );
+  const decoded = decodeUtf8(readFileSync(file));
+  if (!decoded.ok)
+    throw refuse(
+      `is not valid UTF-8: the byte at offset ${decoded.offset} cannot start or continue a character`,
+      'Save the file as UTF-8 (or restore it from git).',
+      { byteOffset: decoded.offset },
+    );
+  return decoded.text;
 }
