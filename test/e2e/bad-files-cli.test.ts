@@ -85,6 +85,9 @@ describe('bad cassettes through the CLI', () => {
       expect(replay.stderr).toContain('then start again');
       if (row.name.includes('link to a cassette outside'))
         expect(replay.stderr).toContain('Move or copy');
+      // Each refused file comes with its own next step, not only the general one.
+      if (row.name.includes('CR LF in a response header'))
+        expect(replay.stderr).toContain('Fix the file (docs/cassette-format.md');
     });
   }
 });

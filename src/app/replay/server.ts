@@ -90,7 +90,7 @@ export async function loadCassettesOrFail(store: CassetteStore): Promise<NamedCa
   if (problems.length > 0) {
     throw new TapedeckError(
       'TD_CASSETTE_INVALID',
-      `${problems.length} cassette(s) failed to load, so tapedeck will not start:\n\n${problems.map((p) => p.error.message).join('\n\n')}`,
+      `${problems.length} cassette(s) failed to load, so tapedeck will not start:\n\n${problems.map(describeProblem).join('\n\n')}`,
       {
         details: { files: problems.map((p) => p.name) },
         hint: 'Fix or re-record them (`tapedeck verify` lists the same problems), then start again.',
@@ -347,4 +347,10 @@ export async function buildServer(
       return stopped;
     },
   };
+}
+
+/** A refused file's message, then its own next step unless the message already holds it. */
+function describeProblem(problem: { readonly error: TapedeckError }): string {
+  const { message, hint } = problem.error;
+  return hint === undefined || message.includes(hint) ? message : `${message}\n  ${hint}`;
 }
