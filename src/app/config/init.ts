@@ -24,7 +24,19 @@ export const STARTER_CONFIG = `// tapedeck configuration. JSON with comments; th
   // Largest request or response body tapedeck captures, in bytes.
   "maxBodyBytes": 52428800,
 
-  "server": { "host": "127.0.0.1", "port": 8080 },
+  "server": {
+    "host": "127.0.0.1",
+    "port": 8080,
+    // What a request may carry before tapedeck refuses it (431, 414), and how long its head
+    // and whole body may take to arrive (408). docs/limits.md lists every limit.
+    "maxHeaderCount": 100,
+    "maxHeaderBytes": 16384,
+    "maxUrlBytes": 8192,
+    "headersTimeoutMs": 10000,
+    "requestTimeoutMs": 30000,
+    // An idle keep-alive connection is closed after this long.
+    "keepAliveTimeoutMs": 5000
+  },
 
   "upstream": {
     // The staging API that \`tapedeck record\` forwards to (or pass --target).
