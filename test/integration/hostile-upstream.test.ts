@@ -130,7 +130,7 @@ const CASES: readonly Case[] = [
     name: 'response headers over 16 KiB',
     script: end(ok(`x-big: ${'a'.repeat(20_000)}\r\n`)),
     expect: { problem: 502, code: 'TD_UPSTREAM_UNREACHABLE' },
-    log: /could not be reached \(UND_ERR_HEADERS_OVERFLOW\)/,
+    log: /sent an answer that is not valid HTTP \(UND_ERR_HEADERS_OVERFLOW\)/,
   },
   {
     name: 'more response header lines than the cap',
@@ -142,13 +142,13 @@ const CASES: readonly Case[] = [
     name: 'an invalid status line',
     script: end('HTTP/1.1 OK\r\ncontent-length: 2\r\n\r\nok'),
     expect: { problem: 502, code: 'TD_UPSTREAM_UNREACHABLE' },
-    log: /could not be reached \(.*Invalid status code/,
+    log: /sent an answer that is not valid HTTP \(.*Invalid status code/,
   },
   {
     name: 'status 0',
     script: end('HTTP/1.1 000 Zero\r\ncontent-length: 2\r\n\r\nok'),
     expect: { problem: 502, code: 'TD_UPSTREAM_UNREACHABLE' },
-    log: /could not be reached/,
+    log: /sent an answer that is not valid HTTP \(ERR_ASSERTION\)/,
   },
   {
     name: 'status 999',
@@ -168,7 +168,7 @@ const CASES: readonly Case[] = [
       'HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: upgrade\r\n\r\n',
     ),
     expect: { problem: 502, code: 'TD_UPSTREAM_UNREACHABLE' },
-    log: /could not be reached \(UND_ERR_SOCKET\): bad upgrade\.$/,
+    log: /sent an answer that is not valid HTTP \(UND_ERR_SOCKET\): bad upgrade\.$/,
   },
   {
     name: 'a Content-Length longer than the body, then close',
@@ -313,7 +313,7 @@ const CASES: readonly Case[] = [
     name: 'an unsolicited 100 Continue before the answer',
     script: end(`HTTP/1.1 100 Continue\r\n\r\n${ok()}`),
     expect: { problem: 502, code: 'TD_UPSTREAM_UNREACHABLE' },
-    log: /could not be reached \(UND_ERR_SOCKET\): bad response\.$/,
+    log: /sent an answer that is not valid HTTP \(UND_ERR_SOCKET\): bad response\.$/,
   },
   {
     name: '103 Early Hints before the answer',

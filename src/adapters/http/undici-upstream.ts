@@ -108,6 +108,17 @@ export function describeUpstreamError(error: unknown, origin: string): TapedeckE
     );
   }
   const code = (error as { code?: string }).code ?? '';
+  if (unreadableAnswer(error, code)) {
+    // It was reached: what came back is not HTTP tapedeck can pass on.
+    return new TapedeckError(
+      'TD_UPSTREAM_UNREACHABLE',
+      `The upstream ${origin} sent an answer that is not valid HTTP (${code || (error as Error).message}).`,
+      {
+        cause: error,
+        hint: 'Check the upstream: its status line or headers break HTTP/1.1 (RFC 9112).',
+      },
+    );
+  }
   return new TapedeckError(
     'TD_UPSTREAM_UNREACHABLE',
     `The upstream ${origin} could not be reached (${code || (error as Error).message}).`,
@@ -116,6 +127,19 @@ export function describeUpstreamError(error: unknown, origin: string): TapedeckE
       hint: 'Check --target and that the upstream is running.',
     },
   );
+}
+
+/**
+ * A broken answer rather than a broken connection: llhttp's parse errors (`HPE_…`), headers past
+ * undici's size, a status undici's own checks refuse (status 0 reaches us as ERR_ASSERTION), and
+ * undici's "bad response" / "bad upgrade".
+ */
+function unreadableAnswer(error: unknown, code: string): boolean {
+  if (error instanceof undiciErrors.HTTPParserError) return true;
+  if (code.startsWith('HPE_') || code === 'UND_ERR_HEADERS_OVERFLOW' || code === 'ERR_ASSERTION')
+    return true;
+  const message = (error as Error).message ?? '';
+  return code === 'UND_ERR_SOCKET' && (message === 'bad response' || message === 'bad upgrade');
 }
 
 function egressRefusal(error: unknown): EgressRefusedError | undefined {
