@@ -4,7 +4,7 @@ import { Agent, request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, type CliRun } from '../helpers/cli.js';
 import { defer, runCleanups } from '../helpers/cleanup.js';
-import { propertySeed, rerunHint } from '../helpers/property.js';
+import { propertySeed, rerunHint, seededRandom } from '../helpers/property.js';
 import { tempDir } from '../helpers/tmp.js';
 import { startUpstream } from '../helpers/upstream.js';
 
@@ -26,18 +26,6 @@ afterEach(runCleanups);
  */
 const LOOPS = Number(process.env['TAPEDECK_KILL_LOOPS'] ?? 50);
 const CONCURRENCY = 4;
-
-/** mulberry32: a small seeded generator, so a failing loop can be replayed from its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Stored {
   interactions: { request: { path: string } }[];
@@ -82,7 +70,7 @@ describe('kill -9 while recording', () => {
     `${LOOPS} loops of record, kill -9 at a seeded moment, restart: nothing torn, nothing acknowledged lost, nothing left over`,
     async () => {
       const seed = propertySeed();
-      const next = random(seed);
+      const next = seededRandom(seed);
       const root = tempDir();
       const cassettes = join(root, 'cassettes');
       const file = join(cassettes, 'kill.json');

@@ -63,3 +63,18 @@ export function assertProperty<Ts>(
     fail(error);
   }
 }
+
+/**
+ * A small seeded generator (mulberry32) for a test's own choices outside fast-check: a kill
+ * moment, a random query. The same seed gives the same sequence, so a failure can be replayed.
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -14,6 +14,7 @@ import {
   type FrontDoorAnswer,
   type FrontDoorLimits,
   type FrontDoorSettings,
+  type RequestHead,
 } from '../../core/http/framing.js';
 import {
   nodeHeaderSize,
@@ -180,6 +181,16 @@ function writeAnswer(req: IncomingMessage, res: ServerResponse, answer: FrontDoo
   void writeReply(req, res, frontDoorReply(answer)).catch(() => res.destroy());
 }
 
+/** The head of a request as the front door reads it. */
+function headOf(req: IncomingMessage): RequestHead {
+  return {
+    method: req.method ?? 'GET',
+    target: req.url ?? '/',
+    httpVersion: req.httpVersion,
+    rawHeaders: req.rawHeaders,
+  };
+}
+
 /**
  * A node:http server around a request handler. Build, then listen: the caller decides the
  * port. Before a request reaches the handler, the front door (core/http/framing.ts) refuses
@@ -293,15 +304,7 @@ export function createHttpServer(handler: RequestHandler, options: HttpServerOpt
   const onRequest = (req: IncomingMessage, res: ServerResponse, expect?: 'continue') => {
     // Parsed after a refusal on this connection: never answered (the connection closes first).
     if (closing.has(req.socket)) return;
-    const answer = checkHead(
-      {
-        method: req.method ?? 'GET',
-        target: req.url ?? '/',
-        httpVersion: req.httpVersion,
-        rawHeaders: req.rawHeaders,
-      },
-      limits,
-    );
+    const answer = checkHead(headOf(req), limits);
     if (answer !== undefined) {
       refuse(req.socket, req, res, answer);
       return;
@@ -320,15 +323,7 @@ export function createHttpServer(handler: RequestHandler, options: HttpServerOpt
     else if (verdict === 'ignore') onRequest(req, res);
     else if (!closing.has(req.socket)) {
       // The head's own problems (a bad Host, a bad coding) come before the expectation's.
-      const answer = checkHead(
-        {
-          method: req.method ?? 'GET',
-          target: req.url ?? '/',
-          httpVersion: req.httpVersion,
-          rawHeaders: req.rawHeaders,
-        },
-        limits,
-      );
+      const answer = checkHead(headOf(req), limits);
       refuse(req.socket, req, res, answer ?? verdict);
     }
   };
