@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { startUpstream } from '../helpers/upstream.js';
+import { LOOPBACK_SPELLINGS } from '../helpers/loopback-spellings.js';
 
 beforeAll(() => {
   if (!existsSync(join(BIN, '..', '..', 'dist', 'core', 'http', 'egress.js')))
@@ -38,18 +39,7 @@ async function refusedRun(args: readonly string[], cwd: string) {
   return { code, listened: await listened, stdout: run.stdout, stderr: run.stderr };
 }
 
-const SPELLINGS = [
-  'http://[::ffff:127.0.0.1]:PORT',
-  'http://[::ffff:7f00:1]:PORT',
-  'http://[0:0:0:0:0:ffff:7f00:1]:PORT',
-  'http://localhost.:PORT',
-  'http://LOCALHOST:PORT',
-  'http://127.1:PORT',
-  'http://2130706433:PORT',
-  'http://0x7f.1:PORT',
-  'http://017700000001:PORT',
-  'http://[::1]:PORT',
-];
+const SPELLINGS = LOOPBACK_SPELLINGS;
 
 describe('tapedeck egress (built CLI)', () => {
   it('record refuses every spelling of a forbidden host, exit 2, nothing contacted', async () => {

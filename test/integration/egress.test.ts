@@ -22,6 +22,7 @@ import { CollectingLogger } from '../helpers/logger.js';
 import { configFor, layout } from '../helpers/tapedeck.js';
 import { tempDir } from '../helpers/tmp.js';
 import { startUpstream } from '../helpers/upstream.js';
+import { LOOPBACK_SPELLINGS } from '../helpers/loopback-spellings.js';
 
 /** A TCP server that only counts the connections it accepts, and drops them. */
 async function sentinel(host: string, port: number): Promise<{ connections: () => number }> {
@@ -103,18 +104,7 @@ async function refusedAtStart(
 const dns = rebinding('staging.test', ['127.0.0.3'], ['127.0.0.3']).resolver;
 
 describe('egress: the start check sees every spelling', () => {
-  const spellings = [
-    'http://[::ffff:127.0.0.1]:PORT',
-    'http://[::ffff:7f00:1]:PORT',
-    'http://[0:0:0:0:0:ffff:7f00:1]:PORT',
-    'http://localhost.:PORT',
-    'http://LOCALHOST:PORT',
-    'http://127.1:PORT',
-    'http://2130706433:PORT',
-    'http://0x7f.1:PORT',
-    'http://017700000001:PORT',
-    'http://[::1]:PORT',
-  ];
+  const spellings = LOOPBACK_SPELLINGS;
 
   it.each(spellings)('record refuses %s (forbiddenHosts 127.0.0.1, localhost)', async (t) => {
     const up = await startUpstream((_req, res) => res.end('no'));
