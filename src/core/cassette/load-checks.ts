@@ -129,7 +129,8 @@ export function withHeaderNames(doc: Record<string, unknown>, problems: readonly
  * `json` sits five levels down in the file, which the limit leaves room for below.
  */
 export function jsonTextTooDeep(text: string): readonly (string | number)[] | undefined {
-  const first = /\S/.exec(text.slice(0, 1024))?.[0];
+  // Any amount of white space may come first: JSON.parse and the matcher both skip it.
+  const first = text.trimStart()[0];
   if (first !== '[' && first !== '{') return undefined;
   let brackets = 0;
   for (const c of ['[', '{']) {
