@@ -313,6 +313,44 @@ function pathDeeperThan(root: object, limit: number): (string | number)[] {
 }
 
 /**
+ * The path to the first value (in document order) `test` accepts, or undefined; keys are
+ * tested as strings too, with `isKey`. Without recursion: the value may nest to any depth.
+ */
+export function firstPathWhere(
+  root: unknown,
+  test: (value: unknown, isKey: boolean) => boolean,
+): (string | number)[] | undefined {
+  if (test(root, false)) return [];
+  if (root === null || typeof root !== 'object') return undefined;
+  const path: (string | number)[] = [];
+  const frames: { node: object; keys: readonly (string | number)[]; next: number }[] = [];
+  const open = (node: object) =>
+    frames.push({
+      node,
+      keys: Array.isArray(node) ? node.map((_, i) => i) : Object.keys(node),
+      next: 0,
+    });
+  open(root);
+  while (frames.length > 0) {
+    const frame = frames.at(-1)!;
+    if (frame.next >= frame.keys.length) {
+      frames.pop();
+      path.pop();
+      continue;
+    }
+    const key = frame.keys[frame.next++]!;
+    if (typeof key === 'string' && test(key, true)) return [...path, key];
+    const child = (frame.node as Record<string | number, unknown>)[key];
+    if (test(child, false)) return [...path, key];
+    if (child !== null && typeof child === 'object') {
+      path.push(key);
+      open(child);
+    }
+  }
+  return undefined;
+}
+
+/**
  * A JSON pointer that stays readable when the path is long (a thousand levels): the first and
  * last few tokens, with how many were left out between them.
  */

@@ -213,6 +213,45 @@ export const BAD_CASSETTES: readonly BadFileCase[] = [
     'holds JSON nested deeper than 995 levels',
   ),
   bad(
+    'deep JSON in a request text body after leading white space (the matcher parses it)',
+    docText((d) => {
+      request(d)['headers'] = { 'content-type': 'application/json' };
+      request(d)['body'] = {
+        encoding: 'text',
+        text: `${' '.repeat(2000)}${nestedText(5000, 'array')}`,
+      };
+    }),
+    '/interactions/0/request/body/text',
+    'holds JSON nested deeper than 995 levels',
+  ),
+  // Values JSON can spell but a replay cannot give back as written.
+  bad(
+    'a number too large for a double in a JSON body (1e400)',
+    withRawBody('{"ok":1e400}'),
+    '/interactions/0/response/body/json/ok',
+    'a number too large for a double',
+  ),
+  bad(
+    'a lone surrogate in a text body',
+    docText((d) => {
+      response(d)['body'] = { encoding: 'text', text: 'a' };
+    }).replace('"text": "a"', '"text": "a\\ud800b"'),
+    '/interactions/0/response/body/text',
+    'a lone UTF-16 surrogate',
+  ),
+  bad(
+    'a lone surrogate in a JSON body key',
+    withRawBody('{"\\udc00":1}'),
+    '/interactions/0/response/body/json/',
+    'a lone UTF-16 surrogate',
+  ),
+  bad(
+    'CR LF in the recorded path',
+    docText().replace('"path": "/users"', '"path": "/users\\r\\nX-Evil: 1"'),
+    '/interactions/0/request/path',
+    'never with CR, LF, NUL',
+  ),
+  bad(
     'deep nesting where the format has no room for it',
     docText((d) => (d['meta'] = { description: 'x' })).replace(
       '"description": "x"',
@@ -317,7 +356,7 @@ export const BAD_CASSETTES: readonly BadFileCase[] = [
     'latencyMs 1e400 (Infinity)',
     docText().replace('"latencyMs": 3', '"latencyMs": 1e400'),
     '/interactions/0/latencyMs',
-    'must be number',
+    'a number too large for a double',
   ),
   bad(
     'a lower-case method',

@@ -19,7 +19,9 @@ import {
  * cannot be allocated). The schema names the setting and the bound in its message.
  */
 export const MAX_TIMEOUT_MS = 86_400_000; // 24 hours
-export const MAX_BYTES = 1_073_741_824; // 1 GiB
+// 256 MiB: a body is kept as one string (as base64, 4/3 of its size), and V8's strings end near
+// 512 M characters; a larger body could be captured but never written or read back.
+export const MAX_BYTES = 268_435_456;
 
 const stringList = { type: 'array', items: { type: 'string' }, uniqueItems: true } as const;
 

@@ -7,6 +7,7 @@
 import {
   countJsonKeys,
   findDuplicateKey,
+  firstPathWhere,
   inspectJson,
   jsonPointer,
   MAX_JSON_DEPTH,
@@ -28,6 +29,8 @@ export function jsonShapeProblem(text: string, doc: unknown): SchemaProblem | un
       message: `nests deeper than ${MAX_JSON_DEPTH} levels, the limit for JSON in a cassette`,
     };
   }
+  const unsound = unsoundValueProblem(text, doc);
+  if (unsound !== undefined) return unsound;
   if (shape.members === countJsonKeys(text)) return undefined;
   const duplicate = findDuplicateKey(text);
   if (duplicate === undefined) return undefined;
@@ -37,6 +40,45 @@ export function jsonShapeProblem(text: string, doc: unknown): SchemaProblem | un
     message: `has the key ${JSON.stringify(duplicate.key)} twice (the second at line ${at.line}, column ${at.column}); JSON would keep only the last one, so remove one of them`,
   };
 }
+
+/** An escaped UTF-16 surrogate: the only way a lone one gets into valid UTF-8 JSON text. */
+const ESCAPED_SURROGATE = /\\u[dD][89a-fA-F]/;
+/** An exponent of three digits or more: the only way a JSON number parses to Infinity. */
+const BIG_EXPONENT = /[eE][+-]?\d{3}/;
+
+const isWellFormed = (s: string) => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+
+/**
+ * Values JSON text can spell but a replay cannot give back as written: a number too large for a
+ * double (`1e400` parses to Infinity and is written back as `null`), and a lone surrogate
+ * (`"\ud800"`, which becomes U+FFFD on the wire). Each text test is one native regex; the walk
+ * runs only when it matches.
+ */
+function unsoundValueProblem(text: string, doc: unknown): SchemaProblem | undefined {
+  if (BIG_EXPONENT.test(text)) {
+    const path = firstPathWhere(doc, (v) => typeof v === 'number' && !Number.isFinite(v));
+    if (path !== undefined)
+      return {
+        pointer: shortPointer(path),
+        message:
+          'holds a number too large for a double: it would be read as Infinity and written back as null',
+      };
+  }
+  if (ESCAPED_SURROGATE.test(text)) {
+    const path = firstPathWhere(doc, (v) => typeof v === 'string' && !isWellFormed(v));
+    if (path !== undefined)
+      return {
+        pointer: shortPointer(path),
+        message:
+          'holds a lone UTF-16 surrogate (an escaped \\uD800–\\uDFFF without its pair), which no UTF-8 message can carry; fix or remove the escape',
+      };
+  }
+  return undefined;
+}
+
+/** A C0 control or DEL: never raw in a request target (RFC 3986). */
+// eslint-disable-next-line no-control-regex
+const PATH_CONTROL = /[\x00-\x1f\x7f]/;
 
 /** Characters an HTTP field value may hold (RFC 9110 §5.5: VCHAR, obs-text, SP, HTAB). */
 const BAD_FIELD_CHAR = /[^\t\x20-\x7e\x80-\xff]/;
@@ -63,6 +105,15 @@ export function contentProblems(cassette: Cassette): SchemaProblem[] {
             message: `holds U+${code} at character ${bad.index}; a header value may hold visible ASCII, Latin-1, spaces and tabs only (RFC 9110), never CR, LF, NUL or other control characters`,
           });
         });
+      }
+      if (side === 'request') {
+        // The path is kept as sent (percent-encoding intact): a raw control never was on the wire.
+        const bad = PATH_CONTROL.exec(interaction.request.path);
+        if (bad !== null)
+          problems.push({
+            pointer: `${base}/path`,
+            message: `holds U+${bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} at character ${bad.index}; a recorded path is kept percent-encoded, never with CR, LF, NUL or other control characters`,
+          });
       }
       const body = message.body;
       if (body?.encoding === 'text') {

@@ -88,6 +88,25 @@ describe('built-in detectors', () => {
     }
   });
 
+  it('find an email right after another (a URL-encoded list), each one whole', () => {
+    for (const glue of ['%2C', '-', '+', ',']) {
+      const found = detect(`cc=alice@corp.com${glue}bob@corp.com`)
+        .filter((d) => d.detector.id === 'builtin/email')
+        .map((d) => d.secret);
+      expect(found, glue).toHaveLength(2);
+      expect(found[0]).toBe('alice@corp.com');
+      expect(found[1]!.endsWith('bob@corp.com')).toBe(true);
+    }
+  });
+
+  it('scan a long run of local-part characters in linear time (at most 64 tried per start)', () => {
+    // Quadratic, this 4 MiB run would take minutes; linear, well under a second here.
+    const run = 'a'.repeat(4 * 1024 * 1024);
+    expect(detect(`${run}@`)).toEqual([]);
+    const found = detect(`${run}@corp.com`).map((d) => d.secret);
+    expect(found).toEqual([`${'a'.repeat(64)}@corp.com`]);
+  });
+
   it('search binary only with fixed-prefix detectors', () => {
     expect(
       detect('x jane@corp.io AKIAIOSFODNN7EXAMPLE', new Set(), undefined, true).map(
