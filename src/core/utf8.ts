@@ -16,7 +16,9 @@ export function decodeUtf8(bytes: Uint8Array): Utf8Result {
   const body = bom ? bytes.subarray(3) : bytes;
   try {
     return { ok: true, text: strict.decode(body), bom };
-  } catch {
+  } catch (error) {
+    // Only a decoding error means bad bytes; a file too big for one string is another problem.
+    if (!(error instanceof TypeError)) throw error;
     return { ok: false, offset: invalidUtf8Offset(body) + (bom ? 3 : 0) };
   }
 }

@@ -107,6 +107,14 @@ describe('bad config files', () => {
     expect(config.upstream.timeoutMs).toBe(MAX_TIMEOUT_MS);
   });
 
+  it('refuses a FIFO in the place of the config file without reading it (a read would block)', () => {
+    const cwd = tempDir();
+    execFileSync('mkfifo', [join(cwd, 'tapedeck.config.json')]);
+    const error = thrown(() => resolveConfig({ cwd, env: {}, flags: [] }));
+    expect(error.code).toBe('TD_CONFIG_INVALID');
+    expect(error.message).toContain('tapedeck.config.json is not a regular file');
+  });
+
   it('refuses an environment value past the bound, naming where it came from', () => {
     const cwd = tempDir();
     const error = thrown(() => resolveConfig({ cwd, env: { TAPEDECK_PORT: '1e308' }, flags: [] }));

@@ -1,5 +1,5 @@
 import { parseHostList } from '../../core/http/egress.js';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, parse, resolve } from 'node:path';
 import { TapedeckError } from '../../core/errors.js';
 import { parseJsonc } from '../../core/jsonc.js';
@@ -179,8 +179,15 @@ export function findConfigFile(cwd: string): string | undefined {
 function readConfigFile(file: string): Record<string, unknown> {
   let bytes: Uint8Array;
   try {
+    // A FIFO or device named tapedeck.config.json would block the read forever.
+    if (!statSync(file).isFile()) {
+      throw new TapedeckError('TD_CONFIG_INVALID', `Config file ${file} is not a regular file.`, {
+        hint: 'Point --config at a JSON file (or remove what stands at that path).',
+      });
+    }
     bytes = readFileSync(file);
   } catch (error) {
+    if (error instanceof TapedeckError) throw error;
     throw new TapedeckError(
       'TD_CONFIG_NOT_FOUND',
       `Cannot read config file ${file}: ${(error as Error).message}.`,
