@@ -114,6 +114,16 @@ describe('a cassette named directly (a request header, --cassette) through a lin
   });
 });
 
+describe('the first writes into a cassettes folder that does not exist yet', () => {
+  it('are never taken for links out of it, however they interleave', async () => {
+    const root = tempDir('tapedeck-first-');
+    const store = new FsCassetteStore(join(root, 'cassettes'));
+    const names = Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? `n${i}` : `deep/n${i}`));
+    await Promise.all(names.map((name) => store.update(name, () => validDoc() as never)));
+    expect((await store.list()).length).toBe(20);
+  });
+});
+
 describe('what loads', () => {
   it('a file with a byte-order mark, read without it', async () => {
     const { store } = setUp((dir) => writeFileSync(join(dir, 'bom.json'), `\ufeff${docText()}`));

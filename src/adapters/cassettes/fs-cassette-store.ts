@@ -157,14 +157,16 @@ export class FsCassetteStore implements CassetteStore {
   private async checkInside(file: string): Promise<void> {
     let real: string | undefined;
     for (let path = file; real === undefined;) {
+      // Only what lies below the directory can lead out of it: when nothing below it exists
+      // yet (a first write, perhaps racing another that creates the folder), there is no link.
+      const below = relative(this.directory, path);
+      if (below === '' || below.split(sep)[0] === '..' || isAbsolute(below)) return;
       try {
         real = await realpath(path);
       } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        const parent = dirname(path);
         // Loops and the like are reported by the read itself, with the file's name.
-        if (code !== 'ENOENT' || parent === path) return;
-        path = parent;
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return;
+        path = dirname(path);
       }
     }
     let root: string;
