@@ -92,10 +92,11 @@ describe('cassette locks: takeover of a dead writer’s lock is atomic', () => {
     for (let round = 0; round < ROUNDS; round++) {
       const file = join(dir, `r${round}.json`);
       const dead = await deadPid();
-      // Odd rounds: the lock format before tags, an hour old; even rounds: today's, of a dead writer.
-      const lockPath = join(dir, `.r${round}.json.lock`);
-      writeFileSync(lockPath, round % 2 === 1 ? String(dead) : lockText(dead, 'sdead', 'abc123'));
-      if (round % 2 === 1) age(lockPath, FOREIGN_STALE_MS + 60_000);
+      // Odd rounds: the lock format before tags; even rounds: today's, of a dead writer.
+      writeFileSync(
+        join(dir, `.r${round}.json.lock`),
+        round % 2 === 1 ? String(dead) : lockText(dead, 'sdead', 'abc123'),
+      );
       const racers = Array.from({ length: PROCESSES }, () => startRacer(file, TIMES));
       await Promise.all(
         racers.map(
@@ -154,20 +155,20 @@ describe('leftovers of writers killed mid-write', () => {
     const liveTag = startTagOf(livePid);
     const temp = (file: string, pid: number, tag: string) =>
       basename(tempFileFor(join(dir, file), { pid, tag }));
-    const oldTempDead = `.a.json.${dead}.sabc.3.tmp`;
     const liveTemp = temp('b.json', livePid, liveTag);
     const files: Record<string, string> = {
       // A writer that died.
       [temp('a.json', dead, 'sabc')]: '{"torn',
-      // The names before scopes and before tags, an hour old: a dead writer's wherever it ran.
-      [oldTempDead]: '{"torn',
+      // The names before scopes and before tags: judged by pid, as the tapedeck that made them.
+      [`.a.json.${dead}.sabc.3.tmp`]: '{"torn',
       [`.a.json.${dead}.7.tmp`]: '{"torn',
       // The live pid, but started at another time: the pid was reused, the writer is gone.
       [temp('b.json', livePid, 's1')]: '{"torn',
+      [`.b.json.${livePid}.s1.0.tmp`]: '{"torn',
       // A live writer's temp file: another recorder writing now.
       [liveTemp]: '{"half',
-      // A name before scopes, recent: it may be a live writer's in another container.
-      [`.c.json.${dead}.sabc.0.tmp`]: '{"half',
+      // A dead pid, but of another pid namespace: it may be alive there; an hour old, it is not.
+      [basename(tempFileFor(join(dir, 'c.json'), { pid: dead, tag: 's1' }, 'f'.repeat(12)))]: '{',
       // A stale lock and a marker of a taker that died (today's name and the one before), and a
       // live recorder's lock.
       '.a.json.lock': lockText(dead, 'sabc', 'aa'),
@@ -177,16 +178,15 @@ describe('leftovers of writers killed mid-write', () => {
       'a.json': '{}',
     };
     for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-    age(join(dir, oldTempDead), FOREIGN_STALE_MS + 60_000);
-    age(join(dir, `.a.json.${dead}.7.tmp`), FOREIGN_STALE_MS + 60_000);
+    const foreign = readdirSync(dir).find((n) => n.includes('.ffffffffffff.'))!;
 
     const found = await clearLeftovers(dir);
-    expect(readdirSync(dir).sort()).toEqual(
-      ['.b.json.lock', liveTemp, `.c.json.${dead}.sabc.0.tmp`, 'a.json'].sort(),
-    );
-    expect(found.removed).toHaveLength(7);
+    expect(readdirSync(dir).sort()).toEqual(['.b.json.lock', liveTemp, foreign, 'a.json'].sort());
+    expect(found.removed).toHaveLength(8);
     expect(found.kept).toHaveLength(3);
     expect(found.failed).toEqual([]);
+    age(join(dir, foreign), FOREIGN_STALE_MS + 60_000);
+    expect((await clearLeftovers(dir)).removed).toEqual([join(dir, foreign)]);
   });
 
   it('record clears them at start and says so; the cassette beside them is untouched', async () => {

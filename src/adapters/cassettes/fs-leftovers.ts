@@ -27,8 +27,8 @@ function reasonOf(error: unknown): string {
 async function deadTemp(path: string, name: string): Promise<boolean | undefined> {
   const writer = tempWriter(name);
   if (writer === undefined) return undefined;
-  if (writer.local) return !writerAlive(writer.pid, writer.tag);
-  // Another container, machine or boot (or a name before scopes): its pid means nothing here.
+  if (writer.byPid) return !writerAlive(writer.pid, writer.tag);
+  // Another container, machine or boot: its pid means nothing here.
   const { mtimeMs } = await stat(path);
   return Date.now() - mtimeMs > FOREIGN_STALE_MS;
 }

@@ -5,6 +5,7 @@ import {
   FOREIGN_STALE_MS,
   nameKey,
   nonce,
+  processAlive,
   sameScope,
   SCOPE,
   SELF,
@@ -29,9 +30,8 @@ import {
  * A marker whose creator died is itself taken over the same way, by the marker of its nonce.
  *
  * "Dead" is judged by pid and start tag only for a creator of this scope (host, pid namespace,
- * boot: fs-writer.ts). A lock of another container, machine or boot, or of a tapedeck before
- * scopes, is taken for stale only once `FOREIGN_STALE_MS` old; until then the timeout says who
- * holds it and what to do.
+ * boot: fs-writer.ts). A lock of another container, machine or boot is taken for stale only
+ * once `FOREIGN_STALE_MS` old; until then the timeout says who holds it and what to do.
  */
 
 /**
@@ -119,45 +119,41 @@ async function inspect(path: string): Promise<Seen | undefined> {
   };
 }
 
-/** Whether `creator` is of this scope, so its pid and tag can be judged from here. */
-function local(creator: Creator): boolean {
-  return (
-    creator.ns !== undefined &&
-    creator.boot !== undefined &&
-    sameScope({ host: creator.host, ns: creator.ns, boot: creator.boot })
-  );
+/**
+ * Whether the pid of `creator` can be judged here: it is of this scope, or of a tapedeck before
+ * scopes on this host (judged as that tapedeck judged it; versions sharing a volume across
+ * containers must match).
+ */
+function byPid(creator: Creator): boolean {
+  if (creator.ns === undefined || creator.boot === undefined) return creator.host === SCOPE.host;
+  return sameScope({ host: creator.host, ns: creator.ns, boot: creator.boot });
 }
 
 /** Whether the creator of what `inspect` saw is gone for sure. */
 function dead(seen: Seen): boolean {
   if (seen.creator !== undefined)
     // A pid of another host, namespace or boot means nothing here: judged by age alone.
-    return local(seen.creator)
+    return byPid(seen.creator)
       ? !writerAlive(seen.creator.pid, seen.creator.tag)
       : seen.ageMs > FOREIGN_STALE_MS;
-  // A bare pid (the format before tags) says nothing of where it was taken either.
-  if (seen.legacyPid !== undefined) return seen.ageMs > FOREIGN_STALE_MS;
+  // A bare pid: the format before tags and hosts.
+  if (seen.legacyPid !== undefined) return !processAlive(seen.legacyPid);
   return seen.ageMs > UNREADABLE_STALE_MS;
 }
 
 /** Who holds a lock, for the timeout's message. */
 function holder(seen: Seen): string {
-  const stale = `; it is taken for stale once ${FOREIGN_STALE_MS / 60_000} minutes old`;
   const c = seen.creator;
   if (c === undefined)
-    return seen.legacyPid === undefined
-      ? ''
-      : ` (held by pid ${seen.legacyPid} of an older tapedeck, which cannot be checked from here${stale})`;
-  if (local(c)) return ` (held by pid ${c.pid} on this host)`;
+    return seen.legacyPid === undefined ? '' : ` (held by pid ${seen.legacyPid} on this host)`;
+  if (byPid(c)) return ` (held by pid ${c.pid} on this host)`;
   const where =
     c.host !== SCOPE.host
       ? `on host ${c.host}`
-      : c.ns === undefined || c.boot === undefined
-        ? 'of an older tapedeck on this host'
-        : c.boot !== SCOPE.boot
-          ? 'on a machine of this host name, or on this one before a reboot'
-          : `in another pid namespace (${c.ns}: another container)`;
-  return ` (held by pid ${c.pid} ${where}, which cannot be checked from here${stale})`;
+      : c.boot !== SCOPE.boot
+        ? 'on a machine of this host name, or on this one before a reboot'
+        : `in another pid namespace (${c.ns}: another container)`;
+  return ` (held by pid ${c.pid} ${where}, which cannot be checked from here; it is taken for stale once ${FOREIGN_STALE_MS / 60_000} minutes old)`;
 }
 
 /**

@@ -81,8 +81,8 @@ export function sameScope(scope: Scope): boolean {
 }
 
 /**
- * A lock or temp file of a writer of another scope (or of a format without one) is taken for a
- * dead writer's once it is this old: no write holds a lock or a temp file for an hour, and
+ * A lock or temp file of a writer of another scope is taken for a dead writer's once it is this
+ * old: no write holds a lock or a temp file for an hour, and
  * before that its writer may be alive in another container or on another machine.
  */
 export const FOREIGN_STALE_MS = 60 * 60 * 1000;
@@ -154,16 +154,18 @@ const LEGACY_TEMP = /^\.(.+\.json)\.(\d+)\.(\d+)\.tmp$/;
 
 /**
  * The writer of a temp file, from its name; undefined for a name that is not a temp file's.
- * `local` is false for a writer of another scope, and for the old names, which have none.
+ * `byPid` is false for a writer of another scope, whose pid cannot be judged here. The old names
+ * carry no scope: they are judged by pid as the tapedeck that made them judged them (a tapedeck
+ * before scopes in another container misjudges ours anyway: versions on one volume must match).
  */
 export function tempWriter(
   name: string,
-): { pid: number; tag: string | undefined; local: boolean } | undefined {
+): { pid: number; tag: string | undefined; byPid: boolean } | undefined {
   const m = TEMP.exec(name);
-  if (m !== null) return { pid: Number(m[1]), tag: m[2], local: m[3] === SELF_KEY };
+  if (m !== null) return { pid: Number(m[1]), tag: m[2], byPid: m[3] === SELF_KEY };
   const old = OLD_TEMP.exec(name);
-  if (old !== null) return { pid: Number(old[2]), tag: old[3], local: false };
+  if (old !== null) return { pid: Number(old[2]), tag: old[3], byPid: true };
   const legacy = LEGACY_TEMP.exec(name);
-  if (legacy !== null) return { pid: Number(legacy[2]), tag: undefined, local: false };
+  if (legacy !== null) return { pid: Number(legacy[2]), tag: undefined, byPid: true };
   return undefined;
 }
