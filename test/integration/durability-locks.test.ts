@@ -1,11 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { clearLeftovers } from '../../src/adapters/cassettes/fs-leftovers.js';
 import { withFileLock } from '../../src/adapters/cassettes/fs-lock.js';
+import { FOREIGN_STALE_MS, SCOPE, tempFileFor } from '../../src/adapters/cassettes/fs-writer.js';
 import { send } from '../helpers/client.js';
 import { defer, runCleanups } from '../helpers/cleanup.js';
 import { layout, startTapedeck } from '../helpers/tapedeck.js';
@@ -34,6 +36,17 @@ function startTagOf(pid: number): string {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]!;
   return `s${Number(start).toString(36)}`;
+}
+
+/** A lock's content as this tapedeck writes it, for the writer `pid`/`tag` of this scope. */
+function lockText(pid: number, tag: string, nonce: string): string {
+  return JSON.stringify({ pid, tag, ...SCOPE, nonce });
+}
+
+/** Makes `path` look `ms` older than now. */
+function age(path: string, ms: number): void {
+  const then = new Date(Date.now() - ms);
+  utimesSync(path, then, then);
 }
 
 /** A child that takes the lock of `file` `times` times once it reads "go" on stdin. */
@@ -82,14 +95,7 @@ describe('cassette locks: takeover of a dead writer’s lock is atomic', () => {
       // Odd rounds: the lock format before tags; even rounds: today's, of a dead writer.
       writeFileSync(
         join(dir, `.r${round}.json.lock`),
-        round % 2 === 1
-          ? String(dead)
-          : JSON.stringify({
-              pid: dead,
-              tag: 'sdead',
-              host: (await import('node:os')).hostname(),
-              nonce: 'abc123',
-            }),
+        round % 2 === 1 ? String(dead) : lockText(dead, 'sdead', 'abc123'),
       );
       const racers = Array.from({ length: PROCESSES }, () => startRacer(file, TIMES));
       await Promise.all(
@@ -111,7 +117,7 @@ describe('cassette locks: takeover of a dead writer’s lock is atomic', () => {
       const turns = readFileSync(file, 'utf8').trim().split('\n');
       expect(turns).toHaveLength(PROCESSES * TIMES);
       // Nothing left: no lock, no takeover marker, no temp file.
-      expect(readdirSync(dir).filter((n) => n.startsWith(`.r${round}.`))).toEqual([]);
+      expect(readdirSync(dir).filter((n) => n.startsWith('.'))).toEqual([]);
     }
   }, 60_000);
 });
@@ -130,7 +136,7 @@ describe('cassette locks that cannot be judged', () => {
     await expect(
       withFileLock(join(dir, 'c.json'), () => Promise.resolve((ran = true)), 200),
     ).rejects.toThrow(
-      /\.c\.json\.lock \(held by pid \d+ on host elsewhere\); if no tapedeck writes this cassette, delete the lock file/,
+      /\.c\.json\.lock \(held by pid \d+ on host elsewhere, which cannot be checked from here; it is taken for stale once 60 minutes old\); if no tapedeck writes this cassette, delete the lock file/,
     );
     expect(ran).toBe(false);
     expect(readFileSync(join(dir, '.c.json.lock'), 'utf8')).toBe(lock);
@@ -147,30 +153,40 @@ describe('leftovers of writers killed mid-write', () => {
     await once(live, 'spawn');
     const livePid = live.pid!;
     const liveTag = startTagOf(livePid);
-    const host = (await import('node:os')).hostname();
+    const temp = (file: string, pid: number, tag: string) =>
+      basename(tempFileFor(join(dir, file), { pid, tag }));
+    const liveTemp = temp('b.json', livePid, liveTag);
     const files: Record<string, string> = {
       // A writer that died.
+      [temp('a.json', dead, 'sabc')]: '{"torn',
+      // The names before scopes and before tags: judged by pid, as the tapedeck that made them.
       [`.a.json.${dead}.sabc.3.tmp`]: '{"torn',
-      // The name format before tags, dead writer.
       [`.a.json.${dead}.7.tmp`]: '{"torn',
       // The live pid, but started at another time: the pid was reused, the writer is gone.
+      [temp('b.json', livePid, 's1')]: '{"torn',
       [`.b.json.${livePid}.s1.0.tmp`]: '{"torn',
       // A live writer's temp file: another recorder writing now.
-      [`.b.json.${livePid}.${liveTag}.0.tmp`]: '{"half',
-      // A stale lock and a marker of a taker that died, and a live recorder's lock.
-      '.a.json.lock': JSON.stringify({ pid: dead, tag: 'sabc', host, nonce: 'aa' }),
-      '.a.json.lock.aa.takeover': JSON.stringify({ pid: dead, tag: 'sabc', host, nonce: 'bb' }),
-      '.b.json.lock': JSON.stringify({ pid: livePid, tag: liveTag, host, nonce: 'cc' }),
+      [liveTemp]: '{"half',
+      // A dead pid, but of another pid namespace: it may be alive there; an hour old, it is not.
+      [basename(tempFileFor(join(dir, 'c.json'), { pid: dead, tag: 's1' }, 'f'.repeat(12)))]: '{',
+      // A stale lock and a marker of a taker that died (today's name and the one before), and a
+      // live recorder's lock.
+      '.a.json.lock': lockText(dead, 'sabc', 'aa'),
+      [`.td-${'0'.repeat(16)}.aa.takeover`]: lockText(dead, 'sabc', 'bb'),
+      '.a.json.lock.ab.takeover': lockText(dead, 'sabc', 'cd'),
+      '.b.json.lock': lockText(livePid, liveTag, 'cc'),
       'a.json': '{}',
     };
     for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+    const foreign = readdirSync(dir).find((n) => n.includes('.ffffffffffff.'))!;
 
     const found = await clearLeftovers(dir);
-    expect(readdirSync(dir).sort()).toEqual(
-      ['.b.json.lock', `.b.json.${livePid}.${liveTag}.0.tmp`, 'a.json'].sort(),
-    );
-    expect(found.removed).toHaveLength(5);
-    expect(found.kept).toHaveLength(2);
+    expect(readdirSync(dir).sort()).toEqual(['.b.json.lock', liveTemp, foreign, 'a.json'].sort());
+    expect(found.removed).toHaveLength(8);
+    expect(found.kept).toHaveLength(3);
+    expect(found.failed).toEqual([]);
+    age(join(dir, foreign), FOREIGN_STALE_MS + 60_000);
+    expect((await clearLeftovers(dir)).removed).toEqual([join(dir, foreign)]);
   });
 
   it('record clears them at start and says so; the cassette beside them is untouched', async () => {
@@ -180,8 +196,8 @@ describe('leftovers of writers killed mid-write', () => {
     (await import('node:fs')).mkdirSync(join(cassettes, 'flows'), { recursive: true });
     const cassette = '{\n  "interactions": [],\n  "version": 1\n}\n';
     writeFileSync(join(cassettes, 'flows', 'a.json'), cassette);
-    writeFileSync(join(cassettes, 'flows', `.a.json.${dead}.s9.0.tmp`), '{"tor');
-    writeFileSync(join(cassettes, 'flows', '.a.json.lock'), String(dead));
+    writeFileSync(tempFileFor(join(cassettes, 'flows', 'a.json'), { pid: dead, tag: 's9' }), '{"t');
+    writeFileSync(join(cassettes, 'flows', '.a.json.lock'), lockText(dead, 's9', 'ee'));
     const upstream = await startUpstream((_req, res) => res.end('ok'));
     const recorder = await startTapedeck('record', {
       ...dirs,

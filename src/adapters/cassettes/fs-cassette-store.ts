@@ -291,8 +291,12 @@ export class FsCassetteStore implements CassetteStore {
    * process is gone); keeps those of writers still running. Paths are shown relative.
    */
   async clearLeftovers(): Promise<StoreLeftovers> {
-    const { removed, kept } = await clearLeftovers(this.directory);
-    return { removed: removed.map((p) => shownPath(p)), kept: kept.map((p) => shownPath(p)) };
+    const { removed, kept, failed } = await clearLeftovers(this.directory);
+    return {
+      removed: removed.map((p) => shownPath(p)),
+      kept: kept.map((p) => shownPath(p)),
+      failed: failed.map((f) => `${shownPath(f.path)}: ${f.reason}`),
+    };
   }
 
   update(name: string, change: (current: Cassette | undefined) => Cassette): Promise<void> {

@@ -1,7 +1,17 @@
-import { link, mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HOST, nonce, processAlive, SELF, tempFileFor, writerAlive } from './fs-writer.js';
+import {
+  FOREIGN_STALE_MS,
+  nameKey,
+  nonce,
+  processAlive,
+  sameScope,
+  SCOPE,
+  SELF,
+  tempFileFor,
+  writerAlive,
+} from './fs-writer.js';
 
 /**
  * Cross-process locks beside a cassette (`.NAME.json.lock`), and their safe takeover.
@@ -13,17 +23,37 @@ import { HOST, nonce, processAlive, SELF, tempFileFor, writerAlive } from './fs-
  * Taking over a lock whose holder is dead must not let two processes both "win": with a plain
  * check-then-delete, A and B both see the dead lock, A deletes it and takes a new one, and B then
  * deletes A's live lock. Here a lock instance (named by its nonce N) may be removed only by its
- * holder, or by whoever created the takeover marker `.NAME.json.lock.N.takeover` exclusively:
+ * holder, or by whoever created the takeover marker `.td-KEY.N.takeover` exclusively (KEY a hash
+ * of the lock's name, so the marker's name stays short however long the cassette's is):
  * at most one process at a time holds that marker, and it removes the lock only if the lock
  * still carries N (a later lock has another nonce, so a slow taker never removes a live one).
  * A marker whose creator died is itself taken over the same way, by the marker of its nonce.
+ *
+ * "Dead" is judged by pid and start tag only for a creator of this scope (host, pid namespace,
+ * boot: fs-writer.ts). A lock of another container, machine or boot is taken for stale only
+ * once `FOREIGN_STALE_MS` old; until then the timeout says who holds it and what to do.
  */
+
+/**
+ * Removes the file `path`, gone already or not. (`rm` retries a failed unlink as a folder and
+ * reports ENOTDIR instead of the reason, EPERM or EROFS.)
+ */
+export async function removeFile(path: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
 
 /** What a lock or a takeover marker records about its creator. */
 interface Creator {
   readonly pid: number;
   readonly tag: string;
   readonly host: string;
+  /** Absent in locks of a tapedeck before scopes. */
+  readonly ns?: string;
+  readonly boot?: string;
   readonly nonce: string;
 }
 
@@ -42,7 +72,8 @@ const UNREADABLE_STALE_MS = 10_000;
 const MAX_TAKEOVER_DEPTH = 8;
 
 function content(id: string): string {
-  return `${JSON.stringify({ pid: SELF.pid, tag: SELF.tag, host: HOST, nonce: id })}\n`;
+  const { host, ns, boot } = SCOPE;
+  return `${JSON.stringify({ pid: SELF.pid, tag: SELF.tag, host, ns, boot, nonce: id })}\n`;
 }
 
 function parseCreator(text: string): Creator | undefined {
@@ -55,6 +86,8 @@ function parseCreator(text: string): Creator | undefined {
       typeof value.tag === 'string' &&
       typeof value.host === 'string' &&
       typeof value.nonce === 'string' &&
+      (value.ns === undefined || typeof value.ns === 'string') &&
+      (value.boot === undefined || typeof value.boot === 'string') &&
       /^[0-9a-f]{1,64}$/.test(value.nonce)
     )
       return value as Creator;
@@ -86,13 +119,41 @@ async function inspect(path: string): Promise<Seen | undefined> {
   };
 }
 
+/**
+ * Whether the pid of `creator` can be judged here: it is of this scope, or of a tapedeck before
+ * scopes on this host (judged as that tapedeck judged it; versions sharing a volume across
+ * containers must match).
+ */
+function byPid(creator: Creator): boolean {
+  if (creator.ns === undefined || creator.boot === undefined) return creator.host === SCOPE.host;
+  return sameScope({ host: creator.host, ns: creator.ns, boot: creator.boot });
+}
+
 /** Whether the creator of what `inspect` saw is gone for sure. */
 function dead(seen: Seen): boolean {
   if (seen.creator !== undefined)
-    // Another host's pid means nothing here: never taken over (the timeout names the file).
-    return seen.creator.host === HOST && !writerAlive(seen.creator.pid, seen.creator.tag);
+    // A pid of another host, namespace or boot means nothing here: judged by age alone.
+    return byPid(seen.creator)
+      ? !writerAlive(seen.creator.pid, seen.creator.tag)
+      : seen.ageMs > FOREIGN_STALE_MS;
+  // A bare pid: the format before tags and hosts.
   if (seen.legacyPid !== undefined) return !processAlive(seen.legacyPid);
   return seen.ageMs > UNREADABLE_STALE_MS;
+}
+
+/** Who holds a lock, for the timeout's message. */
+function holder(seen: Seen): string {
+  const c = seen.creator;
+  if (c === undefined)
+    return seen.legacyPid === undefined ? '' : ` (held by pid ${seen.legacyPid} on this host)`;
+  if (byPid(c)) return ` (held by pid ${c.pid} on this host)`;
+  const where =
+    c.host !== SCOPE.host
+      ? `on host ${c.host}`
+      : c.boot !== SCOPE.boot
+        ? 'on a machine of this host name, or on this one before a reboot'
+        : `in another pid namespace (${c.ns}: another container)`;
+  return ` (held by pid ${c.pid} ${where}, which cannot be checked from here; it is taken for stale once ${FOREIGN_STALE_MS / 60_000} minutes old)`;
 }
 
 /**
@@ -113,7 +174,7 @@ async function createWhole(path: string, text: string): Promise<boolean> {
     if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EOPNOTSUPP')
       throw error;
   } finally {
-    await rm(tmp, { force: true });
+    await removeFile(tmp);
   }
   let handle;
   try {
@@ -130,23 +191,34 @@ async function createWhole(path: string, text: string): Promise<boolean> {
   return true;
 }
 
+/** A lock's folder and the hash of its name, which names its takeover markers. */
+export interface LockKey {
+  readonly dir: string;
+  readonly key: string;
+}
+
+/** The key of the lock file `lock`. */
+export function lockKeyOf(lock: string): LockKey {
+  return { dir: dirname(lock), key: nameKey(basename(lock)) };
+}
+
 /**
  * Removes `target` (the lock `lock`, or one of its takeover markers) if it is still the instance
  * `id`, holding the marker of `id` while doing so. Resolves to false when another live process
  * is taking it over (the caller waits and looks again).
  */
-async function takeOver(lock: string, target: string, id: string, depth = 0): Promise<boolean> {
+async function takeOver(lock: LockKey, target: string, id: string, depth = 0): Promise<boolean> {
   if (depth > MAX_TAKEOVER_DEPTH)
     throw new Error(
-      `${depth} takeovers of lock ${lock} died one after the other; remove ${basename(lock)}* files in ${dirname(lock)} by hand`,
+      `${depth} takeovers of a lock died one after the other; remove the lock and the .td-${lock.key}.*.takeover files in ${lock.dir} by hand`,
     );
-  const marker = `${lock}.${id}.takeover`;
+  const marker = join(lock.dir, `.td-${lock.key}.${id}.takeover`);
   if (await createWhole(marker, content(nonce()))) {
     try {
       const now = await inspect(target);
-      if (now?.id === id) await rm(target, { force: true });
+      if (now?.id === id) await removeFile(target);
     } finally {
-      await rm(marker, { force: true });
+      await removeFile(marker);
     }
     return true;
   }
@@ -160,7 +232,7 @@ async function takeOver(lock: string, target: string, id: string, depth = 0): Pr
  * Removes `path` (a lock or a takeover marker of `lock`) when its creator is dead, by the
  * takeover protocol; true when it was removed (or is gone), false when its creator is alive.
  */
-export async function removeIfStale(lock: string, path: string): Promise<boolean> {
+export async function removeIfStale(lock: LockKey, path: string): Promise<boolean> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const seen = await inspect(path);
     if (seen === undefined) return true;
@@ -186,6 +258,7 @@ export async function withFileLock<T>(
   timeoutMs = 10_000,
 ): Promise<T> {
   const lock = lockFileOf(file);
+  const key = lockKeyOf(lock);
   await mkdir(dirname(file), { recursive: true });
   const mine = nonce();
   const text = content(mine);
@@ -195,14 +268,10 @@ export async function withFileLock<T>(
     if (await createWhole(lock, text)) break;
     const seen = await inspect(lock);
     if (seen === undefined) continue;
-    if (dead(seen) && (await takeOver(lock, lock, seen.id))) continue;
+    if (dead(seen) && (await takeOver(key, lock, seen.id))) continue;
     if (Date.now() - started > timeoutMs) {
-      const who =
-        seen.creator === undefined
-          ? ''
-          : ` (held by pid ${seen.creator.pid} on ${seen.creator.host === HOST ? 'this host' : `host ${seen.creator.host}`})`;
       throw new Error(
-        `timed out after ${timeoutMs} ms waiting for lock ${lock}${who}; if no tapedeck writes this cassette, delete the lock file`,
+        `timed out after ${timeoutMs} ms waiting for lock ${lock}${holder(seen)}; if no tapedeck writes this cassette, delete the lock file`,
       );
     }
     await sleep(wait);
@@ -213,6 +282,6 @@ export async function withFileLock<T>(
   } finally {
     // Only this process (or a taker who found it dead) removes this lock; check it is ours.
     const now = await inspect(lock).catch(() => undefined);
-    if (now?.id === mine) await rm(lock, { force: true });
+    if (now?.id === mine) await removeFile(lock);
   }
 }

@@ -171,6 +171,13 @@ async function clearLeftovers(store: CassetteStore, logger: Logger): Promise<voi
       `kept ${found.kept.length} temp or lock file(s) of another tapedeck still writing these cassettes: ${found.kept.slice(0, 5).join(', ')}`,
       { kept: found.kept },
     );
+  if (found.failed !== undefined && found.failed.length > 0)
+    logger.log(
+      'warn',
+      'store.leftovers',
+      `could not clear ${found.failed.length} file(s) left by a tapedeck stopped mid-write (the others were handled): ${found.failed.slice(0, 3).join('; ')}${found.failed.length > 3 ? '; …' : ''}`,
+      { failed: found.failed },
+    );
 }
 
 export async function buildServer(

@@ -13,6 +13,8 @@ export interface StoreLeftovers {
   readonly removed: readonly string[];
   /** Kept: their writer still runs (another recorder on the same cassettes). */
   readonly kept: readonly string[];
+  /** Entries that could not be checked or removed, each with the reason; the others were. */
+  readonly failed?: readonly string[];
 }
 
 /**
