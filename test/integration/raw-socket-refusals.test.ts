@@ -19,6 +19,7 @@ import { connect } from 'node:net';
 import { Readable } from 'node:stream';
 import { request as undiciRequest } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
+import { LINGER_BYTES } from '../../src/adapters/http/node-server.js';
 import { MAX_CONTENT_CODINGS } from '../../src/core/http/framing.js';
 import { defer, runCleanups } from '../helpers/cleanup.js';
 import { openRaw, parseResponses, rawRequest } from '../helpers/raw-socket.js';
@@ -63,6 +64,21 @@ describe.each(SERVER_KINDS)('%s: raw answers', (kind) => {
     await connection.write(`foo ${'b'.repeat(12_000)}\r\n\r\n`).catch(() => undefined);
     const result = await connection.done;
     expectRefusal(result, 431, 'header-bytes', 'two writes');
+  });
+});
+
+describe('a target over the parser limit on a kept-alive connection', () => {
+  it('is still 414 when it starts the second request', async () => {
+    const target = await startTarget('replay');
+    const connection = await openRaw(target.port);
+    await connection.write(http(['GET /pets HTTP/1.1', 'Host: x']));
+    expect((await connection.responses(1)).responses[0]!.status).toBe(200);
+    await connection
+      .write(http([`GET /${'u'.repeat(64 * 1024)} HTTP/1.1`, 'Host: x']))
+      .catch(() => undefined);
+    const result = await connection.done;
+    expect(result.responses.map((r) => r.status)).toEqual([200, 414]);
+    expect(frontDoorReason(result.responses[1]!)).toBe('url-bytes');
   });
 });
 
@@ -187,6 +203,37 @@ describe('a client uploading a body over maxBodyBytes gets its 413 (lingering cl
       expect(reply.status, `attempt ${i + 1}`).toBe(413);
       expect(problem).toMatchObject({ code: 'TD_BODY_TOO_LARGE', reason: 'body-too-large' });
     }
+  });
+
+  it('stops reading an upload after LINGER_BYTES', async () => {
+    const tapedeck = await start();
+    const socket = connect({ host: '127.0.0.1', port: tapedeck.port, allowHalfOpen: true });
+    defer(() => socket.destroy());
+    socket.on('error', () => undefined);
+    let gone = false;
+    const closed = new Promise<void>((resolve) =>
+      socket.on('close', () => {
+        gone = true;
+        resolve();
+      }),
+    );
+    await once(socket, 'connect');
+    socket.write(http(['POST /up HTTP/1.1', 'Host: x', `Content-Length: ${1024 * MiB}`]));
+    // Far more than LINGER_BYTES: the server cuts the connection long before 1 GiB is sent.
+    const piece = Buffer.alloc(256 * 1024, 0x61);
+    let sent = 0;
+    while (!gone && sent < 256 * MiB) {
+      // A write the reset cuts off may never call back: the close ends the wait as well.
+      const written = await Promise.race([
+        new Promise<boolean>((resolve) => socket.write(piece, (error) => resolve(!error))),
+        closed.then(() => false),
+      ]);
+      if (!written) break;
+      sent += piece.length;
+    }
+    await closed;
+    expect(sent).toBeGreaterThan(LINGER_BYTES);
+    expect(sent).toBeLessThan(256 * MiB);
   });
 
   const size = 2 * MiB;

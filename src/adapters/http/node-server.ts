@@ -174,6 +174,8 @@ interface SocketWithResponse extends Socket {
 export const LINGER_MS = 2_000;
 /** How many bytes of a refused upload are read and thrown away at most. */
 export const LINGER_BYTES = 4 * 1024 * 1024;
+/** How often the bytes read while lingering are counted. */
+const LINGER_CHECK_MS = 20;
 
 /**
  * Lingering close (nginx's `lingering_close`) for a request refused while its body is still
@@ -184,7 +186,7 @@ export const LINGER_BYTES = 4 * 1024 * 1024;
  * client still sends, and close once it has sent it all (or closed its side), or after
  * LINGER_MS or LINGER_BYTES, whichever comes first.
  */
-function lingerAfterAnswer(req: IncomingMessage, res: ServerResponse): void {
+function lingerAfterAnswer(req: IncomingMessage): void {
   const socket = req.socket;
   // Node's own call when the answer is finished: only the half-close.
   socket.destroySoon = () => {
@@ -192,25 +194,27 @@ function lingerAfterAnswer(req: IncomingMessage, res: ServerResponse): void {
   };
   const timer = setTimeout(() => socket.destroy(), LINGER_MS);
   timer.unref();
-  socket.once('close', () => clearTimeout(timer));
+  // Counted on the socket: once the answer is out, node's parser drops the rest of the body
+  // without handing it to the request, so no 'data' event tells how much came.
+  const start = socket.bytesRead;
+  const meter = setInterval(() => {
+    if (socket.bytesRead - start > LINGER_BYTES) socket.destroy();
+  }, LINGER_CHECK_MS);
+  meter.unref();
+  socket.once('close', () => {
+    clearTimeout(timer);
+    clearInterval(meter);
+  });
   // Closed only once the answer is flushed: destroying earlier could cut it off.
   const close = () => {
     if (socket.writableFinished) socket.destroy();
     else socket.once('finish', () => socket.destroy());
   };
+  // The client has sent all it will (its FIN), or the whole body has arrived.
   socket.once('end', close);
-  res.once('finish', () => {
-    // After node's own 'finish' listener, which dumps a request no one read (and drops its
-    // 'data' listeners): from here the body is counted and thrown away.
-    let seen = 0;
-    req.on('data', (chunk: Buffer) => {
-      seen += chunk.byteLength;
-      if (seen > LINGER_BYTES) socket.destroy();
-    });
-    req.once('end', close);
-    req.resume();
-    if (req.complete) close();
-  });
+  req.once('end', close);
+  // After a pause (the body passed maxBodyBytes while it was read), so that it is read on.
+  req.resume();
 }
 
 /** The Date header's value for an answer written as raw bytes (node adds it to the others). */
@@ -288,7 +292,7 @@ export function createHttpServer(handler: RequestHandler, options: HttpServerOpt
         `a ${req.method ?? 'GET'} request was answered ${answer.status}: ${answer.title} Nothing was sent upstream or recorded.`,
         { ...(answer.code === undefined ? {} : { code: answer.code }) },
       );
-      if (!req.complete) lingerAfterAnswer(req, res);
+      if (!req.complete) lingerAfterAnswer(req);
     }
     writeAnswer(req, res, answer);
   };
