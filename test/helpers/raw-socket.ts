@@ -38,8 +38,12 @@ export interface RawOptions {
   readonly guardMs?: number;
 }
 
-/** Parses as many complete responses as `data` holds. */
-export function parseResponses(data: Buffer): RawResponse[] {
+/**
+ * Parses as many complete responses as `data` holds. `closed`: the server has closed the
+ * connection, so bytes after a body of declared length that start no response are a wrong
+ * Content-Length (a body longer than it says), and throw.
+ */
+export function parseResponses(data: Buffer, closed = false): RawResponse[] {
   const out: RawResponse[] = [];
   let at = 0;
   for (;;) {
@@ -76,6 +80,15 @@ export function parseResponses(data: Buffer): RawResponse[] {
         if (data.length < bodyStart + length) return out;
         body = data.toString('latin1', bodyStart, bodyStart + length);
         bodyStart += length;
+        if (
+          closed &&
+          data.length > bodyStart &&
+          !data.toString('latin1', bodyStart).startsWith('HTTP/1.')
+        ) {
+          throw new Error(
+            `${data.length - bodyStart} bytes follow the ${length} bytes the Content-Length declares: ${JSON.stringify(data.toString('latin1', bodyStart, bodyStart + 40))}`,
+          );
+        }
       } else {
         // Read until close.
         body = data.toString('latin1', bodyStart);
@@ -119,18 +132,18 @@ export async function openRaw(port: number, guardMs = 5_000): Promise<RawConnect
   });
   const chunks: Buffer[] = [];
   let started: number | undefined;
-  const waiters: { n: number; resolve: (r: RawResult) => void }[] = [];
+  const waiters: { n: number; resolve: (r: RawResult) => void; reject: (e: Error) => void }[] = [];
   const result = (closed: boolean): RawResult => {
     const data = Buffer.concat(chunks);
     return {
       text: data.toString('latin1'),
-      responses: parseResponses(data),
+      responses: parseResponses(data, closed),
       closed,
       elapsedMs: started === undefined ? 0 : performance.now() - started,
     };
   };
   let guard: NodeJS.Timeout | undefined;
-  const done = new Promise<RawResult>((resolve) => {
+  const done = new Promise<RawResult>((resolve, reject) => {
     let closedByGuard = false;
     guard = setTimeout(() => {
       closedByGuard = true;
@@ -140,7 +153,16 @@ export async function openRaw(port: number, guardMs = 5_000): Promise<RawConnect
     socket.on('error', () => {});
     socket.on('close', () => {
       clearTimeout(guard);
-      const final = result(!closedByGuard);
+      let final: RawResult;
+      try {
+        final = result(!closedByGuard);
+      } catch (error) {
+        // What the server sent does not parse (a wrong Content-Length): the test fails on it.
+        const failure = error instanceof Error ? error : new Error(String(error));
+        for (const waiter of waiters.splice(0)) waiter.reject(failure);
+        reject(failure);
+        return;
+      }
       for (const waiter of waiters.splice(0)) waiter.resolve(final);
       resolve(final);
     });
@@ -172,13 +194,13 @@ export async function openRaw(port: number, guardMs = 5_000): Promise<RawConnect
         socket.write(buffer, (error) => (error ? reject(error) : resolve()));
       }),
     responses: (n) =>
-      new Promise<RawResult>((resolve) => {
+      new Promise<RawResult>((resolve, reject) => {
         const now = result(socket.destroyed);
         if (now.responses.filter((r) => r.status >= 200).length >= n || socket.destroyed) {
           resolve(now);
           return;
         }
-        waiters.push({ n, resolve });
+        waiters.push({ n, resolve, reject });
       }),
   };
 }

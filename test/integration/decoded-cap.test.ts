@@ -163,6 +163,46 @@ describe('maxBodyBytes bounds the decoded size of recorded response bodies', () 
   );
 });
 
+describe('a stack of content codings on a recorded response (a hostile upstream)', () => {
+  it('reaches the client as sent and is not recorded, in one log line naming only the count', async () => {
+    // 61 gzip layers (60 of them level 0, so each inflates to nearly a whole maxBodyBytes):
+    // every layer decoded would be some 60 MiB of work for about 1 KiB of stored body.
+    let data = Buffer.alloc(LIMIT - 64 * 1024);
+    for (let i = 0; i < 60; i++) data = gzipSync(data, { level: 0 });
+    const wire = gzipSync(data, { level: 9 });
+    const coding = Array(61).fill('gzip').join(', ');
+    const dirs = setup();
+    const up = await startUpstream((req, res) => {
+      if (req.url === '/stack') {
+        res.writeHead(200, {
+          'content-type': 'application/octet-stream',
+          'content-encoding': coding,
+        });
+        res.end(wire);
+      } else res.end('{"ok":true}');
+    });
+    const tapedeck = await startTapedeck('record', {
+      ...dirs,
+      target: up.url,
+      mode: 'all',
+      flags: [capFlag],
+    });
+    const reply = await send(tapedeck.url, '/stack', { decode: false });
+    expect(reply.status).toBe(200);
+    expect(reply.raw.equals(wire)).toBe(true);
+    const line = await tapedeck.logger.waitFor('record.skipped');
+    expect(line.message).toBe(
+      'not recorded: GET /stack: The body has 61 content codings; tapedeck removes at most 3.',
+    );
+    expect(line.fields).toMatchObject({ code: 'TD_BODY_TOO_LARGE' });
+    expect(tapedeck.logger.lines.filter((l) => l.event === 'record.skipped')).toHaveLength(1);
+    expect((await send(tapedeck.url, '/after')).status).toBe(200);
+    await tapedeck.stop();
+    const cassette = await readCassette(dirs.cassettes);
+    expect(cassette.interactions.map((i) => i.request.path)).toEqual(['/after']);
+  });
+});
+
 describe('maxBodyBytes bounds the decoded size of a live answer in drift', () => {
   it('a zip bomb is "unreadable-body", naming the coding and the limit', async () => {
     const up = await startUpstream((_req, res) => {

@@ -294,6 +294,21 @@ const CASES: readonly Case[] = [
     log: /answered with Transfer-Encoding gzip, chunked: tapedeck removes only chunked/,
   },
   {
+    name: 'Transfer-Encoding ", chunked" (empty list elements are ignored, RFC 9110 §5.6.1)',
+    script: end(
+      'HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ntransfer-encoding: , chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n',
+    ),
+    expect: { status: 200, body: 'ok', recorded: true },
+  },
+  {
+    name: 'Transfer-Encoding "chunked, " (undici reads it to the close: not passed on as a body)',
+    script: end(
+      'HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked, \r\n\r\n2\r\nok\r\n0\r\n\r\n',
+    ),
+    expect: { problem: 502, code: 'TD_UPSTREAM_UNREACHABLE' },
+    log: /answered with Transfer-Encoding "chunked, ": chunked is not its last element/,
+  },
+  {
     name: 'Connection: close (not passed on; the next request gets a new connection)',
     script: end(ok('connection: close\r\nx-drop: 1\r\nconnection: x-drop\r\n')),
     expect: {

@@ -1,7 +1,9 @@
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { MAX_CONTENT_CODINGS } from '../../src/core/http/framing.js';
 import {
   bodyBytes,
+  DECODE_BUDGET_FACTOR,
   NodeBodyCodec,
   parseContentEncoding,
   removeContentEncoding,
@@ -208,5 +210,56 @@ describe('body codec: the decoded size is bounded by maxBodyBytes (issue 12, def
     }
     expect(caught).toBeInstanceOf(Error);
     expect((caught as { code?: string }).code).not.toBe('TD_BODY_TOO_LARGE');
+  });
+});
+
+describe('body codec: stacked codings are bounded work (review of issue 12: a CPU denial of service)', () => {
+  const cap = 64 * 1024;
+  const capped = new NodeBodyCodec({ maxDecodedBytes: cap });
+  /** `data` wrapped in `n` level-0 gzip layers: each layer inflates to about the size of its input. */
+  const layered = (data: Buffer, n: number): Buffer => {
+    let out = data;
+    for (let i = 0; i < n; i++) out = gzipSync(out, { level: 0 });
+    return out;
+  };
+
+  it('refuses more than MAX_CONTENT_CODINGS codings before decoding any, with a short label', () => {
+    const wire = gzipSync(layered(Buffer.alloc(1000), 60), { level: 9 });
+    const headers = { 'content-encoding': Array(61).fill('gzip').join(', ') };
+    let caught: unknown;
+    try {
+      capped.decode(wire, headers);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toMatchObject({
+      code: 'TD_BODY_TOO_LARGE',
+      message: 'The body has 61 content codings; tapedeck removes at most 3.',
+      details: { codings: '61 codings', limit: MAX_CONTENT_CODINGS },
+    });
+    // Three is within: the body decodes.
+    const three = gzipSync(layered(Buffer.from('{"a":1}'), 2));
+    expect(capped.decode(three, { 'content-encoding': 'gzip, gzip, gzip' })).toEqual({
+      encoding: 'json',
+      json: { a: 1 },
+    });
+  });
+
+  it('gives all stages one budget: their outputs together stay within twice maxBodyBytes', () => {
+    // Each stage alone is within the cap (about 0.9 × cap), three together are not within 2 × cap.
+    const inner = Buffer.alloc(Math.floor(cap * 0.9) - 200);
+    const wire = layered(inner, 3);
+    expect(() => removeContentEncoding(wire, ['gzip', 'gzip'], cap)).not.toThrow();
+    let caught: unknown;
+    try {
+      removeContentEncoding(wire, ['gzip', 'gzip', 'gzip'], cap);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toMatchObject({
+      code: 'TD_BODY_TOO_LARGE',
+      message: `The gzip, gzip, gzip body's codings decode to more than ${2 * cap} bytes together (2 × maxBodyBytes).`,
+    });
+    expect(DECODE_BUDGET_FACTOR).toBe(2);
   });
 });

@@ -127,6 +127,18 @@ describe('EgressPolicy', () => {
     expect(policy.checkAddress('0:0:0:0:0:0:0:1', 80).ok).toBe(false);
   });
 
+  it('a target below localhost is loopback (RFC 6761), even where it does not resolve', async () => {
+    const policy = await forbidden(['localhost']);
+    for (const name of ['foo.localhost', 'A.B.LOCALHOST.']) {
+      const decision = policy.checkTarget(canonicalHost(name)!, 80, []);
+      expect(decision, name).toMatchObject({ ok: false, reason: 'forbidden' });
+    }
+    expect(
+      (await forbidden(['127.0.0.1'])).checkTarget(canonicalHost('foo.localhost')!, 80, []).ok,
+    ).toBe(false);
+    expect(policy.checkTarget(canonicalHost('localhost.example')!, 80, []).ok).toBe(true);
+  });
+
   it('a target that resolves to a forbidden address is refused at start', async () => {
     const policy = await forbidden(['localhost']);
     const decision = policy.checkTarget(canonicalHost('staging.test')!, 80, ['127.0.0.1']);

@@ -19,6 +19,7 @@ import {
   mediaType,
 } from '../../core/http/index.js';
 import type { BodyCodec } from '../../core/ports/index.js';
+import { codingLabel, MAX_CONTENT_CODINGS } from '../../core/http/framing.js';
 import { TapedeckError } from '../../core/errors.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -59,12 +60,21 @@ function inflate(bytes: Buffer, maxOutputLength: number): Buffer {
   }
 }
 
-/** The decoded body would be larger than the limit: decoding stopped there. */
-export function decodedTooLarge(codings: readonly string[], limit: number): TapedeckError {
-  const label = codings.join(', ');
+/**
+ * The decoded body would be larger than the limit: decoding stopped there. `budget` says the
+ * stages' shared budget ran out (twice the limit) rather than one stage's output.
+ */
+export function decodedTooLarge(
+  codings: readonly string[],
+  limit: number,
+  budget = false,
+): TapedeckError {
+  const label = codingLabel(codings);
   return new TapedeckError(
     'TD_BODY_TOO_LARGE',
-    `The ${label} body decodes to more than ${limit} bytes (maxBodyBytes).`,
+    budget
+      ? `The ${label} body's codings decode to more than ${DECODE_BUDGET_FACTOR * limit} bytes together (${DECODE_BUDGET_FACTOR} × maxBodyBytes).`
+      : `The ${label} body decodes to more than ${limit} bytes (maxBodyBytes).`,
     {
       details: { codings: label, limit },
       hint: 'Raise maxBodyBytes in tapedeck.config.json if this is expected.',
@@ -72,30 +82,55 @@ export function decodedTooLarge(codings: readonly string[], limit: number): Tape
   );
 }
 
+/** More content codings than MAX_CONTENT_CODINGS: none is removed. */
+export function tooManyCodings(codings: readonly string[]): TapedeckError {
+  return new TapedeckError(
+    'TD_BODY_TOO_LARGE',
+    `The body has ${codings.length} content codings; tapedeck removes at most ${MAX_CONTENT_CODINGS}.`,
+    {
+      details: { codings: codingLabel(codings), limit: MAX_CONTENT_CODINGS },
+      hint: 'Send the body with one content coding (gzip, deflate or br), or none.',
+    },
+  );
+}
+
+/** All stages together may write at most this many times `maxBytes`. */
+export const DECODE_BUDGET_FACTOR = 2;
+
 /**
  * Removes content codings, last applied first. Throws when the bytes are not what they claim,
  * and TD_BODY_TOO_LARGE as soon as any stage would produce more than `maxBytes`: a 64 KiB gzip
  * body can inflate to 64 MiB (and `gzip, gzip` multiplies that), so each stage is decoded with
  * zlib's `maxOutputLength`, which stops inflating at the limit instead of checking afterwards.
- * Every intermediate result is bounded by the same limit, so the peak memory is too.
+ * Every intermediate result is bounded by the same limit, so the peak memory is too. The work
+ * is bounded as well: at most MAX_CONTENT_CODINGS stages, whose outputs together may not pass
+ * DECODE_BUDGET_FACTOR × `maxBytes` (sixty stacked level-0 gzip layers each re-inflated the whole
+ * body: 172 KB on the wire froze the server for seconds).
  */
 export function removeContentEncoding(
   bytes: Uint8Array,
   codings: readonly ContentCoding[],
   maxBytes = Number.MAX_SAFE_INTEGER,
 ): Buffer {
+  if (codings.length > MAX_CONTENT_CODINGS) throw tooManyCodings(codings);
   // zlib refuses a maxOutputLength above buffer.kMaxLength.
-  const maxOutputLength = Math.max(1, Math.min(maxBytes, kMaxLength));
+  const stageMax = Math.max(1, Math.min(maxBytes, kMaxLength));
+  let budget = Math.min(Number.MAX_SAFE_INTEGER, DECODE_BUDGET_FACTOR * maxBytes);
   let out = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  try {
-    for (const coding of [...codings].reverse()) {
+  for (const coding of [...codings].reverse()) {
+    // The budget left bounds this stage when it is the tighter of the two.
+    const byBudget = budget < stageMax;
+    const maxOutputLength = Math.max(1, Math.min(stageMax, budget));
+    try {
       if (coding === 'gzip') out = gunzipSync(out, { maxOutputLength });
       else if (coding === 'deflate') out = inflate(out, maxOutputLength);
       else out = brotliDecompressSync(out, { maxOutputLength });
+    } catch (error) {
+      if (isOverLimit(error)) throw decodedTooLarge(codings, maxBytes, byBudget);
+      throw error;
     }
-  } catch (error) {
-    if (isOverLimit(error)) throw decodedTooLarge(codings, maxBytes);
-    throw error;
+    if (out.byteLength > budget) throw decodedTooLarge(codings, maxBytes, true);
+    budget -= out.byteLength;
   }
   // No coding: the bytes as they came, which the caller has bounded (the server's read, the
   // upstream layer's tee, HAR import's skip, drift's read), each with its own message.

@@ -170,6 +170,56 @@ interface SocketWithResponse extends Socket {
   _httpMessage?: ServerResponse | null;
 }
 
+/** How long a refused upload is still read and thrown away before the connection is cut. */
+export const LINGER_MS = 2_000;
+/** How many bytes of a refused upload are read and thrown away at most. */
+export const LINGER_BYTES = 4 * 1024 * 1024;
+/** How often the bytes read while lingering are counted. */
+const LINGER_CHECK_MS = 20;
+
+/**
+ * Lingering close (nginx's `lingering_close`) for a request refused while its body is still
+ * arriving (413, 415). Node ends a `connection: close` answer with `socket.destroySoon()`: it
+ * closes the socket as soon as the answer is flushed, with the client's upload unread, and the
+ * kernel then answers the upload with a reset, which most clients report (ECONNRESET, EPIPE)
+ * instead of the 413 they were sent. So: half-close after the answer, read and discard what the
+ * client still sends, and close once it has sent it all (or closed its side), or after
+ * LINGER_MS or LINGER_BYTES, whichever comes first.
+ */
+function lingerAfterAnswer(req: IncomingMessage): void {
+  const socket = req.socket;
+  // Node's own call when the answer is finished: only the half-close.
+  socket.destroySoon = () => {
+    if (socket.writable) socket.end();
+  };
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  timer.unref();
+  // Counted on the socket: once the answer is out, node's parser drops the rest of the body
+  // without handing it to the request, so no 'data' event tells how much came.
+  const start = socket.bytesRead;
+  const meter = setInterval(() => {
+    if (socket.bytesRead - start > LINGER_BYTES) socket.destroy();
+  }, LINGER_CHECK_MS);
+  meter.unref();
+  socket.once('close', () => {
+    clearTimeout(timer);
+    clearInterval(meter);
+  });
+  // Closed only once the answer is flushed: destroying earlier could cut it off.
+  const close = () => {
+    if (socket.writableFinished) socket.destroy();
+    else socket.once('finish', () => socket.destroy());
+  };
+  // The client has sent all it will (its FIN), or the whole body has arrived.
+  socket.once('end', close);
+  req.once('end', close);
+  // After a pause (the body passed maxBodyBytes while it was read), so that it is read on.
+  req.resume();
+}
+
+/** The Date header's value for an answer written as raw bytes (node adds it to the others). */
+const httpDate = (): string => new Date().toUTCString();
+
 /** Writes a front-door answer through node's response (the request was parsed). */
 function writeAnswer(req: IncomingMessage, res: ServerResponse, answer: FrontDoorAnswer): void {
   if (answer.code === undefined) {
@@ -224,6 +274,9 @@ export function createHttpServer(handler: RequestHandler, options: HttpServerOpt
   // nothing node parsed after it (a pipelined or smuggled request) reaches a layer. A parser in
   // error may also report again as more bytes arrive: it is answered once.
   const closing = new WeakSet<Socket>();
+  // Where on each connection the last request ended (socket.bytesRead then): a head too large
+  // for node's parser is read as a request line only from a packet that starts there.
+  const requestEnds = new WeakMap<Socket, number>();
   const refuse = (
     socket: Socket,
     req: IncomingMessage,
@@ -231,6 +284,16 @@ export function createHttpServer(handler: RequestHandler, options: HttpServerOpt
     answer: FrontDoorAnswer,
   ) => {
     if (answer.close) closing.add(socket);
+    if (answer.status === 413 || answer.status === 415) {
+      // Once, like the decoded-size 413: the method only (the path may need redacting).
+      options.logger.log(
+        'warn',
+        'request.refused',
+        `a ${req.method ?? 'GET'} request was answered ${answer.status}: ${answer.title} Nothing was sent upstream or recorded.`,
+        { ...(answer.code === undefined ? {} : { code: answer.code }) },
+      );
+      if (!req.complete) lingerAfterAnswer(req);
+    }
     writeAnswer(req, res, answer);
   };
 
@@ -256,6 +319,7 @@ export function createHttpServer(handler: RequestHandler, options: HttpServerOpt
         }
         // A body cut short (timed out, framing refused) never reaches a layer, nor an upstream.
         if (!req.complete || res.headersSent) return;
+        requestEnds.set(socket, socket.bytesRead);
         incoming.rawBody = body;
       }
       reply = await handler(incoming);
@@ -304,6 +368,7 @@ export function createHttpServer(handler: RequestHandler, options: HttpServerOpt
   const onRequest = (req: IncomingMessage, res: ServerResponse, expect?: 'continue') => {
     // Parsed after a refusal on this connection: never answered (the connection closes first).
     if (closing.has(req.socket)) return;
+    requestEnds.set(req.socket, req.socket.bytesRead);
     const answer = checkHead(headOf(req), limits);
     if (answer !== undefined) {
       refuse(req.socket, req, res, answer);
@@ -333,7 +398,7 @@ export function createHttpServer(handler: RequestHandler, options: HttpServerOpt
   // CONNECT asks for a tunnel; tapedeck never opens one. Node hands over the socket as is.
   server.on('connect', (_req: IncomingMessage, socket: Socket) => {
     socket.on('error', () => socket.destroy());
-    if (socket.writable) socket.end(frontDoorBytes(connectAnswer()));
+    if (socket.writable) socket.end(frontDoorBytes(connectAnswer(), httpDate()));
     else socket.destroy();
   });
 
@@ -346,14 +411,18 @@ export function createHttpServer(handler: RequestHandler, options: HttpServerOpt
     // A response whose request is still arriving: the error is in that request's body.
     const reading = inFlight !== undefined && !inFlight.req.complete;
     const packet = error.rawPacket?.toString('latin1', 0, packetPrefixBytes(limits)) ?? '';
-    const answer = parseErrorAnswer(error.code, packet, limits, reading);
+    // The packet starts the request when the bytes before it are those of earlier requests.
+    const startsRequest =
+      error.rawPacket !== undefined &&
+      socket.bytesRead - error.rawPacket.byteLength === (requestEnds.get(socket) ?? 0);
+    const answer = parseErrorAnswer(error.code, packet, limits, reading, startsRequest);
     if (answer === undefined || !socket.writable) {
       socket.destroy();
       return;
     }
     if (inFlight === undefined) {
       // Never the client's bytes back: the answer is a fixed title and a reason.
-      socket.end(frontDoorBytes(answer));
+      socket.end(frontDoorBytes(answer, httpDate()));
     } else if (reading) {
       // Answer through the response, unless it has started (then nothing can follow it).
       if (inFlight.headersSent) socket.destroy();
@@ -362,7 +431,7 @@ export function createHttpServer(handler: RequestHandler, options: HttpServerOpt
       // A later request broke while an earlier one is being answered (pipelining): that
       // answer goes out whole first, then the refusal, then the connection closes.
       inFlight.once('finish', () => {
-        if (socket.writable) socket.end(frontDoorBytes(answer));
+        if (socket.writable) socket.end(frontDoorBytes(answer, httpDate()));
       });
       inFlight.once('close', () => {
         if (!inFlight.writableFinished) socket.destroy();

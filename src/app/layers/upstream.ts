@@ -184,18 +184,27 @@ function refuseAnswer(
     );
   }
   // undici removes `chunked` only: another transfer coding would reach the client still applied,
-  // with the header that says so dropped (it is hop-by-hop).
+  // with the header that says so dropped (it is hop-by-hop). Empty list elements are no coding
+  // (RFC 9110 §5.6.1: `, chunked` is chunked), but undici's parser de-chunks only when the last
+  // element is `chunked`: after `chunked, ` it reads to the close, chunk sizes and all.
   const transfer = combinedHeaderValue(headers, 'transfer-encoding');
-  if (
-    transfer !== undefined &&
-    transfer.split(',').some((t) => t.trim().toLowerCase() !== 'chunked')
-  ) {
-    const shown = /^[\w ,.-]{1,60}$/.test(transfer) ? transfer : 'unnamed';
-    return new TapedeckError(
-      'TD_UPSTREAM_UNREACHABLE',
-      `The upstream ${origin} answered with Transfer-Encoding ${shown}: tapedeck removes only chunked (RFC 9112 §6.1).`,
-      { hint: 'Check the upstream: a server sends content codings in Content-Encoding.' },
-    );
+  if (transfer !== undefined) {
+    const elements = transfer.split(',').map((t) => t.trim().toLowerCase());
+    const foreign = elements.some((coding) => coding !== '' && coding !== 'chunked');
+    if (foreign || elements[elements.length - 1] !== 'chunked') {
+      const shown = /^[\w ,.-]{1,60}$/.test(transfer) ? transfer : 'unnamed';
+      return new TapedeckError(
+        'TD_UPSTREAM_UNREACHABLE',
+        foreign
+          ? `The upstream ${origin} answered with Transfer-Encoding ${shown}: tapedeck removes only chunked (RFC 9112 §6.1).`
+          : `The upstream ${origin} answered with Transfer-Encoding ${JSON.stringify(shown)}: chunked is not its last element, so the body's framing is unknown (RFC 9112 §6.3).`,
+        {
+          hint: foreign
+            ? 'Check the upstream: a server sends content codings in Content-Encoding.'
+            : 'Check the upstream: it should send Transfer-Encoding: chunked.',
+        },
+      );
+    }
   }
   const lines = headerLines(headers);
   if (lines > MAX_UPSTREAM_HEADER_LINES) {

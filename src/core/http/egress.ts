@@ -289,6 +289,15 @@ function sameHost(a: CanonicalHost, b: CanonicalHost): boolean {
     : b.kind === 'name' && a.name === b.name;
 }
 
+/**
+ * RFC 6761 §6.3: `localhost` and every name below it are the loopback addresses, whatever
+ * /etc/hosts or DNS say (many list 127.0.0.1 only, and [::1] would then pass as "not
+ * localhost"; most do not resolve `foo.localhost` at all). The same for a listed name and a target.
+ */
+function localhostAddresses(name: string): readonly string[] {
+  return name === 'localhost' || name.endsWith('.localhost') ? ['127.0.0.1', '::1'] : [];
+}
+
 /** The lists as config holds them; `parseHostList` validates them. */
 export interface HostLists {
   readonly forbiddenHosts: readonly string[];
@@ -312,10 +321,7 @@ export async function resolveEgressPolicy(
       // Not resolvable from here: nothing to compare against but the name.
     }
     const addresses = answers.map((a) => canonicalIp(a)).filter((a) => a !== undefined);
-    // RFC 6761 §6.3: localhost names are the loopback addresses, whatever /etc/hosts lists
-    // (many list 127.0.0.1 only, and [::1] would then pass as "not localhost").
-    const name = entry.host.name;
-    if (name === 'localhost' || name.endsWith('.localhost')) addresses.push('127.0.0.1', '::1');
+    addresses.push(...localhostAddresses(entry.host.name));
     return { ...entry, addresses: [...new Set(addresses)] };
   };
   const [forbidden, allowed] = await Promise.all([
@@ -353,7 +359,10 @@ export class EgressPolicy {
         message: `The target host ${shown} is listed in upstream.forbiddenHosts (${byName.where}: ${JSON.stringify(byName.text)}): tapedeck never contacts it.`,
       };
     }
-    const canonical = [...(host.kind === 'ip' ? [host.address] : []), ...addresses]
+    const canonical = [
+      ...(host.kind === 'ip' ? [host.address] : localhostAddresses(host.name)),
+      ...addresses,
+    ]
       .map((a) => canonicalIp(a))
       .filter((a) => a !== undefined);
     for (const address of canonical) {

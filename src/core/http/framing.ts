@@ -77,6 +77,7 @@ export const FRONT_DOOR_REASONS = [
   'transfer-coding-http10',
   'transfer-coding-unsupported',
   'chunk-invalid',
+  'content-codings',
   'expectation-unsupported',
   'body-too-large',
   'headers-timeout',
@@ -113,6 +114,21 @@ export const refuse = (
   code,
   close: true,
 });
+
+/**
+ * Most content codings a body may carry (Content-Encoding list elements, `identity` included).
+ * Real clients send one; each coding is one more full decode of the body, and a 16 KiB head
+ * holds some 3,000 `gzip,` entries: past this the request is refused (415) before its body is
+ * read, and the codec (adapters/http/body-codec.ts) refuses an answer's the same way.
+ */
+export const MAX_CONTENT_CODINGS = 3;
+
+/** How a list of content codings is shown: the names when few, else only how many. */
+export function codingLabel(codings: readonly string[]): string {
+  return codings.length <= MAX_CONTENT_CODINGS && codings.every((c) => /^[\w.-]{1,20}$/.test(c))
+    ? codings.join(', ')
+    : `${codings.length} codings`;
+}
 
 /** The head of a request as node:http parsed it. */
 export interface RequestHead {
@@ -288,6 +304,7 @@ export function checkHead(head: RequestHead, limits: FrontDoorLimits): FrontDoor
   let headerBytes = 0;
   const hosts: string[] = [];
   const codings: string[] = [];
+  const contentCodings: string[] = [];
   let contentLength: string | undefined;
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!;
@@ -297,6 +314,8 @@ export function checkHead(head: RequestHead, limits: FrontDoorLimits): FrontDoor
     if (name.length === 4 && name.toLowerCase() === 'host') hosts.push(value);
     else if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') codings.push(value);
     else if (name.length === 14 && name.toLowerCase() === 'content-length') contentLength = value;
+    else if (name.length === 16 && name.toLowerCase() === 'content-encoding')
+      contentCodings.push(value);
   }
   if (headerBytes > limits.maxHeaderBytes) {
     return refuse(
@@ -311,6 +330,8 @@ export function checkHead(head: RequestHead, limits: FrontDoorLimits): FrontDoor
     transferEncodingAnswer(codings, httpVersion) ??
     targetAnswer(head.method, head.target);
   if (problem !== undefined) return problem;
+  if (contentCodings.length > 0 && listElements(contentCodings).length > MAX_CONTENT_CODINGS)
+    return tooManyCodings();
   // Node has checked the digits (no sign, no list, no second line); only the size is left.
   if (contentLength !== undefined && Number(contentLength) > limits.maxBodyBytes)
     return bodyTooLarge(limits.maxBodyBytes);
@@ -338,6 +359,20 @@ export function bodyTooLarge(maxBodyBytes: number): FrontDoorAnswer {
     `The request body is larger than ${maxBodyBytes} bytes.`,
     'Raise maxBodyBytes in tapedeck.config.json if this is expected.',
     'TD_BODY_TOO_LARGE',
+  );
+}
+
+/**
+ * RFC 9110 §15.5.16: 415 is the status for a content coding the server does not accept. A stack
+ * of codings costs one full decode each (a CPU denial of service): refused before the body is
+ * read. The header's value is never shown.
+ */
+export function tooManyCodings(): FrontDoorAnswer {
+  return refuse(
+    415,
+    'content-codings',
+    `The request body has more than ${MAX_CONTENT_CODINGS} content codings; tapedeck removes at most ${MAX_CONTENT_CODINGS}.`,
+    'Send the body with one content coding (gzip, deflate or br), or none.',
   );
 }
 
@@ -393,21 +428,32 @@ const PHRASES: Readonly<Record<number, string>> = {
   408: 'Request Timeout',
   413: 'Content Too Large',
   414: 'URI Too Long',
+  415: 'Unsupported Media Type',
   417: 'Expectation Failed',
   431: 'Request Header Fields Too Large',
   501: 'Not Implemented',
   505: 'HTTP Version Not Supported',
 };
 
+const utf8 = new TextEncoder();
+
 /**
  * The answer as the bytes of a whole HTTP/1.1 response, for a socket node's parser gave up on
- * (no response object exists). The body is ASCII (fixed titles), so its length is its bytes.
+ * (no response object exists). The titles hold non-ASCII ("§"), so the Content-Length counts the
+ * body's UTF-8 bytes, which is what is written. `date` is the Date header's value (IMF-fixdate,
+ * RFC 9110 §6.6.1), given by the adapter: the core has no clock.
  */
-export function frontDoorBytes(answer: FrontDoorAnswer): string {
+export function frontDoorBytes(answer: FrontDoorAnswer, date?: string): Uint8Array {
   const reply = frontDoorReply(answer);
+  const body = utf8.encode(reply.body);
   const head = [`HTTP/1.1 ${answer.status} ${PHRASES[answer.status] ?? 'Error'}`];
+  if (date !== undefined) head.push(`date: ${date}`);
   for (const [name, value] of reply.headers) head.push(`${name}: ${value}`);
   if (!answer.close) head.push('connection: close');
-  head.push(`content-length: ${reply.body.length}`);
-  return `${head.join('\r\n')}\r\n\r\n${reply.body}`;
+  head.push(`content-length: ${body.byteLength}`);
+  const headBytes = utf8.encode(`${head.join('\r\n')}\r\n\r\n`);
+  const out = new Uint8Array(headBytes.byteLength + body.byteLength);
+  out.set(headBytes, 0);
+  out.set(body, headBytes.byteLength);
+  return out;
 }

@@ -44,13 +44,16 @@ const METHOD_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+ /;
  * The answer to a request node's parser refused (its llhttp error code, or node's own
  * `ERR_HTTP_REQUEST_TIMEOUT`), or `undefined` when the peer is gone and nothing can be sent.
  * `packet` is the start of the bytes node was parsing (latin1), only ever inspected, never
- * echoed; `inRequest` says whether a request's head had been parsed (so a timeout is the body's).
+ * echoed; `inRequest` says whether a request's head had been parsed (so a timeout is the body's);
+ * `startsRequest` whether the packet is the first of the request's bytes (a head sent in several
+ * packets overflows in a later one, which is in the middle of the headers, never a request line).
  */
 export function parseErrorAnswer(
   code: string | undefined,
   packet: string,
   limits: FrontDoorLimits,
   inRequest: boolean,
+  startsRequest = true,
 ): FrontDoorAnswer | undefined {
   switch (code ?? '') {
     case 'ECONNRESET':
@@ -72,7 +75,7 @@ export function parseErrorAnswer(
             'Send the whole head at once, or raise server.headersTimeoutMs in tapedeck.config.json.',
           );
     case 'HPE_HEADER_OVERFLOW':
-      return urlRanOver(packet, limits.maxUrlBytes)
+      return startsRequest && urlRanOver(packet, limits.maxUrlBytes)
         ? refuse(
             414,
             'url-bytes',
@@ -173,12 +176,14 @@ function requestLineInvalid(): FrontDoorAnswer {
 
 /**
  * Whether a head node found too large broke on its target. Node reads the head in the packets
- * the socket delivers and says only "overflow": if the packet starts with a request line whose
- * target is over the limit, or runs out before the target ends, the target is what ran over.
- * Anything else (a packet in the middle of the headers) counts as the headers.
+ * the socket delivers and says only "overflow": if the packet starts with a request line (a
+ * method, a space, and a target in origin, asterisk or absolute form) whose target is over the
+ * limit, or runs out before the target ends, the target is what ran over. Anything else (a
+ * packet in the middle of the headers) counts as the headers. The caller also says whether the
+ * packet starts the request at all (`parseErrorAnswer`'s `startsRequest`).
  */
 export function urlRanOver(packet: string, maxUrlBytes: number): boolean {
-  const line = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+ ([^ \r\n]*)/.exec(packet);
+  const line = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+ ((?:\/|\*|[hH][tT][tT][pP])[^ \r\n]*)/.exec(packet);
   if (line === null) return false;
   return line[1]!.length > maxUrlBytes || line[0].length === packet.length;
 }

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   checkHead,
+  codingLabel,
   expectationAnswer,
+  MAX_CONTENT_CODINGS,
   FRONT_DOOR_DEFAULTS,
   frontDoorBytes,
   frontDoorReply,
@@ -213,6 +215,21 @@ describe('the front door: parser errors', () => {
     );
     expect(parseErrorAnswer('HPE_HEADER_OVERFLOW', 'bbbb', limits, false)?.status).toBe(431);
   });
+
+  it('reads a later packet of a head as headers, even when it looks like "word space text"', () => {
+    // The second packet of a head sent in two writes (review probe p16): mid-header-value bytes.
+    const mid = `foo ${'b'.repeat(limits.maxUrlBytes + 10)}\r\n\r\n`;
+    expect(urlRanOver(mid, limits.maxUrlBytes)).toBe(false);
+    expect(parseErrorAnswer('HPE_HEADER_OVERFLOW', mid, limits, false)?.status).toBe(431);
+    // Even a request line is not one when the packet does not start the request.
+    const line = `GET /${'u'.repeat(limits.maxUrlBytes + 1)}`;
+    expect(parseErrorAnswer('HPE_HEADER_OVERFLOW', line, limits, false, false)?.status).toBe(431);
+    expect(parseErrorAnswer('HPE_HEADER_OVERFLOW', line, limits, false, true)?.status).toBe(414);
+    expect(urlRanOver(`OPTIONS *${'u'.repeat(limits.maxUrlBytes)}`, limits.maxUrlBytes)).toBe(true);
+    expect(urlRanOver(`GET http://h/${'u'.repeat(limits.maxUrlBytes)}`, limits.maxUrlBytes)).toBe(
+      true,
+    );
+  });
 });
 
 describe('the front door: timeouts and answers', () => {
@@ -241,11 +258,43 @@ describe('the front door: timeouts and answers', () => {
   });
 
   it('writes the raw bytes of a whole response for a socket the parser gave up on', () => {
-    const bytes = frontDoorBytes(parseErrorAnswer('HPE_INVALID_HEADER_TOKEN', '', limits, false)!);
-    const [headPart, body] = bytes.split('\r\n\r\n');
-    expect(headPart!.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+    const bytes = frontDoorBytes(
+      parseErrorAnswer('HPE_INVALID_HEADER_TOKEN', '', limits, false)!,
+      'Wed, 02 Dec 2026 01:00:00 GMT',
+    );
+    const raw = Buffer.from(bytes);
+    const headEnd = raw.indexOf('\r\n\r\n');
+    const headPart = raw.toString('latin1', 0, headEnd);
+    const body = raw.subarray(headEnd + 4);
+    expect(headPart.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+    expect(headPart).toContain('\r\ndate: Wed, 02 Dec 2026 01:00:00 GMT\r\n');
     expect(headPart).toContain('\r\nconnection: close');
-    expect(headPart).toContain(`\r\ncontent-length: ${body!.length}`);
-    expect(JSON.parse(body!)).toMatchObject({ status: 400, reason: 'header-invalid' });
+    // The title holds "§" (two bytes in UTF-8): the length is the bytes written, not the characters.
+    expect(body.toString('utf8')).toContain('§');
+    expect(headPart).toContain(`\r\ncontent-length: ${body.byteLength}`);
+    expect(JSON.parse(body.toString('utf8'))).toMatchObject({
+      status: 400,
+      reason: 'header-invalid',
+    });
+  });
+
+  it('refuses more than MAX_CONTENT_CODINGS content codings with 415, never echoing them', () => {
+    const withCodings = (...values: string[]) =>
+      head({ rawHeaders: ['Host', 't', ...values.flatMap((v) => ['Content-Encoding', v])] });
+    expect(MAX_CONTENT_CODINGS).toBe(3);
+    expect(checkHead(withCodings('gzip'), limits)).toBeUndefined();
+    expect(checkHead(withCodings('gzip, br, deflate'), limits)).toBeUndefined();
+    expect(checkHead(withCodings('gzip,', ', gzip'), limits)).toBeUndefined();
+    for (const heads of [
+      withCodings('gzip, gzip, gzip, gzip'),
+      withCodings('gzip, gzip', 'gzip, gzip'),
+      withCodings(Array(3000).fill('gzip').join(',')),
+    ]) {
+      const answer = checkHead(heads, limits)!;
+      expect(answer).toMatchObject({ status: 415, reason: 'content-codings', close: true });
+      expect(answer.title).not.toContain('gzip');
+    }
+    expect(codingLabel(['gzip', 'br'])).toBe('gzip, br');
+    expect(codingLabel(Array(3000).fill('gzip'))).toBe('3000 codings');
   });
 });
