@@ -13,7 +13,12 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { clearLeftovers } from '../../src/adapters/cassettes/fs-leftovers.js';
 import { withFileLock } from '../../src/adapters/cassettes/fs-lock.js';
-import { FOREIGN_STALE_MS, SCOPE, tempFileFor } from '../../src/adapters/cassettes/fs-writer.js';
+import {
+  FOREIGN_STALE_MS,
+  MACHINE,
+  SCOPE,
+  tempFileFor,
+} from '../../src/adapters/cassettes/fs-writer.js';
 import { checkCassetteName } from '../../src/core/cassette/name.js';
 import { defer, runCleanups } from '../helpers/cleanup.js';
 import { layout, startTapedeck } from '../helpers/tapedeck.js';
@@ -173,6 +178,33 @@ describe('a writer in another pid namespace (another container with tapedeck as 
     const found = await clearLeftovers(dir);
     expect(found).toEqual({ removed: [old], kept: [fresh], failed: [] });
   });
+});
+
+describe('a lock from before a reboot of this machine', () => {
+  const why = MACHINE === '' ? ' (skipped: this machine has no /etc/machine-id)' : '';
+  it.skipIf(MACHINE === '')(
+    `is taken over at once; one of another machine with this host name still waits${why}`,
+    async () => {
+      const dir = tempDir();
+      const earlier = { ...SCOPE, boot: '00000000-dead-beef-0000-000000000000' };
+      // This machine, this namespace, an earlier boot: its writer died in the reboot.
+      writeFileSync(
+        join(dir, '.a.json.lock'),
+        JSON.stringify({ pid: 1, tag: 's1', ...earlier, machine: MACHINE, nonce: 'ab' }),
+      );
+      let ran = false;
+      await withFileLock(join(dir, 'a.json'), () => Promise.resolve((ran = true)), 200);
+      expect(ran).toBe(true);
+      // Another machine id (a machine of the same host name): it may be alive; it waits.
+      writeFileSync(
+        join(dir, '.b.json.lock'),
+        JSON.stringify({ pid: 1, tag: 's1', ...earlier, machine: 'f'.repeat(32), nonce: 'ac' }),
+      );
+      await expect(withFileLock(join(dir, 'b.json'), () => Promise.resolve(), 100)).rejects.toThrow(
+        /cannot be checked from here/,
+      );
+    },
+  );
 });
 
 describe('the longest cassette name', () => {

@@ -2,12 +2,15 @@ import { link, mkdir, open, readFile, stat, unlink, writeFile } from 'node:fs/pr
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  earlierBoot,
   FOREIGN_STALE_MS,
+  MACHINE,
   nameKey,
   nonce,
   processAlive,
   sameScope,
   SCOPE,
+  type Scope,
   SELF,
   tempFileFor,
   writerAlive,
@@ -54,6 +57,8 @@ interface Creator {
   /** Absent in locks of a tapedeck before scopes. */
   readonly ns?: string;
   readonly boot?: string;
+  /** The machine id (fs-writer.ts `MACHINE`); absent in older locks. */
+  readonly machine?: string;
   readonly nonce: string;
 }
 
@@ -73,7 +78,8 @@ const MAX_TAKEOVER_DEPTH = 8;
 
 function content(id: string): string {
   const { host, ns, boot } = SCOPE;
-  return `${JSON.stringify({ pid: SELF.pid, tag: SELF.tag, host, ns, boot, nonce: id })}\n`;
+  const machine = MACHINE;
+  return `${JSON.stringify({ pid: SELF.pid, tag: SELF.tag, host, ns, boot, machine, nonce: id })}\n`;
 }
 
 function parseCreator(text: string): Creator | undefined {
@@ -88,6 +94,7 @@ function parseCreator(text: string): Creator | undefined {
       typeof value.nonce === 'string' &&
       (value.ns === undefined || typeof value.ns === 'string') &&
       (value.boot === undefined || typeof value.boot === 'string') &&
+      (value.machine === undefined || typeof value.machine === 'string') &&
       /^[0-9a-f]{1,64}$/.test(value.nonce)
     )
       return value as Creator;
@@ -126,16 +133,21 @@ async function inspect(path: string): Promise<Seen | undefined> {
  */
 function byPid(creator: Creator): boolean {
   if (creator.ns === undefined || creator.boot === undefined) return creator.host === SCOPE.host;
-  return sameScope({ host: creator.host, ns: creator.ns, boot: creator.boot });
+  return sameScope(scopeOf(creator));
+}
+
+function scopeOf(creator: Creator): Scope {
+  return { host: creator.host, ns: creator.ns ?? '', boot: creator.boot ?? '' };
 }
 
 /** Whether the creator of what `inspect` saw is gone for sure. */
 function dead(seen: Seen): boolean {
   if (seen.creator !== undefined)
-    // A pid of another host, namespace or boot means nothing here: judged by age alone.
+    // A pid of another host, namespace or boot means nothing here: judged by age alone, unless
+    // the lock is this machine's from before a reboot (its writer is gone for sure).
     return byPid(seen.creator)
       ? !writerAlive(seen.creator.pid, seen.creator.tag)
-      : seen.ageMs > FOREIGN_STALE_MS;
+      : earlierBoot(scopeOf(seen.creator), seen.creator.machine) || seen.ageMs > FOREIGN_STALE_MS;
   // A bare pid: the format before tags and hosts.
   if (seen.legacyPid !== undefined) return !processAlive(seen.legacyPid);
   return seen.ageMs > UNREADABLE_STALE_MS;

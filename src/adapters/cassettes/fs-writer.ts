@@ -75,6 +75,33 @@ export const SCOPE: Scope = {
   boot: readOr(() => readFileSync('/proc/sys/kernel/random/boot_id', 'utf8')),
 };
 
+/**
+ * The machine's id (`/etc/machine-id`, systemd's; the D-Bus copy elsewhere), or ''. Recorded in
+ * locks only: with it, a lock of this host name, this pid namespace and this machine but another
+ * boot is known to be from before a reboot, so its writer is dead (see `earlierBoot`).
+ */
+export const MACHINE: string =
+  readOr(() => readFileSync('/etc/machine-id', 'utf8')) ||
+  readOr(() => readFileSync('/var/lib/dbus/machine-id', 'utf8'));
+
+/**
+ * Whether a writer of `scope` on `machine` ran on this machine before its last reboot: then it is
+ * gone, whatever its pid. The initial pid namespace has the same name on every boot and on every
+ * machine, so the host name and the namespace alone cannot say so; the machine id can (a clone of
+ * a machine that kept its id and host name, sharing the folder, would be taken for this one).
+ */
+export function earlierBoot(scope: Scope, machine: string | undefined): boolean {
+  return (
+    MACHINE !== '' &&
+    machine === MACHINE &&
+    scope.host === SCOPE.host &&
+    scope.ns === SCOPE.ns &&
+    scope.boot !== '' &&
+    SCOPE.boot !== '' &&
+    scope.boot !== SCOPE.boot
+  );
+}
+
 /** Whether `scope` is this process's: only then do its pids and tags mean anything here. */
 export function sameScope(scope: Scope): boolean {
   return scope.host === SCOPE.host && scope.ns === SCOPE.ns && scope.boot === SCOPE.boot;
