@@ -232,6 +232,12 @@ export const BAD_CASSETTES: readonly BadFileCase[] = [
     'a number too large for a double',
   ),
   bad(
+    'an integer of 400 digits in a JSON body (Infinity without an exponent)',
+    withRawBody(`{"price":${'9'.repeat(400)}}`),
+    '/interactions/0/response/body/json/price',
+    'a number too large for a double',
+  ),
+  bad(
     'a lone surrogate in a text body',
     docText((d) => {
       response(d)['body'] = { encoding: 'text', text: 'a' };

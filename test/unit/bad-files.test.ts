@@ -17,6 +17,7 @@ import {
   inspectJson,
   MAX_JSON_DEPTH,
 } from '../../src/core/json.js';
+import { detectIn } from '../../src/core/redaction/long-text.js';
 import { scanInteraction } from '../../src/core/redaction/scan.js';
 import { decodeUtf8, invalidUtf8Offset } from '../../src/core/utf8.js';
 import {
@@ -250,6 +251,19 @@ describe('the scanner over hostile bodies (defect 2)', () => {
       },
     );
     expect(again.map((f) => f.rule)).toEqual(['builtin/payment-key']);
+  });
+
+  it('finds a secret whose only break is where a piece would start (the overlap is kept whole)', () => {
+    const email = 'jane.doe@corp-mail.com';
+    for (const before of [3000, 8192 - 5, 8192 + 10, 1 << 12]) {
+      const text = `${'a'.repeat((1 << 18) - before)}${email}${'b'.repeat(1 << 18)}`;
+      // The letters glued on either side belong to the match: what counts is that it is found.
+      const found = detectIn(text, new Set()).map((d) => d.secret);
+      expect(
+        found.some((f) => f.includes(email)),
+        `${before}`,
+      ).toBe(true);
+    }
   });
 
   it('handles one 60 MiB run of letters (past maxBodyBytes) without RangeError', () => {

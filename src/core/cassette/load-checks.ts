@@ -43,8 +43,11 @@ export function jsonShapeProblem(text: string, doc: unknown): SchemaProblem | un
 
 /** An escaped UTF-16 surrogate: the only way a lone one gets into valid UTF-8 JSON text. */
 const ESCAPED_SURROGATE = /\\u[dD][89a-fA-F]/;
-/** An exponent of three digits or more: the only way a JSON number parses to Infinity. */
-const BIG_EXPONENT = /[eE][+-]?\d{3}/;
+/**
+ * The two ways a JSON number parses to Infinity: an exponent of three digits or more, or 309
+ * digits or more written out (a double ends near 1.8e308).
+ */
+const BIG_EXPONENT = /[eE][+-]?\d{3}|\d{309}/;
 
 const isWellFormed = (s: string) => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
 

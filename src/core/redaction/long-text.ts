@@ -52,12 +52,14 @@ export function detectIn(
     }
     for (const d of detect(text.slice(start, end), disabled, name, binary)) found.push(d);
     if (end === text.length) break;
-    // The next piece starts SCAN_OVERLAP back, at a break when there is one near.
-    let next = Math.max(start + 1, end - SCAN_OVERLAP);
-    let at = next;
-    while (at < end && !isBreak(text.charCodeAt(at))) at++;
-    if (at < end) next = at;
-    start = next;
+    // The next piece starts at least SCAN_OVERLAP back, so a secret shorter than that which
+    // the cut went through lies whole in one of the two pieces; it starts at a break when one is
+    // near (searched backwards: forwards, it could pass the start of that very secret), so no
+    // piece starts inside a token.
+    const back = Math.max(start + 1, end - SCAN_OVERLAP);
+    let at = back;
+    while (at > Math.max(start + 1, back - SCAN_OVERLAP) && !isBreak(text.charCodeAt(at))) at--;
+    start = isBreak(text.charCodeAt(at)) ? at : back;
   }
   return found;
 }
