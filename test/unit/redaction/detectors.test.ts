@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   detect,
@@ -13,6 +14,7 @@ import {
   pseudonymize,
 } from '../../../src/core/redaction/pseudonym.js';
 import { encodedForms, SecretRegistry } from '../../../src/core/redaction/registry.js';
+import { assertProperty } from '../../helpers/property.js';
 import { testHash } from '../../helpers/redaction.js';
 
 /** At least one value each detector must find, embedded in ordinary text. */
@@ -99,12 +101,30 @@ describe('built-in detectors', () => {
     }
   });
 
-  it('scan a long run of local-part characters in linear time (at most 64 tried per start)', () => {
-    // Quadratic, this 4 MiB run would take minutes; linear, well under a second here.
+  it('scan hostile runs from each @ (a bounded amount of work each), without RangeError', () => {
+    // Quadratic, or 64 tries from every character, these would take seconds to minutes.
     const run = 'a'.repeat(4 * 1024 * 1024);
     expect(detect(`${run}@`)).toEqual([]);
     const found = detect(`${run}@corp.com`).map((d) => d.secret);
     expect(found).toEqual([`${'a'.repeat(64)}@corp.com`]);
+    // A domain run of 8 MB: the old pattern threw RangeError here; a domain is at most 253.
+    expect(detect(`a@${'b.'.repeat(4 * 1024 * 1024)}`)).toEqual([]);
+    const domains = detect(`a@${'ab.'.repeat(3 * 1024 * 1024)}`).map((d) => d.secret);
+    expect(domains).toHaveLength(1);
+    expect(domains[0]!.length).toBeLessThanOrEqual(2 + 253);
+  });
+
+  it('find from each @ exactly what the email pattern finds (seeded, short domains)', () => {
+    const email = DETECTORS.find((d) => d.id === 'builtin/email')!;
+    const alphabet = fc.constantFrom('a', 'B', '7', '.', '-', '_', '%', '+', '@', ' ', ',', 'x');
+    assertProperty(
+      fc.property(fc.array(alphabet, { maxLength: 120 }), (chars) => {
+        const text = chars.join('');
+        const byPattern = Array.from(text.matchAll(email.pattern), (m) => m[0]);
+        expect([...email.find!(text)]).toEqual(byPattern);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('search binary only with fixed-prefix detectors', () => {
