@@ -330,7 +330,11 @@ export function checkHead(head: RequestHead, limits: FrontDoorLimits): FrontDoor
     transferEncodingAnswer(codings, httpVersion) ??
     targetAnswer(head.method, head.target);
   if (problem !== undefined) return problem;
-  if (contentCodings.length > 0 && listElements(contentCodings).length > MAX_CONTENT_CODINGS)
+  // `identity` is no coding (the codec drops it too): only real stages count.
+  if (
+    contentCodings.length > 0 &&
+    listElements(contentCodings).filter((c) => c !== 'identity').length > MAX_CONTENT_CODINGS
+  )
     return tooManyCodings();
   // Node has checked the digits (no sign, no list, no second line); only the size is left.
   if (contentLength !== undefined && Number(contentLength) > limits.maxBodyBytes)
