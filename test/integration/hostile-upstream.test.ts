@@ -309,6 +309,14 @@ const CASES: readonly Case[] = [
     log: /answered with Transfer-Encoding "chunked, ": chunked is not its last element/,
   },
   {
+    name: 'Transfer-Encoding "chunked, chunked" (chunked twice is forbidden: one framing would be left in)',
+    script: end(
+      'HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked, chunked\r\n\r\n7\r\n2\r\nok\r\n\r\n0\r\n\r\n',
+    ),
+    expect: { problem: 502, code: 'TD_UPSTREAM_UNREACHABLE' },
+    log: /answered with Transfer-Encoding "chunked, chunked": chunked may be applied once only/,
+  },
+  {
     name: 'Connection: close (not passed on; the next request gets a new connection)',
     script: end(ok('connection: close\r\nx-drop: 1\r\nconnection: x-drop\r\n')),
     expect: {

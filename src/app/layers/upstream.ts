@@ -191,13 +191,17 @@ function refuseAnswer(
   if (transfer !== undefined) {
     const elements = transfer.split(',').map((t) => t.trim().toLowerCase());
     const foreign = elements.some((coding) => coding !== '' && coding !== 'chunked');
-    if (foreign || elements[elements.length - 1] !== 'chunked') {
+    // Chunked twice (forbidden, RFC 9112 §7) would reach the client with one framing left in.
+    const twice = elements.filter((coding) => coding === 'chunked').length > 1;
+    if (foreign || twice || elements[elements.length - 1] !== 'chunked') {
       const shown = /^[\w ,.-]{1,60}$/.test(transfer) ? transfer : 'unnamed';
       return new TapedeckError(
         'TD_UPSTREAM_UNREACHABLE',
         foreign
           ? `The upstream ${origin} answered with Transfer-Encoding ${shown}: tapedeck removes only chunked (RFC 9112 §6.1).`
-          : `The upstream ${origin} answered with Transfer-Encoding ${JSON.stringify(shown)}: chunked is not its last element, so the body's framing is unknown (RFC 9112 §6.3).`,
+          : twice
+            ? `The upstream ${origin} answered with Transfer-Encoding ${JSON.stringify(shown)}: chunked may be applied once only (RFC 9112 §7).`
+            : `The upstream ${origin} answered with Transfer-Encoding ${JSON.stringify(shown)}: chunked is not its last element, so the body's framing is unknown (RFC 9112 §6.3).`,
         {
           hint: foreign
             ? 'Check the upstream: a server sends content codings in Content-Encoding.'
