@@ -188,6 +188,8 @@ const LINGER_CHECK_MS = 20;
  */
 function lingerAfterAnswer(req: IncomingMessage): void {
   const socket = req.socket;
+  // Gone already: its 'close' has fired, and timers set now would never be cleared.
+  if (socket.destroyed) return;
   // Node's own call when the answer is finished: only the half-close.
   socket.destroySoon = () => {
     if (socket.writable) socket.end();
