@@ -123,7 +123,7 @@ describe('cassette locks: takeover of a dead writer’s lock is atomic', () => {
 });
 
 describe('cassette locks that cannot be judged', () => {
-  it('a lock of another host is never taken over: the timeout names the file, the host and the next step', async () => {
+  it('a recent lock of another host is not taken over: the timeout names the file, the host and the next step', async () => {
     const dir = tempDir();
     const lock = JSON.stringify({
       pid: await deadPid(),
