@@ -19,7 +19,7 @@ import { connect } from 'node:net';
 import { Readable } from 'node:stream';
 import { request as undiciRequest } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LINGER_BYTES } from '../../src/adapters/http/node-server.js';
+import { LINGER_BYTES } from '../../src/adapters/http/linger.js';
 import { MAX_CONTENT_CODINGS } from '../../src/core/http/framing.js';
 import { defer, runCleanups } from '../helpers/cleanup.js';
 import { openRaw, parseResponses, rawRequest } from '../helpers/raw-socket.js';

@@ -23,7 +23,7 @@ import {
   parseErrorAnswer,
   timeoutCheckInterval,
 } from '../../core/http/node-parser.js';
-import { firstHeaderValue, HEADER_ERROR, headersFromRaw } from '../../core/http/index.js';
+import { HEADER_ERROR, headersFromRaw } from '../../core/http/index.js';
 import { problemReply } from '../../core/http/problem.js';
 import type {
   IncomingRequest,
@@ -32,6 +32,8 @@ import type {
   RequestHandler,
   SimpleReply,
 } from '../../core/ports/index.js';
+import { lingerAfterAnswer } from './linger.js';
+import { hasBody, OVER_LIMIT, readBody } from './request-body.js';
 import { writeRecorded, writeReply } from './write-reply.js';
 
 export interface HttpServerOptions {
@@ -63,56 +65,6 @@ export function errorReply(error: TapedeckError): SimpleReply {
     },
     [[HEADER_ERROR, error.code]],
   );
-}
-
-/** From our own header map: touching `req.headers` would make Node build a second one. */
-function hasBody(headers: HeaderMap): boolean {
-  const length = firstHeaderValue(headers, 'content-length');
-  return headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-}
-
-/** What `readBody` resolves with when the body grew past `maxBodyBytes` while it was read. */
-const OVER_LIMIT = Symbol('over the limit');
-
-/**
- * Reads the whole body, or stops (and pauses the stream) as soon as it passes `limit`: a chunked
- * body has no length to check first. Listeners, not `for await`: leaving that loop early
- * destroys the request, and with it the socket the 413 must still go out on. Rejects when the
- * body is cut short (the client left, or its framing broke and `clientError` answered).
- */
-function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | typeof OVER_LIMIT> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const done = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onFail);
-      req.off('close', onFail);
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.byteLength;
-      if (size > limit) {
-        done();
-        req.pause();
-        resolve(OVER_LIMIT);
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => {
-      done();
-      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
-    };
-    const onFail = () => {
-      done();
-      reject(new Error('the request body was cut short'));
-    };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onFail);
-    req.on('close', onFail);
-  });
 }
 
 /**
@@ -168,55 +120,6 @@ interface ParseError extends NodeJS.ErrnoException {
  */
 interface SocketWithResponse extends Socket {
   _httpMessage?: ServerResponse | null;
-}
-
-/** How long a refused upload is still read and thrown away before the connection is cut. */
-export const LINGER_MS = 2_000;
-/** How many bytes of a refused upload are read and thrown away at most. */
-export const LINGER_BYTES = 4 * 1024 * 1024;
-/** How often the bytes read while lingering are counted. */
-const LINGER_CHECK_MS = 20;
-
-/**
- * Lingering close (nginx's `lingering_close`) for a request refused while its body is still
- * arriving (413, 415). Node ends a `connection: close` answer with `socket.destroySoon()`: it
- * closes the socket as soon as the answer is flushed, with the client's upload unread, and the
- * kernel then answers the upload with a reset, which most clients report (ECONNRESET, EPIPE)
- * instead of the 413 they were sent. So: half-close after the answer, read and discard what the
- * client still sends, and close once it has sent it all (or closed its side), or after
- * LINGER_MS or LINGER_BYTES, whichever comes first.
- */
-function lingerAfterAnswer(req: IncomingMessage): void {
-  const socket = req.socket;
-  // Gone already: its 'close' has fired, and timers set now would never be cleared.
-  if (socket.destroyed) return;
-  // Node's own call when the answer is finished: only the half-close.
-  socket.destroySoon = () => {
-    if (socket.writable) socket.end();
-  };
-  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
-  timer.unref();
-  // Counted on the socket: once the answer is out, node's parser drops the rest of the body
-  // without handing it to the request, so no 'data' event tells how much came.
-  const start = socket.bytesRead;
-  const meter = setInterval(() => {
-    if (socket.bytesRead - start > LINGER_BYTES) socket.destroy();
-  }, LINGER_CHECK_MS);
-  meter.unref();
-  socket.once('close', () => {
-    clearTimeout(timer);
-    clearInterval(meter);
-  });
-  // Closed only once the answer is flushed: destroying earlier could cut it off.
-  const close = () => {
-    if (socket.writableFinished) socket.destroy();
-    else socket.once('finish', () => socket.destroy());
-  };
-  // The client has sent all it will (its FIN), or the whole body has arrived.
-  socket.once('end', close);
-  req.once('end', close);
-  // After a pause (the body passed maxBodyBytes while it was read), so that it is read on.
-  req.resume();
 }
 
 /** The Date header's value for an answer written as raw bytes (node adds it to the others). */
