@@ -284,43 +284,24 @@ export function inspectJson(value: unknown, limit = MAX_JSON_DEPTH): JsonShape {
 
 /** The path to the first container (in document order) nested deeper than `limit`. */
 function pathDeeperThan(root: object, limit: number): (string | number)[] {
-  const path: (string | number)[] = [];
-  // One frame per open container: its children (keys or indexes) and the next one to visit.
-  const frames: { node: object; keys: readonly (string | number)[]; next: number }[] = [];
-  const open = (node: object) =>
-    frames.push({
-      node,
-      keys: Array.isArray(node) ? node.map((_, i) => i) : Object.keys(node),
-      next: 0,
-    });
-  open(root);
-  while (frames.length > 0) {
-    if (frames.length > limit) return path;
-    const frame = frames.at(-1)!;
-    if (frame.next >= frame.keys.length) {
-      frames.pop();
-      path.pop();
-      continue;
-    }
-    const key = frame.keys[frame.next++]!;
-    const child = (frame.node as Record<string | number, unknown>)[key];
-    if (child !== null && typeof child === 'object') {
-      path.push(key);
-      open(child);
-    }
-  }
-  return path;
+  return (
+    firstPathWhere(
+      root,
+      (value, isKey, depth) =>
+        !isKey && value !== null && typeof value === 'object' && depth > limit,
+    ) ?? []
+  );
 }
 
 /**
  * The path to the first value (in document order) `test` accepts, or undefined; keys are
- * tested as strings too, with `isKey`. Without recursion: the value may nest to any depth.
+ * tested as strings too, with `isKey`; `depth` is the value's level (the root is level 1). Without recursion: the value may nest to any depth.
  */
 export function firstPathWhere(
   root: unknown,
-  test: (value: unknown, isKey: boolean) => boolean,
+  test: (value: unknown, isKey: boolean, depth: number) => boolean,
 ): (string | number)[] | undefined {
-  if (test(root, false)) return [];
+  if (test(root, false, 1)) return [];
   if (root === null || typeof root !== 'object') return undefined;
   const path: (string | number)[] = [];
   const frames: { node: object; keys: readonly (string | number)[]; next: number }[] = [];
@@ -339,9 +320,11 @@ export function firstPathWhere(
       continue;
     }
     const key = frame.keys[frame.next++]!;
-    if (typeof key === 'string' && test(key, true)) return [...path, key];
+    // The child's level: one below the open containers (the value itself is level 1).
+    const depth = frames.length + 1;
+    if (typeof key === 'string' && test(key, true, depth)) return [...path, key];
     const child = (frame.node as Record<string | number, unknown>)[key];
-    if (test(child, false)) return [...path, key];
+    if (test(child, false, depth)) return [...path, key];
     if (child !== null && typeof child === 'object') {
       path.push(key);
       open(child);
