@@ -50,6 +50,27 @@ function problemCode(reply: { headers: Record<string, unknown>; json(): unknown 
   return (reply.json() as { code?: unknown }).code;
 }
 
+/**
+ * `record --mode all` with the cap, in front of an upstream answering `path` with `headers` and
+ * `body` as they are (and `{"ok":true}` elsewhere): a hostile upstream's answer.
+ */
+async function recordingBehind(path: string, headers: Record<string, string>, body: Buffer) {
+  const dirs = setup();
+  const up = await startUpstream((req, res) => {
+    if (req.url === path) {
+      res.writeHead(200, headers);
+      res.end(body);
+    } else res.end('{"ok":true}');
+  });
+  const tapedeck = await startTapedeck('record', {
+    ...dirs,
+    target: up.url,
+    mode: 'all',
+    flags: [capFlag],
+  });
+  return { dirs, tapedeck };
+}
+
 describe('maxBodyBytes bounds the decoded size of request bodies', () => {
   it('is within the encoded limit on the wire', () => {
     expect(bomb.byteLength).toBeLessThan(LIMIT);
@@ -132,19 +153,14 @@ describe('maxBodyBytes bounds the decoded size of recorded response bodies', () 
   ] as const)(
     'a %s zip bomb reaches the client as sent and is not recorded; the log says why',
     async (coding, body) => {
-      const dirs = setup();
-      const up = await startUpstream((req, res) => {
-        if (req.url === '/bomb') {
-          res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': coding });
-          res.end(body);
-        } else res.end('{"ok":true}');
-      });
-      const tapedeck = await startTapedeck('record', {
-        ...dirs,
-        target: up.url,
-        mode: 'all',
-        flags: [capFlag],
-      });
+      const { dirs, tapedeck } = await recordingBehind(
+        '/bomb',
+        {
+          'content-type': 'application/json',
+          'content-encoding': coding,
+        },
+        body,
+      );
       const reply = await send(tapedeck.url, '/bomb', { decode: false });
       expect(reply.status).toBe(200);
       expect(reply.headers['content-encoding']).toBe(coding);
@@ -171,22 +187,14 @@ describe('a stack of content codings on a recorded response (a hostile upstream)
     for (let i = 0; i < 60; i++) data = gzipSync(data, { level: 0 });
     const wire = gzipSync(data, { level: 9 });
     const coding = Array(61).fill('gzip').join(', ');
-    const dirs = setup();
-    const up = await startUpstream((req, res) => {
-      if (req.url === '/stack') {
-        res.writeHead(200, {
-          'content-type': 'application/octet-stream',
-          'content-encoding': coding,
-        });
-        res.end(wire);
-      } else res.end('{"ok":true}');
-    });
-    const tapedeck = await startTapedeck('record', {
-      ...dirs,
-      target: up.url,
-      mode: 'all',
-      flags: [capFlag],
-    });
+    const { dirs, tapedeck } = await recordingBehind(
+      '/stack',
+      {
+        'content-type': 'application/octet-stream',
+        'content-encoding': coding,
+      },
+      wire,
+    );
     const reply = await send(tapedeck.url, '/stack', { decode: false });
     expect(reply.status).toBe(200);
     expect(reply.raw.equals(wire)).toBe(true);
