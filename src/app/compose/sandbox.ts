@@ -159,13 +159,21 @@ async function loadSandboxCassettes(config: TapedeckConfig): Promise<NamedCasset
   return loadCassettesOrFail(cassetteStore(config.cassettes, true));
 }
 
-/** `tapedeck sandbox`: spec + cassettes + profile + state dir, composed into a server. */
-export async function composeSandboxServer(
-  config: TapedeckConfig,
-  logger: Logger,
-  options: SandboxComposeOptions = {},
-): Promise<SandboxServer> {
-  // Everything that can be wrong with the input is found before the state opens.
+/** What the sandbox is inferred from, loaded and checked: no state opened (`--explain`). */
+export interface SandboxModel {
+  readonly profile: ApiProfile;
+  readonly spec: CompiledSpec | undefined;
+  readonly cassettes: readonly NamedCassette[];
+  readonly model: ResourceModel;
+  readonly seeds: SeedCatalog;
+  readonly sources: SandboxSources;
+}
+
+/**
+ * The profile, spec, cassettes and seed files, loaded and checked, and the model inferred
+ * from them: everything that can be wrong with the input fails here, before any state opens.
+ */
+export async function loadSandboxModel(config: TapedeckConfig): Promise<SandboxModel> {
   const { profile, from } = loadSandboxProfile(config);
   const specFile = config.sandbox.spec;
   const spec: CompiledSpec | undefined =
@@ -187,10 +195,6 @@ export async function composeSandboxServer(
   });
   const seeds = seedCatalog(config);
   checkSeedFiles(model, seeds);
-  const codec = new NodeBodyCodec({ maxDecodedBytes: config.maxBodyBytes });
-  const redaction = loadRedaction(config, options.env ?? {}, logger, true);
-  const clock = options.clock ?? systemClock;
-  const scheduler = options.scheduler ?? systemScheduler;
   const sources: SandboxSources = {
     ...(spec === undefined || specFile === undefined
       ? {}
@@ -199,6 +203,20 @@ export async function composeSandboxServer(
     interactions: cassettes.reduce((n, c) => n + c.cassette.interactions.length, 0),
     profile: { name: profile.name, from },
   };
+  return { profile, spec, cassettes, model, seeds, sources };
+}
+
+/** `tapedeck sandbox`: spec + cassettes + profile + state dir, composed into a server. */
+export async function composeSandboxServer(
+  config: TapedeckConfig,
+  logger: Logger,
+  options: SandboxComposeOptions = {},
+): Promise<SandboxServer> {
+  const { profile, spec, cassettes, model, seeds, sources } = await loadSandboxModel(config);
+  const codec = new NodeBodyCodec({ maxDecodedBytes: config.maxBodyBytes });
+  const redaction = loadRedaction(config, options.env ?? {}, logger, true);
+  const clock = options.clock ?? systemClock;
+  const scheduler = options.scheduler ?? systemScheduler;
   const opened = openSqliteState(config.stateDir);
   const state = options.wrapState === undefined ? opened : options.wrapState(opened);
   const journal = new Journal(state.journal, {
