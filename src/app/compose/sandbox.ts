@@ -5,7 +5,7 @@
  * the adapters handed to app/sandbox/server.ts as ports.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { NodeBodyCodec } from '../../adapters/http/body-codec.js';
 import { openSqliteState } from '../../adapters/state/sqlite/index.js';
 import { systemScheduler } from '../../adapters/system/scheduler.js';
@@ -24,9 +24,10 @@ import { profileErrors } from '../../core/sandbox/profile/answer.js';
 import { resolveProfile } from '../../core/sandbox/profile/load.js';
 import type { ApiProfile } from '../../core/sandbox/profile/types.js';
 import { explainJson } from '../../core/render/sandbox-explain.js';
-import { inferModel } from '../../core/sandbox/state/infer-spec.js';
+import { inferModel } from '../../core/sandbox/state/infer.js';
 import type { ResourceModel } from '../../core/sandbox/state/model.js';
 import { templateSource } from '../../core/sandbox/state/template.js';
+import { KEY_CHECKSUM_LENGTH, KEY_RANDOM_LENGTH } from '../../core/sandbox/keys.js';
 import { BUILTIN_SEEDS, type SeedCatalog } from '../../core/sandbox/tenant.js';
 import { PROFILE_PRESET_NAMES, type TapedeckConfig } from '../config/config.js';
 import { Journal } from '../journal/journal.js';
@@ -198,10 +199,11 @@ export async function loadSandboxModel(config: TapedeckConfig): Promise<SandboxM
   const sources: SandboxSources = {
     ...(spec === undefined || specFile === undefined
       ? {}
-      : { spec: { file: shownPath(specFile), paths: spec.model.paths.length } }),
-    cassettes: cassettes.length,
-    interactions: cassettes.reduce((n, c) => n + c.cassette.interactions.length, 0),
-    profile: { name: profile.name, from },
+      : { spec: { file: basename(specFile), paths: spec.model.paths.length } }),
+    cassettes,
+    profile: from === 'preset' ? { from } : { from, file: shownPath(config.sandbox.profile) },
+    keyFormat: `${profile.credentials.keyPrefix} + ${KEY_RANDOM_LENGTH} + ${KEY_CHECKSUM_LENGTH} checksum (131 bits)`,
+    liveDetectors: LIVE_KEY_DETECTORS.map((d) => d.id),
   };
   return { profile, spec, cassettes, model, seeds, sources };
 }

@@ -4,7 +4,7 @@ import type { LayerName } from '../../core/pipeline.js';
 import type { Body } from '../../core/cassette/model.js';
 import type { BodyCodec, IdempotencyStore } from '../../core/ports/index.js';
 import type { ProfileErrors } from '../../core/sandbox/profile/answer.js';
-import type { ApiProfile } from '../../core/sandbox/profile/types.js';
+import type { ApiProfile, ErrorKind } from '../../core/sandbox/profile/types.js';
 import {
   canonicalBody,
   endpointOf,
@@ -45,8 +45,8 @@ export function idempotencyLayer(options: IdempotencyLayerOptions): Layer {
   const { profile, errors, store, codec, redactPath } = options;
   const settings = profile.idempotency;
   const methods = new Set(settings?.methods.map((m) => m.toUpperCase()) ?? []);
-  const refuse = (kind: string, facts: Record<string, string> = {}): LayerAnswer => ({
-    reply: errors.reply({ kind, ...facts } as never, 'idempotency'),
+  const refuse = (kind: ErrorKind, values: Record<string, string> = {}): LayerAnswer => ({
+    reply: errors.reply({ kind, values }, 'idempotency'),
     remember: false,
   });
   return {

@@ -13,6 +13,7 @@ import type {
 } from '../../core/ports/index.js';
 import type { Scheduler, ScheduledTask } from '../../core/ports/scheduler.js';
 import type { Detector } from '../../core/redaction/detectors.js';
+import type { ExplainSources } from '../../core/render/sandbox-explain.js';
 import type { ProfileErrors } from '../../core/sandbox/profile/answer.js';
 import type { ApiProfile } from '../../core/sandbox/profile/types.js';
 import type { TemplateSource } from '../../core/sandbox/state/engine.js';
@@ -45,12 +46,7 @@ import { tenantSeeder } from './seed.js';
 import { TenantAdmin } from './tenants.js';
 
 /** What `--explain` renders about where the model came from. */
-export interface SandboxSources {
-  readonly spec?: { readonly file: string; readonly paths: number };
-  readonly cassettes: number;
-  readonly interactions: number;
-  readonly profile: { readonly name: string; readonly from: 'preset' | 'file' };
-}
+export type SandboxSources = ExplainSources;
 
 /** A built sandbox server (`tapedeck sandbox`): not listening until `listen`. */
 export interface SandboxServer {
