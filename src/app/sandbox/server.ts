@@ -134,7 +134,7 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
   const resolver = cachedResolver({
     tenants: state.tenants,
     clock,
-    hashKey: deps.keys.hashKey,
+    hashKey: (key) => deps.keys.hashKey(key),
     defaults: config.sandbox.quotas,
   });
   const tenants = new TenantAdmin({

@@ -90,7 +90,7 @@ function canonicalForm(text: string): string {
   const query = parseQuery(text);
   const pairs: [string, string][] = [];
   for (const name of Object.keys(query)) {
-    for (const value of valuesOf(query[name]!)) pairs.push([name, value]);
+    for (const value of valuesOf(query[name])) pairs.push([name, value]);
   }
   pairs.sort((a, b) => compare(a[0], b[0]) || compare(a[1], b[1]));
   // JSON strings keep names and values apart whatever they hold (`=`, `&`, newlines).
@@ -139,7 +139,7 @@ export function serializeReply(reply: Reply, codec: BodyCodec): IdempotentRespon
       for (const name of Object.keys(recorded)) {
         const lower = name.toLowerCase();
         if (NOT_STORED.has(lower) || lower === 'content-encoding') continue;
-        for (const value of valuesOf(recorded[name]!)) headers.push([name, value]);
+        for (const value of valuesOf(recorded[name])) headers.push([name, value]);
       }
       for (const [name, value] of reply.extraHeaders) {
         if (!NOT_STORED.has(name.toLowerCase())) headers.push([name, value]);
