@@ -85,7 +85,8 @@ describe('the Stripe SDK against tapedeck sandbox on Stripe’s spec', () => {
       metadata: { plan: 'platinum', order: '' },
     });
     expect(updated.metadata).toEqual({ plan: 'platinum' });
-    expect((await stripe.customers.retrieve(created.id)).metadata).toEqual({ plan: 'platinum' });
+    const reread = (await stripe.customers.retrieve(created.id)) as Stripe.Customer;
+    expect(reread.metadata).toEqual({ plan: 'platinum' });
 
     // 25 more; auto-pagination sees all 26 once, newest first.
     const more: string[] = [];
