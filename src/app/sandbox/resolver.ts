@@ -101,8 +101,7 @@ export function cachedResolver(o: CachedResolverOptions): CachedResolver {
       const record = await o.tenants.resolveKey(o.hashKey(key), o.clock.now());
       if (record === undefined) return undefined;
       const tenant = resolvedTenant(record, o.defaults, o.clock);
-      if (cache.size >= SWEEP_AT)
-        for (const [k, v] of cache) if (v.until <= at) cache.delete(k);
+      if (cache.size >= SWEEP_AT) for (const [k, v] of cache) if (v.until <= at) cache.delete(k);
       if (cache.size < SWEEP_AT) cache.set(key, { tenant, until: at + ttl });
       touch(tenant.id);
       return tenant;
