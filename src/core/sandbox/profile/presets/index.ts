@@ -1,0 +1,17 @@
+import type { ApiProfile } from '../types.js';
+import { GITHUB } from './github.js';
+import { STANDARD } from './standard.js';
+import { STRIPE } from './stripe.js';
+
+export type PresetName = 'standard' | 'stripe' | 'github';
+
+/** The shipped profiles, by name (`--profile stripe`). */
+export const PRESETS: Readonly<Record<PresetName, ApiProfile>> = {
+  standard: STANDARD,
+  stripe: STRIPE,
+  github: GITHUB,
+};
+
+export function isPresetName(name: string): name is PresetName {
+  return name === 'standard' || name === 'stripe' || name === 'github';
+}
