@@ -160,7 +160,7 @@ describe('SQLite state: failures', () => {
       state.driftHistory.record(['fp'], 1),
       state.tenants.list(),
       state.resources.snapshot('t1'),
-      state.idempotency.begin('t1', 'k', 'fp', 1),
+      state.idempotency.begin('t1', 'k', 'fp', 'POST /x', 1, 0),
       state.outbox.due('t1', 1, 1),
     ]) {
       await expect(pending).rejects.toMatchObject({
@@ -182,10 +182,12 @@ describe('SQLite state: two processes on one file', () => {
     defer(() => first.close());
     defer(() => second.close());
     const results = await Promise.all([
-      first.idempotency.begin('t1', 'k', 'fp', 1000),
-      second.idempotency.begin('t1', 'k', 'fp', 1000),
+      first.idempotency.begin('t1', 'k', 'fp', 'POST /x', 1000, 0),
+      second.idempotency.begin('t1', 'k', 'fp', 'POST /x', 1000, 0),
     ]);
     expect(results.map((r) => r.kind).sort()).toEqual(['in-flight', 'new']);
-    expect(await second.idempotency.begin('t1', 'k', 'other', 1001)).toEqual({ kind: 'mismatch' });
+    expect(await second.idempotency.begin('t1', 'k', 'other', 'POST /x', 1001, 0)).toEqual({
+      kind: 'mismatch',
+    });
   });
 });

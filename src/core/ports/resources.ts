@@ -1,4 +1,5 @@
 import type { JsonValue } from '../json.js';
+import type { IdempotentResponse } from './idempotency.js';
 
 /** One resource of one tenant (a customer, a payment intent), as the API would show it. */
 export interface StoredResource {
@@ -6,15 +7,80 @@ export interface StoredResource {
   readonly type: string;
   readonly id: string;
   readonly value: JsonValue;
+  /** The scope it lives under (`customers/cus_…`, `octo/hello`); undefined = top level. */
+  readonly parent?: string;
+  /** Bumped by every write (optimistic concurrency); 1 after the first. */
+  readonly version?: number;
+  /** A tombstone: still readable (`deleted: true` answers), gone from lists. */
+  readonly deleted?: boolean;
 }
 
 /** A tenant's whole resource state, in list order: what a snapshot captures and restores. */
 export type ResourceSnapshot = readonly StoredResource[];
 
+export interface ListQuery {
+  readonly type: string;
+  readonly parent?: string;
+  readonly where?: Readonly<Record<string, string | number | boolean | null>>; // top-level fields
+  readonly order: 'asc' | 'desc';
+  readonly limit: number; // 1..10000
+  readonly after?: string;
+  readonly before?: string;
+  readonly offset?: number; // ids / page offset
+  readonly withTotal?: boolean;
+}
+
+export interface ListPage {
+  readonly items: StoredResource[];
+  readonly hasMore: boolean;
+  readonly total?: number;
+}
+
+export interface SandboxEvent {
+  readonly id: string;
+  readonly type: string;
+  readonly at: number;
+  readonly resourceType: string;
+  readonly resourceId: string;
+  readonly data: JsonValue;
+  readonly idempotencyKeyHash?: string;
+}
+
+export interface StateChange {
+  /** `expectVersion`: undefined = must not exist yet; n = must still be at version n. */
+  readonly puts: readonly (StoredResource & { readonly expectVersion?: number })[];
+  readonly deletes: readonly {
+    readonly type: string;
+    readonly id: string;
+    readonly expectVersion: number;
+  }[];
+  readonly sequences?: readonly { readonly name: string; readonly value: number }[]; // absolute values
+  readonly events?: readonly SandboxEvent[];
+  readonly idempotency?: { readonly keyHash: string; readonly response: IdempotentResponse };
+  readonly quotas?: { readonly resources: number; readonly bytes: number };
+  readonly seed?: { readonly at: number }; // also claims seeding: refused once seeded_at is set
+}
+
+export type ChangeResult =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly reason: 'conflict'; readonly type: string; readonly id: string }
+  | {
+      readonly ok: false;
+      readonly reason: 'quota';
+      readonly quota: 'resources' | 'bytes';
+      readonly limit: number;
+    }
+  | { readonly ok: false; readonly reason: 'already-seeded' };
+
+export interface TenantSnapshot {
+  readonly resources: ResourceSnapshot;
+  readonly sequences: readonly { name: string; value: number }[];
+}
+
 /**
  * The sandbox's per-tenant resources. Every method is scoped to a tenant: one tenant never sees,
- * changes or counts another's resources, even with the same type and id. A sketch the sandbox
- * issue fills out (pagination, versions); passes test/contract/resource-store.contract.ts.
+ * changes or counts another's resources, even with the same type and id. Every implementation
+ * passes test/contract/resource-store.contract.ts.
  */
 export interface ResourceStore {
   /** Creates or replaces; a replaced resource keeps its place in the list order. */
@@ -30,4 +96,13 @@ export interface ResourceStore {
   restore(tenant: string, snapshot: ResourceSnapshot): Promise<void>;
   /** Removes every resource of the tenant. */
   clear(tenant: string): Promise<void>;
+  page(tenant: string, query: ListQuery): Promise<ListPage>;
+  /** All of it or none, in one transaction: resources, sequences, usage, events, idempotency. */
+  apply(tenant: string, change: StateChange, at: number): Promise<ChangeResult>;
+  sequence(tenant: string, name: string): Promise<number>; // 0 when unset
+  /** Increments the tenant's id counter by n and resolves the first value (gaps are fine). */
+  reserveIds(tenant: string, n: number): Promise<number>;
+  saveSnapshot(tenant: string, name: string, at: number): Promise<void>;
+  loadSnapshot(tenant: string, name: string): Promise<boolean>; // restore; false if unknown
+  listSnapshots(tenant: string): Promise<{ name: string; createdAt: number; resources: number }[]>;
 }

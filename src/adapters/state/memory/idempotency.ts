@@ -1,3 +1,4 @@
+import { notYet } from '../not-yet.js';
 import type {
   IdempotencyBegin,
   IdempotencyStore,
@@ -23,7 +24,13 @@ export class MemoryIdempotencyStore implements IdempotencyStore, TenantScoped {
   private readonly tenants = new PerTenant<KeyRecord>();
   readonly open = new Open('idempotency');
 
-  begin(tenant: string, key: string, fingerprint: string, at: number): Promise<IdempotencyBegin> {
+  begin(
+    tenant: string,
+    key: string,
+    fingerprint: string,
+    _endpoint: string,
+    at: number,
+  ): Promise<IdempotencyBegin> {
     return this.open.run((): IdempotencyBegin => {
       const of = this.tenants.of(tenant);
       const record = of.get(key);
@@ -31,7 +38,7 @@ export class MemoryIdempotencyStore implements IdempotencyStore, TenantScoped {
         of.set(key, { fingerprint, begunAt: at });
         return { kind: 'new' };
       }
-      if (record.fingerprint !== fingerprint) return { kind: 'mismatch' };
+      if (record.fingerprint !== fingerprint) return { kind: 'mismatch', endpoint: '' };
       if (record.response === undefined) return { kind: 'in-flight' };
       return { kind: 'completed', response: copyResponse(record.response) };
     });
@@ -53,6 +60,14 @@ export class MemoryIdempotencyStore implements IdempotencyStore, TenantScoped {
       if (record === undefined || record.response !== undefined) return false;
       return of.delete(key);
     });
+  }
+
+  releaseInFlight(): Promise<number> {
+    return notYet();
+  }
+
+  clear(): Promise<void> {
+    return notYet();
   }
 
   expire(tenant: string, before: number): Promise<number> {

@@ -1,17 +1,21 @@
 import type { RuntimeState } from '../../../core/ports/state.js';
 import { MemoryDriftHistory } from './drift-history.js';
+import { MemoryEventStore } from './events.js';
 import { MemoryIdempotencyStore } from './idempotency.js';
 import { MemoryJournalStore } from './journal.js';
 import { MemoryWebhookOutbox } from './outbox.js';
 import { MemoryResourceStore } from './resources.js';
 import { MemoryTenantStore } from './tenants.js';
+import { MemoryUsageStore } from './usage.js';
 
 export * from './drift-history.js';
+export * from './events.js';
 export * from './idempotency.js';
 export * from './journal.js';
 export * from './outbox.js';
 export * from './resources.js';
 export * from './tenants.js';
+export * from './usage.js';
 export type { TenantScoped } from './shared.js';
 
 /** Every state port in memory, as `openSqliteState` gives them over a file. Nothing persists. */
@@ -29,6 +33,8 @@ export function openMemoryState(): RuntimeState {
     resources,
     idempotency,
     outbox,
+    events: new MemoryEventStore(),
+    usage: new MemoryUsageStore(),
     close: () => {
       for (const port of [journal, driftHistory, tenants, resources, idempotency, outbox])
         port.open.close();

@@ -1,4 +1,7 @@
+import { notYet } from '../not-yet.js';
 import type {
+  ChangeResult,
+  ListPage,
   ResourceSnapshot,
   ResourceStore,
   StoredResource,
@@ -54,6 +57,28 @@ export class MemoryResourceStore implements ResourceStore, TenantScoped {
       for (const r of snapshot) of.set(resourceKey(r.type, r.id), structuredClone(r));
       this.tenants.replace(tenant, of);
     });
+  }
+
+  page(): Promise<ListPage> {
+    return notYet();
+  }
+  apply(): Promise<ChangeResult> {
+    return notYet();
+  }
+  sequence(): Promise<number> {
+    return notYet();
+  }
+  reserveIds(): Promise<number> {
+    return notYet();
+  }
+  saveSnapshot(): Promise<void> {
+    return notYet();
+  }
+  loadSnapshot(): Promise<boolean> {
+    return notYet();
+  }
+  listSnapshots(): Promise<{ name: string; createdAt: number; resources: number }[]> {
+    return notYet();
   }
 
   clear(tenant: string): Promise<void> {

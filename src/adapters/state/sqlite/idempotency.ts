@@ -1,3 +1,4 @@
+import { notYet } from '../not-yet.js';
 import type {
   IdempotencyBegin,
   IdempotencyStore,
@@ -19,7 +20,13 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
     this.port = new PortState(connection, 'idempotency');
   }
 
-  begin(tenant: string, key: string, fingerprint: string, at: number): Promise<IdempotencyBegin> {
+  begin(
+    tenant: string,
+    key: string,
+    fingerprint: string,
+    _endpoint: string,
+    at: number,
+  ): Promise<IdempotencyBegin> {
     // Immediate: the look-up and the claim are one step, also against another process.
     return this.port.atomically('claim an idempotency key', (db): IdempotencyBegin => {
       const row = db
@@ -33,7 +40,7 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
         ).run(tenant, key, fingerprint, at);
         return { kind: 'new' };
       }
-      if (row.fingerprint !== fingerprint) return { kind: 'mismatch' };
+      if (row.fingerprint !== fingerprint) return { kind: 'mismatch', endpoint: '' };
       if (row.status === null) return { kind: 'in-flight' };
       return {
         kind: 'completed',
@@ -69,6 +76,14 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
           .prepare('DELETE FROM idempotency_keys WHERE tenant = ? AND key = ? AND status IS NULL')
           .run(tenant, key).changes === 1,
     );
+  }
+
+  releaseInFlight(): Promise<number> {
+    return notYet();
+  }
+
+  clear(): Promise<void> {
+    return notYet();
   }
 
   expire(tenant: string, before: number): Promise<number> {

@@ -1,6 +1,9 @@
 import type Database from 'better-sqlite3';
 import type { JsonValue } from '../../../core/json.js';
+import { notYet } from '../not-yet.js';
 import type {
+  ChangeResult,
+  ListPage,
   ResourceSnapshot,
   ResourceStore,
   StoredResource,
@@ -76,6 +79,28 @@ export class SqliteResourceStore implements ResourceStore {
       db.prepare('DELETE FROM resources WHERE tenant = ?').run(tenant);
       for (const resource of snapshot) putRow(db, tenant, resource);
     });
+  }
+
+  page(): Promise<ListPage> {
+    return notYet();
+  }
+  apply(): Promise<ChangeResult> {
+    return notYet();
+  }
+  sequence(): Promise<number> {
+    return notYet();
+  }
+  reserveIds(): Promise<number> {
+    return notYet();
+  }
+  saveSnapshot(): Promise<void> {
+    return notYet();
+  }
+  loadSnapshot(): Promise<boolean> {
+    return notYet();
+  }
+  listSnapshots(): Promise<{ name: string; createdAt: number; resources: number }[]> {
+    return notYet();
   }
 
   clear(tenant: string): Promise<void> {

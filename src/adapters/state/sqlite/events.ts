@@ -1,0 +1,8 @@
+import type { EventStore, StoredEvent } from '../../../core/ports/events.js';
+import { notYet } from '../not-yet.js';
+
+export class SqliteEventStore implements EventStore {
+  list(): Promise<StoredEvent[]> {
+    return notYet();
+  }
+}
