@@ -14,6 +14,7 @@ import { registerMock } from './commands/mock.js';
 import { registerRedact } from './commands/redact.js';
 import { registerRecord } from './commands/record.js';
 import { registerReplay } from './commands/replay.js';
+import { registerSandbox } from './commands/sandbox.js';
 import { registerVerify } from './commands/verify.js';
 
 function stopSignal(): Promise<string> {
@@ -67,6 +68,7 @@ export function buildProgram(cli: CliContext): Command {
   registerVerify(program, cli);
   registerDrift(program, cli);
   registerMock(program, cli);
+  registerSandbox(program, cli);
   registerRedact(program, cli);
   registerImport(program, cli);
   registerExport(program, cli);
