@@ -43,11 +43,11 @@ export async function withTenantAdmin<T>(
 ): Promise<T> {
   const { config } = commandConfig(cli, command, values, options);
   const { logger } = makeLogger(config, cli.io);
-  const { admin, close } = await composeTenantAdmin(config, { logger });
+  const opened = await composeTenantAdmin(config, { logger });
   try {
-    return await work(admin);
+    return await work(opened.admin);
   } finally {
-    await close();
+    await opened.close();
   }
 }
 
