@@ -133,6 +133,7 @@ describe('state engine on the widgets model', () => {
       status: 'draft',
       metadata: {},
       published_at: null,
+      owner: null,
     });
     // Planning never happened twice: the event is the create's, with the object as its data.
     if (p.kind !== 'change') throw new Error('no change');

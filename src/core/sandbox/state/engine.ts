@@ -776,7 +776,7 @@ export function pageQuery(
   if (route.view !== undefined && params[route.view.param] !== undefined)
     where[route.view.field] = params[route.view.param]!;
   for (const field of route.filters) {
-    const raw = Object.hasOwn(query, field) ? valuesOf(query[field]!)[0] : undefined;
+    const raw = Object.hasOwn(query, field) ? valuesOf(query[field])[0] : undefined;
     if (raw === undefined || raw === '') continue;
     setOwn(where, field, filterValue(deps, type, field, raw));
   }
