@@ -188,6 +188,7 @@ describe('SQLite state: two processes on one file', () => {
     expect(results.map((r) => r.kind).sort()).toEqual(['in-flight', 'new']);
     expect(await second.idempotency.begin('t1', 'k', 'other', 'POST /x', 1001, 0)).toEqual({
       kind: 'mismatch',
+      endpoint: 'POST /x',
     });
   });
 });

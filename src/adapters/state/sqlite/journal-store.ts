@@ -17,14 +17,15 @@ interface JournalRow {
   cassette: string | null;
   position: number | null;
   duration_ms: number;
+  tenant: string | null;
 }
 
-const COLUMNS = 'at, session, method, path, layer, status, cassette, position, duration_ms';
-/** Rows per INSERT statement (9 parameters each, well under SQLite's limit). */
+const COLUMNS = 'at, session, method, path, layer, status, cassette, position, duration_ms, tenant';
+/** Rows per INSERT statement (10 parameters each, well under SQLite's limit). */
 const BATCH = 100;
 
 function insertRows(rows: number): string {
-  const one = `(${Array.from({ length: 9 }, () => '?').join(',')})`;
+  const one = `(${Array.from({ length: 10 }, () => '?').join(',')})`;
   return `INSERT INTO journal(${COLUMNS}) VALUES ${Array.from({ length: rows }, () => one).join(',')}`;
 }
 
@@ -39,6 +40,7 @@ function pushRow(params: unknown[], e: JournalEntry): void {
     e.cassette ?? null,
     e.position ?? null,
     e.durationMs,
+    e.tenant ?? null,
   );
 }
 
@@ -53,6 +55,7 @@ function entryOf(r: JournalRow): JournalEntry {
     durationMs: r.duration_ms,
     ...(r.cassette === null ? {} : { cassette: r.cassette }),
     ...(r.position === null ? {} : { position: r.position }),
+    ...(r.tenant === null ? {} : { tenant: r.tenant }),
   };
 }
 
@@ -98,6 +101,10 @@ export class SqliteJournalStore implements JournalStore {
         if (query.layers.length === 0) return [];
         where.push(`layer IN (${query.layers.map(() => '?').join(',')})`);
         params.push(...query.layers);
+      }
+      if (query.tenant !== undefined) {
+        where.push('tenant = ?');
+        params.push(query.tenant);
       }
       if (query.since !== undefined) {
         where.push('at >= ?');
