@@ -111,6 +111,18 @@ describe('state engine on the widgets model', () => {
     expect(routeRequest(deps.model, deps.spec!.router, 'PUT', '/v1/widgets/wid_1')).toBeUndefined();
   });
 
+  it('routes a model whose paths leave out the base path, with and without the spec router', () => {
+    const model = {
+      ...deps.model,
+      routes: deps.model.routes.map((r) => ({ ...r, path: r.path.replace(/^\/v1/, '') })),
+    };
+    for (const router of [deps.spec!.router, undefined]) {
+      const routed = routeRequest(model, router, 'GET', '/v1/widgets/wid_9');
+      expect(routed?.route.role).toBe('retrieve');
+      expect(routed?.id).toBe('wid_9');
+    }
+  });
+
   it('creates from the template: request fields typed and filtered, server-owned fields set', () => {
     const world = new World();
     const p = world.request('POST', '/v1/widgets', {
@@ -133,6 +145,7 @@ describe('state engine on the widgets model', () => {
       status: 'draft',
       metadata: {},
       published_at: null,
+      owner: null,
     });
     // Planning never happened twice: the event is the create's, with the object as its data.
     if (p.kind !== 'change') throw new Error('no change');

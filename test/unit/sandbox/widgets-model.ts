@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadSpecFile } from '../../../src/adapters/spec/spec-loader.js';
-import type { JsonValue } from '../../../src/core/json.js';
 import { CompiledSpec } from '../../../src/core/mock/openapi/compiled.js';
 import type { ErrorFactsIn, ProfileErrors } from '../../../src/core/sandbox/profile/answer.js';
 import { PRESETS } from '../../../src/core/sandbox/profile/presets/index.js';
@@ -142,7 +141,7 @@ export const factErrors: ProfileErrors = {
         ['content-type', 'application/json'],
         ['x-tapedeck-layer', 'state'],
       ],
-      body: JSON.stringify(rest as unknown as JsonValue),
+      body: JSON.stringify(rest),
     };
   },
 };

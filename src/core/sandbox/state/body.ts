@@ -56,7 +56,7 @@ function formShape(
   const media = matchMedia(body.contents, contentType);
   if (media === undefined) return NO_SHAPE;
   let byType = shapes.get(operation!);
-  if (byType === undefined) shapes.set(operation!, (byType = new Map()));
+  if (byType === undefined) shapes.set(operation!, (byType = new Map<string, FormShape>()));
   let shape = byType.get(media.type);
   if (shape === undefined) {
     shape = readFormShape(document, body, media, (schema) => typesOf(document, schema));

@@ -143,10 +143,38 @@ export function modelRoute(
   const { router, routes } = modelRouter(model);
   const upper = method.toUpperCase();
   if (upper === 'HEAD') return undefined;
-  const found = router.route(upper, path);
-  if (found.kind !== 'operation' || found.operation.method !== upper) return undefined;
-  const route = routes[Number(found.operation.id)];
-  return route === undefined ? undefined : { route, params: found.params };
+  // Routes inferred from a spec leave out its base path (`/widgets` for `/v1/widgets`): a path
+  // that matches nothing is tried again without its first segments, as a server's base path.
+  let rest = path;
+  for (let dropped = 0; dropped <= 3; dropped++) {
+    const found = router.route(upper, rest);
+    if (found.kind === 'operation' && found.operation.method === upper) {
+      const route = routes[Number(found.operation.id)];
+      return route === undefined ? undefined : { route, params: found.params };
+    }
+    const next = rest.indexOf('/', 1);
+    if (next === -1) break;
+    rest = rest.slice(next);
+  }
+  return undefined;
+}
+
+/** The model route of a spec operation (by operation id, else by method and path). */
+function routeOfOperation(model: ResourceModel, operation: SpecOperation): ModelRoute | undefined {
+  const method = operation.method.toUpperCase();
+  return (
+    model.routes.find(
+      (r) =>
+        r.operationId !== undefined &&
+        r.operationId === operation.id &&
+        r.method.toUpperCase() === method,
+    ) ??
+    model.routes.find(
+      (r) =>
+        r.method.toUpperCase() === method &&
+        (r.path === operation.path || r.path.endsWith(operation.path)),
+    )
+  );
 }
 
 /** Scope parameters (`owner`, `repo`) joined: the part of a stored id that scopes it. */
@@ -178,16 +206,25 @@ export function routeRequest(
   method: string,
   path: string,
 ): RoutedRequest | undefined {
-  const found = modelRoute(model, method, path);
+  // The spec's router knows its base paths: a documented operation finds its route by id.
+  let operation: SpecOperation | undefined;
+  let found: { route: ModelRoute; params: Readonly<Record<string, string>> } | undefined;
+  if (router !== undefined && method.toUpperCase() !== 'HEAD') {
+    const spec = router.route(method, path);
+    if (spec.kind === 'operation' && spec.operation.method.toUpperCase() === method.toUpperCase()) {
+      operation = spec.operation;
+      const route = routeOfOperation(model, spec.operation);
+      // A documented operation the model leaves out (`/v1/customers/search`) is not modelled,
+      // even where a model route would take its path (`/v1/customers/{customer}`).
+      if (route === undefined) return undefined;
+      found = { route, params: spec.params };
+    }
+  }
+  found ??= modelRoute(model, method, path);
   if (found === undefined) return undefined;
   const { route, params } = found;
   const type = model.types.get(route.type);
   if (type === undefined) return undefined;
-  let operation: SpecOperation | undefined;
-  if (router !== undefined) {
-    const spec = router.route(method, path);
-    if (spec.kind === 'operation') operation = spec.operation;
-  }
   const id = route.idParam === undefined ? undefined : params[route.idParam];
   const parent = parentOf(route, params);
   return {
@@ -776,7 +813,7 @@ export function pageQuery(
   if (route.view !== undefined && params[route.view.param] !== undefined)
     where[route.view.field] = params[route.view.param]!;
   for (const field of route.filters) {
-    const raw = Object.hasOwn(query, field) ? valuesOf(query[field]!)[0] : undefined;
+    const raw = Object.hasOwn(query, field) ? valuesOf(query[field])[0] : undefined;
     if (raw === undefined || raw === '') continue;
     setOwn(where, field, filterValue(deps, type, field, raw));
   }

@@ -41,7 +41,7 @@ function only(value: object, key: string, optional: readonly string[] = []): boo
 
 /** A `set`/`defaults` value; undefined leaves the field as it is. */
 export function resolveSet(raw: SetValue, context: SetContext): JsonValue | undefined {
-  if (!isJsonObject(raw)) return raw as JsonValue;
+  if (!isJsonObject(raw)) return raw;
   const value: JsonObject = raw;
   if (only(value, 'copy') && typeof value['copy'] === 'string')
     return Object.hasOwn(context.current, value['copy']) ? context.current[value['copy']] : null;

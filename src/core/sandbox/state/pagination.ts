@@ -30,7 +30,7 @@ export interface Paging {
 
 function first(query: QueryMap, name: string | undefined): string | undefined {
   if (name === undefined) return undefined;
-  const value = Object.hasOwn(query, name) ? valuesOf(query[name]!)[0] : undefined;
+  const value = Object.hasOwn(query, name) ? valuesOf(query[name])[0] : undefined;
   return value === undefined || value === '' ? undefined : value;
 }
 

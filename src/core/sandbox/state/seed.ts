@@ -16,7 +16,7 @@ function listItems(body: JsonValue): JsonValue[] | undefined {
   if (Array.isArray(body)) return body;
   if (!isJsonObject(body)) return undefined;
   const arrays = Object.values(body).filter((v) => Array.isArray(v));
-  return arrays.length === 1 ? (arrays[0] as JsonValue[]) : undefined;
+  return arrays.length === 1 ? arrays[0] : undefined;
 }
 
 function idOf(type: ResourceType, value: JsonValue): string | undefined {

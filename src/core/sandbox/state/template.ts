@@ -5,7 +5,14 @@ import { isJsonObject, isRecord, setOwn, type JsonObject, type JsonValue } from 
 import type { CompiledSpec } from '../../mock/openapi/compiled.js';
 import { resolvePointer } from '../../mock/openapi/document.js';
 import { valuesOf } from '../../cassette/model.js';
-import { membersOf, propertySchema, resolveSchema, schemaTypes, type SchemaAt } from './coerce.js';
+import {
+  isNullable,
+  membersOf,
+  propertySchema,
+  resolveSchema,
+  schemaTypes,
+  type SchemaAt,
+} from './coerce.js';
 import { modelRoute, type TemplateSource } from './engine.js';
 import type { ResourceModel } from './model.js';
 
@@ -24,7 +31,12 @@ const MAX_DEPTH = 12;
  * integer/number → 0 (or `minimum`); string → the first enum value, else `""`; array → `[]`;
  * object → its required properties (a map such as `metadata` → `{}`).
  */
-export function minimalInstance(document: object, schema: unknown, depth = 0): JsonValue {
+export function minimalInstance(
+  document: object,
+  schema: unknown,
+  depth = 0,
+  options: { readonly nullables?: boolean } = {},
+): JsonValue {
   const node = resolveSchema(document, schema);
   if (!node || depth > MAX_DEPTH) return null;
   if ('const' in node) return node['const'] as JsonValue;
@@ -32,7 +44,7 @@ export function minimalInstance(document: object, schema: unknown, depth = 0): J
   const members = membersOf(document, node);
   if (types.includes('null') || members.some((m) => schemaTypes(m).includes('null'))) return null;
   if (Array.isArray(node['enum']) && node['enum'].length > 0) {
-    const first = node['enum'].find((v) => v !== null);
+    const first = (node['enum'] as unknown[]).find((v) => v !== null);
     if (first !== undefined) return first as JsonValue;
   }
   if (types.length === 0 && members.length > 0)
@@ -45,6 +57,10 @@ export function minimalInstance(document: object, schema: unknown, depth = 0): J
       const sub = propertySchema(document, node, name);
       setOwn(out, name, sub === undefined ? null : minimalInstance(document, sub, depth + 1));
     }
+    // An item shows its optional nullable fields as null (`email: null`), as the APIs do.
+    if (options.nullables === true && isRecord(node['properties']))
+      for (const [name, sub] of Object.entries(node['properties']))
+        if (!Object.hasOwn(out, name) && isNullable(document, sub)) setOwn(out, name, null);
     return out;
   }
   if (types.includes('array')) return [];
@@ -119,8 +135,7 @@ function specExample(spec: CompiledSpec, operationId: string | undefined): JsonO
   for (const response of operation?.responses ?? []) {
     if (!/^2/.test(response.status)) continue;
     for (const media of response.contents)
-      for (const example of media.examples)
-        if (isJsonObject(example.value)) return example.value as JsonObject;
+      for (const example of media.examples) if (isJsonObject(example.value)) return example.value;
   }
   return undefined;
 }
@@ -168,7 +183,10 @@ export function buildTemplates(o: {
       }
       if (template === undefined) {
         const item = itemSchemaOf(o.spec, type?.schemaPointer);
-        const minimal = item === undefined ? {} : minimalInstance(item.document, item.schema);
+        const minimal =
+          item === undefined
+            ? {}
+            : minimalInstance(item.document, item.schema, 0, { nullables: true });
         template = isJsonObject(minimal) ? minimal : {};
       }
       cache.set(typeName, template);
