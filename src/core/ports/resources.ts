@@ -58,7 +58,7 @@ export interface SandboxEvent {
 /**
  * One state change, applied whole or not at all. Checked first, in this order: the seed claim
  * (`already-seeded`), every version (`conflict`, naming the first stale resource; puts and
- * deletes see the earlier entries of the same change), the quotas (`quota`: only growth is
+ * deletes see the earlier entries of the same change, puts coming before deletes), the quotas (`quota`: only growth is
  * refused, resources before bytes; bytes = UTF-8 length of each stored value's JSON, tombstones
  * included). Then written: resources (each put gets version + 1, 1 when new), sequences,
  * events, the tenant's usage counters, the seed time, and the idempotency key's response
