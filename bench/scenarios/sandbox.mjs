@@ -164,7 +164,8 @@ export async function scenarioSandboxStore() {
   raw.scenarios.sandboxStore = result;
   const label = `${fmt.int(result.tenants)} tenants × ${fmt.int(result.perTenant)} resources`;
   for (const name of Object.keys(result.perRep[0])) {
-    const flat = name.startsWith('page (') || name.startsWith('page after') || name === 'get';
+    // The plan's target is on the list pages (the resources_page index); get and apply are shown.
+    const flat = name.startsWith('page (') || name.startsWith('page after');
     addRow({
       section,
       scenario: `${name}, one tenant of ${label}`,
