@@ -57,7 +57,19 @@ describe('SQLite state: schema migrations', () => {
     await state.close();
     expect(inspect(state.file)).toEqual({
       version: LATEST,
-      tables: ['drift_findings', 'idempotency_keys', 'journal', 'outbox', 'resources', 'tenants'],
+      tables: [
+        'drift_findings',
+        'events',
+        'idempotency_keys',
+        'journal',
+        'outbox',
+        'resources',
+        'sequences',
+        'snapshots',
+        'tenant_keys',
+        'tenants',
+        'usage',
+      ],
     });
     const db = new Database(state.file, { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
@@ -139,6 +151,104 @@ describe('SQLite state: schema migrations', () => {
     const db = new Database(file, { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('delete');
     db.close();
+  });
+});
+
+describe('SQLite state: migration 3 (the sandbox)', () => {
+  const V2 = MIGRATIONS.slice(0, 2);
+
+  /** A state file at version 2 with two tenants (one name twice), resources and a key. */
+  async function v2File(): Promise<{ dir: string; file: string }> {
+    const dir = tempDir();
+    await openSqliteState(dir, { migrations: V2 }).close();
+    const file = join(dir, STATE_FILE);
+    raw(
+      file,
+      `INSERT INTO tenants(id, name, key_hash, created_at) VALUES ('t1', 'acme', 'hash-1', 1000), ('t2', 'acme', 'hash-2', 2000);
+       INSERT INTO resources(tenant, type, id, value) VALUES ('t1', 'customers', 'cus_1', '{"id":"cus_1","name":"é"}'),
+         ('t1', 'customers', 'cus_2', '{}');
+       INSERT INTO idempotency_keys(tenant, key, fingerprint, begun_at) VALUES ('t1', 'k', 'fp', 1000);
+       INSERT INTO journal(at, session, method, path, layer, status, duration_ms) VALUES (1, '', 'GET', '/', 'miss', 404, 1);`,
+    );
+    expect(inspect(file).version).toBe(2);
+    return { dir, file };
+  }
+
+  it('migrates a v2 file: its tenants keep their ids, their key hashes still resolve, usage is counted', async () => {
+    const { dir, file } = await v2File();
+    const state = openSqliteState(dir);
+    defer(() => state.close());
+    const t1 = await state.tenants.resolveKey('hash-1', 5000);
+    expect(t1).toEqual({
+      id: 't1',
+      name: 'acme',
+      createdAt: 1000,
+      lastUsedAt: 1000,
+      seedSet: 'recordings',
+      idSeed: 't1',
+      clock: { offsetMs: 0 },
+      usage: { resources: 2, bytes: Buffer.byteLength('{"id":"cus_1","name":"é"}') + 2 },
+    });
+    // v2 names were not unique; v3's are: the later tenant's name gets its id.
+    expect((await state.tenants.resolveKey('hash-2', 5000))?.name).toBe('acme (t2)');
+    expect(await state.tenants.listKeys('t1')).toEqual([
+      { hash: 'hash-1', tenant: 't1', hint: '(migrated)', createdAt: 1000 },
+    ]);
+    expect(await state.resources.get('t1', 'customers', 'cus_1')).toEqual({
+      type: 'customers',
+      id: 'cus_1',
+      value: { id: 'cus_1', name: 'é' },
+      version: 1,
+    });
+    expect(
+      await state.resources.apply(
+        't1',
+        {
+          puts: [{ type: 'customers', id: 'cus_2', value: { a: 1 }, expectVersion: 1 }],
+          deletes: [],
+        },
+        1,
+      ),
+    ).toEqual({ ok: true });
+    expect(await state.idempotency.begin('t1', 'k', 'other', 'POST /x', 2000, 0)).toEqual({
+      kind: 'mismatch',
+      endpoint: '',
+    });
+    expect((await state.journal.query({ limit: 1 }))[0]).not.toHaveProperty('tenant');
+    await state.close();
+    expect(inspect(file).version).toBe(3);
+  });
+
+  it('is one transaction: a failure late in step 3 leaves the v2 tables and rows as they were', async () => {
+    const { dir, file } = await v2File();
+    const before = inspect(file);
+    const rows = () => {
+      const db = new Database(file, { readonly: true });
+      try {
+        return ['tenants', 'resources', 'idempotency_keys', 'journal'].map((t) =>
+          db.prepare(`SELECT * FROM ${t}`).all(),
+        );
+      } finally {
+        db.close();
+      }
+    };
+    const data = rows();
+    const step3 = MIGRATIONS[2]!;
+    const failing: Migration = {
+      ...step3,
+      up(db) {
+        step3.up(db);
+        throw new Error('crash at the end of step 3');
+      },
+    };
+    const error = openFails(dir, [...V2, failing]);
+    expect(error.message).toContain('crash at the end of step 3');
+    expect(inspect(file)).toEqual(before);
+    expect(rows()).toEqual(data);
+    // And the real step then runs on the untouched file.
+    const state = openSqliteState(dir);
+    defer(() => state.close());
+    expect((await state.tenants.resolveKey('hash-1', 1))?.id).toBe('t1');
   });
 });
 

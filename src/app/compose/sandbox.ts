@@ -19,14 +19,14 @@ import type { CompiledSpec } from '../../core/mock/openapi/compiled.js';
 import { SpecMock } from '../../core/mock/openapi/responder.js';
 import type { Clock, Logger, RuntimeState } from '../../core/ports/index.js';
 import type { Scheduler } from '../../core/ports/scheduler.js';
-import { DETECTORS, type Detector } from '../../core/redaction/detectors.js';
+import { LIVE_KEY_DETECTORS } from '../../core/redaction/detectors.js';
 import { profileErrors } from '../../core/sandbox/profile/answer.js';
 import { resolveProfile } from '../../core/sandbox/profile/load.js';
 import type { ApiProfile } from '../../core/sandbox/profile/types.js';
 import { explainJson } from '../../core/render/sandbox-explain.js';
 import { inferModel } from '../../core/sandbox/state/infer.js';
 import type { ResourceModel } from '../../core/sandbox/state/model.js';
-import type { TemplateSource } from '../../core/sandbox/state/engine.js';
+import { buildTemplates } from '../../core/sandbox/state/template.js';
 import { KEY_CHECKSUM_LENGTH, KEY_RANDOM_LENGTH } from '../../core/sandbox/keys.js';
 import { BUILTIN_SEEDS, type SeedCatalog } from '../../core/sandbox/tenant.js';
 import { PROFILE_PRESET_NAMES, type TapedeckConfig } from '../config/config.js';
@@ -39,21 +39,6 @@ import { cassetteStore, loadRedaction, nodeHost } from './common.js';
 import { loadCompiledSpec } from './spec.js';
 
 export type { SandboxServer } from '../sandbox/server.js';
-
-// Until packages B and D land: the live-key detectors and the template source (replaced by
-// LIVE_KEY_DETECTORS from core/redaction/detectors.ts and D's template.ts).
-const LIVE_IDS = new Set([
-  'builtin/payment-key',
-  'builtin/github-token',
-  'builtin/gitlab-token',
-  'builtin/slack-token',
-  'builtin/aws-access-key',
-  'builtin/gcp-api-key',
-]);
-const LIVE_KEY_DETECTORS: readonly Detector[] = DETECTORS.filter((d) => LIVE_IDS.has(d.id));
-function templateSource(_input: object): TemplateSource {
-  return { template: () => ({}), itemSchema: () => undefined };
-}
 
 /** What tests (and `sandbox check`, issue 17) replace in the sandbox server. */
 export interface SandboxComposeOptions {
@@ -268,7 +253,7 @@ export async function composeSandboxServer(
               codec,
             }),
           }),
-      templates: templateSource({ model, cassettes, ...(spec === undefined ? {} : { spec }) }),
+      templates: buildTemplates({ model, cassettes, ...(spec === undefined ? {} : { spec }) }),
       cassettes,
       seeds,
       state,

@@ -1,4 +1,3 @@
-import type Database from 'better-sqlite3';
 import type {
   AnswerLayer,
   JournalEntry,
@@ -28,6 +27,9 @@ function insertRows(rows: number): string {
   const one = `(${Array.from({ length: 10 }, () => '?').join(',')})`;
   return `INSERT INTO journal(${COLUMNS}) VALUES ${Array.from({ length: rows }, () => one).join(',')}`;
 }
+
+const ONE_ROW = insertRows(1);
+const BATCH_ROWS = insertRows(BATCH);
 
 function pushRow(params: unknown[], e: JournalEntry): void {
   params.push(
@@ -62,13 +64,9 @@ function entryOf(r: JournalRow): JournalEntry {
 /** The journal table of the state file. Newest first means highest id first. */
 export class SqliteJournalStore implements JournalStore {
   private readonly port: PortState;
-  private readonly insertOne: Database.Statement;
-  private readonly insertBatch: Database.Statement;
 
   constructor(connection: SqliteConnection) {
     this.port = new PortState(connection, 'journal');
-    this.insertOne = connection.db.prepare(insertRows(1));
-    this.insertBatch = connection.db.prepare(insertRows(BATCH));
   }
 
   /**
@@ -78,17 +76,21 @@ export class SqliteJournalStore implements JournalStore {
    */
   append(entries: readonly JournalEntry[]): Promise<void> {
     return this.port.atomically('write journal entries', () => {
+      // Prepared once per connection (cached), on first use: a file opened with older
+      // migrations (tests) has no tenant column, and never writes.
+      const insertOne = this.port.sql(ONE_ROW);
+      const insertBatch = this.port.sql(BATCH_ROWS);
       const params: unknown[] = [];
       let i = 0;
       for (; i + BATCH <= entries.length; i += BATCH) {
         params.length = 0;
         for (let j = i; j < i + BATCH; j++) pushRow(params, entries[j]!);
-        this.insertBatch.run(params);
+        insertBatch.run(params);
       }
       for (; i < entries.length; i++) {
         params.length = 0;
         pushRow(params, entries[i]!);
-        this.insertOne.run(params);
+        insertOne.run(params);
       }
     });
   }
