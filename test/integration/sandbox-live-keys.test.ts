@@ -2,9 +2,11 @@
 // every byte the run wrote (the state directory's files, journal rows, log lines, the CLI's
 // output, every response body) is searched for each live key in plain, base64 (Basic) and
 // percent-encoded forms. A created test key appears only in the one output that created it.
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { startSandbox, stripeSpecFile } from '../helpers/sandbox.js';
 import { startTenantServer, tenantsCli, type TenantServer } from '../helpers/sandbox-layers.js';
 
 const LIVE = {
@@ -162,4 +164,133 @@ describe('live keys', () => {
       rmSync(s.root, { recursive: true, force: true });
     }
   });
+});
+
+describe('live keys on the full sandbox (Stripe spec, redaction, journal)', () => {
+  it('never reach state.db, its WAL, the journal, a log line or an answer, even sent as data', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'tapedeck-live-'));
+    const stateDir = join(root, 'state');
+    const sandbox = await startSandbox({ spec: stripeSpecFile(), profile: 'stripe', stateDir });
+    const bodies: string[] = [];
+    const places = new Map<string, Buffer>();
+    try {
+      const created = await sandbox.admin('POST', 'tenants', { name: 'acme' });
+      const createOutput = await created.text();
+      const key = (JSON.parse(createOutput) as { key: string }).key;
+      const call = async (
+        method: string,
+        path: string,
+        headers: Record<string, string>,
+        body?: string,
+      ) => {
+        const r = await fetch(`${sandbox.url}${path}`, {
+          method,
+          headers: {
+            ...headers,
+            ...(body === undefined ? {} : { 'content-type': 'application/x-www-form-urlencoded' }),
+          },
+          ...(body === undefined ? {} : { body }),
+        });
+        const text = await r.text();
+        bodies.push(`${r.status} ${[...r.headers].map((h) => h.join(': ')).join('\n')}\n${text}`);
+        return { status: r.status, kind: r.headers.get('x-tapedeck-error'), text };
+      };
+      for (const live of Object.values(LIVE)) {
+        expect((await call('GET', '/v1/customers', { authorization: `Bearer ${live}` })).kind).toBe(
+          'live-key',
+        );
+        const asBasic = `Basic ${Buffer.from(`${live}:`).toString('base64')}`;
+        expect((await call('GET', '/v1/customers', { authorization: asBasic })).kind).toBe(
+          'live-key',
+        );
+        const q = await call('GET', `/v1/customers?api_key=${encodeURIComponent(live)}`, {
+          authorization: `Bearer ${key}`,
+        });
+        expect(q.kind).toBe('key-in-query');
+        // As data, with a good key: stored as its pseudonym, answered as it.
+        const made = await call(
+          'POST',
+          '/v1/customers',
+          { authorization: `Bearer ${key}` },
+          `email=live%40example.com&description=${encodeURIComponent(live)}&metadata[note]=${encodeURIComponent(`see ${live}`)}`,
+        );
+        expect(made.status).toBe(200);
+      }
+      // The sandbox's own key in the query: refused, and journaled with the path redacted
+      // (builtin/tapedeck-key recognises it by its checksum).
+      expect((await call('GET', `/v1/customers?starting_after=${key}`, {})).kind).toBe(
+        'key-in-query',
+      );
+      const listed = await call('GET', '/v1/customers', { authorization: `Bearer ${key}` });
+      expect((JSON.parse(listed.text) as { data: unknown[] }).data).toHaveLength(3);
+      bodies.push(await (await sandbox.admin('GET', 'journal?limit=1000')).text());
+      bodies.push(await (await sandbox.admin('GET', 'tenants/acme')).text());
+      const cli = await tenantsCli(root, [
+        'tenants',
+        'show',
+        'acme',
+        '--state-dir',
+        stateDir,
+        '--profile',
+        'stripe',
+      ]);
+      for (const file of filesUnder(root)) places.set(`${file} (open)`, readFileSync(file));
+      await sandbox.stop();
+      for (const file of filesUnder(root)) places.set(file, readFileSync(file));
+      expect([...places.keys()].some((f) => f.endsWith('state.db'))).toBe(true);
+      places.set('responses', Buffer.from(bodies.join('\n')));
+      places.set('cli output', Buffer.from(cli.stdout + cli.stderr));
+      places.set('log lines', Buffer.from(JSON.stringify(sandbox.logger.lines)));
+      for (const live of Object.values(LIVE)) expect(foundIn(places, live)).toEqual([]);
+      expect(foundIn(places, key)).toEqual([]);
+      expect(createOutput).toContain(key);
+      // What the journal kept: every request, live ones included, and their paths redacted.
+      expect(bodies.join('\n')).toContain('/v1/customers');
+    } finally {
+      await sandbox.stop();
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
+describe('sandbox keys of the tdk_test_ prefix (standard profile)', () => {
+  it('are refused in the query, and stored as a pseudonym when sent as data (builtin/tapedeck-key)', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'tapedeck-tdk-'));
+    const stateDir = join(root, 'state');
+    const sandbox = await startSandbox({
+      spec: join(import.meta.dirname, '../fixtures/specs/widgets.yaml'),
+      profile: 'standard',
+      stateDir,
+    });
+    try {
+      const key = await sandbox.createTenant('acme');
+      expect(key).toMatch(/^tdk_test_/);
+      const r = await fetch(`${sandbox.url}/widgets?after=${key}`);
+      expect(r.status).toBe(400);
+      expect(r.headers.get('x-tapedeck-error')).toBe('key-in-query');
+      expect(await r.text()).not.toContain(key);
+      const ok = await fetch(`${sandbox.url}/widgets`, { headers: { 'x-api-key': key } });
+      expect(ok.status).toBe(200);
+      // A key pasted into data (a support ticket's text): the redactor knows it by its checksum.
+      const made = await fetch(`${sandbox.url}/widgets`, {
+        method: 'POST',
+        headers: { 'x-api-key': key, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'w', metadata: { note: `my key is ${key}` } }),
+      });
+      expect(made.status).toBe(200);
+      const made2 = await made.text();
+      expect(made2).not.toContain(key);
+      expect(made2).toContain('my key is ');
+      const journal = await (await sandbox.admin('GET', 'journal?limit=100')).text();
+      expect(journal).toContain('/widgets');
+      await sandbox.stop();
+      const places = new Map<string, Buffer>([['journal answer', Buffer.from(journal)]]);
+      for (const file of filesUnder(root)) places.set(file, readFileSync(file));
+      places.set('log lines', Buffer.from(JSON.stringify(sandbox.logger.lines)));
+      expect(foundIn(places, key)).toEqual([]);
+    } finally {
+      await sandbox.stop();
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
