@@ -6,6 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runCliToEnd } from '../helpers/cli.js';
 import { startSandbox, stripeSpecFile } from '../helpers/sandbox.js';
 import { startTenantServer, tenantsCli, type TenantServer } from '../helpers/sandbox-layers.js';
 
@@ -69,19 +70,17 @@ describe('live keys', () => {
     const bodies: string[] = [];
     const places = new Map<string, Buffer>();
     let created = '';
+    const cliOut: string[] = [];
     try {
-      const made = await tenantsCli(s.root, [
-        'tenants',
-        'create',
-        'acme',
-        '--json',
-        '--state-dir',
-        s.stateDir,
-        '--profile',
-        'stripe',
-      ]);
+      // The CLI as a child process (the built bin/tapedeck: `npm run build` first), beside the server.
+      const made = await runCliToEnd(
+        ['tenants', 'create', 'acme', '--json', '--state-dir', s.stateDir, '--profile', 'stripe'],
+        { cwd: s.root },
+      );
+      expect(made.code).toBe(0);
       created = (JSON.parse(made.stdout) as { key: string }).key;
-      const createOutput = made.stdout;
+      const createOutput = made.stdout + made.stderr;
+      cliOut.push(made.stderr);
 
       const bearer = (k: string) => ({ authorization: `Bearer ${k}` });
       const basic = (k: string) => ({
@@ -121,7 +120,6 @@ describe('live keys', () => {
       // It works where it belongs.
       expect((await send(s, bodies, '/v1/customers', basic(created))).status).toBe(200);
       // And the CLI never shows it again.
-      const cliOut: string[] = [];
       for (const args of [
         ['tenants', 'list'],
         ['tenants', 'list', '--json'],
@@ -129,13 +127,9 @@ describe('live keys', () => {
         ['tenants', 'show', 'acme', '--json'],
         ['clock', '--tenant', 'acme', 'show'],
       ]) {
-        const run = await tenantsCli(s.root, [
-          ...args,
-          '--state-dir',
-          s.stateDir,
-          '--profile',
-          'stripe',
-        ]);
+        const run = await runCliToEnd([...args, '--state-dir', s.stateDir, '--profile', 'stripe'], {
+          cwd: s.root,
+        });
         expect(run.code).toBe(0);
         cliOut.push(run.stdout, run.stderr);
       }
