@@ -190,3 +190,34 @@ describe('sandbox flows from recordings alone (no spec)', () => {
     expect(status.json).toEqual({ ok: true, version: 'recorded' });
   });
 });
+
+describe('the object quota', () => {
+  let sandbox: RunningSandbox;
+  let call: ReturnType<typeof client>;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({
+      spec: SPEC,
+      profile: PROFILE,
+      flags: [{ pointer: '/sandbox/quotas/resources', value: 3, flag: 'test' }],
+    });
+    call = client(sandbox, await sandbox.createTenant('small'));
+  }, 60_000);
+  afterAll(() => sandbox?.stop());
+
+  it('refuses the object past sandbox.quotas.resources, naming the quota, and stores nothing', async () => {
+    for (let i = 0; i < 3; i++)
+      expect((await call('POST', '/v1/widgets', { name: `q${i}` })).status).toBe(200);
+    const refused = await call('POST', '/v1/widgets', { name: 'one too many' });
+    expect(refused.status).toBeGreaterThanOrEqual(400);
+    expect(refused.layer).toBe('state');
+    expect(refused.text).toContain('resources');
+    expect(refused.text).toContain('3');
+    expect(refused.text).not.toContain('one too many');
+    expect(((await call('GET', '/v1/widgets')).json['data'] as Json[]).length).toBe(3);
+    // Deleting one makes room again.
+    const first = ((await call('GET', '/v1/widgets')).json['data'] as Json[])[0]!['id'] as string;
+    expect((await call('DELETE', `/v1/widgets/${first}`)).status).toBe(204);
+    expect((await call('POST', '/v1/widgets', { name: 'fits again' })).status).toBe(200);
+  });
+});
