@@ -15,6 +15,8 @@ import { registerRedact } from './commands/redact.js';
 import { registerRecord } from './commands/record.js';
 import { registerReplay } from './commands/replay.js';
 import { registerSandbox } from './commands/sandbox.js';
+import { registerClock } from './commands/clock.js';
+import { registerTenants } from './commands/tenants.js';
 import { registerVerify } from './commands/verify.js';
 
 function stopSignal(): Promise<string> {
@@ -69,6 +71,8 @@ export function buildProgram(cli: CliContext): Command {
   registerDrift(program, cli);
   registerMock(program, cli);
   registerSandbox(program, cli);
+  registerTenants(program, cli);
+  registerClock(program, cli);
   registerRedact(program, cli);
   registerImport(program, cli);
   registerExport(program, cli);

@@ -202,7 +202,8 @@ export interface TenantServer {
   readonly admin: TenantAdmin;
   call(method: string, path: string, body?: unknown): Promise<Response>;
   createTenant(name: string): Promise<string>;
-  stop(): Promise<void>;
+  /** Stops the server and closes the state; removes the temp root unless `keep`. */
+  stop(options?: { keep?: boolean }): Promise<void>;
 }
 
 export async function startTenantServer(
@@ -310,7 +311,7 @@ export async function startTenantServer(
       if (response.status !== 201) throw new Error(`create ${name}: ${response.status} ${text}`);
       return (JSON.parse(text) as { key: string }).key;
     },
-    stop() {
+    stop(stopOptions = {}) {
       stopped ??= (async () => {
         try {
           await host.close();
@@ -319,7 +320,7 @@ export async function startTenantServer(
           await journal.close();
           await state.close();
         } finally {
-          rmSync(root, { recursive: true, force: true });
+          if (stopOptions.keep !== true) rmSync(root, { recursive: true, force: true });
         }
       })();
       return stopped;

@@ -2,9 +2,10 @@
 // on the same state directory (real socket, real SQLite, WAL), the server seeing the CLI's
 // changes within a second. Time is a ManualTime started at the real time, so the CLI's real
 // clock and the server's agree.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { checkKey } from '../../src/core/sandbox/keys.js';
 import { ManualTime } from '../helpers/manual-time.js';
+import { startSandbox, stripeSpecFile, type RunningSandbox } from '../helpers/sandbox.js';
 import {
   ADMIN_TOKEN,
   startTenantServer,
@@ -22,7 +23,6 @@ afterEach(async () => {
 });
 
 async function start(options: Parameters<typeof startTenantServer>[0] = {}) {
-   
   const time = new ManualTime(Date.now());
   server = await startTenantServer({ time, ...options });
   return { s: server, time };
@@ -145,22 +145,22 @@ describe('tenant admin routes', () => {
   it('moves a tenant clock: freeze, advance, now', async () => {
     const { s } = await start();
     await s.createTenant('acme');
-    const frozen = (await json(await s.call('POST', 'tenants/acme/clock', { freeze: true })))[
-      'clock'
-    ] as { now: string; frozen: boolean };
+    const frozen = (await json(
+      await s.call('POST', 'tenants/acme/clock', { freeze: true }),
+    )) as unknown as { now: string; frozen: boolean };
     expect(frozen.frozen).toBe(true);
-    const later = (await json(await s.call('POST', 'tenants/acme/clock', { advance: '2h' })))[
-      'clock'
-    ] as { now: string };
+    const later = (await json(
+      await s.call('POST', 'tenants/acme/clock', { advance: '2h' }),
+    )) as unknown as { now: string };
     expect(Date.parse(later.now) - Date.parse(frozen.now)).toBe(2 * HOUR);
     expect((await s.call('POST', 'tenants/acme/clock', { advance: '3y' })).status).toBe(400);
     expect((await s.call('POST', 'tenants/acme/clock', { advance: '800d' })).status).toBe(400);
     expect((await s.call('POST', 'tenants/acme/clock', {})).status).toBe(400);
-    const shown = (await json(await s.call('GET', 'tenants/acme/clock')))['clock'];
+    const shown = await json(await s.call('GET', 'tenants/acme/clock'));
     expect(shown).toEqual(later);
-    const back = (await json(await s.call('POST', 'tenants/acme/clock', { now: true })))[
-      'clock'
-    ] as { frozen: boolean; offsetMs: number };
+    const back = (await json(
+      await s.call('POST', 'tenants/acme/clock', { now: true }),
+    )) as unknown as { frozen: boolean; offsetMs: number };
     expect(back).toMatchObject({ frozen: false, offsetMs: 0 });
   });
 });
@@ -299,4 +299,62 @@ describe('tapedeck tenants / clock beside a running server', () => {
     const now = await cli(s, 'clock', '--tenant', 'acme', 'now');
     expect(now.stdout).toContain('running at real time');
   });
+});
+
+describe('on the full sandbox (the Stripe spec and profile)', () => {
+  let sandbox: RunningSandbox;
+  let key: string;
+  beforeAll(async () => {
+    sandbox = await startSandbox({
+      spec: stripeSpecFile(),
+      profile: 'stripe',
+      flags: [{ pointer: '/sandbox/quotas/resources', value: 4, flag: 'test' }],
+    });
+    key = await sandbox.createTenant('acme');
+  }, 120_000);
+  afterAll(async () => {
+    await sandbox?.stop();
+  });
+
+  const create = (email: string) =>
+    fetch(`${sandbox.url}/v1/customers`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${key}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: `email=${encodeURIComponent(email)}`,
+    });
+  const list = async () =>
+    (
+      await fetch(`${sandbox.url}/v1/customers?limit=100`, {
+        headers: { authorization: `Bearer ${key}` },
+      })
+    ).text();
+  const sbCli = (...args: string[]) =>
+    tenantsCli(sandbox.root, [...args, '--state-dir', sandbox.stateDir, '--profile', 'stripe']);
+
+  it('snapshot and restore give back the list byte for byte; reset empties the tenant; a quota names itself', async () => {
+    expect((await create('a@example.com')).status).toBe(200);
+    expect((await create('b@example.com')).status).toBe(200);
+    const before = await list();
+    expect((JSON.parse(before) as { data: unknown[] }).data).toHaveLength(2);
+    const snap = await sbCli('tenants', 'snapshot', 'acme', 'two');
+    expect(snap.stdout).toContain('Saved snapshot two of tenant acme (2 resource(s))');
+    expect((await create('c@example.com')).status).toBe(200);
+    expect(await list()).not.toBe(before);
+    // Through the admin route this time (the server forgets its cache at once).
+    expect((await sandbox.admin('POST', 'tenants/acme/snapshots/two/restore')).status).toBe(200);
+    expect(await list()).toBe(before);
+    // Reset from the CLI: the server reseeds (no recordings: nothing) on the next request.
+    expect((await sbCli('tenants', 'reset', 'acme')).code).toBe(0);
+    expect((JSON.parse(await list()) as { data: unknown[] }).data).toEqual([]);
+    // The resource quota (4) in Stripe's shape, naming it.
+    for (const n of [1, 2, 3, 4]) expect((await create(`q${n}@example.com`)).status).toBe(200);
+    const refused = await create('q5@example.com');
+    expect(refused.headers.get('x-tapedeck-error')).toBe('quota');
+    const body = (await refused.json()) as { error: { type: string; message: string } };
+    expect(body.error.type).toBe('invalid_request_error');
+    expect(body.error.message).toContain('resources quota (4)');
+  }, 60_000);
 });

@@ -8,6 +8,8 @@ const EXAMPLE = '{"freeze": true}, {"advance": "2h"} or {"now": true}';
 /**
  *   GET  tenants/:name/clock                                     show
  *   POST tenants/:name/clock  {freeze:true}|{advance:"2h"}|{now:true}
+ *
+ * Both answer the clock itself: `{"now": ISO, "frozen": bool, "offsetMs": n}`.
  */
 export function clockRoutes(admin: TenantAdmin): AdminRoute[] {
   return [
@@ -17,7 +19,7 @@ export function clockRoutes(admin: TenantAdmin): AdminRoute[] {
       usage: 'GET tenants/NAME/clock',
       handle: (call) =>
         answer(async () =>
-          adminJson(200, { clock: await admin.clock(call.params['name'] ?? '', { show: true }) }),
+          adminJson(200, await admin.clock(call.params['name'] ?? '', { show: true })),
         ),
     },
     {
@@ -34,7 +36,7 @@ export function clockRoutes(admin: TenantAdmin): AdminRoute[] {
           if (advanceMs !== undefined) ops.push({ advanceMs });
           if (ops.length !== 1)
             return adminProblem(400, 'TD_BAD_REQUEST', `The body is one of ${EXAMPLE}.`);
-          return adminJson(200, { clock: await admin.clock(call.params['name'] ?? '', ops[0]!) });
+          return adminJson(200, await admin.clock(call.params['name'] ?? '', ops[0]!));
         }),
     },
   ];
