@@ -39,10 +39,89 @@ export function idempotencyStoreContract(name: string, harness: StateHarness): v
       await idempotency.begin('t1', 'k', 'fp', 'POST /x', 1000, 0);
       expect(await idempotency.begin('t1', 'k', 'other', 'POST /x', 1001, 0)).toEqual({
         kind: 'mismatch',
+        endpoint: 'POST /x',
       });
       await idempotency.complete('t1', 'k', response);
       expect(await idempotency.begin('t1', 'k', 'other', 'POST /x', 1002, 0)).toEqual({
         kind: 'mismatch',
+        endpoint: 'POST /x',
+      });
+    });
+
+    it('names the endpoint the key was first used on, to tell other parameters from another endpoint', async () => {
+      const { idempotency } = (await harness.open()).state;
+      await idempotency.begin('t1', 'k', 'fp', 'POST /v1/customers', 1000, 0);
+      expect(await idempotency.begin('t1', 'k', 'fp-2', 'POST /v1/refunds', 1001, 0)).toEqual({
+        kind: 'mismatch',
+        endpoint: 'POST /v1/customers',
+      });
+    });
+
+    it('counts a key begun before notBefore as absent: it is claimed afresh, in flight or completed', async () => {
+      const { idempotency } = (await harness.open()).state;
+      await idempotency.begin('t1', 'done', 'fp', 'POST /x', 1000, 0);
+      await idempotency.complete('t1', 'done', response);
+      await idempotency.begin('t1', 'stuck', 'fp', 'POST /x', 1000, 0);
+      // Still within retention (begun at 1000, not before 1000): kept.
+      expect((await idempotency.begin('t1', 'done', 'other', 'POST /y', 2000, 1000)).kind).toBe(
+        'mismatch',
+      );
+      expect(await idempotency.begin('t1', 'done', 'other', 'POST /y', 2000, 1001)).toEqual({
+        kind: 'new',
+      });
+      expect(await idempotency.begin('t1', 'stuck', 'fp', 'POST /x', 2000, 1001)).toEqual({
+        kind: 'new',
+      });
+      // The fresh claim is the one stored now: its own fingerprint, endpoint and time.
+      expect(await idempotency.begin('t1', 'done', 'fp', 'POST /x', 2001, 1001)).toEqual({
+        kind: 'mismatch',
+        endpoint: 'POST /y',
+      });
+      expect(await idempotency.begin('t1', 'done', 'other', 'POST /y', 2002, 2000)).toEqual({
+        kind: 'in-flight',
+      });
+    });
+
+    it("releases every tenant's in-flight keys at start-up, never a completed one", async () => {
+      const { idempotency } = (await harness.open()).state;
+      await idempotency.begin('t1', 'a', 'fp', 'POST /x', 1000, 0);
+      await idempotency.begin('t2', 'a', 'fp', 'POST /x', 1000, 0);
+      await idempotency.begin('t2', 'b', 'fp', 'POST /x', 1000, 0);
+      await idempotency.complete('t2', 'b', response);
+      expect(await idempotency.releaseInFlight()).toBe(2);
+      expect(await idempotency.releaseInFlight()).toBe(0);
+      expect(await idempotency.begin('t1', 'a', 'other', 'POST /x', 1001, 0)).toEqual({
+        kind: 'new',
+      });
+      expect(await idempotency.begin('t2', 'a', 'other', 'POST /x', 1001, 0)).toEqual({
+        kind: 'new',
+      });
+      expect(await idempotency.begin('t2', 'b', 'fp', 'POST /x', 1001, 0)).toEqual({
+        kind: 'completed',
+        response,
+      });
+    });
+
+    it("clears one tenant's keys, completed and in flight, and no other's", async () => {
+      const { idempotency } = (await harness.open()).state;
+      for (const t of ['t1', 't2']) {
+        await idempotency.begin(t, 'a', 'fp', 'POST /x', 1000, 0);
+        await idempotency.complete(t, 'a', response);
+        await idempotency.begin(t, 'b', 'fp', 'POST /x', 1000, 0);
+      }
+      await idempotency.clear('t1');
+      expect(await idempotency.begin('t1', 'a', 'other', 'POST /x', 1001, 0)).toEqual({
+        kind: 'new',
+      });
+      expect(await idempotency.begin('t1', 'b', 'other', 'POST /x', 1001, 0)).toEqual({
+        kind: 'new',
+      });
+      expect(await idempotency.begin('t2', 'a', 'fp', 'POST /x', 1001, 0)).toEqual({
+        kind: 'completed',
+        response,
+      });
+      expect(await idempotency.begin('t2', 'b', 'fp', 'POST /x', 1001, 0)).toEqual({
+        kind: 'in-flight',
       });
     });
 
@@ -79,9 +158,11 @@ export function idempotencyStoreContract(name: string, harness: StateHarness): v
       });
       expect(await idempotency.begin('t1', 'new', 'other', 'POST /x', 6000, 0)).toEqual({
         kind: 'mismatch',
+        endpoint: 'POST /x',
       });
       expect(await idempotency.begin('t2', 'old', 'other', 'POST /x', 6000, 0)).toEqual({
         kind: 'mismatch',
+        endpoint: 'POST /x',
       });
     });
 

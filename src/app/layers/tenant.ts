@@ -1,9 +1,16 @@
-import { TapedeckError } from '../../core/errors.js';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { HeaderMap } from '../../core/cassette/model.js';
+import { firstHeaderValue } from '../../core/http/index.js';
 import type { Detector } from '../../core/redaction/detectors.js';
+import { checkKey } from '../../core/sandbox/keys.js';
 import type { ProfileErrors } from '../../core/sandbox/profile/answer.js';
-import type { ApiProfile } from '../../core/sandbox/profile/types.js';
+import type {
+  ApiProfile,
+  CredentialLocation,
+  ErrorKind,
+} from '../../core/sandbox/profile/types.js';
 import type { TenantResolver } from '../../core/sandbox/tenant.js';
-import type { Layer } from '../pipeline/context.js';
+import type { Layer, LayerAnswer } from '../pipeline/context.js';
 
 export type { ResolvedTenant, TenantResolver } from '../../core/sandbox/tenant.js';
 
@@ -17,10 +24,123 @@ export interface TenantLayerOptions {
   readonly liveDetectors: readonly Detector[];
 }
 
+/** `Bearer KEY`, and `token KEY` (Octokit's spelling of the same). */
+const BEARER = /^(?:bearer|token)[ \t]+([^\s]+)[ \t]*$/i;
+const BASIC = /^basic[ \t]+([A-Za-z0-9+/_-]+={0,2})[ \t]*$/i;
+
+/** The username of a Basic credential (Stripe's `base64(KEY:)`), or undefined. */
+function basicUsername(header: string): string | undefined {
+  const m = BASIC.exec(header);
+  if (m === null) return undefined;
+  const pair = Buffer.from(m[1]!, 'base64').toString('utf8');
+  const colon = pair.indexOf(':');
+  const user = colon === -1 ? pair : pair.slice(0, colon);
+  return user === '' ? undefined : user;
+}
+
+/** The credential at one location, or undefined. */
+function credentialAt(headers: HeaderMap, location: CredentialLocation): string | undefined {
+  if (location.in === 'header') {
+    const value = firstHeaderValue(headers, location.name.toLowerCase())?.trim();
+    return value === '' ? undefined : value;
+  }
+  const authorization = firstHeaderValue(headers, 'authorization');
+  if (authorization === undefined) return undefined;
+  return location.in === 'bearer' ? BEARER.exec(authorization)?.[1] : basicUsername(authorization);
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
+}
+
+/** Whether a text holds a live credential: the profile's patterns, then the built-in shapes. */
+function liveCheck(
+  patterns: readonly string[],
+  detectors: readonly Detector[],
+): (text: string) => boolean {
+  const compiled = patterns.map((p) => new RegExp(p));
+  const shapes = detectors.map((d) => ({
+    hint: d.hint,
+    pattern: new RegExp(
+      d.pattern.source,
+      d.pattern.flags.includes('g') ? d.pattern.flags : `${d.pattern.flags}g`,
+    ),
+    accept: d.accept,
+  }));
+  return (text) => {
+    if (compiled.some((re) => re.test(text))) return true;
+    for (const shape of shapes) {
+      if (!shape.hint.test(text)) continue;
+      shape.pattern.lastIndex = 0;
+      for (const m of text.matchAll(shape.pattern))
+        if (shape.accept === undefined || shape.accept(m[0])) return true;
+    }
+    return false;
+  };
+}
+
 /**
- * Layer 2 of `tapedeck sandbox`: the request's test key → `context.tenant`, or a 400/401 in
- * the profile's shape (docs/sandbox.md, "Keys").
+ * Layer 2 of `tapedeck sandbox`: the request's test key → `context.tenant`, or a 400/401 in the
+ * profile's shape (docs/sandbox.md, "Keys"). In this order, all before anything of the request
+ * is logged or journaled, none remembered by an idempotency key:
+ *
+ * 1. a key in the query (a refused name, a sandbox key or a live one) → 400 `key-in-query`;
+ * 2. the credential from the profile's locations, first found; none → 401 `unauthorized`;
+ * 3. the admin token (compared in constant time) → 401 `admin-token`;
+ * 4. a live key (profile patterns, built-in live shapes) → 401 `live-key`;
+ * 5. a bad checksum → 401 `unauthorized`, without a lookup;
+ * 6. unknown, revoked or expired → 401 `unauthorized`;
+ * 7. `context.setTenant`.
+ *
+ * No answer names the credential: the profile's messages are constant.
  */
-export function tenantLayer(_o: TenantLayerOptions): Layer {
-  throw new TapedeckError('TD_INTERNAL', 'not yet');
+export function tenantLayer(o: TenantLayerOptions): Layer {
+  const { profile, resolver, errors } = o;
+  const { keyPrefix, locations } = profile.credentials;
+  const refusedNames = new Set(profile.credentials.refuseQueryNames.map((n) => n.toLowerCase()));
+  const isLive = liveCheck(profile.credentials.livePatterns, o.liveDetectors);
+  const admin = o.adminToken === undefined ? undefined : digest(o.adminToken);
+  const refuse = (kind: ErrorKind): LayerAnswer => ({
+    reply: errors.reply({ kind }, 'tenant'),
+    remember: false,
+  });
+
+  const keyInQuery = (rawQuery: string): boolean => {
+    for (const [name, value] of new URLSearchParams(rawQuery)) {
+      if (value === '') continue;
+      if (refusedNames.has(name.toLowerCase())) return true;
+      if (checkKey(keyPrefix, value).ok || isLive(value)) return true;
+    }
+    return false;
+  };
+
+  return {
+    name: 'tenant',
+    async handle(context) {
+      const { incoming } = context;
+      if (incoming.rawQuery !== '' && keyInQuery(incoming.rawQuery)) return refuse('key-in-query');
+
+      let credential: string | undefined;
+      for (const location of locations) {
+        credential = credentialAt(incoming.headers, location);
+        if (credential !== undefined) break;
+      }
+      if (credential === undefined) {
+        // A live key where this profile reads none (Basic to a Bearer-only API) is still one.
+        const authorization = firstHeaderValue(incoming.headers, 'authorization');
+        const live =
+          authorization !== undefined &&
+          (isLive(authorization) || isLive(basicUsername(authorization) ?? ''));
+        return refuse(live ? 'live-key' : 'unauthorized');
+      }
+      if (admin !== undefined && timingSafeEqual(digest(credential), admin))
+        return refuse('admin-token');
+      if (isLive(credential)) return refuse('live-key');
+      if (!checkKey(keyPrefix, credential).ok) return refuse('unauthorized');
+      const tenant = await resolver.resolve(credential);
+      if (tenant === undefined) return refuse('unauthorized');
+      context.setTenant(tenant);
+      return undefined;
+    },
+  };
 }

@@ -1,5 +1,14 @@
 import { TapedeckError } from '../../core/errors.js';
-import type { Clock, Logger, RuntimeState, TenantQuotas } from '../../core/ports/index.js';
+import type {
+  Clock,
+  Logger,
+  RuntimeState,
+  TenantKeyRecord,
+  TenantQuotas,
+  TenantRecord,
+} from '../../core/ports/index.js';
+import { advance, freeze, resume, tenantDay, tenantNow } from '../../core/sandbox/clock.js';
+import { keyHint } from '../../core/sandbox/keys.js';
 import type { ApiProfile } from '../../core/sandbox/profile/types.js';
 import type { SeedCatalog } from '../../core/sandbox/tenant.js';
 import type { SandboxConfig } from '../config/config.js';
@@ -74,57 +83,353 @@ export type ClockOp =
 
 export type RevokeWhich = { readonly hint: string } | { readonly all: true };
 
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/** Tenant and snapshot names: what a URL segment, a file name and a log line can all carry. */
+const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+/** A name as a message may show it: only when it is a valid name (never raw request text). */
+function shown(name: string): string {
+  return NAME.test(name) ? `"${name}"` : '(this name)';
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function checkName(name: string, what: 'tenant' | 'snapshot'): void {
+  if (!NAME.test(name)) {
+    throw new TapedeckError(
+      'TD_USAGE',
+      `A ${what} name is 1 to 63 characters: lower-case letters, digits, - and _, starting with a letter or digit.`,
+      { details: { field: what === 'tenant' ? 'name' : 'snapshot' } },
+    );
+  }
+}
+
+/** Draws `length` base62 characters from the key maker's randomness (a key's random part). */
+function randomToken(keys: KeyMaker, length: number): string {
+  let out = '';
+  while (out.length < length) out += keys.newKey('x_').slice(2, -6);
+  return out.slice(0, length);
+}
+
 /**
  * The tenant use cases, shared by `tapedeck tenants …` / `tapedeck clock …` (on the state
  * directory directly) and the admin routes `/__tapedeck/tenants…` (in the server). Unknown
- * names are TD_TENANT_NOT_FOUND.
+ * names are TD_TENANT_NOT_FOUND. Key times (created, expires, revoked) and last use are real
+ * time; a tenant's clock moves only its own resources' timestamps and idempotency retention.
  */
 export class TenantAdmin {
   constructor(private readonly deps: TenantAdminDeps) {}
 
-  create(
-    _name: string,
-    _options?: { seed?: string },
+  private get prefix(): string {
+    return this.deps.profile.credentials.keyPrefix;
+  }
+
+  private changed(tenantId: string): void {
+    this.deps.onChange?.(tenantId);
+  }
+
+  private async tenant(name: string): Promise<TenantRecord> {
+    const found = NAME.test(name) ? await this.deps.state.tenants.getByName(name) : undefined;
+    if (found === undefined) {
+      throw new TapedeckError('TD_TENANT_NOT_FOUND', `There is no tenant ${shown(name)}.`, {
+        hint: '`tapedeck tenants list` (or GET /__tapedeck/tenants) shows the tenants there are.',
+      });
+    }
+    return found;
+  }
+
+  private keyRecord(key: string, tenant: string, createdAt: number): TenantKeyRecord {
+    return {
+      hash: this.deps.keys.hashKey(key),
+      tenant,
+      hint: keyHint(key, this.prefix),
+      createdAt,
+    };
+  }
+
+  private async view(record: TenantRecord): Promise<TenantView> {
+    const { state, clock, config } = this.deps;
+    const real = clock.now();
+    const [keys, snapshots, requestsToday] = await Promise.all([
+      state.tenants.listKeys(record.id),
+      state.resources.listSnapshots(record.id),
+      state.usage.get(record.id, tenantDay(tenantNow(record.clock, real))),
+    ]);
+    return {
+      id: record.id,
+      name: record.name,
+      createdAt: iso(record.createdAt),
+      lastUsedAt: iso(record.lastUsedAt),
+      seedSet: record.seedSet,
+      ...(record.seededAt === undefined ? {} : { seededAt: iso(record.seededAt) }),
+      quotas: { ...config.quotas, ...record.quotas },
+      usage: { resources: record.usage.resources, bytes: record.usage.bytes, requestsToday },
+      clock: clockView(record.clock, real),
+      keys: keys.map((k) => keyView(k, real)),
+      snapshots: snapshots.map((s) => ({
+        name: s.name,
+        createdAt: iso(s.createdAt),
+        resources: s.resources,
+      })),
+    };
+  }
+
+  async create(
+    name: string,
+    options: { seed?: string } = {},
   ): Promise<{ tenant: TenantView; key: string }> {
-    return notYet(this.deps);
+    checkName(name, 'tenant');
+    const { seeds, config, keys, clock, state } = this.deps;
+    const seedSet = options.seed ?? config.defaultSeed;
+    if (!seeds.names.includes(seedSet)) {
+      throw new TapedeckError(
+        'TD_USAGE',
+        `There is no seed set ${shown(seedSet)}: use one of ${seeds.names.join(', ')}.`,
+        {
+          details: { field: 'seed' },
+          hint: 'Provider seed sets are named in the config: sandbox.seeds (docs/sandbox.md, "Seed sets").',
+        },
+      );
+    }
+    if ((await state.tenants.getByName(name)) !== undefined) throw taken(name);
+    const now = clock.now();
+    const id = `ten_${randomToken(keys, 16)}`;
+    const key = keys.newKey(this.prefix);
+    const created = await state.tenants.create(
+      {
+        id,
+        name,
+        createdAt: now,
+        lastUsedAt: now,
+        seedSet,
+        idSeed: randomToken(keys, 22),
+        clock: { offsetMs: 0 },
+      },
+      this.keyRecord(key, id, now),
+    );
+    // Lost a race with another process creating the same name (ids and hashes are 131-bit draws).
+    if (!created) throw taken(name);
+    return { tenant: await this.view(await this.tenant(name)), key };
   }
-  list(): Promise<TenantView[]> {
-    return notYet(this.deps);
+
+  async list(): Promise<TenantView[]> {
+    const records = await this.deps.state.tenants.list();
+    return Promise.all(records.map((r) => this.view(r)));
   }
-  show(_name: string): Promise<TenantView> {
-    return notYet(this.deps);
+
+  async show(name: string): Promise<TenantView> {
+    return this.view(await this.tenant(name));
   }
-  rotate(
-    _name: string,
-    _options?: { overlapMs?: number },
+
+  /**
+   * A new key; every key still valid now expires after the overlap (default
+   * `sandbox.tenants.keyOverlapHours`), so clients can move over. 0 ends them at once.
+   */
+  async rotate(
+    name: string,
+    options: { overlapMs?: number } = {},
   ): Promise<{ key: string; previous: KeyView[] }> {
-    return notYet(this.deps);
+    const record = await this.tenant(name);
+    const { state, clock, keys, config } = this.deps;
+    const overlap = options.overlapMs ?? config.tenants.keyOverlapHours * HOUR_MS;
+    if (!Number.isSafeInteger(overlap) || overlap < 0 || overlap > 365 * DAY_MS) {
+      throw new TapedeckError(
+        'TD_USAGE',
+        'The overlap is 0 to 365 days (e.g. 24h, 0 to end the old keys now).',
+        {
+          details: { field: 'overlap' },
+        },
+      );
+    }
+    const now = clock.now();
+    const ends = now + overlap;
+    const current = (await state.tenants.listKeys(record.id)).filter((k) => isValid(k, now));
+    const key = keys.newKey(this.prefix);
+    if (!(await state.tenants.addKey(this.keyRecord(key, record.id, now)))) {
+      throw new TapedeckError('TD_INTERNAL', 'A new key collided with a stored one; try again.');
+    }
+    // Keys already ending sooner keep their end: a rotation never extends a key's life.
+    const hashes = current
+      .filter((k) => k.expiresAt === undefined || k.expiresAt > ends)
+      .map((k) => k.hash);
+    if (hashes.length > 0) await state.tenants.updateKeys(record.id, { hashes, expiresAt: ends });
+    this.changed(record.id);
+    const previous = (await state.tenants.listKeys(record.id))
+      .filter((k) => current.some((c) => c.hash === k.hash))
+      .map((k) => keyView(k, now));
+    return { key, previous };
   }
-  revoke(_name: string, _which: RevokeWhich): Promise<number> {
-    return notYet(this.deps);
+
+  /** Revokes one key (by its hint, `tdk_test_…DELp` or its last four characters) or all of them. */
+  async revoke(name: string, which: RevokeWhich): Promise<number> {
+    const record = await this.tenant(name);
+    const { state, clock } = this.deps;
+    const now = clock.now();
+    const live = (await state.tenants.listKeys(record.id)).filter((k) => k.revokedAt === undefined);
+    let chosen = live;
+    if ('hint' in which) {
+      const tail = hintTail(which.hint);
+      chosen = live.filter(
+        (k) => k.hint === which.hint || (tail !== undefined && k.hint.endsWith(`…${tail}`)),
+      );
+      if (chosen.length === 0) {
+        throw new TapedeckError(
+          'TD_USAGE',
+          `Tenant ${shown(name)} has no unrevoked key with that hint.`,
+          {
+            details: { field: 'key' },
+            hint: '`tapedeck tenants show NAME` lists its keys by hint (the prefix and last four characters).',
+          },
+        );
+      }
+    }
+    const n =
+      chosen.length === 0
+        ? 0
+        : await state.tenants.updateKeys(record.id, {
+            hashes: chosen.map((k) => k.hash),
+            revokedAt: now,
+          });
+    this.changed(record.id);
+    return n;
   }
-  /** Clears resources, sequences and idempotency records; reseeded on the next request. */
-  reset(_name: string): Promise<void> {
-    return notYet(this.deps);
+
+  async reset(name: string): Promise<void> {
+    const record = await this.tenant(name);
+    const { state } = this.deps;
+    await state.resources.clear(record.id);
+    await state.idempotency.clear(record.id);
+    await state.tenants.update(record.id, { seededAt: null });
+    this.changed(record.id);
   }
-  snapshot(_name: string, _snapshot: string): Promise<SnapshotView> {
-    return notYet(this.deps);
+
+  async snapshot(name: string, snapshot: string): Promise<SnapshotView> {
+    checkName(snapshot, 'snapshot');
+    const record = await this.tenant(name);
+    const { state, clock } = this.deps;
+    await state.resources.saveSnapshot(record.id, snapshot, clock.now());
+    const saved = (await state.resources.listSnapshots(record.id)).find((s) => s.name === snapshot);
+    if (saved === undefined)
+      throw new TapedeckError('TD_STATE_STORE_FAILED', 'The snapshot was not saved.');
+    return { name: saved.name, createdAt: iso(saved.createdAt), resources: saved.resources };
   }
-  restore(_name: string, _snapshot: string): Promise<void> {
-    return notYet(this.deps);
+
+  async restore(name: string, snapshot: string): Promise<void> {
+    const record = await this.tenant(name);
+    const { state, clock } = this.deps;
+    if (!NAME.test(snapshot) || !(await state.resources.loadSnapshot(record.id, snapshot))) {
+      throw new TapedeckError(
+        'TD_USAGE',
+        `Tenant ${shown(name)} has no snapshot ${shown(snapshot)}.`,
+        {
+          details: { field: 'snapshot' },
+          hint: '`tapedeck tenants show NAME` lists its snapshots.',
+        },
+      );
+    }
+    // A restored tenant replays nothing made after the snapshot, and is not seeded over again.
+    await state.idempotency.clear(record.id);
+    if (record.seededAt === undefined)
+      await state.tenants.update(record.id, { seededAt: clock.now() });
+    this.changed(record.id);
   }
-  delete(_name: string): Promise<boolean> {
-    return notYet(this.deps);
+
+  async delete(name: string): Promise<boolean> {
+    const record = await this.tenant(name);
+    const deleted = await this.deps.state.tenants.delete(record.id);
+    this.changed(record.id);
+    return deleted;
   }
-  clock(_name: string, _op: ClockOp): Promise<ClockView> {
-    return notYet(this.deps);
+
+  async clock(name: string, op: ClockOp): Promise<ClockView> {
+    const record = await this.tenant(name);
+    const { state, clock } = this.deps;
+    const real = clock.now();
+    if ('show' in op) return clockView(record.clock, real);
+    const next =
+      'freeze' in op
+        ? freeze(record.clock, real)
+        : 'now' in op
+          ? resume(record.clock, real)
+          : advance(record.clock, op.advanceMs);
+    await state.tenants.update(record.id, { clock: next });
+    this.changed(record.id);
+    if ('advanceMs' in op) this.deps.onAdvance?.(record.id);
+    return clockView(next, real);
   }
-  /** Deletes tenants idle longer than `sandbox.tenants.idleDays`; their names. */
-  expireIdle(): Promise<string[]> {
-    return notYet(this.deps);
+
+  /**
+   * Deletes the tenants unused for more than `sandbox.tenants.idleDays` days of real time (a
+   * tenant's own clock never expires it: moving it forward a month is a test, not idleness).
+   */
+  async expireIdle(): Promise<string[]> {
+    const { state, clock, config, logger } = this.deps;
+    const days = config.tenants.idleDays;
+    if (!(days > 0)) return [];
+    const before = clock.now() - days * DAY_MS;
+    const expired: string[] = [];
+    for (const record of await state.tenants.list()) {
+      if (record.lastUsedAt >= before) continue;
+      if (await state.tenants.delete(record.id)) {
+        expired.push(record.name);
+        this.changed(record.id);
+        logger?.log(
+          'info',
+          'sandbox.tenant_expired',
+          `deleted tenant ${record.name}: unused for more than ${days} days`,
+          {
+            tenant: record.name,
+          },
+        );
+      }
+    }
+    return expired;
   }
 }
 
-function notYet(_deps: TenantAdminDeps): never {
-  throw new TapedeckError('TD_INTERNAL', 'not yet');
+function taken(name: string): TapedeckError {
+  return new TapedeckError('TD_USAGE', `A tenant ${shown(name)} already exists.`, {
+    details: { field: 'name' },
+    hint: 'Choose another name, or `tapedeck tenants rotate NAME` for a new key of that one.',
+  });
+}
+
+function isValid(key: TenantKeyRecord, now: number): boolean {
+  return key.revokedAt === undefined && (key.expiresAt === undefined || key.expiresAt > now);
+}
+
+function keyView(key: TenantKeyRecord, now: number): KeyView {
+  const state: KeyView['state'] =
+    key.revokedAt !== undefined
+      ? 'revoked'
+      : key.expiresAt === undefined
+        ? 'active'
+        : key.expiresAt > now
+          ? 'expiring'
+          : 'expired';
+  return {
+    hint: key.hint,
+    createdAt: iso(key.createdAt),
+    ...(key.expiresAt === undefined ? {} : { expiresAt: iso(key.expiresAt) }),
+    ...(key.revokedAt === undefined ? {} : { revokedAt: iso(key.revokedAt) }),
+    state,
+  };
+}
+
+export function clockView(state: { offsetMs: number; frozenAt?: number }, real: number): ClockView {
+  return {
+    now: iso(tenantNow(state, real)),
+    frozen: state.frozenAt !== undefined,
+    offsetMs: state.frozenAt === undefined ? state.offsetMs : state.frozenAt - real,
+  };
+}
+
+/** The last four characters a hint names: `tdk_test_…DELp`, `…DELp` or `DELp`. */
+function hintTail(hint: string): string | undefined {
+  const tail = hint.includes('…') ? hint.slice(hint.lastIndexOf('…') + 1) : hint.slice(-4);
+  return /^[0-9A-Za-z]{4}$/.test(tail) ? tail : undefined;
 }

@@ -42,3 +42,15 @@ export function advance(state: TenantClockState, ms: number): TenantClockState {
 export function resume(_state: TenantClockState, _realNow: number): TenantClockState {
   return { offsetMs: 0 };
 }
+
+export const DAY_MS = 86_400_000;
+
+/** The tenant-day of a tenant time (days since the epoch, UTC): what daily quotas count by. */
+export function tenantDay(tenantMs: number): number {
+  return Math.floor(tenantMs / DAY_MS);
+}
+
+/** Milliseconds from a tenant time to the tenant's next midnight (UTC): at least 1. */
+export function msToNextDay(tenantMs: number): number {
+  return (tenantDay(tenantMs) + 1) * DAY_MS - tenantMs;
+}

@@ -1,4 +1,3 @@
-import { notYet } from '../not-yet.js';
 import type {
   IdempotencyBegin,
   IdempotencyStore,
@@ -8,6 +7,7 @@ import { Open, PerTenant, type TenantScoped } from './shared.js';
 
 interface KeyRecord {
   readonly fingerprint: string;
+  readonly endpoint: string;
   readonly begunAt: number;
   response?: IdempotentResponse;
 }
@@ -26,48 +26,58 @@ export class MemoryIdempotencyStore implements IdempotencyStore, TenantScoped {
 
   begin(
     tenant: string,
-    key: string,
+    keyHash: string,
     fingerprint: string,
-    _endpoint: string,
+    endpoint: string,
     at: number,
+    notBefore: number,
   ): Promise<IdempotencyBegin> {
     return this.open.run((): IdempotencyBegin => {
       const of = this.tenants.of(tenant);
-      const record = of.get(key);
-      if (record === undefined) {
-        of.set(key, { fingerprint, begunAt: at });
+      const record = of.get(keyHash);
+      if (record === undefined || record.begunAt < notBefore) {
+        of.set(keyHash, { fingerprint, endpoint, begunAt: at });
         return { kind: 'new' };
       }
-      if (record.fingerprint !== fingerprint) return { kind: 'mismatch', endpoint: '' };
+      if (record.fingerprint !== fingerprint)
+        return { kind: 'mismatch', endpoint: record.endpoint };
       if (record.response === undefined) return { kind: 'in-flight' };
       return { kind: 'completed', response: copyResponse(record.response) };
     });
   }
 
-  complete(tenant: string, key: string, response: IdempotentResponse): Promise<boolean> {
-    return this.open.run(() => {
-      const record = this.tenants.peek(tenant).get(key);
-      if (record === undefined || record.response !== undefined) return false;
-      record.response = copyResponse(response);
-      return true;
-    });
+  complete(tenant: string, keyHash: string, response: IdempotentResponse): Promise<boolean> {
+    return this.open.run(() => this.completeNow(tenant, keyHash, response));
   }
 
-  release(tenant: string, key: string): Promise<boolean> {
+  /** `complete`, at once: the memory resource store's `apply` completes a key with its change. */
+  completeNow(tenant: string, keyHash: string, response: IdempotentResponse): boolean {
+    const record = this.tenants.peek(tenant).get(keyHash);
+    if (record === undefined || record.response !== undefined) return false;
+    record.response = copyResponse(response);
+    return true;
+  }
+
+  release(tenant: string, keyHash: string): Promise<boolean> {
     return this.open.run(() => {
       const of = this.tenants.peek(tenant);
-      const record = of.get(key);
+      const record = of.get(keyHash);
       if (record === undefined || record.response !== undefined) return false;
-      return of.delete(key);
+      return of.delete(keyHash);
     });
   }
 
   releaseInFlight(): Promise<number> {
-    return notYet();
-  }
-
-  clear(): Promise<void> {
-    return notYet();
+    return this.open.run(() => {
+      let count = 0;
+      for (const of of this.tenants.all())
+        for (const [key, record] of of)
+          if (record.response === undefined) {
+            of.delete(key);
+            count++;
+          }
+      return count;
+    });
   }
 
   expire(tenant: string, before: number): Promise<number> {
@@ -81,6 +91,12 @@ export class MemoryIdempotencyStore implements IdempotencyStore, TenantScoped {
         }
       }
       return count;
+    });
+  }
+
+  clear(tenant: string): Promise<void> {
+    return this.open.run(() => {
+      this.tenants.drop(tenant);
     });
   }
 

@@ -22,10 +22,13 @@ export type { TenantScoped } from './shared.js';
 export function openMemoryState(): RuntimeState {
   const journal = new MemoryJournalStore();
   const driftHistory = new MemoryDriftHistory();
-  const resources = new MemoryResourceStore();
   const idempotency = new MemoryIdempotencyStore();
   const outbox = new MemoryWebhookOutbox();
-  const tenants = new MemoryTenantStore([resources, idempotency, outbox]);
+  const events = new MemoryEventStore();
+  const usage = new MemoryUsageStore();
+  const tenants = new MemoryTenantStore([idempotency, outbox, events, usage]);
+  const resources = new MemoryResourceStore(tenants, idempotency, events);
+  tenants.alsoDrop(resources);
   return {
     journal,
     driftHistory,
@@ -33,10 +36,19 @@ export function openMemoryState(): RuntimeState {
     resources,
     idempotency,
     outbox,
-    events: new MemoryEventStore(),
-    usage: new MemoryUsageStore(),
+    events,
+    usage,
     close: () => {
-      for (const port of [journal, driftHistory, tenants, resources, idempotency, outbox])
+      for (const port of [
+        journal,
+        driftHistory,
+        tenants,
+        resources,
+        idempotency,
+        outbox,
+        events,
+        usage,
+      ])
         port.open.close();
       return Promise.resolve();
     },

@@ -19,6 +19,7 @@ export class MemoryJournalStore implements JournalStore {
         const e = this.entries[i]!;
         if (query.layers !== undefined && !query.layers.includes(e.layer)) continue;
         if (query.since !== undefined && e.at < query.since) continue;
+        if (query.tenant !== undefined && e.tenant !== query.tenant) continue;
         out.push({ ...e });
       }
       return out;

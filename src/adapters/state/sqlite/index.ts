@@ -80,8 +80,8 @@ export function openSqliteStateFile(
     resources: new SqliteResourceStore(connection),
     idempotency: new SqliteIdempotencyStore(connection),
     outbox: new SqliteWebhookOutbox(connection),
-    events: new SqliteEventStore(),
-    usage: new SqliteUsageStore(),
+    events: new SqliteEventStore(connection),
+    usage: new SqliteUsageStore(connection),
     close: () => {
       if (open.open) open.close();
       return Promise.resolve();

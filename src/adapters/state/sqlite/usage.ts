@@ -1,11 +1,33 @@
 import type { UsageStore } from '../../../core/ports/usage.js';
-import { notYet } from '../not-yet.js';
+import { PortState, type SqliteConnection } from './database.js';
 
+/** Requests per tenant per day, in the usage table. */
 export class SqliteUsageStore implements UsageStore {
-  add(): Promise<number> {
-    return notYet();
+  private readonly port: PortState;
+
+  constructor(connection: SqliteConnection) {
+    this.port = new PortState(connection, 'usage');
   }
-  get(): Promise<number> {
-    return notYet();
+
+  add(tenant: string, day: number, n: number): Promise<number> {
+    return this.port.run('count requests', () => {
+      const row = this.port
+        .sql(
+          `INSERT INTO usage(tenant, day, requests) VALUES (?, ?, ?)
+           ON CONFLICT(tenant, day) DO UPDATE SET requests = requests + excluded.requests
+           RETURNING requests`,
+        )
+        .get(tenant, day, n) as { requests: number };
+      return row.requests;
+    });
+  }
+
+  get(tenant: string, day: number): Promise<number> {
+    return this.port.run('read request counts', () => {
+      const row = this.port
+        .sql('SELECT requests FROM usage WHERE tenant = ? AND day = ?')
+        .get(tenant, day) as { requests: number } | undefined;
+      return row?.requests ?? 0;
+    });
   }
 }

@@ -8,6 +8,7 @@ export type { AdminCall, AdminMatch, AdminRoute } from './router.js';
 export { healthRoutes, type HealthRoutesOptions } from './health.js';
 export { journalRoutes } from './journal.js';
 export { resetRoutes } from './reset.js';
+export { modelRoutes } from './model.js';
 
 export const ADMIN_PREFIX = '/__tapedeck/';
 

@@ -1,0 +1,223 @@
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type RunningSandbox } from '../helpers/sandbox.js';
+
+/**
+ * The stateful sandbox end to end over HTTP (fetch), on the small widgets API: JSON bodies,
+ * create → read → update → list pages → action → delete → 404, from a spec and from
+ * recordings alone (a cassette directory, no spec).
+ */
+
+const fixture = (path: string) => fileURLToPath(new URL(`../fixtures/${path}`, import.meta.url));
+const SPEC = fixture('specs/widgets.yaml');
+const PROFILE = fixture('sandbox/widgets-profile.json');
+const CASSETTES = fixture('sandbox/widgets-cassettes');
+
+type Json = Record<string, unknown>;
+
+function parse(text: string, what: string): Json {
+  if (text === '') return {};
+  try {
+    return JSON.parse(text) as Json;
+  } catch {
+    throw new Error(`${what}: not JSON: ${text.slice(0, 300)}`);
+  }
+}
+
+function client(sandbox: RunningSandbox, key: string) {
+  return async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${sandbox.url}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${key}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return {
+      status: response.status,
+      layer: response.headers.get('x-tapedeck-layer'),
+      text,
+      json: parse(text, `${method} ${path} → ${response.status}`),
+    };
+  };
+}
+
+describe('sandbox flows on a spec (widgets)', () => {
+  let sandbox: RunningSandbox;
+  let call: ReturnType<typeof client>;
+  let other: ReturnType<typeof client>;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ spec: SPEC, profile: PROFILE });
+    call = client(sandbox, await sandbox.createTenant('flows'));
+    other = client(sandbox, await sandbox.createTenant('other'));
+  }, 60_000);
+  afterAll(() => sandbox?.stop());
+
+  it('create → read → update → list pages → action → delete → 404', async () => {
+    const created = await call('POST', '/v1/widgets', { name: 'Sprocket', size: 3 });
+    expect(created.status).toBe(200);
+    expect(created.layer).toBe('state');
+    const widget = created.json;
+    expect(widget['id']).toMatch(/^wid_[0-9A-Za-z]{14}$/);
+    expect(widget).toMatchObject({
+      object: 'widget',
+      name: 'Sprocket',
+      size: 3,
+      status: 'draft',
+      color: null,
+    });
+    const id = widget['id'] as string;
+
+    expect((await call('GET', `/v1/widgets/${id}`)).json).toEqual(widget);
+
+    const updated = await call('POST', `/v1/widgets/${id}`, { color: 'red', metadata: { a: '1' } });
+    expect(updated.json).toEqual({ ...widget, color: 'red', metadata: { a: '1' } });
+    const again = await call('POST', `/v1/widgets/${id}`, { metadata: { b: '2' } });
+    expect(again.json['metadata']).toEqual({ a: '1', b: '2' });
+
+    const ids = [id];
+    for (let i = 0; i < 11; i++)
+      ids.push((await call('POST', '/v1/widgets', { name: `w${i}` })).json['id'] as string);
+    const seen: string[] = [];
+    let after: string | undefined;
+    for (let pages = 0; pages < 10; pages++) {
+      const page = await call(
+        'GET',
+        `/v1/widgets?limit=5${after ? `&starting_after=${after}` : ''}`,
+      );
+      expect(page.status).toBe(200);
+      const data = page.json['data'] as Json[];
+      seen.push(...data.map((w) => w['id'] as string));
+      if (page.json['has_more'] !== true) break;
+      after = seen[seen.length - 1];
+    }
+    expect(seen).toEqual([...ids].reverse());
+
+    const published = await call('POST', `/v1/widgets/${id}/publish`);
+    expect(published.status).toBe(200);
+    expect(published.json).toMatchObject({ status: 'published' });
+    expect(typeof published.json['published_at']).toBe('number');
+    // The standard profile answers a refused transition 409 (the object's state conflicts).
+    const refused = await call('POST', `/v1/widgets/${id}/publish`);
+    expect(refused.status).toBe(409);
+    expect(refused.layer).toBe('state');
+    expect(refused.text).toContain('widget_unexpected_state');
+    expect(refused.text).toContain('This widget is published, so it cannot be published.');
+
+    const painted = await call('POST', `/v1/widgets/${id}/paint`, { color: 'blue' });
+    expect(painted.json).toMatchObject({ color: 'blue', status: 'published' });
+
+    const invalid = await call('POST', `/v1/widgets/${id}`, { size: 'big' });
+    expect(invalid.status).toBe(400);
+    expect(invalid.layer).toBe('state');
+    expect((await call('GET', `/v1/widgets/${id}`)).json['size']).toBe(3);
+
+    const deleted = await call('DELETE', `/v1/widgets/${id}`);
+    expect(deleted.status).toBe(204);
+    expect(deleted.text).toBe('');
+    const gone = await call('GET', `/v1/widgets/${id}`);
+    expect(gone.status).toBe(404);
+    expect(gone.layer).toBe('state');
+    const list = await call('GET', '/v1/widgets?limit=100');
+    expect((list.json['data'] as Json[]).map((w) => w['id'])).not.toContain(id);
+  });
+
+  it("another tenant's id is a 404 byte for byte like an id that never existed", async () => {
+    const mine = (await call('POST', '/v1/widgets', { name: 'mine' })).json['id'] as string;
+    const never = 'wid_0000000000zzzz';
+    const theirs = await other('GET', `/v1/widgets/${mine}`);
+    const missing = await other('GET', `/v1/widgets/${never}`);
+    expect(theirs.status).toBe(404);
+    expect(theirs.text.replaceAll(mine, '<id>')).toBe(missing.text.replaceAll(never, '<id>'));
+    expect((await other('POST', `/v1/widgets/${mine}`, { name: 'x' })).status).toBe(404);
+    expect((await other('GET', `/v1/widgets?starting_after=${mine}`)).status).toBe(404);
+    expect(
+      ((await other('GET', '/v1/widgets')).json['data'] as Json[]).map((w) => w['id']),
+    ).not.toContain(mine);
+    expect((await call('GET', `/v1/widgets/${mine}`)).json['name']).toBe('mine');
+  });
+});
+
+describe('sandbox flows from recordings alone (no spec)', () => {
+  let sandbox: RunningSandbox;
+  let call: ReturnType<typeof client>;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ cassettes: CASSETTES, profile: PROFILE });
+    call = client(sandbox, await sandbox.createTenant('recorded'));
+  }, 60_000);
+  afterAll(() => sandbox?.stop());
+
+  it('recorded objects seed the tenant; writes, lists and deletes work on them', async () => {
+    const seeded = await call('GET', '/v1/widgets/wid_R3c0rded000001');
+    expect(seeded.status).toBe(200);
+    expect(seeded.layer).toBe('state');
+    expect(seeded.json).toMatchObject({ name: 'Recorded one', size: 4 });
+
+    const created = await call('POST', '/v1/widgets', { name: 'New' });
+    expect(created.status).toBe(200);
+    const id = created.json['id'] as string;
+    expect(id).toMatch(/^wid_/);
+    // The recorded create is the template: what the recorded request set is reset.
+    expect(created.json).toMatchObject({
+      object: 'widget',
+      name: 'New',
+      status: 'draft',
+      color: null,
+      metadata: {},
+    });
+    expect(JSON.stringify(created.json)).not.toContain('partner');
+
+    const updated = await call('POST', `/v1/widgets/${id}`, { size: 8 });
+    expect(updated.json).toMatchObject({ name: 'New', size: 8 });
+    const list = await call('GET', '/v1/widgets');
+    expect((list.json['data'] as Json[]).map((w) => w['id'])).toEqual([
+      id,
+      'wid_R3c0rded000002',
+      'wid_R3c0rded000001',
+    ]);
+    // The recorded delete answered 204: the model deletes by removing.
+    expect((await call('DELETE', `/v1/widgets/${id}`)).status).toBe(204);
+    expect((await call('GET', '/v1/widgets/wid_R3c0rded000003')).status).toBe(404);
+    expect((await call('GET', `/v1/widgets/${id}`)).status).toBe(404);
+
+    // What the model leaves out still replays from the cassette.
+    const status = await call('GET', '/v1/status');
+    expect(status.layer).toBe('cassette');
+    expect(status.json).toEqual({ ok: true, version: 'recorded' });
+  });
+});
+
+describe('the object quota', () => {
+  let sandbox: RunningSandbox;
+  let call: ReturnType<typeof client>;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({
+      spec: SPEC,
+      profile: PROFILE,
+      flags: [{ pointer: '/sandbox/quotas/resources', value: 3, flag: 'test' }],
+    });
+    call = client(sandbox, await sandbox.createTenant('small'));
+  }, 60_000);
+  afterAll(() => sandbox?.stop());
+
+  it('refuses the object past sandbox.quotas.resources, naming the quota, and stores nothing', async () => {
+    for (let i = 0; i < 3; i++)
+      expect((await call('POST', '/v1/widgets', { name: `q${i}` })).status).toBe(200);
+    const refused = await call('POST', '/v1/widgets', { name: 'one too many' });
+    expect(refused.status).toBeGreaterThanOrEqual(400);
+    expect(refused.layer).toBe('state');
+    expect(refused.text).toContain('resources');
+    expect(refused.text).toContain('3');
+    expect(refused.text).not.toContain('one too many');
+    expect(((await call('GET', '/v1/widgets')).json['data'] as Json[]).length).toBe(3);
+    // Deleting one makes room again.
+    const first = ((await call('GET', '/v1/widgets')).json['data'] as Json[])[0]!['id'] as string;
+    expect((await call('DELETE', `/v1/widgets/${first}`)).status).toBe(204);
+    expect((await call('POST', '/v1/widgets', { name: 'fits again' })).status).toBe(200);
+  });
+});
