@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { NamedCassette } from '../../../src/core/cassette/model.js';
+import { LIVE_KEY_DETECTORS } from '../../../src/core/redaction/detectors.js';
 import { explainJson, renderExplain } from '../../../src/core/render/sandbox-explain.js';
 import { PRESETS } from '../../../src/core/sandbox/profile/presets/index.js';
 import { resourceOverrideSchema } from '../../../src/core/sandbox/profile/schema.js';
@@ -63,10 +64,13 @@ describe('sandbox --explain', () => {
       overrides: {},
       notResources: [],
     });
+    // The sources `tapedeck sandbox --explain` gives (app/compose/sandbox.ts), so the e2e test
+    // compares the built CLI's output with this same file.
     const text = renderExplain(plain, PRESETS.stripe, {
       spec: { file: 'stripe.json', paths },
       cassettes: [],
       profile: { from: 'preset' },
+      liveDetectors: LIVE_KEY_DETECTORS.map((d) => d.id),
     });
     expect(text.split('\n')[0]).toBe(
       'tapedeck sandbox — model from spec stripe.json (261 paths); profile stripe (preset)',
