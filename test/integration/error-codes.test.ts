@@ -233,13 +233,13 @@ describe('error codes, triggered', () => {
 
   it('TD_TENANT_NOT_FOUND: a tenant command naming no tenant (exit 2)', async () => {
     const dirs = setup();
-    const { admin, close } = await composeTenantAdmin(configFor(dirs));
+    const opened = await composeTenantAdmin(configFor(dirs));
     try {
-      const error = await rejection(admin.show('nobody'));
+      const error = await rejection(opened.admin.show('nobody'));
       expect(exitOf('TD_TENANT_NOT_FOUND', error)).toBe(2);
       expect(error.message).toContain('nobody');
     } finally {
-      await close();
+      await opened.close();
     }
   });
 });

@@ -15,6 +15,15 @@ const CASSETTES = fixture('sandbox/widgets-cassettes');
 
 type Json = Record<string, unknown>;
 
+function parse(text: string, what: string): Json {
+  if (text === '') return {};
+  try {
+    return JSON.parse(text) as Json;
+  } catch {
+    throw new Error(`${what}: not JSON: ${text.slice(0, 300)}`);
+  }
+}
+
 function client(sandbox: RunningSandbox, key: string) {
   return async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${sandbox.url}${path}`, {
@@ -30,7 +39,7 @@ function client(sandbox: RunningSandbox, key: string) {
       status: response.status,
       layer: response.headers.get('x-tapedeck-layer'),
       text,
-      json: (text === '' ? undefined : JSON.parse(text)) as Json,
+      json: parse(text, `${method} ${path} → ${response.status}`),
     };
   };
 }
@@ -91,8 +100,9 @@ describe('sandbox flows on a spec (widgets)', () => {
     expect(published.status).toBe(200);
     expect(published.json).toMatchObject({ status: 'published' });
     expect(typeof published.json['published_at']).toBe('number');
+    // The standard profile answers a refused transition 409 (the object's state conflicts).
     const refused = await call('POST', `/v1/widgets/${id}/publish`);
-    expect(refused.status).toBe(400);
+    expect(refused.status).toBe(409);
     expect(refused.layer).toBe('state');
     expect(refused.text).toContain('widget_unexpected_state');
     expect(refused.text).toContain('This widget is published, so it cannot be published.');
@@ -169,12 +179,45 @@ describe('sandbox flows from recordings alone (no spec)', () => {
       'wid_R3c0rded000002',
       'wid_R3c0rded000001',
     ]);
-    expect((await call('DELETE', `/v1/widgets/${id}`)).status).toBeLessThan(300);
+    // The recorded delete answered 204: the model deletes by removing.
+    expect((await call('DELETE', `/v1/widgets/${id}`)).status).toBe(204);
+    expect((await call('GET', '/v1/widgets/wid_R3c0rded000003')).status).toBe(404);
     expect((await call('GET', `/v1/widgets/${id}`)).status).toBe(404);
 
     // What the model leaves out still replays from the cassette.
     const status = await call('GET', '/v1/status');
     expect(status.layer).toBe('cassette');
     expect(status.json).toEqual({ ok: true, version: 'recorded' });
+  });
+});
+
+describe('the object quota', () => {
+  let sandbox: RunningSandbox;
+  let call: ReturnType<typeof client>;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({
+      spec: SPEC,
+      profile: PROFILE,
+      flags: [{ pointer: '/sandbox/quotas/resources', value: 3, flag: 'test' }],
+    });
+    call = client(sandbox, await sandbox.createTenant('small'));
+  }, 60_000);
+  afterAll(() => sandbox?.stop());
+
+  it('refuses the object past sandbox.quotas.resources, naming the quota, and stores nothing', async () => {
+    for (let i = 0; i < 3; i++)
+      expect((await call('POST', '/v1/widgets', { name: `q${i}` })).status).toBe(200);
+    const refused = await call('POST', '/v1/widgets', { name: 'one too many' });
+    expect(refused.status).toBeGreaterThanOrEqual(400);
+    expect(refused.layer).toBe('state');
+    expect(refused.text).toContain('resources');
+    expect(refused.text).toContain('3');
+    expect(refused.text).not.toContain('one too many');
+    expect(((await call('GET', '/v1/widgets')).json['data'] as Json[]).length).toBe(3);
+    // Deleting one makes room again.
+    const first = ((await call('GET', '/v1/widgets')).json['data'] as Json[])[0]!['id'] as string;
+    expect((await call('DELETE', `/v1/widgets/${first}`)).status).toBe(204);
+    expect((await call('POST', '/v1/widgets', { name: 'fits again' })).status).toBe(200);
   });
 });

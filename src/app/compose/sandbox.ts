@@ -16,27 +16,21 @@ import { TapedeckError } from '../../core/errors.js';
 import { isJsonObject, type JsonValue } from '../../core/json.js';
 import { parseJsonc } from '../../core/jsonc.js';
 import type { CompiledSpec } from '../../core/mock/openapi/compiled.js';
-import { SpecMock } from '../../core/mock/openapi/responder.js';
 import type { Clock, Logger, RuntimeState } from '../../core/ports/index.js';
 import type { Scheduler } from '../../core/ports/scheduler.js';
 import { LIVE_KEY_DETECTORS } from '../../core/redaction/detectors.js';
-import { profileErrors } from '../../core/sandbox/profile/answer.js';
 import { resolveProfile } from '../../core/sandbox/profile/load.js';
 import type { ApiProfile } from '../../core/sandbox/profile/types.js';
-import { explainJson } from '../../core/render/sandbox-explain.js';
-import { inferModel } from '../../core/sandbox/state/infer.js';
 import type { ResourceModel } from '../../core/sandbox/state/model.js';
-import { buildTemplates } from '../../core/sandbox/state/template.js';
 import { KEY_CHECKSUM_LENGTH, KEY_RANDOM_LENGTH } from '../../core/sandbox/keys.js';
 import { BUILTIN_SEEDS, type SeedCatalog } from '../../core/sandbox/tenant.js';
 import { PROFILE_PRESET_NAMES, type TapedeckConfig } from '../config/config.js';
 import { Journal } from '../journal/journal.js';
 import { loadCassettesOrFail } from '../replay/server.js';
 import { CRYPTO_KEYS } from '../sandbox/keys.js';
-import { buildSandboxServer, type SandboxServer, type SandboxSources } from '../sandbox/server.js';
+import type { SandboxServer, SandboxSources } from '../sandbox/server.js';
 import { TenantAdmin } from '../sandbox/tenants.js';
 import { cassetteStore, loadRedaction, nodeHost } from './common.js';
-import { loadCompiledSpec } from './spec.js';
 
 export type { SandboxServer } from '../sandbox/server.js';
 
@@ -177,8 +171,11 @@ export interface SandboxModel {
 export async function loadSandboxModel(config: TapedeckConfig): Promise<SandboxModel> {
   const { profile, from } = loadSandboxProfile(config);
   const specFile = config.sandbox.spec;
+  // swagger-parser and ajv load only here: `tapedeck tenants …` never pays for them.
   const spec: CompiledSpec | undefined =
-    specFile === undefined ? undefined : await loadCompiledSpec(specFile);
+    specFile === undefined
+      ? undefined
+      : await (await import('./spec.js')).loadCompiledSpec(specFile);
   const cassettes = await loadSandboxCassettes(config);
   if (spec === undefined && cassettes.length === 0) {
     throw new TapedeckError(
@@ -187,6 +184,7 @@ export async function loadSandboxModel(config: TapedeckConfig): Promise<SandboxM
       { hint: 'e.g. `tapedeck sandbox --spec openapi/stripe.json --profile stripe`.' },
     );
   }
+  const { inferModel } = await import('../../core/sandbox/state/infer.js');
   const model = inferModel({
     ...(spec === undefined ? {} : { spec }),
     cassettes,
@@ -220,6 +218,20 @@ export async function composeSandboxServer(
   options: SandboxComposeOptions = {},
 ): Promise<SandboxServer> {
   const { profile, spec, cassettes, model, seeds, sources } = await loadSandboxModel(config);
+  // The engine and the spec mock load only here (start-up cost of the other commands).
+  const [
+    { SpecMock },
+    { buildTemplates },
+    { profileErrors },
+    { explainJson },
+    { buildSandboxServer },
+  ] = await Promise.all([
+    import('../../core/mock/openapi/responder.js'),
+    import('../../core/sandbox/state/template.js'),
+    import('../../core/sandbox/profile/answer.js'),
+    import('../../core/render/sandbox-explain.js'),
+    import('../sandbox/server.js'),
+  ]);
   const codec = new NodeBodyCodec({ maxDecodedBytes: config.maxBodyBytes });
   const redaction = loadRedaction(config, options.env ?? {}, logger, true);
   const clock = options.clock ?? systemClock;

@@ -601,12 +601,16 @@ class Planner {
       id = String(value);
     } else id = this.input.ids(type.name, 1)[0]!;
 
-    let value: JsonObject = deepMerge(this.template, this.fields(), this.mergeOptions());
+    const fields = this.fields();
+    let value: JsonObject = deepMerge(this.template, fields, this.mergeOptions());
     for (const parent of this.route.parents)
       if (parent.field !== undefined && routed.params[parent.param] !== undefined)
         setOwn(value, parent.field, routed.params[parent.param]!);
     const context = { params, now: this.input.now, reference: (f: string) => this.referenced(f) };
-    value = applySet(value, declared?.defaults, { ...context, current: value }, true);
+    // Defaults fill what the request did not send (the template's `amount: 0` is no value).
+    value = applySet(value, declared?.defaults, { ...context, current: value }, (field) =>
+      Object.hasOwn(fields, field),
+    );
     const state = initialState(type.lifecycle, value);
     if (state !== undefined && type.lifecycle?.field !== undefined)
       setOwn(value, type.lifecycle.field, state);

@@ -73,12 +73,13 @@ export function applySet(
   target: JsonObject,
   set: Readonly<Record<string, SetValue>> | undefined,
   context: SetContext,
-  onlyAbsent = false,
+  /** Fields to leave alone (a create's defaults skip what the request sent). */
+  keep: (field: string) => boolean = () => false,
 ): JsonObject {
   if (set === undefined) return target;
   const out: JsonObject = { ...target };
   for (const [field, raw] of Object.entries(set)) {
-    if (onlyAbsent && out[field] !== undefined && out[field] !== null) continue;
+    if (keep(field)) continue;
     const value = resolveSet(raw, { ...context, current: out });
     if (value !== undefined) setOwn(out, field, value);
   }
