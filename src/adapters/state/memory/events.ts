@@ -1,5 +1,6 @@
 import type { EventStore, StoredEvent } from '../../../core/ports/events.js';
 import type { SandboxEvent } from '../../../core/ports/resources.js';
+import { readLimit } from '../rules.js';
 import { Open, type TenantScoped } from './shared.js';
 
 export class MemoryEventStore implements EventStore, TenantScoped {
@@ -12,7 +13,7 @@ export class MemoryEventStore implements EventStore, TenantScoped {
     return this.open.run(() =>
       (this.tenants.get(tenant) ?? [])
         .filter((e) => e.seq > afterSeq)
-        .slice(0, Math.max(1, Math.floor(limit)))
+        .slice(0, readLimit(limit))
         .map((e) => structuredClone(e)),
     );
   }
