@@ -79,11 +79,12 @@ export function learnProfile(
 ): ApiProfile {
   if (profile.pagination.style !== 'learn' || spec === undefined) return profile;
   const document = spec.requestDocument;
+  const byRoute = new Map(
+    spec.model.operations.map((o) => [`${o.method.toUpperCase()} ${o.path}`, o]),
+  );
   const lists = model.routes
     .filter((r) => r.role === 'list')
-    .map((r) =>
-      spec.model.operations.find((o) => o.method.toUpperCase() === r.method && o.path === r.path),
-    )
+    .map((r) => byRoute.get(`${r.method} ${r.path}`))
     .filter((o): o is SpecOperation => o !== undefined);
   if (lists.length === 0) return profile;
   const counts = new Map<string, number>();
