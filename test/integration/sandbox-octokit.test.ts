@@ -111,6 +111,10 @@ describe('Octokit on the github preset', () => {
     expect(locked.status).toBe(204);
     expect(locked.data).toBeFalsy();
     expect(locked.headers['x-tapedeck-layer' as 'etag']).toBe('state');
+    const read = await octokit.rest.issues.get({ ...repo, issue_number: 1 });
+    expect(read.data).toMatchObject({ number: 1, locked: true, title: 'First' });
+    await octokit.rest.issues.unlock({ ...repo, issue_number: 1 });
+    expect((await octokit.rest.issues.get({ ...repo, issue_number: 1 })).data.locked).toBe(false);
   });
 
   it('another tenant gets 404 Not Found in GitHub’s shape, and sees an empty repository', async () => {
