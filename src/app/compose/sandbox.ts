@@ -19,6 +19,8 @@ import type { CompiledSpec } from '../../core/mock/openapi/compiled.js';
 import type { Clock, Logger, RuntimeState } from '../../core/ports/index.js';
 import type { Scheduler } from '../../core/ports/scheduler.js';
 import { LIVE_KEY_DETECTORS } from '../../core/redaction/detectors.js';
+import { recheckSafety } from '../../adapters/redaction/redaction-io.js';
+import { learnProfile } from '../../core/sandbox/profile/learn.js';
 import { resolveProfile } from '../../core/sandbox/profile/load.js';
 import type { ApiProfile } from '../../core/sandbox/profile/types.js';
 import type { ResourceModel } from '../../core/sandbox/state/model.js';
@@ -53,7 +55,7 @@ export function loadSandboxProfile(config: TapedeckConfig): {
   const from = PROFILE_PRESET_NAMES.includes(name) ? 'preset' : 'file';
   let profile: ApiProfile;
   try {
-    profile = resolveProfile(name, (file) => readFileSync(file, 'utf8'));
+    profile = resolveProfile(name, (file) => readFileSync(file, 'utf8'), recheckSafety);
   } catch (error) {
     if (error instanceof TapedeckError) throw error;
     throw new TapedeckError(
@@ -208,7 +210,8 @@ export async function loadSandboxModel(config: TapedeckConfig): Promise<SandboxM
     keyFormat: `${profile.credentials.keyPrefix} + ${KEY_RANDOM_LENGTH} + ${KEY_CHECKSUM_LENGTH} checksum (131 bits)`,
     liveDetectors: LIVE_KEY_DETECTORS.map((d) => d.id),
   };
-  return { profile, spec, cassettes, model, seeds, sources };
+  // What the profile leaves to `learn` (the standard preset's pagination), from the spec.
+  return { profile: learnProfile(profile, spec, model), spec, cassettes, model, seeds, sources };
 }
 
 /** `tapedeck sandbox`: spec + cassettes + profile + state dir, composed into a server. */

@@ -11,7 +11,10 @@ import { PRESETS } from '../../../src/core/sandbox/profile/presets/index.js';
 import { apiProfileSchema, ERROR_KINDS } from '../../../src/core/sandbox/profile/schema.js';
 import { compileValidator } from '../../../src/core/validation.js';
 import { newId } from '../../../src/core/sandbox/state/ids.js';
-import { stripeSpec } from './specs.js';
+import type { CompiledSpec } from '../../../src/core/mock/openapi/compiled.js';
+import { learnProfile } from '../../../src/core/sandbox/profile/learn.js';
+import { inferModel } from '../../../src/core/sandbox/state/infer.js';
+import { githubSpec, stripeSpec } from './specs.js';
 
 const files = (map: Record<string, unknown>) => (file: string) => {
   const value = map[file];
@@ -354,5 +357,59 @@ describe('profileErrors: one shape for every made-up answer', () => {
     expect(body.error['message']).toBe('No such customer');
     expect(body.error['param']).toBe('customer');
     expect(body.error['type']).toBe('invalid_request_error');
+  });
+});
+
+describe('learnProfile: what `learn` leaves open, from the spec', () => {
+  const learnFrom = (spec: CompiledSpec) =>
+    learnProfile(
+      PRESETS.standard,
+      spec,
+      inferModel({
+        spec,
+        cassettes: [],
+        profile: PRESETS.standard,
+        overrides: {},
+        notResources: [],
+      }),
+    );
+
+  it('Stripe: cursor pages with starting_after / ending_before in a list envelope', () => {
+    const learned = learnFrom(stripeSpec());
+    expect(learned.pagination).toEqual({
+      ...PRESETS.standard.pagination,
+      style: 'cursor-id',
+      limitParam: 'limit',
+      afterParam: 'starting_after',
+      beforeParam: 'ending_before',
+      envelope: { object: 'list', data: '{items}', has_more: '{hasMore}', url: '{url}' },
+      linkHeader: false,
+    });
+    expect(learned.errors).toBe(PRESETS.standard.errors);
+  });
+
+  it('GitHub: page and per_page (its documented maximum) over bare arrays with Link', () => {
+    const learned = learnFrom(githubSpec());
+    expect(learned.pagination).toMatchObject({
+      style: 'page',
+      limitParam: 'per_page',
+      pageParam: 'page',
+      defaultLimit: 30,
+      envelope: null,
+      linkHeader: true,
+    });
+    expect(learned.pagination.afterParam).toBeUndefined();
+  });
+
+  it('a profile that states its pagination is left as it is', () => {
+    const model = inferModel({
+      spec: stripeSpec(),
+      cassettes: [],
+      profile: PRESETS.stripe,
+      overrides: {},
+      notResources: [],
+    });
+    expect(learnProfile(PRESETS.stripe, stripeSpec(), model)).toBe(PRESETS.stripe);
+    expect(learnProfile(PRESETS.standard, undefined, model)).toBe(PRESETS.standard);
   });
 });

@@ -87,7 +87,26 @@ export const GITHUB: ApiProfile = {
     constants: {},
     requireParents: false,
     updates: { emptyStringUnsets: false },
-    overrides: { issues: { idField: 'number' } },
+    overrides: {
+      issues: {
+        idField: 'number',
+        // A new issue is open (the schema's least instance would say ""); `state: closed` is an
+        // ordinary update, as on GitHub. Locking is declared, so a read shows `locked: true`.
+        lifecycle: {
+          field: 'state',
+          initial: [{ state: 'open' }],
+          actions: {
+            lock: {
+              set: {
+                locked: true,
+                active_lock_reason: { param: 'lock_reason', default: null },
+              },
+            },
+            unlock: { set: { locked: false, active_lock_reason: null } },
+          },
+        },
+      },
+    },
   },
   rateLimitHeaders: 'github',
   webhooks: { scheme: 'github' },
