@@ -268,4 +268,28 @@ describe('tenant use cases (TenantAdmin)', () => {
     expect((await rig.state.tenants.get(tenant.id))!.seededAt).toBe(rig.time.now());
     await expect(rig.admin.restore('acme', 'nope')).rejects.toThrow(/no snapshot "nope"/);
   });
+
+  it('keeps the tenant clock in a snapshot: restore puts it back', async () => {
+    const rig = layerRig();
+    await rig.admin.create('acme');
+    const frozen = await rig.admin.clock('acme', { freeze: true });
+    await rig.admin.snapshot('acme', 'frozen');
+    await rig.admin.clock('acme', { advanceMs: 7 * 24 * 3_600_000 });
+    await rig.admin.clock('acme', { now: true });
+    await rig.time.advance(5000);
+    await rig.admin.restore('acme', 'frozen');
+    expect(await rig.admin.clock('acme', { show: true })).toMatchObject({
+      now: frozen.now,
+      frozen: true,
+    });
+    await rig.admin.clock('acme', { now: true });
+    await rig.admin.clock('acme', { advanceMs: 3_600_000 });
+    await rig.admin.snapshot('acme', 'running');
+    await rig.admin.clock('acme', { freeze: true });
+    await rig.admin.restore('acme', 'running');
+    expect(await rig.admin.clock('acme', { show: true })).toMatchObject({
+      frozen: false,
+      offsetMs: 3_600_000,
+    });
+  });
 });
