@@ -125,6 +125,15 @@ describe('sandbox flows on a spec (widgets)', () => {
     expect((list.json['data'] as Json[]).map((w) => w['id'])).not.toContain(id);
   });
 
+  it('stores and answers test data as the redactor leaves it: a real address pseudonymised, example.com kept', async () => {
+    const real = await call('POST', '/v1/widgets', { name: 'jane.doe@acme-corp.com' });
+    expect(real.status).toBe(200);
+    expect(real.text).not.toContain('jane.doe@acme-corp.com');
+    expect((await call('GET', `/v1/widgets/${real.json['id'] as string}`)).json).toEqual(real.json);
+    const reserved = await call('POST', '/v1/widgets', { name: 'jenny@example.com' });
+    expect(reserved.json['name']).toBe('jenny@example.com');
+  });
+
   it("another tenant's id is a 404 byte for byte like an id that never existed", async () => {
     const mine = (await call('POST', '/v1/widgets', { name: 'mine' })).json['id'] as string;
     const never = 'wid_0000000000zzzz';

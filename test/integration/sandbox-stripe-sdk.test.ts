@@ -200,6 +200,11 @@ describe('the Stripe SDK against tapedeck sandbox on Stripe’s spec', () => {
       200, 400,
     ]);
     expect(served.filter((e) => e.layer === 'state').length).toBeGreaterThan(40);
+    // Each answer after the tenant layer is journaled with its tenant (two tenants here).
+    const tenants = new Set(served.filter((e) => e.layer !== 'tenant').map((e) => e.tenant));
+    expect(tenants.size).toBe(2);
+    expect([...tenants].every((t) => typeof t === 'string')).toBe(true);
+    expect(served.find((e) => e.layer === 'tenant')?.tenant).toBeUndefined();
     expect(served.filter((e) => e.layer === 'tenant')).toHaveLength(1);
   }, 120_000);
 });

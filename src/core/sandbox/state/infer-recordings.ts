@@ -415,7 +415,7 @@ export function enrichWithRecordings(
 ): ResourceModel {
   if (cassettes.length === 0) return model;
   const byType = new Map<string, string[]>();
-  const routes = [...model.routes].sort((a, b) => literalCount(b.path) - literalCount(a.path));
+  const routes = routingTable(model);
   for (const e of exchangesOf(cassettes)) {
     if (!is2xx(e)) continue;
     const route = routeOf(routes, e, basePaths);
@@ -459,8 +459,23 @@ function literalCount(template: string): number {
   return template.split('/').filter((s) => s !== '' && !s.startsWith('{')).length;
 }
 
+interface TableEntry {
+  readonly method: string;
+  readonly path: string;
+  /** Undefined for a path the model leaves to cassette and spec (`/v1/customers/search`). */
+  readonly route?: ModelRoute;
+}
+
+/** Routes and not-modelled paths, literal segments first: `/search` beats `/{customer}`. */
+function routingTable(model: ResourceModel): TableEntry[] {
+  return [
+    ...model.routes.map((route) => ({ method: route.method, path: route.path, route })),
+    ...model.notModelled.map((n) => ({ method: n.method, path: n.path })),
+  ].sort((a, b) => literalCount(b.path) - literalCount(a.path));
+}
+
 function routeOf(
-  routes: readonly ModelRoute[],
+  routes: readonly TableEntry[],
   e: Exchange,
   basePaths: readonly string[],
 ): ModelRoute | undefined {
@@ -472,7 +487,7 @@ function routeOf(
   }
   for (const segments of candidates)
     for (const r of routes)
-      if (r.method === e.method && matchesTemplate(r.path, segments)) return r;
+      if (r.method === e.method && matchesTemplate(r.path, segments)) return r.route;
   return undefined;
 }
 
@@ -483,7 +498,7 @@ export function recordedPerType(
   basePaths: readonly string[] = [],
 ): Map<string, number> {
   const counts = new Map<string, number>();
-  const routes = [...model.routes].sort((a, b) => literalCount(b.path) - literalCount(a.path));
+  const routes = routingTable(model);
   for (const e of exchangesOf(cassettes)) {
     const route = routeOf(routes, e, basePaths);
     if (route !== undefined) counts.set(route.type, (counts.get(route.type) ?? 0) + 1);

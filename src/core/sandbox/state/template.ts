@@ -19,9 +19,9 @@ import type { ResourceModel } from './model.js';
 /**
  * Where a new resource starts (docs/design/issue-13-plan.md §1.4), in order: the recorded create
  * response for the type (already redacted), with every field the recorded request set reset to
- * its minimal value (one partner's `name` never shows up in another's customer); the spec's
- * example of the create or retrieve answer; the minimal instance of the item schema. Never a
- * made-up word: a generated `email: "string"` would mislead.
+ * its minimal value (one partner's `name` never shows up in another's customer); the minimal
+ * instance of the item schema; the spec's example of the create or retrieve answer (a schema-less
+ * item). Never a made-up word: a generated `email: "string"` would mislead.
  */
 
 const MAX_DEPTH = 12;
@@ -173,6 +173,14 @@ export function buildTemplates(o: {
       if (cached) return cached;
       const type = o.model.types.get(typeName);
       let template = recorded.get(typeName);
+      // The item schema's least instance comes before the spec's example: an example is one
+      // made-up object (GitHub's `octocat/Hello-World/issues/1347` urls, its user and labels)
+      // that every new object would otherwise show as its own.
+      const item = itemSchemaOf(o.spec, type?.schemaPointer);
+      if (template === undefined && item !== undefined) {
+        const minimal = minimalInstance(item.document, item.schema, 0, { nullables: true });
+        if (isJsonObject(minimal)) template = minimal;
+      }
       if (template === undefined && o.spec !== undefined && type !== undefined) {
         for (const route of o.model.routes) {
           if (route.type !== typeName || (route.role !== 'create' && route.role !== 'retrieve'))
@@ -181,14 +189,7 @@ export function buildTemplates(o: {
           if (template !== undefined) break;
         }
       }
-      if (template === undefined) {
-        const item = itemSchemaOf(o.spec, type?.schemaPointer);
-        const minimal =
-          item === undefined
-            ? {}
-            : minimalInstance(item.document, item.schema, 0, { nullables: true });
-        template = isJsonObject(minimal) ? minimal : {};
-      }
+      template ??= {};
       cache.set(typeName, template);
       return template;
     },
