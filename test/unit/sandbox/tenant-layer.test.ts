@@ -54,6 +54,7 @@ describe('tenant layer', () => {
       `q=${key}`,
       `starting_after=${encodeURIComponent(LIVE_STRIPE)}`,
       'KEY=x',
+      `state=${ADMIN_TOKEN}`,
     ]) {
       const reply = await rig.send({ rawQuery, headers: bearer(ADMIN_TOKEN) });
       expect(reply.status, rawQuery).toBe(400);
