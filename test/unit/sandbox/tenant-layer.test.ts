@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { tenantLayer } from '../../../src/app/layers/tenant.js';
+import { scheduleExpiry } from '../../../src/app/sandbox/expiry.js';
+import type { TenantAdmin } from '../../../src/app/sandbox/tenants.js';
 import { profileErrors } from '../../../src/core/sandbox/profile/answer.js';
 import { PRESETS } from '../../../src/core/sandbox/profile/presets/index.js';
 import { formatKey } from '../../../src/core/sandbox/keys.js';
@@ -292,5 +294,32 @@ describe('tenant use cases (TenantAdmin)', () => {
       frozen: false,
       offsetMs: 3_600_000,
     });
+  });
+});
+
+describe('scheduleExpiry', () => {
+  it('sweeps at once, then every hour, until cancelled', async () => {
+    const rig = layerRig();
+    await rig.admin.create('old');
+    const sweeps: number[] = [];
+    const admin = {
+      expireIdle: async () => {
+        sweeps.push(rig.time.monotonic());
+        return rig.admin.expireIdle();
+      },
+    } as unknown as TenantAdmin;
+    const task = scheduleExpiry(admin, rig.time, 3_600_000);
+    await rig.time.advance(0);
+    expect(sweeps).toEqual([0]);
+    await rig.time.advance(2 * 3_600_000);
+    expect(sweeps).toEqual([0, 3_600_000, 7_200_000]);
+    // 31 idle days later the sweep deletes the tenant.
+    task.cancel();
+    await rig.time.advance(31 * 24 * 3_600_000);
+    expect(sweeps).toHaveLength(3);
+    const again = scheduleExpiry(admin, rig.time, 3_600_000);
+    await rig.time.advance(0);
+    again.cancel();
+    await expect(rig.admin.show('old')).rejects.toMatchObject({ code: 'TD_TENANT_NOT_FOUND' });
   });
 });
