@@ -273,6 +273,8 @@ export function resourceStoreContract(name: string, harness: StateHarness): void
         expect(await where({ missing: null })).toEqual([]);
         expect(await where({ id: "cus_01' OR 1=1 --" })).toEqual([]);
         expect(await where({ "a'b.c": 'x' })).toEqual([]);
+        // A field no JSON path can quote is a bug of the caller, refused (never pasted into SQL).
+        await expect(where({ 'a"b': 'x' })).rejects.toMatchObject({ code: 'TD_INTERNAL' });
       });
 
       it('lists one parent at a time; no parent means the top level', async () => {

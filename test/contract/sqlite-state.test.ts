@@ -272,6 +272,11 @@ describe('SQLite state: failures', () => {
       state.resources.snapshot('t1'),
       state.idempotency.begin('t1', 'k', 'fp', 'POST /x', 1, 0),
       state.outbox.due('t1', 1, 1),
+      state.events.list('t1', 0, 1),
+      state.usage.add('t1', 1, 1),
+      state.resources.page('t1', { type: 'customers', order: 'desc', limit: 1 }),
+      state.resources.apply('t1', { puts: [], deletes: [] }, 1),
+      state.tenants.resolveKey('h', 1),
     ]) {
       await expect(pending).rejects.toMatchObject({
         code: 'TD_STATE_STORE_FAILED',
@@ -300,5 +305,49 @@ describe('SQLite state: two processes on one file', () => {
       kind: 'mismatch',
       endpoint: 'POST /x',
     });
+  });
+
+  it('refuses a change made on a version another connection has moved on from', async () => {
+    const dir = tempDir();
+    const first = openSqliteState(dir);
+    const second = openSqliteState(dir);
+    defer(() => first.close());
+    defer(() => second.close());
+    await first.tenants.create(
+      {
+        id: 't1',
+        name: 't1',
+        createdAt: 1,
+        lastUsedAt: 1,
+        seedSet: 'empty',
+        idSeed: 's',
+        clock: { offsetMs: 0 },
+      },
+      { hash: 'h', tenant: 't1', hint: '…', createdAt: 1 },
+    );
+    const put = { type: 'customers', id: 'cus_1', value: { n: 1 } };
+    const created = await Promise.all([
+      first.resources.apply('t1', { puts: [put], deletes: [] }, 1),
+      second.resources.apply('t1', { puts: [put], deletes: [] }, 1),
+    ]);
+    expect(created.map((r) => r.ok).sort()).toEqual([false, true]);
+    // Both read version 1; the second writes first; the first's write is then a conflict.
+    const seen = (await first.resources.get('t1', 'customers', 'cus_1'))!.version!;
+    expect(
+      await second.resources.apply(
+        't1',
+        { puts: [{ ...put, value: { n: 2 }, expectVersion: seen }], deletes: [] },
+        2,
+      ),
+    ).toEqual({ ok: true });
+    expect(
+      await first.resources.apply(
+        't1',
+        { puts: [{ ...put, value: { n: 3 }, expectVersion: seen }], deletes: [] },
+        2,
+      ),
+    ).toEqual({ ok: false, reason: 'conflict', type: 'customers', id: 'cus_1' });
+    expect((await first.resources.get('t1', 'customers', 'cus_1'))?.value).toEqual({ n: 2 });
+    expect((await first.tenants.get('t1'))?.usage.resources).toBe(1);
   });
 });

@@ -66,12 +66,13 @@ describe('tapedeck sandbox (built CLI)', () => {
       // The example runs as its own module, beside a node_modules that has the SDK.
       symlinkSync(join(ROOT, 'node_modules'), join(cwd, 'node_modules'), 'dir');
       writeFileSync(join(cwd, 'example.mjs'), exampleBlock());
+      // As the doc says: the sandbox's URL in SANDBOX_URL, the tenant's key in SANDBOX_KEY.
       const example = await runNode(join(cwd, 'example.mjs'), cwd, {
         SANDBOX_URL: url,
-        SANDBOX_PORT: new URL(url).port,
-        STRIPE_KEY: key,
+        SANDBOX_KEY: key,
       });
       expect(example.code, `${example.stdout}\n${example.stderr}`).toBe(0);
+      expect(example.stdout).toBe('sandbox example: ok\n');
       expect(example.stderr).toBe('');
     } finally {
       expect(await stop(run)).toBe(0);

@@ -32,7 +32,7 @@ beforeAll(async () => {
   otherKey = await sandbox.createTenant('globex');
   const clock = await sandbox.admin('POST', 'tenants/acme/clock', { freeze: true });
   expect(clock.status).toBe(200);
-  const { clock: view } = (await clock.json()) as { clock: { now: string; frozen: boolean } };
+  const view = (await clock.json()) as { now: string; frozen: boolean };
   expect(view.frozen).toBe(true);
   frozenSeconds = Math.floor(Date.parse(view.now) / 1000);
 }, 120_000);
@@ -200,6 +200,11 @@ describe('the Stripe SDK against tapedeck sandbox on Stripe’s spec', () => {
       200, 400,
     ]);
     expect(served.filter((e) => e.layer === 'state').length).toBeGreaterThan(40);
+    // Each answer after the tenant layer is journaled with its tenant (two tenants here).
+    const tenants = new Set(served.filter((e) => e.layer !== 'tenant').map((e) => e.tenant));
+    expect(tenants.size).toBe(2);
+    expect([...tenants].every((t) => typeof t === 'string')).toBe(true);
+    expect(served.find((e) => e.layer === 'tenant')?.tenant).toBeUndefined();
     expect(served.filter((e) => e.layer === 'tenant')).toHaveLength(1);
   }, 120_000);
 });

@@ -41,7 +41,8 @@ function basicUsername(header: string): string | undefined {
 /** The credential at one location, or undefined. */
 function credentialAt(headers: HeaderMap, location: CredentialLocation): string | undefined {
   if (location.in === 'header') {
-    const value = firstHeaderValue(headers, location.name.toLowerCase())?.trim();
+    // Names are lower-cased once, when the layer is built.
+    const value = firstHeaderValue(headers, location.name)?.trim();
     return value === '' ? undefined : value;
   }
   const authorization = firstHeaderValue(headers, 'authorization');
@@ -96,7 +97,10 @@ function liveCheck(
  */
 export function tenantLayer(o: TenantLayerOptions): Layer {
   const { profile, resolver, errors } = o;
-  const { keyPrefix, locations } = profile.credentials;
+  const { keyPrefix } = profile.credentials;
+  const locations = profile.credentials.locations.map((l): CredentialLocation =>
+    l.in === 'header' ? { in: 'header', name: l.name.toLowerCase() } : l,
+  );
   const refusedNames = new Set(profile.credentials.refuseQueryNames.map((n) => n.toLowerCase()));
   const isLive = liveCheck(profile.credentials.livePatterns, o.liveDetectors);
   const admin = o.adminToken === undefined ? undefined : digest(o.adminToken);

@@ -18,6 +18,15 @@ export interface StoredResource {
 /** A tenant's whole resource state, in list order: what a snapshot captures and restores. */
 export type ResourceSnapshot = readonly StoredResource[];
 
+/**
+ * One page of a list, in list order (`seq`: first put first; a replaced resource keeps its
+ * place). Only live resources (no tombstones) of `type` under `parent` (undefined = the top
+ * level) whose top-level fields equal every `where` value (same JSON type: `1` ≠ `'1'`).
+ * `after`: the items past that id in `order` (Stripe's `starting_after`); `before`: the page just
+ * before that id, still in `order` (`ending_before`); an id the tenant does not have (of this
+ * type) matches nothing. `hasMore`: more items beyond the page in the direction walked. `total`
+ * counts every match, cursors and offset aside.
+ */
 export interface ListQuery {
   readonly type: string;
   readonly parent?: string;
@@ -46,6 +55,15 @@ export interface SandboxEvent {
   readonly idempotencyKeyHash?: string;
 }
 
+/**
+ * One state change, applied whole or not at all. Checked first, in this order: the seed claim
+ * (`already-seeded`), every version (`conflict`, naming the first stale resource; puts and
+ * deletes see the earlier entries of the same change, puts coming before deletes), the quotas (`quota`: only growth is
+ * refused, resources before bytes; bytes = UTF-8 length of each stored value's JSON, tombstones
+ * included). Then written: resources (each put gets version + 1, 1 when new), sequences,
+ * events, the tenant's usage counters, the seed time, and the idempotency key's response
+ * (when the key is still in flight). An event id the tenant already has fails the change.
+ */
 export interface StateChange {
   /** `expectVersion`: undefined = must not exist yet; n = must still be at version n. */
   readonly puts: readonly (StoredResource & { readonly expectVersion?: number })[];
@@ -94,13 +112,16 @@ export interface ResourceStore {
   snapshot(tenant: string): Promise<ResourceSnapshot>;
   /** Replaces the tenant's resources with the snapshot's, all at once. */
   restore(tenant: string, snapshot: ResourceSnapshot): Promise<void>;
-  /** Removes every resource of the tenant. */
+  /** Removes every resource and sequence of the tenant (reset); named snapshots stay. */
   clear(tenant: string): Promise<void>;
   page(tenant: string, query: ListQuery): Promise<ListPage>;
   /** All of it or none, in one transaction: resources, sequences, usage, events, idempotency. */
   apply(tenant: string, change: StateChange, at: number): Promise<ChangeResult>;
   sequence(tenant: string, name: string): Promise<number>; // 0 when unset
-  /** Increments the tenant's id counter by n and resolves the first value (gaps are fine). */
+  /**
+   * Increments the tenant's id counter by n and resolves the first value (gaps are fine): the
+   * values first … first + n − 1 are the caller's (the first ever is 1). Unknown tenant: rejects.
+   */
   reserveIds(tenant: string, n: number): Promise<number>;
   saveSnapshot(tenant: string, name: string, at: number): Promise<void>;
   loadSnapshot(tenant: string, name: string): Promise<boolean>; // restore; false if unknown

@@ -192,3 +192,80 @@ describe('cached resolver', () => {
     expect((await rig.state.tenants.getByName('acme'))!.lastUsedAt).toBe(before + 5000);
   });
 });
+
+describe('tenant use cases (TenantAdmin)', () => {
+  it('names tenants and snapshots safely, and lists the seed sets when one is unknown', async () => {
+    const rig = layerRig();
+    for (const bad of [
+      '',
+      'Acme',
+      'a b',
+      'x'.repeat(64),
+      '../etc',
+      'sk_live_4eC39HqLyjWDarjtT1zdp7dc',
+    ]) {
+      await expect(rig.admin.create(bad)).rejects.toMatchObject({ code: 'TD_USAGE' });
+    }
+    await expect(rig.admin.create('acme', { seed: 'demo' })).rejects.toThrow(
+      /use one of recordings, empty/,
+    );
+    await rig.admin.create('acme', { seed: 'empty' });
+    await expect(rig.admin.create('acme')).rejects.toThrow(/already exists/);
+    await expect(rig.admin.snapshot('acme', 'Bad Name')).rejects.toMatchObject({
+      code: 'TD_USAGE',
+    });
+    await expect(rig.admin.show('nobody')).rejects.toMatchObject({ code: 'TD_TENANT_NOT_FOUND' });
+    // A name that is no tenant name is not echoed back.
+    await expect(rig.admin.show('<b>x</b>')).rejects.toThrow('There is no tenant (this name).');
+    expect((await rig.admin.show('acme')).seedSet).toBe('empty');
+  });
+
+  it('stores keys only as hashes with a hint; ids and id seeds differ per tenant', async () => {
+    const rig = layerRig();
+    const a = await rig.admin.create('a');
+    const b = await rig.admin.create('b');
+    const keys = await rig.state.tenants.listKeys(a.tenant.id);
+    expect(keys).toHaveLength(1);
+    expect(keys[0]!.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(keys)).not.toContain(a.key.slice(8, -4));
+    expect(keys[0]!.hint).toBe(`sk_test_…${a.key.slice(-4)}`);
+    const ra = (await rig.state.tenants.get(a.tenant.id))!;
+    const rb = (await rig.state.tenants.get(b.tenant.id))!;
+    expect(ra.id).not.toBe(rb.id);
+    expect(ra.idSeed).not.toBe(rb.idSeed);
+    expect(ra.id).toMatch(/^ten_[0-9A-Za-z]{16}$/);
+  });
+
+  it('never extends a key by rotating again; revokes by hint (…tail or tail), each key once', async () => {
+    const rig = layerRig();
+    const { key } = await rig.admin.create('acme');
+    await rig.admin.rotate('acme', { overlapMs: 1000 });
+    const second = await rig.admin.rotate('acme', { overlapMs: 3_600_000 });
+    const first = second.previous.find((k) => k.hint.endsWith(key.slice(-4)))!;
+    // The first key keeps its 1 s end; only the key that was still open gets the hour.
+    expect(Date.parse(first.expiresAt!)).toBe(rig.time.now() + 1000);
+    expect(await rig.admin.revoke('acme', { hint: `…${second.key.slice(-4)}` })).toBe(1);
+    await expect(rig.admin.revoke('acme', { hint: second.key.slice(-4) })).rejects.toThrow(
+      /no unrevoked key/,
+    );
+    expect(await rig.admin.revoke('acme', { all: true })).toBe(2);
+    expect((await rig.admin.show('acme')).keys.map((k) => k.state)).toEqual([
+      'revoked',
+      'revoked',
+      'revoked',
+    ]);
+  });
+
+  it('reset clears idempotency records and seeding; restore marks the tenant seeded', async () => {
+    const rig = layerRig();
+    const { tenant } = await rig.admin.create('acme');
+    await rig.state.tenants.update(tenant.id, { seededAt: rig.time.now() });
+    await rig.admin.snapshot('acme', 's1');
+    await rig.admin.reset('acme');
+    expect((await rig.state.tenants.get(tenant.id))!.seededAt).toBeUndefined();
+    await rig.admin.restore('acme', 's1');
+    // Not seeded over again on top of what the snapshot brought back.
+    expect((await rig.state.tenants.get(tenant.id))!.seededAt).toBe(rig.time.now());
+    await expect(rig.admin.restore('acme', 'nope')).rejects.toThrow(/no snapshot "nope"/);
+  });
+});

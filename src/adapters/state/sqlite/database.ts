@@ -9,6 +9,9 @@ export const BUSY_TIMEOUT_MS = 5_000;
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
+/** At most this many prepared statements are kept per connection. */
+const MAX_CACHED_STATEMENTS = 1_000;
+
 /**
  * Runs `work` again while it fails with SQLITE_BUSY (or SQLITE_LOCKED), for up to
  * BUSY_TIMEOUT_MS, pausing a little longer each time. SQLite answers BUSY without waiting where
@@ -57,7 +60,9 @@ export class SqliteConnection {
     let prepared = this.statements.get(sql);
     if (prepared === undefined) {
       prepared = this.db.prepare(sql);
-      this.statements.set(sql, prepared);
+      // A page's text varies with the shape of its filters (never their values): bounded by the
+      // model, and capped all the same, past which a statement is prepared per call.
+      if (this.statements.size < MAX_CACHED_STATEMENTS) this.statements.set(sql, prepared);
     }
     return prepared;
   }

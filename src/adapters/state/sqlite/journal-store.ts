@@ -96,25 +96,28 @@ export class SqliteJournalStore implements JournalStore {
   }
 
   query(query: JournalQuery): Promise<JournalEntry[]> {
-    return this.port.run('read the journal', (db) => {
+    return this.port.run('read the journal', () => {
       const where: string[] = [];
       const params: unknown[] = [];
+      // The tenant first, as in every tenant-scoped statement (the journal_tenant index).
+      if (query.tenant !== undefined) {
+        where.push('tenant = ?');
+        params.push(query.tenant);
+      }
       if (query.layers !== undefined) {
         if (query.layers.length === 0) return [];
         where.push(`layer IN (${query.layers.map(() => '?').join(',')})`);
         params.push(...query.layers);
-      }
-      if (query.tenant !== undefined) {
-        where.push('tenant = ?');
-        params.push(query.tenant);
       }
       if (query.since !== undefined) {
         where.push('at >= ?');
         params.push(query.since);
       }
       params.push(Math.max(1, Math.floor(query.limit)));
-      const rows = db
-        .prepare(
+      // Cached: the statement's text depends only on which filters are given (and how many
+      // layers), never on their values.
+      const rows = this.port
+        .sql(
           `SELECT ${COLUMNS} FROM journal ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY id DESC LIMIT ?`,
         )
         .all(params) as JournalRow[];

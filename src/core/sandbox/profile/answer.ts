@@ -124,13 +124,17 @@ export function fillMessage(text: string, facts: Facts): string {
     (_whole, lead: string | undefined, open: string, name: string, close: string) => {
       const value = facts.get(name);
       if (value === undefined || value === null) return '';
-      return `${lead ?? ''}${open}${String(value as string | number | boolean)}${close}`;
+      return `${lead ?? ''}${open}${factText(value)}${close}`;
     },
   );
   return filled.replace(/\s+([.,;])/g, '$1').trim();
 }
 
 const REMOVE = Symbol('remove');
+
+function factText(value: JsonValue): string {
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
 
 /**
  * The template with its placeholders filled: a string that is one placeholder takes the value
@@ -147,7 +151,7 @@ export function fillTemplate(template: JsonValue, facts: Facts): JsonValue | typ
     const text = template.replace(PLACEHOLDER, (_, name: string) => {
       const value = facts.get(name);
       if (value === undefined || value === null) missing = true;
-      return value === undefined || value === null ? '' : String(value as string | number);
+      return value === undefined || value === null ? '' : factText(value);
     });
     return missing ? REMOVE : text;
   }

@@ -82,18 +82,18 @@ function smallestAlphabet(chars: Iterable<string>): Alphabet | undefined {
 }
 
 /**
- * The shape of a type's observed ids (in recorded order): all digits and increasing → a
- * sequence continuing after the largest; all UUIDs → uuid; else `random` with the longest
+ * The shape of a type's observed ids: all digits → a sequence continuing after the largest
+ * (in any order: lists often answer newest first); all UUIDs → uuid; else `random` with the longest
  * common prefix ending in `_`, the most frequent length of the rest, and the smallest alphabet
  * covering every character. Undefined when there is nothing to learn from.
  */
 export function learnShape(ids: readonly string[]): IdShape | undefined {
-  const seen = ids.filter((id) => id.length > 0);
+  const seen = [...new Set(ids.filter((id) => id.length > 0))];
   if (seen.length === 0) return undefined;
   if (seen.every((id) => DIGITS.test(id))) {
+    // In any order: a list answered newest first shows a sequence backwards.
     const numbers = seen.map(Number);
-    if (numbers.every((n, i) => i === 0 || n > numbers[i - 1]!))
-      return { kind: 'sequence', scope: 'tenant', start: Math.max(...numbers) + 1 };
+    return { kind: 'sequence', scope: 'tenant', start: Math.max(...numbers) + 1 };
   }
   if (seen.every((id) => UUID.test(id))) return { kind: 'uuid' };
   let common = seen[0]!;

@@ -39,9 +39,7 @@ export function pathSegments(path: string): string[] {
     .map((s) => decodePercent(s));
 }
 
-function jsonOf(
-  body: Interaction['response']['body'] | RecordedRequest['body'],
-): JsonValue | undefined {
+function jsonOf(body: Interaction['response']['body']): JsonValue | undefined {
   return body?.encoding === 'json' ? body.json : undefined;
 }
 
@@ -53,6 +51,10 @@ export function listItemsOf(body: JsonValue | undefined): JsonObject[] | undefin
   if (arrays.length !== 1) return undefined;
   const items = arrays[0] as JsonValue[];
   return items.every(isJsonObject) ? items : undefined;
+}
+
+function idText(value: JsonValue | undefined): string | undefined {
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
 }
 
 function idOf(body: JsonValue | undefined): { field: string; id: string } | undefined {
@@ -119,6 +121,8 @@ interface TypeDraft {
   idField: string;
   stub?: JsonObject;
   recorded: number;
+  /** Id fields whose value was the item path's id segment, with how often. */
+  votes: Map<string, number>;
 }
 
 /** Every observed id of every exchange, to recognise ids that have no id-like spelling. */
@@ -165,7 +169,7 @@ export function inferFromRecordings(
   for (const e of exchanges) {
     const template = templateOf(e.segments, known);
     let byMethod = groups.get(template);
-    if (byMethod === undefined) groups.set(template, (byMethod = new Map()));
+    if (byMethod === undefined) groups.set(template, (byMethod = new Map<string, Exchange[]>()));
     let list = byMethod.get(e.method);
     if (list === undefined) byMethod.set(e.method, (list = []));
     list.push(e);
@@ -191,6 +195,7 @@ export function inferFromRecordings(
         ids: [],
         idField: 'id',
         recorded: 0,
+        votes: new Map(),
       };
       drafts.set(key(collection), d);
     }
@@ -215,6 +220,14 @@ export function inferFromRecordings(
       for (const e of list.filter(is2xx)) {
         const body = jsonOf(e.interaction.response.body);
         if (isItemTemplate(template)) {
+          // The field whose value is the path's id names the type's id field (`number`, not `id`).
+          const segment = e.segments[e.segments.length - 1];
+          if (isJsonObject(body))
+            for (const field of ID_FIELDS)
+              if (segment !== undefined && idText(body[field]) === segment) {
+                const d = ensure(collection);
+                d.votes.set(field, (d.votes.get(field) ?? 0) + 1);
+              }
           if (
             method === 'GET' ||
             method === 'POST' ||
@@ -253,6 +266,14 @@ export function inferFromRecordings(
   const types = new Map<string, ResourceType>();
   for (const d of drafts.values()) {
     if (d.items.length === 0) continue;
+    const voted = [...d.votes.entries()].sort((a, b) => b[1] - a[1])[0];
+    if (voted !== undefined) {
+      d.idField = voted[0];
+      d.ids = d.items
+        .map((i) => i[d.idField])
+        .filter((v) => typeof v === 'string' || typeof v === 'number')
+        .map(String);
+    }
     types.set(d.name, typeFromItems(d, profile));
   }
 
@@ -394,7 +415,7 @@ export function enrichWithRecordings(
 ): ResourceModel {
   if (cassettes.length === 0) return model;
   const byType = new Map<string, string[]>();
-  const routes = [...model.routes].sort((a, b) => literalCount(b.path) - literalCount(a.path));
+  const routes = routingTable(model);
   for (const e of exchangesOf(cassettes)) {
     if (!is2xx(e)) continue;
     const route = routeOf(routes, e, basePaths);
@@ -438,8 +459,23 @@ function literalCount(template: string): number {
   return template.split('/').filter((s) => s !== '' && !s.startsWith('{')).length;
 }
 
+interface TableEntry {
+  readonly method: string;
+  readonly path: string;
+  /** Undefined for a path the model leaves to cassette and spec (`/v1/customers/search`). */
+  readonly route?: ModelRoute;
+}
+
+/** Routes and not-modelled paths, literal segments first: `/search` beats `/{customer}`. */
+function routingTable(model: ResourceModel): TableEntry[] {
+  return [
+    ...model.routes.map((route) => ({ method: route.method, path: route.path, route })),
+    ...model.notModelled.map((n) => ({ method: n.method, path: n.path })),
+  ].sort((a, b) => literalCount(b.path) - literalCount(a.path));
+}
+
 function routeOf(
-  routes: readonly ModelRoute[],
+  routes: readonly TableEntry[],
   e: Exchange,
   basePaths: readonly string[],
 ): ModelRoute | undefined {
@@ -451,7 +487,7 @@ function routeOf(
   }
   for (const segments of candidates)
     for (const r of routes)
-      if (r.method === e.method && matchesTemplate(r.path, segments)) return r;
+      if (r.method === e.method && matchesTemplate(r.path, segments)) return r.route;
   return undefined;
 }
 
@@ -462,7 +498,7 @@ export function recordedPerType(
   basePaths: readonly string[] = [],
 ): Map<string, number> {
   const counts = new Map<string, number>();
-  const routes = [...model.routes].sort((a, b) => literalCount(b.path) - literalCount(a.path));
+  const routes = routingTable(model);
   for (const e of exchangesOf(cassettes)) {
     const route = routeOf(routes, e, basePaths);
     if (route !== undefined) counts.set(route.type, (counts.get(route.type) ?? 0) + 1);

@@ -348,7 +348,8 @@ export function inferFromSpec(
       continue;
     }
     let methods = byPath.get(operation.path);
-    if (methods === undefined) byPath.set(operation.path, (methods = new Map()));
+    if (methods === undefined)
+      byPath.set(operation.path, (methods = new Map<string, SpecOperation>()));
     methods.set(method, operation);
     candidates.push({ operation, place: placeOf(operation.path) });
   }
@@ -473,8 +474,13 @@ export function inferFromSpec(
   const taken = new Map<string, string>(); // name → identity
   const ordered = [...drafts.values()]
     .map((d) => {
+      // Where the objects live: a collection with items below it, then one that creates them,
+      // then the fewest parameters (`/repos/{o}/{r}/issues`, not the user's `/issues`).
+      const rank = (c: string) =>
+        (itemOf.has(shapeKey(c)) ? 0 : 2) + (op(c, 'POST') === undefined ? 1 : 0);
       const canonical = [...d.collections].sort(
         (a, b) =>
+          rank(a) - rank(b) ||
           countParams(a) - countParams(b) ||
           a.split('/').length - b.split('/').length ||
           a.length - b.length ||
@@ -554,6 +560,17 @@ export function inferFromSpec(
     return out;
   }
 
+  /** The untyped parameters of a collection path (`owner`, `repo`), as one string. */
+  function scopes(path: string): string {
+    const segs = segmentsOf(path);
+    return segs
+      .filter(
+        (s, j) =>
+          !s.literal && itemTypeOf.get(shapeKey(joinPath(segs.slice(0, j + 1)))) === undefined,
+      )
+      .length.toString();
+  }
+
   function filtersOf(list: SpecOperation, d: TypeDraft): string[] {
     const props = reader.properties(d.item.schema);
     const paging = new Set(
@@ -579,7 +596,7 @@ export function inferFromSpec(
     const body = requestReader.properties(requestReader.at(media));
     const itemProps = reader.properties(d.item.schema);
     let refs = referencesOf.get(d.name);
-    if (refs === undefined) referencesOf.set(d.name, (refs = new Map()));
+    if (refs === undefined) referencesOf.set(d.name, (refs = new Map<string, string>()));
     for (const field of body.keys()) {
       let target: TypeDraft | undefined = draftByObject.get(field);
       if (target === undefined || !requestReader.isString(body.get(field))) {
@@ -665,6 +682,8 @@ export function inferFromSpec(
           });
         } else if (!canonical && onlyGet && typed) {
           skip(operation, `lists ${d.name}, but no field of ${d.name} names the parent`);
+        } else if (!canonical && onlyGet && scopes(path) !== scopes([...d.collections][0]!)) {
+          skip(operation, `lists ${d.name} across other scopes`);
         } else route(operation, d, 'list', parents, { filters: filtersOf(operation, d) });
       } else skip(operation, `${method} on a collection`);
       continue;
