@@ -104,5 +104,15 @@ export async function main(argv: readonly string[]): Promise<void> {
       cli.exitCode = EXIT.internal;
     }
   }
+  // A pipe takes what was written asynchronously: exiting at once would cut a long output
+  // (`sandbox --explain --json` is 260 kB). An empty write calls back once all before it left.
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
   process.exit(cli.exitCode);
+}
+
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || !stream.writable) resolve();
+    else stream.write('', () => resolve());
+  });
 }

@@ -89,8 +89,11 @@ describe('tapedeck sandbox (built CLI)', () => {
     expect(text.stdout).toBe(golden);
     const json = await runCliToEnd(['sandbox', '--explain', '--json'], { cwd });
     expect(json.code, json.stderr).toBe(0);
-    const model = JSON.parse(json.stdout) as Record<string, unknown>;
-    expect(JSON.stringify(model)).toContain('customers');
+    // The whole of it (260 kB through a pipe), in the shape of `sandbox.resources`.
+    const model = JSON.parse(json.stdout) as {
+      resources: Record<string, { idField: string; id: { prefix: string } }>;
+    };
+    expect(model.resources['customers']).toMatchObject({ idField: 'id', id: { prefix: 'cus_' } });
   }, 120_000);
 });
 

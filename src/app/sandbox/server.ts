@@ -33,7 +33,7 @@ import { missLayer } from '../layers/miss.js';
 import { specLayer, type SpecEngine } from '../layers/spec.js';
 import { stateLayer } from '../layers/state.js';
 import { tenantLayer } from '../layers/tenant.js';
-import type { Layer } from '../pipeline/context.js';
+import type { Layer, RequestContext } from '../pipeline/context.js';
 import { assemblePipeline } from '../pipeline/assemble.js';
 import { runPipeline } from '../pipeline/run.js';
 import { ServerStats } from '../pipeline/stats.js';
@@ -149,20 +149,30 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
   });
 
   // Cassette positions per tenant and session: sessions seen per tenant, so a reseed rewinds them.
-  const sessionsOf = new Map<string, Set<string>>();
-  const sessionOf = (context: { tenant: { id: string } | undefined; session: string }) => {
-    const tenant = context.tenant?.id ?? '';
-    const key = `${tenant}\u0000${context.session}`;
-    let sessions = sessionsOf.get(tenant);
-    if (sessions === undefined) sessionsOf.set(tenant, (sessions = new Set()));
-    sessions.add(key);
-    return key;
-  };
+  // A tenant whose seeding changed since its last cassette answer (reset here or from the CLI in
+  // another process: the resolver's `seededAt` is at most a second old) starts them again.
+  const sessionsOf = new Map<string, { sessions: Set<string>; seededAt: number | undefined }>();
   const rewind = (tenantId: string) => {
-    const sessions = sessionsOf.get(tenantId);
-    if (sessions === undefined) return;
-    for (const session of sessions) cursors.reset(session);
+    const seen = sessionsOf.get(tenantId);
+    if (seen === undefined) return;
+    for (const session of seen.sessions) cursors.reset(session);
     sessionsOf.delete(tenantId);
+  };
+  const sessionOf = (context: RequestContext) => {
+    const tenant = context.tenant;
+    if (tenant === undefined) return context.session;
+    const key = `${tenant.id}\u0000${context.session}`;
+    let seen = sessionsOf.get(tenant.id);
+    if (seen !== undefined && seen.seededAt !== tenant.seededAt) {
+      rewind(tenant.id);
+      seen = undefined;
+    }
+    if (seen === undefined) {
+      seen = { sessions: new Set(), seededAt: tenant.seededAt };
+      sessionsOf.set(tenant.id, seen);
+    }
+    seen.sessions.add(key);
+    return key;
   };
 
   const seeder = tenantSeeder({
