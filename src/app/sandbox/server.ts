@@ -218,6 +218,13 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
   // Tenant management needs the admin token: without one, its routes are not mounted.
   if (config.admin.token !== undefined) routes.push(tenantRoutes(tenants), clockRoutes(tenants));
 
+  const limits = limitsLayer({
+    profile,
+    errors,
+    usage: state.usage,
+    scheduler,
+    defaults: config.sandbox.quotas,
+  });
   const layers: Partial<Record<string, Layer>> = {
     admin: adminLayer({ token: config.admin.token, routes }),
     tenant: tenantLayer({
@@ -227,13 +234,7 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
       errors,
       liveDetectors: deps.liveDetectors,
     }),
-    limits: limitsLayer({
-      profile,
-      errors,
-      usage: state.usage,
-      scheduler,
-      defaults: config.sandbox.quotas,
-    }),
+    limits,
     ...(profile.idempotency === null
       ? {}
       : {
@@ -292,8 +293,10 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
   await sweepKeys();
   const tasks: { cancel(): void }[] = [scheduleExpiry(tenants, scheduler, HOUR_MS)];
   const every = (ms: number, what: string, work: () => Promise<unknown>) => {
-    let task: ScheduledTask;
+    let task: ScheduledTask | undefined;
+    let cancelled = false;
     const run = () => {
+      if (cancelled) return;
       task = scheduler.setTimeout(() => {
         work()
           .catch((error: unknown) =>
@@ -303,7 +306,12 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
       }, ms);
     };
     run();
-    tasks.push({ cancel: () => task.cancel() });
+    tasks.push({
+      cancel: () => {
+        cancelled = true;
+        task?.cancel();
+      },
+    });
   };
   every(HOUR_MS, 'the idempotency sweep', sweepKeys);
   every(60_000, 'writing last-used times', () => resolver.flushLastUsed());
@@ -321,6 +329,8 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
       stopped ??= (async () => {
         for (const task of tasks) task.cancel();
         await host.close();
+        // What is counted in memory goes to the state before it closes.
+        await limits.flush().catch(() => undefined);
         await resolver.flushLastUsed().catch(() => undefined);
         await deps.journal.close();
         await state.close();
