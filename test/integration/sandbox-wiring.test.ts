@@ -151,4 +151,21 @@ describe('the sandbox server', () => {
     expect(response.headers.get('x-tapedeck-layer')).toBe('state');
     expect(second.logger.lines.some((l) => l.event === 'sandbox.idempotency')).toBe(true);
   });
+
+  it('writes the requests counted in memory when it stops', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'tapedeck-usage-'));
+    dirs.push(stateDir);
+    // Manual time: the limits layer's one-second write never comes; stopping must write.
+    const time = new ManualTime();
+    const sandbox = await start(stateDir, time);
+    const key = await sandbox.createTenant('acme');
+    for (let i = 0; i < 3; i++) await touchState(sandbox, key);
+    await sandbox.stop();
+    const cli = await composeTenantAdmin(sandbox.config, { clock: time });
+    try {
+      expect((await cli.admin.show('acme')).usage.requestsToday).toBe(3);
+    } finally {
+      await cli.close();
+    }
+  });
 });
