@@ -94,6 +94,10 @@ describe('tapedeck sandbox (built CLI)', () => {
       resources: Record<string, { idField: string; id: { prefix: string } }>;
     };
     expect(model.resources['customers']).toMatchObject({ idField: 'id', id: { prefix: 'cus_' } });
+    // A cassettes directory named on the command line must exist (the default one may not).
+    const missing = await runCliToEnd(['sandbox', '--explain', '--cassettes', 'nope'], { cwd });
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toContain('TD_CASSETTES_DIR_MISSING');
   }, 120_000);
 });
 

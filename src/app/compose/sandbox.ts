@@ -42,6 +42,8 @@ export interface SandboxComposeOptions {
   readonly scheduler?: Scheduler;
   /** Wraps the opened state (tests hold `apply` on a gate). */
   readonly wrapState?: (s: RuntimeState) => RuntimeState;
+  /** The cassettes directory was named (`--cassettes`): its absence is an error, not "none". */
+  readonly cassettesRequired?: boolean;
   /** Where the pseudonymization key is read from (`TAPEDECK_REDACTION_KEY`); none by default. */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
@@ -151,8 +153,15 @@ export function checkSeedFiles(model: ResourceModel, catalog: SeedCatalog): void
 }
 
 /** Every cassette of the cassettes directory, or none when there is no such directory. */
-async function loadSandboxCassettes(config: TapedeckConfig): Promise<NamedCassette[]> {
-  if (!existsSync(config.cassettes)) return [];
+/**
+ * Every cassette of the cassettes directory. A missing directory is no recordings, unless it
+ * was named (`--cassettes DIR`): then it is TD_CASSETTES_DIR_MISSING, as in replay.
+ */
+async function loadSandboxCassettes(
+  config: TapedeckConfig,
+  required: boolean,
+): Promise<NamedCassette[]> {
+  if (!required && !existsSync(config.cassettes)) return [];
   return loadCassettesOrFail(cassetteStore(config.cassettes, true));
 }
 
@@ -170,7 +179,10 @@ export interface SandboxModel {
  * The profile, spec, cassettes and seed files, loaded and checked, and the model inferred
  * from them: everything that can be wrong with the input fails here, before any state opens.
  */
-export async function loadSandboxModel(config: TapedeckConfig): Promise<SandboxModel> {
+export async function loadSandboxModel(
+  config: TapedeckConfig,
+  options: { readonly cassettesRequired?: boolean } = {},
+): Promise<SandboxModel> {
   const { profile, from } = loadSandboxProfile(config);
   const specFile = config.sandbox.spec;
   // swagger-parser and ajv load only here: `tapedeck tenants …` never pays for them.
@@ -178,7 +190,7 @@ export async function loadSandboxModel(config: TapedeckConfig): Promise<SandboxM
     specFile === undefined
       ? undefined
       : await (await import('./spec.js')).loadCompiledSpec(specFile);
-  const cassettes = await loadSandboxCassettes(config);
+  const cassettes = await loadSandboxCassettes(config, options.cassettesRequired === true);
   if (spec === undefined && cassettes.length === 0) {
     throw new TapedeckError(
       'TD_USAGE',
@@ -220,7 +232,9 @@ export async function composeSandboxServer(
   logger: Logger,
   options: SandboxComposeOptions = {},
 ): Promise<SandboxServer> {
-  const { profile, spec, cassettes, model, seeds, sources } = await loadSandboxModel(config);
+  const { profile, spec, cassettes, model, seeds, sources } = await loadSandboxModel(config, {
+    cassettesRequired: options.cassettesRequired === true,
+  });
   // The engine and the spec mock load only here (start-up cost of the other commands).
   const [
     { SpecMock },

@@ -63,11 +63,15 @@ export function registerSandbox(program: Command, cli: CliContext): void {
       '\nExamples:\n  tapedeck tenants create acme\n  tapedeck sandbox --spec openapi/stripe.json --profile stripe --port 4010\n  tapedeck sandbox --spec openapi/stripe.json --profile stripe --explain',
     )
     .action(async (options: SandboxOptions, command: Command) => {
-      const { config } = commandConfig(cli, command, options, OPTIONS);
+      const { config, sources } = commandConfig(cli, command, options, OPTIONS);
+      // A cassettes directory named by flag, env or file must exist; the default may not.
+      const cassettesRequired = (sources.get('/cassettes') ?? 'default') !== 'default';
       const compose = await import('../../app/compose/sandbox.js');
       if (options.explain === true) {
         const { renderExplain, explainJson } = await import('../../core/render/sandbox-explain.js');
-        const { model, profile, sources } = await compose.loadSandboxModel(config);
+        const { model, profile, sources } = await compose.loadSandboxModel(config, {
+          cassettesRequired,
+        });
         cli.io.stdout.write(
           options.json === true
             ? `${JSON.stringify(explainJson(model, profile), null, 2)}\n`
@@ -79,7 +83,10 @@ export function registerSandbox(program: Command, cli: CliContext): void {
       // Handlers first: a Ctrl-C right after the listening line must drain, not kill.
       const stopping = cli.stopSignal();
       const { logger } = makeLogger(config, cli.io);
-      const server = await compose.composeSandboxServer(config, logger, { env: cli.io.env });
+      const server = await compose.composeSandboxServer(config, logger, {
+        env: cli.io.env,
+        cassettesRequired,
+      });
       const url = await server.listen();
       const resources = server.model.types.size;
       if (options.json === true) {
