@@ -189,7 +189,7 @@ export class SqliteResourceStore implements ResourceStore {
         if (row === undefined || row.seeded_at !== null)
           return { ok: false, reason: 'already-seeded' };
       }
-      for (const s of change.sequences ?? []) finite(`the sequence ${s.name}`, s.value);
+      for (const s of change.sequences ?? []) finite('a sequence value', s.value);
       const seen = new Map<string, Current | undefined>();
       const now = (type: string, id: string): Current | undefined => {
         const key = keyOf(type, id);
