@@ -63,7 +63,7 @@ export class MemoryResourceStore implements ResourceStore, TenantScoped {
   /** Per tenant, in list order (a Map keeps insertion order; `set` on a key keeps its place). */
   private readonly tenants = new PerTenant<Row>();
   private readonly sequences = new PerTenant<number>();
-  private readonly snapshots = new PerTenant<{ createdAt: number; body: string }>();
+  private readonly snapshots = new PerTenant<{ createdAt: number; body: string; live: number }>();
   private seq = 0;
   readonly open = new Open('resources');
 
@@ -265,7 +265,8 @@ export class MemoryResourceStore implements ResourceStore, TenantScoped {
       // Kept as text, as in SQLite: what is saved can never change with what it came from.
       const of = this.snapshots.of(tenant);
       of.delete(name);
-      of.set(name, { createdAt: at, body: JSON.stringify(body) });
+      const live = body.resources.filter((r) => r.deleted !== true).length;
+      of.set(name, { createdAt: at, body: JSON.stringify(body), live });
     });
   }
 
@@ -286,9 +287,7 @@ export class MemoryResourceStore implements ResourceStore, TenantScoped {
         .map(([name, s]) => ({
           name,
           createdAt: s.createdAt,
-          resources: (JSON.parse(s.body) as TenantSnapshot).resources.filter(
-            (r) => r.deleted !== true,
-          ).length,
+          resources: s.live,
         }))
         .sort(
           (a, b) => a.createdAt - b.createdAt || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
