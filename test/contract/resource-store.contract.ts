@@ -307,6 +307,26 @@ export function resourceStoreContract(name: string, harness: StateHarness): void
         expect(ids(await state.resources.page('t1', q({ limit: 100 })))).not.toContain('cus_x');
       });
 
+      it('keeps paging past a cursor deleted meanwhile (a tombstone), as a client deleting while it walks', async () => {
+        const { state } = await harness.open();
+        await many(state);
+        const first = await state.resources.page('t1', q({ limit: 3 }));
+        const last = first.items.at(-1)!;
+        await state.resources.put('t1', { ...last, value: { id: last.id }, deleted: true });
+        expect(ids(await state.resources.page('t1', q({ limit: 3, after: last.id })))).toEqual(
+          range(22, 20),
+        );
+        expect(ids(await state.resources.page('t1', q({ limit: 5, before: last.id })))).toEqual(
+          range(25, 24),
+        );
+        // …and the tombstone itself is in no page.
+        expect(ids(await state.resources.page('t1', q({ limit: 4, before: 'cus_21' })))).toEqual([
+          'cus_25',
+          'cus_24',
+          'cus_22',
+        ]);
+      });
+
       it('answers nothing after an unknown cursor, and clamps the limit to 1..10000', async () => {
         const { state } = await harness.open();
         await many(state);

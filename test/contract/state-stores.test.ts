@@ -1,7 +1,9 @@
 import Database from 'better-sqlite3';
+import { describe, it } from 'vitest';
 import { openMemoryState } from '../../src/adapters/state/memory/index.js';
 import { openSqliteState, type SqliteState } from '../../src/adapters/state/sqlite/index.js';
 import type { RuntimeState } from '../../src/core/ports/index.js';
+import { propertySeed } from '../helpers/property.js';
 import { tempDir } from '../helpers/tmp.js';
 import { driftHistoryContract } from './drift-history.contract.js';
 import { eventStoreContract } from './event-store.contract.js';
@@ -9,6 +11,7 @@ import { idempotencyStoreContract } from './idempotency-store.contract.js';
 import { isolationContract } from './isolation.contract.js';
 import { journalStoreContract } from './journal-store.contract.js';
 import { resourceStoreContract } from './resource-store.contract.js';
+import { assertParity } from './state-parity.js';
 import { stateHarness, type StateHarness } from './state-harness.js';
 import { tenantStoreContract } from './tenant-store.contract.js';
 import { usageStoreContract } from './usage-store.contract.js';
@@ -72,3 +75,22 @@ for (const [name, harness] of implementations) {
   webhookOutboxContract(name, harness);
   isolationContract(name, harness);
 }
+
+describe('memory and SQLite state answer alike', () => {
+  it('gives the same answer to every step of seeded random calls on two tenants', async () => {
+    const sqlite = openSqliteState(tempDir());
+    const memory = openMemoryState();
+    try {
+      for (let round = 0; round < 4; round++) {
+        await assertParity(sqlite, memory, propertySeed() + round, 300);
+        for (const t of ['t1', 't2']) {
+          await sqlite.tenants.delete(t);
+          await memory.tenants.delete(t);
+        }
+      }
+    } finally {
+      await sqlite.close();
+      await memory.close();
+    }
+  });
+});

@@ -35,7 +35,7 @@ export interface ListQuery {
   readonly limit: number; // 1..10000
   readonly after?: string;
   readonly before?: string;
-  readonly offset?: number; // ids / page offset
+  readonly offset?: number; // ids / page offset; NaN = 0, Infinity = past the end
   readonly withTotal?: boolean;
 }
 
@@ -62,7 +62,8 @@ export interface SandboxEvent {
  * refused, resources before bytes; bytes = UTF-8 length of each stored value's JSON, tombstones
  * included). Then written: resources (each put gets version + 1, 1 when new), sequences,
  * events, the tenant's usage counters, the seed time, and the idempotency key's response
- * (when the key is still in flight). An event id the tenant already has fails the change.
+ * (when the key is still in flight). An event id the tenant already has, event data or a value
+ * that is not JSON, or a sequence value that is not a finite number rejects the change whole.
  */
 export interface StateChange {
   /** `expectVersion`: undefined = must not exist yet; n = must still be at version n. */
@@ -104,7 +105,7 @@ export interface ResourceStore {
   /** Creates or replaces; a replaced resource keeps its place in the list order. */
   put(tenant: string, resource: StoredResource): Promise<void>;
   get(tenant: string, type: string, id: string): Promise<StoredResource | undefined>;
-  /** The tenant's resources of one type, in the order they were first put. */
+  /** The tenant's live resources of one type (every parent, no tombstones), in first-put order. */
   list(tenant: string, type: string): Promise<StoredResource[]>;
   /** False when there was no such resource. */
   delete(tenant: string, type: string, id: string): Promise<boolean>;
@@ -120,7 +121,8 @@ export interface ResourceStore {
   sequence(tenant: string, name: string): Promise<number>; // 0 when unset
   /**
    * Increments the tenant's id counter by n and resolves the first value (gaps are fine): the
-   * values first … first + n − 1 are the caller's (the first ever is 1). Unknown tenant: rejects.
+   * values first … first + n − 1 are the caller's (the first ever is 1; n below 1 counts as 1).
+   * Unknown tenant, or an n that is not a finite number: rejects, the counter unchanged.
    */
   reserveIds(tenant: string, n: number): Promise<number>;
   saveSnapshot(tenant: string, name: string, at: number): Promise<void>;

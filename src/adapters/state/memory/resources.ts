@@ -63,7 +63,7 @@ export class MemoryResourceStore implements ResourceStore, TenantScoped {
   /** Per tenant, in list order (a Map keeps insertion order; `set` on a key keeps its place). */
   private readonly tenants = new PerTenant<Row>();
   private readonly sequences = new PerTenant<number>();
-  private readonly snapshots = new PerTenant<{ createdAt: number; body: string }>();
+  private readonly snapshots = new PerTenant<{ createdAt: number; body: string; live: number }>();
   private seq = 0;
   readonly open = new Open('resources');
 
@@ -160,7 +160,7 @@ export class MemoryResourceStore implements ResourceStore, TenantScoped {
   apply(tenant: string, change: StateChange, _at: number): Promise<ChangeResult> {
     return this.open.run((): ChangeResult => {
       // Validate all...
-      for (const s of change.sequences ?? []) finite(`the sequence ${s.name}`, s.value);
+      for (const s of change.sequences ?? []) finite('a sequence value', s.value);
       const owner = this.tenantStore?.tenant(tenant);
       if (change.seed !== undefined && (owner === undefined || owner.record.seededAt !== undefined))
         return { ok: false, reason: 'already-seeded' };
@@ -209,14 +209,14 @@ export class MemoryResourceStore implements ResourceStore, TenantScoped {
       // Event data as JSON, as SQLite stores it: data that is not JSON refuses the change here.
       const events = (change.events ?? []).map((e) => {
         const data = JSON.stringify(e.data) as string | undefined;
-        if (data === undefined) throw new TypeError(`The data of event ${e.id} is not JSON.`);
+        if (data === undefined) throw new TypeError("An event's data is not JSON.");
         return { ...e, data: JSON.parse(data) as JsonValue };
       });
       const ids = new Set<string>();
       for (const e of events) {
         // SQLite's UNIQUE (tenant, id) fails the whole transaction: so does this, before any change.
         if (ids.has(e.id) || this.events?.has(tenant, e.id) === true)
-          throw new Error(`UNIQUE constraint failed: events.tenant, events.id (${e.id})`);
+          throw new Error('UNIQUE constraint failed: events.tenant, events.id');
         ids.add(e.id);
       }
       // ...then mutate: nothing below can fail.
@@ -265,7 +265,8 @@ export class MemoryResourceStore implements ResourceStore, TenantScoped {
       // Kept as text, as in SQLite: what is saved can never change with what it came from.
       const of = this.snapshots.of(tenant);
       of.delete(name);
-      of.set(name, { createdAt: at, body: JSON.stringify(body) });
+      const live = body.resources.filter((r) => r.deleted !== true).length;
+      of.set(name, { createdAt: at, body: JSON.stringify(body), live });
     });
   }
 
@@ -286,9 +287,7 @@ export class MemoryResourceStore implements ResourceStore, TenantScoped {
         .map(([name, s]) => ({
           name,
           createdAt: s.createdAt,
-          resources: (JSON.parse(s.body) as TenantSnapshot).resources.filter(
-            (r) => r.deleted !== true,
-          ).length,
+          resources: s.live,
         }))
         .sort(
           (a, b) => a.createdAt - b.createdAt || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
@@ -341,7 +340,7 @@ export class MemoryResourceStore implements ResourceStore, TenantScoped {
     // Every value as JSON first: one that is not JSON refuses the restore before any change.
     const rows = snapshot.map((r) => {
       const json = JSON.stringify(r.value) as string | undefined;
-      if (json === undefined) throw new TypeError(`The value of ${r.type} ${r.id} is not JSON.`);
+      if (json === undefined) throw new TypeError('A snapshot value to restore is not JSON.');
       return { r, json };
     });
     this.tenants.drop(tenant);

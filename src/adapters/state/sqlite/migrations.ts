@@ -159,6 +159,7 @@ export const MIGRATIONS: readonly Migration[] = [
           name TEXT NOT NULL,
           created_at INTEGER NOT NULL,
           body TEXT NOT NULL,
+          resources INTEGER NOT NULL DEFAULT 0,
           PRIMARY KEY (tenant, name)
         );
         CREATE TABLE usage (

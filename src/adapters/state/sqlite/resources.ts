@@ -189,7 +189,7 @@ export class SqliteResourceStore implements ResourceStore {
         if (row === undefined || row.seeded_at !== null)
           return { ok: false, reason: 'already-seeded' };
       }
-      for (const s of change.sequences ?? []) finite(`the sequence ${s.name}`, s.value);
+      for (const s of change.sequences ?? []) finite('a sequence value', s.value);
       const seen = new Map<string, Current | undefined>();
       const now = (type: string, id: string): Current | undefined => {
         const key = keyOf(type, id);
@@ -302,12 +302,15 @@ export class SqliteResourceStore implements ResourceStore {
         resources: this.rows(tenant),
         sequences: this.sequences(tenant),
       };
+      // The live count is kept beside the body: listing snapshots never parses their bodies.
+      const live = body.resources.filter((r) => r.deleted !== true).length;
       this.port
         .sql(
-          `INSERT INTO snapshots(tenant, name, created_at, body) VALUES (?, ?, ?, ?)
-           ON CONFLICT(tenant, name) DO UPDATE SET created_at = excluded.created_at, body = excluded.body`,
+          `INSERT INTO snapshots(tenant, name, created_at, body, resources) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT(tenant, name) DO UPDATE SET created_at = excluded.created_at,
+             body = excluded.body, resources = excluded.resources`,
         )
-        .run(tenant, name, at, JSON.stringify(body));
+        .run(tenant, name, at, JSON.stringify(body), live);
     });
   }
 
@@ -330,9 +333,7 @@ export class SqliteResourceStore implements ResourceStore {
       (
         this.port
           .sql(
-            `SELECT name, created_at AS createdAt,
-               (SELECT COUNT(*) FROM json_each(body, '$.resources') AS j
-                WHERE json_type(j.value, '$.deleted') IS NOT 'true') AS resources
+            `SELECT name, created_at AS createdAt, resources
              FROM snapshots WHERE tenant = ? ORDER BY created_at, name`,
           )
           .all(tenant) as { name: string; createdAt: number; resources: number }[]
