@@ -30,6 +30,9 @@ export function eventStoreContract(name: string, harness: StateHarness): void {
       expect(await state.events.list('t1', seqs[4]!, 10)).toEqual([]);
       expect((await state.events.list('t2', 0, 10)).map((e) => e.resourceId)).toEqual(['cus_t2']);
       expect(await state.events.list('t3', 0, 10)).toEqual([]);
+      // A limit that is not a number reads one; Infinity reads them all.
+      expect(await state.events.list('t1', 0, NaN)).toHaveLength(1);
+      expect((await state.events.list('t1', 0, Infinity)).length).toBeGreaterThan(1);
     });
 
     it('refuses a change whose event id the tenant already has, whole; another tenant may reuse it', async () => {
@@ -54,6 +57,36 @@ export function eventStoreContract(name: string, harness: StateHarness): void {
       ).toEqual({
         ok: true,
       });
+    });
+
+    it('stores event data as JSON: data that is not JSON refuses the change whole', async () => {
+      const { state } = await harness.open();
+      await withTenants(state, 't1');
+      await expect(
+        state.resources.apply(
+          't1',
+          {
+            puts: [{ type: 'customers', id: 'cus_1', value: {} }],
+            deletes: [],
+            events: [{ ...event('evt_1'), data: { n: 1n } as never }],
+          },
+          1,
+        ),
+      ).rejects.toThrow();
+      expect(await state.resources.get('t1', 'customers', 'cus_1')).toBeUndefined();
+      expect(await state.events.list('t1', 0, 10)).toEqual([]);
+      // What JSON leaves out (undefined members) is left out, as a database would.
+      await state.resources.apply(
+        't1',
+        {
+          puts: [],
+          deletes: [],
+          events: [{ ...event('evt_2'), data: { a: 1, gone: undefined } as never }],
+        },
+        2,
+      );
+      const [stored] = await state.events.list('t1', 0, 10);
+      expect(Object.keys(stored!.data as object)).toEqual(['a']);
     });
 
     it('hands out copies of event data', async () => {

@@ -226,6 +226,12 @@ export function isolationContract(name: string, harness: StateHarness): void {
         ],
         ['idempotency complete', () => idempotency.complete('A', 'k-new', response('A'))],
         ['idempotency release', () => idempotency.release('A', 'k-done')],
+        // Keys A has completed and B still has in flight: neither call may reach B's.
+        [
+          'idempotency complete (B in flight)',
+          () => idempotency.complete('A', 'k-flight', response('A')),
+        ],
+        ['idempotency release (B in flight)', () => idempotency.release('A', 'k-flight')],
         ['idempotency expire', () => idempotency.expire('A', 10 ** 13)],
         ['idempotency clear', () => idempotency.clear('A')],
         ['usage', () => state.usage.add('A', DAYS[0]!, 5)],
@@ -264,6 +270,61 @@ export function isolationContract(name: string, harness: StateHarness): void {
       }
       expect(await tenants.get('A')).toBeUndefined();
       expect(await tenants.resolveKey('hash-B', 2000)).toMatchObject({ id: 'B' });
+    });
+
+    it('reads its own seeding, counters, snapshot and sequences, whichever tenant came first', async () => {
+      // B is created after A, so a statement that forgot its tenant would find A's row first.
+      const { state } = await harness.open();
+      const { resources, tenants } = state;
+      for (const t of ['A', 'B'])
+        expect(await tenants.create(newTenant(t), firstKey(t, 1000, `hash-${t}`))).toBe(true);
+      const seed = { puts: [], deletes: [], seed: { at: 5 } };
+      expect(await resources.apply('A', seed, 5)).toEqual({ ok: true });
+      expect(await resources.apply('B', seed, 5)).toEqual({ ok: true });
+      expect(await resources.apply('B', seed, 5)).toEqual({ ok: false, reason: 'already-seeded' });
+
+      // A is at its quota of 3; B, with 1, may still grow to 3.
+      const quotas = { resources: 3, bytes: 1e6 };
+      const puts = (t: string, ids: string[]) => ids.map((id) => customer(t, id));
+      expect(
+        await resources.apply('A', { puts: puts('A', ['a1', 'a2', 'a3']), deletes: [], quotas }, 6),
+      ).toEqual({ ok: true });
+      expect(
+        await resources.apply('B', { puts: puts('B', ['b1']), deletes: [], quotas }, 6),
+      ).toEqual({ ok: true });
+      expect(
+        await resources.apply('B', { puts: puts('B', ['b2', 'b3']), deletes: [], quotas }, 6),
+      ).toEqual({ ok: true });
+      expect(
+        await resources.apply('B', { puts: puts('B', ['b4']), deletes: [], quotas }, 6),
+      ).toMatchObject({ ok: false, reason: 'quota', quota: 'resources' });
+
+      // Counters recounted by clear and restore are the tenant's own.
+      await resources.clear('B');
+      expect((await tenants.get('B'))?.usage).toEqual({ resources: 0, bytes: 0 });
+      await resources.restore('B', [customer('B', 'b1')]);
+      expect((await tenants.get('B'))?.usage.resources).toBe(1);
+      expect((await tenants.get('A'))?.usage.resources).toBe(3);
+
+      // The same snapshot name, each tenant's own resources and sequences.
+      await resources.apply(
+        'A',
+        { puts: [], deletes: [], sequences: [{ name: 'only-A', value: 7 }] },
+        7,
+      );
+      await resources.apply(
+        'B',
+        { puts: [], deletes: [], sequences: [{ name: 'only-B', value: 8 }] },
+        7,
+      );
+      await resources.saveSnapshot('A', 'snap', 8);
+      await resources.saveSnapshot('B', 'snap', 8);
+      await resources.clear('B');
+      expect(await resources.loadSnapshot('B', 'snap')).toBe(true);
+      expect((await resources.snapshot('B')).map((r) => r.id)).toEqual(['b1']);
+      expect(await resources.sequence('B', 'only-B')).toBe(8);
+      expect(await resources.sequence('B', 'only-A')).toBe(0);
+      expect((await tenants.get('B'))?.usage.resources).toBe(1);
     });
   });
 }

@@ -133,6 +133,24 @@ export function resourceStoreContract(name: string, harness: StateHarness): void
       expect(await resources.snapshot('t2')).toEqual([at(customer('cus_9'))]);
     });
 
+    it('restores all or nothing: a snapshot with a value that is not JSON changes nothing', async () => {
+      const { state } = await harness.open();
+      await withTenants(state, 't1');
+      const { resources } = state;
+      await resources.put('t1', customer('cus_1'));
+      await resources.apply(
+        't1',
+        { puts: [], deletes: [], sequences: [{ name: 's', value: 2 }] },
+        1,
+      );
+      const before = await resources.snapshot('t1');
+      const usage = (await state.tenants.get('t1'))?.usage;
+      const bad = [customer('cus_2'), { type: 'customers', id: 'cus_3', value: 10n as never }];
+      await expect(resources.restore('t1', bad)).rejects.toThrow();
+      expect(await resources.snapshot('t1')).toEqual(before);
+      expect((await state.tenants.get('t1'))?.usage).toEqual(usage);
+    });
+
     it('stores values, not references: changing what was put or got changes nothing stored', async () => {
       const { resources } = (await harness.open()).state;
       const put = customer('cus_1');
@@ -275,6 +293,8 @@ export function resourceStoreContract(name: string, harness: StateHarness): void
         expect(await where({ "a'b.c": 'x' })).toEqual([]);
         // A field no JSON path can quote is a bug of the caller, refused (never pasted into SQL).
         await expect(where({ 'a"b': 'x' })).rejects.toMatchObject({ code: 'TD_INTERNAL' });
+        await expect(where({ 'a\u0000b': 'x' })).rejects.toMatchObject({ code: 'TD_INTERNAL' });
+        await expect(where({ '\u0000': 'x' })).rejects.toMatchObject({ code: 'TD_INTERNAL' });
       });
 
       it('lists one parent at a time; no parent means the top level', async () => {
@@ -297,6 +317,14 @@ export function resourceStoreContract(name: string, harness: StateHarness): void
           hasMore: false,
         });
         expect(ids(await state.resources.page('t3', q()))).toEqual([]);
+        // An offset that is not a whole number: NaN reads from the start, Infinity past the end.
+        expect(ids(await state.resources.page('t1', q({ limit: 2, offset: NaN })))).toEqual(
+          range(25, 24),
+        );
+        expect(ids(await state.resources.page('t1', q({ offset: Infinity })))).toEqual([]);
+        expect(ids(await state.resources.page('t1', q({ offset: -5, limit: 1 })))).toEqual([
+          'cus_25',
+        ]);
       });
     });
 
@@ -579,6 +607,35 @@ export function resourceStoreContract(name: string, harness: StateHarness): void
         expect(await state.resources.reserveIds('t1', 1)).toBe(7);
         expect(await state.resources.reserveIds('t2', 1)).toBe(1);
         await expect(state.resources.reserveIds('nobody', 1)).rejects.toThrow(/nobody/);
+        // A count that is not a finite number is refused, and the counter stays usable.
+        await expect(state.resources.reserveIds('t1', Infinity)).rejects.toMatchObject({
+          code: 'TD_INTERNAL',
+        });
+        await expect(state.resources.reserveIds('t1', NaN)).rejects.toMatchObject({
+          code: 'TD_INTERNAL',
+        });
+        expect(await state.resources.reserveIds('t1', 1)).toBe(8);
+      });
+
+      it('refuses a sequence value that is not a finite number, writing nothing', async () => {
+        const { state } = await harness.open();
+        await withTenants(state, 't1');
+        for (const value of [NaN, Infinity]) {
+          await expect(
+            state.resources.apply(
+              't1',
+              {
+                puts: [customer('cus_1')],
+                deletes: [],
+                sequences: [{ name: 'n', value }],
+              },
+              1,
+            ),
+          ).rejects.toThrow();
+        }
+        expect(await state.resources.get('t1', 'customers', 'cus_1')).toBeUndefined();
+        expect(await state.resources.sequence('t1', 'n')).toBe(0);
+        expect((await state.tenants.get('t1'))?.usage).toEqual({ resources: 0, bytes: 0 });
       });
     });
 

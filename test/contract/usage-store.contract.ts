@@ -17,6 +17,14 @@ export function usageStoreContract(name: string, harness: StateHarness): void {
       expect(await usage.get('t2', 20_001)).toBe(0);
     });
 
+    it('refuses a count that is not a finite number, keeping the day as it was', async () => {
+      const { usage } = (await harness.open()).state;
+      await usage.add('t1', 20_000, 2);
+      await expect(usage.add('t1', 20_000, NaN)).rejects.toThrow();
+      await expect(usage.add('t1', 20_000, Infinity)).rejects.toThrow();
+      expect(await usage.get('t1', 20_000)).toBe(2);
+    });
+
     if (harness.persistent) {
       it('keeps counts across close and reopen', async () => {
         const opened = await harness.open();

@@ -339,13 +339,22 @@ describe('on the full sandbox (the Stripe spec and profile)', () => {
     expect((await create('b@example.com')).status).toBe(200);
     const before = await list();
     expect((JSON.parse(before) as { data: unknown[] }).data).toHaveLength(2);
+    const frozen = (await json(
+      await sandbox.admin('POST', 'tenants/acme/clock', { freeze: true }),
+    )) as unknown as { now: string };
     const snap = await sbCli('tenants', 'snapshot', 'acme', 'two');
     expect(snap.stdout).toContain('Saved snapshot two of tenant acme (2 resource(s))');
+    await sandbox.admin('POST', 'tenants/acme/clock', { advance: '30d' });
     expect((await create('c@example.com')).status).toBe(200);
     expect(await list()).not.toBe(before);
     // Through the admin route this time (the server forgets its cache at once).
     expect((await sandbox.admin('POST', 'tenants/acme/snapshots/two/restore')).status).toBe(200);
     expect(await list()).toBe(before);
+    // The clock came back with it.
+    expect(await json(await sandbox.admin('GET', 'tenants/acme/clock'))).toMatchObject({
+      now: frozen.now,
+      frozen: true,
+    });
     // Reset from the CLI: the server reseeds (no recordings: nothing) on the next request.
     expect((await sbCli('tenants', 'reset', 'acme')).code).toBe(0);
     expect((JSON.parse(await list()) as { data: unknown[] }).data).toEqual([]);

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChangeResult, RuntimeState, StateChange } from '../../src/core/ports/index.js';
 import { startSandbox, type RunningSandbox } from '../helpers/sandbox.js';
 
 /**
@@ -228,5 +229,64 @@ describe('the object quota', () => {
     const first = ((await call('GET', '/v1/widgets')).json['data'] as Json[])[0]!['id'] as string;
     expect((await call('DELETE', `/v1/widgets/${first}`)).status).toBe(204);
     expect((await call('POST', '/v1/widgets', { name: 'fits again' })).status).toBe(200);
+  });
+});
+
+describe('version conflicts', () => {
+  let sandbox: RunningSandbox;
+  let call: ReturnType<typeof client>;
+  /** How many of the next writes (not seeding) the store refuses as conflicts. */
+  let refuse = 0;
+  let applied = 0;
+
+  /** The real state, with `resources.apply` refusing the next `refuse` writes as a conflict. */
+  const wrap = (state: RuntimeState): RuntimeState =>
+    new Proxy(state, {
+      get(target, member, receiver) {
+        if (member !== 'resources') return Reflect.get(target, member, receiver) as unknown;
+        const resources = target.resources;
+        return new Proxy(resources, {
+          get(r, name) {
+            if (name === 'apply')
+              return async (
+                tenant: string,
+                change: StateChange,
+                at: number,
+              ): Promise<ChangeResult> => {
+                if (change.seed === undefined) applied++;
+                if (change.seed === undefined && refuse > 0) {
+                  refuse--;
+                  return { ok: false, reason: 'conflict', type: 'widgets', id: 'x' };
+                }
+                return resources.apply(tenant, change, at);
+              };
+            const value = Reflect.get(r, name, r) as unknown;
+            return typeof value === 'function' ? (value as () => unknown).bind(r) : value;
+          },
+        });
+      },
+    });
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ spec: SPEC, profile: PROFILE, wrapState: wrap });
+    call = client(sandbox, await sandbox.createTenant('racy'));
+  }, 60_000);
+  afterAll(() => sandbox?.stop());
+
+  it('re-plans once after a conflict; a second conflict answers 409 and stores nothing', async () => {
+    expect((await call('GET', '/v1/widgets')).status).toBe(200); // seeds first
+    refuse = 1;
+    applied = 0;
+    const once = await call('POST', '/v1/widgets', { name: 'after one conflict' });
+    expect(once.status).toBe(200);
+    expect(applied).toBe(2);
+    refuse = 2;
+    applied = 0;
+    const twice = await call('POST', '/v1/widgets', { name: 'after two' });
+    expect(applied).toBe(2);
+    expect(twice.status).toBe(409);
+    expect(twice.layer).toBe('state');
+    const names = ((await call('GET', '/v1/widgets')).json['data'] as Json[]).map((w) => w['name']);
+    expect(names).toEqual(['after one conflict']);
   });
 });

@@ -97,6 +97,13 @@ describe('sandbox isolation (seeded random traffic, 3 tenants)', () => {
       if (!cond) throw new Error(`${what} (${rerunHint()})`);
     };
 
+    // A tenant's first request is a recorded one: its cassette positions must survive the
+    // seeding its first modelled request would otherwise do after it.
+    for (const t of tenants) {
+      const r = await send(t, 'GET', '/v1/status');
+      t.statusCalls++;
+      expect(r.json).toEqual({ ok: true, version: 'recorded' });
+    }
     const never = 'wid_NeverExisted01';
     for (const t of tenants) {
       const r = await send(t, 'GET', `/v1/widgets/${never}`);

@@ -221,10 +221,12 @@ export function stateLayer(o: StateLayerOptions): StateLayer {
   const handle = async (context: RequestContext): Promise<LayerAnswer | undefined> => {
     const tenant = context.tenant;
     if (tenant === undefined) return undefined;
+    // Seeded before anything answers, modelled or not: seeding rewinds the tenant's cassette
+    // positions, which must not happen after a cassette already answered it.
+    await o.seeder.ensureSeeded(tenant);
     const incoming = context.incoming;
     const routed = routeRequest(engine.model, spec?.router, incoming.method, incoming.path);
     if (routed === undefined) return undefined;
-    await o.seeder.ensureSeeded(tenant);
     const query = parseQuery(incoming.rawQuery);
     let body: Body | undefined;
     try {

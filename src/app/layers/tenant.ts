@@ -85,7 +85,8 @@ function liveCheck(
  * profile's shape (docs/sandbox.md, "Keys"). In this order, all before anything of the request
  * is logged or journaled, none remembered by an idempotency key:
  *
- * 1. a key in the query (a refused name, a sandbox key or a live one) → 400 `key-in-query`;
+ * 1. a key in the query (a refused name, a sandbox key, a live one, the admin token) → 400
+ *    `key-in-query`;
  * 2. the credential from the profile's locations, first found; none → 401 `unauthorized`;
  * 3. the admin token (compared in constant time) → 401 `admin-token`;
  * 4. a live key (profile patterns, built-in live shapes) → 401 `live-key`;
@@ -114,6 +115,7 @@ export function tenantLayer(o: TenantLayerOptions): Layer {
       if (value === '') continue;
       if (refusedNames.has(name.toLowerCase())) return true;
       if (checkKey(keyPrefix, value).ok || isLive(value)) return true;
+      if (admin !== undefined && timingSafeEqual(digest(value), admin)) return true;
     }
     return false;
   };

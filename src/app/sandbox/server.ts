@@ -164,8 +164,13 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
     const key = `${tenant.id}\u0000${context.session}`;
     let seen = sessionsOf.get(tenant.id);
     if (seen !== undefined && seen.seededAt !== tenant.seededAt) {
-      rewind(tenant.id);
-      seen = undefined;
+      // Seeded since (the request that seeded it saw it unseeded): the same positions. Reset or
+      // reseeded elsewhere: from the start.
+      if (seen.seededAt === undefined) seen.seededAt = tenant.seededAt;
+      else {
+        rewind(tenant.id);
+        seen = undefined;
+      }
     }
     if (seen === undefined) {
       seen = { sessions: new Set(), seededAt: tenant.seededAt };

@@ -86,6 +86,13 @@ export type RevokeWhich = { readonly hint: string } | { readonly all: true };
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
+/**
+ * The sequences a snapshot keeps the tenant clock in: `#` never appears in a path segment, so no
+ * model's sequence (named after types and scopes) can have these names.
+ */
+const CLOCK_OFFSET = '#tapedeck.clock.offsetMs';
+const CLOCK_FROZEN = '#tapedeck.clock.frozenAt+1';
+
 /** Tenant and snapshot names: what a URL segment, a file name and a log line can all carry. */
 const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
@@ -307,15 +314,40 @@ export class TenantAdmin {
     this.changed(record.id);
   }
 
+  /** Resources, sequences and the tenant clock (not idempotency records: see restore). */
   async snapshot(name: string, snapshot: string): Promise<SnapshotView> {
     checkName(snapshot, 'snapshot');
     const record = await this.tenant(name);
     const { state, clock } = this.deps;
-    await state.resources.saveSnapshot(record.id, snapshot, clock.now());
-    const saved = (await state.resources.listSnapshots(record.id)).find((s) => s.name === snapshot);
-    if (saved === undefined)
+    const now = clock.now();
+    // The clock rides in the snapshot as two sequences of names no model uses.
+    const saved = await state.resources.apply(
+      record.id,
+      {
+        puts: [],
+        deletes: [],
+        sequences: [
+          { name: CLOCK_OFFSET, value: record.clock.offsetMs },
+          {
+            name: CLOCK_FROZEN,
+            value: record.clock.frozenAt === undefined ? 0 : record.clock.frozenAt + 1,
+          },
+        ],
+      },
+      now,
+    );
+    if (!saved.ok)
+      throw new TapedeckError(
+        'TD_STATE_STORE_FAILED',
+        'The tenant clock could not be saved with the snapshot.',
+      );
+    await state.resources.saveSnapshot(record.id, snapshot, now);
+    const listed = (await state.resources.listSnapshots(record.id)).find(
+      (s) => s.name === snapshot,
+    );
+    if (listed === undefined)
       throw new TapedeckError('TD_STATE_STORE_FAILED', 'The snapshot was not saved.');
-    return { name: saved.name, createdAt: iso(saved.createdAt), resources: saved.resources };
+    return { name: listed.name, createdAt: iso(listed.createdAt), resources: listed.resources };
   }
 
   async restore(name: string, snapshot: string): Promise<void> {
@@ -331,10 +363,15 @@ export class TenantAdmin {
         },
       );
     }
-    // A restored tenant replays nothing made after the snapshot, and is not seeded over again.
+    // A restored tenant replays nothing made after the snapshot, is not seeded over again, and
+    // its clock is where it was.
     await state.idempotency.clear(record.id);
-    if (record.seededAt === undefined)
-      await state.tenants.update(record.id, { seededAt: clock.now() });
+    const offsetMs = await state.resources.sequence(record.id, CLOCK_OFFSET);
+    const frozen = await state.resources.sequence(record.id, CLOCK_FROZEN);
+    await state.tenants.update(record.id, {
+      clock: frozen === 0 ? { offsetMs } : { offsetMs, frozenAt: frozen - 1 },
+      ...(record.seededAt === undefined ? { seededAt: clock.now() } : {}),
+    });
     this.changed(record.id);
   }
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { tenantLayer } from '../../../src/app/layers/tenant.js';
+import { scheduleExpiry } from '../../../src/app/sandbox/expiry.js';
+import type { TenantAdmin } from '../../../src/app/sandbox/tenants.js';
 import { profileErrors } from '../../../src/core/sandbox/profile/answer.js';
 import { PRESETS } from '../../../src/core/sandbox/profile/presets/index.js';
 import { formatKey } from '../../../src/core/sandbox/keys.js';
@@ -54,6 +56,7 @@ describe('tenant layer', () => {
       `q=${key}`,
       `starting_after=${encodeURIComponent(LIVE_STRIPE)}`,
       'KEY=x',
+      `state=${ADMIN_TOKEN}`,
     ]) {
       const reply = await rig.send({ rawQuery, headers: bearer(ADMIN_TOKEN) });
       expect(reply.status, rawQuery).toBe(400);
@@ -267,5 +270,56 @@ describe('tenant use cases (TenantAdmin)', () => {
     // Not seeded over again on top of what the snapshot brought back.
     expect((await rig.state.tenants.get(tenant.id))!.seededAt).toBe(rig.time.now());
     await expect(rig.admin.restore('acme', 'nope')).rejects.toThrow(/no snapshot "nope"/);
+  });
+
+  it('keeps the tenant clock in a snapshot: restore puts it back', async () => {
+    const rig = layerRig();
+    await rig.admin.create('acme');
+    const frozen = await rig.admin.clock('acme', { freeze: true });
+    await rig.admin.snapshot('acme', 'frozen');
+    await rig.admin.clock('acme', { advanceMs: 7 * 24 * 3_600_000 });
+    await rig.admin.clock('acme', { now: true });
+    await rig.time.advance(5000);
+    await rig.admin.restore('acme', 'frozen');
+    expect(await rig.admin.clock('acme', { show: true })).toMatchObject({
+      now: frozen.now,
+      frozen: true,
+    });
+    await rig.admin.clock('acme', { now: true });
+    await rig.admin.clock('acme', { advanceMs: 3_600_000 });
+    await rig.admin.snapshot('acme', 'running');
+    await rig.admin.clock('acme', { freeze: true });
+    await rig.admin.restore('acme', 'running');
+    expect(await rig.admin.clock('acme', { show: true })).toMatchObject({
+      frozen: false,
+      offsetMs: 3_600_000,
+    });
+  });
+});
+
+describe('scheduleExpiry', () => {
+  it('sweeps at once, then every hour, until cancelled', async () => {
+    const rig = layerRig();
+    await rig.admin.create('old');
+    const sweeps: number[] = [];
+    const admin = {
+      expireIdle: async () => {
+        sweeps.push(rig.time.monotonic());
+        return rig.admin.expireIdle();
+      },
+    } as unknown as TenantAdmin;
+    const task = scheduleExpiry(admin, rig.time, 3_600_000);
+    await rig.time.advance(0);
+    expect(sweeps).toEqual([0]);
+    await rig.time.advance(2 * 3_600_000);
+    expect(sweeps).toEqual([0, 3_600_000, 7_200_000]);
+    // 31 idle days later the sweep deletes the tenant.
+    task.cancel();
+    await rig.time.advance(31 * 24 * 3_600_000);
+    expect(sweeps).toHaveLength(3);
+    const again = scheduleExpiry(admin, rig.time, 3_600_000);
+    await rig.time.advance(0);
+    again.cancel();
+    await expect(rig.admin.show('old')).rejects.toMatchObject({ code: 'TD_TENANT_NOT_FOUND' });
   });
 });

@@ -10,7 +10,7 @@ import type {
   StoredResource,
   TenantSnapshot,
 } from '../../../core/ports/resources.js';
-import { byteLength, jsonPath, pageLimit, whereEntries } from '../rules.js';
+import { byteLength, finite, jsonPath, pageLimit, pageOffset, whereEntries } from '../rules.js';
 import type { MemoryEventStore } from './events.js';
 import type { MemoryIdempotencyStore } from './idempotency.js';
 import { Open, PerTenant, type TenantScoped } from './shared.js';
@@ -145,7 +145,7 @@ export class MemoryResourceStore implements ResourceStore, TenantScoped {
       const backwards = query.before !== undefined && query.after === undefined;
       items.sort((a, b) => (desc !== backwards ? b.seq - a.seq : a.seq - b.seq));
       const limit = pageLimit(query.limit);
-      const offset = Math.max(0, Math.floor(query.offset ?? 0));
+      const offset = pageOffset(query.offset);
       const window = items.slice(offset, offset + limit + 1);
       const page = window.slice(0, limit).map(resourceOf);
       if (backwards) page.reverse();
@@ -160,6 +160,7 @@ export class MemoryResourceStore implements ResourceStore, TenantScoped {
   apply(tenant: string, change: StateChange, _at: number): Promise<ChangeResult> {
     return this.open.run((): ChangeResult => {
       // Validate all...
+      for (const s of change.sequences ?? []) finite(`the sequence ${s.name}`, s.value);
       const owner = this.tenantStore?.tenant(tenant);
       if (change.seed !== undefined && (owner === undefined || owner.record.seededAt !== undefined))
         return { ok: false, reason: 'already-seeded' };
@@ -205,7 +206,12 @@ export class MemoryResourceStore implements ResourceStore, TenantScoped {
         if (bytes > 0 && owner.bytes + bytes > change.quotas.bytes)
           return { ok: false, reason: 'quota', quota: 'bytes', limit: change.quotas.bytes };
       }
-      const events = change.events ?? [];
+      // Event data as JSON, as SQLite stores it: data that is not JSON refuses the change here.
+      const events = (change.events ?? []).map((e) => {
+        const data = JSON.stringify(e.data) as string | undefined;
+        if (data === undefined) throw new TypeError(`The data of event ${e.id} is not JSON.`);
+        return { ...e, data: JSON.parse(data) as JsonValue };
+      });
       const ids = new Set<string>();
       for (const e of events) {
         // SQLite's UNIQUE (tenant, id) fails the whole transaction: so does this, before any change.
@@ -242,7 +248,7 @@ export class MemoryResourceStore implements ResourceStore, TenantScoped {
           'TD_INTERNAL',
           `No tenant ${JSON.stringify(tenant)} to reserve ids for.`,
         );
-      const count = Math.max(1, Math.floor(n));
+      const count = Math.max(1, Math.floor(finite('a count of ids', n)));
       owner.idCounter += count;
       return owner.idCounter - count + 1;
     });
@@ -332,9 +338,15 @@ export class MemoryResourceStore implements ResourceStore, TenantScoped {
   }
 
   private replace(tenant: string, snapshot: ResourceSnapshot): void {
+    // Every value as JSON first: one that is not JSON refuses the restore before any change.
+    const rows = snapshot.map((r) => {
+      const json = JSON.stringify(r.value) as string | undefined;
+      if (json === undefined) throw new TypeError(`The value of ${r.type} ${r.id} is not JSON.`);
+      return { r, json };
+    });
     this.tenants.drop(tenant);
     this.recount(tenant);
-    for (const r of snapshot) this.write(tenant, r, r.version ?? 1);
+    for (const { r, json } of rows) this.write(tenant, r, r.version ?? 1, json);
   }
 
   private count(tenant: string, row: Row | undefined, sign: 1 | -1): void {

@@ -1,4 +1,5 @@
 import type { UsageStore } from '../../../core/ports/usage.js';
+import { finite } from '../rules.js';
 import { Open, PerTenant, type TenantScoped } from './shared.js';
 
 export class MemoryUsageStore implements UsageStore, TenantScoped {
@@ -8,7 +9,7 @@ export class MemoryUsageStore implements UsageStore, TenantScoped {
   add(tenant: string, day: number, n: number): Promise<number> {
     return this.open.run(() => {
       const of = this.tenants.of(tenant);
-      const total = (of.get(String(day)) ?? 0) + n;
+      const total = (of.get(String(day)) ?? 0) + finite('a request count', n);
       of.set(String(day), total);
       return total;
     });

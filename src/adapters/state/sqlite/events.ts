@@ -1,5 +1,6 @@
 import type { JsonValue } from '../../../core/json.js';
 import type { EventStore, StoredEvent } from '../../../core/ports/events.js';
+import { readLimit } from '../rules.js';
 import { PortState, type SqliteConnection } from './database.js';
 
 interface EventRow {
@@ -42,7 +43,7 @@ export class SqliteEventStore implements EventStore {
             `SELECT seq, id, type, at, resource_type, resource_id, data, idempotency_key_hash
              FROM events WHERE tenant = ? AND seq > ? ORDER BY seq LIMIT ?`,
           )
-          .all(tenant, afterSeq, Math.max(1, Math.floor(limit))) as EventRow[]
+          .all(tenant, afterSeq, readLimit(limit)) as EventRow[]
       ).map(eventOf),
     );
   }

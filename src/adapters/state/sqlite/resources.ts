@@ -10,7 +10,7 @@ import type {
   StoredResource,
   TenantSnapshot,
 } from '../../../core/ports/resources.js';
-import { byteLength, jsonPath, pageLimit, whereEntries } from '../rules.js';
+import { byteLength, finite, jsonPath, pageLimit, pageOffset, whereEntries } from '../rules.js';
 import { PortState, type SqliteConnection } from './database.js';
 
 interface ResourceRow {
@@ -167,7 +167,7 @@ export class SqliteResourceStore implements ResourceStore {
           `SELECT r.type, r.id, r.value, r.parent, r.version, r.deleted FROM resources AS r
            WHERE ${where.join(' AND ')} ORDER BY r.seq ${desc !== backwards ? 'DESC' : 'ASC'} LIMIT ? OFFSET ?`,
         )
-        .all(...params, limit + 1, Math.max(0, Math.floor(query.offset ?? 0))) as ResourceRow[];
+        .all(...params, limit + 1, pageOffset(query.offset)) as ResourceRow[];
       const hasMore = rows.length > limit;
       const items = rows.slice(0, limit).map(resourceOf);
       if (backwards) items.reverse();
@@ -189,6 +189,7 @@ export class SqliteResourceStore implements ResourceStore {
         if (row === undefined || row.seeded_at !== null)
           return { ok: false, reason: 'already-seeded' };
       }
+      for (const s of change.sequences ?? []) finite(`the sequence ${s.name}`, s.value);
       const seen = new Map<string, Current | undefined>();
       const now = (type: string, id: string): Current | undefined => {
         const key = keyOf(type, id);
@@ -285,8 +286,8 @@ export class SqliteResourceStore implements ResourceStore {
   }
 
   reserveIds(tenant: string, n: number): Promise<number> {
-    const count = Math.max(1, Math.floor(n));
     return this.port.atomically('reserve ids', () => {
+      const count = Math.max(1, Math.floor(finite('a count of ids', n)));
       const row = this.port
         .sql('UPDATE tenants SET id_counter = id_counter + ? WHERE id = ? RETURNING id_counter')
         .get(count, tenant) as { id_counter: number } | undefined;

@@ -1,4 +1,5 @@
 import type { UsageStore } from '../../../core/ports/usage.js';
+import { finite } from '../rules.js';
 import { PortState, type SqliteConnection } from './database.js';
 
 /** Requests per tenant per day, in the usage table. */
@@ -17,7 +18,7 @@ export class SqliteUsageStore implements UsageStore {
            ON CONFLICT(tenant, day) DO UPDATE SET requests = requests + excluded.requests
            RETURNING requests`,
         )
-        .get(tenant, day, n) as { requests: number };
+        .get(tenant, day, finite('a request count', n)) as { requests: number };
       return row.requests;
     });
   }

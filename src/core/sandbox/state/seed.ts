@@ -70,7 +70,7 @@ export function seedFromRecordings(
         case 'replace':
         case 'action':
           if (body !== undefined && idOf(routed.type, body) !== undefined)
-            put(routed, body, routed.route.role === 'create' ? routed.parent : undefined);
+            put(routed, body, routed.parent);
           break;
         case 'list':
           for (const item of (body === undefined ? undefined : listItems(body)) ?? [])
