@@ -64,6 +64,22 @@ describe('tenant layer', () => {
       expect(reply.body).not.toContain(key);
       expect(reply.body).not.toContain(LIVE_STRIPE);
     }
+    // A key as a parameter's name, or inside a longer value, is as much in the URL.
+    for (const rawQuery of [
+      encodeURIComponent(LIVE_STRIPE),
+      `${encodeURIComponent(LIVE_STRIPE)}=1`,
+      key,
+      `${key}=1`,
+      `q=my+key+is+${key}`,
+      `q=${encodeURIComponent(`key:${key},x`)}`,
+      `q=${encodeURIComponent(`Bearer ${ADMIN_TOKEN}`)}`,
+      `${ADMIN_TOKEN}`,
+      `a=1&a=${encodeURIComponent(GITHUB_TOKEN)}`,
+    ]) {
+      const reply = await rig.send({ rawQuery, headers: bearer(key) });
+      expect(reply.status, rawQuery).toBe(400);
+      expect(kind(reply)).toBe('key-in-query');
+    }
     // Ordinary query parameters, and empty values of refused names, pass.
     expect((await rig.send({ rawQuery: 'limit=10&key=', headers: bearer(key) })).status).toBe(200);
   });
@@ -93,6 +109,11 @@ describe('tenant layer', () => {
       for (const secret of [LIVE_STRIPE, LIVE_RESTRICTED, GITHUB_TOKEN])
         expect(reply.body).not.toContain(secret);
     }
+    // A live key as the Basic password is one too (`curl -u user:sk_live_…`).
+    const asPassword = {
+      authorization: `Basic ${Buffer.from(`acct_1:${LIVE_STRIPE}`).toString('base64')}`,
+    };
+    expect(kind(await rig.send({ headers: asPassword }))).toBe('live-key');
     // GitHub reads only Bearer; a live token sent as Basic is still called what it is.
     const gh = layerRig({ profile: PRESETS.github });
     const reply = await gh.send({ headers: basic(GITHUB_TOKEN) });
