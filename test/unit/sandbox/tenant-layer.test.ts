@@ -227,6 +227,11 @@ describe('tenant use cases (TenantAdmin)', () => {
       'x'.repeat(64),
       '../etc',
       'sk_live_4eC39HqLyjWDarjtT1zdp7dc',
+      // Valid name characters, but a key's shape: it would sit in logs and the journal.
+      'sk_live_4ec39hqlyjwdarjtt1zdp7dcxyz',
+      'rk_live_51habcdefghijklmnopqrstu',
+      'ghp_16c7e42f292c6912e7710c838347ae178b4a',
+      'sk_test_0gjutfcrpuz4kpnonbxlwh2aonk1',
     ]) {
       await expect(rig.admin.create(bad)).rejects.toMatchObject({ code: 'TD_USAGE' });
     }
@@ -238,6 +243,12 @@ describe('tenant use cases (TenantAdmin)', () => {
     await expect(rig.admin.snapshot('acme', 'Bad Name')).rejects.toMatchObject({
       code: 'TD_USAGE',
     });
+    await expect(rig.admin.snapshot('acme', 'sk_live_4ec39hqlyjwdarjtt1zdp7dcxyz')).rejects.toThrow(
+      /must not look like a key/,
+    );
+    // Ordinary names with an underscore still pass.
+    await rig.admin.create('ci_job-42', { seed: 'empty' });
+    await rig.admin.create('acme_test_env', { seed: 'empty' });
     await expect(rig.admin.show('nobody')).rejects.toMatchObject({ code: 'TD_TENANT_NOT_FOUND' });
     // A name that is no tenant name is not echoed back.
     await expect(rig.admin.show('<b>x</b>')).rejects.toThrow('There is no tenant (this name).');
