@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { HeaderMap } from '../../core/cassette/model.js';
 import { firstHeaderValue } from '../../core/http/index.js';
 import type { Detector } from '../../core/redaction/detectors.js';
-import { checkKey } from '../../core/sandbox/keys.js';
+import { checkKey, KEY_CHECKSUM_LENGTH, KEY_RANDOM_LENGTH } from '../../core/sandbox/keys.js';
 import type { ProfileErrors } from '../../core/sandbox/profile/answer.js';
 import type {
   ApiProfile,
@@ -28,15 +28,26 @@ export interface TenantLayerOptions {
 const BEARER = /^(?:bearer|token)[ \t]+([^\s]+)[ \t]*$/i;
 const BASIC = /^basic[ \t]+([A-Za-z0-9+/_-]+={0,2})[ \t]*$/i;
 
+/** The decoded `user:password` pair of a Basic credential, or undefined. */
+function basicPair(header: string): string | undefined {
+  const m = BASIC.exec(header);
+  return m === null ? undefined : Buffer.from(m[1]!, 'base64').toString('utf8');
+}
+
 /** The username of a Basic credential (Stripe's `base64(KEY:)`), or undefined. */
 function basicUsername(header: string): string | undefined {
-  const m = BASIC.exec(header);
-  if (m === null) return undefined;
-  const pair = Buffer.from(m[1]!, 'base64').toString('utf8');
+  const pair = basicPair(header);
+  if (pair === undefined) return undefined;
   const colon = pair.indexOf(':');
   const user = colon === -1 ? pair : pair.slice(0, colon);
   return user === '' ? undefined : user;
 }
+
+/**
+ * The words of a query name or value an admin token could be one of: `Bearer TOKEN`,
+ * `token:TOKEN`, `a,TOKEN`. Each is compared by digest, in constant time.
+ */
+const WORDS = /[\s,;:=&"'()<>[\]{}|]+/;
 
 /** The credential at one location, or undefined. */
 function credentialAt(headers: HeaderMap, location: CredentialLocation): string | undefined {
@@ -85,8 +96,8 @@ function liveCheck(
  * profile's shape (docs/sandbox.md, "Keys"). In this order, all before anything of the request
  * is logged or journaled, none remembered by an idempotency key:
  *
- * 1. a key in the query (a refused name, a sandbox key, a live one, the admin token) → 400
- *    `key-in-query`;
+ * 1. a key in the query (a refused name, a sandbox key, a live one, the admin token, as a
+ *    parameter's value, its name or a part of either) → 400 `key-in-query`;
  * 2. the credential from the profile's locations, first found; none → 401 `unauthorized`;
  * 3. the admin token (compared in constant time) → 401 `admin-token`;
  * 4. a live key (profile patterns, built-in live shapes) → 401 `live-key`;
@@ -110,12 +121,24 @@ export function tenantLayer(o: TenantLayerOptions): Layer {
     remember: false,
   });
 
+  const keyLength = keyPrefix.length + KEY_RANDOM_LENGTH + KEY_CHECKSUM_LENGTH;
+  /** Whether `text` is, or holds, a sandbox key, a live key or the admin token. */
+  const holdsKey = (text: string): boolean => {
+    if (text === '') return false;
+    for (let at = text.indexOf(keyPrefix); at !== -1; at = text.indexOf(keyPrefix, at + 1))
+      if (checkKey(keyPrefix, text.slice(at, at + keyLength)).ok) return true;
+    if (isLive(text)) return true;
+    if (admin === undefined) return false;
+    if (timingSafeEqual(digest(text), admin)) return true;
+    for (const word of text.split(WORDS))
+      if (word !== '' && word !== text && timingSafeEqual(digest(word), admin)) return true;
+    return false;
+  };
+  // Names count as much as values: `?sk_live_…` alone is a parameter named by the key.
   const keyInQuery = (rawQuery: string): boolean => {
     for (const [name, value] of new URLSearchParams(rawQuery)) {
-      if (value === '') continue;
-      if (refusedNames.has(name.toLowerCase())) return true;
-      if (checkKey(keyPrefix, value).ok || isLive(value)) return true;
-      if (admin !== undefined && timingSafeEqual(digest(value), admin)) return true;
+      if (value !== '' && refusedNames.has(name.toLowerCase())) return true;
+      if (holdsKey(name) || holdsKey(value)) return true;
     }
     return false;
   };
@@ -136,12 +159,16 @@ export function tenantLayer(o: TenantLayerOptions): Layer {
         const authorization = firstHeaderValue(incoming.headers, 'authorization');
         const live =
           authorization !== undefined &&
-          (isLive(authorization) || isLive(basicUsername(authorization) ?? ''));
+          (isLive(authorization) || isLive(basicPair(authorization) ?? ''));
         return refuse(live ? 'live-key' : 'unauthorized');
       }
       if (admin !== undefined && timingSafeEqual(digest(credential), admin))
         return refuse('admin-token');
       if (isLive(credential)) return refuse('live-key');
+      // A live key as the Basic password (`base64(user:sk_live_…)`) is one too.
+      const authorization = firstHeaderValue(incoming.headers, 'authorization');
+      const pair = authorization === undefined ? undefined : basicPair(authorization);
+      if (pair !== undefined && pair !== credential && isLive(pair)) return refuse('live-key');
       if (!checkKey(keyPrefix, credential).ok) return refuse('unauthorized');
       const tenant = await resolver.resolve(credential);
       if (tenant === undefined) return refuse('unauthorized');

@@ -8,6 +8,7 @@ import type {
   TenantRecord,
 } from '../../core/ports/index.js';
 import { advance, freeze, resume, tenantDay, tenantNow } from '../../core/sandbox/clock.js';
+import { LIVE_KEY_DETECTORS } from '../../core/redaction/detectors.js';
 import { keyHint } from '../../core/sandbox/keys.js';
 import type { ApiProfile } from '../../core/sandbox/profile/types.js';
 import type { SeedCatalog } from '../../core/sandbox/tenant.js';
@@ -105,12 +106,38 @@ function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-function checkName(name: string, what: 'tenant' | 'snapshot'): void {
+/**
+ * Whether a name could pass for a credential: names reach logs, the journal and the state file,
+ * where a secret scanner (ours, or a partner's) would flag a `sk_live_…`-shaped one.
+ */
+function looksLikeKey(name: string, prefix: string): boolean {
+  if (/_(?:live|test)_[0-9a-z]{16,}$/.test(name) || name.startsWith(prefix.toLowerCase())) return true;
+  return LIVE_KEY_DETECTORS.some((d) => {
+    const pattern = new RegExp(d.pattern.source, d.pattern.flags.replace('g', ''));
+    return pattern.test(name) && (d.accept === undefined || d.accept(name));
+  });
+}
+
+function checkName(name: string, what: 'tenant' | 'snapshot', prefix: string): void {
+  const field = what === 'tenant' ? 'name' : 'snapshot';
   if (!NAME.test(name)) {
     throw new TapedeckError(
       'TD_USAGE',
       `A ${what} name is 1 to 63 characters: lower-case letters, digits, - and _, starting with a letter or digit.`,
-      { details: { field: what === 'tenant' ? 'name' : 'snapshot' } },
+      {
+        details: { field },
+        hint: `Choose a plain name, e.g. ${what === 'tenant' ? 'acme' : 'before-refunds'}.`,
+      },
+    );
+  }
+  if (looksLikeKey(name, prefix)) {
+    throw new TapedeckError(
+      'TD_USAGE',
+      `A ${what} name must not look like a key (…_live_…, …_test_…, ghp_…, the profile's key prefix).`,
+      {
+        details: { field },
+        hint: `Choose a plain name, e.g. ${what === 'tenant' ? 'acme' : 'before-refunds'}.`,
+      },
     );
   }
 }
@@ -189,7 +216,7 @@ export class TenantAdmin {
     name: string,
     options: { seed?: string } = {},
   ): Promise<{ tenant: TenantView; key: string }> {
-    checkName(name, 'tenant');
+    checkName(name, 'tenant', this.prefix);
     const { seeds, config, keys, clock, state } = this.deps;
     const seedSet = options.seed ?? config.defaultSeed;
     if (!seeds.names.includes(seedSet)) {
@@ -316,7 +343,7 @@ export class TenantAdmin {
 
   /** Resources, sequences and the tenant clock (not idempotency records: see restore). */
   async snapshot(name: string, snapshot: string): Promise<SnapshotView> {
-    checkName(snapshot, 'snapshot');
+    checkName(snapshot, 'snapshot', this.prefix);
     const record = await this.tenant(name);
     const { state, clock } = this.deps;
     const now = clock.now();

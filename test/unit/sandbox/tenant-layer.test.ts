@@ -64,6 +64,22 @@ describe('tenant layer', () => {
       expect(reply.body).not.toContain(key);
       expect(reply.body).not.toContain(LIVE_STRIPE);
     }
+    // A key as a parameter's name, or inside a longer value, is as much in the URL.
+    for (const rawQuery of [
+      encodeURIComponent(LIVE_STRIPE),
+      `${encodeURIComponent(LIVE_STRIPE)}=1`,
+      key,
+      `${key}=1`,
+      `q=my+key+is+${key}`,
+      `q=${encodeURIComponent(`key:${key},x`)}`,
+      `q=${encodeURIComponent(`Bearer ${ADMIN_TOKEN}`)}`,
+      `${ADMIN_TOKEN}`,
+      `a=1&a=${encodeURIComponent(GITHUB_TOKEN)}`,
+    ]) {
+      const reply = await rig.send({ rawQuery, headers: bearer(key) });
+      expect(reply.status, rawQuery).toBe(400);
+      expect(kind(reply)).toBe('key-in-query');
+    }
     // Ordinary query parameters, and empty values of refused names, pass.
     expect((await rig.send({ rawQuery: 'limit=10&key=', headers: bearer(key) })).status).toBe(200);
   });
@@ -93,6 +109,11 @@ describe('tenant layer', () => {
       for (const secret of [LIVE_STRIPE, LIVE_RESTRICTED, GITHUB_TOKEN])
         expect(reply.body).not.toContain(secret);
     }
+    // A live key as the Basic password is one too (`curl -u user:sk_live_…`).
+    const asPassword = {
+      authorization: `Basic ${Buffer.from(`acct_1:${LIVE_STRIPE}`).toString('base64')}`,
+    };
+    expect(kind(await rig.send({ headers: asPassword }))).toBe('live-key');
     // GitHub reads only Bearer; a live token sent as Basic is still called what it is.
     const gh = layerRig({ profile: PRESETS.github });
     const reply = await gh.send({ headers: basic(GITHUB_TOKEN) });
@@ -206,6 +227,11 @@ describe('tenant use cases (TenantAdmin)', () => {
       'x'.repeat(64),
       '../etc',
       'sk_live_4eC39HqLyjWDarjtT1zdp7dc',
+      // Valid name characters, but a key's shape: it would sit in logs and the journal.
+      'sk_live_4ec39hqlyjwdarjtt1zdp7dcxyz',
+      'rk_live_51habcdefghijklmnopqrstu',
+      'ghp_16c7e42f292c6912e7710c838347ae178b4a',
+      'sk_test_0gjutfcrpuz4kpnonbxlwh2aonk1',
     ]) {
       await expect(rig.admin.create(bad)).rejects.toMatchObject({ code: 'TD_USAGE' });
     }
@@ -217,6 +243,12 @@ describe('tenant use cases (TenantAdmin)', () => {
     await expect(rig.admin.snapshot('acme', 'Bad Name')).rejects.toMatchObject({
       code: 'TD_USAGE',
     });
+    await expect(rig.admin.snapshot('acme', 'sk_live_4ec39hqlyjwdarjtt1zdp7dcxyz')).rejects.toThrow(
+      /must not look like a key/,
+    );
+    // Ordinary names with an underscore still pass.
+    await rig.admin.create('ci_job-42', { seed: 'empty' });
+    await rig.admin.create('acme_test_env', { seed: 'empty' });
     await expect(rig.admin.show('nobody')).rejects.toMatchObject({ code: 'TD_TENANT_NOT_FOUND' });
     // A name that is no tenant name is not echoed back.
     await expect(rig.admin.show('<b>x</b>')).rejects.toThrow('There is no tenant (this name).');
