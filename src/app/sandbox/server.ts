@@ -163,7 +163,10 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
     if (tenant === undefined) return context.session;
     const key = `${tenant.id}\u0000${context.session}`;
     let seen = sessionsOf.get(tenant.id);
-    if (seen !== undefined && seen.seededAt !== tenant.seededAt) {
+    // An unset `seededAt` is the request that seeded the tenant here (the state layer seeds
+    // before any cassette answers; `onSeeded` rewound already): the next request's value is it.
+    if (seen !== undefined && seen.seededAt === undefined) seen.seededAt = tenant.seededAt;
+    if (seen !== undefined && tenant.seededAt !== undefined && seen.seededAt !== tenant.seededAt) {
       rewind(tenant.id);
       seen = undefined;
     }
