@@ -8,7 +8,9 @@ import {
   refKey,
   routeRequest,
   sequencesFor,
+  storedId,
   type Plan,
+  type RoutedRequest,
   type StateEngineDeps,
 } from '../../../src/core/sandbox/state/engine.js';
 import { widgetsDeps } from './widgets-model.js';
@@ -257,5 +259,49 @@ describe('state engine on the widgets model', () => {
     const id = [...world.rows.values()][0]!.id;
     const update = world.request('POST', `/v1/widgets/${id}`, { name: 'x' });
     expect(update.kind === 'change' && update.change.puts[0]?.expectVersion).toBe(1);
+  });
+});
+
+describe('scoped ids', () => {
+  const type = {
+    name: 'things',
+    idField: 'id',
+    idShape: { kind: 'random', prefix: '', length: 8, alphabet: 'base62' },
+    idSource: 'default',
+    serverOwned: [],
+    timestamps: {},
+    constants: {},
+    deleteStyle: 'remove',
+    references: [],
+    source: ['spec'],
+  } as const;
+  const route = {
+    method: 'GET',
+    path: '/repos/{owner}/{repo}/things/{thing}',
+    role: 'retrieve',
+    type: 'things',
+    idParam: 'thing',
+    parents: [{ param: 'owner' }, { param: 'repo' }],
+    successStatus: 200,
+    body: 'none',
+    filters: [],
+  } as const;
+  const routed = (owner: string, repo: string, thing: string): RoutedRequest => ({
+    route,
+    type,
+    params: { owner, repo, thing },
+    id: thing,
+  });
+
+  it('a `/` inside a path segment (sent as %2F) never makes two scopes one', () => {
+    const ids = [
+      storedId(routed('a/b', 'c', 'd'), 'd'),
+      storedId(routed('a', 'b/c', 'd'), 'd'),
+      storedId(routed('a', 'b', 'c/d'), 'c/d'),
+      storedId(routed('a%2Fb', 'c', 'd'), 'd'),
+    ];
+    expect(new Set(ids).size).toBe(4);
+    // Plain segments keep their readable form.
+    expect(storedId(routed('octo', 'hello', '1'), '1')).toBe('octo/hello/1');
   });
 });

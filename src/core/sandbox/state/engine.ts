@@ -177,18 +177,26 @@ function routeOfOperation(model: ResourceModel, operation: SpecOperation): Model
   );
 }
 
+/**
+ * One decoded path parameter as a part of a `/`-joined key: a `/` it holds (sent as `%2F`) and
+ * `%` itself are escaped, so `a%2Fb` + `c` and `a` + `b%2Fc` never become the same key.
+ */
+function segment(value: string | undefined): string {
+  return (value ?? '').replace(/%/g, '%25').replace(/\//g, '%2F');
+}
+
 /** Scope parameters (`owner`, `repo`) joined: the part of a stored id that scopes it. */
 function scopeOf(route: ModelRoute, params: Readonly<Record<string, string>>): string | undefined {
   const scopes = route.parents.filter((p) => p.type === undefined);
   if (scopes.length === 0) return undefined;
-  return scopes.map((p) => params[p.param] ?? '').join('/');
+  return scopes.map((p) => segment(params[p.param])).join('/');
 }
 
 function parentOf(route: ModelRoute, params: Readonly<Record<string, string>>): string | undefined {
   if (route.view !== undefined || route.parents.length === 0) return undefined;
   return route.parents
     .map((p) =>
-      p.type === undefined ? (params[p.param] ?? '') : `${p.type}/${params[p.param] ?? ''}`,
+      p.type === undefined ? segment(params[p.param]) : `${p.type}/${segment(params[p.param])}`,
     )
     .join('/');
 }
@@ -196,7 +204,7 @@ function parentOf(route: ModelRoute, params: Readonly<Record<string, string>>): 
 /** The id a resource is stored under: the client's id, scoped when the type lives in a scope. */
 export function storedId(routed: RoutedRequest, id: string): string {
   const scope = scopeOf(routed.route, routed.params);
-  return scope === undefined ? id : `${scope}/${id}`;
+  return scope === undefined ? id : `${scope}/${segment(id)}`;
 }
 
 /** Routes a request to a model route, or undefined (not modelled → next layer). */
