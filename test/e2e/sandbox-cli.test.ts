@@ -77,6 +77,15 @@ describe('tapedeck sandbox (built CLI)', () => {
     } finally {
       expect(await stop(run)).toBe(0);
     }
+    // On Ctrl-C: what was served, by layer, as the last JSON line.
+    const summary = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as {
+      event: string;
+      served: number;
+      byLayer: Record<string, number>;
+    };
+    expect(summary.event).toBe('summary');
+    expect(summary.byLayer['state']).toBeGreaterThan(20);
+    expect(summary.byLayer['idempotency']).toBe(1);
     // The key was printed once, by `create`; the server never logs it.
     expect(run.stdout + run.stderr).not.toContain(key);
   }, 120_000);

@@ -20,6 +20,7 @@ import type { TemplateSource } from '../../core/sandbox/state/engine.js';
 import type { ResourceModel } from '../../core/sandbox/state/model.js';
 import { tenantNow } from '../../core/sandbox/clock.js';
 import type { SeedCatalog } from '../../core/sandbox/tenant.js';
+import type { ServerSummary } from '../../core/render/summary.js';
 import type { TapedeckConfig } from '../config/config.js';
 import type { Journal } from '../journal/journal.js';
 import { adminLayer, healthRoutes, journalRoutes, type AdminRoute } from '../layers/admin/index.js';
@@ -60,8 +61,16 @@ export interface SandboxServer {
   explainJson(): JsonValue;
   /** Listens; resolves the URL. */
   listen(): Promise<string>;
-  /** Stops accepting, drains, closes the state. Idempotent. */
-  stop(): Promise<void>;
+  /** What was served, by layer (`/__tapedeck/summary` has the rest). */
+  summary(): SandboxSummary;
+  /** Stops accepting, drains, writes what is counted in memory, closes the state. Idempotent. */
+  stop(): Promise<SandboxSummary>;
+}
+
+/** The shutdown line of `tapedeck sandbox`: requests served, by the layer that answered. */
+export interface SandboxSummary {
+  readonly served: number;
+  readonly byLayer: ServerSummary['byLayer'];
 }
 
 /** Everything the sandbox is built from, loaded and checked by app/compose/sandbox.ts. */
@@ -317,7 +326,11 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
   every(60_000, 'writing last-used times', () => resolver.flushLastUsed());
 
   const host = deps.host(handler);
-  let stopped: Promise<void> | undefined;
+  let stopped: Promise<SandboxSummary> | undefined;
+  const summary = (): SandboxSummary => {
+    const { served, byLayer } = stats.summary(index);
+    return { served, byLayer };
+  };
   return {
     model,
     profile,
@@ -325,6 +338,7 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
     tenants,
     explainJson: deps.explainJson,
     listen: () => host.listen(config.server.host, config.server.port),
+    summary,
     stop() {
       stopped ??= (async () => {
         for (const task of tasks) task.cancel();
@@ -334,6 +348,7 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
         await resolver.flushLastUsed().catch(() => undefined);
         await deps.journal.close();
         await state.close();
+        return summary();
       })();
       return stopped;
     },

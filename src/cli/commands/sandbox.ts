@@ -104,8 +104,18 @@ export function registerSandbox(program: Command, cli: CliContext): void {
       );
       const signal = await stopping;
       logger.log('info', 'server.stopping', `${signal}: finishing in-flight requests…`);
-      await server.stop();
-      if (options.json === true) cli.io.stdout.write(`${JSON.stringify({ event: 'stopped' })}\n`);
+      const summary = await server.stop();
+      if (options.json === true)
+        cli.io.stdout.write(`${JSON.stringify({ event: 'summary', ...summary })}\n`);
+      else {
+        const layers = Object.entries(summary.byLayer)
+          .filter(([, n]) => (n ?? 0) > 0)
+          .map(([layer, n]) => `${layer} ${n}`)
+          .join(', ');
+        cli.io.stderr.write(
+          `tapedeck sandbox summary: ${summary.served} request(s) served${layers === '' ? '' : ` (${layers})`}\n`,
+        );
+      }
       cli.exitCode = EXIT.ok;
     });
 }
