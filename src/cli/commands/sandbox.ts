@@ -60,7 +60,7 @@ export function registerSandbox(program: Command, cli: CliContext): void {
   )
     .addHelpText(
       'after',
-      '\nExamples:\n  tapedeck tenants create acme\n  tapedeck sandbox --spec openapi/stripe.json --profile stripe --port 4010\n  tapedeck sandbox --spec openapi/stripe.json --profile stripe --explain',
+      '\nExamples:\n  tapedeck tenants create acme --profile stripe\n  tapedeck sandbox --spec openapi/stripe.json --profile stripe --port 4010\n  tapedeck sandbox --spec openapi/stripe.json --profile stripe --explain',
     )
     .action(async (options: SandboxOptions, command: Command) => {
       const { config, sources } = commandConfig(cli, command, options, OPTIONS);
