@@ -126,6 +126,10 @@ export interface ResourceStore {
    */
   reserveIds(tenant: string, n: number): Promise<number>;
   saveSnapshot(tenant: string, name: string, at: number): Promise<void>;
-  loadSnapshot(tenant: string, name: string): Promise<boolean>; // restore; false if unknown
+  /**
+   * Restores a saved snapshot (resources, sequences) and forgets the tenant's idempotency keys,
+   * in one step (remembered answers would replay objects the restore took away); false if unknown.
+   */
+  loadSnapshot(tenant: string, name: string): Promise<boolean>;
   listSnapshots(tenant: string): Promise<{ name: string; createdAt: number; resources: number }[]>;
 }

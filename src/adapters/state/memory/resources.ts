@@ -277,6 +277,7 @@ export class MemoryResourceStore implements ResourceStore, TenantScoped {
       const body = JSON.parse(saved.body) as TenantSnapshot;
       this.replace(tenant, body.resources);
       this.sequences.replace(tenant, new Map(body.sequences.map((s) => [s.name, s.value])));
+      this.idempotency?.dropTenant(tenant);
       return true;
     });
   }

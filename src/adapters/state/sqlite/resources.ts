@@ -324,6 +324,8 @@ export class SqliteResourceStore implements ResourceStore {
       this.replace(tenant, body.resources);
       this.port.sql('DELETE FROM sequences WHERE tenant = ?').run(tenant);
       for (const s of body.sequences) this.setSequence(tenant, s.name, s.value);
+      // Answers remembered since would replay objects the restore took away.
+      this.port.sql('DELETE FROM idempotency_keys WHERE tenant = ?').run(tenant);
       return true;
     });
   }
