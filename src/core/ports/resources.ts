@@ -113,7 +113,11 @@ export interface ResourceStore {
   snapshot(tenant: string): Promise<ResourceSnapshot>;
   /** Replaces the tenant's resources with the snapshot's, all at once. */
   restore(tenant: string, snapshot: ResourceSnapshot): Promise<void>;
-  /** Removes every resource and sequence of the tenant (reset); named snapshots stay. */
+  /**
+   * Resets the tenant in one step: removes every resource, sequence and idempotency key of it and
+   * marks it not yet seeded (it is reseeded on its next request); named snapshots, keys, clock
+   * and journal stay.
+   */
   clear(tenant: string): Promise<void>;
   page(tenant: string, query: ListQuery): Promise<ListPage>;
   /** All of it or none, in one transaction: resources, sequences, usage, events, idempotency. */

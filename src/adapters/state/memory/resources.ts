@@ -113,6 +113,12 @@ export class MemoryResourceStore implements ResourceStore, TenantScoped {
     return this.open.run(() => {
       this.tenants.drop(tenant);
       this.sequences.drop(tenant);
+      this.idempotency?.dropTenant(tenant);
+      const owner = this.tenantStore?.tenant(tenant);
+      if (owner !== undefined) {
+        const { seededAt: _seeded, ...unseeded } = owner.record;
+        owner.record = unseeded;
+      }
       this.recount(tenant);
     });
   }

@@ -115,6 +115,8 @@ export class SqliteResourceStore implements ResourceStore {
     return this.port.atomically('clear resources', () => {
       this.port.sql('DELETE FROM resources WHERE tenant = ?').run(tenant);
       this.port.sql('DELETE FROM sequences WHERE tenant = ?').run(tenant);
+      this.port.sql('DELETE FROM idempotency_keys WHERE tenant = ?').run(tenant);
+      this.port.sql('UPDATE tenants SET seeded_at = NULL WHERE id = ?').run(tenant);
       this.recount(tenant);
     });
   }
