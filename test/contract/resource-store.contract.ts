@@ -700,6 +700,35 @@ export function resourceStoreContract(name: string, harness: StateHarness): void
         expect(await resources.snapshot('t1')).toEqual(saved);
       });
 
+      it('forgets the tenant idempotency keys in the same step as a load (no replay of objects gone)', async () => {
+        const { state } = await harness.open();
+        const { resources, idempotency } = state;
+        await withTenants(state, 't1', 't2');
+        await resources.saveSnapshot('t1', 'snap', 1);
+        for (const t of ['t1', 't2']) {
+          await idempotency.begin(t, 'done', 'fp', 'POST /v1/customers', 2, 0);
+          await idempotency.complete(t, 'done', reply);
+          await idempotency.begin(t, 'flight', 'fp', 'POST /v1/customers', 2, 0);
+        }
+        expect(await resources.loadSnapshot('t1', 'unknown')).toBe(false);
+        expect(await idempotency.begin('t1', 'done', 'fp', 'POST /v1/customers', 3, 0)).toEqual({
+          kind: 'completed',
+          response: reply,
+        });
+        expect(await resources.loadSnapshot('t1', 'snap')).toBe(true);
+        for (const key of ['done', 'flight'])
+          expect(await idempotency.begin('t1', key, 'fp', 'POST /v1/customers', 3, 0)).toEqual({
+            kind: 'new',
+          });
+        expect(await idempotency.begin('t2', 'done', 'fp', 'POST /v1/customers', 3, 0)).toEqual({
+          kind: 'completed',
+          response: reply,
+        });
+        expect(await idempotency.begin('t2', 'flight', 'fp', 'POST /v1/customers', 3, 0)).toEqual({
+          kind: 'in-flight',
+        });
+      });
+
       it('lists snapshots oldest first with their live resource counts; a name saved again is replaced', async () => {
         const { state } = await harness.open();
         const { resources } = state;
@@ -731,17 +760,40 @@ export function resourceStoreContract(name: string, harness: StateHarness): void
         ]);
       });
 
-      it('clears resources and sequences of one tenant', async () => {
+      it('resets one tenant in one step: resources, sequences, idempotency keys, seeding', async () => {
         const { state } = await harness.open();
-        await withTenants(state, 't1');
-        await state.resources.apply(
-          't1',
-          { puts: [customer('cus_1')], deletes: [], sequences: [{ name: 's', value: 3 }] },
-          1,
-        );
-        await state.resources.clear('t1');
-        expect(await state.resources.snapshot('t1')).toEqual([]);
-        expect(await state.resources.sequence('t1', 's')).toBe(0);
+        const { resources, idempotency } = state;
+        await withTenants(state, 't1', 't2');
+        for (const t of ['t1', 't2']) {
+          await resources.apply(
+            t,
+            {
+              puts: [customer('cus_1')],
+              deletes: [],
+              sequences: [{ name: 's', value: 3 }],
+              seed: { at: 1 },
+            },
+            1,
+          );
+          await idempotency.begin(t, 'done', 'fp', 'POST /v1/customers', 2, 0);
+          await idempotency.complete(t, 'done', reply);
+        }
+        await resources.saveSnapshot('t1', 'kept', 3);
+        await resources.clear('t1');
+        expect(await resources.snapshot('t1')).toEqual([]);
+        expect(await resources.sequence('t1', 's')).toBe(0);
+        // Not seeded any more (reseeded on its next request), and nothing left to replay.
+        expect((await state.tenants.get('t1'))?.seededAt).toBeUndefined();
+        expect(await idempotency.begin('t1', 'done', 'fp', 'POST /v1/customers', 3, 0)).toEqual({
+          kind: 'new',
+        });
+        expect(await resources.listSnapshots('t1')).toHaveLength(1);
+        expect((await state.tenants.get('t2'))?.seededAt).toBe(1);
+        expect(await resources.sequence('t2', 's')).toBe(3);
+        expect(await idempotency.begin('t2', 'done', 'fp', 'POST /v1/customers', 3, 0)).toEqual({
+          kind: 'completed',
+          response: reply,
+        });
       });
     });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TenantKeyRecord, TenantRecord } from '../../src/core/ports/index.js';
+import { journalEntry } from './journal-store.contract.js';
 import type { StateHarness } from './state-harness.js';
 
 export type NewTenant = Omit<TenantRecord, 'usage'>;
@@ -175,6 +176,7 @@ export function tenantStoreContract(name: string, harness: StateHarness): void {
         await state.idempotency.begin(id, 'key-1', 'fp', 'POST /x', 1000, 0);
         await state.outbox.enqueue(id, { id: 'evt_1', destination: 'http://x', payload: '{}' }, 0);
         await state.usage.add(id, 20, 4);
+        await state.journal.append([{ ...journalEntry(1), tenant: id }]);
       }
       expect(await state.tenants.delete('gone')).toBe(true);
       expect(await state.tenants.delete('gone')).toBe(false);
@@ -190,6 +192,9 @@ export function tenantStoreContract(name: string, harness: StateHarness): void {
         kind: 'new',
       });
       expect(await state.outbox.get('gone', 'evt_1')).toBeUndefined();
+      // Its journal rows too (the plan: "everything of the tenant … journal rows").
+      expect(await state.journal.query({ limit: 10, tenant: 'gone' })).toEqual([]);
+      expect(await state.journal.query({ limit: 10, tenant: 'kept' })).toHaveLength(1);
 
       expect((await state.tenants.list()).map((t) => t.id)).toEqual(['kept']);
       expect((await state.tenants.resolveKey('hash-of-kept', 2000))?.id).toBe('kept');

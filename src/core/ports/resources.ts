@@ -113,7 +113,11 @@ export interface ResourceStore {
   snapshot(tenant: string): Promise<ResourceSnapshot>;
   /** Replaces the tenant's resources with the snapshot's, all at once. */
   restore(tenant: string, snapshot: ResourceSnapshot): Promise<void>;
-  /** Removes every resource and sequence of the tenant (reset); named snapshots stay. */
+  /**
+   * Resets the tenant in one step: removes every resource, sequence and idempotency key of it and
+   * marks it not yet seeded (it is reseeded on its next request); named snapshots, keys, clock
+   * and journal stay.
+   */
   clear(tenant: string): Promise<void>;
   page(tenant: string, query: ListQuery): Promise<ListPage>;
   /** All of it or none, in one transaction: resources, sequences, usage, events, idempotency. */
@@ -126,6 +130,10 @@ export interface ResourceStore {
    */
   reserveIds(tenant: string, n: number): Promise<number>;
   saveSnapshot(tenant: string, name: string, at: number): Promise<void>;
-  loadSnapshot(tenant: string, name: string): Promise<boolean>; // restore; false if unknown
+  /**
+   * Restores a saved snapshot (resources, sequences) and forgets the tenant's idempotency keys,
+   * in one step (remembered answers would replay objects the restore took away); false if unknown.
+   */
+  loadSnapshot(tenant: string, name: string): Promise<boolean>;
   listSnapshots(tenant: string): Promise<{ name: string; createdAt: number; resources: number }[]>;
 }

@@ -26,7 +26,7 @@ export function openMemoryState(): RuntimeState {
   const outbox = new MemoryWebhookOutbox();
   const events = new MemoryEventStore();
   const usage = new MemoryUsageStore();
-  const tenants = new MemoryTenantStore([idempotency, outbox, events, usage]);
+  const tenants = new MemoryTenantStore([idempotency, outbox, events, usage, journal]);
   const resources = new MemoryResourceStore(tenants, idempotency, events);
   tenants.alsoDrop(resources);
   return {

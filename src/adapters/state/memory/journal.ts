@@ -1,8 +1,8 @@
 import type { JournalEntry, JournalQuery, JournalStore } from '../../../core/ports/journal.js';
-import { Open } from './shared.js';
+import { Open, type TenantScoped } from './shared.js';
 
-export class MemoryJournalStore implements JournalStore {
-  private readonly entries: JournalEntry[] = [];
+export class MemoryJournalStore implements JournalStore, TenantScoped {
+  private entries: JournalEntry[] = [];
   readonly open = new Open('journal');
 
   append(entries: readonly JournalEntry[]): Promise<void> {
@@ -24,6 +24,11 @@ export class MemoryJournalStore implements JournalStore {
       }
       return out;
     });
+  }
+
+  /** A deleted tenant's rows go with it. */
+  dropTenant(tenant: string): void {
+    this.entries = this.entries.filter((e) => e.tenant !== tenant);
   }
 
   close(): Promise<void> {

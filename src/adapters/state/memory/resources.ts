@@ -113,6 +113,12 @@ export class MemoryResourceStore implements ResourceStore, TenantScoped {
     return this.open.run(() => {
       this.tenants.drop(tenant);
       this.sequences.drop(tenant);
+      this.idempotency?.dropTenant(tenant);
+      const owner = this.tenantStore?.tenant(tenant);
+      if (owner !== undefined) {
+        const { seededAt: _seeded, ...unseeded } = owner.record;
+        owner.record = unseeded;
+      }
       this.recount(tenant);
     });
   }
@@ -277,6 +283,7 @@ export class MemoryResourceStore implements ResourceStore, TenantScoped {
       const body = JSON.parse(saved.body) as TenantSnapshot;
       this.replace(tenant, body.resources);
       this.sequences.replace(tenant, new Map(body.sequences.map((s) => [s.name, s.value])));
+      this.idempotency?.dropTenant(tenant);
       return true;
     });
   }

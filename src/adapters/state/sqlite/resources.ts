@@ -115,6 +115,8 @@ export class SqliteResourceStore implements ResourceStore {
     return this.port.atomically('clear resources', () => {
       this.port.sql('DELETE FROM resources WHERE tenant = ?').run(tenant);
       this.port.sql('DELETE FROM sequences WHERE tenant = ?').run(tenant);
+      this.port.sql('DELETE FROM idempotency_keys WHERE tenant = ?').run(tenant);
+      this.port.sql('UPDATE tenants SET seeded_at = NULL WHERE id = ?').run(tenant);
       this.recount(tenant);
     });
   }
@@ -324,6 +326,8 @@ export class SqliteResourceStore implements ResourceStore {
       this.replace(tenant, body.resources);
       this.port.sql('DELETE FROM sequences WHERE tenant = ?').run(tenant);
       for (const s of body.sequences) this.setSequence(tenant, s.name, s.value);
+      // Answers remembered since would replay objects the restore took away.
+      this.port.sql('DELETE FROM idempotency_keys WHERE tenant = ?').run(tenant);
       return true;
     });
   }

@@ -69,8 +69,8 @@ function keyOf(r: KeyRow): TenantKeyRecord {
 }
 
 /**
- * Every table holding a tenant's data, which deleting the tenant empties of it. The journal is
- * not among them: it is the log of what was asked, kept as the rest of the journal is.
+ * Every table holding a tenant's data, which deleting the tenant empties of it, the journal's
+ * rows of the tenant included (the plan, §3.4: "everything of the tenant … journal rows").
  */
 const TENANT_TABLES = [
   'resources',
@@ -81,6 +81,7 @@ const TENANT_TABLES = [
   'usage',
   'events',
   'tenant_keys',
+  'journal',
 ] as const;
 
 export class SqliteTenantStore implements TenantStore {
