@@ -165,6 +165,38 @@ describe('Stripe (vendored spec, stripe profile)', () => {
     for (const r of model.routes) expect(reasons.has(`${r.method} ${r.path}`)).toBe(false);
   });
 
+  it('an object below an item is no list: the charge’s dispute (one array member) is not a view', () => {
+    // GET /v1/charges/{charge}/dispute answers one dispute (whose only array is its
+    // balance_transactions): a view would answer `{object: list, data: []}` in its place.
+    expect(route(model, 'GET', '/v1/charges/{charge}/dispute')).toBeUndefined();
+    expect(route(model, 'POST', '/v1/charges/{charge}/dispute')).toBeUndefined();
+    const reasons = new Map(model.notModelled.map((n) => [`${n.method} ${n.path}`, n.reason]));
+    expect(reasons.has('GET /v1/charges/{charge}/dispute')).toBe(true);
+    expect(reasons.has('POST /v1/charges/{charge}/dispute')).toBe(true);
+    // Real lists and views are untouched.
+    expect(route(model, 'GET', '/v1/charges/{charge}/refunds')).toMatchObject({
+      role: 'list',
+      view: { field: 'charge', param: 'charge' },
+    });
+    expect(route(model, 'GET', '/v1/disputes')).toMatchObject({ role: 'list', type: 'disputes' });
+  });
+
+  it('a body field is a reference only when the object keeps it: `source` takes tokens', () => {
+    // `source=tok_visa` on a customer or a charge is a token, kept nowhere under that name
+    // (customer has no `source`; charge.source is the expanded payment source): no check.
+    const fields = (type: string) => model.types.get(type)!.references.map((r) => r.field);
+    expect(fields('customers')).not.toContain('source');
+    expect(fields('charges')).not.toContain('source');
+    // Expandable ids the object keeps are still checked.
+    expect(fields('charges')).toEqual(expect.arrayContaining(['customer', 'payment_intent']));
+    expect(fields('payment_intents')).toEqual(
+      expect.arrayContaining(['customer', 'payment_method']),
+    );
+    expect(fields('refunds')).toEqual(expect.arrayContaining(['charge', 'payment_intent']));
+    expect(fields('prices')).toContain('product');
+    expect(fields('subscription_items')).toEqual(expect.arrayContaining(['price', 'subscription']));
+  });
+
   it('config wins over the profile; notResources and notResource take routes out', () => {
     const corrected = inferModel({
       spec: stripeSpec(),
@@ -194,9 +226,13 @@ describe('Stripe (vendored spec, stripe profile)', () => {
       path: '/v1/coupons',
       reason: 'coupons is marked notResource (config)',
     });
-    expect(corrected.types.get('customers')!.references.some((r) => r.type === 'coupons')).toBe(
-      false,
-    );
+    expect(model.types.get('promotion_codes')!.references).toContainEqual({
+      field: 'coupon',
+      type: 'coupons',
+    });
+    expect(
+      corrected.types.get('promotion_codes')!.references.some((r) => r.type === 'coupons'),
+    ).toBe(false);
   });
 });
 

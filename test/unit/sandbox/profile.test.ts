@@ -179,6 +179,49 @@ describe('profile files', () => {
     );
   });
 
+  it('a key prefix of live credentials is refused: sandbox keys never look like live ones', () => {
+    for (const [base, keyPrefix] of [
+      ['stripe', 'sk_live_'],
+      ['standard', 'rk_live_'],
+      ['standard', 'pk_live_'],
+      ['github', 'ghp_'],
+      ['standard', 'ghs_'],
+      ['standard', 'github_pat_'],
+      ['standard', 'acme_live_'],
+    ] as const) {
+      const error = loadError(() =>
+        resolveProfile(
+          'p.json',
+          files({ 'p.json': { name: 'p', extends: base, credentials: { keyPrefix } } }),
+        ),
+      );
+      expect(error.code).toBe('TD_PROFILE_INVALID');
+      expect(error.message).toContain(`/credentials/keyPrefix "${keyPrefix}"`);
+      expect(error.message).toContain('test prefix');
+    }
+    // A test prefix of one's own is fine.
+    const ok = resolveProfile(
+      'p.json',
+      files({
+        'p.json': { name: 'p', extends: 'stripe', credentials: { keyPrefix: 'acme_test_' } },
+      }),
+    );
+    expect(ok.credentials.keyPrefix).toBe('acme_test_');
+  });
+
+  it("a live pattern that matches the profile's own sandbox keys is refused (every key would be)", () => {
+    for (const pattern of ['.*', 'test', '^[a-z]+_', '_']) {
+      const error = loadError(() =>
+        resolveProfile(
+          'p.json',
+          files({ 'p.json': { name: 'p', credentials: { livePatterns: ['^live_', pattern] } } }),
+        ),
+      );
+      expect(error.message).toContain(`/credentials/livePatterns/1 ${JSON.stringify(pattern)}`);
+      expect(error.message).toContain('tdk_test_');
+    }
+  });
+
   it('without an injected check, nested repetition is refused by the pure one', () => {
     expect(nestedRepetitionCheck('^(a+)+$', '').safe).toBe(false);
     expect(nestedRepetitionCheck('^(\\w*\\s?)*$', '').safe).toBe(false);

@@ -7,6 +7,7 @@
 import { TapedeckError } from '../../errors.js';
 import { isRecord, type JsonValue } from '../../json.js';
 import { parseJsonc } from '../../jsonc.js';
+import { LIVE_KEY_DETECTORS } from '../../redaction/detectors.js';
 import type { RegexSafetyCheck } from '../../redaction/rules.js';
 import { compileValidator } from '../../validation.js';
 import { isPresetName, PRESETS, type PresetName } from './presets/index.js';
@@ -100,6 +101,18 @@ export const nestedRepetitionCheck: RegexSafetyCheck = (source) => {
   return { safe: true };
 };
 
+/**
+ * Prefixes of live credentials (Stripe's live keys, GitHub's tokens) and any prefix that says
+ * `live`: whatever their length, keys that start so look live to people and to secret scanners.
+ */
+const LIVE_PREFIX = /^(?:[spr]k_live_|gh[pousr]_|github_pat_)|(?:^|_)live_/;
+
+/** Keys of this prefix as the sandbox mints them (22 + 6 base62), and longer token lengths. */
+function sandboxKeySamples(prefix: string): string[] {
+  const body = 'a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8s9T0u1V2w3X4';
+  return [28, 36, 40].map((n) => `${prefix}${body.slice(0, n)}`);
+}
+
 /** The checks after the merge: what JSON Schema cannot say. */
 function checkResolved(profile: ApiProfile, file: string, check: RegexSafetyCheck): void {
   const problems: string[] = [];
@@ -112,9 +125,19 @@ function checkResolved(profile: ApiProfile, file: string, check: RegexSafetyChec
     problems.push('/pagination/afterParam must be set when /pagination/style is "cursor-id"');
   if (pagination.style === 'page' && pagination.pageParam === undefined)
     problems.push('/pagination/pageParam must be set when /pagination/style is "page"');
+  const { keyPrefix } = profile.credentials;
+  const samples = sandboxKeySamples(keyPrefix);
+  const liveDetector = LIVE_KEY_DETECTORS.find((d) =>
+    samples.some((key) => new RegExp(d.pattern.source, d.pattern.flags.replace('g', '')).test(key)),
+  );
+  if (liveDetector !== undefined || LIVE_PREFIX.test(keyPrefix))
+    problems.push(
+      `/credentials/keyPrefix ${JSON.stringify(keyPrefix)} is the prefix of live credentials${liveDetector === undefined ? '' : ` (${liveDetector.id})`}: sandbox keys must never look like live ones (the sandbox would refuse its own keys, secret scanners would flag them); use a test prefix such as sk_test_ or tdk_test_`,
+    );
   profile.credentials.livePatterns.forEach((source, i) => {
+    let compiled: RegExp;
     try {
-      new RegExp(source);
+      compiled = new RegExp(source);
     } catch (error) {
       problems.push(
         `/credentials/livePatterns/${i} is not a valid regular expression: ${(error as Error).message}`,
@@ -122,9 +145,15 @@ function checkResolved(profile: ApiProfile, file: string, check: RegexSafetyChec
       return;
     }
     const verdict = check(source, '');
-    if (!verdict.safe)
+    if (!verdict.safe) {
       problems.push(
         `/credentials/livePatterns/${i} ${JSON.stringify(source)} can backtrack catastrophically (${verdict.why}); remove nested repetition, e.g. write (a+)+ as a+`,
+      );
+      return;
+    }
+    if (samples.some((key) => compiled.test(key)))
+      problems.push(
+        `/credentials/livePatterns/${i} ${JSON.stringify(source)} matches this profile's own sandbox keys (${keyPrefix}…), so every key would be refused as live; anchor it on the live prefix, e.g. ^sk_live_`,
       );
   });
   if (problems.length > 0) throw invalid(file, problems);

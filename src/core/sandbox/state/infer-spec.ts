@@ -240,13 +240,19 @@ class SchemaReader {
     };
   }
 
-  /** The items of a list answer: an array, or an object with exactly one array member. */
+  /**
+   * The items of a list answer: an array, or an object with exactly one array member that is no
+   * object of its own (one with an `id`, such as a charge's dispute with its
+   * `balance_transactions`, is an object, not a list envelope).
+   */
   listItems(node: unknown): unknown {
     const { node: s } = this.deref(node);
     if (!isRecord(s)) return undefined;
     if (s['type'] === 'array' || (Array.isArray(s['type']) && s['type'].includes('array')))
       return s['items'];
-    const arrays = [...this.properties(s).values()].filter((p) => {
+    const props = this.properties(s);
+    if (props.has('id')) return undefined;
+    const arrays = [...props.values()].filter((p) => {
       const { node: v } = this.deref(p);
       return isRecord(v) && (v['type'] === 'array' || isRecord(v['items']));
     });
@@ -277,13 +283,40 @@ class SchemaReader {
     );
   }
 
-  /** The `$ref` targets of an expandable property (`anyOf[string, $ref X]`). */
+  /**
+   * The `$ref` targets of an expandable property (`anyOf[string, $ref X]`), through the
+   * `anyOf` a nullable wrapper adds around it (`anyOf[anyOf[string, $ref X]]`).
+   */
   expandsTo(node: unknown): string[] {
     const { node: s } = this.deref(node);
-    if (!isRecord(s) || !Array.isArray(s['anyOf'])) return [];
-    return s['anyOf']
-      .map((m) => (isRecord(m) && typeof m['$ref'] === 'string' ? m['$ref'] : undefined))
-      .filter((r): r is string => r !== undefined);
+    const out: string[] = [];
+    const walk = (n: unknown, depth: number): void => {
+      if (!isRecord(n) || depth > 4 || !Array.isArray(n['anyOf'])) return;
+      for (const m of n['anyOf']) {
+        if (isRecord(m) && typeof m['$ref'] === 'string') out.push(m['$ref']);
+        else walk(m, depth + 1);
+      }
+    };
+    walk(s, 0);
+    return out;
+  }
+
+  /**
+   * Can the property hold an id of the type whose schema is `pointer`: a string, or an
+   * expandable (`anyOf` with a string and `$ref pointer`)? Another `$ref` (Stripe's
+   * `charge.source`, an expanded payment source) holds no id, so it is never followed.
+   */
+  holdsId(node: unknown, pointer: string | undefined, depth = 0): boolean {
+    if (!isRecord(node) || depth > 4) return false;
+    if (typeof node['$ref'] === 'string') return node['$ref'] === pointer;
+    const types = Array.isArray(node['type']) ? node['type'] : [node['type']];
+    if (types.includes('string')) return true;
+    const alternatives = Array.isArray(node['anyOf'])
+      ? node['anyOf']
+      : Array.isArray(node['oneOf'])
+        ? node['oneOf']
+        : [];
+    return alternatives.some((m) => this.holdsId(m, pointer, depth + 1));
   }
 }
 
@@ -598,17 +631,28 @@ export function inferFromSpec(
     let refs = referencesOf.get(d.name);
     if (refs === undefined) referencesOf.set(d.name, (refs = new Map<string, string>()));
     for (const field of body.keys()) {
+      if (refs.has(field) || !requestReader.isString(body.get(field))) continue;
+      // By name only when the object keeps the field as that type's id (`payment_intent` on a
+      // refund): `source=tok_visa` on a customer is a token the customer keeps nowhere.
       let target: TypeDraft | undefined = draftByObject.get(field);
-      if (target === undefined || !requestReader.isString(body.get(field))) {
-        target = undefined;
+      if (target !== undefined && !keepsId(itemProps.get(field), target)) target = undefined;
+      // Else an expandable of one modelled type (`on_behalf_of` → accounts); one of several
+      // (`default_source`: a card, a bank account or a source) names no one type to check.
+      if (target === undefined) {
+        const targets = new Set<TypeDraft>();
         for (const ref of reader.expandsTo(itemProps.get(field))) {
-          target = draftByRef.get(ref);
-          if (target !== undefined) break;
+          const found = draftByRef.get(ref);
+          if (found !== undefined) targets.add(found);
         }
+        if (targets.size === 1) target = [...targets][0];
       }
-      if (target !== undefined && !notResource.has(target.name) && !refs.has(field))
-        refs.set(field, target.name);
+      if (target !== undefined && !notResource.has(target.name)) refs.set(field, target.name);
     }
+  }
+
+  /** Does the object keep an id of `target` in this property (a string, or an expandable)? */
+  function keepsId(property: unknown, target: TypeDraft): boolean {
+    return property !== undefined && reader.holdsId(property, target.item.pointer);
   }
 
   function route(
