@@ -281,6 +281,30 @@ describe('tapedeck tenants / clock beside a running server', () => {
     const badDuration = await cli(s, 'clock', '--tenant', 'acme', 'advance', 'soon');
     expect(badDuration.code).toBe(2);
     expect(badDuration.stderr).toContain('90s, 30m, 2h, 7d');
+    // A negative duration is answered by what it means, not as an unknown option.
+    for (const d of ['-1h', '1e9d', '2 h']) {
+      const wrong = await cli(s, 'clock', '--tenant', 'acme', 'advance', d);
+      expect(wrong.code, d).toBe(2);
+      expect(wrong.stderr, d).toContain('[TD_USAGE]');
+      expect(wrong.stderr, d).not.toContain('unknown option');
+    }
+    expect((await cli(s, 'clock', '--tenant', 'acme', 'advance', '-1h')).stderr).toContain(
+      'only moves forward',
+    );
+    expect((await cli(s, 'clock', '--tenant', 'acme', 'show', '--jsn')).stderr).toContain(
+      'Unknown option',
+    );
+    // --help says how each command ends.
+    for (const args of [
+      ['tenants', 'show', '--help'],
+      ['clock', '--help'],
+      ['tenants', '--help'],
+    ]) {
+      const help = await tenantsCli(s.root, args);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toContain('Exit codes: 0 done; 2');
+      expect(help.stdout).toContain('TD_TENANT_NOT_FOUND');
+    }
     const deleted = await cli(s, 'tenants', 'delete', 'acme', '--yes');
     expect(deleted.stdout).toContain('Deleted tenant acme.');
     expect((await s.call('GET', 'tenants/acme')).status).toBe(404);

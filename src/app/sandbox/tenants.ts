@@ -111,7 +111,8 @@ function iso(ms: number): string {
  * where a secret scanner (ours, or a partner's) would flag a `sk_live_…`-shaped one.
  */
 function looksLikeKey(name: string, prefix: string): boolean {
-  if (/_(?:live|test)_[0-9a-z]{16,}$/.test(name) || name.startsWith(prefix.toLowerCase())) return true;
+  if (/_(?:live|test)_[0-9a-z]{16,}$/.test(name) || name.startsWith(prefix.toLowerCase()))
+    return true;
   return LIVE_KEY_DETECTORS.some((d) => {
     const pattern = new RegExp(d.pattern.source, d.pattern.flags.replace('g', ''));
     return pattern.test(name) && (d.accept === undefined || d.accept(name));
@@ -332,13 +333,22 @@ export class TenantAdmin {
     return n;
   }
 
+  /**
+   * Three transactions (the store has no one call for all of it), ordered so that a failure
+   * half-way leaves nothing a client could trip on: idempotency records go first (alone, they
+   * only stop replays), then the resources, then the seeding mark. Running reset again after a
+   * failure finishes it.
+   */
   async reset(name: string): Promise<void> {
     const record = await this.tenant(name);
     const { state } = this.deps;
-    await state.resources.clear(record.id);
-    await state.idempotency.clear(record.id);
-    await state.tenants.update(record.id, { seededAt: null });
-    this.changed(record.id);
+    try {
+      await state.idempotency.clear(record.id);
+      await state.resources.clear(record.id);
+      await state.tenants.update(record.id, { seededAt: null });
+    } finally {
+      this.changed(record.id);
+    }
   }
 
   /** Resources, sequences and the tenant clock (not idempotency records: see restore). */
@@ -380,7 +390,12 @@ export class TenantAdmin {
   async restore(name: string, snapshot: string): Promise<void> {
     const record = await this.tenant(name);
     const { state, clock } = this.deps;
-    if (!NAME.test(snapshot) || !(await state.resources.loadSnapshot(record.id, snapshot))) {
+    const known =
+      NAME.test(snapshot) &&
+      (await state.resources.listSnapshots(record.id)).some((s) => s.name === snapshot);
+    // Replays go first: answers remembered for objects the snapshot may not have.
+    if (known) await state.idempotency.clear(record.id);
+    if (!known || !(await state.resources.loadSnapshot(record.id, snapshot))) {
       throw new TapedeckError(
         'TD_USAGE',
         `Tenant ${shown(name)} has no snapshot ${shown(snapshot)}.`,
@@ -390,9 +405,8 @@ export class TenantAdmin {
         },
       );
     }
-    // A restored tenant replays nothing made after the snapshot, is not seeded over again, and
-    // its clock is where it was.
-    await state.idempotency.clear(record.id);
+    // A restored tenant replays nothing made after the snapshot (cleared above), is not seeded
+    // over again, and its clock is where it was.
     const offsetMs = await state.resources.sequence(record.id, CLOCK_OFFSET);
     const frozen = await state.resources.sequence(record.id, CLOCK_FROZEN);
     await state.tenants.update(record.id, {

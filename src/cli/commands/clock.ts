@@ -4,7 +4,7 @@ import { TapedeckError } from '../../core/errors.js';
 import { parseDuration } from '../../core/sandbox/duration.js';
 import type { CliContext } from '../context.js';
 import { declareOptions, type CliOption } from '../options.js';
-import { PROFILE, STATE_DIR, withTenantAdmin } from './tenants.js';
+import { EXIT_HELP, PROFILE, STATE_DIR, withTenantAdmin } from './tenants.js';
 
 const OPTIONS: readonly CliOption[] = [
   { flags: '--tenant <name>', description: 'the tenant whose clock this is (required)' },
@@ -16,6 +16,19 @@ const OPTIONS: readonly CliOption[] = [
 const OPS = ['freeze', 'advance', 'now', 'show'] as const;
 
 function opOf(op: string, duration: string | undefined): ClockOp {
+  // Unknown options reach here (the command lets them through, so that `advance -1h` is
+  // answered by what it means rather than "unknown option '-1h'").
+  if (duration?.startsWith('-') === true) {
+    throw /^-\d/.test(duration)
+      ? new TapedeckError(
+          'TD_USAGE',
+          'A tenant clock only moves forward: advance takes a duration such as 2h.',
+          { hint: '`tapedeck clock --tenant NAME now` puts it back on real time.' },
+        )
+      : new TapedeckError('TD_USAGE', 'Unknown option of `tapedeck clock`.', {
+          hint: '`tapedeck clock --help` lists its options.',
+        });
+  }
   if (!(OPS as readonly string[]).includes(op)) {
     throw new TapedeckError(
       'TD_USAGE',
@@ -42,6 +55,7 @@ export function registerClock(program: Command, cli: CliContext): void {
       .command('clock')
       .argument('<operation>', 'freeze, advance, now or show')
       .argument('[duration]', 'for advance: 90s, 30m, 2h, 7d (at most 2 years at a time)')
+      .allowUnknownOption()
       .summary("freeze, advance or reset a sandbox tenant's clock")
       .description(
         'Each tenant of `tapedeck sandbox` has its own clock: the `created` times of its objects and its ' +
@@ -50,7 +64,8 @@ export function registerClock(program: Command, cli: CliContext): void {
       )
       .addHelpText(
         'after',
-        '\nExamples:\n  tapedeck clock --tenant acme freeze\n  tapedeck clock --tenant acme advance 25h\n  tapedeck clock --tenant acme now',
+        '\nExamples:\n  tapedeck clock --tenant acme freeze\n  tapedeck clock --tenant acme advance 25h\n  tapedeck clock --tenant acme now\n' +
+          EXIT_HELP,
       ),
     OPTIONS,
   ).action(

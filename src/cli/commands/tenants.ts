@@ -23,6 +23,13 @@ export const PROFILE: CliOption = {
 
 const JSON_OUT: CliOption = { flags: '--json', description: 'print the result as JSON' };
 
+/** What `--help` of `tenants …` and `clock` says about how they end. */
+export const EXIT_HELP =
+  '\nExit codes: 0 done; 2 bad arguments, a name that is not allowed, an unknown seed set or\n' +
+  'snapshot (TD_USAGE), or no such tenant (TD_TENANT_NOT_FOUND); 4 the state directory could not\n' +
+  'be read or written (TD_STATE_STORE_FAILED); 70 a bug in tapedeck. Errors go to stderr, one line\n' +
+  'and the next step; --json changes only what a success prints.';
+
 /** The line under every key tapedeck prints: the one time it can be seen. */
 export const STORE_IT = 'Store it now; it cannot be shown again.';
 
@@ -89,7 +96,8 @@ export function registerTenants(program: Command, cli: CliContext): void {
         'isolated state with its own test keys. Works beside a running sandbox, which sees changes within a second. ' +
         'A key is printed once, when it is made, and stored only as a hash. ' +
         'The same operations are served under /__tapedeck/tenants (admin token only).',
-    );
+    )
+    .addHelpText('after', EXIT_HELP);
 
   const base = [STATE_DIR, PROFILE];
   const sub = (
@@ -101,7 +109,8 @@ export function registerTenants(program: Command, cli: CliContext): void {
     const command = group
       .command(name)
       .summary(summary)
-      .description(`${summary[0]!.toUpperCase()}${summary.slice(1)}.`);
+      .description(`${summary[0]!.toUpperCase()}${summary.slice(1)}.`)
+      .addHelpText('after', EXIT_HELP);
     for (const [arg, help] of args) command.argument(arg, help);
     const options = [...extra, ...base];
     declareOptions(command, options);

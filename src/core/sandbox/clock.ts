@@ -10,6 +10,12 @@ import type { TenantClockState } from '../ports/tenants.js';
 /** The most one `advance` may move a clock: two years (of 365 days). */
 export const MAX_ADVANCE_MS = 2 * 365 * 24 * 60 * 60 * 1000;
 
+/**
+ * How far ahead of real time a clock may run in all: a hundred years. Two years a call would
+ * otherwise add up, call after call, past the last instant a date can name (year 275760).
+ */
+export const MAX_OFFSET_MS = 100 * 365 * 24 * 60 * 60 * 1000;
+
 /** The tenant's time (ms) when the real time is `realNow`. */
 export function tenantNow(state: TenantClockState, realNow: number): number {
   return state.frozenAt ?? realNow + state.offsetMs;
@@ -31,6 +37,13 @@ export function advance(state: TenantClockState, ms: number): TenantClockState {
     throw new TapedeckError(
       'TD_USAGE',
       'A tenant clock advances by 0 to 2 years at a time (e.g. 2h, 30m, 7d, 90s).',
+    );
+  }
+  if (state.offsetMs + ms > MAX_OFFSET_MS) {
+    throw new TapedeckError(
+      'TD_USAGE',
+      'A tenant clock runs at most 100 years ahead of real time.',
+      { hint: '`tapedeck clock --tenant NAME now` (or {"now": true}) puts it back on real time.' },
     );
   }
   return state.frozenAt === undefined

@@ -4,10 +4,12 @@ import {
   advance,
   freeze,
   MAX_ADVANCE_MS,
+  MAX_OFFSET_MS,
   resume,
   tenantNow,
 } from '../../../src/core/sandbox/clock.js';
 import { parseDuration } from '../../../src/core/sandbox/duration.js';
+import { layerRig } from '../../helpers/sandbox-layers.js';
 
 const REAL = Date.UTC(2026, 0, 1, 12);
 const HOUR = 3_600_000;
@@ -43,6 +45,25 @@ describe('tenant clock', () => {
     expect(usageError(() => advance({ offsetMs: 0 }, MAX_ADVANCE_MS + 1))).toBe(true);
     expect(usageError(() => advance({ offsetMs: 0 }, 1.5))).toBe(true);
     expect(advance({ offsetMs: 0 }, MAX_ADVANCE_MS).offsetMs).toBe(MAX_ADVANCE_MS);
+  });
+
+  it('stops at a hundred years ahead in all, however many advances add up to it', () => {
+    const near = { offsetMs: MAX_OFFSET_MS - HOUR };
+    expect(advance(near, HOUR).offsetMs).toBe(MAX_OFFSET_MS);
+    expect(usageError(() => advance(near, HOUR + 1))).toBe(true);
+    expect(usageError(() => advance({ ...near, frozenAt: REAL + near.offsetMs }, 2 * HOUR))).toBe(
+      true,
+    );
+  });
+
+  it('answers a clock pushed to the end of dates with a usage error, not a crash', async () => {
+    // 137,000 advances of two years each would get there; the state is set directly here.
+    const rig = layerRig();
+    const { tenant } = await rig.admin.create('acme');
+    await rig.state.tenants.update(tenant.id, { clock: { offsetMs: 8.64e15 - REAL } });
+    await expect(rig.admin.clock('acme', { advanceMs: MAX_ADVANCE_MS })).rejects.toMatchObject({
+      code: 'TD_USAGE',
+    });
   });
 
   it('"now" unfreezes and drops the offset', () => {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { openMemoryState } from '../../../src/adapters/state/memory/index.js';
+import type { RuntimeState } from '../../../src/core/ports/index.js';
 import { tenantLayer } from '../../../src/app/layers/tenant.js';
 import { scheduleExpiry } from '../../../src/app/sandbox/expiry.js';
 import type { TenantAdmin } from '../../../src/app/sandbox/tenants.js';
@@ -302,6 +304,37 @@ describe('tenant use cases (TenantAdmin)', () => {
     // Not seeded over again on top of what the snapshot brought back.
     expect((await rig.state.tenants.get(tenant.id))!.seededAt).toBe(rig.time.now());
     await expect(rig.admin.restore('acme', 'nope')).rejects.toThrow(/no snapshot "nope"/);
+  });
+
+  it('reset that fails half-way leaves no resource-less tenant behind idempotency replays', async () => {
+    const opened = openMemoryState();
+    let failIdempotency = true;
+    const state: RuntimeState = {
+      ...opened,
+      idempotency: {
+        ...opened.idempotency,
+        clear: (tenant) =>
+          failIdempotency
+            ? Promise.reject(new Error('disk full'))
+            : opened.idempotency.clear(tenant),
+      },
+      close: () => opened.close(),
+    };
+    const rig = layerRig({ state });
+    const { tenant } = await rig.admin.create('acme');
+    await state.resources.put(tenant.id, {
+      type: 'customers',
+      id: 'cus_1',
+      value: { id: 'cus_1' },
+    });
+    await state.tenants.update(tenant.id, { seededAt: rig.time.now() });
+    await expect(rig.admin.reset('acme')).rejects.toThrow('disk full');
+    // Nothing changed: its resources are there, the replays still match them.
+    expect(await state.resources.get(tenant.id, 'customers', 'cus_1')).toBeDefined();
+    failIdempotency = false;
+    await rig.admin.reset('acme');
+    expect(await state.resources.get(tenant.id, 'customers', 'cus_1')).toBeUndefined();
+    expect((await state.tenants.get(tenant.id))!.seededAt).toBeUndefined();
   });
 
   it('keeps the tenant clock in a snapshot: restore puts it back', async () => {
