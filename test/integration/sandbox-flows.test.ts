@@ -1,3 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChangeResult, RuntimeState, StateChange } from '../../src/core/ports/index.js';
@@ -288,5 +291,47 @@ describe('version conflicts', () => {
     expect(twice.layer).toBe('state');
     const names = ((await call('GET', '/v1/widgets')).json['data'] as Json[]).map((w) => w['name']);
     expect(names).toEqual(['after one conflict']);
+  });
+});
+
+describe('path segments are test data too (github preset)', () => {
+  let sandbox: RunningSandbox;
+  let key: string;
+  const GITHUB_SPEC = createRequire(import.meta.url).resolve(
+    '@octokit/openapi/generated/api.github.com.json',
+  );
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ spec: GITHUB_SPEC, profile: 'github' });
+    key = await sandbox.createTenant('paths');
+  }, 60_000);
+  afterAll(() => sandbox?.stop());
+
+  const send = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${sandbox.url}${path}`, {
+      method,
+      headers: {
+        authorization: `token ${key}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: response.status, text: await response.text() };
+  };
+
+  it('a live token in a scope segment never reaches the state files, and still names one repository', async () => {
+    const token = `ghp_${'aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5'}`;
+    const created = await send('POST', `/repos/${token}/hello/issues`, { title: 'in a path' });
+    expect(created.status).toBe(201);
+    // The same segment finds the same repository (pseudonyms are stable).
+    const read = await send('GET', `/repos/${token}/hello/issues/1`);
+    expect(read.status).toBe(200);
+    expect(JSON.parse(read.text)).toMatchObject({ number: 1, title: 'in a path' });
+    expect((await send('GET', '/repos/octo/hello/issues/1')).status).toBe(404);
+    // The database and its write-ahead log, as they are on disk now.
+    for (const file of readdirSync(sandbox.stateDir)) {
+      const bytes = readFileSync(join(sandbox.stateDir, file)).toString('latin1');
+      expect(bytes.includes(token.slice(0, 16)), `${file} holds the token`).toBe(false);
+    }
   });
 });

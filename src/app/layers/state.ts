@@ -16,6 +16,7 @@ import {
   refKey,
   routeRequest,
   sequencesFor,
+  withParams,
   type Plan,
   type RoutedRequest,
   type StateEngineDeps,
@@ -194,6 +195,27 @@ class StateRunner {
   }
 }
 
+/**
+ * Path segments are test data like the body (§0.7): a scope (`/repos/{owner}/…`) or an id the
+ * client names is stored and looked up as the redactor leaves it — a live token in a segment
+ * becomes its (stable) pseudonym. The values go as an array, so only what they hold counts,
+ * never a parameter's name (`/v1/tokens/{token}` is no secret).
+ */
+function redactParams(routed: RoutedRequest, redactValue: (v: JsonValue) => JsonValue) {
+  const names = Object.keys(routed.params);
+  if (names.length === 0) return routed;
+  const values = names.map((name) => routed.params[name]!);
+  const redacted = redactValue(values);
+  if (!Array.isArray(redacted) || redacted.every((v, i) => v === values[i])) return routed;
+  const params = Object.fromEntries(
+    names.map((name, i) => {
+      const value = redacted[i];
+      return [name, typeof value === 'string' ? value : values[i]!] as const;
+    }),
+  );
+  return withParams(routed, params);
+}
+
 function header(context: RequestContext, name: string): string | undefined {
   return valuesOf(context.incoming.headers[name])[0];
 }
@@ -225,8 +247,9 @@ export function stateLayer(o: StateLayerOptions): StateLayer {
     // positions, which must not happen after a cassette already answered it.
     await o.seeder.ensureSeeded(tenant);
     const incoming = context.incoming;
-    const routed = routeRequest(engine.model, spec?.router, incoming.method, incoming.path);
-    if (routed === undefined) return undefined;
+    const found = routeRequest(engine.model, spec?.router, incoming.method, incoming.path);
+    if (found === undefined) return undefined;
+    const routed = redactParams(found, o.redactValue);
     const query = parseQuery(incoming.rawQuery);
     let body: Body | undefined;
     try {

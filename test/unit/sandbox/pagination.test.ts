@@ -27,6 +27,18 @@ describe('pagination', () => {
     });
   });
 
+  it('a limit or page past every digit count is the largest, never the first', () => {
+    expect(readPaging(stripe, { limit: '99999999999' }).limit).toBe(100);
+    expect(readPaging(stripe, { limit: '1'.repeat(400) }).limit).toBe(100);
+    // Page 99999999 is far past the last page (empty), not page 1 again.
+    const far = readPaging(github, { page: '99999999', per_page: '30' });
+    expect(far.page).toBeGreaterThan(1);
+    const q = listQuery(github, far, 'issues', undefined, undefined, (id) => id);
+    expect(q.offset).toBeGreaterThan(1_000_000);
+    expect(Number.isSafeInteger(q.offset)).toBe(true);
+    expect(readPaging(github, { page: '9'.repeat(400) }).page).toBeGreaterThan(1);
+  });
+
   it('the envelope is filled from its placeholders', () => {
     expect(
       fillEnvelope(stripe.envelope, { items: [{ id: 'a' }], hasMore: true, url: '/v1/customers' }),

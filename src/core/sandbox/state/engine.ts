@@ -245,6 +245,25 @@ export function routeRequest(
   };
 }
 
+/**
+ * The routed request with other path parameter values (the same names): its id and parent
+ * follow them. The state layer passes path segments through the redactor this way (§0.7).
+ */
+export function withParams(
+  routed: RoutedRequest,
+  params: Readonly<Record<string, string>>,
+): RoutedRequest {
+  const { id: _id, parent: _parent, ...rest } = routed;
+  const id = routed.route.idParam === undefined ? undefined : params[routed.route.idParam];
+  const parent = parentOf(routed.route, params);
+  return {
+    ...rest,
+    params,
+    ...(id === undefined ? {} : { id }),
+    ...(parent === undefined ? {} : { parent }),
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Reads
 

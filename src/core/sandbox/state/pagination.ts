@@ -40,19 +40,27 @@ export function styleOf(pagination: Pagination): 'cursor-id' | 'page' {
   return pagination.afterParam !== undefined ? 'cursor-id' : 'page';
 }
 
+/** The largest page read: its offset stays a safe integer whatever the page size. */
+const MAX_PAGE = 1_000_000_000;
+
 export function readPaging(pagination: Pagination, query: QueryMap): Paging {
   const style = styleOf(pagination);
   const rawLimit = first(query, pagination.limitParam);
   let limit = pagination.defaultLimit;
-  if (rawLimit !== undefined && /^\d{1,9}$/.test(rawLimit)) limit = Number(rawLimit);
+  // Digits only (a negative or non-numeric limit takes the default); past 9 digits: the most.
+  if (rawLimit !== undefined && /^\d+$/.test(rawLimit))
+    limit = rawLimit.length > 9 ? pagination.maxLimit : Number(rawLimit);
   limit = Math.min(Math.max(limit, 1), pagination.maxLimit);
   const pageParam = pagination.pageParam ?? 'page';
   const names = [pagination.limitParam];
   if (style === 'page') {
     names.push(pageParam);
     const rawPage = first(query, pageParam);
+    // A page past the last is empty (as GitHub answers), however many digits it has.
     const page =
-      rawPage !== undefined && /^\d{1,6}$/.test(rawPage) ? Math.max(1, Number(rawPage)) : 1;
+      rawPage !== undefined && /^\d+$/.test(rawPage)
+        ? Math.max(1, rawPage.length > 9 ? MAX_PAGE : Math.min(Number(rawPage), MAX_PAGE))
+        : 1;
     return { style, limit, page, names };
   }
   if (pagination.afterParam !== undefined) names.push(pagination.afterParam);
