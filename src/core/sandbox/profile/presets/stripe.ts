@@ -285,6 +285,19 @@ export const STRIPE: ApiProfile = {
           event: 'charge.refunded',
         },
       },
+      // DELETE /v1/subscriptions/{id} cancels: the subscription stays, canceled.
+      subscriptions: {
+        actions: {
+          delete: {
+            set: {
+              status: 'canceled',
+              canceled_at: { now: 'unix-s' },
+              ended_at: { now: 'unix-s' },
+            },
+            event: 'customer.subscription.deleted',
+          },
+        },
+      },
       payment_methods: {
         actions: { detach: { set: { customer: null } } },
         fixtures: [
