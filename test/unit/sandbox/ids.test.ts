@@ -8,6 +8,7 @@ import {
   shapeFromPattern,
 } from '../../../src/core/sandbox/state/ids.js';
 import type { IdShape } from '../../../src/core/sandbox/state/model.js';
+import { PRESETS } from '../../../src/core/sandbox/profile/presets/index.js';
 
 const customers: IdShape = { kind: 'random', prefix: 'cus_', length: 14, alphabet: 'base62' };
 
@@ -51,6 +52,32 @@ describe('matchesShape', () => {
     expect(matchesShape('cus_AbCdEfGhIjKl-n', customers)).toBe(false);
     expect(matchesShape('12', { kind: 'sequence', scope: 'tenant', start: 1 })).toBe(true);
     expect(matchesShape('1a', { kind: 'sequence', scope: 'tenant', start: 1 })).toBe(false);
+  });
+});
+
+describe('the stripe preset’s shapes', () => {
+  it('match ids as Stripe issues them (its API reference’s examples)', () => {
+    const real: Record<string, string> = {
+      customers: 'cus_NffrFeUfNV2Hib',
+      payment_intents: 'pi_3MtwBwLkdIwHu7ix28a3tqPa',
+      payment_methods: 'pm_1MqLiJLkdIwHu7ixUEgbFdYF',
+      charges: 'ch_3MmlLrLkdIwHu7ix0snN0B15',
+      refunds: 're_1Nispe2eZvKYlo2Cd31jOCgZ',
+      products: 'prod_NWjs8kKbJWmuuc',
+      prices: 'price_1MoBy5LkdIwHu7ixZhnattbh',
+      subscriptions: 'sub_1MowQVLkdIwHu7ixeRlqHVzs',
+      subscription_items: 'si_NcLYdDxLHxlFo7',
+      accounts: 'acct_1Nv0FGQ9RKHgCVdK',
+      sessions: 'cs_test_a11YYufWQzNY63zpQ6QSNRQhkUpVph4WRmzW0zWJO2znZKdVujZ0N0S22u',
+      invoices: 'in_1MtHbELkdIwHu7ixl4OzzPMv',
+      events: 'evt_1NG8Du2eZvKYlo2CUI79vXWy',
+      tokens: 'tok_1N3T00LkdIwHu7ixt44h1F8k',
+    };
+    for (const [type, id] of Object.entries(real)) {
+      const shape = PRESETS.stripe.ids.byType[type];
+      expect(shape, type).toBeDefined();
+      expect(matchesShape(id, shape!), `${type}: ${id} vs ${describeShape(shape!)}`).toBe(true);
+    }
   });
 });
 

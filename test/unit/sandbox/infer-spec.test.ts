@@ -181,6 +181,29 @@ describe('Stripe (vendored spec, stripe profile)', () => {
     expect(route(model, 'GET', '/v1/disputes')).toMatchObject({ role: 'list', type: 'disputes' });
   });
 
+  it('subscriptions: DELETE cancels (a declared `delete` action), the subscription stays', () => {
+    // Stripe answers DELETE /v1/subscriptions/{id} with the canceled subscription, not a stub.
+    for (const path of [
+      '/v1/subscriptions/{subscription_exposed_id}',
+      '/v1/customers/{customer}/subscriptions/{subscription_exposed_id}',
+    ])
+      expect(route(model, 'DELETE', path)).toMatchObject({ role: 'action', action: 'delete' });
+    expect(model.types.get('subscriptions')!.lifecycle!.actions['delete']!.set).toMatchObject({
+      status: 'canceled',
+    });
+    // Without the declaration it is a delete, as inferred.
+    const bare = inferModel({
+      spec: stripeSpec(),
+      cassettes: [],
+      profile: { ...PRESETS.stripe, resources: { ...PRESETS.stripe.resources, overrides: {} } },
+      overrides: {},
+      notResources: [],
+    });
+    expect(route(bare, 'DELETE', '/v1/subscriptions/{subscription_exposed_id}')).toMatchObject({
+      role: 'delete',
+    });
+  });
+
   it('a body field is a reference only when the object keeps it: `source` takes tokens', () => {
     // `source=tok_visa` on a customer or a charge is a token, kept nowhere under that name
     // (customer has no `source`; charge.source is the expanded payment source): no check.

@@ -273,6 +273,39 @@ describe('profileErrors: one shape for every made-up answer', () => {
     });
   });
 
+  it('a credential inside a longer fact (a path) is left out too, live patterns being anchored', () => {
+    for (const [profile, secret] of [
+      [PRESETS.stripe, 'sk_live_4eC39HqLyjWDarjtT1zdp7dc'],
+      [PRESETS.stripe, 'rk_live_4eC39HqLyjWDarjtT1zdp7dc'],
+      [PRESETS.github, 'ghp_abcdefghijklmnopqrstuvwxyz0123456789'],
+      [PRESETS.standard, 'AKIAIOSFODNN7EXAMPLE'],
+      [PRESETS.standard, 'tdk_test_abcdefghijklmnopqrstuvwxyz12'],
+    ] as const) {
+      const reply = profileErrors(profile, undefined).reply(
+        {
+          kind: 'idempotency-endpoint',
+          values: { key: 'k1', firstPath: `/v1/customers/${secret}/sources`, path: '/v1/refunds' },
+        },
+        'idempotency',
+      );
+      expect(reply.body, profile.name).not.toContain(secret);
+      const state = profileErrors(profile, undefined).reply(
+        { kind: 'invalid-transition', values: { object: 'thing', state: `x ${secret}` } },
+        'state',
+      );
+      expect(state.body, profile.name).not.toContain(secret);
+    }
+    // A path without one is still named.
+    const plain = stripe.reply(
+      {
+        kind: 'idempotency-endpoint',
+        values: { key: 'k1', firstPath: '/v1/customers', path: '/v1/refunds' },
+      },
+      'idempotency',
+    );
+    expect(plain.body).toContain("('/v1/customers' vs '/v1/refunds')");
+  });
+
   it('an id that does not have the type’s shape is never echoed', () => {
     for (const id of [
       'cus_<script>',

@@ -24,6 +24,7 @@ import { documentedError, documentedErrorFor, hasJsonSchema } from '../../mock/o
 import { SpecValues } from '../../mock/openapi/values.js';
 import type { LayerName } from '../../pipeline.js';
 import type { SimpleReply } from '../../ports/index.js';
+import { LIVE_KEY_DETECTORS } from '../../redaction/detectors.js';
 import { matchesShape } from '../state/ids.js';
 import type { IdShape } from '../state/model.js';
 import type { ApiProfile, ErrorKind } from './types.js';
@@ -106,6 +107,12 @@ const FALLBACK_TRANSITION = 'This {object} cannot do that in its current state (
 const PLAIN_ID = /^[A-Za-z0-9_.:-]{1,100}$/;
 /** An idempotency key is named (quoted) only when it is a plain token (§4). */
 const PLAIN_KEY = /^[A-Za-z0-9_.:-]{1,255}$/;
+/** The built-in shapes of live credentials (AWS, GitHub, Slack, live payment keys), anywhere. */
+const BUILTIN_LIVE: readonly RegExp[] = LIVE_KEY_DETECTORS.map(
+  (d) => new RegExp(d.pattern.source, d.pattern.flags.replace(/[gy]/g, '')),
+);
+/** What separates the words of a fact (path segments, query pairs, quoted names). */
+const WORD_BREAK = /[^A-Za-z0-9_.+-]+/;
 /** Longest fact interpolated; paths and names past it are clipped. */
 const MAX_FACT = 200;
 
@@ -188,8 +195,11 @@ function clip(text: string): string {
 
 export function profileErrors(profile: ApiProfile, spec: CompiledSpec | undefined): ProfileErrors {
   const live = profile.credentials.livePatterns.map((p) => new RegExp(p));
+  // Live patterns are anchored (`^sk_live_`): each word of a longer fact (a path) is tried.
   const looksLikeCredential = (text: string): boolean =>
-    text.includes(profile.credentials.keyPrefix) || live.some((r) => r.test(text));
+    text.includes(profile.credentials.keyPrefix) ||
+    BUILTIN_LIVE.some((r) => r.test(text)) ||
+    text.split(WORD_BREAK).some((word) => word !== '' && live.some((r) => r.test(word)));
   const values = spec === undefined ? undefined : new SpecValues(spec.responseDocument);
   const specWide = new Map<number, SpecResponse | null>();
 

@@ -100,6 +100,12 @@ export function applyOverrides(
     const lifecycle = lifecycleOf(declared);
     if (lifecycle !== undefined) {
       type = { ...type, lifecycle };
+      // A declared `delete` action keeps the object: Stripe's DELETE /v1/subscriptions/{id}
+      // cancels and answers the canceled subscription, which stays readable.
+      if (lifecycle.actions['delete'] !== undefined)
+        routes = routes.map((r) =>
+          r.type === name && r.role === 'delete' ? { ...r, role: 'action', action: 'delete' } : r,
+        );
       routes.push(...missingActionRoutes(type, lifecycle, routes));
     }
     types.set(name, type);

@@ -186,14 +186,14 @@ export const STRIPE: ApiProfile = {
       refunds: id24('re_'),
       charges: id24('ch_'),
       setup_intents: id24('seti_'),
-      products: id24('prod_'),
+      products: { kind: 'random', prefix: 'prod_', length: 14, alphabet: 'base62' },
       prices: id24('price_'),
       invoices: id24('in_'),
       subscriptions: id24('sub_'),
       events: id24('evt_'),
       sources: id24('src_'),
       tokens: id24('tok_'),
-      accounts: id24('acct_'),
+      accounts: { kind: 'random', prefix: 'acct_', length: 16, alphabet: 'base62' },
       application_fees: id24('fee_'),
       balance_transactions: id24('txn_'),
       credit_notes: id24('cn_'),
@@ -205,8 +205,8 @@ export const STRIPE: ApiProfile = {
       payouts: id24('po_'),
       promotion_codes: id24('promo_'),
       quotes: id24('qt_'),
-      sessions: id24('cs_test_'),
-      subscription_items: id24('si_'),
+      sessions: { kind: 'random', prefix: 'cs_test_', length: 58, alphabet: 'base62' },
+      subscription_items: { kind: 'random', prefix: 'si_', length: 14, alphabet: 'base62' },
       tax_ids: id24('txi_'),
       tax_rates: id24('txr_'),
       test_clocks: id24('clock_'),
@@ -283,6 +283,19 @@ export const STRIPE: ApiProfile = {
             currency: { fromReference: 'payment_intent', field: 'currency' },
           },
           event: 'charge.refunded',
+        },
+      },
+      // DELETE /v1/subscriptions/{id} cancels: the subscription stays, canceled.
+      subscriptions: {
+        actions: {
+          delete: {
+            set: {
+              status: 'canceled',
+              canceled_at: { now: 'unix-s' },
+              ended_at: { now: 'unix-s' },
+            },
+            event: 'customer.subscription.deleted',
+          },
         },
       },
       payment_methods: {
