@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 // Tenant management as a provider does it: the admin routes of a running server and the CLI
 // on the same state directory (real socket, real SQLite, WAL), the server seeing the CLI's
 // changes within a second. Time is a ManualTime started at the real time, so the CLI's real
@@ -294,6 +296,22 @@ describe('tapedeck tenants / clock beside a running server', () => {
     expect((await cli(s, 'clock', '--tenant', 'acme', 'show', '--jsn')).stderr).toContain(
       'Unknown option',
     );
+    // A mistyped state directory is said to be one, and not made.
+    const typo = join(s.root, 'no-such-state');
+    const listed = await tenantsCli(s.root, ['tenants', 'list', '--state-dir', typo]);
+    expect(listed.code).toBe(2);
+    expect(listed.stderr).toContain('There is no sandbox state in');
+    expect(existsSync(typo)).toBe(false);
+    const clocked = await tenantsCli(s.root, [
+      'clock',
+      '--tenant',
+      'acme',
+      'show',
+      '--state-dir',
+      typo,
+    ]);
+    expect(clocked.code).toBe(2);
+    expect(existsSync(typo)).toBe(false);
     // --help says how each command ends.
     for (const args of [
       ['tenants', 'show', '--help'],

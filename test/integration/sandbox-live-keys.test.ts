@@ -201,6 +201,13 @@ describe('live keys on the full sandbox (Stripe spec, redaction, journal)', () =
           authorization: `Bearer ${key}`,
         });
         expect(q.kind).toBe('key-in-query');
+        // As a parameter's name, or inside a longer value.
+        for (const query of [encodeURIComponent(live), `q=${encodeURIComponent(`key ${live}`)}`]) {
+          const named = await call('GET', `/v1/customers?${query}`, {
+            authorization: `Bearer ${key}`,
+          });
+          expect(named.kind, query).toBe('key-in-query');
+        }
         // As data, with a good key: stored as its pseudonym, answered as it.
         const made = await call(
           'POST',

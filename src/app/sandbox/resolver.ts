@@ -98,11 +98,16 @@ export function cachedResolver(o: CachedResolverOptions): CachedResolver {
         }
         cache.delete(key);
       }
-      const record = await o.tenants.resolveKey(o.hashKey(key), o.clock.now());
+      const hash = o.hashKey(key);
+      const real = o.clock.now();
+      const record = await o.tenants.resolveKey(hash, real);
       if (record === undefined) return undefined;
       const tenant = resolvedTenant(record, o.defaults, o.clock);
+      // A key that ends (a rotation's overlap) is trusted until then, not a second past it.
+      const ends = (await o.tenants.listKeys(record.id)).find((k) => k.hash === hash)?.expiresAt;
+      const until = at + Math.min(ttl, ends === undefined ? ttl : ends - real);
       if (cache.size >= SWEEP_AT) for (const [k, v] of cache) if (v.until <= at) cache.delete(k);
-      if (cache.size < SWEEP_AT) cache.set(key, { tenant, until: at + ttl });
+      if (cache.size < SWEEP_AT && until > at) cache.set(key, { tenant, until });
       touch(tenant.id);
       return tenant;
     },

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { makeLogger } from '../../app/compose/common.js';
 import { composeTenantAdmin } from '../../app/compose/sandbox.js';
@@ -47,8 +48,21 @@ export async function withTenantAdmin<T>(
   values: object,
   options: readonly CliOption[],
   work: (admin: TenantAdmin) => Promise<T>,
+  how: { readonly creates?: boolean } = {},
 ): Promise<T> {
   const { config } = commandConfig(cli, command, values, options);
+  // Only `create` starts a state directory: a mistyped --state-dir elsewhere would make an
+  // empty one and answer "no tenants" from it.
+  if (how.creates !== true && !existsSync(config.stateDir)) {
+    throw new TapedeckError(
+      'TD_USAGE',
+      `There is no sandbox state in ${config.stateDir} (--state-dir, or stateDir in the config).`,
+      {
+        details: { pointer: '/stateDir' },
+        hint: 'Give the state directory of the sandbox, or `tapedeck tenants create NAME` to start one.',
+      },
+    );
+  }
   const { logger } = makeLogger(config, cli.io);
   const opened = await composeTenantAdmin(config, { logger });
   try {
@@ -132,8 +146,13 @@ export function registerTenants(program: Command, cli: CliContext): void {
       [['<name>', 'tenant name: lower-case letters, digits, - and _']],
     );
     command.action(async (name: string, values: Common & { seed?: string }, cmd: Command) => {
-      const created = await withTenantAdmin(cli, cmd, values, options, (admin) =>
-        admin.create(name, values.seed === undefined ? {} : { seed: values.seed }),
+      const created = await withTenantAdmin(
+        cli,
+        cmd,
+        values,
+        options,
+        (admin) => admin.create(name, values.seed === undefined ? {} : { seed: values.seed }),
+        { creates: true },
       );
       if (values.json === true) {
         printJson(cli, { tenant: created.tenant, key: created.key, note: STORE_IT });

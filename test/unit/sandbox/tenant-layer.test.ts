@@ -208,6 +208,15 @@ describe('cached resolver', () => {
     expect((await rig.send({ headers: bearer(again.key) })).status).toBe(200);
   });
 
+  it('never serves a rotated key from the cache past the end of its overlap', async () => {
+    const { rig, key } = await withTenant();
+    await rig.cli.rotate('acme', { overlapMs: 3_600_000 });
+    await rig.time.advance(3_600_000 - 500);
+    expect((await rig.send({ headers: bearer(key) })).status).toBe(200); // cached now
+    await rig.time.advance(500);
+    expect((await rig.send({ headers: bearer(key) })).status).toBe(401);
+  });
+
   it('writes last-used times when flushed, not on each request', async () => {
     const { rig, key } = await withTenant();
     const before = (await rig.state.tenants.getByName('acme'))!.lastUsedAt;
