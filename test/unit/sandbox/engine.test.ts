@@ -234,6 +234,26 @@ describe('state engine on the widgets model', () => {
     });
   });
 
+  it("a create naming a declared action `true` runs it (Stripe's confirm=true), in one change", () => {
+    const world = new World();
+    for (const flag of [true, 'true']) {
+      const planned = world.request('POST', '/v1/widgets', { name: 'at once', publish: flag });
+      expect(planned.kind).toBe('change');
+      if (planned.kind !== 'change') return;
+      expect(planned.change.events?.map((e) => e.type)).toEqual([
+        'widget.created',
+        'widget.published',
+      ]);
+      expect(world.apply(planned).json).toMatchObject({
+        status: 'published',
+        published_at: Math.floor(NOW / 1000),
+      });
+    }
+    // `false` (or no flag) creates in the initial state.
+    const plain = world.call('POST', '/v1/widgets', { name: 'later', publish: false });
+    expect(plain.json).toMatchObject({ status: 'draft', published_at: null });
+  });
+
   it('an undeclared action merges the item fields the body sends', () => {
     const world = new World();
     const id = (world.call('POST', '/v1/widgets', { name: 'a' }).json as JsonObject)[

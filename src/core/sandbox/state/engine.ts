@@ -641,6 +641,17 @@ class Planner {
     const state = initialState(type.lifecycle, value);
     if (state !== undefined && type.lifecycle?.field !== undefined)
       setOwn(value, type.lifecycle.field, state);
+    // A create that names a declared action `true` runs it on the new object, in the same
+    // change (Stripe's `confirm=true` on a payment intent): refused as the action would be.
+    const chained: string[] = [];
+    for (const name of Object.keys(type.lifecycle?.actions ?? {})) {
+      const flag = Object.hasOwn(params, name) ? params[name] : undefined;
+      if (flag !== true && flag !== 'true') continue;
+      const result = runAction(type.lifecycle, name, value, value, context, objectName(type));
+      if (!result.ok) return this.refuse(result.facts);
+      value = result.value;
+      if (result.event !== undefined) chained.push(result.event);
+    }
     // A numeric `id` beside another id field (GitHub issues: `number` per repo, `id` per tenant).
     if (type.idField !== 'id' && ('id' in this.template || this.schemaHas('id'))) {
       const name = `id:${type.name}#id`;
@@ -663,7 +674,10 @@ class Planner {
       ],
       deletes: [],
       ...(sequences.length > 0 ? { sequences } : {}),
-      events: [this.event('created', stored, value, declared?.event)],
+      events: [
+        this.event('created', stored, value, declared?.event),
+        ...chained.map((event) => this.event('updated', stored, value, event)),
+      ],
     };
     return { kind: 'change', change, reply: jsonReply(this.route.successStatus, value) };
   }
