@@ -815,14 +815,21 @@ class Planner {
   }
 }
 
-/** Query parameters a list reads neither as paging nor as a filter (named, never their values). */
+/**
+ * Query parameters a list reads neither as paging nor as a filter (named, never their values).
+ * Only names that look like a parameter's: short, and neither a key of the profile's nor a live
+ * one (a key sent as a name must not come back in a header).
+ */
 function ignoredParams(deps: StateEngineDeps, routed: RoutedRequest, query: QueryMap): string[] {
   const paging = readPaging(deps.profile.pagination, query);
   const known = new Set([...paging.names, ...routed.route.filters, 'expand', 'expand[]']);
+  const { keyPrefix, livePatterns } = deps.profile.credentials;
+  const live = livePatterns.map((p) => new RegExp(p));
   const out: string[] = [];
   for (const name of Object.keys(query)) {
     if (known.has(name) || /^expand\[\d*\]$/.test(name)) continue;
-    if (!/^[A-Za-z0-9_.[\]-]{1,64}$/.test(name)) continue;
+    if (!/^[A-Za-z_][A-Za-z0-9_.[\]-]{0,31}$/.test(name) || /\d{6}/.test(name)) continue;
+    if ((keyPrefix !== '' && name.includes(keyPrefix)) || live.some((r) => r.test(name))) continue;
     out.push(name);
     if (out.length === 10) break;
   }
