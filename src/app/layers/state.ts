@@ -1,5 +1,5 @@
 import { valuesOf, type Body } from '../../core/cassette/model.js';
-import { isTapedeckError } from '../../core/errors.js';
+import { isTapedeckError, TapedeckError } from '../../core/errors.js';
 import { mediaType, parseQuery } from '../../core/http/index.js';
 import type { Reply, SimpleReply } from '../../core/http/reply.js';
 import type { JsonValue } from '../../core/json.js';
@@ -52,6 +52,7 @@ export interface StateLayer extends Layer {
 }
 
 const LAYER_HEADER = 'x-tapedeck-layer';
+const RESERVED_IDS = 8;
 
 /** A refusal the spec shaped, marked as the state layer's answer. */
 function markState(reply: Reply): Reply {
@@ -123,11 +124,17 @@ class StateRunner {
     const names = sequencesFor(routed);
     const sequences = new Map<string, number>();
     for (const name of names) sequences.set(name, await resources.sequence(tenant.id, name));
-    // Counters for the ids a write may draw (its object and its event); gaps are fine.
-    let counter = writes ? await resources.reserveIds(tenant.id, 4) : 0;
+    // Counters for the ids a write may draw (its object, its event, the events of the actions a
+    // create runs); gaps are fine.
+    let counter = writes ? await resources.reserveIds(tenant.id, RESERVED_IDS) : 0;
+    const end = counter + RESERVED_IDS;
     const ids = (type: string, n: number): string[] => {
       const out: string[] = [];
-      for (let i = 0; i < n; i++) out.push(newId(this.shapeOf(type), tenant.idSeed, counter++));
+      for (let i = 0; i < n; i++) {
+        // Past the reservation the ids would be another write's.
+        if (counter >= end) throw new TapedeckError('TD_INTERNAL', 'A write drew too many ids.');
+        out.push(newId(this.shapeOf(type), tenant.idSeed, counter++));
+      }
       return out;
     };
     return plan(engine, {

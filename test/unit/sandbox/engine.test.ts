@@ -234,6 +234,38 @@ describe('state engine on the widgets model', () => {
     });
   });
 
+  it("a create naming a declared action `true` runs it (Stripe's confirm=true), in one change", () => {
+    const world = new World();
+    for (const flag of [true, 'true']) {
+      const planned = world.request('POST', '/v1/widgets', { name: 'at once', publish: flag });
+      expect(planned.kind).toBe('change');
+      if (planned.kind !== 'change') return;
+      expect(planned.change.events?.map((e) => e.type)).toEqual([
+        'widget.created',
+        'widget.published',
+      ]);
+      expect(world.apply(planned).json).toMatchObject({
+        status: 'published',
+        published_at: Math.floor(NOW / 1000),
+      });
+    }
+    // `false` (or no flag) creates in the initial state.
+    const plain = world.call('POST', '/v1/widgets', { name: 'later', publish: false });
+    expect(plain.json).toMatchObject({ status: 'draft', published_at: null });
+  });
+
+  it('a list names the query parameters it ignores, never one that holds a key', () => {
+    const world = new World();
+    const key = `sk_live_${'A1b2C3d4E5f6G7h8I9j0'.repeat(3)}`;
+    const token = `ghp_${'aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5'}`;
+    const p = world.request('GET', '/v1/widgets', undefined, `shape=round&${key}=1&${token}=2`);
+    expect(p.kind).toBe('answer');
+    const ignored = p.reply.headers.find(([name]) => name === 'x-tapedeck-ignored-params')?.[1];
+    expect(ignored).toBe('shape');
+    expect(JSON.stringify(p.reply)).not.toContain('A1b2C3d4');
+    expect(JSON.stringify(p.reply)).not.toContain('aB3dE5fG');
+  });
+
   it('an undeclared action merges the item fields the body sends', () => {
     const world = new World();
     const id = (world.call('POST', '/v1/widgets', { name: 'a' }).json as JsonObject)[

@@ -55,6 +55,8 @@ describe('templates', () => {
       livemode: false,
     });
     expect(JSON.stringify(customer)).not.toMatch(/"string"/);
+    // An optional map is there and empty, as Stripe answers (`customer.metadata.plan` reads).
+    expect(customer).toMatchObject({ metadata: {} });
   });
 
   it('a recorded create keeps what the server filled in and resets what the request set', () => {

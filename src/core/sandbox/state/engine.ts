@@ -641,6 +641,17 @@ class Planner {
     const state = initialState(type.lifecycle, value);
     if (state !== undefined && type.lifecycle?.field !== undefined)
       setOwn(value, type.lifecycle.field, state);
+    // A create that names a declared action `true` runs it on the new object, in the same
+    // change (Stripe's `confirm=true` on a payment intent): refused as the action would be.
+    const chained: string[] = [];
+    for (const name of Object.keys(type.lifecycle?.actions ?? {})) {
+      const flag = Object.hasOwn(params, name) ? params[name] : undefined;
+      if (flag !== true && flag !== 'true') continue;
+      const result = runAction(type.lifecycle, name, value, value, context, objectName(type));
+      if (!result.ok) return this.refuse(result.facts);
+      value = result.value;
+      if (result.event !== undefined) chained.push(result.event);
+    }
     // A numeric `id` beside another id field (GitHub issues: `number` per repo, `id` per tenant).
     if (type.idField !== 'id' && ('id' in this.template || this.schemaHas('id'))) {
       const name = `id:${type.name}#id`;
@@ -663,7 +674,10 @@ class Planner {
       ],
       deletes: [],
       ...(sequences.length > 0 ? { sequences } : {}),
-      events: [this.event('created', stored, value, declared?.event)],
+      events: [
+        this.event('created', stored, value, declared?.event),
+        ...chained.map((event) => this.event('updated', stored, value, event)),
+      ],
     };
     return { kind: 'change', change, reply: jsonReply(this.route.successStatus, value) };
   }
@@ -801,14 +815,21 @@ class Planner {
   }
 }
 
-/** Query parameters a list reads neither as paging nor as a filter (named, never their values). */
+/**
+ * Query parameters a list reads neither as paging nor as a filter (named, never their values).
+ * Only names that look like a parameter's: short, and neither a key of the profile's nor a live
+ * one (a key sent as a name must not come back in a header).
+ */
 function ignoredParams(deps: StateEngineDeps, routed: RoutedRequest, query: QueryMap): string[] {
   const paging = readPaging(deps.profile.pagination, query);
   const known = new Set([...paging.names, ...routed.route.filters, 'expand', 'expand[]']);
+  const { keyPrefix, livePatterns } = deps.profile.credentials;
+  const live = livePatterns.map((p) => new RegExp(p));
   const out: string[] = [];
   for (const name of Object.keys(query)) {
     if (known.has(name) || /^expand\[\d*\]$/.test(name)) continue;
-    if (!/^[A-Za-z0-9_.[\]-]{1,64}$/.test(name)) continue;
+    if (!/^[A-Za-z_][A-Za-z0-9_.[\]-]{0,31}$/.test(name) || /\d{6}/.test(name)) continue;
+    if ((keyPrefix !== '' && name.includes(keyPrefix)) || live.some((r) => r.test(name))) continue;
     out.push(name);
     if (out.length === 10) break;
   }

@@ -57,10 +57,14 @@ export function minimalInstance(
       const sub = propertySchema(document, node, name);
       setOwn(out, name, sub === undefined ? null : minimalInstance(document, sub, depth + 1));
     }
-    // An item shows its optional nullable fields as null (`email: null`), as the APIs do.
+    // An item shows its optional nullable fields as null (`email: null`) and its optional maps
+    // as `{}` (`metadata`), as the APIs do: a client reads `customer.metadata.plan`.
     if (options.nullables === true && isRecord(node['properties']))
-      for (const [name, sub] of Object.entries(node['properties']))
-        if (!Object.hasOwn(out, name) && isNullable(document, sub)) setOwn(out, name, null);
+      for (const [name, sub] of Object.entries(node['properties'])) {
+        if (Object.hasOwn(out, name)) continue;
+        if (isNullable(document, sub)) setOwn(out, name, null);
+        else if (isMap(document, sub)) setOwn(out, name, {});
+      }
     return out;
   }
   if (types.includes('array')) return [];
@@ -69,6 +73,14 @@ export function minimalInstance(
     return typeof node['minimum'] === 'number' ? node['minimum'] : 0;
   if (types.includes('string')) return '';
   return null;
+}
+
+/** An object schema that declares no properties of its own, only what its values are. */
+function isMap(document: object, schema: unknown): boolean {
+  const node = resolveSchema(document, schema);
+  if (!node || !schemaTypes(node).includes('object') || isRecord(node['properties'])) return false;
+  const extra = node['additionalProperties'];
+  return isRecord(extra) || extra === true;
 }
 
 /** The minimal value of one field: by its schema, else by the recorded value's kind. */
