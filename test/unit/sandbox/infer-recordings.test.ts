@@ -114,6 +114,23 @@ describe('recordings alone', () => {
     ).toBe('/v1/customers/{id1}/sources/{id2}');
     expect(templateOf(['things', 'blue-7'], new Set(['blue-7']))).toBe('/things/{id}');
     expect(templateOf(['v1', 'widgets', 'search'], new Set())).toBe('/v1/widgets/search');
+    // Two-word prefixes (Stripe's checkout sessions), as Stripe issues them.
+    expect(
+      templateOf(['v1', 'checkout', 'sessions', 'cs_test_a1YS1URlnyQCN5fUUduORoQ7Pw41'], new Set()),
+    ).toBe('/v1/checkout/sessions/{id}');
+    expect(templateOf(['v1', 'payment_methods', 'pm_card_visa'], new Set())).toBe(
+      '/v1/payment_methods/pm_card_visa',
+    );
+    // Collection names with an underscore are words, not ids (all lower case, no digit).
+    for (const collection of [
+      'payment_intents',
+      'setup_intents',
+      'test_clocks',
+      'webhook_endpoints',
+    ])
+      expect(templateOf(['v1', collection, 'pi_3MtwBwLkdIwHu7ix28a3tqPa'], new Set())).toBe(
+        `/v1/${collection}/{id}`,
+      );
   });
 
   it('a widget type: roles from bodies, learned id shape, constants, timestamps, a tombstone', () => {

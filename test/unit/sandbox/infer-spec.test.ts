@@ -276,6 +276,23 @@ describe('GitHub (@octokit/openapi, github profile)', () => {
     );
   });
 
+  it('objects the client names (labels/{name}, teams/{team_slug}) are not modelled, with the reason', () => {
+    // A label created as `bug` is read at labels/bug; the sandbox draws ids, so it would 404.
+    for (const [method, path] of [
+      ['POST', '/repos/{owner}/{repo}/labels'],
+      ['GET', '/repos/{owner}/{repo}/labels/{name}'],
+      ['GET', '/orgs/{org}/teams/{team_slug}'],
+    ] as const) {
+      expect(route(model, method, path), path).toBeUndefined();
+      expect(model.notModelled).toContainEqual({
+        method,
+        path,
+        reason: expect.stringMatching(/addressed by the (name|slug) the client chooses/),
+      });
+    }
+    expect(route(model, 'POST', '/repos/{owner}/{repo}/issues')).toBeDefined();
+  });
+
   it('issues: by number, numbered per repository, owner/repo as scopes, lock and unlock actions', () => {
     expect(routesOf(model, 'issues')).toEqual([
       'action:lock PUT /repos/{owner}/{repo}/issues/{issue_number}/lock',

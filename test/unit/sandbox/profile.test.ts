@@ -56,6 +56,15 @@ describe('presets', () => {
     ]);
   });
 
+  it('an invalid idempotency key is told every rule (the layer refuses empty, long, non-ASCII, repeated)', () => {
+    for (const preset of [PRESETS.stripe, PRESETS.standard]) {
+      const message = preset.errors.kinds['idempotency-key-invalid'].message;
+      expect(message, preset.name).toContain('1 to 255');
+      expect(message, preset.name).toContain('printable ASCII');
+      expect(message, preset.name).toMatch(/once|one Idempotency-Key header/);
+    }
+  });
+
   it('are frozen: a caller cannot change a preset for everyone', () => {
     expect(Object.isFrozen(PRESETS.stripe.errors.kinds['not-found'])).toBe(true);
   });

@@ -12,7 +12,11 @@ import type { ApiProfile } from '../profile/types.js';
 import { DEFAULT_ID_SHAPE, learnShape } from './ids.js';
 import type { ModelRoute, OperationRole, ResourceModel, ResourceType } from './model.js';
 
-const PREFIXED_ID = /^[a-z]{1,8}_[A-Za-z0-9]{6,64}$/;
+/**
+ * `cus_…`, and two-word prefixes as in `cs_test_…`. The random part has a digit or a capital:
+ * `payment_intents` and `test_clocks` are collection names, not ids.
+ */
+const PREFIXED_ID = /^[a-z]{1,8}_(?:[a-z]{1,8}_)?(?=[a-z]*[0-9A-Z])[A-Za-z0-9]{6,64}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const NUMBER = /^\d+$/;
 const ID_FIELDS = ['id', 'number'] as const;

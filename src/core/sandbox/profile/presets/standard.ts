@@ -69,7 +69,8 @@ export const STANDARD: ApiProfile = {
       'idempotency-key-invalid': {
         status: 400,
         code: 'idempotency-key-invalid',
-        message: 'The Idempotency-Key header must be 1 to 255 characters.',
+        message:
+          'The Idempotency-Key header must be sent once, with 1 to 255 printable ASCII characters.',
       },
       quota: {
         status: 429,

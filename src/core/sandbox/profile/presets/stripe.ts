@@ -142,7 +142,8 @@ export const STRIPE: ApiProfile = {
       'idempotency-key-invalid': {
         status: 400,
         type: 'invalid_request_error',
-        message: 'Idempotency keys can be at most 255 characters long.',
+        message:
+          'Idempotency keys must be 1 to 255 printable ASCII characters, sent in one Idempotency-Key header.',
       },
       quota: {
         status: 400,
