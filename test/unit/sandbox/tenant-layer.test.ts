@@ -346,6 +346,19 @@ describe('tenant use cases (TenantAdmin)', () => {
     expect((await state.tenants.get(tenant.id))!.seededAt).toBeUndefined();
   });
 
+  it('restoring a snapshot taken before the first seeding brings back a fresh tenant, reseeded', async () => {
+    const rig = layerRig();
+    const { tenant } = await rig.admin.create('acme');
+    await rig.admin.snapshot('acme', 'clean');
+    // Its first request seeds it, and it makes things.
+    await rig.state.tenants.update(tenant.id, { seededAt: rig.time.now() });
+    await rig.state.resources.put(tenant.id, { type: 'customers', id: 'cus_1', value: {} });
+    await rig.admin.restore('acme', 'clean');
+    expect(await rig.state.resources.get(tenant.id, 'customers', 'cus_1')).toBeUndefined();
+    // Not an empty tenant marked seeded: the next request seeds it again.
+    expect((await rig.state.tenants.get(tenant.id))!.seededAt).toBeUndefined();
+  });
+
   it('keeps the tenant clock in a snapshot: restore puts it back', async () => {
     const rig = layerRig();
     await rig.admin.create('acme');
