@@ -82,6 +82,21 @@ describe('tenant layer', () => {
       expect(reply.status, rawQuery).toBe(400);
       expect(kind(reply)).toBe('key-in-query');
     }
+    // In the path too: the redactor does not know the admin token, so the journal is not
+    // given the path (or, for the query, only the path).
+    for (const path of [
+      `/v1/customers/${ADMIN_TOKEN}`,
+      `/v1/customers/${encodeURIComponent(LIVE_STRIPE)}`,
+      `/v1/x/${key}/y`,
+    ]) {
+      const reply = await rig.send({ path, headers: bearer(key) });
+      expect(reply.status, path).toBe(400);
+      expect(kind(reply)).toBe('key-in-query');
+      expect(JSON.stringify(rig.journal.at(-1))).not.toContain(ADMIN_TOKEN);
+      expect(rig.journal.at(-1)?.path).toBe('(not shown: the path held a key)');
+    }
+    await rig.send({ rawQuery: `x=${ADMIN_TOKEN}`, headers: bearer(key) });
+    expect(rig.journal.at(-1)?.path).toBe('/v1/customers');
     // Ordinary query parameters, and empty values of refused names, pass.
     expect((await rig.send({ rawQuery: 'limit=10&key=', headers: bearer(key) })).status).toBe(200);
   });
