@@ -86,6 +86,9 @@ describe('tenant admin routes', () => {
     expect(((await seed.json()) as { title: string }).title).toContain('recordings, empty');
     await s.createTenant('dup');
     expect((await s.call('POST', 'tenants', { name: 'dup' })).status).toBe(400);
+    const badSnapshot = await s.call('POST', 'tenants/dup/snapshots', { name: 'Bad Name' });
+    expect(badSnapshot.status).toBe(400);
+    expect(await json(badSnapshot)).toMatchObject({ field: 'name' });
     const missing = await s.call('GET', 'tenants/nobody');
     expect(missing.status).toBe(404);
     expect(await json(missing)).toMatchObject({ code: 'TD_TENANT_NOT_FOUND' });

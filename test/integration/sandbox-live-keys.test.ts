@@ -222,6 +222,17 @@ describe('live keys on the full sandbox (Stripe spec, redaction, journal)', () =
       expect((await call('GET', `/v1/customers?starting_after=${key}`, {})).kind).toBe(
         'key-in-query',
       );
+      // The admin token in a tenant URL (path or query, with a key or without): the redactor
+      // does not know it, so the tenant layer refuses it before anything is journaled.
+      for (const path of [
+        `/v1/nothing/${sandbox.adminToken}`,
+        `/v1/customers/${sandbox.adminToken}`,
+        `/v1/nothing?x=${sandbox.adminToken}`,
+        `/v1/customers?${sandbox.adminToken}`,
+      ]) {
+        for (const headers of [{ authorization: `Bearer ${key}` }, {}])
+          expect((await call('GET', path, headers)).kind, path).toBe('key-in-query');
+      }
       const listed = await call('GET', '/v1/customers', { authorization: `Bearer ${key}` });
       expect((JSON.parse(listed.text) as { data: unknown[] }).data).toHaveLength(3);
       bodies.push(await (await sandbox.admin('GET', 'journal?limit=1000')).text());
@@ -244,6 +255,7 @@ describe('live keys on the full sandbox (Stripe spec, redaction, journal)', () =
       places.set('log lines', Buffer.from(JSON.stringify(sandbox.logger.lines)));
       for (const live of Object.values(LIVE)) expect(foundIn(places, live)).toEqual([]);
       expect(foundIn(places, key)).toEqual([]);
+      expect(foundIn(places, sandbox.adminToken)).toEqual([]);
       expect(createOutput).toContain(key);
       // What the journal kept: every request, live ones included, and their paths redacted.
       expect(bodies.join('\n')).toContain('/v1/customers');

@@ -47,7 +47,19 @@ function basicUsername(header: string): string | undefined {
  * The words of a query name or value an admin token could be one of: `Bearer TOKEN`,
  * `token:TOKEN`, `a,TOKEN`. Each is compared by digest, in constant time.
  */
-const WORDS = /[\s,;:=&"'()<>[\]{}|]+/;
+const WORDS = /[\s,;:=&"'()<>[\]{}|/]+/;
+
+/** What the journal shows of a request refused for a key in its path. */
+const PATH_NOT_SHOWN = '(not shown: the path held a key)';
+
+function decoded(path: string): string {
+  if (!path.includes('%')) return path;
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
 
 /** The credential at one location, or undefined. */
 function credentialAt(headers: HeaderMap, location: CredentialLocation): string | undefined {
@@ -96,8 +108,9 @@ function liveCheck(
  * profile's shape (docs/sandbox.md, "Keys"). In this order, all before anything of the request
  * is logged or journaled, none remembered by an idempotency key:
  *
- * 1. a key in the query (a refused name, a sandbox key, a live one, the admin token, as a
- *    parameter's value, its name or a part of either) → 400 `key-in-query`;
+ * 1. a key in the URL (a refused query name; a sandbox key, a live one or the admin token in
+ *    the path, a parameter's value, its name or a part of either) → 400 `key-in-query`,
+ *    journaled without the query (or without the path);
  * 2. the credential from the profile's locations, first found; none → 401 `unauthorized`;
  * 3. the admin token (compared in constant time) → 401 `admin-token`;
  * 4. a live key (profile patterns, built-in live shapes) → 401 `live-key`;
@@ -150,7 +163,12 @@ export function tenantLayer(o: TenantLayerOptions): Layer {
     name: 'tenant',
     async handle(context) {
       const { incoming } = context;
-      if (incoming.rawQuery !== '' && keyInQuery(incoming.rawQuery)) return refuse('key-in-query');
+      // The redactor knows sandbox and live keys, not the admin token: the journal is given
+      // a path that holds none of them.
+      if (holdsKey(decoded(incoming.path)))
+        return { ...refuse('key-in-query'), journalPath: PATH_NOT_SHOWN };
+      if (incoming.rawQuery !== '' && keyInQuery(incoming.rawQuery))
+        return { ...refuse('key-in-query'), journalPath: incoming.path };
 
       let credential: string | undefined;
       for (const location of locations) {

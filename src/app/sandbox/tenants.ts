@@ -93,6 +93,8 @@ const DAY_MS = 24 * HOUR_MS;
  */
 const CLOCK_OFFSET = '#tapedeck.clock.offsetMs';
 const CLOCK_FROZEN = '#tapedeck.clock.frozenAt+1';
+/** Whether the tenant was seeded when the snapshot was taken: 1 not yet, 2 seeded (0: unknown). */
+const SEEDED = '#tapedeck.seeded';
 
 /** Tenant and snapshot names: what a URL segment, a file name and a log line can all carry. */
 const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -369,6 +371,7 @@ export class TenantAdmin {
             name: CLOCK_FROZEN,
             value: record.clock.frozenAt === undefined ? 0 : record.clock.frozenAt + 1,
           },
+          { name: SEEDED, value: record.seededAt === undefined ? 1 : 2 },
         ],
       },
       now,
@@ -409,9 +412,16 @@ export class TenantAdmin {
     // over again, and its clock is where it was.
     const offsetMs = await state.resources.sequence(record.id, CLOCK_OFFSET);
     const frozen = await state.resources.sequence(record.id, CLOCK_FROZEN);
+    // A snapshot of a tenant not seeded yet (taken right after create or reset) brings back a
+    // fresh tenant: seeded again on its next request, not an empty one marked seeded.
+    const unseeded = (await state.resources.sequence(record.id, SEEDED)) === 1;
     await state.tenants.update(record.id, {
       clock: frozen === 0 ? { offsetMs } : { offsetMs, frozenAt: frozen - 1 },
-      ...(record.seededAt === undefined ? { seededAt: clock.now() } : {}),
+      ...(unseeded
+        ? { seededAt: null }
+        : record.seededAt === undefined
+          ? { seededAt: clock.now() }
+          : {}),
     });
     this.changed(record.id);
   }

@@ -82,6 +82,21 @@ describe('tenant layer', () => {
       expect(reply.status, rawQuery).toBe(400);
       expect(kind(reply)).toBe('key-in-query');
     }
+    // In the path too: the redactor does not know the admin token, so the journal is not
+    // given the path (or, for the query, only the path).
+    for (const path of [
+      `/v1/customers/${ADMIN_TOKEN}`,
+      `/v1/customers/${encodeURIComponent(LIVE_STRIPE)}`,
+      `/v1/x/${key}/y`,
+    ]) {
+      const reply = await rig.send({ path, headers: bearer(key) });
+      expect(reply.status, path).toBe(400);
+      expect(kind(reply)).toBe('key-in-query');
+      expect(JSON.stringify(rig.journal.at(-1))).not.toContain(ADMIN_TOKEN);
+      expect(rig.journal.at(-1)?.path).toBe('(not shown: the path held a key)');
+    }
+    await rig.send({ rawQuery: `x=${ADMIN_TOKEN}`, headers: bearer(key) });
+    expect(rig.journal.at(-1)?.path).toBe('/v1/customers');
     // Ordinary query parameters, and empty values of refused names, pass.
     expect((await rig.send({ rawQuery: 'limit=10&key=', headers: bearer(key) })).status).toBe(200);
   });
@@ -344,6 +359,19 @@ describe('tenant use cases (TenantAdmin)', () => {
     await rig.admin.reset('acme');
     expect(await state.resources.get(tenant.id, 'customers', 'cus_1')).toBeUndefined();
     expect((await state.tenants.get(tenant.id))!.seededAt).toBeUndefined();
+  });
+
+  it('restoring a snapshot taken before the first seeding brings back a fresh tenant, reseeded', async () => {
+    const rig = layerRig();
+    const { tenant } = await rig.admin.create('acme');
+    await rig.admin.snapshot('acme', 'clean');
+    // Its first request seeds it, and it makes things.
+    await rig.state.tenants.update(tenant.id, { seededAt: rig.time.now() });
+    await rig.state.resources.put(tenant.id, { type: 'customers', id: 'cus_1', value: {} });
+    await rig.admin.restore('acme', 'clean');
+    expect(await rig.state.resources.get(tenant.id, 'customers', 'cus_1')).toBeUndefined();
+    // Not an empty tenant marked seeded: the next request seeds it again.
+    expect((await rig.state.tenants.get(tenant.id))!.seededAt).toBeUndefined();
   });
 
   it('keeps the tenant clock in a snapshot: restore puts it back', async () => {

@@ -220,7 +220,14 @@ export function tenantRoutes(admin: TenantAdmin): AdminRoute[] {
           const snap = stringField(jsonBody(call, '{"name": "before-refunds"}'), 'name');
           if (snap === undefined)
             throw bad('/name is required: {"name": "before-refunds"}.', 'name');
-          return adminJson(201, { snapshot: await admin.snapshot(param(call, 'name'), snap) });
+          try {
+            return adminJson(201, { snapshot: await admin.snapshot(param(call, 'name'), snap) });
+          } catch (error) {
+            // The body member is /name; the use case calls it the snapshot.
+            if (isTapedeckError(error, 'TD_USAGE') && error.details['field'] === 'snapshot')
+              throw bad(error.message, 'name');
+            throw error;
+          }
         }),
     },
     {
