@@ -138,6 +138,17 @@ describe('sandbox flows on a spec (widgets)', () => {
     expect(reserved.json['name']).toBe('jenny@example.com');
   });
 
+  it('a refused body never names a key sent as a field name', async () => {
+    const key = `sk_live_${'A1b2C3d4E5f6G7h8I9j0'.repeat(3)}`;
+    const refused = await call('POST', '/v1/widgets', { name: 'a', [key]: 1, 'odd\u0000name': 2 });
+    expect(refused.status).toBe(400);
+    expect(refused.layer).toBe('state');
+    expect(refused.text).not.toContain('A1b2C3d4');
+    expect(refused.text).not.toContain('\\u0000');
+    // The violation is still there, its place named without the key.
+    expect(refused.text).toContain('is not an allowed property');
+  });
+
   it("another tenant's id is a 404 byte for byte like an id that never existed", async () => {
     const mine = (await call('POST', '/v1/widgets', { name: 'mine' })).json['id'] as string;
     const never = 'wid_0000000000zzzz';
