@@ -181,7 +181,7 @@ function routeOfOperation(model: ResourceModel, operation: SpecOperation): Model
  * One decoded path parameter as a part of a `/`-joined key: a `/` it holds (sent as `%2F`) and
  * `%` itself are escaped, so `a%2Fb` + `c` and `a` + `b%2Fc` never become the same key.
  */
-function segment(value: string | undefined): string {
+export function segment(value: string | undefined): string {
   return (value ?? '').replace(/%/g, '%25').replace(/\//g, '%2F');
 }
 
