@@ -230,6 +230,10 @@ export function routeRequest(
   }
   found ??= modelRoute(model, method, path);
   if (found === undefined) return undefined;
+  // A route of a spec operation is reached through the spec's router only: a path it does not
+  // document (`/junk/v1/customers`) is not that operation under another prefix.
+  if (router !== undefined && operation === undefined && found.route.operationId !== undefined)
+    return undefined;
   const { route, params } = found;
   const type = model.types.get(route.type);
   if (type === undefined) return undefined;
