@@ -29,7 +29,7 @@ function parse(text: string, what: string): Json {
 }
 
 function client(sandbox: RunningSandbox, key: string) {
-  return async (method: string, path: string, body?: unknown) => {
+  const call = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${sandbox.url}${path}`, {
       method,
       headers: {
@@ -46,6 +46,7 @@ function client(sandbox: RunningSandbox, key: string) {
       json: parse(text, `${method} ${path} → ${response.status}`),
     };
   };
+  return Object.assign(call, { key: `Bearer ${key}` });
 }
 
 describe('sandbox flows on a spec (widgets)', () => {
@@ -212,6 +213,19 @@ describe('sandbox flows from recordings alone (no spec)', () => {
     const status = await call('GET', '/v1/status');
     expect(status.layer).toBe('cassette');
     expect(status.json).toEqual({ ok: true, version: 'recorded' });
+  });
+
+  it('a body that is not JSON is a 400 (a bad request, not a conflict), and stores nothing', async () => {
+    const before = ((await call('GET', '/v1/widgets')).json['data'] as Json[]).length;
+    const response = await fetch(`${sandbox.url}/v1/widgets`, {
+      method: 'POST',
+      headers: { authorization: call.key, 'content-type': 'application/json' },
+      body: '{"name": "broken',
+    });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('x-tapedeck-layer')).toBe('state');
+    expect(await response.text()).not.toContain('broken');
+    expect(((await call('GET', '/v1/widgets')).json['data'] as Json[]).length).toBe(before);
   });
 });
 

@@ -358,7 +358,9 @@ export function stateLayer(o: StateLayerOptions): StateLayer {
   const refuseBody = (routed: RoutedRequest, message: string): LayerAnswer => ({
     reply: engine.errors.reply(
       {
+        // A malformed body is a bad request under every profile, never a state conflict.
         kind: 'invalid-transition',
+        status: 400,
         message: `The request body ${message}.`,
         ...(routed.operation === undefined ? {} : { operation: routed.operation }),
       },
