@@ -29,7 +29,7 @@ function parse(text: string, what: string): Json {
 }
 
 function client(sandbox: RunningSandbox, key: string) {
-  return async (method: string, path: string, body?: unknown) => {
+  const call = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${sandbox.url}${path}`, {
       method,
       headers: {
@@ -46,6 +46,7 @@ function client(sandbox: RunningSandbox, key: string) {
       json: parse(text, `${method} ${path} → ${response.status}`),
     };
   };
+  return Object.assign(call, { key: `Bearer ${key}` });
 }
 
 describe('sandbox flows on a spec (widgets)', () => {
@@ -138,6 +139,17 @@ describe('sandbox flows on a spec (widgets)', () => {
     expect(reserved.json['name']).toBe('jenny@example.com');
   });
 
+  it('a refused body never names a key sent as a field name', async () => {
+    const key = `sk_live_${'A1b2C3d4E5f6G7h8I9j0'.repeat(3)}`;
+    const refused = await call('POST', '/v1/widgets', { name: 'a', [key]: 1, 'odd\u0000name': 2 });
+    expect(refused.status).toBe(400);
+    expect(refused.layer).toBe('state');
+    expect(refused.text).not.toContain('A1b2C3d4');
+    expect(refused.text).not.toContain('\\u0000');
+    // The violation is still there, its place named without the key.
+    expect(refused.text).toContain('is not an allowed property');
+  });
+
   it("another tenant's id is a 404 byte for byte like an id that never existed", async () => {
     const mine = (await call('POST', '/v1/widgets', { name: 'mine' })).json['id'] as string;
     const never = 'wid_0000000000zzzz';
@@ -201,6 +213,19 @@ describe('sandbox flows from recordings alone (no spec)', () => {
     const status = await call('GET', '/v1/status');
     expect(status.layer).toBe('cassette');
     expect(status.json).toEqual({ ok: true, version: 'recorded' });
+  });
+
+  it('a body that is not JSON is a 400 (a bad request, not a conflict), and stores nothing', async () => {
+    const before = ((await call('GET', '/v1/widgets')).json['data'] as Json[]).length;
+    const response = await fetch(`${sandbox.url}/v1/widgets`, {
+      method: 'POST',
+      headers: { authorization: call.key, 'content-type': 'application/json' },
+      body: '{"name": "broken',
+    });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('x-tapedeck-layer')).toBe('state');
+    expect(await response.text()).not.toContain('broken');
+    expect(((await call('GET', '/v1/widgets')).json['data'] as Json[]).length).toBe(before);
   });
 });
 

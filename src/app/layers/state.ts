@@ -7,6 +7,7 @@ import { mockOrigin, specServers } from '../../core/mock/openapi/links.js';
 import { SpecRefusals } from '../../core/mock/openapi/refusals.js';
 import { SpecValues } from '../../core/mock/openapi/values.js';
 import type { BodyCodec } from '../../core/ports/codec.js';
+import type { Violation } from '../../core/mock/openapi/validate.js';
 import type { ResourceStore, StateChange, StoredResource } from '../../core/ports/resources.js';
 import { readBody } from '../../core/sandbox/state/body.js';
 import {
@@ -223,6 +224,45 @@ function redactParams(routed: RoutedRequest, redactValue: (v: JsonValue) => Json
   return withParams(routed, params);
 }
 
+const PLAIN_NAME = /^[A-Za-z0-9_.[\]-]{1,64}$/;
+
+/**
+ * Violations name where a problem is (a body pointer, a parameter name); those places are the
+ * client's own field names, so each one that is not a plain name, or that the redactor would
+ * change (a live key sent as a field name), is named `*` instead: an error body never echoes it.
+ */
+function cleanViolations(
+  violations: readonly Violation[],
+  redactValue: (v: JsonValue) => JsonValue,
+): Violation[] {
+  const parts = new Set<string>();
+  for (const v of violations) {
+    if (v.name !== undefined) parts.add(v.name);
+    for (const segment of (v.pointer ?? '').split('/').slice(1)) parts.add(segment);
+  }
+  const list = [...parts];
+  const redacted = redactValue(list);
+  const safe = new Set(
+    list.filter(
+      (part, i) =>
+        (PLAIN_NAME.test(part) || part === '') && Array.isArray(redacted) && redacted[i] === part,
+    ),
+  );
+  const clean = (part: string) => (safe.has(part) ? part : '*');
+  return violations.map((v) => ({
+    ...v,
+    ...(v.name === undefined ? {} : { name: clean(v.name) }),
+    ...(v.pointer === undefined
+      ? {}
+      : {
+          pointer: v.pointer
+            .split('/')
+            .map((s, i) => (i === 0 ? s : clean(s)))
+            .join('/'),
+        }),
+  }));
+}
+
 function header(context: RequestContext, name: string): string | undefined {
   return valuesOf(context.incoming.headers[name])[0];
 }
@@ -284,7 +324,11 @@ export function stateLayer(o: StateLayerOptions): StateLayer {
                 detail: `${routed.operation.id} takes ${routed.operation.body?.contents.map((c) => c.type).join(', ') || 'no request body'}; the request's Content-Type is not one of them.`,
                 extra: { operation: routed.operation.id },
               })
-            : refusals.invalid(incoming, routed.operation, violations);
+            : refusals.invalid(
+                incoming,
+                routed.operation,
+                cleanViolations(violations, o.redactValue),
+              );
         // Never began executing: nothing for an idempotency key to remember.
         return { reply: markState(answer.reply), remember: false };
       }
@@ -314,7 +358,9 @@ export function stateLayer(o: StateLayerOptions): StateLayer {
   const refuseBody = (routed: RoutedRequest, message: string): LayerAnswer => ({
     reply: engine.errors.reply(
       {
+        // A malformed body is a bad request under every profile, never a state conflict.
         kind: 'invalid-transition',
+        status: 400,
         message: `The request body ${message}.`,
         ...(routed.operation === undefined ? {} : { operation: routed.operation }),
       },

@@ -4,6 +4,7 @@ import type { NamedCassette } from '../../core/cassette/model.js';
 import { TapedeckError } from '../../core/errors.js';
 import { isJsonObject } from '../../core/json.js';
 import type { ResourceStore, StoredResource } from '../../core/ports/resources.js';
+import { segment } from '../../core/sandbox/state/engine.js';
 import { seedFromRecordings, seedSequences } from '../../core/sandbox/state/seed.js';
 import type { ResourceModel } from '../../core/sandbox/state/model.js';
 import type { ResolvedTenant, SeedCatalog } from '../../core/sandbox/tenant.js';
@@ -72,9 +73,15 @@ export function loadSeedSet(
       if (typeof id !== 'string' && typeof id !== 'number')
         return bad(`/resources/${i}/value/${type.idField}`, 'must be the id (a string or number)');
       const parent = entry['parent'];
+      // A type that lives in a scope (`/repos/{owner}/{repo}/issues`) is stored under it.
+      const scoped = model.routes.some(
+        (r) => r.type === type.name && r.parents.some((p) => p.type === undefined),
+      );
+      if (scoped && (typeof parent !== 'string' || parent === ''))
+        return bad(`/resources/${i}/parent`, 'must name the scope (`octo/hello`)');
       out.push({
         type: type.name,
-        id: String(id),
+        id: scoped ? `${parent as string}/${segment(String(id))}` : String(id),
         value: { ...type.constants, ...value },
         ...(typeof parent === 'string' ? { parent } : {}),
       });

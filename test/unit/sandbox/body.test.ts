@@ -71,6 +71,20 @@ describe('request bodies → item fields', () => {
     expect(coerce('x', { schema, document })).toBe('x');
   });
 
+  it('drops an object or array where the schema holds a scalar (nothing unfiltered is kept)', () => {
+    const document = {};
+    const schema = {
+      type: 'object',
+      properties: { name: { type: 'string' }, tags: { type: 'array', items: { type: 'string' } } },
+    };
+    const fields = coerce(
+      { name: { number: '4000056655665556', cvc: '123' }, tags: { 0: { cvc: '1' } } },
+      { schema, document },
+    );
+    expect(fields).toEqual({});
+    expect(coerce({ name: ['a'] }, { schema, document })).toEqual({});
+  });
+
   it('parses JSON, refuses broken JSON in one line, and reads merge-patch', () => {
     expect(readBody({ encoding: 'text', text: '{"a":1}' }, 'application/json')).toEqual({
       ok: true,

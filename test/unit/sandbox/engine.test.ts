@@ -111,6 +111,10 @@ describe('state engine on the widgets model', () => {
     expect(routed?.operation?.id).toBe('PublishWidget');
     expect(routeRequest(deps.model, deps.spec!.router, 'GET', '/v1/gadgets')).toBeUndefined();
     expect(routeRequest(deps.model, deps.spec!.router, 'PUT', '/v1/widgets/wid_1')).toBeUndefined();
+    // A path the spec does not document is not one of its operations under another prefix:
+    // it would skip the spec's validation (the real API answers 404).
+    for (const path of ['/junk/v1/widgets', '/v1/v1/widgets', '/a/b/v1/widgets'])
+      expect(routeRequest(deps.model, deps.spec!.router, 'POST', path)).toBeUndefined();
   });
 
   it('routes a model whose paths leave out the base path, with and without the spec router', () => {

@@ -7,6 +7,7 @@ import { tenantSeeder } from '../../../src/app/sandbox/seed.js';
 import type { NamedCassette } from '../../../src/core/cassette/model.js';
 import type { RuntimeState } from '../../../src/core/ports/index.js';
 import { seedFromRecordings, seedSequences } from '../../../src/core/sandbox/state/seed.js';
+import type { ResourceModel } from '../../../src/core/sandbox/state/model.js';
 import type { ResolvedTenant } from '../../../src/core/sandbox/tenant.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { widgetsModel, widgetsProfile } from './widgets-model.js';
@@ -104,5 +105,77 @@ describe('seeding', () => {
         onSeeded: () => {},
       }),
     ).toThrow(/bad\.json: \/resources\/0\/type must name a modelled type/);
+  });
+
+  it('a provider seed of a scoped type is stored under its scope, where its route reads it', async () => {
+    const scoped: ResourceModel = {
+      types: new Map([
+        [
+          'issues',
+          {
+            name: 'issues',
+            idField: 'number',
+            idShape: { kind: 'sequence', scope: 'parent', start: 1 },
+            idSource: 'profile',
+            serverOwned: [],
+            timestamps: {},
+            constants: {},
+            deleteStyle: 'remove',
+            references: [],
+            source: ['spec'],
+          },
+        ],
+      ]),
+      routes: [
+        {
+          method: 'GET',
+          path: '/repos/{owner}/{repo}/issues/{issue_number}',
+          role: 'retrieve',
+          type: 'issues',
+          idParam: 'issue_number',
+          parents: [{ param: 'owner' }, { param: 'repo' }],
+          successStatus: 200,
+          body: 'none',
+          filters: [],
+        },
+      ],
+      notModelled: [],
+      from: 'spec',
+    };
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'issues.json'),
+      JSON.stringify({
+        resources: [{ type: 'issues', parent: 'octo/hello', value: { number: 7, title: 'x' } }],
+      }),
+    );
+    const state = openMemoryState();
+    const seeder = tenantSeeder({
+      model: scoped,
+      cassettes: [],
+      seeds: { names: ['recordings', 'empty', 'gh'], dirs: { gh: dir } },
+      resources: state.resources,
+      onSeeded: () => {},
+    });
+    await seeder.ensureSeeded(await tenantIn(state, 'gh', 'gh'));
+    expect(await state.resources.get('gh', 'issues', 'octo/hello/7')).toMatchObject({
+      value: { number: 7, title: 'x' },
+      parent: 'octo/hello',
+    });
+    expect(await state.resources.sequence('gh', 'id:issues:octo/hello')).toBe(7);
+    // Without its scope it could never be read: refused at start, naming the place.
+    writeFileSync(
+      join(dir, 'issues.json'),
+      JSON.stringify({ resources: [{ type: 'issues', value: { number: 8 } }] }),
+    );
+    expect(() =>
+      tenantSeeder({
+        model: scoped,
+        cassettes: [],
+        seeds: { names: ['recordings', 'empty', 'gh'], dirs: { gh: dir } },
+        resources: state.resources,
+        onSeeded: () => {},
+      }),
+    ).toThrow(/issues\.json: \/resources\/0\/parent must name the scope/);
   });
 });

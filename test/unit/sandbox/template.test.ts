@@ -82,6 +82,33 @@ describe('templates', () => {
     });
   });
 
+  it("a recorded create resets what names the recorded object: its secret, its charges' list", () => {
+    const template = recordedTemplate(
+      {
+        id: 'pi_rec1234567',
+        object: 'payment_intent',
+        amount: 2000,
+        client_secret: 'pi_rec1234567_secret_abc',
+        charges: {
+          object: 'list',
+          data: [{ id: 'ch_1', payment_intent: 'pi_rec1234567' }],
+          url: '/v1/charges?payment_intent=pi_rec1234567',
+        },
+        capture_method: 'automatic',
+      },
+      ['amount'],
+      undefined,
+    );
+    expect(template).toEqual({
+      id: 'pi_rec1234567',
+      object: 'payment_intent',
+      amount: null,
+      client_secret: null,
+      charges: {},
+      capture_method: 'automatic',
+    });
+  });
+
   it('recordings win over the schema, per type', () => {
     const profile = widgetsProfile();
     const model = widgetsModel(profile);

@@ -135,12 +135,14 @@ export function coerce(value: JsonValue, at: SchemaAt, depth = 0): JsonValue | u
   if (typeof value === 'string' && types.length > 0 && !types.includes('string')) {
     return scalarFrom(value, types) ?? value;
   }
+  // An object or array where the schema holds neither is no value of it: dropped, never kept
+  // unfiltered (the validator refuses it where it ran; this holds where it did not).
   if (isJsonObject(value)) {
-    if (types.length > 0 && !types.includes('object')) return value;
+    if (types.length > 0 && !types.includes('object')) return undefined;
     return coerceObject(value, schema, at.document, depth);
   }
   if (Array.isArray(value)) {
-    if (types.length > 0 && !types.includes('array')) return value;
+    if (types.length > 0 && !types.includes('array')) return undefined;
     const items = schema['items'];
     if (items === undefined) return value;
     const out: JsonValue[] = [];

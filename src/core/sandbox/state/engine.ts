@@ -181,7 +181,7 @@ function routeOfOperation(model: ResourceModel, operation: SpecOperation): Model
  * One decoded path parameter as a part of a `/`-joined key: a `/` it holds (sent as `%2F`) and
  * `%` itself are escaped, so `a%2Fb` + `c` and `a` + `b%2Fc` never become the same key.
  */
-function segment(value: string | undefined): string {
+export function segment(value: string | undefined): string {
   return (value ?? '').replace(/%/g, '%25').replace(/\//g, '%2F');
 }
 
@@ -230,6 +230,10 @@ export function routeRequest(
   }
   found ??= modelRoute(model, method, path);
   if (found === undefined) return undefined;
+  // A route of a spec operation is reached through the spec's router only: a path it does not
+  // document (`/junk/v1/customers`) is not that operation under another prefix.
+  if (router !== undefined && operation === undefined && found.route.operationId !== undefined)
+    return undefined;
   const { route, params } = found;
   const type = model.types.get(route.type);
   if (type === undefined) return undefined;

@@ -128,6 +128,13 @@ export function recordedTemplate(
   const out: JsonObject = { ...response };
   for (const name of setByRequest)
     if (Object.hasOwn(out, name)) setOwn(out, name, minimalField(item, name, out[name]!));
+  // What names the recorded object is that object's, never a new one's: its client secret
+  // (`pi_…_secret_…`), its list of charges, urls with its id.
+  const id = response['id'];
+  if (typeof id === 'string' && id.length >= 6)
+    for (const [name, value] of Object.entries(out))
+      if (name !== 'id' && JSON.stringify(value).includes(id))
+        setOwn(out, name, minimalField(item, name, value));
   return out;
 }
 
