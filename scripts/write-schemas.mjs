@@ -3,6 +3,7 @@
 // test/unit/schemas.test.ts fails when the shipped files and the constants disagree.
 import { writeFileSync } from 'node:fs';
 import {
+  apiProfileSchema,
   cassetteSchemaV1,
   configSchema,
   driftReportSchema,
@@ -10,6 +11,7 @@ import {
 } from '../dist/index.js';
 
 const schemas = {
+  'api-profile.schema.json': apiProfileSchema,
   'cassette-v1.schema.json': cassetteSchemaV1,
   'config.schema.json': configSchema,
   'drift-report.schema.json': driftReportSchema,

@@ -66,3 +66,4 @@ export { cassetteSchemaV1 } from './core/cassette/schema.js';
 export { configSchema } from './app/config/schema.js';
 export { driftReportSchema } from './core/drift/schema.js';
 export { ruleFileSchema } from './core/redaction/rules.js';
+export { apiProfileSchema } from './core/sandbox/profile/schema.js';

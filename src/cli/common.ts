@@ -50,6 +50,8 @@ const EXIT_BY_CODE: Record<ErrorCode, number> = {
   TD_GITHUB_FAILED: EXIT.io,
   TD_SPEC_INVALID: EXIT.usage,
   TD_HAR_INVALID: EXIT.usage,
+  TD_TENANT_NOT_FOUND: EXIT.usage,
+  TD_PROFILE_INVALID: EXIT.usage,
   TD_INTERNAL: EXIT.internal,
 };
 

@@ -14,6 +14,9 @@ import { registerMock } from './commands/mock.js';
 import { registerRedact } from './commands/redact.js';
 import { registerRecord } from './commands/record.js';
 import { registerReplay } from './commands/replay.js';
+import { registerSandbox } from './commands/sandbox.js';
+import { registerClock } from './commands/clock.js';
+import { registerTenants } from './commands/tenants.js';
 import { registerVerify } from './commands/verify.js';
 
 function stopSignal(): Promise<string> {
@@ -67,6 +70,9 @@ export function buildProgram(cli: CliContext): Command {
   registerVerify(program, cli);
   registerDrift(program, cli);
   registerMock(program, cli);
+  registerSandbox(program, cli);
+  registerTenants(program, cli);
+  registerClock(program, cli);
   registerRedact(program, cli);
   registerImport(program, cli);
   registerExport(program, cli);
@@ -98,5 +104,15 @@ export async function main(argv: readonly string[]): Promise<void> {
       cli.exitCode = EXIT.internal;
     }
   }
+  // A pipe takes what was written asynchronously: exiting at once would cut a long output
+  // (`sandbox --explain --json` is 260 kB). An empty write calls back once all before it left.
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
   process.exit(cli.exitCode);
+}
+
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || !stream.writable) resolve();
+    else stream.write('', () => resolve());
+  });
 }

@@ -41,6 +41,10 @@ export const ERROR_CODES = {
     'An OpenAPI or Swagger spec, or a GraphQL schema, does not load: bad YAML/JSON/SDL, a missing $ref, or not a valid description.',
   TD_HAR_INVALID:
     'A HAR file given to `tapedeck import har` is not valid JSON or lacks a HAR 1.2 member the import reads.',
+  TD_TENANT_NOT_FOUND:
+    'A sandbox tenant named on the command line or in an admin call does not exist (`tapedeck tenants list`).',
+  TD_PROFILE_INVALID:
+    'A sandbox API profile or provider seed file does not load: bad JSON, a schema violation (file + JSON pointer), or an unsafe pattern.',
   TD_INTERNAL: 'A bug in tapedeck: please report it with the log line that carries this code.',
 } as const;
 

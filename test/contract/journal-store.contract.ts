@@ -76,6 +76,23 @@ export function journalStoreContract(name: string, harness: StateHarness): void 
       expect(await journal.query({ limit: 100, layers: ['admin'] })).toEqual([]);
     });
 
+    it('keeps the tenant of an entry and filters by it, with the other filters', async () => {
+      const { journal } = (await harness.open()).state;
+      const entries = range(0, 12).map((e, i) => (i % 4 === 0 ? e : { ...e, tenant: `t${i % 2}` }));
+      await journal.append(entries);
+      expect(await journal.query({ limit: 100, tenant: 't1' })).toEqual(
+        entries.filter((e) => e.tenant === 't1').reverse(),
+      );
+      expect(await journal.query({ limit: 2, tenant: 't0', layers: ['upstream'] })).toEqual(
+        entries
+          .filter((e) => e.tenant === 't0' && e.layer === 'upstream')
+          .reverse()
+          .slice(0, 2),
+      );
+      expect((await journal.query({ limit: 100 })).filter((e) => !('tenant' in e))).toHaveLength(3);
+      expect(await journal.query({ limit: 100, tenant: 'nobody' })).toEqual([]);
+    });
+
     it('hands out copies: changing a returned entry changes nothing stored', async () => {
       const { journal } = (await harness.open()).state;
       await journal.append([journalEntry(3)]);

@@ -57,7 +57,19 @@ describe('SQLite state: schema migrations', () => {
     await state.close();
     expect(inspect(state.file)).toEqual({
       version: LATEST,
-      tables: ['drift_findings', 'idempotency_keys', 'journal', 'outbox', 'resources', 'tenants'],
+      tables: [
+        'drift_findings',
+        'events',
+        'idempotency_keys',
+        'journal',
+        'outbox',
+        'resources',
+        'sequences',
+        'snapshots',
+        'tenant_keys',
+        'tenants',
+        'usage',
+      ],
     });
     const db = new Database(state.file, { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
@@ -142,6 +154,104 @@ describe('SQLite state: schema migrations', () => {
   });
 });
 
+describe('SQLite state: migration 3 (the sandbox)', () => {
+  const V2 = MIGRATIONS.slice(0, 2);
+
+  /** A state file at version 2 with two tenants (one name twice), resources and a key. */
+  async function v2File(): Promise<{ dir: string; file: string }> {
+    const dir = tempDir();
+    await openSqliteState(dir, { migrations: V2 }).close();
+    const file = join(dir, STATE_FILE);
+    raw(
+      file,
+      `INSERT INTO tenants(id, name, key_hash, created_at) VALUES ('t1', 'acme', 'hash-1', 1000), ('t2', 'acme', 'hash-2', 2000);
+       INSERT INTO resources(tenant, type, id, value) VALUES ('t1', 'customers', 'cus_1', '{"id":"cus_1","name":"é"}'),
+         ('t1', 'customers', 'cus_2', '{}');
+       INSERT INTO idempotency_keys(tenant, key, fingerprint, begun_at) VALUES ('t1', 'k', 'fp', 1000);
+       INSERT INTO journal(at, session, method, path, layer, status, duration_ms) VALUES (1, '', 'GET', '/', 'miss', 404, 1);`,
+    );
+    expect(inspect(file).version).toBe(2);
+    return { dir, file };
+  }
+
+  it('migrates a v2 file: its tenants keep their ids, their key hashes still resolve, usage is counted', async () => {
+    const { dir, file } = await v2File();
+    const state = openSqliteState(dir);
+    defer(() => state.close());
+    const t1 = await state.tenants.resolveKey('hash-1', 5000);
+    expect(t1).toEqual({
+      id: 't1',
+      name: 'acme',
+      createdAt: 1000,
+      lastUsedAt: 1000,
+      seedSet: 'recordings',
+      idSeed: 't1',
+      clock: { offsetMs: 0 },
+      usage: { resources: 2, bytes: Buffer.byteLength('{"id":"cus_1","name":"é"}') + 2 },
+    });
+    // v2 names were not unique; v3's are: the later tenant's name gets its id.
+    expect((await state.tenants.resolveKey('hash-2', 5000))?.name).toBe('acme (t2)');
+    expect(await state.tenants.listKeys('t1')).toEqual([
+      { hash: 'hash-1', tenant: 't1', hint: '(migrated)', createdAt: 1000 },
+    ]);
+    expect(await state.resources.get('t1', 'customers', 'cus_1')).toEqual({
+      type: 'customers',
+      id: 'cus_1',
+      value: { id: 'cus_1', name: 'é' },
+      version: 1,
+    });
+    expect(
+      await state.resources.apply(
+        't1',
+        {
+          puts: [{ type: 'customers', id: 'cus_2', value: { a: 1 }, expectVersion: 1 }],
+          deletes: [],
+        },
+        1,
+      ),
+    ).toEqual({ ok: true });
+    expect(await state.idempotency.begin('t1', 'k', 'other', 'POST /x', 2000, 0)).toEqual({
+      kind: 'mismatch',
+      endpoint: '',
+    });
+    expect((await state.journal.query({ limit: 1 }))[0]).not.toHaveProperty('tenant');
+    await state.close();
+    expect(inspect(file).version).toBe(3);
+  });
+
+  it('is one transaction: a failure late in step 3 leaves the v2 tables and rows as they were', async () => {
+    const { dir, file } = await v2File();
+    const before = inspect(file);
+    const rows = () => {
+      const db = new Database(file, { readonly: true });
+      try {
+        return ['tenants', 'resources', 'idempotency_keys', 'journal'].map((t) =>
+          db.prepare(`SELECT * FROM ${t}`).all(),
+        );
+      } finally {
+        db.close();
+      }
+    };
+    const data = rows();
+    const step3 = MIGRATIONS[2]!;
+    const failing: Migration = {
+      ...step3,
+      up(db) {
+        step3.up(db);
+        throw new Error('crash at the end of step 3');
+      },
+    };
+    const error = openFails(dir, [...V2, failing]);
+    expect(error.message).toContain('crash at the end of step 3');
+    expect(inspect(file)).toEqual(before);
+    expect(rows()).toEqual(data);
+    // And the real step then runs on the untouched file.
+    const state = openSqliteState(dir);
+    defer(() => state.close());
+    expect((await state.tenants.resolveKey('hash-1', 1))?.id).toBe('t1');
+  });
+});
+
 describe('SQLite state: failures', () => {
   it('fails with TD_STATE_STORE_FAILED and a next step when the file cannot be opened', () => {
     const dir = tempDir();
@@ -160,8 +270,13 @@ describe('SQLite state: failures', () => {
       state.driftHistory.record(['fp'], 1),
       state.tenants.list(),
       state.resources.snapshot('t1'),
-      state.idempotency.begin('t1', 'k', 'fp', 1),
+      state.idempotency.begin('t1', 'k', 'fp', 'POST /x', 1, 0),
       state.outbox.due('t1', 1, 1),
+      state.events.list('t1', 0, 1),
+      state.usage.add('t1', 1, 1),
+      state.resources.page('t1', { type: 'customers', order: 'desc', limit: 1 }),
+      state.resources.apply('t1', { puts: [], deletes: [] }, 1),
+      state.tenants.resolveKey('h', 1),
     ]) {
       await expect(pending).rejects.toMatchObject({
         code: 'TD_STATE_STORE_FAILED',
@@ -182,10 +297,57 @@ describe('SQLite state: two processes on one file', () => {
     defer(() => first.close());
     defer(() => second.close());
     const results = await Promise.all([
-      first.idempotency.begin('t1', 'k', 'fp', 1000),
-      second.idempotency.begin('t1', 'k', 'fp', 1000),
+      first.idempotency.begin('t1', 'k', 'fp', 'POST /x', 1000, 0),
+      second.idempotency.begin('t1', 'k', 'fp', 'POST /x', 1000, 0),
     ]);
     expect(results.map((r) => r.kind).sort()).toEqual(['in-flight', 'new']);
-    expect(await second.idempotency.begin('t1', 'k', 'other', 1001)).toEqual({ kind: 'mismatch' });
+    expect(await second.idempotency.begin('t1', 'k', 'other', 'POST /x', 1001, 0)).toEqual({
+      kind: 'mismatch',
+      endpoint: 'POST /x',
+    });
+  });
+
+  it('refuses a change made on a version another connection has moved on from', async () => {
+    const dir = tempDir();
+    const first = openSqliteState(dir);
+    const second = openSqliteState(dir);
+    defer(() => first.close());
+    defer(() => second.close());
+    await first.tenants.create(
+      {
+        id: 't1',
+        name: 't1',
+        createdAt: 1,
+        lastUsedAt: 1,
+        seedSet: 'empty',
+        idSeed: 's',
+        clock: { offsetMs: 0 },
+      },
+      { hash: 'h', tenant: 't1', hint: '…', createdAt: 1 },
+    );
+    const put = { type: 'customers', id: 'cus_1', value: { n: 1 } };
+    const created = await Promise.all([
+      first.resources.apply('t1', { puts: [put], deletes: [] }, 1),
+      second.resources.apply('t1', { puts: [put], deletes: [] }, 1),
+    ]);
+    expect(created.map((r) => r.ok).sort()).toEqual([false, true]);
+    // Both read version 1; the second writes first; the first's write is then a conflict.
+    const seen = (await first.resources.get('t1', 'customers', 'cus_1'))!.version!;
+    expect(
+      await second.resources.apply(
+        't1',
+        { puts: [{ ...put, value: { n: 2 }, expectVersion: seen }], deletes: [] },
+        2,
+      ),
+    ).toEqual({ ok: true });
+    expect(
+      await first.resources.apply(
+        't1',
+        { puts: [{ ...put, value: { n: 3 }, expectVersion: seen }], deletes: [] },
+        2,
+      ),
+    ).toEqual({ ok: false, reason: 'conflict', type: 'customers', id: 'cus_1' });
+    expect((await first.resources.get('t1', 'customers', 'cus_1'))?.value).toEqual({ n: 2 });
+    expect((await first.tenants.get('t1'))?.usage.resources).toBe(1);
   });
 });

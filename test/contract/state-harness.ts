@@ -7,6 +7,12 @@ export interface StateHarness {
   open(): Promise<OpenedState>;
   /** Whether state survives close and reopen: the persistence cases run only then. */
   readonly persistent: boolean;
+  /**
+   * Everything the storage holds for one tenant, read behind the ports' back (SQLite: every row
+   * of every table naming the tenant), for the isolation contract; undefined where the ports
+   * are the only way in (memory).
+   */
+  readonly raw?: (state: RuntimeState, tenant: string) => unknown;
 }
 
 export interface OpenedState {
@@ -19,6 +25,7 @@ export interface OpenedState {
 export function stateHarness(
   persistent: boolean,
   make: () => () => RuntimeState | Promise<RuntimeState>,
+  raw?: (state: RuntimeState, tenant: string) => unknown,
 ): StateHarness {
   const opened = async (open: () => RuntimeState | Promise<RuntimeState>) => {
     const state = await open();
@@ -27,6 +34,7 @@ export function stateHarness(
   };
   return {
     persistent,
+    ...(raw === undefined ? {} : { raw }),
     async open() {
       const open = make();
       const state = await opened(open);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FsCassetteStore } from '../../src/adapters/cassettes/fs-cassette-store.js';
 import { composeServer } from '../../src/app/compose/compose.js';
+import { composeSandboxServer, composeTenantAdmin } from '../../src/app/compose/sandbox.js';
 import { exitCodeFor } from '../../src/cli/common.js';
 import { serializeCassette } from '../../src/core/cassette/codec.js';
 import { isTapedeckError, type ErrorCode, type TapedeckError } from '../../src/core/errors.js';
@@ -177,5 +178,68 @@ describe('error codes, triggered', () => {
       store.update('blocked/flow', () => ({ version: 1, interactions: [] })),
     );
     expect(exitOf('TD_CASSETTE_WRITE_FAILED', error)).toBe(4);
+  });
+
+  it('TD_PROFILE_INVALID: a profile file that breaks the profile schema stops the sandbox, naming file and pointer (exit 2)', async () => {
+    const dirs = setup();
+    const profile = join(dirs.cwd, 'acme-profile.json');
+    writeFileSync(profile, JSON.stringify({ name: 'acme', pagination: { maxLimit: 0 } }));
+    const config = configFor({
+      ...dirs,
+      flags: [
+        { pointer: '/sandbox/profile', value: profile, flag: '--profile' },
+        {
+          pointer: '/sandbox/spec',
+          value: join(import.meta.dirname, '../fixtures/specs/widgets.yaml'),
+          flag: '--spec',
+        },
+      ],
+    });
+    const error = await rejection(composeSandboxServer(config, new CollectingLogger()));
+    expect(exitOf('TD_PROFILE_INVALID', error)).toBe(2);
+    expect(error.message).toContain('acme-profile.json');
+    expect(error.message).toContain('/pagination/maxLimit');
+  });
+
+  it('TD_PROFILE_INVALID: a provider seed file naming no modelled type stops the sandbox (exit 2)', async () => {
+    const dirs = setup();
+    const seeds = join(dirs.cwd, 'seeds', 'demo');
+    mkdirSync(seeds, { recursive: true });
+    writeFileSync(
+      join(seeds, 'widgets.json'),
+      JSON.stringify({
+        resources: [
+          { type: 'widgets', value: { id: 'w1' } },
+          { type: 'gadgets', value: {} },
+        ],
+      }),
+    );
+    const config = configFor({
+      ...dirs,
+      flags: [
+        {
+          pointer: '/sandbox/spec',
+          value: join(import.meta.dirname, '../fixtures/specs/widgets.yaml'),
+          flag: '--spec',
+        },
+        { pointer: '/sandbox/seeds', value: { demo: seeds }, flag: 'test' },
+      ],
+    });
+    const error = await rejection(composeSandboxServer(config, new CollectingLogger()));
+    expect(exitOf('TD_PROFILE_INVALID', error)).toBe(2);
+    expect(error.message).toContain('widgets.json');
+    expect(error.message).toContain('/resources/1/type');
+  });
+
+  it('TD_TENANT_NOT_FOUND: a tenant command naming no tenant (exit 2)', async () => {
+    const dirs = setup();
+    const opened = await composeTenantAdmin(configFor(dirs));
+    try {
+      const error = await rejection(opened.admin.show('nobody'));
+      expect(exitOf('TD_TENANT_NOT_FOUND', error)).toBe(2);
+      expect(error.message).toContain('nobody');
+    } finally {
+      await opened.close();
+    }
   });
 });

@@ -4,6 +4,7 @@ import { configSchema } from '../../src/app/config/schema.js';
 import { cassetteSchemaV1 } from '../../src/core/cassette/schema.js';
 import { parseCassette } from '../../src/core/cassette/codec.js';
 import { ruleFileSchema } from '../../src/core/redaction/rules.js';
+import { apiProfileSchema } from '../../src/core/sandbox/profile/schema.js';
 import { readdirSync } from 'node:fs';
 
 const read = (file: string): unknown =>
@@ -20,6 +21,10 @@ describe('shipped JSON Schemas', () => {
 
   it('schemas/redaction-rules.schema.json is the schema the code validates with (run `npm run schemas` after a change)', () => {
     expect(read('schemas/redaction-rules.schema.json')).toEqual(ruleFileSchema);
+  });
+
+  it('schemas/api-profile.schema.json is the schema the code validates with (run `npm run schemas` after a change)', () => {
+    expect(read('schemas/api-profile.schema.json')).toEqual(apiProfileSchema);
   });
 
   it('every example cassette in cassettes/ is valid', () => {

@@ -10,12 +10,35 @@ import type { ForwardedHeaders } from '../../core/http/forwarded.js';
 import { FRONT_DOOR_DEFAULTS, type FrontDoorSettings } from '../../core/http/framing.js';
 import type { LogLevel } from '../../core/ports/index.js';
 import type { FailOn, LogFormat, OnMiss, RecordMode } from '../../core/modes.js';
+import type { TenantQuotas } from '../../core/ports/tenants.js';
+import type { ResourceOverride } from '../../core/sandbox/profile/types.js';
 import { configSchema } from './schema.js';
 
 export const CONFIG_FILE_NAME = 'tapedeck.config.json';
 
 // The closed sets live in core/modes.ts (one array each, feeding type, schema and CLI choices).
 export type { FailOn, OnMiss, RecordMode } from '../../core/modes.js';
+
+/** `tapedeck sandbox` (docs/sandbox.md): the stateful multi-tenant sandbox. */
+export interface SandboxConfig {
+  /** The OpenAPI/Swagger spec the model is inferred from (`--spec`); a path. */
+  readonly spec?: string;
+  /** `standard` | `stripe` | `github`, or a profile file (a path). */
+  readonly profile: string;
+  /** Named provider seed sets: name -> directory of JSON files (paths). */
+  readonly seeds: Readonly<Record<string, string>>;
+  /** The seed set of a tenant created without `--seed`: `recordings`, `empty` or a name above. */
+  readonly defaultSeed: string;
+  /** Corrections to the inferred model, by type name (same shape as a profile's overrides). */
+  readonly resources: Readonly<Record<string, ResourceOverride>>;
+  /** Routes never modelled (`GET /v1/customers/search`): left to cassettes, then the spec. */
+  readonly notResources: readonly string[];
+  /** The profile's idempotency retention, when set here. */
+  readonly idempotency: { readonly retentionHours?: number };
+  readonly tenants: { readonly idleDays: number; readonly keyOverlapHours: number };
+  /** Per tenant, overridable per tenant. */
+  readonly quotas: TenantQuotas;
+}
 
 export interface TapedeckConfig {
   readonly cassettes: string;
@@ -75,6 +98,7 @@ export interface TapedeckConfig {
     /** Send each safe request twice and class what differs between the answers as noise. */
     readonly learn: boolean;
   };
+  readonly sandbox: SandboxConfig;
 }
 
 function deepFreeze<T>(value: T): T {
@@ -113,10 +137,39 @@ export const DEFAULTS: TapedeckConfig = deepFreeze({
     failOn: 'breaking',
     learn: true,
   },
+  sandbox: {
+    profile: 'standard',
+    seeds: {},
+    defaultSeed: 'recordings',
+    resources: {},
+    notResources: [],
+    idempotency: {},
+    tenants: { idleDays: 30, keyOverlapHours: 24 },
+    quotas: { resources: 10_000, requestsPerDay: 100_000, bytes: 52_428_800 },
+  },
 });
 
 /** Config keys that hold paths: resolved against the config file's folder, or the cwd. */
-const PATH_POINTERS = new Set(['/cassettes', '/redactionRules', '/stateDir', '/replay/spec']);
+const PATH_POINTERS = new Set([
+  '/cassettes',
+  '/redactionRules',
+  '/stateDir',
+  '/replay/spec',
+  '/sandbox/spec',
+  '/sandbox/profile',
+]);
+
+/** The built-in profiles: a `sandbox.profile` with one of these names is no path. */
+export const PROFILE_PRESET_NAMES: readonly string[] = ['standard', 'stripe', 'github'];
+
+/** Whether the value at `pointer` is a path to resolve: a preset name or an empty value is not. */
+function isPathValue(pointer: string, value: unknown): value is string {
+  if (typeof value !== 'string' || value === '') return false;
+  if (PATH_POINTERS.has(pointer))
+    return pointer !== '/sandbox/profile' || !PROFILE_PRESET_NAMES.includes(value);
+  // Provider seed sets are directories: `/sandbox/seeds/<name>`.
+  return pointer.startsWith('/sandbox/seeds/');
+}
 
 type Kind = 'string' | 'integer' | 'boolean' | 'list';
 
@@ -137,6 +190,8 @@ export const ENV_VARS: Readonly<Record<string, { pointer: string; kind: Kind }>>
   TAPEDECK_LOG_LEVEL: override('/log/level'),
   TAPEDECK_LOG_FORMAT: override('/log/format'),
   TAPEDECK_DRIFT_TARGET: override('/drift/target'),
+  TAPEDECK_SANDBOX_SPEC: override('/sandbox/spec'),
+  TAPEDECK_SANDBOX_PROFILE: override('/sandbox/profile'),
 };
 
 /** One value from the command line: where it goes and which flag set it (for errors). */
@@ -309,18 +364,14 @@ export function resolveConfig(inputs: ConfigInputs): ResolvedConfig {
       setPointer(
         merged,
         pointer,
-        PATH_POINTERS.has(pointer) ? resolve(dirname(file), value as string) : value,
+        isPathValue(pointer, value) ? resolve(dirname(file), value) : value,
       );
       sources.set(pointer, `${file}`);
     }
   }
   // An environment variable or a flag: a path relative to the working directory.
   const setFrom = (pointer: string, value: unknown, source: string) => {
-    setPointer(
-      merged,
-      pointer,
-      PATH_POINTERS.has(pointer) ? resolve(inputs.cwd, value as string) : value,
-    );
+    setPointer(merged, pointer, isPathValue(pointer, value) ? resolve(inputs.cwd, value) : value);
     sources.set(pointer, source);
   };
   for (const [name, { pointer, kind }] of Object.entries(ENV_VARS)) {

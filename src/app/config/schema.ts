@@ -265,5 +265,89 @@ export const configSchema = {
         },
       },
     },
+    sandbox: {
+      type: 'object',
+      additionalProperties: false,
+      description: '`tapedeck sandbox`: the stateful multi-tenant sandbox (docs/sandbox.md).',
+      properties: {
+        spec: {
+          type: 'string',
+          minLength: 1,
+          description: 'OpenAPI/Swagger spec the resource model is inferred from (`--spec`).',
+        },
+        profile: {
+          type: 'string',
+          minLength: 1,
+          description:
+            'API profile: "standard", "stripe", "github", or a profile file (schemas/api-profile.schema.json).',
+        },
+        seeds: {
+          type: 'object',
+          propertyNames: {
+            pattern: '^[a-z0-9][a-z0-9_-]{0,62}$',
+            not: { enum: ['recordings', 'empty'] },
+          },
+          additionalProperties: { type: 'string', minLength: 1 },
+          description: 'Named provider seed sets: name -> directory of JSON files.',
+        },
+        defaultSeed: {
+          type: 'string',
+          pattern: '^[a-z0-9][a-z0-9_-]{0,62}$',
+          description:
+            'Seed set of a tenant created without --seed: recordings, empty or a name in seeds.',
+        },
+        resources: {
+          type: 'object',
+          propertyNames: { pattern: '^[A-Za-z0-9_.-]{1,128}$' },
+          additionalProperties: { type: 'object' },
+          description:
+            "Corrections to the inferred model by resource type (idField, id, deleteStyle, lifecycle, …; the same shape as a profile's resources.overrides).",
+        },
+        notResources: {
+          ...stringList,
+          items: { type: 'string', pattern: '^(GET|POST|PUT|PATCH|DELETE) /' },
+          description: 'Routes never modelled, e.g. "GET /v1/customers/search".',
+        },
+        idempotency: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            retentionHours: {
+              type: 'number',
+              exclusiveMinimum: 0,
+              maximum: 8760,
+              description: "How long an idempotency key is remembered, on the tenant's clock.",
+            },
+          },
+        },
+        tenants: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            idleDays: {
+              type: 'number',
+              exclusiveMinimum: 0,
+              maximum: 3650,
+              description: 'A tenant unused this long (tenant clock) is deleted.',
+            },
+            keyOverlapHours: {
+              type: 'number',
+              minimum: 0,
+              maximum: 8760,
+              description: 'How long the previous keys keep working after `tenants rotate`.',
+            },
+          },
+        },
+        quotas: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            resources: { type: 'integer', minimum: 1, maximum: 100_000_000 },
+            requestsPerDay: { type: 'integer', minimum: 1, maximum: 1_000_000_000 },
+            bytes: { type: 'integer', minimum: 1, maximum: 1_099_511_627_776 },
+          },
+        },
+      },
+    },
   },
 } as const;

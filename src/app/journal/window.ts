@@ -14,6 +14,7 @@ export class JournalWindow {
   private readonly path: string[];
   private readonly layer: AnswerLayer[];
   private readonly cassette: (string | undefined)[];
+  private readonly tenant: (string | undefined)[];
   private next = 0;
   private count = 0;
 
@@ -27,6 +28,7 @@ export class JournalWindow {
     this.path = new Array<string>(capacity).fill('');
     this.layer = new Array<AnswerLayer>(capacity).fill('miss');
     this.cassette = new Array<string | undefined>(capacity).fill(undefined);
+    this.tenant = new Array<string | undefined>(capacity).fill(undefined);
   }
 
   push(e: JournalEntry): void {
@@ -40,6 +42,7 @@ export class JournalWindow {
     this.path[i] = e.path;
     this.layer[i] = e.layer;
     this.cassette[i] = e.cassette;
+    this.tenant[i] = e.tenant;
     this.next = (i + 1) % this.capacity;
     if (this.count < this.capacity) this.count++;
   }
@@ -50,6 +53,7 @@ export class JournalWindow {
       const i = (this.next - k + this.capacity) % this.capacity;
       const cassette = this.cassette[i];
       const position = this.position[i]!;
+      const tenant = this.tenant[i];
       out.push({
         at: this.at[i]!,
         session: this.session[i]!,
@@ -60,6 +64,7 @@ export class JournalWindow {
         durationMs: this.durationMs[i]!,
         ...(cassette === undefined ? {} : { cassette }),
         ...(position === -1 ? {} : { position }),
+        ...(tenant === undefined ? {} : { tenant }),
       });
     }
     return out;

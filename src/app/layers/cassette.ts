@@ -11,19 +11,27 @@ export interface CassetteLayerOptions {
   readonly latencyFactor: number;
   /** The cassette to answer from; undefined: any cassette (the first by name that has the request). */
   readonly cassetteFor: (context: RequestContext) => string | undefined;
+  /**
+   * The session whose sequence positions a request advances; `context.session` when absent. The
+   * sandbox keys them by tenant too (`${tenant.id}\u0000${session}`), so tenants never share one.
+   */
+  readonly sessionOf?: (context: RequestContext) => string;
 }
 
 const LAYER_HEADER = [[HEADER_LAYER, 'cassette']] as const;
 
 /** Layer 7: an exact match of the normalized request answers with the next recorded response. */
 export function cassetteLayer(options: CassetteLayerOptions): Layer {
-  const { index, cursors, stats, latencyFactor } = options;
+  const { index, cursors, stats, latencyFactor, sessionOf } = options;
   return {
     name: 'cassette',
     handle(context) {
       const entry = index.lookup(context.key, options.cassetteFor(context));
       if (entry === undefined) return undefined;
-      const position = cursors.next(context.session, entry);
+      const position = cursors.next(
+        sessionOf === undefined ? context.session : sessionOf(context),
+        entry,
+      );
       const interaction = index.interaction({ cassette: entry.cassette, position })!;
       stats.markUsed(entry.cassette, position);
       return {

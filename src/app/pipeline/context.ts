@@ -2,6 +2,11 @@ import type { RecordedRequest } from '../../core/cassette/model.js';
 import type { NormalizedRequest } from '../../core/matching/normalize.js';
 import type { LayerName } from '../../core/pipeline.js';
 import type { IncomingRequest, JournalEntry, Reply } from '../../core/ports/index.js';
+import type { ResolvedTenant } from '../../core/sandbox/tenant.js';
+
+/** What a deferred hook learns about the request once a layer answered it, or it threw. */
+export type DeferredOutcome =
+  { readonly answer: LayerAnswer; readonly layer: LayerName } | { readonly error: unknown };
 
 /** What the pipeline knows about one request as it walks down the layers. */
 export interface RequestContext {
@@ -19,6 +24,20 @@ export interface RequestContext {
   /** The cassette named by x-tapedeck-cassette, if any. Checked on first use. */
   readonly cassette: string | undefined;
   readonly startedAt: number;
+  /** The sandbox tenant of the request: set once by the tenant layer, undefined before and elsewhere. */
+  readonly tenant: ResolvedTenant | undefined;
+  /** Sets `tenant` (the tenant layer does, once). */
+  setTenant(tenant: ResolvedTenant): void;
+  /**
+   * Runs `finish` after the answering layer and before the reply leaves (in reverse order of
+   * registration, awaited), or with `{error}` when a layer threw. Idempotency needs a later
+   * layer's answer.
+   */
+  defer(finish: (outcome: DeferredOutcome) => Promise<void> | void): void;
+  /** The hashed idempotency key of the request, set by the idempotency layer when one began. */
+  idempotencyKeyHash?: string;
+  /** Set by the state layer when its commit also completed the idempotency key. */
+  idempotencyCompleted?: boolean;
 }
 
 /** The answer, plus what the journal should know about it. */
@@ -31,6 +50,11 @@ export interface LayerAnswer {
    * documented route, a spec's path template). Without it the journal shows the redacted path.
    */
   readonly journalPath?: string;
+  /**
+   * False when the answer is not to be stored for an idempotency key: the request never began
+   * executing (spec validation failure, quota refusal, version conflict). Default true.
+   */
+  readonly remember?: boolean;
 }
 
 /** One step of the pipeline: answer, or pass (undefined) to the next layer. */

@@ -5,7 +5,14 @@ import type { LayerName } from '../../core/pipeline.js';
 import type { BodyCodec, Clock, IncomingRequest, Reply } from '../../core/ports/index.js';
 import type { RecordedRequest } from '../../core/cassette/model.js';
 import type { RedactionResult } from '../../core/redaction/engine.js';
-import type { JournalSink, Layer, RequestContext } from './context.js';
+import type { ResolvedTenant } from '../../core/sandbox/tenant.js';
+import type {
+  DeferredOutcome,
+  JournalSink,
+  Layer,
+  LayerAnswer,
+  RequestContext,
+} from './context.js';
 import { cassetteOf, sessionOf, toRecordedRequest } from './request.js';
 
 /**
@@ -60,6 +67,11 @@ class PipelineContext implements RequestContext {
   private named: string | undefined;
   private redacted: RecordedRequest | undefined;
   private normal: NormalizedRequest | undefined;
+  private resolvedTenant: ResolvedTenant | undefined;
+  /** Hooks run after the answer; undefined (no cost) in every server that never defers. */
+  deferred: ((outcome: DeferredOutcome) => Promise<void> | void)[] | undefined;
+  idempotencyKeyHash?: string;
+  idempotencyCompleted?: boolean;
 
   constructor(
     readonly incoming: IncomingRequest,
@@ -70,6 +82,21 @@ class PipelineContext implements RequestContext {
   ) {
     this.session = sessionOf(incoming);
     this.keyed = fast;
+  }
+
+  get tenant(): ResolvedTenant | undefined {
+    return this.resolvedTenant;
+  }
+
+  setTenant(tenant: ResolvedTenant): void {
+    if (this.resolvedTenant !== undefined) {
+      throw new TapedeckError('TD_INTERNAL', 'The tenant of a request was set twice.');
+    }
+    this.resolvedTenant = tenant;
+  }
+
+  defer(finish: (outcome: DeferredOutcome) => Promise<void> | void): void {
+    (this.deferred ??= []).push(finish);
   }
 
   get key(): string {
@@ -121,10 +148,19 @@ export function runPipeline(deps: PipelineDeps): (incoming: IncomingRequest) => 
     const startedAt = clock.monotonic();
     const context = new PipelineContext(incoming, view, startedAt, fastKey?.(incoming));
     for (const layer of layers) {
-      // Most layers answer synchronously; awaiting only promises saves a microtask per layer.
-      const pending = layer.handle(context);
-      const answer = pending instanceof Promise ? await pending : pending;
+      let answer: LayerAnswer | undefined;
+      try {
+        // Most layers answer synchronously; awaiting only promises saves a microtask per layer.
+        const pending = layer.handle(context);
+        answer = pending instanceof Promise ? await pending : pending;
+      } catch (error) {
+        if (context.deferred !== undefined) await runDeferred(context.deferred, { error });
+        throw error;
+      }
       if (answer === undefined) continue;
+      if (context.deferred !== undefined) {
+        await runDeferred(context.deferred, { answer, layer: layer.name });
+      }
       stats.answered(layer.name);
       journal.record({
         at: clock.now(),
@@ -134,6 +170,7 @@ export function runPipeline(deps: PipelineDeps): (incoming: IncomingRequest) => 
         layer: layer.name,
         status:
           answer.reply.kind === 'recorded' ? answer.reply.response.status : answer.reply.status,
+        ...(context.tenant === undefined ? {} : { tenant: context.tenant.id }),
         ...(answer.cassette === undefined ? {} : { cassette: answer.cassette }),
         ...(answer.position === undefined ? {} : { position: answer.position }),
         durationMs: clock.monotonic() - startedAt,
@@ -145,4 +182,24 @@ export function runPipeline(deps: PipelineDeps): (incoming: IncomingRequest) => 
       'No layer answered the request; the last layer must always answer.',
     );
   };
+}
+
+/**
+ * Runs the deferred hooks of one request, last registered first, each awaited. A hook that
+ * throws does not stop the others; the first error is rethrown after all ran.
+ */
+async function runDeferred(
+  hooks: ((outcome: DeferredOutcome) => Promise<void> | void)[],
+  outcome: DeferredOutcome,
+): Promise<void> {
+  let failure: { error: unknown } | undefined;
+  for (let i = hooks.length - 1; i >= 0; i--) {
+    try {
+      await hooks[i]!(outcome);
+    } catch (error) {
+      failure ??= { error };
+    }
+  }
+  hooks.length = 0;
+  if (failure !== undefined) throw failure.error;
 }

@@ -3,6 +3,7 @@ export type * from './cassettes.js';
 export type * from './clock.js';
 export type * from './codec.js';
 export type * from './drift-history.js';
+export type * from './events.js';
 export type * from './idempotency.js';
 export type * from './journal.js';
 export type * from './logger.js';
@@ -12,5 +13,6 @@ export type * from './scheduler.js';
 export type * from './state.js';
 export type * from './tenants.js';
 export type * from './upstream.js';
+export type * from './usage.js';
 // Not ports: the replies and requests of the HTTP servers. Import them from core/http/reply.js.
 export type * from '../http/reply.js';

@@ -11,6 +11,8 @@ export interface JournalEntry {
   readonly cassette?: string;
   readonly position?: number;
   readonly durationMs: number;
+  /** The sandbox tenant the request was answered for (its id). */
+  readonly tenant?: string;
 }
 
 /** The layer that answered: one of the pipeline's names (core/pipeline.ts), so a new layer edits no type here. */
@@ -24,6 +26,8 @@ export interface JournalQuery {
   readonly layers?: readonly AnswerLayer[];
   /** Only entries at or after this time (ms since the epoch). */
   readonly since?: number;
+  /** Only entries of this tenant (its id). */
+  readonly tenant?: string;
 }
 
 /**

@@ -1,9 +1,11 @@
 import type { DriftHistoryStore } from './drift-history.js';
+import type { EventStore } from './events.js';
 import type { IdempotencyStore } from './idempotency.js';
 import type { JournalStore } from './journal.js';
 import type { WebhookOutbox } from './outbox.js';
 import type { ResourceStore } from './resources.js';
 import type { TenantStore } from './tenants.js';
+import type { UsageStore } from './usage.js';
 
 /**
  * The runtime state: every state port over one storage (one SQLite file, one memory, later one
@@ -16,6 +18,10 @@ export interface RuntimeState {
   readonly resources: ResourceStore;
   readonly idempotency: IdempotencyStore;
   readonly outbox: WebhookOutbox;
+  /** The sandbox's events, written by `resources.apply`. */
+  readonly events: EventStore;
+  /** Requests per tenant per day. */
+  readonly usage: UsageStore;
   /** Closes every port and the storage under them. Idempotent. */
   close(): Promise<void>;
 }

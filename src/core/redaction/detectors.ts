@@ -8,6 +8,7 @@ import {
   PSEUDONYM_PHONE_PREFIX,
   type Shape,
 } from './pseudonym.js';
+import { checkKey } from '../sandbox/keys.js';
 
 /**
  * Built-in detectors: on by default, with no rule files. Each finds secret or personal values
@@ -182,6 +183,16 @@ export const DETECTORS: readonly Detector[] = [
     pattern: /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,}\b/g,
   },
   {
+    id: 'builtin/tapedeck-key',
+    hint: /[a-z]_test_/,
+    binarySafe: true,
+    description: "tapedeck sandbox test keys (any prefix's, checksum-verified)",
+    pattern: /\b[a-z]{2,16}_test_[0-9A-Za-z]{28}\b/g,
+    // The checksum tells a sandbox key from any other `…_test_` run of 28 characters.
+    accept: (s) => checkKey(s.slice(0, s.indexOf('_test_') + 6), s).ok,
+    shape: 'token',
+  },
+  {
     id: 'builtin/webhook-secret',
     hint: /whsec_/,
     binarySafe: true,
@@ -234,6 +245,25 @@ export const DETECTORS: readonly Detector[] = [
   },
 ];
 
+/**
+ * The built-in shapes of live credentials, which `tapedeck sandbox` refuses as keys (401
+ * `live-key`) before any lookup: live payment keys and provider tokens. A sandbox never takes one.
+ */
+export const LIVE_KEY_DETECTORS: readonly Detector[] = DETECTORS.filter((d) =>
+  [
+    'builtin/aws-access-key',
+    'builtin/gcp-api-key',
+    'builtin/github-token',
+    'builtin/gitlab-token',
+    'builtin/slack-token',
+    'builtin/payment-key',
+  ].includes(d.id),
+).map((d) =>
+  d.id === 'builtin/payment-key'
+    ? { ...d, hint: /[sr]k_live_/, pattern: /\b(?:sk|rk)_live_[A-Za-z0-9]{10,}\b/g }
+    : d,
+);
+
 export interface Detection {
   readonly detector: Detector;
   /** The secret itself (the capture group when the detector names one). */
@@ -255,7 +285,7 @@ const IDENTIFIER_NAME =
  * every detector's positive examples pass it.
  */
 export const MAYBE_SECRET =
-  /-----BEGIN|eyJ|A(?:KIA|SIA|GPA|IDA|ROA|NPA|NVA|IPA|Iza)|gh[pousr]_|github_pat_|glpat-|xox[abposr]-|[sr]k_(?:live|test)_|whsec_|bearer|basic|@|\+[1-9]|\d[\d -]{11}/i;
+  /-----BEGIN|eyJ|A(?:KIA|SIA|GPA|IDA|ROA|NPA|NVA|IPA|Iza)|gh[pousr]_|github_pat_|glpat-|xox[abposr]-|[sr]k_(?:live|test)_|[a-z]_test_|whsec_|bearer|basic|@|\+[1-9]|\d[\d -]{11}/i;
 
 /**
  * Every detection in `text`, skipping tapedeck pseudonyms and disabled detectors. `fieldName`

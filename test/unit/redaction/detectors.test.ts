@@ -33,6 +33,10 @@ const POSITIVE: Record<string, string[]> = {
   'builtin/gitlab-token': ['glpat-xxxxxxxxxxxxxxxxxxxx'],
   'builtin/slack-token': ['xoxb-2222222222-1111111111111-abcdefghijklmnop'],
   'builtin/payment-key': ['sk_live_4eC39HqLyjWDarjtT1zdp7dc', 'rk_test_51Habcdefghijklmn'],
+  'builtin/tapedeck-key': [
+    'tdk_test_0GjutfcRPUZ4kPnoNBXlWH4dDELp',
+    'sk_test_0GjutfcRPUZ4kPnoNBXlWH2aONk1',
+  ],
   'builtin/webhook-secret': ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'],
   'builtin/bearer': ['Authorization: Bearer abcdef123456', 'bearer QWxhZGRpbjpvcGVu'],
   'builtin/basic': ['Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=='],

@@ -7,6 +7,7 @@ import { Open, PerTenant, type TenantScoped } from './shared.js';
 
 interface KeyRecord {
   readonly fingerprint: string;
+  readonly endpoint: string;
   readonly begunAt: number;
   response?: IdempotentResponse;
 }
@@ -23,35 +24,59 @@ export class MemoryIdempotencyStore implements IdempotencyStore, TenantScoped {
   private readonly tenants = new PerTenant<KeyRecord>();
   readonly open = new Open('idempotency');
 
-  begin(tenant: string, key: string, fingerprint: string, at: number): Promise<IdempotencyBegin> {
+  begin(
+    tenant: string,
+    keyHash: string,
+    fingerprint: string,
+    endpoint: string,
+    at: number,
+    notBefore: number,
+  ): Promise<IdempotencyBegin> {
     return this.open.run((): IdempotencyBegin => {
       const of = this.tenants.of(tenant);
-      const record = of.get(key);
-      if (record === undefined) {
-        of.set(key, { fingerprint, begunAt: at });
+      const record = of.get(keyHash);
+      if (record === undefined || record.begunAt < notBefore) {
+        of.set(keyHash, { fingerprint, endpoint, begunAt: at });
         return { kind: 'new' };
       }
-      if (record.fingerprint !== fingerprint) return { kind: 'mismatch' };
+      if (record.fingerprint !== fingerprint)
+        return { kind: 'mismatch', endpoint: record.endpoint };
       if (record.response === undefined) return { kind: 'in-flight' };
       return { kind: 'completed', response: copyResponse(record.response) };
     });
   }
 
-  complete(tenant: string, key: string, response: IdempotentResponse): Promise<boolean> {
+  complete(tenant: string, keyHash: string, response: IdempotentResponse): Promise<boolean> {
+    return this.open.run(() => this.completeNow(tenant, keyHash, response));
+  }
+
+  /** `complete`, at once: the memory resource store's `apply` completes a key with its change. */
+  completeNow(tenant: string, keyHash: string, response: IdempotentResponse): boolean {
+    const record = this.tenants.peek(tenant).get(keyHash);
+    if (record === undefined || record.response !== undefined) return false;
+    record.response = copyResponse(response);
+    return true;
+  }
+
+  release(tenant: string, keyHash: string): Promise<boolean> {
     return this.open.run(() => {
-      const record = this.tenants.peek(tenant).get(key);
+      const of = this.tenants.peek(tenant);
+      const record = of.get(keyHash);
       if (record === undefined || record.response !== undefined) return false;
-      record.response = copyResponse(response);
-      return true;
+      return of.delete(keyHash);
     });
   }
 
-  release(tenant: string, key: string): Promise<boolean> {
+  releaseInFlight(): Promise<number> {
     return this.open.run(() => {
-      const of = this.tenants.peek(tenant);
-      const record = of.get(key);
-      if (record === undefined || record.response !== undefined) return false;
-      return of.delete(key);
+      let count = 0;
+      for (const of of this.tenants.all())
+        for (const [key, record] of of)
+          if (record.response === undefined) {
+            of.delete(key);
+            count++;
+          }
+      return count;
     });
   }
 
@@ -66,6 +91,12 @@ export class MemoryIdempotencyStore implements IdempotencyStore, TenantScoped {
         }
       }
       return count;
+    });
+  }
+
+  clear(tenant: string): Promise<void> {
+    return this.open.run(() => {
+      this.tenants.drop(tenant);
     });
   }
 

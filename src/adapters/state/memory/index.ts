@@ -1,27 +1,34 @@
 import type { RuntimeState } from '../../../core/ports/state.js';
 import { MemoryDriftHistory } from './drift-history.js';
+import { MemoryEventStore } from './events.js';
 import { MemoryIdempotencyStore } from './idempotency.js';
 import { MemoryJournalStore } from './journal.js';
 import { MemoryWebhookOutbox } from './outbox.js';
 import { MemoryResourceStore } from './resources.js';
 import { MemoryTenantStore } from './tenants.js';
+import { MemoryUsageStore } from './usage.js';
 
 export * from './drift-history.js';
+export * from './events.js';
 export * from './idempotency.js';
 export * from './journal.js';
 export * from './outbox.js';
 export * from './resources.js';
 export * from './tenants.js';
+export * from './usage.js';
 export type { TenantScoped } from './shared.js';
 
 /** Every state port in memory, as `openSqliteState` gives them over a file. Nothing persists. */
 export function openMemoryState(): RuntimeState {
   const journal = new MemoryJournalStore();
   const driftHistory = new MemoryDriftHistory();
-  const resources = new MemoryResourceStore();
   const idempotency = new MemoryIdempotencyStore();
   const outbox = new MemoryWebhookOutbox();
-  const tenants = new MemoryTenantStore([resources, idempotency, outbox]);
+  const events = new MemoryEventStore();
+  const usage = new MemoryUsageStore();
+  const tenants = new MemoryTenantStore([idempotency, outbox, events, usage, journal]);
+  const resources = new MemoryResourceStore(tenants, idempotency, events);
+  tenants.alsoDrop(resources);
   return {
     journal,
     driftHistory,
@@ -29,8 +36,19 @@ export function openMemoryState(): RuntimeState {
     resources,
     idempotency,
     outbox,
+    events,
+    usage,
     close: () => {
-      for (const port of [journal, driftHistory, tenants, resources, idempotency, outbox])
+      for (const port of [
+        journal,
+        driftHistory,
+        tenants,
+        resources,
+        idempotency,
+        outbox,
+        events,
+        usage,
+      ])
         port.open.close();
       return Promise.resolve();
     },

@@ -1,8 +1,8 @@
 import type { JournalEntry, JournalQuery, JournalStore } from '../../../core/ports/journal.js';
-import { Open } from './shared.js';
+import { Open, type TenantScoped } from './shared.js';
 
-export class MemoryJournalStore implements JournalStore {
-  private readonly entries: JournalEntry[] = [];
+export class MemoryJournalStore implements JournalStore, TenantScoped {
+  private entries: JournalEntry[] = [];
   readonly open = new Open('journal');
 
   append(entries: readonly JournalEntry[]): Promise<void> {
@@ -19,10 +19,16 @@ export class MemoryJournalStore implements JournalStore {
         const e = this.entries[i]!;
         if (query.layers !== undefined && !query.layers.includes(e.layer)) continue;
         if (query.since !== undefined && e.at < query.since) continue;
+        if (query.tenant !== undefined && e.tenant !== query.tenant) continue;
         out.push({ ...e });
       }
       return out;
     });
+  }
+
+  /** A deleted tenant's rows go with it. */
+  dropTenant(tenant: string): void {
+    this.entries = this.entries.filter((e) => e.tenant !== tenant);
   }
 
   close(): Promise<void> {

@@ -40,6 +40,10 @@ export class PerTenant<V> {
   peek(tenant: string): Map<string, V> {
     return this.tenants.get(tenant) ?? new Map<string, V>();
   }
+  /** Every tenant's records. */
+  all(): IterableIterator<Map<string, V>> {
+    return this.tenants.values();
+  }
   replace(tenant: string, records: Map<string, V>): void {
     this.tenants.set(tenant, records);
   }

@@ -9,6 +9,9 @@ export const BUSY_TIMEOUT_MS = 5_000;
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
+/** At most this many prepared statements are kept per connection. */
+const MAX_CACHED_STATEMENTS = 1_000;
+
 /**
  * Runs `work` again while it fails with SQLITE_BUSY (or SQLITE_LOCKED), for up to
  * BUSY_TIMEOUT_MS, pausing a little longer each time. SQLite answers BUSY without waiting where
@@ -40,10 +43,29 @@ export function retryBusy<T>(work: () => T, timeoutMs = BUSY_TIMEOUT_MS): T {
  * ports with real waits.
  */
 export class SqliteConnection {
+  /** Statements prepared once per connection, by their SQL text (a fixed string in the code). */
+  private readonly statements = new Map<string, Database.Statement>();
+
   constructor(
     readonly db: Database.Database,
     readonly file: string,
   ) {}
+
+  /**
+   * The prepared statement of `sql`, prepared on first use: preparing costs about as much as
+   * running a small statement, so the ports never prepare per call. `sql` is always text written
+   * in this code (never request data), so the cache is bounded by the code's statements.
+   */
+  statement(sql: string): Database.Statement {
+    let prepared = this.statements.get(sql);
+    if (prepared === undefined) {
+      prepared = this.db.prepare(sql);
+      // A page's text varies with the shape of its filters (never their values): bounded by the
+      // model, and capped all the same, past which a statement is prepared per call.
+      if (this.statements.size < MAX_CACHED_STATEMENTS) this.statements.set(sql, prepared);
+    }
+    return prepared;
+  }
 
   /**
    * Runs `work` and settles with its result. A failure rejects (never throws) as
@@ -77,6 +99,11 @@ export class PortState {
     private readonly connection: SqliteConnection,
     private readonly port: string,
   ) {}
+
+  /** The connection's cached statement of `sql` (call inside `run`/`atomically`). */
+  sql(sql: string): Database.Statement {
+    return this.connection.statement(sql);
+  }
 
   /** `SqliteConnection.run`, refused once the port or the connection is closed. */
   run<T>(what: string, work: (db: Database.Database) => T): Promise<T> {

@@ -7,11 +7,14 @@ import { PortState, type SqliteConnection } from './database.js';
 
 interface KeyRow {
   fingerprint: string;
+  endpoint: string;
+  begun_at: number;
   status: number | null;
   headers: string | null;
   body: Uint8Array | null;
 }
 
+/** Idempotency keys (their hashes) of the state file; `key` holds the hash. */
 export class SqliteIdempotencyStore implements IdempotencyStore {
   private readonly port: PortState;
 
@@ -19,21 +22,35 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
     this.port = new PortState(connection, 'idempotency');
   }
 
-  begin(tenant: string, key: string, fingerprint: string, at: number): Promise<IdempotencyBegin> {
+  begin(
+    tenant: string,
+    keyHash: string,
+    fingerprint: string,
+    endpoint: string,
+    at: number,
+    notBefore: number,
+  ): Promise<IdempotencyBegin> {
     // Immediate: the look-up and the claim are one step, also against another process.
-    return this.port.atomically('claim an idempotency key', (db): IdempotencyBegin => {
-      const row = db
-        .prepare(
-          'SELECT fingerprint, status, headers, body FROM idempotency_keys WHERE tenant = ? AND key = ?',
+    return this.port.atomically('claim an idempotency key', (): IdempotencyBegin => {
+      const row = this.port
+        .sql(
+          `SELECT fingerprint, endpoint, begun_at, status, headers, body FROM idempotency_keys
+           WHERE tenant = ? AND key = ?`,
         )
-        .get(tenant, key) as KeyRow | undefined;
-      if (row === undefined) {
-        db.prepare(
-          'INSERT INTO idempotency_keys(tenant, key, fingerprint, begun_at) VALUES (?, ?, ?, ?)',
-        ).run(tenant, key, fingerprint, at);
+        .get(tenant, keyHash) as KeyRow | undefined;
+      if (row === undefined || row.begun_at < notBefore) {
+        // Absent, or begun before the retention window: claimed afresh (overwritten).
+        this.port
+          .sql(
+            `INSERT INTO idempotency_keys(tenant, key, fingerprint, endpoint, begun_at) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT(tenant, key) DO UPDATE SET fingerprint = excluded.fingerprint,
+               endpoint = excluded.endpoint, begun_at = excluded.begun_at,
+               status = NULL, headers = NULL, body = NULL`,
+          )
+          .run(tenant, keyHash, fingerprint, endpoint, at);
         return { kind: 'new' };
       }
-      if (row.fingerprint !== fingerprint) return { kind: 'mismatch' };
+      if (row.fingerprint !== fingerprint) return { kind: 'mismatch', endpoint: row.endpoint };
       if (row.status === null) return { kind: 'in-flight' };
       return {
         kind: 'completed',
@@ -47,37 +64,51 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
     });
   }
 
-  complete(tenant: string, key: string, response: IdempotentResponse): Promise<boolean> {
+  complete(tenant: string, keyHash: string, response: IdempotentResponse): Promise<boolean> {
     return this.port.run(
       'store an idempotent response',
-      (db) =>
-        db
-          .prepare(
+      () =>
+        this.port
+          .sql(
             `UPDATE idempotency_keys SET status = ?, headers = ?, body = ?
              WHERE tenant = ? AND key = ? AND status IS NULL`,
           )
-          .run(response.status, JSON.stringify(response.headers), response.body, tenant, key)
+          .run(response.status, JSON.stringify(response.headers), response.body, tenant, keyHash)
           .changes === 1,
     );
   }
 
-  release(tenant: string, key: string): Promise<boolean> {
+  release(tenant: string, keyHash: string): Promise<boolean> {
     return this.port.run(
       'release an idempotency key',
-      (db) =>
-        db
-          .prepare('DELETE FROM idempotency_keys WHERE tenant = ? AND key = ? AND status IS NULL')
-          .run(tenant, key).changes === 1,
+      () =>
+        this.port
+          .sql('DELETE FROM idempotency_keys WHERE tenant = ? AND key = ? AND status IS NULL')
+          .run(tenant, keyHash).changes === 1,
+    );
+  }
+
+  releaseInFlight(): Promise<number> {
+    // Every tenant's at once (start-up, after a crash): the one statement not led by a tenant.
+    return this.port.run(
+      'release in-flight idempotency keys',
+      () => this.port.sql('DELETE FROM idempotency_keys WHERE status IS NULL').run().changes,
     );
   }
 
   expire(tenant: string, before: number): Promise<number> {
     return this.port.run(
       'expire idempotency keys',
-      (db) =>
-        db
-          .prepare('DELETE FROM idempotency_keys WHERE tenant = ? AND begun_at < ?')
+      () =>
+        this.port
+          .sql('DELETE FROM idempotency_keys WHERE tenant = ? AND begun_at < ?')
           .run(tenant, before).changes,
     );
+  }
+
+  clear(tenant: string): Promise<void> {
+    return this.port.run('clear idempotency keys', () => {
+      this.port.sql('DELETE FROM idempotency_keys WHERE tenant = ?').run(tenant);
+    });
   }
 }

@@ -5,12 +5,14 @@ import { TapedeckError } from '../../../core/errors.js';
 import type { RuntimeState } from '../../../core/ports/state.js';
 import { BUSY_TIMEOUT_MS, retryBusy, SqliteConnection } from './database.js';
 import { SqliteDriftHistory } from './drift-history.js';
+import { SqliteEventStore } from './events.js';
 import { SqliteIdempotencyStore } from './idempotency.js';
 import { SqliteJournalStore } from './journal-store.js';
 import { MIGRATIONS, migrate, refuseNewer, type Migration } from './migrations.js';
 import { SqliteWebhookOutbox } from './outbox.js';
 import { SqliteResourceStore } from './resources.js';
 import { SqliteTenantStore } from './tenants.js';
+import { SqliteUsageStore } from './usage.js';
 
 /** The state file's name in the state directory (which git ignores). */
 export const STATE_FILE = 'state.db';
@@ -78,6 +80,8 @@ export function openSqliteStateFile(
     resources: new SqliteResourceStore(connection),
     idempotency: new SqliteIdempotencyStore(connection),
     outbox: new SqliteWebhookOutbox(connection),
+    events: new SqliteEventStore(connection),
+    usage: new SqliteUsageStore(connection),
     close: () => {
       if (open.open) open.close();
       return Promise.resolve();

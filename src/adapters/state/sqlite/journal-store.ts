@@ -1,4 +1,3 @@
-import type Database from 'better-sqlite3';
 import type {
   AnswerLayer,
   JournalEntry,
@@ -17,16 +16,20 @@ interface JournalRow {
   cassette: string | null;
   position: number | null;
   duration_ms: number;
+  tenant: string | null;
 }
 
-const COLUMNS = 'at, session, method, path, layer, status, cassette, position, duration_ms';
-/** Rows per INSERT statement (9 parameters each, well under SQLite's limit). */
+const COLUMNS = 'at, session, method, path, layer, status, cassette, position, duration_ms, tenant';
+/** Rows per INSERT statement (10 parameters each, well under SQLite's limit). */
 const BATCH = 100;
 
 function insertRows(rows: number): string {
-  const one = `(${Array.from({ length: 9 }, () => '?').join(',')})`;
+  const one = `(${Array.from({ length: 10 }, () => '?').join(',')})`;
   return `INSERT INTO journal(${COLUMNS}) VALUES ${Array.from({ length: rows }, () => one).join(',')}`;
 }
+
+const ONE_ROW = insertRows(1);
+const BATCH_ROWS = insertRows(BATCH);
 
 function pushRow(params: unknown[], e: JournalEntry): void {
   params.push(
@@ -39,6 +42,7 @@ function pushRow(params: unknown[], e: JournalEntry): void {
     e.cassette ?? null,
     e.position ?? null,
     e.durationMs,
+    e.tenant ?? null,
   );
 }
 
@@ -53,19 +57,16 @@ function entryOf(r: JournalRow): JournalEntry {
     durationMs: r.duration_ms,
     ...(r.cassette === null ? {} : { cassette: r.cassette }),
     ...(r.position === null ? {} : { position: r.position }),
+    ...(r.tenant === null ? {} : { tenant: r.tenant }),
   };
 }
 
 /** The journal table of the state file. Newest first means highest id first. */
 export class SqliteJournalStore implements JournalStore {
   private readonly port: PortState;
-  private readonly insertOne: Database.Statement;
-  private readonly insertBatch: Database.Statement;
 
   constructor(connection: SqliteConnection) {
     this.port = new PortState(connection, 'journal');
-    this.insertOne = connection.db.prepare(insertRows(1));
-    this.insertBatch = connection.db.prepare(insertRows(BATCH));
   }
 
   /**
@@ -75,25 +76,34 @@ export class SqliteJournalStore implements JournalStore {
    */
   append(entries: readonly JournalEntry[]): Promise<void> {
     return this.port.atomically('write journal entries', () => {
+      // Prepared once per connection (cached), on first use: a file opened with older
+      // migrations (tests) has no tenant column, and never writes.
+      const insertOne = this.port.sql(ONE_ROW);
+      const insertBatch = this.port.sql(BATCH_ROWS);
       const params: unknown[] = [];
       let i = 0;
       for (; i + BATCH <= entries.length; i += BATCH) {
         params.length = 0;
         for (let j = i; j < i + BATCH; j++) pushRow(params, entries[j]!);
-        this.insertBatch.run(params);
+        insertBatch.run(params);
       }
       for (; i < entries.length; i++) {
         params.length = 0;
         pushRow(params, entries[i]!);
-        this.insertOne.run(params);
+        insertOne.run(params);
       }
     });
   }
 
   query(query: JournalQuery): Promise<JournalEntry[]> {
-    return this.port.run('read the journal', (db) => {
+    return this.port.run('read the journal', () => {
       const where: string[] = [];
       const params: unknown[] = [];
+      // The tenant first, as in every tenant-scoped statement (the journal_tenant index).
+      if (query.tenant !== undefined) {
+        where.push('tenant = ?');
+        params.push(query.tenant);
+      }
       if (query.layers !== undefined) {
         if (query.layers.length === 0) return [];
         where.push(`layer IN (${query.layers.map(() => '?').join(',')})`);
@@ -104,8 +114,10 @@ export class SqliteJournalStore implements JournalStore {
         params.push(query.since);
       }
       params.push(Math.max(1, Math.floor(query.limit)));
-      const rows = db
-        .prepare(
+      // Cached: the statement's text depends only on which filters are given (and how many
+      // layers), never on their values.
+      const rows = this.port
+        .sql(
           `SELECT ${COLUMNS} FROM journal ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY id DESC LIMIT ?`,
         )
         .all(params) as JournalRow[];

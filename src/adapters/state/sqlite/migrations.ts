@@ -90,6 +90,103 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    name: 'sandbox: keys per tenant, clocks, usage, parents and versions, sequences, snapshots, events, the journal tenant',
+    up(db) {
+      // Tenants were a sketch with one key each: rebuilt, their key hash moved to tenant_keys.
+      // v2 names were not unique: a repeated name gets its tenant id appended, so none is lost.
+      db.exec(`
+        CREATE TABLE tenants_v3 (
+          seq INTEGER PRIMARY KEY,
+          id TEXT NOT NULL UNIQUE,
+          name TEXT NOT NULL UNIQUE,
+          created_at INTEGER NOT NULL,
+          last_used_at INTEGER NOT NULL,
+          seed_set TEXT NOT NULL DEFAULT 'recordings',
+          seeded_at INTEGER,
+          id_seed TEXT NOT NULL,
+          id_counter INTEGER NOT NULL DEFAULT 0,
+          clock_offset_ms INTEGER NOT NULL DEFAULT 0,
+          clock_frozen_at INTEGER,
+          quotas TEXT,
+          resource_count INTEGER NOT NULL DEFAULT 0,
+          bytes_stored INTEGER NOT NULL DEFAULT 0
+        );
+        INSERT INTO tenants_v3(seq, id, name, created_at, last_used_at, id_seed)
+          SELECT seq, id,
+            name || CASE WHEN EXISTS (SELECT 1 FROM tenants AS t WHERE t.name = tenants.name AND t.seq < tenants.seq)
+              THEN ' (' || id || ')' ELSE '' END,
+            created_at, created_at, id
+          FROM tenants;
+        -- Looked up by hash before the tenant is known: the one table not led by the tenant.
+        CREATE TABLE tenant_keys (
+          hash TEXT PRIMARY KEY,
+          tenant TEXT NOT NULL,
+          hint TEXT NOT NULL,
+          created_at INTEGER NOT NULL,
+          expires_at INTEGER,
+          revoked_at INTEGER
+        );
+        INSERT INTO tenant_keys(hash, tenant, hint, created_at)
+          SELECT key_hash, id, '(migrated)', created_at FROM tenants;
+        DROP TABLE tenants;
+        ALTER TABLE tenants_v3 RENAME TO tenants;
+        CREATE INDEX tenant_keys_tenant ON tenant_keys (tenant);
+
+        -- parent: the scope ('' = top level); bytes: the UTF-8 length of value, for the quota.
+        ALTER TABLE resources ADD COLUMN parent TEXT NOT NULL DEFAULT '';
+        ALTER TABLE resources ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE resources ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE resources ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
+        UPDATE resources SET version = 1, bytes = length(CAST(value AS BLOB));
+        CREATE INDEX resources_page ON resources (tenant, type, parent, deleted, seq);
+        UPDATE tenants SET
+          resource_count = (SELECT COUNT(*) FROM resources AS r WHERE r.tenant = tenants.id AND r.deleted = 0),
+          bytes_stored = (SELECT COALESCE(SUM(r.bytes), 0) FROM resources AS r WHERE r.tenant = tenants.id);
+
+        ALTER TABLE idempotency_keys ADD COLUMN endpoint TEXT NOT NULL DEFAULT '';
+        CREATE INDEX idempotency_begun ON idempotency_keys (tenant, begun_at);
+
+        CREATE TABLE sequences (
+          tenant TEXT NOT NULL,
+          name TEXT NOT NULL,
+          value INTEGER NOT NULL,
+          PRIMARY KEY (tenant, name)
+        );
+        CREATE TABLE snapshots (
+          tenant TEXT NOT NULL,
+          name TEXT NOT NULL,
+          created_at INTEGER NOT NULL,
+          body TEXT NOT NULL,
+          resources INTEGER NOT NULL DEFAULT 0,
+          PRIMARY KEY (tenant, name)
+        );
+        CREATE TABLE usage (
+          tenant TEXT NOT NULL,
+          day INTEGER NOT NULL,
+          requests INTEGER NOT NULL,
+          PRIMARY KEY (tenant, day)
+        );
+        CREATE TABLE events (
+          seq INTEGER PRIMARY KEY,
+          tenant TEXT NOT NULL,
+          id TEXT NOT NULL,
+          type TEXT NOT NULL,
+          at INTEGER NOT NULL,
+          resource_type TEXT NOT NULL,
+          resource_id TEXT NOT NULL,
+          data TEXT NOT NULL,
+          idempotency_key_hash TEXT,
+          UNIQUE (tenant, id)
+        );
+        CREATE INDEX events_tenant ON events (tenant, seq);
+
+        ALTER TABLE journal ADD COLUMN tenant TEXT;
+        CREATE INDEX journal_tenant ON journal (tenant, id);
+      `);
+    },
+  },
 ];
 
 /**

@@ -41,9 +41,9 @@ export class SqliteWebhookOutbox implements WebhookOutbox {
   ): Promise<boolean> {
     return this.port.run(
       'queue a webhook delivery',
-      (db) =>
-        db
-          .prepare(
+      () =>
+        this.port
+          .sql(
             `INSERT INTO outbox(tenant, id, destination, payload, status, next_attempt_at, attempts)
              VALUES (?, ?, ?, ?, 'pending', ?, 0) ON CONFLICT DO NOTHING`,
           )
@@ -52,10 +52,10 @@ export class SqliteWebhookOutbox implements WebhookOutbox {
   }
 
   due(tenant: string, now: number, limit: number): Promise<OutboxDelivery[]> {
-    return this.port.run('read due webhook deliveries', (db) =>
+    return this.port.run('read due webhook deliveries', () =>
       (
-        db
-          .prepare(
+        this.port
+          .sql(
             `SELECT ${COLUMNS} FROM outbox
              WHERE tenant = ? AND status = 'pending' AND next_attempt_at <= ?
              ORDER BY next_attempt_at, seq LIMIT ?`,
@@ -70,9 +70,9 @@ export class SqliteWebhookOutbox implements WebhookOutbox {
     const next = attempt.outcome === 'retry' ? attempt.nextAttemptAt : null;
     return this.port.run(
       'record a webhook attempt',
-      (db) =>
-        db
-          .prepare(
+      () =>
+        this.port
+          .sql(
             `UPDATE outbox SET status = ?, next_attempt_at = ?, attempts = attempts + 1, last_attempt = ?
              WHERE tenant = ? AND id = ? AND status = 'pending'`,
           )
@@ -81,9 +81,9 @@ export class SqliteWebhookOutbox implements WebhookOutbox {
   }
 
   get(tenant: string, id: string): Promise<OutboxDelivery | undefined> {
-    return this.port.run('read a webhook delivery', (db) => {
-      const row = db
-        .prepare(`SELECT ${COLUMNS} FROM outbox WHERE tenant = ? AND id = ?`)
+    return this.port.run('read a webhook delivery', () => {
+      const row = this.port
+        .sql(`SELECT ${COLUMNS} FROM outbox WHERE tenant = ? AND id = ?`)
         .get(tenant, id) as DeliveryRow | undefined;
       return row === undefined ? undefined : deliveryOf(row);
     });

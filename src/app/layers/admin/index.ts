@@ -4,10 +4,11 @@ import type { Layer, LayerAnswer } from '../../pipeline/context.js';
 import { adminProblem } from './reply.js';
 import { AdminRouter, type AdminRoute } from './router.js';
 
-export type { AdminCall, AdminRoute } from './router.js';
+export type { AdminCall, AdminMatch, AdminRoute } from './router.js';
 export { healthRoutes, type HealthRoutesOptions } from './health.js';
 export { journalRoutes } from './journal.js';
 export { resetRoutes } from './reset.js';
+export { modelRoutes } from './model.js';
 
 export const ADMIN_PREFIX = '/__tapedeck/';
 
@@ -35,8 +36,9 @@ export function adminLayer(options: AdminLayerOptions): Layer {
     handle(context) {
       const { path, method } = context.incoming;
       if (!path.startsWith(ADMIN_PREFIX)) return undefined;
-      const route = router.find(method, path.slice(ADMIN_PREFIX.length));
-      // A known endpoint's path is a constant: the journal may show it as is.
+      const found = router.match(method, path.slice(ADMIN_PREFIX.length));
+      const route = found?.route;
+      // A known endpoint's path (its template, for `:name` routes) carries no request text.
       const named = route === undefined ? {} : { journalPath: `${ADMIN_PREFIX}${route.path}` };
       if (
         options.token !== undefined &&
@@ -64,6 +66,7 @@ export function adminLayer(options: AdminLayerOptions): Layer {
       const reply = route.handle({
         context,
         query: new URLSearchParams(context.incoming.rawQuery),
+        params: found!.params,
       });
       return reply instanceof Promise
         ? reply.then((r): LayerAnswer => ({ reply: r, ...named }))

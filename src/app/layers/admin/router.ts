@@ -6,6 +6,8 @@ import type { RequestContext } from '../../pipeline/context.js';
 export interface AdminCall {
   readonly context: RequestContext;
   readonly query: URLSearchParams;
+  /** The values of the route's `:name` segments, percent-decoded: `tenants/:name` → `{name}`. */
+  readonly params: Readonly<Record<string, string>>;
 }
 
 /**
@@ -14,31 +16,95 @@ export interface AdminCall {
  */
 export interface AdminRoute {
   readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  /** The path under /__tapedeck/, without a leading slash: `health`. */
+  /**
+   * The path under /__tapedeck/, without a leading slash: `health`, or with `:name` segments
+   * that match one non-empty segment each: `tenants/:name/keys/:hint`.
+   */
   readonly path: string;
   /** How the 404 answer lists it: `GET journal?limit=N`. */
   readonly usage: string;
   handle(call: AdminCall): SimpleReply | Promise<SimpleReply>;
 }
 
-/** Routes by `METHOD path`, refusing two routes for one endpoint (a wiring bug). */
+/** A route found for a call, with its parameters. */
+export interface AdminMatch {
+  readonly route: AdminRoute;
+  readonly params: Readonly<Record<string, string>>;
+}
+
+interface ParamRoute {
+  readonly route: AdminRoute;
+  readonly segments: readonly string[];
+}
+
+const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
+
+/**
+ * Routes by `METHOD path`, refusing two routes for one endpoint (a wiring bug). Literal paths
+ * are one map lookup; paths with `:name` segments are tried in the order given, after them.
+ */
 export class AdminRouter {
   private readonly routes = new Map<string, AdminRoute>();
+  private readonly withParams: ParamRoute[] = [];
+  private readonly all: AdminRoute[] = [];
 
   constructor(groups: readonly (readonly AdminRoute[])[]) {
+    const shapes = new Set<string>();
     for (const route of groups.flat()) {
-      const key = `${route.method} ${route.path}`;
-      if (this.routes.has(key))
-        throw new TapedeckError('TD_INTERNAL', `Two admin routes for ${key}.`);
-      this.routes.set(key, route);
+      const segments = route.path.split('/');
+      // Two routes that differ only in their parameter names are one endpoint.
+      const shape = `${route.method} ${segments.map((s) => (s.startsWith(':') ? ':' : s)).join('/')}`;
+      if (shapes.has(shape))
+        throw new TapedeckError(
+          'TD_INTERNAL',
+          `Two admin routes for ${route.method} ${route.path}.`,
+        );
+      shapes.add(shape);
+      this.all.push(route);
+      if (segments.some((s) => s.startsWith(':'))) this.withParams.push({ route, segments });
+      else this.routes.set(`${route.method} ${route.path}`, route);
     }
   }
 
+  /** The route of `METHOD path` (path under /__tapedeck/, no query), with its parameters. */
+  match(method: string, path: string): AdminMatch | undefined {
+    const literal = this.routes.get(`${method} ${path}`);
+    if (literal !== undefined) return { route: literal, params: NO_PARAMS };
+    if (this.withParams.length === 0) return undefined;
+    const given = path.split('/');
+    for (const { route, segments } of this.withParams) {
+      if (route.method !== method || segments.length !== given.length) continue;
+      const params: Record<string, string> = {};
+      let ok = true;
+      for (let i = 0; i < segments.length && ok; i++) {
+        const want = segments[i]!;
+        const got = given[i]!;
+        if (want.startsWith(':')) {
+          const value = decodeSegment(got);
+          if (value === undefined) ok = false;
+          else params[want.slice(1)] = value;
+        } else ok = want === got;
+      }
+      if (ok) return { route, params };
+    }
+    return undefined;
+  }
+
   find(method: string, path: string): AdminRoute | undefined {
-    return this.routes.get(`${method} ${path}`);
+    return this.match(method, path)?.route;
   }
 
   get usage(): string[] {
-    return [...this.routes.values()].map((route) => route.usage);
+    return this.all.map((route) => route.usage);
+  }
+}
+
+/** A non-empty segment, percent-decoded; undefined when empty or badly encoded. */
+function decodeSegment(segment: string): string | undefined {
+  if (segment === '') return undefined;
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
   }
 }

@@ -159,11 +159,31 @@ export function documentedError(
   return undefined;
 }
 
-function hasJsonSchema(media: SpecMedia): boolean {
+export function hasJsonSchema(media: SpecMedia): boolean {
   return (
     (media.schemaPointer !== undefined || media.schema !== undefined) &&
     (isJsonMediaType(media.type) || media.type === '*/*' || media.type === 'application/*')
   );
+}
+
+/**
+ * The error response most operations of a spec document for a status (counted by where it is
+ * defined, so a shared `#/components/responses/Error` wins): the shape an answer that belongs
+ * to no one operation takes. Not cached; callers that ask per request keep the result.
+ */
+export function documentedErrorFor(model: SpecModel, status: number): SpecResponse | undefined {
+  const counts = new Map<string, { response: SpecResponse; count: number }>();
+  for (const operation of model.operations) {
+    const response = documentedError(operation.responses, status);
+    if (response === undefined) continue;
+    const entry = counts.get(response.pointer);
+    if (entry) entry.count++;
+    else counts.set(response.pointer, { response, count: 1 });
+  }
+  let best: { response: SpecResponse; count: number } | undefined;
+  for (const entry of counts.values())
+    if (best === undefined || entry.count > best.count) best = entry;
+  return best?.response;
 }
 
 /**
@@ -231,19 +251,9 @@ export class SpecRefusals {
   private mostDocumented(status: number): SpecResponse | undefined {
     const cached = this.specWide.get(status);
     if (cached !== undefined) return cached ?? undefined;
-    const counts = new Map<string, { response: SpecResponse; count: number }>();
-    for (const operation of this.model.operations) {
-      const response = documentedError(operation.responses, status);
-      if (response === undefined) continue;
-      const entry = counts.get(response.pointer);
-      if (entry) entry.count++;
-      else counts.set(response.pointer, { response, count: 1 });
-    }
-    let best: { response: SpecResponse; count: number } | undefined;
-    for (const entry of counts.values())
-      if (best === undefined || entry.count > best.count) best = entry;
-    this.specWide.set(status, best?.response ?? null);
-    return best?.response;
+    const best = documentedErrorFor(this.model, status);
+    this.specWide.set(status, best ?? null);
+    return best;
   }
 
   private shaped(

@@ -1,0 +1,49 @@
+import type { EventStore, StoredEvent } from '../../../core/ports/events.js';
+import type { SandboxEvent } from '../../../core/ports/resources.js';
+import { readLimit } from '../rules.js';
+import { Open, type TenantScoped } from './shared.js';
+
+export class MemoryEventStore implements EventStore, TenantScoped {
+  /** Per tenant, in seq order. */
+  private readonly tenants = new Map<string, StoredEvent[]>();
+  /** Per tenant, the ids it has: `apply` checks each new event against them (no scan). */
+  private readonly ids = new Map<string, Set<string>>();
+  private seq = 0;
+  readonly open = new Open('events');
+
+  list(tenant: string, afterSeq: number, limit: number): Promise<StoredEvent[]> {
+    return this.open.run(() => {
+      const of = this.tenants.get(tenant) ?? [];
+      // In seq order: the first event past `afterSeq` by bisection, not a scan of every event.
+      let [low, high] = [0, of.length];
+      while (low < high) {
+        const mid = (low + high) >>> 1;
+        if (of[mid]!.seq > afterSeq) high = mid;
+        else low = mid + 1;
+      }
+      return of.slice(low, low + readLimit(limit)).map((e) => structuredClone(e));
+    });
+  }
+
+  /** Whether the tenant has an event of this id (ids are unique per tenant). */
+  has(tenant: string, id: string): boolean {
+    return this.ids.get(tenant)?.has(id) === true;
+  }
+
+  /** Appends, at once: called by the memory resource store's `apply` after its checks. */
+  appendNow(tenant: string, events: readonly SandboxEvent[]): void {
+    let of = this.tenants.get(tenant);
+    if (of === undefined) this.tenants.set(tenant, (of = []));
+    let ids = this.ids.get(tenant);
+    if (ids === undefined) this.ids.set(tenant, (ids = new Set()));
+    for (const e of events) {
+      of.push({ ...structuredClone(e), seq: ++this.seq });
+      ids.add(e.id);
+    }
+  }
+
+  dropTenant(tenant: string): void {
+    this.tenants.delete(tenant);
+    this.ids.delete(tenant);
+  }
+}

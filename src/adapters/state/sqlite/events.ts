@@ -1,0 +1,50 @@
+import type { JsonValue } from '../../../core/json.js';
+import type { EventStore, StoredEvent } from '../../../core/ports/events.js';
+import { readLimit } from '../rules.js';
+import { PortState, type SqliteConnection } from './database.js';
+
+interface EventRow {
+  seq: number;
+  id: string;
+  type: string;
+  at: number;
+  resource_type: string;
+  resource_id: string;
+  data: string;
+  idempotency_key_hash: string | null;
+}
+
+function eventOf(r: EventRow): StoredEvent {
+  return {
+    seq: r.seq,
+    id: r.id,
+    type: r.type,
+    at: r.at,
+    resourceType: r.resource_type,
+    resourceId: r.resource_id,
+    data: JSON.parse(r.data) as JsonValue,
+    ...(r.idempotency_key_hash === null ? {} : { idempotencyKeyHash: r.idempotency_key_hash }),
+  };
+}
+
+/** The events table; rows are written by `SqliteResourceStore.apply`. */
+export class SqliteEventStore implements EventStore {
+  private readonly port: PortState;
+
+  constructor(connection: SqliteConnection) {
+    this.port = new PortState(connection, 'events');
+  }
+
+  list(tenant: string, afterSeq: number, limit: number): Promise<StoredEvent[]> {
+    return this.port.run('list events', () =>
+      (
+        this.port
+          .sql(
+            `SELECT seq, id, type, at, resource_type, resource_id, data, idempotency_key_hash
+             FROM events WHERE tenant = ? AND seq > ? ORDER BY seq LIMIT ?`,
+          )
+          .all(tenant, afterSeq, readLimit(limit)) as EventRow[]
+      ).map(eventOf),
+    );
+  }
+}

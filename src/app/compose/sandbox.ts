@@ -1,0 +1,328 @@
+/**
+ * The composition root of `tapedeck sandbox` and of the `tenants` / `clock` commands: the
+ * profile, spec, cassettes and seed files loaded and checked before anything listens (a bad
+ * one stops the start, naming the file and the JSON pointer), the state directory opened, and
+ * the adapters handed to app/sandbox/server.ts as ports.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { NodeBodyCodec } from '../../adapters/http/body-codec.js';
+import { openSqliteState } from '../../adapters/state/sqlite/index.js';
+import { systemScheduler } from '../../adapters/system/scheduler.js';
+import { systemClock } from '../../adapters/system/system.js';
+import { shownPath } from '../../adapters/system/paths.js';
+import type { NamedCassette } from '../../core/cassette/model.js';
+import { TapedeckError } from '../../core/errors.js';
+import { isJsonObject, type JsonValue } from '../../core/json.js';
+import { parseJsonc } from '../../core/jsonc.js';
+import type { CompiledSpec } from '../../core/mock/openapi/compiled.js';
+import type { Clock, Logger, RuntimeState } from '../../core/ports/index.js';
+import type { Scheduler } from '../../core/ports/scheduler.js';
+import { LIVE_KEY_DETECTORS } from '../../core/redaction/detectors.js';
+import { recheckSafety } from '../../adapters/redaction/redaction-io.js';
+import { learnProfile } from '../../core/sandbox/profile/learn.js';
+import { resolveProfile } from '../../core/sandbox/profile/load.js';
+import type { ApiProfile } from '../../core/sandbox/profile/types.js';
+import type { ResourceModel } from '../../core/sandbox/state/model.js';
+import { KEY_CHECKSUM_LENGTH, KEY_RANDOM_LENGTH } from '../../core/sandbox/keys.js';
+import { BUILTIN_SEEDS, type SeedCatalog } from '../../core/sandbox/tenant.js';
+import { PROFILE_PRESET_NAMES, type TapedeckConfig } from '../config/config.js';
+import { Journal } from '../journal/journal.js';
+import { loadCassettesOrFail } from '../replay/server.js';
+import { CRYPTO_KEYS } from '../sandbox/keys.js';
+import type { SandboxServer, SandboxSources } from '../sandbox/server.js';
+import { TenantAdmin } from '../sandbox/tenants.js';
+import { cassetteStore, loadRedaction, nodeHost } from './common.js';
+
+export type { SandboxServer } from '../sandbox/server.js';
+
+/** What tests (and `sandbox check`, issue 17) replace in the sandbox server. */
+export interface SandboxComposeOptions {
+  readonly clock?: Clock;
+  readonly scheduler?: Scheduler;
+  /** Wraps the opened state (tests hold `apply` on a gate). */
+  readonly wrapState?: (s: RuntimeState) => RuntimeState;
+  /** The cassettes directory was named (`--cassettes`): its absence is an error, not "none". */
+  readonly cassettesRequired?: boolean;
+  /** Where the pseudonymization key is read from (`TAPEDECK_REDACTION_KEY`); none by default. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** The profile named by `sandbox.profile` (a preset or a file), with the config's overrides. */
+export function loadSandboxProfile(config: TapedeckConfig): {
+  profile: ApiProfile;
+  from: 'preset' | 'file';
+} {
+  const name = config.sandbox.profile;
+  const from = PROFILE_PRESET_NAMES.includes(name) ? 'preset' : 'file';
+  let profile: ApiProfile;
+  try {
+    profile = resolveProfile(name, (file) => readFileSync(file, 'utf8'), recheckSafety);
+  } catch (error) {
+    if (error instanceof TapedeckError) throw error;
+    throw new TapedeckError(
+      'TD_PROFILE_INVALID',
+      `Profile ${from === 'file' ? shownPath(name) : name} cannot be read: ${(error as Error).message}.`,
+      {
+        cause: error,
+        details: { file: from === 'file' ? shownPath(name) : name },
+        hint: 'Use standard, stripe or github, or a profile file (schemas/api-profile.schema.json).',
+      },
+    );
+  }
+  const retention = config.sandbox.idempotency.retentionHours;
+  if (retention !== undefined && profile.idempotency !== null)
+    profile = { ...profile, idempotency: { ...profile.idempotency, retentionHours: retention } };
+  const token = config.admin.token;
+  if (token !== undefined && token.startsWith(profile.credentials.keyPrefix)) {
+    throw new TapedeckError(
+      'TD_CONFIG_INVALID',
+      `The admin token starts with the profile's key prefix (${profile.credentials.keyPrefix}): it could pass for a tenant key.`,
+      {
+        details: { pointer: '/admin/token' },
+        hint: 'Choose an admin token that does not look like a sandbox key (TAPEDECK_ADMIN_TOKEN).',
+      },
+    );
+  }
+  return { profile, from };
+}
+
+/** The seed sets: built-in names, then `sandbox.seeds`; the default must be one of them. */
+export function seedCatalog(config: TapedeckConfig): SeedCatalog {
+  const dirs = config.sandbox.seeds;
+  const names = [...BUILTIN_SEEDS, ...Object.keys(dirs)];
+  if (!names.includes(config.sandbox.defaultSeed)) {
+    throw new TapedeckError(
+      'TD_CONFIG_INVALID',
+      `sandbox.defaultSeed is ${JSON.stringify(config.sandbox.defaultSeed)}, which is no seed set (${names.join(', ')}).`,
+      { details: { pointer: '/sandbox/defaultSeed' } },
+    );
+  }
+  return { names, dirs };
+}
+
+function profileInvalid(file: string, pointer: string, message: string): TapedeckError {
+  return new TapedeckError(
+    'TD_PROFILE_INVALID',
+    `Seed file ${shownPath(file)}: ${pointer === '' ? '' : `${pointer} `}${message}`,
+    {
+      details: { file: shownPath(file), pointer },
+      hint: 'A seed file is {"resources": [{"type": "<modelled type>", "value": {…}}]} (docs/sandbox.md, "Seed sets").',
+    },
+  );
+}
+
+/**
+ * Reads every provider seed file once at start, so a bad one stops the server here (fail
+ * closed), not at a tenant's first request: JSON, the `resources` list, each entry's type a
+ * modelled one and its value an object.
+ */
+export function checkSeedFiles(model: ResourceModel, catalog: SeedCatalog): void {
+  for (const [name, dir] of Object.entries(catalog.dirs)) {
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+      throw new TapedeckError(
+        'TD_PROFILE_INVALID',
+        `Seed set ${name}: ${shownPath(dir)} is not a directory.`,
+        { details: { pointer: `/sandbox/seeds/${name}` } },
+      );
+    }
+    for (const entry of readdirSync(dir).sort()) {
+      if (!entry.endsWith('.json')) continue;
+      const file = join(dir, entry);
+      const parsed = parseJsonc(readFileSync(file, 'utf8'));
+      if (!parsed.ok)
+        throw profileInvalid(file, '', `is not valid JSON${parsed.where}: ${parsed.message}.`);
+      const doc = parsed.value as JsonValue;
+      if (!isJsonObject(doc) || !Array.isArray(doc['resources']))
+        throw profileInvalid(file, '/resources', 'must be a list of {"type", "value"} objects.');
+      doc['resources'].forEach((item, i) => {
+        if (!isJsonObject(item))
+          throw profileInvalid(file, `/resources/${i}`, 'must be an object.');
+        const type = item['type'];
+        if (typeof type !== 'string' || !model.types.has(type))
+          throw profileInvalid(
+            file,
+            `/resources/${i}/type`,
+            `must name a modelled type (${[...model.types.keys()].slice(0, 8).join(', ')}${model.types.size > 8 ? ', …' : ''}).`,
+          );
+        if (!isJsonObject(item['value']))
+          throw profileInvalid(file, `/resources/${i}/value`, 'must be an object.');
+      });
+    }
+  }
+}
+
+/** Every cassette of the cassettes directory, or none when there is no such directory. */
+/**
+ * Every cassette of the cassettes directory. A missing directory is no recordings, unless it
+ * was named (`--cassettes DIR`): then it is TD_CASSETTES_DIR_MISSING, as in replay.
+ */
+async function loadSandboxCassettes(
+  config: TapedeckConfig,
+  required: boolean,
+): Promise<NamedCassette[]> {
+  if (!required && !existsSync(config.cassettes)) return [];
+  return loadCassettesOrFail(cassetteStore(config.cassettes, true));
+}
+
+/** What the sandbox is inferred from, loaded and checked: no state opened (`--explain`). */
+export interface SandboxModel {
+  readonly profile: ApiProfile;
+  readonly spec: CompiledSpec | undefined;
+  readonly cassettes: readonly NamedCassette[];
+  readonly model: ResourceModel;
+  readonly seeds: SeedCatalog;
+  readonly sources: SandboxSources;
+}
+
+/**
+ * The profile, spec, cassettes and seed files, loaded and checked, and the model inferred
+ * from them: everything that can be wrong with the input fails here, before any state opens.
+ */
+export async function loadSandboxModel(
+  config: TapedeckConfig,
+  options: { readonly cassettesRequired?: boolean } = {},
+): Promise<SandboxModel> {
+  const { profile, from } = loadSandboxProfile(config);
+  const specFile = config.sandbox.spec;
+  // swagger-parser and ajv load only here: `tapedeck tenants …` never pays for them.
+  const spec: CompiledSpec | undefined =
+    specFile === undefined
+      ? undefined
+      : await (await import('./spec.js')).loadCompiledSpec(specFile);
+  const cassettes = await loadSandboxCassettes(config, options.cassettesRequired === true);
+  if (spec === undefined && cassettes.length === 0) {
+    throw new TapedeckError(
+      'TD_USAGE',
+      'tapedeck sandbox needs a spec (--spec FILE) or recordings (--cassettes DIR) to infer its resources from.',
+      { hint: 'e.g. `tapedeck sandbox --spec openapi/stripe.json --profile stripe`.' },
+    );
+  }
+  const { inferModel } = await import('../../core/sandbox/state/infer.js');
+  const model = inferModel({
+    ...(spec === undefined ? {} : { spec }),
+    cassettes,
+    profile,
+    overrides: config.sandbox.resources,
+    notResources: config.sandbox.notResources,
+  });
+  const seeds = seedCatalog(config);
+  checkSeedFiles(model, seeds);
+  const sources: SandboxSources = {
+    ...(spec === undefined || specFile === undefined
+      ? {}
+      : {
+          spec: {
+            file: basename(specFile),
+            paths: new Set(spec.model.operations.map((o) => o.path)).size,
+          },
+        }),
+    cassettes,
+    profile: from === 'preset' ? { from } : { from, file: shownPath(config.sandbox.profile) },
+    keyFormat: `${profile.credentials.keyPrefix} + ${KEY_RANDOM_LENGTH} + ${KEY_CHECKSUM_LENGTH} checksum (131 bits)`,
+    liveDetectors: LIVE_KEY_DETECTORS.map((d) => d.id),
+  };
+  // What the profile leaves to `learn` (the standard preset's pagination), from the spec.
+  return { profile: learnProfile(profile, spec, model), spec, cassettes, model, seeds, sources };
+}
+
+/** `tapedeck sandbox`: spec + cassettes + profile + state dir, composed into a server. */
+export async function composeSandboxServer(
+  config: TapedeckConfig,
+  logger: Logger,
+  options: SandboxComposeOptions = {},
+): Promise<SandboxServer> {
+  const { profile, spec, cassettes, model, seeds, sources } = await loadSandboxModel(config, {
+    cassettesRequired: options.cassettesRequired === true,
+  });
+  // The engine and the spec mock load only here (start-up cost of the other commands).
+  const [
+    { SpecMock },
+    { buildTemplates },
+    { profileErrors },
+    { explainJson },
+    { buildSandboxServer },
+  ] = await Promise.all([
+    import('../../core/mock/openapi/responder.js'),
+    import('../../core/sandbox/state/template.js'),
+    import('../../core/sandbox/profile/answer.js'),
+    import('../../core/render/sandbox-explain.js'),
+    import('../sandbox/server.js'),
+  ]);
+  const codec = new NodeBodyCodec({ maxDecodedBytes: config.maxBodyBytes });
+  const redaction = loadRedaction(config, options.env ?? {}, logger, true);
+  const clock = options.clock ?? systemClock;
+  const scheduler = options.scheduler ?? systemScheduler;
+  const opened = openSqliteState(config.stateDir);
+  const state = options.wrapState === undefined ? opened : options.wrapState(opened);
+  const journal = new Journal(state.journal, {
+    scheduler,
+    onWriteError: (error) =>
+      logger.log('error', 'journal.write_failed', (error as Error).message, {
+        code: 'TD_STATE_STORE_FAILED',
+      }),
+  });
+  try {
+    return await buildSandboxServer({
+      config,
+      profile,
+      errors: profileErrors(profile, spec),
+      model,
+      sources,
+      explainJson: () => explainJson(model, profile),
+      ...(spec === undefined
+        ? {}
+        : {
+            spec,
+            specMock: new SpecMock(spec, {
+              seed: config.mock.seed,
+              // The tenant layer checked the key; the spec's own security schemes add nothing.
+              security: false,
+              validateRequests: config.mock.validateRequests,
+              codec,
+            }),
+          }),
+      templates: buildTemplates({ model, cassettes, ...(spec === undefined ? {} : { spec }) }),
+      cassettes,
+      seeds,
+      state,
+      journal,
+      clock,
+      scheduler,
+      logger,
+      codec,
+      redaction,
+      keys: CRYPTO_KEYS,
+      liveDetectors: LIVE_KEY_DETECTORS,
+      host: nodeHost(config, logger),
+    });
+  } catch (error) {
+    await journal.close();
+    await state.close();
+    throw error;
+  }
+}
+
+/**
+ * The tenant use cases on the state directory (the `tenants` and `clock` commands): no spec,
+ * no cassettes, only the profile (its key prefix) and the seed set names. SQLite in WAL mode
+ * lets this run beside a running sandbox; the server sees changes within a second.
+ */
+export async function composeTenantAdmin(
+  config: TapedeckConfig,
+  options: { readonly clock?: Clock; readonly logger?: Logger } = {},
+): Promise<{ admin: TenantAdmin; close(): Promise<void> }> {
+  const { profile } = loadSandboxProfile(config);
+  const seeds = seedCatalog(config);
+  const state = openSqliteState(config.stateDir);
+  const admin = new TenantAdmin({
+    state,
+    clock: options.clock ?? systemClock,
+    profile,
+    seeds,
+    keys: CRYPTO_KEYS,
+    config: config.sandbox,
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+  });
+  return Promise.resolve({ admin, close: () => state.close() });
+}

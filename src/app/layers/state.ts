@@ -1,0 +1,450 @@
+import { valuesOf, type Body } from '../../core/cassette/model.js';
+import { isTapedeckError, TapedeckError } from '../../core/errors.js';
+import { mediaType, parseQuery } from '../../core/http/index.js';
+import type { Reply, SimpleReply } from '../../core/http/reply.js';
+import type { JsonValue } from '../../core/json.js';
+import { mockOrigin, specServers } from '../../core/mock/openapi/links.js';
+import { SpecRefusals } from '../../core/mock/openapi/refusals.js';
+import { SpecValues } from '../../core/mock/openapi/values.js';
+import type { BodyCodec } from '../../core/ports/codec.js';
+import type { Violation } from '../../core/mock/openapi/validate.js';
+import type { ResourceStore, StateChange, StoredResource } from '../../core/ports/resources.js';
+import { readBody } from '../../core/sandbox/state/body.js';
+import {
+  pageQuery,
+  plan,
+  readsFor,
+  refKey,
+  routeRequest,
+  sequencesFor,
+  withParams,
+  type Plan,
+  type RoutedRequest,
+  type StateEngineDeps,
+} from '../../core/sandbox/state/engine.js';
+import { newId } from '../../core/sandbox/state/ids.js';
+import type { IdShape, ModelRoute } from '../../core/sandbox/state/model.js';
+import type { ResolvedTenant } from '../../core/sandbox/tenant.js';
+import type { Layer, LayerAnswer, RequestContext } from '../pipeline/context.js';
+import type { TenantSeeder } from '../sandbox/seed.js';
+
+export interface StateLayerOptions {
+  readonly engine: StateEngineDeps;
+  readonly resources: ResourceStore;
+  readonly codec: BodyCodec;
+  /** Redacts a value before it is stored (§0.7): built by E from the redactor. */
+  readonly redactValue: (v: JsonValue) => JsonValue;
+  readonly seeder: TenantSeeder;
+}
+
+/** The outcome of a named action run outside a request (issue 14's state outcomes). */
+export type ActionOutcome =
+  | { readonly ok: true; readonly value: JsonValue; readonly reply: SimpleReply }
+  | { readonly ok: false; readonly reply: SimpleReply };
+
+export interface StateLayer extends Layer {
+  applyAction(
+    tenant: ResolvedTenant,
+    type: string,
+    id: string,
+    action: string,
+    params?: JsonValue,
+  ): Promise<ActionOutcome>;
+}
+
+const LAYER_HEADER = 'x-tapedeck-layer';
+const RESERVED_IDS = 8;
+
+/** A refusal the spec shaped, marked as the state layer's answer. */
+function markState(reply: Reply): Reply {
+  const swap = (headers: readonly (readonly [string, string])[]) => [
+    ...headers.filter(([name]) => name.toLowerCase() !== LAYER_HEADER),
+    [LAYER_HEADER, 'state'] as const,
+  ];
+  switch (reply.kind) {
+    case 'simple':
+      return { ...reply, headers: swap(reply.headers) };
+    case 'recorded':
+      return { ...reply, extraHeaders: swap(reply.extraHeaders) };
+    case 'stream':
+      return { ...reply, headers: swap(reply.headers) };
+  }
+}
+
+/** What the idempotency layer replays: the reply's bytes and headers, without the layer mark. */
+function storedResponse(reply: SimpleReply) {
+  return {
+    status: reply.status,
+    headers: reply.headers.filter(
+      ([name]) => name.toLowerCase() !== LAYER_HEADER && name.toLowerCase() !== 'content-length',
+    ),
+    body: new TextEncoder().encode(reply.body),
+  };
+}
+
+interface Request {
+  readonly tenant: ResolvedTenant;
+  readonly routed: RoutedRequest;
+  readonly body: JsonValue | undefined;
+  readonly query: Record<string, string | string[]>;
+  readonly origin: string;
+  readonly path: string;
+  readonly mergePatch: boolean;
+  readonly action?: string;
+  readonly idempotencyKeyHash?: string;
+}
+
+type Outcome =
+  | { readonly kind: 'answer'; readonly reply: SimpleReply; readonly remember: boolean }
+  | {
+      readonly kind: 'applied';
+      readonly reply: SimpleReply;
+      readonly value: JsonValue | undefined;
+      readonly completed: boolean;
+    };
+
+/** Runs the engine over the store: read, plan, apply; one re-plan after a version conflict. */
+class StateRunner {
+  constructor(private readonly o: StateLayerOptions) {}
+
+  private shapeOf(type: string): IdShape {
+    const { model, profile } = this.o.engine;
+    return model.types.get(type)?.idShape ?? profile.ids.byType[type] ?? profile.ids.default;
+  }
+
+  private async planOnce(request: Request, writes: boolean): Promise<Plan> {
+    const { resources, engine } = this.o;
+    const { tenant, routed, body, query } = request;
+    const refs = readsFor(routed, body, query, engine.profile.pagination);
+    const found = await Promise.all(refs.map((r) => resources.get(tenant.id, r.type, r.id)));
+    const read = new Map<string, StoredResource>();
+    for (const resource of found)
+      if (resource !== undefined) read.set(refKey(resource.type, resource.id), resource);
+    const q = pageQuery(engine, routed, query);
+    const page = q === undefined ? undefined : await resources.page(tenant.id, q);
+    const names = sequencesFor(routed);
+    const sequences = new Map<string, number>();
+    for (const name of names) sequences.set(name, await resources.sequence(tenant.id, name));
+    // Counters for the ids a write may draw (its object, its event, the events of the actions a
+    // create runs); gaps are fine.
+    let counter = writes ? await resources.reserveIds(tenant.id, RESERVED_IDS) : 0;
+    const end = counter + RESERVED_IDS;
+    const ids = (type: string, n: number): string[] => {
+      const out: string[] = [];
+      for (let i = 0; i < n; i++) {
+        // Past the reservation the ids would be another write's.
+        if (counter >= end) throw new TapedeckError('TD_INTERNAL', 'A write drew too many ids.');
+        out.push(newId(this.shapeOf(type), tenant.idSeed, counter++));
+      }
+      return out;
+    };
+    return plan(engine, {
+      routed,
+      body,
+      query,
+      read,
+      ...(page === undefined ? {} : { page }),
+      sequences,
+      now: tenant.now(),
+      ids,
+      origin: request.origin,
+      path: request.path,
+      mergePatch: request.mergePatch,
+      ...(request.action === undefined ? {} : { action: request.action }),
+    });
+  }
+
+  async run(request: Request): Promise<Outcome> {
+    const { engine, resources } = this.o;
+    const writes = request.routed.route.role !== 'list' && request.routed.route.role !== 'retrieve';
+    for (let attempt = 0; ; attempt++) {
+      const planned = await this.planOnce(request, writes);
+      if (planned.kind === 'answer') return planned;
+      const { tenant } = request;
+      const keyHash = request.idempotencyKeyHash;
+      // Stored test data has passed the redactor: the request body was redacted before planning
+      // (§0.7), templates come from redacted cassettes, so what is stored is what is answered.
+      // Redacting the planned values again could pseudonymise a pseudonym and make them differ.
+      const change: StateChange = {
+        ...planned.change,
+        ...(planned.change.events === undefined || keyHash === undefined
+          ? {}
+          : {
+              events: planned.change.events.map((e) => ({ ...e, idempotencyKeyHash: keyHash })),
+            }),
+        quotas: { resources: tenant.quotas.resources, bytes: tenant.quotas.bytes },
+        ...(keyHash === undefined
+          ? {}
+          : { idempotency: { keyHash, response: storedResponse(planned.reply) } }),
+      };
+      const result = await resources.apply(tenant.id, change, tenant.now());
+      if (result.ok) {
+        const value = change.puts[0]?.value;
+        return { kind: 'applied', reply: planned.reply, value, completed: keyHash !== undefined };
+      }
+      if (result.reason === 'conflict' && attempt === 0) continue;
+      const operation = request.routed.operation;
+      const facts =
+        result.reason === 'quota'
+          ? {
+              kind: 'quota' as const,
+              values: { quota: result.quota, limit: result.limit },
+            }
+          : { kind: 'conflict' as const };
+      return {
+        kind: 'answer',
+        reply: engine.errors.reply(
+          { ...facts, ...(operation === undefined ? {} : { operation }) },
+          'state',
+        ),
+        remember: false,
+      };
+    }
+  }
+}
+
+/**
+ * Path segments are test data like the body (§0.7): a scope (`/repos/{owner}/…`) or an id the
+ * client names is stored and looked up as the redactor leaves it — a live token in a segment
+ * becomes its (stable) pseudonym. The values go as an array, so only what they hold counts,
+ * never a parameter's name (`/v1/tokens/{token}` is no secret).
+ */
+function redactParams(routed: RoutedRequest, redactValue: (v: JsonValue) => JsonValue) {
+  const names = Object.keys(routed.params);
+  if (names.length === 0) return routed;
+  const values = names.map((name) => routed.params[name]!);
+  const redacted = redactValue(values);
+  if (!Array.isArray(redacted) || redacted.every((v, i) => v === values[i])) return routed;
+  const params = Object.fromEntries(
+    names.map((name, i) => {
+      const value = redacted[i];
+      return [name, typeof value === 'string' ? value : values[i]!] as const;
+    }),
+  );
+  return withParams(routed, params);
+}
+
+const PLAIN_NAME = /^[A-Za-z0-9_.[\]-]{1,64}$/;
+
+/**
+ * Violations name where a problem is (a body pointer, a parameter name); those places are the
+ * client's own field names, so each one that is not a plain name, or that the redactor would
+ * change (a live key sent as a field name), is named `*` instead: an error body never echoes it.
+ */
+function cleanViolations(
+  violations: readonly Violation[],
+  redactValue: (v: JsonValue) => JsonValue,
+): Violation[] {
+  const parts = new Set<string>();
+  for (const v of violations) {
+    if (v.name !== undefined) parts.add(v.name);
+    for (const segment of (v.pointer ?? '').split('/').slice(1)) parts.add(segment);
+  }
+  const list = [...parts];
+  const redacted = redactValue(list);
+  const safe = new Set(
+    list.filter(
+      (part, i) =>
+        (PLAIN_NAME.test(part) || part === '') && Array.isArray(redacted) && redacted[i] === part,
+    ),
+  );
+  const clean = (part: string) => (safe.has(part) ? part : '*');
+  return violations.map((v) => ({
+    ...v,
+    ...(v.name === undefined ? {} : { name: clean(v.name) }),
+    ...(v.pointer === undefined
+      ? {}
+      : {
+          pointer: v.pointer
+            .split('/')
+            .map((s, i) => (i === 0 ? s : clean(s)))
+            .join('/'),
+        }),
+  }));
+}
+
+function header(context: RequestContext, name: string): string | undefined {
+  return valuesOf(context.incoming.headers[name])[0];
+}
+
+/**
+ * Layer 6 (docs/design/issue-13-plan.md §6.2): a request the model covers is answered from the
+ * tenant's state — route, spec validation, reads, plan, one `apply` — and carries
+ * `x-tapedeck-layer: state`; anything else passes to the cassettes and the spec. A resource the
+ * tenant does not have is a 404, the same bytes whether it never existed or is another
+ * tenant's (but for the id the message names).
+ */
+export function stateLayer(o: StateLayerOptions): StateLayer {
+  const { engine } = o;
+  const spec = engine.spec;
+  const refusals =
+    spec === undefined
+      ? undefined
+      : new SpecRefusals(
+          spec.model,
+          new SpecValues(spec.responseDocument, specServers(spec.source.document)),
+          'sandbox',
+        );
+  const runner = new StateRunner(o);
+
+  const handle = async (context: RequestContext): Promise<LayerAnswer | undefined> => {
+    const tenant = context.tenant;
+    if (tenant === undefined) return undefined;
+    // Seeded before anything answers, modelled or not: seeding rewinds the tenant's cassette
+    // positions, which must not happen after a cassette already answered it.
+    await o.seeder.ensureSeeded(tenant);
+    const incoming = context.incoming;
+    const found = routeRequest(engine.model, spec?.router, incoming.method, incoming.path);
+    if (found === undefined) return undefined;
+    const routed = redactParams(found, o.redactValue);
+    const query = parseQuery(incoming.rawQuery);
+    let body: Body | undefined;
+    try {
+      body =
+        incoming.rawBody === undefined
+          ? undefined
+          : o.codec.decode(incoming.rawBody, incoming.headers);
+    } catch (error) {
+      if (isTapedeckError(error, 'TD_BODY_TOO_LARGE')) throw error;
+      return refuseBody(routed, 'cannot be decoded');
+    }
+    if (refusals !== undefined && routed.operation !== undefined) {
+      const { violations, unsupportedMediaType } = spec!.validators.validateRequest(
+        routed.operation,
+        { query, headers: incoming.headers, ...(body === undefined ? {} : { body }) },
+        routed.params,
+      );
+      if (unsupportedMediaType !== undefined || violations.length > 0) {
+        const answer =
+          unsupportedMediaType !== undefined
+            ? refusals.answer(incoming, { operation: routed.operation }, 'unsupported-media-type', {
+                code: 'unsupported-media-type',
+                title: 'Unsupported media type',
+                status: 415,
+                detail: `${routed.operation.id} takes ${routed.operation.body?.contents.map((c) => c.type).join(', ') || 'no request body'}; the request's Content-Type is not one of them.`,
+                extra: { operation: routed.operation.id },
+              })
+            : refusals.invalid(
+                incoming,
+                routed.operation,
+                cleanViolations(violations, o.redactValue),
+              );
+        // Never began executing: nothing for an idempotency key to remember.
+        return { reply: markState(answer.reply), remember: false };
+      }
+    }
+    const contentType = mediaType(header(context, 'content-type'));
+    const read = readBody(body, contentType, routed.operation, spec?.requestDocument);
+    if (!read.ok) return refuseBody(routed, read.message);
+    const outcome = await runner.run({
+      tenant,
+      routed,
+      body: read.value === undefined ? undefined : o.redactValue(read.value),
+      query,
+      origin: mockOrigin(header(context, 'host')),
+      path: incoming.path,
+      mergePatch: read.mergePatch,
+      ...(context.idempotencyKeyHash === undefined
+        ? {}
+        : { idempotencyKeyHash: context.idempotencyKeyHash }),
+    });
+    if (outcome.kind === 'applied') {
+      if (outcome.completed) context.idempotencyCompleted = true;
+      return { reply: outcome.reply, journalPath: routed.route.path };
+    }
+    return { reply: outcome.reply, remember: outcome.remember, journalPath: routed.route.path };
+  };
+
+  const refuseBody = (routed: RoutedRequest, message: string): LayerAnswer => ({
+    reply: engine.errors.reply(
+      {
+        // A malformed body is a bad request under every profile, never a state conflict.
+        kind: 'invalid-transition',
+        status: 400,
+        message: `The request body ${message}.`,
+        ...(routed.operation === undefined ? {} : { operation: routed.operation }),
+      },
+      'state',
+    ),
+    remember: false,
+  });
+
+  return {
+    name: 'state',
+    handle,
+    applyAction: (tenant, type, id, action, params) =>
+      runAction(o, runner, tenant, type, id, action, params),
+  };
+}
+
+function actionRoute(o: StateLayerOptions, type: string, action: string): ModelRoute | undefined {
+  const routes = o.engine.model.routes.filter((r) => r.type === type);
+  const declared = routes.find((r) => r.role === 'action' && r.action === action);
+  if (declared !== undefined) return declared;
+  // An action with no route of its own (issue 14's outcomes): run on the item route.
+  const item = routes.find((r) => r.idParam !== undefined);
+  return item === undefined
+    ? undefined
+    : { ...item, role: 'action', action, method: 'POST', successStatus: 200, body: 'json' };
+}
+
+async function runAction(
+  o: StateLayerOptions,
+  runner: StateRunner,
+  tenant: ResolvedTenant,
+  type: string,
+  id: string,
+  action: string,
+  params?: JsonValue,
+): Promise<ActionOutcome> {
+  const resourceType = o.engine.model.types.get(type);
+  const route = actionRoute(o, type, action);
+  if (resourceType === undefined || route === undefined) {
+    return {
+      ok: false,
+      reply: o.engine.errors.reply(
+        {
+          kind: 'not-found',
+          values: { object: type, id },
+          ...(resourceType === undefined ? {} : { idShape: resourceType.idShape }),
+        },
+        'state',
+      ),
+    };
+  }
+  await o.seeder.ensureSeeded(tenant);
+  const routed: RoutedRequest = {
+    route,
+    type: resourceType,
+    params: route.idParam === undefined ? {} : { [route.idParam]: id },
+    id,
+  };
+  const outcome = await runner.run({
+    tenant,
+    routed,
+    body: params === undefined ? undefined : o.redactValue(params),
+    query: {},
+    origin: '',
+    path: route.path,
+    mergePatch: false,
+    action,
+  });
+  if (outcome.kind === 'applied')
+    return { ok: true, value: outcome.value ?? null, reply: outcome.reply };
+  return { ok: false, reply: outcome.reply };
+}
+
+/**
+ * Runs a declared (or inferred) action on one of the tenant's resources, in one `apply`, as a
+ * request to the action route would: issue 14's scenarios call it for state outcomes.
+ */
+export function applyAction(
+  o: StateLayerOptions,
+  tenant: ResolvedTenant,
+  type: string,
+  id: string,
+  action: string,
+  params?: JsonValue,
+): Promise<ActionOutcome> {
+  return runAction(o, new StateRunner(o), tenant, type, id, action, params);
+}

@@ -1,0 +1,356 @@
+import type { NamedCassette } from '../../core/cassette/model.js';
+import type { JsonValue } from '../../core/json.js';
+import { compileMatchConfig } from '../../core/matching/config.js';
+import { ReplayIndex, SequenceCursors } from '../../core/matching/index.js';
+import type { CompiledSpec } from '../../core/mock/openapi/compiled.js';
+import type { SpecMock } from '../../core/mock/openapi/responder.js';
+import type {
+  BodyCodec,
+  Clock,
+  Logger,
+  RequestHandler,
+  RuntimeState,
+} from '../../core/ports/index.js';
+import type { Scheduler, ScheduledTask } from '../../core/ports/scheduler.js';
+import type { Detector } from '../../core/redaction/detectors.js';
+import type { ExplainSources } from '../../core/render/sandbox-explain.js';
+import type { ProfileErrors } from '../../core/sandbox/profile/answer.js';
+import type { ApiProfile } from '../../core/sandbox/profile/types.js';
+import type { TemplateSource } from '../../core/sandbox/state/engine.js';
+import type { ResourceModel } from '../../core/sandbox/state/model.js';
+import { tenantNow } from '../../core/sandbox/clock.js';
+import type { SeedCatalog } from '../../core/sandbox/tenant.js';
+import type { ServerSummary } from '../../core/render/summary.js';
+import type { TapedeckConfig } from '../config/config.js';
+import type { Journal } from '../journal/journal.js';
+import { adminLayer, healthRoutes, journalRoutes, type AdminRoute } from '../layers/admin/index.js';
+import { clockRoutes } from '../layers/admin/clock.js';
+import { modelRoutes } from '../layers/admin/model.js';
+import { tenantRoutes } from '../layers/admin/tenants.js';
+import { cassetteLayer } from '../layers/cassette.js';
+import { idempotencyLayer } from '../layers/idempotency.js';
+import { limitsLayer } from '../layers/limits.js';
+import { missLayer } from '../layers/miss.js';
+import { specLayer, type SpecEngine } from '../layers/spec.js';
+import { stateLayer } from '../layers/state.js';
+import { tenantLayer } from '../layers/tenant.js';
+import type { Layer, RequestContext } from '../pipeline/context.js';
+import { assemblePipeline } from '../pipeline/assemble.js';
+import { runPipeline } from '../pipeline/run.js';
+import { ServerStats } from '../pipeline/stats.js';
+import type { RedactionSetup } from '../redaction/setup.js';
+import type { HttpHost } from '../replay/server.js';
+import { scheduleExpiry } from './expiry.js';
+import type { KeyMaker } from './keys.js';
+import { cachedResolver } from './resolver.js';
+import { tenantSeeder } from './seed.js';
+import { TenantAdmin } from './tenants.js';
+
+/** What `--explain` renders about where the model came from. */
+export type SandboxSources = ExplainSources;
+
+/** A built sandbox server (`tapedeck sandbox`): not listening until `listen`. */
+export interface SandboxServer {
+  readonly model: ResourceModel;
+  readonly profile: ApiProfile;
+  /** What `--explain` renders: the sources of the model. */
+  readonly sources: SandboxSources;
+  /** The tenant use cases of this server (the admin routes' own; tests use it too). */
+  readonly tenants: TenantAdmin;
+  /** The model and resolved profile as JSON (`--explain --json`, `GET /__tapedeck/sandbox/model`). */
+  explainJson(): JsonValue;
+  /** Listens; resolves the URL. */
+  listen(): Promise<string>;
+  /** What was served, by layer (`/__tapedeck/summary` has the rest). */
+  summary(): SandboxSummary;
+  /** Stops accepting, drains, writes what is counted in memory, closes the state. Idempotent. */
+  stop(): Promise<SandboxSummary>;
+}
+
+/** The shutdown line of `tapedeck sandbox`: requests served, by the layer that answered. */
+export interface SandboxSummary {
+  readonly served: number;
+  readonly byLayer: ServerSummary['byLayer'];
+}
+
+/** Everything the sandbox is built from, loaded and checked by app/compose/sandbox.ts. */
+export interface SandboxDeps {
+  readonly config: TapedeckConfig;
+  readonly profile: ApiProfile;
+  readonly errors: ProfileErrors;
+  readonly model: ResourceModel;
+  readonly sources: SandboxSources;
+  readonly explainJson: () => JsonValue;
+  readonly spec?: CompiledSpec;
+  /** The spec layer's responder (what the model does not cover). */
+  readonly specMock?: SpecMock;
+  readonly templates: TemplateSource;
+  readonly cassettes: readonly NamedCassette[];
+  readonly seeds: SeedCatalog;
+  readonly state: RuntimeState;
+  readonly journal: Journal;
+  readonly clock: Clock;
+  readonly scheduler: Scheduler;
+  readonly logger: Logger;
+  readonly codec: BodyCodec;
+  readonly redaction: RedactionSetup;
+  readonly keys: KeyMaker;
+  readonly liveDetectors: readonly Detector[];
+  readonly host: (handler: RequestHandler) => HttpHost;
+}
+
+const HOUR_MS = 3_600_000;
+
+/** The answers of the spec layer that never executed anything: no idempotency key keeps them. */
+const SPEC_REFUSALS = new Set(['invalid', 'unauthorized', 'not-found', 'method-not-allowed']);
+
+/** The spec behind the sandbox's state and cassettes: documented routes the model leaves out. */
+function sandboxSpec(mock: SpecMock): SpecEngine {
+  return {
+    handle(incoming) {
+      const answer = mock.answer(incoming, false);
+      if (answer === undefined) return undefined;
+      return {
+        reply: answer.reply,
+        ...(answer.path === undefined ? {} : { journalPath: answer.path }),
+        ...(SPEC_REFUSALS.has(answer.outcome) ? { remember: false } : {}),
+      };
+    },
+  };
+}
+
+/**
+ * The sandbox's pipeline: admin → tenant → limits → idempotency → state → cassette → spec →
+ * miss (docs/sandbox.md). The `scenario` slot stays empty (issue 14).
+ */
+export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServer> {
+  const { config, profile, errors, model, state, codec, logger, clock, scheduler } = deps;
+  const { redactor } = deps.redaction;
+  const match = compileMatchConfig(config.match);
+  const index = new ReplayIndex(deps.cassettes, match);
+  const cursors = new SequenceCursors();
+  const stats = new ServerStats();
+
+  // In-flight keys of a process that died stay in flight forever: nobody will finish them.
+  const released = await state.idempotency.releaseInFlight();
+  if (released > 0)
+    logger.log(
+      'info',
+      'sandbox.idempotency',
+      `released ${released} idempotency key(s) left in flight by a stopped sandbox`,
+    );
+
+  const resolver = cachedResolver({
+    tenants: state.tenants,
+    clock,
+    hashKey: (key) => deps.keys.hashKey(key),
+    defaults: config.sandbox.quotas,
+  });
+  const tenants = new TenantAdmin({
+    state,
+    clock,
+    profile,
+    seeds: deps.seeds,
+    keys: deps.keys,
+    config: config.sandbox,
+    onChange: (tenantId) => resolver.forget(tenantId),
+    logger,
+  });
+
+  // Cassette positions per tenant and session: sessions seen per tenant, so a reseed rewinds them.
+  // A tenant whose seeding changed since its last cassette answer (reset here or from the CLI in
+  // another process: the resolver's `seededAt` is at most a second old) starts them again.
+  const sessionsOf = new Map<string, { sessions: Set<string>; seededAt: number | undefined }>();
+  const rewind = (tenantId: string) => {
+    const seen = sessionsOf.get(tenantId);
+    if (seen === undefined) return;
+    for (const session of seen.sessions) cursors.reset(session);
+    sessionsOf.delete(tenantId);
+  };
+  const sessionOf = (context: RequestContext) => {
+    const tenant = context.tenant;
+    if (tenant === undefined) return context.session;
+    const key = `${tenant.id}\u0000${context.session}`;
+    let seen = sessionsOf.get(tenant.id);
+    if (seen !== undefined && seen.seededAt !== tenant.seededAt) {
+      // Seeded since (the request that seeded it saw it unseeded): the same positions. Reset or
+      // reseeded elsewhere: from the start.
+      if (seen.seededAt === undefined) seen.seededAt = tenant.seededAt;
+      else {
+        rewind(tenant.id);
+        seen = undefined;
+      }
+    }
+    if (seen === undefined) {
+      seen = { sessions: new Set(), seededAt: tenant.seededAt };
+      sessionsOf.set(tenant.id, seen);
+    }
+    seen.sessions.add(key);
+    return key;
+  };
+
+  const seeder = tenantSeeder({
+    model,
+    cassettes: deps.cassettes,
+    seeds: deps.seeds,
+    resources: state.resources,
+    onSeeded: (tenantId) => {
+      resolver.forget(tenantId);
+      rewind(tenantId);
+    },
+  });
+
+  const redactPath = (path: string) =>
+    redactor.clean(path)
+      ? path
+      : redactor.redactRequest({ method: 'GET', path, query: {}, headers: {} }).value.path;
+  const redactValue = (value: JsonValue): JsonValue => {
+    const redacted = redactor.redactRequest({
+      method: 'POST',
+      path: '/',
+      query: {},
+      headers: { 'content-type': 'application/json' },
+      body: { encoding: 'json', json: value },
+    }).value.body;
+    return redacted?.encoding === 'json' ? redacted.json : value;
+  };
+
+  const routes: (readonly AdminRoute[])[] = [
+    healthRoutes({
+      mode: 'sandbox',
+      loaded: () => ({ cassettes: index.cassetteNames().length, interactions: index.size }),
+      summary: () => stats.summary(index),
+    }),
+    journalRoutes(deps.journal),
+    modelRoutes(deps.explainJson),
+  ];
+  // Tenant management needs the admin token: without one, its routes are not mounted.
+  if (config.admin.token !== undefined) routes.push(tenantRoutes(tenants), clockRoutes(tenants));
+
+  const limits = limitsLayer({
+    profile,
+    errors,
+    usage: state.usage,
+    scheduler,
+    defaults: config.sandbox.quotas,
+  });
+  const layers: Partial<Record<string, Layer>> = {
+    admin: adminLayer({ token: config.admin.token, routes }),
+    tenant: tenantLayer({
+      profile,
+      resolver,
+      adminToken: config.admin.token,
+      errors,
+      liveDetectors: deps.liveDetectors,
+    }),
+    limits,
+    ...(profile.idempotency === null
+      ? {}
+      : {
+          idempotency: idempotencyLayer({
+            profile,
+            errors,
+            store: state.idempotency,
+            codec,
+            redactPath,
+          }),
+        }),
+    state: stateLayer({
+      engine: {
+        model,
+        profile,
+        ...(deps.spec === undefined ? {} : { spec: deps.spec }),
+        templates: deps.templates,
+        errors,
+      },
+      resources: state.resources,
+      codec,
+      redactValue,
+      seeder,
+    }),
+    cassette: cassetteLayer({
+      index,
+      cursors,
+      stats,
+      latencyFactor: 0,
+      cassetteFor: (context) => context.cassette,
+      sessionOf,
+    }),
+    ...(deps.specMock === undefined ? {} : { spec: specLayer(sandboxSpec(deps.specMock)) }),
+    miss: missLayer({ index, stats, logger, status: config.replay.missStatus }),
+  };
+  const handler = runPipeline({
+    layers: assemblePipeline(layers),
+    clock,
+    journal: deps.journal,
+    stats,
+    view: {
+      match,
+      codec,
+      redactRequest: (request) => redactor.redactRequest(request),
+    },
+  });
+
+  // Idle tenants go at start and hourly (expiry.ts); expired idempotency keys are swept with
+  // them, each tenant's on its own clock. Last-used times are written every minute.
+  const sweepKeys = async () => {
+    const retention = (profile.idempotency?.retentionHours ?? 24) * HOUR_MS;
+    for (const tenant of await state.tenants.list()) {
+      await state.idempotency.expire(tenant.id, tenantNow(tenant.clock, clock.now()) - retention);
+    }
+  };
+  await sweepKeys();
+  const tasks: { cancel(): void }[] = [scheduleExpiry(tenants, scheduler, HOUR_MS)];
+  const every = (ms: number, what: string, work: () => Promise<unknown>) => {
+    let task: ScheduledTask | undefined;
+    let cancelled = false;
+    const run = () => {
+      if (cancelled) return;
+      task = scheduler.setTimeout(() => {
+        work()
+          .catch((error: unknown) =>
+            logger.log('warn', 'sandbox.task', `${what} failed: ${(error as Error).message}`),
+          )
+          .finally(run);
+      }, ms);
+    };
+    run();
+    tasks.push({
+      cancel: () => {
+        cancelled = true;
+        task?.cancel();
+      },
+    });
+  };
+  every(HOUR_MS, 'the idempotency sweep', sweepKeys);
+  every(60_000, 'writing last-used times', () => resolver.flushLastUsed());
+
+  const host = deps.host(handler);
+  let stopped: Promise<SandboxSummary> | undefined;
+  const summary = (): SandboxSummary => {
+    const { served, byLayer } = stats.summary(index);
+    return { served, byLayer };
+  };
+  return {
+    model,
+    profile,
+    sources: deps.sources,
+    tenants,
+    explainJson: deps.explainJson,
+    listen: () => host.listen(config.server.host, config.server.port),
+    summary,
+    stop() {
+      stopped ??= (async () => {
+        for (const task of tasks) task.cancel();
+        await host.close();
+        // What is counted in memory goes to the state before it closes.
+        await limits.flush().catch(() => undefined);
+        await resolver.flushLastUsed().catch(() => undefined);
+        await deps.journal.close();
+        await state.close();
+        return summary();
+      })();
+      return stopped;
+    },
+  };
+}
