@@ -18,6 +18,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { gunzipSync } from 'node:zlib';
+import { fetch } from 'undici';
 import * as cassetteFormat from '../lib/cassette-format.mjs';
 import { RESPONSE_HEADERS } from '../lib/fixtures.mjs';
 import * as peers from '../lib/peers/index.mjs';
