@@ -14,15 +14,24 @@
 // Tenant resolution is measured apart, in process: the sandbox's tenant layer (credential from
 // the Authorization header, admin-token and live-key checks, checksum, cached lookup) over the
 // built dist/, per request, against the same loop with a layer that does nothing. Target ≤ 2 µs.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { gunzipSync } from 'node:zlib';
-import { fetch } from 'undici';
 import * as cassetteFormat from '../lib/cassette-format.mjs';
 import { RESPONSE_HEADERS } from '../lib/fixtures.mjs';
 import * as peers from '../lib/peers/index.mjs';
-import { startReplay, startTapedeck, BENCH_DIR, REPO_DIR } from '../lib/servers.mjs';
+import {
+  ADMIN_TOKEN,
+  adminPost,
+  createCustomer,
+  customer,
+  CUSTOMER_FORM,
+  CUSTOMER_JSON,
+  FORM,
+  startSandbox,
+  stripeSpec,
+} from '../lib/sandbox.mjs';
+import { startReplay, REPO_DIR } from '../lib/servers.mjs';
 import { median } from '../lib/stats.mjs';
 import {
   S,
@@ -41,49 +50,6 @@ import {
   quick,
   reason,
 } from '../lib/harness.mjs';
-
-const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef0123456789';
-const CUSTOMER_FORM = 'email=jenny%40example.com&name=Jenny+Rosen&metadata%5Border%5D=1';
-const CUSTOMER_JSON = JSON.stringify({
-  email: 'jenny@example.com',
-  name: 'Jenny Rosen',
-  metadata: { order: '1' },
-});
-const FORM = 'application/x-www-form-urlencoded';
-
-/** The vendored Stripe spec, unpacked into the work dir once. */
-function stripeSpec(dir) {
-  const file = join(dir, 'stripe.json');
-  const gz = readFileSync(join(BENCH_DIR, 'fixtures', 'stripe-openapi-2022-04.json.gz'));
-  writeFileSync(file, gunzipSync(gz));
-  return file;
-}
-
-/** A customer as Stripe answers one (the recorded answers replay serves). */
-function customer(id) {
-  return {
-    id,
-    object: 'customer',
-    address: null,
-    balance: 0,
-    created: 1_700_000_000,
-    currency: null,
-    default_source: null,
-    delinquent: false,
-    description: null,
-    discount: null,
-    email: 'jenny@example.com',
-    invoice_prefix: 'B0C1D2E3',
-    invoice_settings: { custom_fields: null, default_payment_method: null, footer: null },
-    livemode: false,
-    metadata: { order: '1' },
-    name: 'Jenny Rosen',
-    phone: null,
-    preferred_locales: [],
-    shipping: null,
-    tax_exempt: 'none',
-  };
-}
 
 /** One cassette with the two routes the sandbox is driven on, as a recording would hold them. */
 function writeReplayCassette(dir, id) {
@@ -112,51 +78,6 @@ function writeReplayCassette(dir, id) {
   };
   mkdirSync(join(dir, 'stripe'), { recursive: true });
   writeFileSync(join(dir, 'stripe', 'customers.json'), cassetteFormat.serializeCassette(cassette));
-}
-
-async function adminPost(url, path, body) {
-  const response = await fetch(`${url}/__tapedeck/${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`POST /__tapedeck/${path}: ${response.status} ${text}`);
-  return JSON.parse(text);
-}
-
-async function createCustomer(url, key) {
-  const response = await fetch(`${url}/v1/customers`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': FORM },
-    body: CUSTOMER_FORM,
-  });
-  const text = await response.text();
-  if (response.status !== 200) throw new Error(`sandbox create: ${response.status} ${text}`);
-  return JSON.parse(text).id;
-}
-
-/** `tapedeck sandbox` on the Stripe spec, quotas raised so the create phase never meets one. */
-async function startSandbox(dir, spec) {
-  writeFileSync(
-    join(dir, 'tapedeck.config.json'),
-    JSON.stringify({
-      sandbox: {
-        spec,
-        profile: 'stripe',
-        defaultSeed: 'empty',
-        quotas: { resources: 100_000_000, requestsPerDay: 1_000_000_000, bytes: 2 ** 40 },
-      },
-    }),
-  );
-  return startTapedeck({
-    name: 'sandbox',
-    core: SERVER_CORE,
-    workDir: dir,
-    command: 'sandbox',
-    args: [],
-    env: { TAPEDECK_ADMIN_TOKEN: ADMIN_TOKEN },
-  });
 }
 
 /** Mockoon CLI with one CRUD route on /v1/customers over a data bucket holding one customer. */
@@ -293,7 +214,7 @@ export async function scenarioSandbox() {
       servers.push(replay);
       const sandboxDir = join(dir, `sandbox-${rep}`);
       mkdirSync(sandboxDir, { recursive: true });
-      const sandbox = await startSandbox(sandboxDir, spec);
+      const sandbox = await startSandbox(sandboxDir, spec, { core: SERVER_CORE });
       servers.push(sandbox);
       const { key } = await adminPost(sandbox.url, 'tenants', { name: 'bench' });
       const id = await createCustomer(sandbox.url, key);
