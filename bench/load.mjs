@@ -66,6 +66,8 @@ function requestsFor(target) {
       },
     ];
   }
+  // A target's own requests (method, path, body, headers), say POSTs that create something.
+  if (target.requests) return target.requests;
   return (target.paths ?? paths).map((path) => ({ method: 'GET', path }));
 }
 

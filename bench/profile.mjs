@@ -1,8 +1,10 @@
 // Where the time goes per request: runs `tapedeck replay` (100 routes) or `tapedeck record`
-// (every path distinct, one cassette; the record scenario's upstream body and default rules)
+// (every path distinct, one cassette; the record scenario's upstream body and default rules) or
+// `tapedeck sandbox` (the Stripe spec and profile; `sandbox` reads one customer of a tenant,
+// `sandbox-create` creates customers)
 // under `node --cpu-prof`, drives it with 32 connections, stops it with SIGTERM (which writes
 // the profile) and prints the functions with the most self time. Not part of `npm run bench`; run it by hand:
-//   npm run build && node bench/profile.mjs replay      (or: record, raw)
+//   npm run build && node bench/profile.mjs replay      (or: record, raw, sandbox, sandbox-create)
 // BENCH_DURATION=5 sets the measured seconds; BENCH_KEEP_PROFILE=1 keeps the .cpuprofile file.
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,10 +14,18 @@ import { profileSummary } from './lib/cpuprofile.mjs';
 import { routePath, writeCassettes } from './lib/fixtures.mjs';
 import { runJson } from './lib/proc.mjs';
 import { BENCH_DIR, startRaw, startRecord, startReplay } from './lib/servers.mjs';
+import {
+  adminPost,
+  createCustomer,
+  CUSTOMER_FORM,
+  FORM,
+  startSandbox,
+  stripeSpec,
+} from './lib/sandbox.mjs';
 
 const what = process.argv[2] ?? 'replay';
-if (!['replay', 'record', 'raw'].includes(what)) {
-  throw new Error('usage: profile.mjs replay|record|raw');
+if (!['replay', 'record', 'raw', 'sandbox', 'sandbox-create'].includes(what)) {
+  throw new Error('usage: profile.mjs replay|record|raw|sandbox|sandbox-create');
 }
 const duration = Number(process.env.BENCH_DURATION ?? 5);
 const work = mkdtempSync(join(tmpdir(), 'tapedeck-profile-'));
@@ -39,6 +49,26 @@ try {
       nodeArgs,
     });
     load = { paths: Array.from({ length: 100 }, (_, i) => routePath(i)) };
+  } else if (what.startsWith('sandbox')) {
+    const spec = stripeSpec(work);
+    server = await startSandbox(work, spec, { nodeArgs });
+    const { key } = await adminPost(server.url, 'tenants', { name: 'profile' });
+    const id = await createCustomer(server.url, key);
+    const headers = { authorization: `Bearer ${key}` };
+    load =
+      what === 'sandbox'
+        ? { headers, paths: [`/v1/customers/${id}`] }
+        : {
+            headers,
+            requests: [
+              {
+                method: 'POST',
+                path: '/v1/customers',
+                body: CUSTOMER_FORM,
+                headers: { 'content-type': FORM },
+              },
+            ],
+          };
   } else {
     upstream = await startRaw({ name: 'upstream', core: 1, any: true, body: 'account' });
     server = await startRecord({
@@ -57,7 +87,15 @@ try {
     args: [
       join(BENCH_DIR, 'load.mjs'),
       JSON.stringify({
-        targets: [{ name: what, url: server.url, pids: [server.pid] }],
+        targets: [
+          {
+            name: what,
+            url: server.url,
+            pids: [server.pid],
+            headers: load.headers,
+            requests: load.requests,
+          },
+        ],
         connections: 32,
         duration,
         warmup: 1,

@@ -5,6 +5,7 @@
 //   node bench/run.mjs --peers         also the peers (npm run bench:peers installs them first)
 //   node bench/run.mjs --only replay,mock            a subset of the scenarios
 //   node bench/run.mjs --only sandbox-store          the sandbox storage micro-bench
+//   node bench/run.mjs --only sandbox [--peers]      sandbox vs replay (and Mockoon CRUD)
 //   node bench/run.mjs --baseline-rev REV --only replay,mock
 //                                      also REV's replay and mock servers, built into a temp
 //                                      dir, interleaved with this build's: new ÷ old
@@ -52,6 +53,7 @@ import { scenarioPeers } from './scenarios/peers.mjs';
 import { scenarioRecord } from './scenarios/record.mjs';
 import { scenarioReplay } from './scenarios/replay.mjs';
 import { scenarioSandboxStore } from './scenarios/sandbox.mjs';
+import { scenarioSandbox } from './scenarios/sandbox-http.mjs';
 import { scenarioStartup } from './scenarios/startup.mjs';
 
 /** The scenarios in report order: key (for --only), title, function, enabled. */
@@ -66,6 +68,7 @@ const STEPS = [
   ['drift', '6. drift check', scenarioDrift],
   ['budgets', '7. time budgets moved out of the unit tests', scenarioBudgets],
   ['sandbox-store', '8. sandbox storage: one tenant among many vs one alone', scenarioSandboxStore],
+  ['sandbox', '9. sandbox: stateful read and create vs replay (and Mockoon CRUD)', scenarioSandbox],
 ];
 
 function help() {
