@@ -344,8 +344,19 @@ describe('path segments are test data too (github preset)', () => {
     return { status: response.status, text: await response.text() };
   };
 
-  it('a live token in a scope segment never reaches the state files, and still names one repository', async () => {
+  it('a live token in a scope segment is refused before anything is stored', async () => {
     const token = `ghp_${'aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5'}`;
+    const refused = await send('POST', `/repos/${token}/hello/issues`, { title: 'in a path' });
+    expect(refused.status).toBe(400);
+    expect(refused.text).not.toContain(token.slice(4, 20));
+    for (const file of readdirSync(sandbox.stateDir)) {
+      const bytes = readFileSync(join(sandbox.stateDir, file)).toString('latin1');
+      expect(bytes.includes(token.slice(0, 16)), `${file} holds the token`).toBe(false);
+    }
+  });
+
+  it('personal data in a scope segment never reaches the state files, and still names one repository', async () => {
+    const token = 'margaret.hollis@northwind-logistics.co.uk';
     const created = await send('POST', `/repos/${token}/hello/issues`, { title: 'in a path' });
     expect(created.status).toBe(201);
     // The same segment finds the same repository (pseudonyms are stable).
@@ -356,7 +367,7 @@ describe('path segments are test data too (github preset)', () => {
     // The database and its write-ahead log, as they are on disk now.
     for (const file of readdirSync(sandbox.stateDir)) {
       const bytes = readFileSync(join(sandbox.stateDir, file)).toString('latin1');
-      expect(bytes.includes(token.slice(0, 16)), `${file} holds the token`).toBe(false);
+      expect(bytes.includes('northwind-logistics'), `${file} holds the address`).toBe(false);
     }
   });
 });
