@@ -31,6 +31,12 @@ export interface RequestView {
   readonly redactRequest: (request: RecordedRequest) => RedactionResult<RecordedRequest>;
   /** The index key straight from the raw request when that is provably the same key, else undefined. */
   readonly fastKey?: (incoming: IncomingRequest) => string | undefined;
+  /**
+   * The redacted path alone, for the journal of a request no layer redacted whole (the
+   * sandbox: its state layer reads the raw request). Without it the journal redacts the whole
+   * request — headers and body — to show its path.
+   */
+  readonly redactPath?: (method: string, path: string) => string;
 }
 
 /** Counts answers per layer (the shutdown summary and /__tapedeck/summary). */
@@ -128,16 +134,20 @@ class PipelineContext implements RequestContext {
     return (this.normal ??= normalizeRequest(this.request, this.view!.match));
   }
 
-  /** Method and path for the journal; a fast-lane path had nothing to redact. */
+  /** Method and path for the journal (redaction never changes a method). */
   get journalMethod(): string {
-    return this.fast === undefined && this.view !== undefined
-      ? this.request.method
-      : this.incoming.method.toUpperCase();
+    return this.incoming.method.toUpperCase();
   }
 
+  /** A fast-lane path had nothing to redact; a path alone is redacted alone when it can be. */
   get journalPath(): string {
     if (this.fast !== undefined) return this.incoming.path;
-    return this.view === undefined ? UNNAMED_PATH : this.request.path;
+    const view = this.view;
+    if (view === undefined) return UNNAMED_PATH;
+    if (this.redacted === undefined && view.redactPath !== undefined) {
+      return view.redactPath(this.journalMethod, this.incoming.path);
+    }
+    return this.request.path;
   }
 }
 

@@ -200,11 +200,23 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
     },
   });
 
-  const redactPath = (path: string) =>
+  /**
+   * A path redacted on its own (no headers, no body): what the journal and the idempotency
+   * fingerprint show. Redacting the whole request for it cost a fifth of a stateful read (the
+   * tenant's key in Authorization, remembered in every encoding on every request). A secret
+   * that only a header names and that the path repeats is not found this way; sandbox keys and
+   * live keys in a path are refused by the tenant layer before this runs.
+   */
+  const redactMethodPath = (method: string, path: string) =>
     redactor.clean(path)
       ? path
-      : redactor.redactRequest({ method: 'GET', path, query: {}, headers: {} }).value.path;
+      : redactor.redactRequest({ method, path, query: {}, headers: {} }).value.path;
+  const redactPath = (path: string) => redactMethodPath('GET', path);
   const redactValue = (value: JsonValue): JsonValue => {
+    // A request's path parameters come as an array of strings: most are ids the redactor has
+    // nothing to say about, and a stateful read should not pay a whole redaction pass for them.
+    if (Array.isArray(value) && value.every((v) => typeof v === 'string' && redactor.clean(v)))
+      return value;
     const redacted = redactor.redactRequest({
       method: 'POST',
       path: '/',
@@ -288,6 +300,7 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
       match,
       codec,
       redactRequest: (request) => redactor.redactRequest(request),
+      redactPath: redactMethodPath,
     },
   });
 
