@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { TapedeckError } from '../../../core/errors.js';
 import type { RuntimeState } from '../../../core/ports/state.js';
@@ -32,6 +32,15 @@ export function openSqliteState(
   return openSqliteStateFile(join(dir, STATE_FILE), options);
 }
 
+/** Creates `file` empty with mode 0600 unless it exists (whatever it is: SQLite judges it). */
+function createPrivate(file: string): void {
+  try {
+    closeSync(openSync(file, 'wx', 0o600));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+}
+
 /** The same for a file path (or `:memory:`). */
 export function openSqliteStateFile(
   file: string,
@@ -39,7 +48,12 @@ export function openSqliteStateFile(
 ): SqliteState {
   let db: Database.Database | undefined;
   try {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    if (file !== ':memory:') {
+      // Tenants' test data and key hashes: readable by this user only (a directory or file
+      // that already exists keeps its mode; the -wal and -shm files take the file's).
+      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+      createPrivate(file);
+    }
     db = retryBusy(() => {
       // The busy timeout is set first (the constructor's option), so everything below waits
       // for another process instead of failing. Switching to WAL and the first read of a new
@@ -51,6 +65,9 @@ export function openSqliteStateFile(
         refuseNewer(opened, file, options.migrations ?? MIGRATIONS);
         opened.pragma('journal_mode = WAL');
         opened.pragma('synchronous = NORMAL');
+        // What a deleted tenant, a reset or a purge removes is overwritten, not left in free
+        // pages of the file for anyone who reads its bytes.
+        opened.pragma('secure_delete = ON');
         migrate(opened, file, options.migrations ?? MIGRATIONS);
       } catch (error) {
         opened.close();
