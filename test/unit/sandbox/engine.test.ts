@@ -285,6 +285,24 @@ describe('state engine on the widgets model', () => {
     expect(painted.kind === 'change' && painted.change.events?.[0]?.type).toBe('widget.updated');
   });
 
+  it('the state field moves only by the actions that set it, never by a write naming it', () => {
+    const world = new World();
+    const id = (
+      world.call('POST', '/v1/widgets', { name: 'a', status: 'published' }).json as JsonObject
+    )['id'] as string;
+    expect(world.call('GET', `/v1/widgets/${id}`).json).toMatchObject({ status: 'draft' });
+    expect(
+      world.call('POST', `/v1/widgets/${id}/paint`, { status: 'published' }).json,
+    ).toMatchObject({ status: 'draft', published_at: null });
+    expect(world.call('POST', `/v1/widgets/${id}`, { status: 'published' }).json).toMatchObject({
+      status: 'draft',
+    });
+    // Its own action still moves it.
+    expect(world.call('POST', `/v1/widgets/${id}/publish`).json).toMatchObject({
+      status: 'published',
+    });
+  });
+
   it('plans without reading anything itself: the same input gives the same plan', () => {
     const world = new World();
     const a = world.request('POST', '/v1/widgets', { name: 'same' });

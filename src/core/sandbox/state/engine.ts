@@ -443,10 +443,29 @@ class Planner {
     return found;
   }
 
+  /**
+   * What a body never writes: the server-owned fields, the id, and a lifecycle's state field
+   * when declared actions set it (a payment intent's `status` moves by `confirm` and `cancel`,
+   * not by an update or another action naming it; GitHub's `state`, set by no action, is written).
+   */
+  private guarded(): string[] {
+    const out = [...this.type.serverOwned, this.type.idField];
+    const lifecycle = this.type.lifecycle;
+    const field = lifecycle?.field;
+    if (
+      field !== undefined &&
+      Object.values(lifecycle!.actions).some(
+        (a) => a.set !== undefined && Object.hasOwn(a.set, field),
+      )
+    )
+      out.push(field);
+    return out;
+  }
+
   /** Item fields of the body, minus what the server owns. */
   private fields(): JsonObject {
     const fields = itemFields(this.input.body, this.itemSchema, this.template);
-    for (const name of [...this.type.serverOwned, this.type.idField]) delete fields[name];
+    for (const name of this.guarded()) delete fields[name];
     return fields;
   }
 
@@ -747,7 +766,7 @@ class Planner {
     for (const [name, value] of Object.entries(body))
       if (value === null && (this.itemSchema === undefined || this.schemaHas(name)))
         setOwn(fields, name, null);
-    for (const name of [...this.type.serverOwned, this.type.idField]) delete fields[name];
+    for (const name of this.guarded()) delete fields[name];
     return fields;
   }
 
