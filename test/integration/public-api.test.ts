@@ -36,6 +36,7 @@ describe('the public API', () => {
       'DEFAULTS',
       'ERROR_CODES',
       'TapedeckError',
+      'apiProfileSchema',
       'cassetteSchemaV1',
       'configSchema',
       'driftReportSchema',
