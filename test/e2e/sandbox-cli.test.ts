@@ -74,6 +74,13 @@ describe('tapedeck sandbox (built CLI)', () => {
       expect(example.code, `${example.stdout}\n${example.stderr}`).toBe(0);
       expect(example.stdout).toBe('sandbox example: ok\n');
       expect(example.stderr).toBe('');
+      // Without an admin token only health is mounted: no tenant reads another's traffic.
+      expect((await fetch(`${url}/__tapedeck/health`)).status).toBe(200);
+      for (const route of ['journal', 'sandbox/model', 'tenants']) {
+        const response = await fetch(`${url}/__tapedeck/${route}`);
+        expect(response.status, route).toBe(404);
+        expect(await response.text()).not.toContain('"entries"');
+      }
     } finally {
       expect(await stop(run)).toBe(0);
     }

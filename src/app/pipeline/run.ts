@@ -37,6 +37,8 @@ export interface RequestView {
    * request — headers and body — to show its path.
    */
   readonly redactPath?: (method: string, path: string) => string;
+  /** The session as layers, the journal and reports see it (the header's text by default). */
+  readonly sessionName?: (raw: string) => string;
 }
 
 /** Counts answers per layer (the shutdown summary and /__tapedeck/summary). */
@@ -86,7 +88,8 @@ class PipelineContext implements RequestContext {
     /** The fast lane's key, when it could give one. */
     private readonly fast: string | undefined,
   ) {
-    this.session = sessionOf(incoming);
+    const session = sessionOf(incoming);
+    this.session = view?.sessionName === undefined ? session : view.sessionName(session);
     this.keyed = fast;
   }
 

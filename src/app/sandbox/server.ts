@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { NamedCassette } from '../../core/cassette/model.js';
 import type { JsonValue } from '../../core/json.js';
 import { compileMatchConfig } from '../../core/matching/config.js';
@@ -47,6 +48,12 @@ import { tenantSeeder } from './seed.js';
 import { TenantAdmin } from './tenants.js';
 
 /** What `--explain` renders about where the model came from. */
+
+/** What an admin token sent by a tenant is replaced with (server.ts `withoutAdminToken`). */
+const ADMIN_TOKEN_SHOWN = '[admin token]';
+/** A session name shown as sent: a label such as `ci-42` or `worker/3`. */
+const PLAIN_SESSION = /^[A-Za-z0-9][A-Za-z0-9_.:@/-]*$/;
+
 export type SandboxSources = ExplainSources;
 
 /** A built sandbox server (`tapedeck sandbox`): not listening until `listen`. */
@@ -201,18 +208,42 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
   });
 
   /**
+   * The redactor knows sandbox keys and live keys, not tapedeck's own admin token: a tenant
+   * that sends it in a body, a path or a session name gets it replaced before anything of the
+   * request is stored, journaled or named in an answer.
+   */
+  const adminToken = config.admin.token;
+  const withoutAdminToken = <T extends JsonValue>(value: T): T => {
+    if (adminToken === undefined || adminToken === '') return value;
+    if (typeof value === 'string') {
+      return (
+        value.includes(adminToken) ? value.split(adminToken).join(ADMIN_TOKEN_SHOWN) : value
+      ) as T;
+    }
+    if (value === null || typeof value !== 'object') return value;
+    if (!JSON.stringify(value).includes(adminToken)) return value;
+    if (Array.isArray(value)) return value.map((v) => withoutAdminToken(v)) as T;
+    const out: Record<string, JsonValue> = {};
+    for (const [k, v] of Object.entries(value)) out[withoutAdminToken(k)] = withoutAdminToken(v);
+    return out as T;
+  };
+
+  /**
    * A path redacted on its own (no headers, no body): what the journal and the idempotency
    * fingerprint show. Redacting the whole request for it cost a fifth of a stateful read (the
    * tenant's key in Authorization, remembered in every encoding on every request). A secret
    * that only a header names and that the path repeats is not found this way; sandbox keys and
    * live keys in a path are refused by the tenant layer before this runs.
    */
-  const redactMethodPath = (method: string, path: string) =>
-    redactor.clean(path)
-      ? path
-      : redactor.redactRequest({ method, path, query: {}, headers: {} }).value.path;
+  const redactMethodPath = (method: string, path: string) => {
+    const scrubbed = withoutAdminToken(path);
+    return redactor.clean(scrubbed)
+      ? scrubbed
+      : redactor.redactRequest({ method, path: scrubbed, query: {}, headers: {} }).value.path;
+  };
   const redactPath = (path: string) => redactMethodPath('GET', path);
-  const redactValue = (value: JsonValue): JsonValue => {
+  const redactValue = (raw: JsonValue): JsonValue => {
+    const value = withoutAdminToken(raw);
     // A request's path parameters come as an array of strings: most are ids the redactor has
     // nothing to say about, and a stateful read should not pay a whole redaction pass for them.
     if (Array.isArray(value) && value.every((v) => typeof v === 'string' && redactor.clean(v)))
@@ -226,6 +257,19 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
     }).value.body;
     return redacted?.encoding === 'json' ? redacted.json : value;
   };
+  /**
+   * `x-tapedeck-session` names a tenant's sequence positions and is journaled and reported: a
+   * name that is not plain, or that could be a secret, is shown as a digest of itself (stable,
+   * so positions still work), never as sent.
+   */
+  const sessionName = (raw: string): string =>
+    raw === '' ||
+    (raw.length <= 128 &&
+      PLAIN_SESSION.test(raw) &&
+      redactor.clean(raw) &&
+      withoutAdminToken(raw) === raw)
+      ? raw
+      : `session-${createHash('sha256').update(raw, 'utf8').digest('hex').slice(0, 16)}`;
 
   const routes: (readonly AdminRoute[])[] = [
     healthRoutes({
@@ -233,11 +277,17 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
       loaded: () => ({ cassettes: index.cassetteNames().length, interactions: index.size }),
       summary: () => stats.summary(index),
     }),
-    journalRoutes(deps.journal),
-    modelRoutes(deps.explainJson),
   ];
-  // Tenant management needs the admin token: without one, its routes are not mounted.
-  if (config.admin.token !== undefined) routes.push(tenantRoutes(tenants), clockRoutes(tenants));
+  // The journal (every tenant's requests), the model and tenant management need the admin
+  // token: without one, only health is mounted — a tenant must never read another's traffic.
+  if (config.admin.token !== undefined) {
+    routes.push(
+      journalRoutes(deps.journal),
+      modelRoutes(deps.explainJson),
+      tenantRoutes(tenants),
+      clockRoutes(tenants),
+    );
+  }
 
   const limits = limitsLayer({
     profile,
@@ -301,6 +351,7 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
       codec,
       redactRequest: (request) => redactor.redactRequest(request),
       redactPath: redactMethodPath,
+      sessionName,
     },
   });
 

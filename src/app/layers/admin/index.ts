@@ -39,7 +39,10 @@ export function adminLayer(options: AdminLayerOptions): Layer {
       const found = router.match(method, path.slice(ADMIN_PREFIX.length));
       const route = found?.route;
       // A known endpoint's path (its template, for `:name` routes) carries no request text.
-      const named = route === undefined ? {} : { journalPath: `${ADMIN_PREFIX}${route.path}` };
+      // An unknown one's path is shown only when it looks like an endpoint name.
+      const named = {
+        journalPath: `${ADMIN_PREFIX}${route === undefined ? shownAdminPath(path.slice(ADMIN_PREFIX.length), options.token) : route.path}`,
+      };
       if (
         options.token !== undefined &&
         !tokenMatches(firstHeaderValue(context.incoming.headers, 'authorization'), options.token)
@@ -58,9 +61,10 @@ export function adminLayer(options: AdminLayerOptions): Layer {
           reply: adminProblem(
             404,
             'TD_BAD_REQUEST',
-            `No admin endpoint ${method} ${shownAdminPath(path.slice(ADMIN_PREFIX.length))}.`,
+            `No admin endpoint ${method} ${shownAdminPath(path.slice(ADMIN_PREFIX.length), options.token)}.`,
             { endpoints: router.usage },
           ),
+          ...named,
         };
       }
       const reply = route.handle({
@@ -80,6 +84,7 @@ export function adminLayer(options: AdminLayerOptions): Layer {
  * name. The layer runs before any redaction (and the mock has none), so a path that could carry
  * a key or a token is not echoed back.
  */
-function shownAdminPath(rest: string): string {
-  return /^[a-z][a-z0-9_/-]{0,63}$/.test(rest) ? rest : '(this path)';
+function shownAdminPath(rest: string, token: string | undefined): string {
+  const plain = /^[a-z][a-z0-9_/-]{0,63}$/.test(rest);
+  return plain && (token === undefined || !rest.includes(token)) ? rest : '(this path)';
 }
