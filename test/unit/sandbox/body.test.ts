@@ -101,6 +101,13 @@ describe('request bodies → item fields', () => {
     expect(readBody(undefined, 'application/json')).toMatchObject({ ok: true, value: undefined });
   });
 
+  it('refuses JSON the codec kept as bytes (too deep, not UTF-8) instead of reading no body', () => {
+    const deep = Buffer.from(`${'['.repeat(1200)}${']'.repeat(1200)}`).toString('base64');
+    for (const type of ['application/json', 'application/merge-patch+json']) {
+      expect(readBody({ encoding: 'base64', base64: deep }, type)).toMatchObject({ ok: false });
+    }
+  });
+
   it('without a schema keeps the fields the template has', () => {
     expect(itemFields({ name: 'a', other: 1 }, undefined, { name: '', id: '' })).toEqual({
       name: 'a',

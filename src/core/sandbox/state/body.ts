@@ -85,6 +85,15 @@ export function readBody(
     return { ok: true, value: parsed.value as JsonObject, mergePatch };
   }
   if (body.encoding === 'json') return { ok: true, value: body.json, mergePatch };
+  // JSON the codec kept as bytes: nested deeper than tapedeck parses, or not UTF-8. Never read
+  // as no body (a create would make an empty object of it).
+  if (body.encoding === 'base64' && (isJsonMediaType(contentType) || mergePatch)) {
+    return {
+      ok: false,
+      pointer: '',
+      message: 'is not JSON tapedeck reads (nested too deeply, or not UTF-8)',
+    };
+  }
   if (isJsonMediaType(contentType) || mergePatch || contentType === '') {
     const text = bodyText(body);
     if (text.trim() === '') return { ok: true, value: undefined, mergePatch };
