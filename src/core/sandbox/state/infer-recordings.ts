@@ -10,6 +10,7 @@ import { decodePercent } from '../../http/percent.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../../json.js';
 import type { ApiProfile } from '../profile/types.js';
 import { DEFAULT_ID_SHAPE, learnShape } from './ids.js';
+import { NOT_FILTERS } from './infer-spec.js';
 import type { ModelRoute, OperationRole, ResourceModel, ResourceType } from './model.js';
 
 /**
@@ -20,21 +21,6 @@ const PREFIXED_ID = /^[a-z]{1,8}_(?:[a-z]{1,8}_)?(?=[a-z]*[0-9A-Z])[A-Za-z0-9]{6
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const NUMBER = /^\d+$/;
 const ID_FIELDS = ['id', 'number'] as const;
-const PAGING = new Set([
-  'limit',
-  'starting_after',
-  'ending_before',
-  'page',
-  'per_page',
-  'cursor',
-  'after',
-  'before',
-  'offset',
-  'expand',
-  'sort',
-  'direction',
-  'order',
-]);
 
 export function pathSegments(path: string): string[] {
   return path
@@ -327,7 +313,7 @@ export function inferFromRecordings(
           const filters = new Set<string>();
           for (const e of ok)
             for (const name of Object.keys(e.interaction.request.query))
-              if (!PAGING.has(name) && items.some((i) => isScalar(i[name]))) filters.add(name);
+              if (!NOT_FILTERS.has(name) && items.some((i) => isScalar(i[name]))) filters.add(name);
           routed = { ...base, role: 'list', type: type.name, filters: [...filters].sort() };
         } else if (isItemTemplate(parentItem) && method !== 'GET') {
           // `/v1/payment_intents/{id}/confirm`: an action when it answers the item.

@@ -22,7 +22,7 @@ type Schema = Record<string, unknown>;
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** Query parameters that page, sort or expand a list: never filters. */
-const NOT_FILTERS = new Set([
+export const NOT_FILTERS: ReadonlySet<string> = new Set([
   'limit',
   'starting_after',
   'ending_before',
