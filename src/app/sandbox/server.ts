@@ -47,13 +47,12 @@ import { cachedResolver } from './resolver.js';
 import { tenantSeeder } from './seed.js';
 import { TenantAdmin } from './tenants.js';
 
-/** What `--explain` renders about where the model came from. */
-
-/** What an admin token sent by a tenant is replaced with (server.ts `withoutAdminToken`). */
+/** What an admin token sent by a tenant is replaced with (`withoutAdminToken` below). */
 const ADMIN_TOKEN_SHOWN = '[admin token]';
 /** A session name shown as sent: a label such as `ci-42` or `worker/3`. */
 const PLAIN_SESSION = /^[A-Za-z0-9][A-Za-z0-9_.:@/-]*$/;
 
+/** What `--explain` renders about where the model came from. */
 export type SandboxSources = ExplainSources;
 
 /** A built sandbox server (`tapedeck sandbox`): not listening until `listen`. */
