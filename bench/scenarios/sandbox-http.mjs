@@ -276,34 +276,22 @@ export async function scenarioSandbox() {
         });
       }
       const tolerate = new Set(['mockoon']);
-      const r = await load({
-        targets: read,
-        connections: 32,
-        duration: S.duration,
-        warmup: S.warmup,
-        rotate: rep,
-      });
-      Object.assign(mockoonProblems, checkClean(r, 'read', tolerate));
-      phases.read.push(r);
-      log(
-        `  rep ${rep + 1}/${S.reps} read: ${Object.entries(r.targets)
-          .map(([k, t]) => `${k} ${fmt.int(t.rps)}`)
-          .join(', ')}`,
-      );
-      const c = await load({
-        targets: create,
-        connections: 32,
-        duration: S.duration,
-        warmup: S.warmup,
-        rotate: rep,
-      });
-      Object.assign(mockoonProblems, checkClean(c, 'create', tolerate));
-      phases.create.push(c);
-      log(
-        `  rep ${rep + 1}/${S.reps} create: ${Object.entries(c.targets)
-          .map(([k, t]) => `${k} ${fmt.int(t.rps)}`)
-          .join(', ')}`,
-      );
+      for (const [phase, targets] of [
+        ['read', read],
+        ['create', create],
+      ]) {
+        const result = await load({
+          targets,
+          connections: 32,
+          duration: S.duration,
+          warmup: S.warmup,
+          rotate: rep,
+        });
+        Object.assign(mockoonProblems, checkClean(result, phase, tolerate));
+        phases[phase].push(result);
+        const rates = Object.entries(result.targets).map(([k, t]) => `${k} ${fmt.int(t.rps)}`);
+        log(`  rep ${rep + 1}/${S.reps} ${phase}: ${rates.join(', ')}`);
+      }
     } finally {
       await stopAll(servers);
     }

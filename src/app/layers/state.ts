@@ -1,3 +1,5 @@
+// Over 450 lines: the layer (route → validate → read → plan → apply → answer), its id-counter
+// blocks and the refusal shaping it alone uses; the pure parts are in core/sandbox/state/.
 import { valuesOf, type Body } from '../../core/cassette/model.js';
 import { isTapedeckError, TapedeckError } from '../../core/errors.js';
 import { mediaType, parseQuery } from '../../core/http/index.js';

@@ -1,3 +1,6 @@
+// Over 450 lines: TenantAdmin is the one set of use cases the CLI and the admin routes share
+// (create, rotate, revoke, reset, snapshot, restore, delete, clock, expiry) with their name and
+// argument checks; splitting it would split one class.
 import { TapedeckError } from '../../core/errors.js';
 import type {
   Clock,

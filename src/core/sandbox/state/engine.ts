@@ -1,3 +1,10 @@
+/**
+ * The state engine (pure): routing a request to a model route, what to read, and `plan` — the
+ * change and the answer for every role (create, list, retrieve, update, replace, delete,
+ * action). One file because the roles share one set of private helpers (scoped ids, guarded
+ * state fields, reference checks, the profile's error facts); the parts that stand alone live
+ * beside it (body, coerce, merge, template, lifecycle, pagination, seed).
+ */
 import { valuesOf, type QueryMap } from '../../cassette/model.js';
 import { isJsonObject, setOwn, type JsonObject, type JsonValue } from '../../json.js';
 import type { CompiledSpec } from '../../mock/openapi/compiled.js';

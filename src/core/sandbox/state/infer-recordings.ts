@@ -4,6 +4,8 @@
  * path segments become `{id}` (`{id1}`, `{id2}` when a path has several); exchanges grouped by
  * template and method get the spec's role rules, with the recorded JSON bodies as the schema.
  */
+// Over 450 lines: templating of recorded paths, grouping by template and the role rules
+// applied to recorded bodies are one walk over the interactions, with shared grouping state.
 import type { Interaction, NamedCassette, RecordedRequest } from '../../cassette/model.js';
 import { valuesOf } from '../../cassette/model.js';
 import { decodePercent } from '../../http/percent.js';

@@ -4,6 +4,10 @@
  * the item schema's identity (its `$ref`), never by the path's spelling alone. One pass over the
  * operations, schema lookups cached by pointer: linear in the size of the spec.
  */
+// One file, over 450 lines: the inference is one pass whose steps (grouping, item identity,
+// roles, views, id fields, tombstones, references, filters) share the pass's caches and each
+// other's results; splitting them would pass that state between files. The rules that stand
+// alone (ids, overrides, recordings) have their own files.
 import { isRecord, resolveLocalRef, resolvePointer, type JsonValue } from '../../json.js';
 import type { CompiledSpec } from '../../mock/openapi/compiled.js';
 import type { SpecMedia, SpecOperation } from '../../mock/openapi/operations.js';
