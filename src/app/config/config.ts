@@ -11,7 +11,8 @@ import { FRONT_DOOR_DEFAULTS, type FrontDoorSettings } from '../../core/http/fra
 import type { LogLevel } from '../../core/ports/index.js';
 import type { FailOn, LogFormat, OnMiss, RecordMode } from '../../core/modes.js';
 import type { TenantQuotas } from '../../core/ports/tenants.js';
-import type { ResourceOverride } from '../../core/sandbox/profile/types.js';
+import type { RateLimitClass, ResourceOverride } from '../../core/sandbox/profile/types.js';
+import type { ScenarioDecl } from '../../core/sandbox/scenarios/types.js';
 import { configSchema } from './schema.js';
 
 export const CONFIG_FILE_NAME = 'tapedeck.config.json';
@@ -38,6 +39,14 @@ export interface SandboxConfig {
   readonly tenants: { readonly idleDays: number; readonly keyOverlapHours: number };
   /** Per tenant, overridable per tenant. */
   readonly quotas: TenantQuotas;
+  /** Scenarios declared in the config (issue 14), beside the files and the preset's. */
+  readonly scenarios: readonly ScenarioDecl[];
+  /** Directory of `*.json` scenario files (schemas/scenarios.schema.json); a path. */
+  readonly scenariosDir: string;
+  /** Whether the profile preset's scenarios (Stripe's test cards) are in the catalogue. */
+  readonly presetScenarios: boolean;
+  /** `off` (default), `profile` (the profile's production limits), or classes of one's own. */
+  readonly rateLimits: 'off' | 'profile' | readonly RateLimitClass[];
 }
 
 export interface TapedeckConfig {
@@ -146,6 +155,10 @@ export const DEFAULTS: TapedeckConfig = deepFreeze({
     idempotency: {},
     tenants: { idleDays: 30, keyOverlapHours: 24 },
     quotas: { resources: 10_000, requestsPerDay: 100_000, bytes: 52_428_800 },
+    scenarios: [],
+    scenariosDir: 'scenarios',
+    presetScenarios: true,
+    rateLimits: 'off',
   },
 });
 
@@ -157,6 +170,7 @@ const PATH_POINTERS = new Set([
   '/replay/spec',
   '/sandbox/spec',
   '/sandbox/profile',
+  '/sandbox/scenariosDir',
 ]);
 
 /** The built-in profiles: a `sandbox.profile` with one of these names is no path. */

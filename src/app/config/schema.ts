@@ -308,6 +308,47 @@ export const configSchema = {
           items: { type: 'string', pattern: '^(GET|POST|PUT|PATCH|DELETE) /' },
           description: 'Routes never modelled, e.g. "GET /v1/customers/search".',
         },
+        scenarios: {
+          type: 'array',
+          maxItems: 10_000,
+          items: { type: 'object' },
+          description:
+            "Scenarios (triggers → outcome) beside scenariosDir and the preset's; each item as in schemas/scenarios.schema.json.",
+        },
+        scenariosDir: {
+          type: 'string',
+          minLength: 1,
+          description: 'Directory of *.json scenario files (schemas/scenarios.schema.json).',
+        },
+        presetScenarios: {
+          type: 'boolean',
+          description:
+            "Whether the profile preset's scenarios (Stripe's test cards) are in the catalogue.",
+        },
+        rateLimits: {
+          description:
+            '"off" (default), "profile" (the profile\'s production limits), or token-bucket classes of your own.',
+          oneOf: [
+            { enum: ['off', 'profile'] },
+            {
+              type: 'array',
+              maxItems: 64,
+              items: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['name', 'limit', 'windowSeconds'],
+                properties: {
+                  name: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' },
+                  limit: { type: 'integer', minimum: 1, maximum: 1_000_000_000 },
+                  windowSeconds: { type: 'integer', minimum: 1, maximum: 31_536_000 },
+                  burst: { type: 'integer', minimum: 1, maximum: 1_000_000_000 },
+                  methods: stringList,
+                  operations: stringList,
+                },
+              },
+            },
+          ],
+        },
         idempotency: {
           type: 'object',
           additionalProperties: false,

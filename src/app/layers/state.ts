@@ -72,6 +72,8 @@ function markState(reply: Reply): Reply {
       return { ...reply, extraHeaders: swap(reply.extraHeaders) };
     case 'stream':
       return { ...reply, headers: swap(reply.headers) };
+    case 'fault':
+      return { ...reply, inner: markState(reply.inner) };
   }
 }
 

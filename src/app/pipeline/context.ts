@@ -2,6 +2,7 @@ import type { RecordedRequest } from '../../core/cassette/model.js';
 import type { NormalizedRequest } from '../../core/matching/normalize.js';
 import type { LayerName } from '../../core/pipeline.js';
 import type { IncomingRequest, JournalEntry, Reply } from '../../core/ports/index.js';
+import type { Firing } from '../../core/sandbox/scenarios/types.js';
 import type { ResolvedTenant } from '../../core/sandbox/tenant.js';
 
 /** What a deferred hook learns about the request once a layer answered it, or it threw. */
@@ -38,6 +39,16 @@ export interface RequestContext {
   idempotencyKeyHash?: string;
   /** Set by the state layer when its commit also completed the idempotency key. */
   idempotencyCompleted?: boolean;
+  /**
+   * The scenario that fired for this request (issue 14), set by the scenario layer: the journal
+   * records it, and the state layer runs its `state` outcome in place of the request's action.
+   */
+  scenario?: Firing;
+  /**
+   * Changes the reply the answering layer gave, after the deferred hooks (so idempotency stores
+   * the answer as it was): faults that mangle an answer, rate-limit headers. In registration order.
+   */
+  shapeReply(shape: (reply: Reply) => Reply): void;
 }
 
 /** The answer, plus what the journal should know about it. */

@@ -5,6 +5,7 @@ import type { LayerName } from '../../core/pipeline.js';
 import type { BodyCodec, Clock, IncomingRequest, Reply } from '../../core/ports/index.js';
 import type { RecordedRequest } from '../../core/cassette/model.js';
 import type { RedactionResult } from '../../core/redaction/engine.js';
+import { describeFiredBy, type Firing } from '../../core/sandbox/scenarios/types.js';
 import type { ResolvedTenant } from '../../core/sandbox/tenant.js';
 import type {
   DeferredOutcome,
@@ -80,6 +81,9 @@ class PipelineContext implements RequestContext {
   deferred: ((outcome: DeferredOutcome) => Promise<void> | void)[] | undefined;
   idempotencyKeyHash?: string;
   idempotencyCompleted?: boolean;
+  scenario?: Firing;
+  /** Reply shapers (faults, rate-limit headers); undefined (no cost) when none registered. */
+  shapers: ((reply: Reply) => Reply)[] | undefined;
 
   constructor(
     readonly incoming: IncomingRequest,
@@ -106,6 +110,10 @@ class PipelineContext implements RequestContext {
 
   defer(finish: (outcome: DeferredOutcome) => Promise<void> | void): void {
     (this.deferred ??= []).push(finish);
+  }
+
+  shapeReply(shape: (reply: Reply) => Reply): void {
+    (this.shapers ??= []).push(shape);
   }
 
   get key(): string {
@@ -175,26 +183,43 @@ export function runPipeline(deps: PipelineDeps): (incoming: IncomingRequest) => 
         await runDeferred(context.deferred, { answer, layer: layer.name });
       }
       stats.answered(layer.name);
+      let reply = answer.reply;
+      if (context.shapers !== undefined) for (const shape of context.shapers) reply = shape(reply);
+      const fired = context.scenario;
       journal.record({
         at: clock.now(),
         session: context.session,
         method: context.journalMethod,
         path: answer.journalPath ?? context.journalPath,
         layer: layer.name,
-        status:
-          answer.reply.kind === 'recorded' ? answer.reply.response.status : answer.reply.status,
+        status: replyStatus(reply),
         ...(context.tenant === undefined ? {} : { tenant: context.tenant.id }),
+        ...(fired === undefined
+          ? {}
+          : { scenario: fired.scenario.name, firedBy: describeFiredBy(fired.by) }),
         ...(answer.cassette === undefined ? {} : { cassette: answer.cassette }),
         ...(answer.position === undefined ? {} : { position: answer.position }),
         durationMs: clock.monotonic() - startedAt,
       });
-      return answer.reply;
+      return reply;
     }
     throw new TapedeckError(
       'TD_INTERNAL',
       'No layer answered the request; the last layer must always answer.',
     );
   };
+}
+
+/** The status a reply carries (a fault's: the answer it delays, cuts or loses). */
+export function replyStatus(reply: Reply): number {
+  switch (reply.kind) {
+    case 'recorded':
+      return reply.response.status;
+    case 'fault':
+      return replyStatus(reply.inner);
+    default:
+      return reply.status;
+  }
 }
 
 /**

@@ -74,6 +74,8 @@ export function withEchoedOrigin(reply: Reply, origin: string | undefined): Repl
       return { ...reply, extraHeaders: [...reply.extraHeaders, ...cors] };
     case 'stream':
       return reply;
+    case 'fault':
+      return { ...reply, inner: withEchoedOrigin(reply.inner, origin) };
   }
 }
 

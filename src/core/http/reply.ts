@@ -24,8 +24,29 @@ export interface SimpleReply {
   readonly body: string;
 }
 
+/**
+ * A fault on the wire (issue 14's scenario outcomes), written by the HTTP adapter with the
+ * socket in hand. `inner` is the answer the fault delays, slows, cuts or breaks; faults that
+ * never send an answer (`hold`, `reset`, `close`) may carry one that ran (`at: after`) and is lost.
+ */
+export type WireFault =
+  | { readonly kind: 'delay'; readonly ms: number } // then `inner`, whole
+  | { readonly kind: 'hold'; readonly ms: number } // no byte for `ms` (bounded), then the connection is destroyed
+  | { readonly kind: 'reset' } // TCP RST before any byte
+  | { readonly kind: 'close' } // FIN before any byte
+  | { readonly kind: 'slow'; readonly bytesPerSecond: number } // `inner`'s body at that rate
+  | { readonly kind: 'truncate'; readonly fraction: number } // Content-Length of the whole, that share of it sent, then destroyed
+  | { readonly kind: 'malform' }; // `inner`'s body cut in half, Content-Length of what is sent
+
+export interface FaultReply {
+  readonly kind: 'fault';
+  readonly fault: WireFault;
+  /** Status and headers for the journal and the faults that send an answer. */
+  readonly inner: Reply;
+}
+
 /** What a pipeline layer answers with. */
-export type Reply = RecordedReply | StreamReply | SimpleReply;
+export type Reply = RecordedReply | StreamReply | SimpleReply | FaultReply;
 
 /** A request as it reached one of tapedeck's servers, body read in full. */
 export interface IncomingRequest {

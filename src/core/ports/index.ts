@@ -14,5 +14,6 @@ export type * from './state.js';
 export type * from './tenants.js';
 export type * from './upstream.js';
 export type * from './usage.js';
+export type * from './scenarios.js';
 // Not ports: the replies and requests of the HTTP servers. Import them from core/http/reply.js.
 export type * from '../http/reply.js';

@@ -13,6 +13,9 @@ export interface JournalEntry {
   readonly durationMs: number;
   /** The sandbox tenant the request was answered for (its id). */
   readonly tenant?: string;
+  /** The scenario that fired (issue 14), and why: `describeFiredBy` (never the matched value). */
+  readonly scenario?: string;
+  readonly firedBy?: string;
 }
 
 /** The layer that answered: one of the pipeline's names (core/pipeline.ts), so a new layer edits no type here. */

@@ -5,6 +5,7 @@ import type { JournalStore } from './journal.js';
 import type { WebhookOutbox } from './outbox.js';
 import type { ResourceStore } from './resources.js';
 import type { TenantStore } from './tenants.js';
+import type { ScenarioStore } from './scenarios.js';
 import type { UsageStore } from './usage.js';
 
 /**
@@ -22,6 +23,8 @@ export interface RuntimeState {
   readonly events: EventStore;
   /** Requests per tenant per day. */
   readonly usage: UsageStore;
+  /** Scenario arms and counters (issue 14). */
+  readonly scenarios: ScenarioStore;
   /** Closes every port and the storage under them. Idempotent. */
   close(): Promise<void>;
 }

@@ -147,6 +147,7 @@ export function serializeReply(reply: Reply, codec: BodyCodec): IdempotentRespon
       return { status: reply.response.status, headers, body: codec.encode(reply.response.body) };
     }
     case 'stream':
+    case 'fault': // never stored: faults are shaped after the answer was stored
       return undefined;
   }
 }

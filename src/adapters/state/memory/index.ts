@@ -6,6 +6,7 @@ import { MemoryJournalStore } from './journal.js';
 import { MemoryWebhookOutbox } from './outbox.js';
 import { MemoryResourceStore } from './resources.js';
 import { MemoryTenantStore } from './tenants.js';
+import { MemoryScenarioStore } from './scenarios.js';
 import { MemoryUsageStore } from './usage.js';
 
 export * from './drift-history.js';
@@ -38,6 +39,7 @@ export function openMemoryState(): RuntimeState {
     outbox,
     events,
     usage,
+    scenarios: new MemoryScenarioStore(),
     close: () => {
       for (const port of [
         journal,

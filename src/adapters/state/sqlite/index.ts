@@ -13,6 +13,7 @@ import { SqliteWebhookOutbox } from './outbox.js';
 import { SqliteResourceStore } from './resources.js';
 import { SqliteTenantStore } from './tenants.js';
 import { SqliteUsageStore } from './usage.js';
+import { MemoryScenarioStore } from '../memory/scenarios.js';
 
 /** The state file's name in the state directory (which git ignores). */
 export const STATE_FILE = 'state.db';
@@ -99,6 +100,7 @@ export function openSqliteStateFile(
     outbox: new SqliteWebhookOutbox(connection),
     events: new SqliteEventStore(connection),
     usage: new SqliteUsageStore(connection),
+    scenarios: new MemoryScenarioStore(), // CONTRACTS PLACEHOLDER: D1 adds SqliteScenarioStore
     close: () => {
       if (open.open) open.close();
       return Promise.resolve();

@@ -345,6 +345,25 @@ export const apiProfileSchema = {
       },
     },
     rateLimitHeaders: { enum: ['ietf', 'github', 'none'] },
+    rateLimits: {
+      type: 'array',
+      maxItems: 64,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'limit', 'windowSeconds'],
+        properties: {
+          name: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' },
+          limit: { type: 'integer', minimum: 1, maximum: 1_000_000_000 },
+          windowSeconds: { type: 'integer', minimum: 1, maximum: 31_536_000 },
+          burst: { type: 'integer', minimum: 1, maximum: 1_000_000_000 },
+          methods: stringList,
+          operations: stringList,
+        },
+      },
+    },
+    // Each item is checked by the scenario catalogue's loader (schemas/scenarios.schema.json).
+    scenarios: { type: 'array', maxItems: 10_000, items: { type: 'object' } },
     webhooks: {
       type: 'object',
       additionalProperties: false,

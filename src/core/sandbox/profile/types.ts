@@ -4,6 +4,7 @@
  * `if (stripe)`. Presets in presets/, files validated by schemas/api-profile.schema.json.
  */
 import type { JsonValue } from '../../json.js';
+import type { ScenarioDecl } from '../scenarios/types.js';
 import type { IdShape } from '../state/model.js';
 
 export type CredentialLocation =
@@ -76,9 +77,27 @@ export interface ApiProfile {
     readonly overrides: Readonly<Record<string, ResourceOverride>>;
   }; // same shape as config's sandbox.resources
   readonly rateLimitHeaders: 'ietf' | 'github' | 'none'; // used by issue 14
+  /** Production's rate limits as the API documents them; enforced when `sandbox.rateLimits` says so. */
+  readonly rateLimits: readonly RateLimitClass[];
+  /** The preset's scenario catalogue (Stripe's test cards); config and files add to it. */
+  readonly scenarios: readonly ScenarioDecl[];
   readonly webhooks: { readonly scheme: 'standard' | 'stripe' | 'github' }; // used by issue 15
   readonly requestId: { readonly header: string; readonly prefix: string }; // used by issue 16
   readonly events: { readonly naming: string }; // '{object}.{verb}'
+}
+
+/**
+ * One token bucket per tenant per class: `limit` requests per `windowSeconds`, refilled evenly,
+ * at most `burst` (default `limit`) at once. A request counts against the first class whose
+ * `methods` / `operations` it matches; a class with neither matches every request.
+ */
+export interface RateLimitClass {
+  readonly name: string; // the IETF policy name, GitHub's x-ratelimit-resource
+  readonly limit: number;
+  readonly windowSeconds: number;
+  readonly burst?: number;
+  readonly methods?: readonly string[];
+  readonly operations?: readonly string[];
 }
 
 export interface ResourceOverride {

@@ -109,6 +109,8 @@ export const GITHUB: ApiProfile = {
     },
   },
   rateLimitHeaders: 'github',
+  rateLimits: [{ name: 'core', limit: 5000, windowSeconds: 3600 }],
+  scenarios: [],
   webhooks: { scheme: 'github' },
   requestId: { header: 'x-github-request-id', prefix: '' },
   events: { naming: '{object}.{verb}' },

@@ -110,6 +110,8 @@ export const STANDARD: ApiProfile = {
     overrides: {},
   },
   rateLimitHeaders: 'ietf',
+  rateLimits: [{ name: 'default', limit: 100, windowSeconds: 60 }],
+  scenarios: [],
   webhooks: { scheme: 'standard' },
   requestId: { header: 'x-request-id', prefix: 'req_' },
   events: { naming: '{object}.{verb}' },

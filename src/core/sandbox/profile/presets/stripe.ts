@@ -309,6 +309,8 @@ export const STRIPE: ApiProfile = {
     },
   },
   rateLimitHeaders: 'none',
+  rateLimits: [{ name: 'default', limit: 25, windowSeconds: 1 }],
+  scenarios: [],
   webhooks: { scheme: 'stripe' },
   requestId: { header: 'request-id', prefix: 'req_' },
   events: { naming: '{object}.{verb}' },
