@@ -217,7 +217,8 @@ export function replyStatus(reply: Reply): number {
       return reply.response.status;
     case 'fault':
       return replyStatus(reply.inner);
-    default:
+    case 'simple':
+    case 'stream':
       return reply.status;
   }
 }
