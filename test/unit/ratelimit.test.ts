@@ -337,7 +337,10 @@ describe('shaping the answer with the headers', () => {
   it("replaces a recorded answer's own rate-limit headers (the recording's are stale)", () => {
     const recorded: Reply = {
       kind: 'recorded',
-      response: { status: 200, headers: { 'X-RateLimit-Remaining': '4999', etag: 'W/"1"' } },
+      response: {
+        status: 200,
+        headers: { 'X-RateLimit-Remaining': '4999', 'RateLimit-Reset': '60', etag: 'W/"1"' },
+      },
       extraHeaders: [['x-tapedeck-layer', 'cassette']],
       delayMs: 0,
     };
