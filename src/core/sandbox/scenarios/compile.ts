@@ -291,7 +291,7 @@ export function compileCatalogue(catalogue: ScenarioCatalogue): CompiledCatalogu
       else if ('prefix' in trigger) {
         let byPrefix = index.prefixes.get(trigger.prefix.length);
         if (byPrefix === undefined)
-          index.prefixes.set(trigger.prefix.length, (byPrefix = new Map()));
+          index.prefixes.set(trigger.prefix.length, (byPrefix = new Map<string, Entry[]>()));
         push(byPrefix, trigger.prefix, entry);
       } else if ('regex' in trigger) index.regexes.push({ re: new RegExp(trigger.regex), entry });
       else
