@@ -17,6 +17,7 @@ import type { Detector } from '../../core/redaction/detectors.js';
 import type { ExplainSources } from '../../core/render/sandbox-explain.js';
 import type { ProfileErrors } from '../../core/sandbox/profile/answer.js';
 import type { ApiProfile } from '../../core/sandbox/profile/types.js';
+import { compileRateLimits, resolveRateLimits } from '../../core/sandbox/ratelimit.js';
 import type { TemplateSource } from '../../core/sandbox/state/engine.js';
 import type { ResourceModel } from '../../core/sandbox/state/model.js';
 import { tenantNow } from '../../core/sandbox/clock.js';
@@ -350,6 +351,18 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
     usage: state.usage,
     scheduler,
     defaults: config.sandbox.quotas,
+    rateLimits: compileRateLimits(
+      resolveRateLimits(config.sandbox.rateLimits, profile.rateLimits),
+      {
+        where:
+          config.sandbox.rateLimits === 'profile'
+            ? `the ${profile.name} profile's rateLimits`
+            : 'sandbox.rateLimits',
+        ...(deps.spec === undefined
+          ? {}
+          : { operations: deps.spec.model.operations, basePaths: deps.spec.model.basePaths }),
+      },
+    ),
   });
   const layers: Partial<Record<string, Layer>> = {
     admin: adminLayer({ token: config.admin.token, routes }),
