@@ -8,6 +8,7 @@ import {
   configSchema,
   driftReportSchema,
   ruleFileSchema,
+  scenariosSchema,
 } from '../dist/index.js';
 
 const schemas = {
@@ -16,6 +17,7 @@ const schemas = {
   'config.schema.json': configSchema,
   'drift-report.schema.json': driftReportSchema,
   'redaction-rules.schema.json': ruleFileSchema,
+  'scenarios.schema.json': scenariosSchema,
 };
 for (const [file, schema] of Object.entries(schemas)) {
   writeFileSync(

@@ -67,3 +67,4 @@ export { configSchema } from './app/config/schema.js';
 export { driftReportSchema } from './core/drift/schema.js';
 export { ruleFileSchema } from './core/redaction/rules.js';
 export { apiProfileSchema } from './core/sandbox/profile/schema.js';
+export { scenariosSchema } from './core/sandbox/scenarios/schema.js';

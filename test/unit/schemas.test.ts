@@ -5,6 +5,7 @@ import { cassetteSchemaV1 } from '../../src/core/cassette/schema.js';
 import { parseCassette } from '../../src/core/cassette/codec.js';
 import { ruleFileSchema } from '../../src/core/redaction/rules.js';
 import { apiProfileSchema } from '../../src/core/sandbox/profile/schema.js';
+import { scenariosSchema } from '../../src/core/sandbox/scenarios/schema.js';
 import { readdirSync } from 'node:fs';
 
 const read = (file: string): unknown =>
@@ -25,6 +26,10 @@ describe('shipped JSON Schemas', () => {
 
   it('schemas/api-profile.schema.json is the schema the code validates with (run `npm run schemas` after a change)', () => {
     expect(read('schemas/api-profile.schema.json')).toEqual(apiProfileSchema);
+  });
+
+  it('schemas/scenarios.schema.json is the schema the code validates with (run `npm run schemas` after a change)', () => {
+    expect(read('schemas/scenarios.schema.json')).toEqual(scenariosSchema);
   });
 
   it('every example cassette in cassettes/ is valid', () => {

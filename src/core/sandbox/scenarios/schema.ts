@@ -221,7 +221,7 @@ export const scenarioSchema = {
       items: triggerSchema,
       description: 'Empty: the scenario fires only when a request names it in a header.',
     },
-    outcome: { if: { type: 'object', required: ['fault'] }, then: faultSchema, else: answerSchema },
+    outcome: { type: 'object', if: { required: ['fault'] }, then: faultSchema, else: answerSchema },
   },
 };
 

@@ -7,6 +7,7 @@
 import type { JsonValue } from '../../../json.js';
 import type { IdShape } from '../../state/model.js';
 import type { ApiProfile } from '../types.js';
+import { DECLINING_TEST_PAYMENT_METHODS, STRIPE_SCENARIOS } from './stripe-scenarios.js';
 
 const id24 = (prefix: string): IdShape => ({
   kind: 'random',
@@ -306,6 +307,8 @@ export const STRIPE: ApiProfile = {
         fixtures: [
           testCard('pm_card_visa', 'visa', '4242'),
           testCard('pm_card_mastercard', 'mastercard', '4444'),
+          // The declining cards of the preset's scenarios, so an intent can reference them.
+          ...DECLINING_TEST_PAYMENT_METHODS.map((pm) => testCard(pm.id, 'visa', pm.last4)),
         ],
       },
     },
@@ -316,7 +319,7 @@ export const STRIPE: ApiProfile = {
     { name: 'read', limit: 25, windowSeconds: 1, methods: ['GET', 'HEAD'] },
     { name: 'write', limit: 25, windowSeconds: 1 },
   ],
-  scenarios: [],
+  scenarios: STRIPE_SCENARIOS,
   webhooks: { scheme: 'stripe' },
   requestId: { header: 'request-id', prefix: 'req_' },
   events: { naming: '{object}.{verb}' },
