@@ -32,6 +32,7 @@ import type {
   RequestHandler,
   SimpleReply,
 } from '../../core/ports/index.js';
+import { faultsOf } from './faults.js';
 import { lingerAfterAnswer } from './linger.js';
 import { hasBody, OVER_LIMIT, readBody } from './request-body.js';
 import { writeRecorded, writeReply } from './write-reply.js';
@@ -173,6 +174,8 @@ export function createHttpServer(handler: RequestHandler, options: HttpServerOpt
     // Checked by checkHead, so a missing Host gets the same problem+json as every refusal.
     requireHostHeader: false,
   });
+  // The waits of wire faults on this server's connections: closeGracefully ends them.
+  const faults = faultsOf(server);
   // Node drops the fields past this count without a word: one more than the cap shows overflow.
   server.maxHeadersCount = nodeHeadersCount(limits);
   // Connections the front door has refused a request on: they close after that answer, and
@@ -253,7 +256,7 @@ export function createHttpServer(handler: RequestHandler, options: HttpServerOpt
       reply = errorReply(failure);
     }
     try {
-      await writeReply(req, res, reply);
+      await writeReply(req, res, reply, faults);
     } catch (error) {
       // The client went away or the upstream broke mid-body: nothing sensible can be sent.
       if (!res.headersSent && !res.destroyed) {
@@ -377,11 +380,14 @@ export async function listen(server: Server, host: string, port: number): Promis
 
 /**
  * Stops accepting connections, lets in-flight requests finish (closing idle keep-alive
- * connections at once), and forces the rest closed after `graceMs`.
+ * connections at once), and forces the rest closed after `graceMs`. Wire faults end at once:
+ * a held connection is destroyed, a delayed or slowed answer goes out whole (faults.ts), so a
+ * `timeout` scenario holding a connection for two minutes never holds up the close.
  */
 export async function closeGracefully(server: Server, graceMs = 10_000): Promise<void> {
   if (!server.listening) return;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  faultsOf(server).endAll();
   // Keep-alive connections become idle as their last response ends; close them as they do.
   const sweep = setInterval(() => server.closeIdleConnections(), 25);
   server.closeIdleConnections();

@@ -1,7 +1,7 @@
 /**
  * Writing a pipeline reply to a node:http response: a recorded response (prepared once and
- * cached, with its content coding re-applied when the client accepts it), a simple answer, or a
- * stream with backpressure.
+ * cached, with its content coding re-applied when the client accepts it), a simple answer, a
+ * stream with backpressure, or a wire fault (faults.ts) around one of these.
  */
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,6 +15,7 @@ import {
   parseContentEncoding,
   type ContentCoding,
 } from './body-codec.js';
+import { writeFault, WireFaults, type ReplyWriter, type WireAnswer } from './faults.js';
 
 /**
  * Recorded headers that are not replayed: the framing the server computes itself from the bytes
@@ -188,10 +189,62 @@ async function writeStream(res: ServerResponse, body: AsyncIterable<Uint8Array>)
   res.end();
 }
 
+/** Headers a fault sets itself from the bytes it sends, dropped from a streamed answer's. */
+const FRAMING: ReadonlySet<string> = new Set(['content-length', 'transfer-encoding']);
+
+/**
+ * An answer as status, headers and body bytes, for the faults that cut or slow it: a recorded
+ * response's identity bytes (a fault sends no content coding), a simple body, a stream read to
+ * its end, the answer inside a fault.
+ */
+export async function answerOf(req: IncomingMessage, reply: Reply): Promise<WireAnswer> {
+  switch (reply.kind) {
+    case 'recorded': {
+      const p = prepare(reply.response);
+      const lists = headerLists(p, reply.extraHeaders);
+      return {
+        status: p.status,
+        reason: reasonPhrase(p.status, false),
+        headers: lists.bodyless,
+        body: p.identity,
+      };
+    }
+    case 'simple':
+      return {
+        status: reply.status,
+        reason: reasonPhrase(reply.status, isMiss(reply.headers)),
+        headers: reply.headers.flat(),
+        body: Buffer.from(reply.body, 'utf8'),
+      };
+    case 'stream': {
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of reply.body) chunks.push(chunk);
+      return {
+        status: reply.status,
+        reason: reasonPhrase(reply.status, isMiss(reply.headers)),
+        headers: reply.headers.filter(([name]) => !FRAMING.has(name.toLowerCase())).flat(),
+        body: Buffer.concat(chunks),
+      };
+    }
+    case 'fault':
+      return answerOf(req, reply.inner);
+  }
+}
+
+/** Faults written outside a server made by createHttpServer: never ended, timers unref'd. */
+const UNOWNED_FAULTS = new WireFaults();
+
+const writer: ReplyWriter = {
+  answerOf,
+  write: (req, res, reply, faults) => writeReply(req, res, reply, faults),
+};
+
+/** Writes a reply; `faults` are the server's (closeGracefully ends their waits). */
 export async function writeReply(
   req: IncomingMessage,
   res: ServerResponse,
   reply: Reply,
+  faults: WireFaults = UNOWNED_FAULTS,
 ): Promise<void> {
   switch (reply.kind) {
     case 'recorded':
@@ -215,6 +268,9 @@ export async function writeReply(
         reply.headers.flat(),
       );
       await writeStream(res, reply.body);
+      return;
+    case 'fault':
+      await writeFault(req, res, reply, faults, writer);
       return;
   }
 }

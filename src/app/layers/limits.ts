@@ -1,7 +1,20 @@
-import type { Scheduler, ScheduledTask, TenantQuotas, UsageStore } from '../../core/ports/index.js';
+import type { HeaderMap } from '../../core/cassette/model.js';
+import type {
+  Reply,
+  Scheduler,
+  ScheduledTask,
+  TenantQuotas,
+  UsageStore,
+} from '../../core/ports/index.js';
 import { msToNextDay, tenantDay } from '../../core/sandbox/clock.js';
 import type { ProfileErrors } from '../../core/sandbox/profile/answer.js';
-import type { ApiProfile } from '../../core/sandbox/profile/types.js';
+import type { ApiProfile, RateLimitClass } from '../../core/sandbox/profile/types.js';
+import {
+  RATE_LIMIT_HEADER_NAMES,
+  rateLimitHeaders,
+  TokenBucket,
+  type RateLimits,
+} from '../../core/sandbox/ratelimit.js';
 import type { Layer, LayerAnswer } from '../pipeline/context.js';
 
 export interface LimitsLayerOptions {
@@ -12,6 +25,10 @@ export interface LimitsLayerOptions {
   readonly defaults: TenantQuotas;
   /** How often counted requests are written to the usage table; 1 s. */
   readonly flushEveryMs?: number;
+  /** The token-bucket classes enforced (`sandbox.rateLimits`); none when absent. */
+  readonly rateLimits?: RateLimits;
+  /** Most buckets kept in memory; past it, the least recently used go. 10,000. */
+  readonly maxBuckets?: number;
 }
 
 /** The limits layer, with what its owner may call at shutdown. */
@@ -34,13 +51,22 @@ interface Counter {
  * tenant's count of the day is read from the table the first time this process sees it (so a
  * restart does not reset the quota). Over the quota: the profile's `quota` answer with
  * `Retry-After` = seconds to the tenant's next midnight. Refused requests are not counted.
- * Issue 14 adds the token bucket here.
+ *
+ * Then the rate limits (issue 14): one token bucket per tenant per class, on the tenant's clock.
+ * Over it: the profile's `rate-limited` answer with `Retry-After` and the profile's rate-limit
+ * headers; it takes no token and is not counted against the day. A request that passes gets the
+ * headers on whatever answers it (`shapeReply`). Buckets live in memory only: a restart fills
+ * them, as a restart of a production limiter would, and the least recently used go past
+ * `maxBuckets` (a full bucket loses nothing by going: a new one starts full).
  */
 export function limitsLayer(o: LimitsLayerOptions): LimitsLayer {
   const every = o.flushEveryMs ?? 1000;
   const counters = new Map<string, Counter>();
   /** Loads in progress, so concurrent first requests of a tenant read the table once. */
   const loading = new Map<string, Promise<Counter>>();
+  const buckets = new Map<string, TokenBucket>();
+  const maxBuckets = o.maxBuckets ?? 10_000;
+  const style = o.profile.rateLimitHeaders;
   let timer: ScheduledTask | undefined;
   let writing: Promise<void> = Promise.resolve();
 
@@ -91,6 +117,25 @@ export function limitsLayer(o: LimitsLayerOptions): LimitsLayer {
     return load;
   };
 
+  /** The bucket of a tenant's class, moved to the young end of the map (insertion order is age). */
+  const bucketOf = (tenant: string, rateClass: RateLimitClass, now: number): TokenBucket => {
+    const key = `${tenant}\u0000${rateClass.name}`;
+    let bucket = buckets.get(key);
+    if (bucket === undefined || bucket.rateClass !== rateClass) {
+      bucket = new TokenBucket(rateClass, now);
+    } else {
+      buckets.delete(key);
+    }
+    buckets.set(key, bucket);
+    if (buckets.size > maxBuckets) {
+      for (const old of buckets.keys()) {
+        buckets.delete(old);
+        if (buckets.size <= maxBuckets) break;
+      }
+    }
+    return bucket;
+  };
+
   return {
     name: 'limits',
     flush,
@@ -115,6 +160,25 @@ export function limitsLayer(o: LimitsLayerOptions): LimitsLayer {
         };
         return answer;
       }
+      const rateClass = o.rateLimits?.classOf(context.incoming.method, context.incoming.path);
+      if (rateClass !== undefined) {
+        const take = bucketOf(tenant.id, rateClass, now).take(now);
+        const headers = rateLimitHeaders(style, rateClass, take, now);
+        if (!take.ok) {
+          return {
+            reply: o.errors.reply(
+              {
+                kind: 'rate-limited',
+                values: { limit: rateClass.limit },
+                headers: [['retry-after', String(take.retryAfterSeconds)], ...headers],
+              },
+              'limits',
+            ),
+            remember: false,
+          };
+        }
+        if (headers.length > 0) context.shapeReply((reply) => withRateHeaders(reply, headers));
+      }
       counter.n++;
       counter.pending++;
       arm();
@@ -122,3 +186,40 @@ export function limitsLayer(o: LimitsLayerOptions): LimitsLayer {
     },
   };
 }
+
+/**
+ * The answer with the rate-limit headers of the request. A recorded answer's own (the headers
+ * production sent when it was recorded) are replaced: the sandbox's bucket is the one that
+ * counts. An answer a layer made that already speaks of rate limits (a scenario's 429) keeps
+ * its own. A fault's inner answer is shaped, so the headers go out with whatever it sends.
+ */
+export function withRateHeaders(
+  reply: Reply,
+  headers: readonly (readonly [string, string])[],
+): Reply {
+  switch (reply.kind) {
+    case 'recorded': {
+      const names = new Set(headers.map(([name]) => name));
+      const own: HeaderMap = {};
+      for (const [name, value] of Object.entries(reply.response.headers)) {
+        if (!names.has(name.toLowerCase())) own[name] = value;
+      }
+      return {
+        ...reply,
+        response: { ...reply.response, headers: own },
+        extraHeaders: [...reply.extraHeaders, ...headers],
+      };
+    }
+    case 'simple':
+    case 'stream':
+      if (reply.headers.some(([name]) => RATE_HEADER_NAMES.has(name.toLowerCase()))) return reply;
+      return { ...reply, headers: [...reply.headers, ...headers] };
+    case 'fault':
+      return { ...reply, inner: withRateHeaders(reply.inner, headers) };
+  }
+}
+
+const RATE_HEADER_NAMES: ReadonlySet<string> = new Set([
+  ...RATE_LIMIT_HEADER_NAMES.ietf,
+  ...RATE_LIMIT_HEADER_NAMES.github,
+]);

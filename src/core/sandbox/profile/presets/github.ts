@@ -109,7 +109,11 @@ export const GITHUB: ApiProfile = {
     },
   },
   rateLimitHeaders: 'github',
-  rateLimits: [{ name: 'core', limit: 5000, windowSeconds: 3600 }],
+  // An authenticated user's: search has its own 30 a minute, the rest of the REST API 5,000 an hour.
+  rateLimits: [
+    { name: 'search', limit: 30, windowSeconds: 60, operations: ['GET /search/{kind}'] },
+    { name: 'core', limit: 5000, windowSeconds: 3600 },
+  ],
   scenarios: [],
   webhooks: { scheme: 'github' },
   requestId: { header: 'x-github-request-id', prefix: '' },

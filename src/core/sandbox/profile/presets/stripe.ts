@@ -155,9 +155,11 @@ export const STRIPE: ApiProfile = {
       },
       'rate-limited': {
         status: 429,
-        type: 'rate_limit_error',
+        // What Stripe sends today: the 2015 `rate_limit_error` type is gone, the code stayed.
+        type: 'invalid_request_error',
         code: 'rate_limit',
-        message: 'Too many requests hit the API too quickly.',
+        message:
+          'Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.',
       },
     },
   },
@@ -312,7 +314,11 @@ export const STRIPE: ApiProfile = {
     },
   },
   rateLimitHeaders: 'none',
-  rateLimits: [{ name: 'default', limit: 25, windowSeconds: 1 }],
+  // Test mode's documented limits: 25 reads and 25 writes a second, counted apart (live: 100).
+  rateLimits: [
+    { name: 'read', limit: 25, windowSeconds: 1, methods: ['GET', 'HEAD'] },
+    { name: 'write', limit: 25, windowSeconds: 1 },
+  ],
   scenarios: STRIPE_SCENARIOS,
   webhooks: { scheme: 'stripe' },
   requestId: { header: 'request-id', prefix: 'req_' },
