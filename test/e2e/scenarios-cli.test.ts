@@ -3,7 +3,7 @@
  * `npm run build` first): the Stripe catalogue rendered from a project's config (the golden
  * file), then arm, armed and disarm on the state directory `tapedeck tenants` made.
  */
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCleanups } from '../helpers/cleanup.js';
@@ -15,13 +15,44 @@ afterEach(runCleanups);
 
 const ROOT = join(import.meta.dirname, '../..');
 
-function project(): string {
+/** Scenarios of the project's own, beside the preset's: armable ones, in a scenarios file. */
+const ARMABLE = {
+  scenarios: [
+    {
+      name: 'gateway_502',
+      description: 'The load balancer answers 502: retry with the same Idempotency-Key.',
+      operations: ['*'],
+      triggers: [{ armed: true }],
+      outcome: { fault: 'gateway', status: 502 },
+    },
+    {
+      name: 'intent_declined',
+      description: 'The next payment intent is declined.',
+      operations: ['POST /v1/payment_intents', 'POST /v1/payment_intents/{intent}/confirm'],
+      triggers: [{ armed: true }],
+      outcome: {
+        error: {
+          status: 402,
+          type: 'card_error',
+          code: 'card_declined',
+          message: 'Your card was declined.',
+        },
+      },
+    },
+  ],
+};
+
+function project(options: { armable?: boolean } = {}): string {
   const cwd = tempDir('tapedeck-scenarios-e2e-');
   copyFileSync(stripeSpecFile(), join(cwd, 'stripe.json'));
   writeFileSync(
     join(cwd, 'tapedeck.config.json'),
     `${JSON.stringify({ sandbox: { spec: 'stripe.json', profile: 'stripe' } }, null, 2)}\n`,
   );
+  if (options.armable === true) {
+    mkdirSync(join(cwd, 'scenarios'));
+    writeFileSync(join(cwd, 'scenarios', 'network.json'), JSON.stringify(ARMABLE, null, 2));
+  }
   return cwd;
 }
 
@@ -55,7 +86,6 @@ describe('tapedeck scenarios (built CLI)', () => {
       join(cwd, 'tapedeck.config.json'),
       JSON.stringify({ sandbox: { spec: 'stripe.json', profile: 'stripe', scenariosDir: 'sc' } }),
     );
-    const { mkdirSync } = await import('node:fs');
     mkdirSync(join(cwd, 'sc'));
     writeFileSync(join(cwd, 'sc', 'bad.json'), '{"scenarios": [{"name": "Bad Name"}]}');
     const run = await runCliToEnd(['scenarios'], { cwd });
@@ -65,22 +95,22 @@ describe('tapedeck scenarios (built CLI)', () => {
   });
 
   it('arms, lists and disarms on the state directory of `tapedeck tenants`', async () => {
-    const cwd = project();
+    const cwd = project({ armable: true });
     expect((await runCliToEnd(['tenants', 'create', 'acme'], { cwd })).code).toBe(0);
 
     const armed = await runCliToEnd(
-      ['scenarios', 'arm', 'card_declined', '--tenant', 'acme', '--count', '2', '--json'],
+      ['scenarios', 'arm', 'gateway_502', '--tenant', 'acme', '--count', '2', '--json'],
       { cwd },
     );
     expect(armed.code, armed.stderr).toBe(0);
     const arm = JSON.parse(armed.stdout) as { id: string; remaining: number };
-    expect(arm).toMatchObject({ scenario: 'card_declined', remaining: 2 });
+    expect(arm).toMatchObject({ scenario: 'gateway_502', remaining: 2 });
     expect(arm.id).toMatch(/^arm_[0-9a-f]{16}$/);
     const second = await runCliToEnd(
       [
         'scenarios',
         'arm',
-        'insufficient_funds',
+        'intent_declined',
         '--tenant',
         'acme',
         '--operation',
@@ -90,14 +120,14 @@ describe('tapedeck scenarios (built CLI)', () => {
     );
     expect(second.code, second.stderr).toBe(0);
     expect(second.stdout).toMatch(
-      /^armed arm_[0-9a-f]{16} {2}insufficient_funds {2}POST \/v1\/payment_intents {2}until disarmed/,
+      /^armed arm_[0-9a-f]{16} {2}intent_declined {2}POST \/v1\/payment_intents {2}until disarmed/,
     );
 
     const listed = await runCliToEnd(['scenarios', 'armed', '--tenant', 'acme', '--json'], { cwd });
     expect(listed.code, listed.stderr).toBe(0);
     expect(
       (JSON.parse(listed.stdout) as { armed: { scenario: string }[] }).armed.map((a) => a.scenario),
-    ).toEqual(['card_declined', 'insufficient_funds']);
+    ).toEqual(['gateway_502', 'intent_declined']);
 
     const one = await runCliToEnd(['scenarios', 'disarm', arm.id, '--tenant', 'acme'], { cwd });
     expect(one.code, one.stderr).toBe(0);
@@ -106,7 +136,7 @@ describe('tapedeck scenarios (built CLI)', () => {
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('has no arm');
     const all = await runCliToEnd(
-      ['scenarios', 'disarm', '--scenario', 'insufficient_funds', '--tenant', 'acme'],
+      ['scenarios', 'disarm', '--scenario', 'intent_declined', '--tenant', 'acme'],
       { cwd },
     );
     expect(all.stdout).toBe('disarmed 1 arm\n');
@@ -116,15 +146,31 @@ describe('tapedeck scenarios (built CLI)', () => {
   });
 
   it('refuses what cannot be armed, with exit code 2 and the next step', async () => {
-    const cwd = project();
+    const cwd = project({ armable: true });
     await runCliToEnd(['tenants', 'create', 'acme'], { cwd });
-    const unknown = await runCliToEnd(['scenarios', 'arm', 'card_decline', '--tenant', 'acme'], {
+    const unknown = await runCliToEnd(['scenarios', 'arm', 'intent_decline', '--tenant', 'acme'], {
       cwd,
     });
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('Known scenarios: card_declined, insufficient_funds');
+    expect(unknown.stderr).toContain(
+      'Known scenarios: gateway_502, intent_declined, card_declined',
+    );
+    // The preset's cards fire by value or header, not by arm.
+    const preset = await runCliToEnd(['scenarios', 'arm', 'card_declined', '--tenant', 'acme'], {
+      cwd,
+    });
+    expect(preset.code).toBe(2);
+    expect(preset.stderr).toContain('Armable scenarios: gateway_502, intent_declined.');
     const op = await runCliToEnd(
-      ['scenarios', 'arm', 'card_declined', '--tenant', 'acme', '--operation', 'GET /v1/customers'],
+      [
+        'scenarios',
+        'arm',
+        'intent_declined',
+        '--tenant',
+        'acme',
+        '--operation',
+        'GET /v1/customers',
+      ],
       { cwd },
     );
     expect(op.code).toBe(2);
@@ -133,13 +179,13 @@ describe('tapedeck scenarios (built CLI)', () => {
       expect(
         (
           await runCliToEnd(
-            ['scenarios', 'arm', 'card_declined', '--tenant', 'acme', '--count', count],
+            ['scenarios', 'arm', 'intent_declined', '--tenant', 'acme', '--count', count],
             { cwd },
           )
         ).code,
       ).toBe(2);
     const noTenant = await runCliToEnd(
-      ['scenarios', 'arm', 'card_declined', '--tenant', 'nobody'],
+      ['scenarios', 'arm', 'intent_declined', '--tenant', 'nobody'],
       { cwd },
     );
     expect(noTenant.code).toBe(2);
