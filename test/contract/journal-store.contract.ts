@@ -55,6 +55,21 @@ export function journalStoreContract(name: string, harness: StateHarness): void 
       expect(second).toMatchObject({ cassette: 'c', position: 1 });
     });
 
+    it('keeps the scenario that fired and why (issue 14), absent when none fired', async () => {
+      const { journal } = (await harness.open()).state;
+      const fired = {
+        ...journalEntry(0),
+        layer: 'scenario' as const,
+        scenario: 'card_declined',
+        firedBy: 'value body payment_method oneOf',
+      };
+      await journal.append([fired, journalEntry(1)]);
+      const [plain, scenario] = await journal.query({ limit: 2 });
+      expect(scenario).toEqual(fired);
+      expect(plain).not.toHaveProperty('scenario');
+      expect(plain).not.toHaveProperty('firedBy');
+    });
+
     it('filters by layer and by time, the limit counting matches only', async () => {
       const { journal } = (await harness.open()).state;
       const entries = range(0, 30);

@@ -64,6 +64,8 @@ describe('SQLite state: schema migrations', () => {
         'journal',
         'outbox',
         'resources',
+        'scenario_arms',
+        'scenario_counters',
         'sequences',
         'snapshots',
         'tenant_keys',
@@ -216,7 +218,7 @@ describe('SQLite state: migration 3 (the sandbox)', () => {
     });
     expect((await state.journal.query({ limit: 1 }))[0]).not.toHaveProperty('tenant');
     await state.close();
-    expect(inspect(file).version).toBe(3);
+    expect(inspect(file).version).toBe(LATEST);
   });
 
   it('is one transaction: a failure late in step 3 leaves the v2 tables and rows as they were', async () => {

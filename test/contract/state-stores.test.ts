@@ -11,6 +11,7 @@ import { idempotencyStoreContract } from './idempotency-store.contract.js';
 import { isolationContract } from './isolation.contract.js';
 import { journalStoreContract } from './journal-store.contract.js';
 import { resourceStoreContract } from './resource-store.contract.js';
+import { scenarioStoreContract } from './scenario-store.contract.js';
 import { assertParity } from './state-parity.js';
 import { stateHarness, type StateHarness } from './state-harness.js';
 import { tenantStoreContract } from './tenant-store.contract.js';
@@ -28,6 +29,8 @@ const TENANT_TABLES = [
   'events',
   'tenant_keys',
   'journal',
+  'scenario_arms',
+  'scenario_counters',
 ];
 
 /** Every row of the state file that is the tenant's, read over a connection of its own. */
@@ -72,6 +75,7 @@ for (const [name, harness] of implementations) {
   idempotencyStoreContract(name, harness);
   eventStoreContract(name, harness);
   usageStoreContract(name, harness);
+  scenarioStoreContract(name, harness);
   webhookOutboxContract(name, harness);
   isolationContract(name, harness);
 }

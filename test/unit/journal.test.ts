@@ -199,4 +199,15 @@ describe('JournalWindow', () => {
     expect(window.latest(10)).toEqual([entry(9), entry(8), entry(7), entry(6)]);
     expect(window.latest(4)[0]).not.toHaveProperty('cassette');
   });
+
+  it('keeps the scenario that fired and why (issue 14), absent when none fired', () => {
+    const window = new JournalWindow(2);
+    const fired = { ...entry(0), tenant: 't1', scenario: 'card_declined', firedBy: 'armed arm_1' };
+    window.push(fired);
+    window.push(entry(1));
+    const [plain, scenario] = window.latest(2);
+    expect(scenario).toEqual(fired);
+    expect(plain).not.toHaveProperty('scenario');
+    expect(plain).not.toHaveProperty('firedBy');
+  });
 });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { TapedeckError } from '../../core/errors.js';
 import type { ListQuery } from '../../core/ports/resources.js';
 
@@ -61,4 +62,23 @@ export function jsonPath(field: string): string {
       `Cannot filter a list on the field ${JSON.stringify(field)}: a field name holds no quote, backslash or NUL.`,
     );
   return `$."${field}"`;
+}
+
+/** A new arm id (issue 14): `arm_` and 16 random hex digits, unique in practice in one state file. */
+export function newArmId(): string {
+  return `arm_${randomBytes(8).toString('hex')}`;
+}
+
+/**
+ * How many firings an arm gets: undefined (until disarmed) or a whole number from 1. Anything
+ * else is a bug of the caller (the admin API and the CLI check it first, with their own message).
+ */
+export function armCount(count: number | undefined): number | undefined {
+  if (count === undefined) return undefined;
+  if (!Number.isSafeInteger(count) || count < 1)
+    throw new TapedeckError(
+      'TD_INTERNAL',
+      `Cannot arm a scenario for ${String(count)} firings: a whole number from 1, or none for until disarmed.`,
+    );
+  return count;
 }

@@ -26,6 +26,8 @@ import type { ApiProfile } from '../../core/sandbox/profile/types.js';
 import type { ResourceModel } from '../../core/sandbox/state/model.js';
 import { KEY_CHECKSUM_LENGTH, KEY_RANDOM_LENGTH } from '../../core/sandbox/keys.js';
 import { BUILTIN_SEEDS, type SeedCatalog } from '../../core/sandbox/tenant.js';
+import { loadCatalogue } from '../../core/sandbox/scenarios/load.js';
+import type { LoadedScenario, ScenarioCatalogue } from '../../core/sandbox/scenarios/types.js';
 import { PROFILE_PRESET_NAMES, type TapedeckConfig } from '../config/config.js';
 import { Journal } from '../journal/journal.js';
 import { loadCassettesOrFail } from '../replay/server.js';
@@ -173,6 +175,85 @@ export interface SandboxModel {
   readonly model: ResourceModel;
   readonly seeds: SeedCatalog;
   readonly sources: SandboxSources;
+  /** The scenario catalogue (config, `sandbox.scenariosDir`, the preset's), checked against the model. */
+  readonly scenarios: ScenarioCatalogue;
+}
+
+function scenarioInvalid(scenario: LoadedScenario, pointer: string, message: string, hint: string) {
+  return new TapedeckError(
+    'TD_SCENARIO_INVALID',
+    `Scenario "${scenario.name}" (${scenario.source} at ${scenario.pointer}${pointer}): ${message}`,
+    { details: { file: scenario.source, pointer: `${scenario.pointer}${pointer}` }, hint },
+  );
+}
+
+/**
+ * What only the model, the spec and the recordings can tell about a catalogue, checked before
+ * anything listens: every operation it names exists, a state outcome is on a state route, a
+ * recorded outcome's cassette and interaction are there.
+ */
+export function checkCatalogue(
+  catalogue: ScenarioCatalogue,
+  model: ResourceModel,
+  spec: CompiledSpec | undefined,
+  cassettes: readonly NamedCassette[],
+): void {
+  const modelled = new Set<string>();
+  for (const route of model.routes) {
+    modelled.add(`${route.method.toUpperCase()} ${route.path}`);
+    if (route.operationId !== undefined) modelled.add(route.operationId);
+  }
+  const documented = new Set<string>();
+  for (const operation of spec?.model.operations ?? []) {
+    documented.add(`${operation.method.toUpperCase()} ${operation.path}`);
+    documented.add(operation.id);
+    // A documented operation the model covers is a state route under its spec name too.
+    if (model.routes.some((r) => r.operationId === operation.id)) {
+      modelled.add(operation.id);
+      modelled.add(`${operation.method.toUpperCase()} ${operation.path}`);
+    }
+  }
+  const known = (op: string) => modelled.has(op) || documented.has(op);
+  for (const scenario of catalogue.scenarios) {
+    const outcome = scenario.outcome;
+    scenario.operations.forEach((op, i) => {
+      if (op === '*') return;
+      if (!known(op))
+        throw scenarioInvalid(
+          scenario,
+          `/operations/${i}`,
+          `names an operation the sandbox does not have.`,
+          'Name an operation as `METHOD /path/{param}` (the spec’s template) or a spec operation id; `tapedeck sandbox --explain` lists the routes.',
+        );
+      if ('state' in outcome && !modelled.has(op))
+        throw scenarioInvalid(
+          scenario,
+          `/operations/${i}`,
+          `has a state outcome, but ${op} is not a route of the resource model.`,
+          'A state outcome runs in the state layer: name a modelled route (`tapedeck sandbox --explain`), or use an error outcome.',
+        );
+    });
+    if ('recorded' in outcome && 'cassette' in outcome.recorded) {
+      const { cassette, interaction } = outcome.recorded;
+      const found = cassettes.find((c) => c.name === cassette);
+      if (found === undefined || found.cassette.interactions[interaction] === undefined)
+        throw scenarioInvalid(
+          scenario,
+          '/outcome/recorded',
+          found === undefined
+            ? `names cassette ${cassette}, which is not in the cassettes directory.`
+            : `names interaction ${interaction} of ${cassette}, which has ${found.cassette.interactions.length}.`,
+          'Name a cassette of the cassettes directory and an interaction index from 0 (`tapedeck ls`).',
+        );
+    }
+    if ('documented' in outcome && spec === undefined)
+      throw scenarioInvalid(
+        scenario,
+        '/outcome/documented',
+        'answers with the spec’s example, but the sandbox has no spec.',
+        'Start the sandbox with --spec, or use an inline or error outcome.',
+      );
+  }
 }
 
 /**
@@ -208,6 +289,19 @@ export async function loadSandboxModel(
   });
   const seeds = seedCatalog(config);
   checkSeedFiles(model, seeds);
+  const scenarios = loadCatalogue({
+    config: config.sandbox.scenarios,
+    dir: config.sandbox.scenariosDir,
+    preset:
+      config.sandbox.presetScenarios && from === 'preset'
+        ? { name: profile.name, scenarios: profile.scenarios }
+        : undefined,
+    readFile: (file) => readFileSync(file, 'utf8'),
+    listDir: (dir) =>
+      existsSync(dir) && statSync(dir).isDirectory() ? readdirSync(dir) : undefined,
+    recheckSafety,
+  });
+  checkCatalogue(scenarios, model, spec, cassettes);
   const sources: SandboxSources = {
     ...(spec === undefined || specFile === undefined
       ? {}
@@ -223,7 +317,15 @@ export async function loadSandboxModel(
     liveDetectors: LIVE_KEY_DETECTORS.map((d) => d.id),
   };
   // What the profile leaves to `learn` (the standard preset's pagination), from the spec.
-  return { profile: learnProfile(profile, spec, model), spec, cassettes, model, seeds, sources };
+  return {
+    profile: learnProfile(profile, spec, model),
+    spec,
+    cassettes,
+    model,
+    seeds,
+    sources,
+    scenarios,
+  };
 }
 
 /** `tapedeck sandbox`: spec + cassettes + profile + state dir, composed into a server. */
@@ -232,9 +334,12 @@ export async function composeSandboxServer(
   logger: Logger,
   options: SandboxComposeOptions = {},
 ): Promise<SandboxServer> {
-  const { profile, spec, cassettes, model, seeds, sources } = await loadSandboxModel(config, {
-    cassettesRequired: options.cassettesRequired === true,
-  });
+  const { profile, spec, cassettes, model, seeds, sources, scenarios } = await loadSandboxModel(
+    config,
+    {
+      cassettesRequired: options.cassettesRequired === true,
+    },
+  );
   // The engine and the spec mock load only here (start-up cost of the other commands).
   const [
     { SpecMock },
@@ -242,12 +347,16 @@ export async function composeSandboxServer(
     { profileErrors },
     { explainJson },
     { buildSandboxServer },
+    { compileCatalogue, chanceFires },
+    { triggerInput },
   ] = await Promise.all([
     import('../../core/mock/openapi/responder.js'),
     import('../../core/sandbox/state/template.js'),
     import('../../core/sandbox/profile/answer.js'),
     import('../../core/render/sandbox-explain.js'),
     import('../sandbox/server.js'),
+    import('../../core/sandbox/scenarios/compile.js'),
+    import('../../core/sandbox/scenarios/input.js'),
   ]);
   const codec = new NodeBodyCodec({ maxDecodedBytes: config.maxBodyBytes });
   const redaction = loadRedaction(config, options.env ?? {}, logger, true);
@@ -285,6 +394,12 @@ export async function composeSandboxServer(
       templates: buildTemplates({ model, cassettes, ...(spec === undefined ? {} : { spec }) }),
       cassettes,
       seeds,
+      scenarios: {
+        catalogue: compileCatalogue(scenarios),
+        chanceFires,
+        triggerInput: (incoming, operations) =>
+          triggerInput(incoming, operations, (raw, headers) => codec.decode(raw, headers)),
+      },
       state,
       journal,
       clock,

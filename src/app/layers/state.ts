@@ -19,6 +19,7 @@ import {
   refKey,
   routeRequest,
   sequencesFor,
+  storedId,
   withParams,
   type Plan,
   type RoutedRequest,
@@ -26,9 +27,17 @@ import {
 } from '../../core/sandbox/state/engine.js';
 import { newId } from '../../core/sandbox/state/ids.js';
 import type { IdShape, ModelRoute } from '../../core/sandbox/state/model.js';
+import type { ActionDecl } from '../../core/sandbox/profile/types.js';
+import type { Firing, TriggerInput } from '../../core/sandbox/scenarios/types.js';
 import type { ResolvedTenant } from '../../core/sandbox/tenant.js';
 import type { Layer, LayerAnswer, RequestContext } from '../pipeline/context.js';
 import type { TenantSeeder } from '../sandbox/seed.js';
+import {
+  errorOutcomeReply,
+  HEADER_SCENARIO,
+  type RequestFacts,
+  type ScenarioCatalogueView,
+} from './scenario.js';
 
 export interface StateLayerOptions {
   readonly engine: StateEngineDeps;
@@ -37,6 +46,14 @@ export interface StateLayerOptions {
   /** Redacts a value before it is stored (§0.7): built by E from the redactor. */
   readonly redactValue: (v: JsonValue) => JsonValue;
   readonly seeder: TenantSeeder;
+  /**
+   * Issue 14's state outcomes: the route and operation keys the scenario layer computed, and
+   * the catalogue's `resource` triggers, tested here against the object the request acts on.
+   */
+  readonly scenarios?: {
+    readonly facts: RequestFacts;
+    readonly catalogue: Pick<ScenarioCatalogueView, 'resourceTriggers' | 'holdsOn'>;
+  };
 }
 
 /** The outcome of a named action run outside a request (issue 14's state outcomes). */
@@ -98,16 +115,45 @@ interface Request {
   readonly mergePatch: boolean;
   readonly action?: string;
   readonly idempotencyKeyHash?: string;
+  /** The scenario that fired with a state outcome (issue 14). */
+  readonly scenario?: Firing;
+  /** Tests `resource` triggers on the object the request acts on (stored, request fields over it). */
+  readonly resourceCheck?: (object: JsonValue) => Firing | undefined;
+  /** The request's fields as sent (before redaction), for `resource` triggers. */
+  readonly rawBody?: JsonValue | undefined;
 }
 
-type Outcome =
+type Outcome = (
   | { readonly kind: 'answer'; readonly reply: SimpleReply; readonly remember: boolean }
   | {
       readonly kind: 'applied';
       readonly reply: SimpleReply;
       readonly value: JsonValue | undefined;
       readonly completed: boolean;
-    };
+    }
+) & { readonly scenario?: Firing };
+
+/** A scenario's state action as the engine runs it: the inline declaration, when it makes one. */
+function scenarioAction(firing: Firing | undefined) {
+  const outcome = firing?.scenario.outcome;
+  if (outcome === undefined || !('state' in outcome)) return undefined;
+  const { action, set, from, event } = outcome.state;
+  const inline = set !== undefined || from !== undefined || event !== undefined;
+  const decl: ActionDecl = {
+    ...(from === undefined ? {} : { from }),
+    ...(set === undefined ? {} : { set }),
+    ...(event === undefined ? {} : { event }),
+  };
+  return { name: action, ...(inline ? { decl } : {}) };
+}
+
+/** The object a request acts on for `resource` triggers: as stored, the request's fields over it. */
+function actedOn(stored: JsonValue | undefined, body: JsonValue | undefined): JsonValue {
+  const base =
+    stored !== null && typeof stored === 'object' && !Array.isArray(stored) ? stored : {};
+  const sent = body !== null && typeof body === 'object' && !Array.isArray(body) ? body : {};
+  return { ...base, ...sent };
+}
 
 /** Runs the engine over the store: read, plan, apply; one re-plan after a version conflict. */
 class StateRunner {
@@ -141,7 +187,10 @@ class StateRunner {
     return model.types.get(type)?.idShape ?? profile.ids.byType[type] ?? profile.ids.default;
   }
 
-  private async planOnce(request: Request, writes: boolean): Promise<Plan> {
+  private async planOnce(
+    request: Request,
+    writes: boolean,
+  ): Promise<{ plan: Plan; scenario: Firing | undefined }> {
     const { resources, engine } = this.o;
     const { tenant, routed, body, query } = request;
     const refs = readsFor(routed, body, query, engine.profile.pagination);
@@ -149,6 +198,14 @@ class StateRunner {
     const read = new Map<string, StoredResource>();
     for (const resource of found)
       if (resource !== undefined) read.set(refKey(resource.type, resource.id), resource);
+    let scenario = request.scenario;
+    if (scenario === undefined && request.resourceCheck !== undefined) {
+      const stored =
+        routed.id === undefined
+          ? undefined
+          : read.get(refKey(routed.type.name, storedId(routed, routed.id)))?.value;
+      scenario = request.resourceCheck(actedOn(stored, request.rawBody));
+    }
     const q = pageQuery(engine, routed, query);
     const page = q === undefined ? undefined : await resources.page(tenant.id, q);
     const names = sequencesFor(routed);
@@ -167,7 +224,8 @@ class StateRunner {
       }
       return out;
     };
-    return plan(engine, {
+    const action = scenarioAction(scenario);
+    const planned = plan(engine, {
       routed,
       body,
       query,
@@ -180,15 +238,61 @@ class StateRunner {
       path: request.path,
       mergePatch: request.mergePatch,
       ...(request.action === undefined ? {} : { action: request.action }),
+      ...(action === undefined ? {} : { scenarioAction: action }),
     });
+    return { plan: planned, scenario: action === undefined ? undefined : scenario };
+  }
+
+  /**
+   * The answer of a state outcome: its error (the profile's template, `extra`, the object
+   * under `embed`), else the object; either marked with the scenario's name.
+   */
+  private scenarioReply(
+    firing: Firing,
+    reply: SimpleReply,
+    value: JsonValue | undefined,
+  ): SimpleReply {
+    const outcome = firing.scenario.outcome;
+    const mark = [HEADER_SCENARIO, firing.scenario.name] as const;
+    if (!('state' in outcome) || outcome.state.error === undefined)
+      return { ...reply, headers: [...reply.headers, mark] };
+    const { error, embed } = outcome.state;
+    const shaped = errorOutcomeReply(
+      this.o.engine.errors,
+      error,
+      'state',
+      embed === undefined || value === undefined ? undefined : { [embed]: value },
+    );
+    return { ...shaped, headers: [...shaped.headers, mark] };
   }
 
   async run(request: Request): Promise<Outcome> {
     const { engine, resources } = this.o;
     const writes = request.routed.route.role !== 'list' && request.routed.route.role !== 'retrieve';
     for (let attempt = 0; ; attempt++) {
-      const planned = await this.planOnce(request, writes);
-      if (planned.kind === 'answer') return planned;
+      // A scenario's action may write on a read route (its event draws an id).
+      const scenarioMay = request.scenario !== undefined || request.resourceCheck !== undefined;
+      const once = await this.planOnce(request, writes || scenarioMay);
+      const fired = once.scenario;
+      const tagged = fired === undefined ? {} : { scenario: fired };
+      let planned = once.plan;
+      if (planned.kind === 'answer') {
+        return fired === undefined
+          ? planned
+          : {
+              ...planned,
+              reply: {
+                ...planned.reply,
+                headers: [...planned.reply.headers, [HEADER_SCENARIO, fired.scenario.name]],
+              },
+              scenario: fired,
+            };
+      }
+      if (fired !== undefined)
+        planned = {
+          ...planned,
+          reply: this.scenarioReply(fired, planned.reply, planned.change.puts[0]?.value),
+        };
       const { tenant } = request;
       const keyHash = request.idempotencyKeyHash;
       // Stored test data has passed the redactor: the request body was redacted before planning
@@ -209,7 +313,13 @@ class StateRunner {
       const result = await resources.apply(tenant.id, change, tenant.now());
       if (result.ok) {
         const value = change.puts[0]?.value;
-        return { kind: 'applied', reply: planned.reply, value, completed: keyHash !== undefined };
+        return {
+          kind: 'applied',
+          reply: planned.reply,
+          value,
+          completed: keyHash !== undefined,
+          ...tagged,
+        };
       }
       if (result.reason === 'conflict' && attempt === 0) continue;
       const operation = request.routed.operation;
@@ -227,6 +337,7 @@ class StateRunner {
           'state',
         ),
         remember: false,
+        ...tagged,
       };
     }
   }
@@ -292,6 +403,30 @@ function cleanViolations(
   }));
 }
 
+/**
+ * The `resource` triggers of the request's operations with a state outcome, as one test of
+ * the object it acts on; undefined when there are none (nothing to read or merge).
+ */
+function resourceChecker(
+  scenarios: NonNullable<StateLayerOptions['scenarios']>,
+  incoming: RequestContext['incoming'],
+): ((object: JsonValue) => Firing | undefined) | undefined {
+  const operations = scenarios.facts.operations(incoming);
+  const triggers = scenarios.catalogue
+    .resourceTriggers(operations)
+    .filter(({ scenario }) => 'state' in scenario.outcome);
+  if (triggers.length === 0) return undefined;
+  let input: TriggerInput | undefined;
+  return (object) => {
+    input ??= scenarios.facts.input(incoming);
+    for (const { scenario, trigger } of triggers) {
+      const by = scenarios.catalogue.holdsOn(trigger, object, input);
+      if (by !== undefined) return { scenario, by };
+    }
+    return undefined;
+  };
+}
+
 function header(context: RequestContext, name: string): string | undefined {
   return valuesOf(context.incoming.headers[name])[0];
 }
@@ -323,7 +458,11 @@ export function stateLayer(o: StateLayerOptions): StateLayer {
     // positions, which must not happen after a cassette already answered it.
     await o.seeder.ensureSeeded(tenant);
     const incoming = context.incoming;
-    const found = routeRequest(engine.model, spec?.router, incoming.method, incoming.path);
+    const scenarios = o.scenarios;
+    const found =
+      scenarios === undefined
+        ? routeRequest(engine.model, spec?.router, incoming.method, incoming.path)
+        : scenarios.facts.routed(incoming);
     if (found === undefined) return undefined;
     const routed = redactParams(found, o.redactValue);
     const query = parseQuery(incoming.rawQuery);
@@ -365,9 +504,18 @@ export function stateLayer(o: StateLayerOptions): StateLayer {
     const contentType = mediaType(header(context, 'content-type'));
     const read = readBody(body, contentType, routed.operation, spec?.requestDocument);
     if (!read.ok) return refuseBody(routed, read.message);
+    const fired = context.scenario;
+    const stateFiring =
+      fired !== undefined && 'state' in fired.scenario.outcome ? fired : undefined;
+    const resourceCheck =
+      fired === undefined && scenarios !== undefined
+        ? resourceChecker(scenarios, context.incoming)
+        : undefined;
     const outcome = await runner.run({
       tenant,
       routed,
+      ...(stateFiring === undefined ? {} : { scenario: stateFiring }),
+      ...(resourceCheck === undefined ? {} : { resourceCheck, rawBody: read.value }),
       body: read.value === undefined ? undefined : o.redactValue(read.value),
       query,
       origin: mockOrigin(header(context, 'host')),
@@ -377,6 +525,8 @@ export function stateLayer(o: StateLayerOptions): StateLayer {
         ? {}
         : { idempotencyKeyHash: context.idempotencyKeyHash }),
     });
+    if (outcome.scenario !== undefined && context.scenario === undefined)
+      context.scenario = outcome.scenario;
     if (outcome.kind === 'applied') {
       if (outcome.completed) context.idempotencyCompleted = true;
       return { reply: outcome.reply, journalPath: routed.route.path };

@@ -29,10 +29,19 @@ import { adminLayer, healthRoutes, journalRoutes, type AdminRoute } from '../lay
 import { clockRoutes } from '../layers/admin/clock.js';
 import { modelRoutes } from '../layers/admin/model.js';
 import { tenantRoutes } from '../layers/admin/tenants.js';
+import { gatewayReply } from '../../core/sandbox/scenarios/gateway.js';
 import { cassetteLayer } from '../layers/cassette.js';
 import { idempotencyLayer } from '../layers/idempotency.js';
 import { limitsLayer } from '../layers/limits.js';
 import { missLayer } from '../layers/miss.js';
+import {
+  RequestFacts,
+  scenarioLayer,
+  type ChanceTest,
+  type ScenarioCatalogueView,
+  type ScenarioLayer,
+  type TriggerInputOf,
+} from '../layers/scenario.js';
 import { specLayer, type SpecEngine } from '../layers/spec.js';
 import { stateLayer } from '../layers/state.js';
 import { tenantLayer } from '../layers/tenant.js';
@@ -80,6 +89,13 @@ export interface SandboxSummary {
   readonly byLayer: ServerSummary['byLayer'];
 }
 
+/** The scenario catalogue (issue 14), compiled, with what its triggers need. */
+export interface SandboxScenarios {
+  readonly catalogue: ScenarioCatalogueView;
+  readonly chanceFires: ChanceTest;
+  readonly triggerInput: TriggerInputOf;
+}
+
 /** Everything the sandbox is built from, loaded and checked by app/compose/sandbox.ts. */
 export interface SandboxDeps {
   readonly config: TapedeckConfig;
@@ -94,6 +110,8 @@ export interface SandboxDeps {
   readonly templates: TemplateSource;
   readonly cassettes: readonly NamedCassette[];
   readonly seeds: SeedCatalog;
+  /** The scenario catalogue; without it the scenario slot stays empty. */
+  readonly scenarios?: SandboxScenarios;
   readonly state: RuntimeState;
   readonly journal: Journal;
   readonly clock: Clock;
@@ -111,6 +129,9 @@ const HOUR_MS = 3_600_000;
 /** The answers of the spec layer that never executed anything: no idempotency key keeps them. */
 const SPEC_REFUSALS = new Set(['invalid', 'unauthorized', 'not-found', 'method-not-allowed']);
 
+/** The spec mock's answers that are a documented response (a scenario's `documented` outcome). */
+const DOCUMENTED = new Set(['example', 'generated', 'empty']);
+
 /** The spec behind the sandbox's state and cassettes: documented routes the model leaves out. */
 function sandboxSpec(mock: SpecMock): SpecEngine {
   return {
@@ -127,8 +148,8 @@ function sandboxSpec(mock: SpecMock): SpecEngine {
 }
 
 /**
- * The sandbox's pipeline: admin → tenant → limits → idempotency → state → cassette → spec →
- * miss (docs/sandbox.md). The `scenario` slot stays empty (issue 14).
+ * The sandbox's pipeline: admin → tenant → limits → scenario → idempotency → state → cassette →
+ * spec → miss (docs/sandbox.md).
  */
 export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServer> {
   const { config, profile, errors, model, state, codec, logger, clock, scheduler } = deps;
@@ -289,6 +310,41 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
     );
   }
 
+  // Routed once per request for the scenario and state layers alike.
+  const scenarios = deps.scenarios;
+  const facts =
+    scenarios === undefined
+      ? undefined
+      : new RequestFacts(model, deps.spec?.router, scenarios.triggerInput);
+  const specMock = deps.specMock;
+  const scenario: ScenarioLayer | undefined =
+    scenarios === undefined || facts === undefined
+      ? undefined
+      : scenarioLayer({
+          catalogue: scenarios.catalogue,
+          chanceFires: scenarios.chanceFires,
+          facts,
+          store: state.scenarios,
+          profile,
+          errors,
+          clock,
+          cassettes: deps.cassettes,
+          gateway: gatewayReply,
+          ...(specMock === undefined
+            ? {}
+            : {
+                // The spec's example for the status, as `Prefer: code=` asks the mock for it.
+                documented: (incoming, status) => {
+                  const headers = { ...incoming.headers, prefer: `code=${status}` };
+                  const answer = specMock.answer({ ...incoming, headers }, false);
+                  // Only a documented response: a refusal (invalid body, 406) is not the example.
+                  return answer !== undefined && DOCUMENTED.has(answer.outcome)
+                    ? answer.reply
+                    : undefined;
+                },
+              }),
+        });
+
   const limits = limitsLayer({
     profile,
     errors,
@@ -318,6 +374,7 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
       liveDetectors: deps.liveDetectors,
     }),
     limits,
+    ...(scenario === undefined ? {} : { scenario }),
     ...(profile.idempotency === null
       ? {}
       : {
@@ -341,6 +398,9 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
       codec,
       redactValue,
       seeder,
+      ...(facts === undefined || scenarios === undefined
+        ? {}
+        : { scenarios: { facts, catalogue: scenarios.catalogue } }),
     }),
     cassette: cassetteLayer({
       index,

@@ -339,9 +339,10 @@ export class TenantAdmin {
   }
 
   /**
-   * Three transactions (the store has no one call for all of it), ordered so that a failure
+   * Four transactions (the store has no one call for all of it), ordered so that a failure
    * half-way leaves nothing a client could trip on: idempotency records go first (alone, they
-   * only stop replays), then the resources, then the seeding mark. Running reset again after a
+   * only stop replays), then the resources, then armed scenarios and scenario counters (a reset
+   * tenant starts every sequence again), then the seeding mark. Running reset again after a
    * failure finishes it.
    */
   async reset(name: string): Promise<void> {
@@ -350,6 +351,7 @@ export class TenantAdmin {
     try {
       await state.idempotency.clear(record.id);
       await state.resources.clear(record.id);
+      await state.scenarios.clear(record.id);
       await state.tenants.update(record.id, { seededAt: null });
     } finally {
       this.changed(record.id);

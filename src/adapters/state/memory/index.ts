@@ -15,6 +15,7 @@ export * from './idempotency.js';
 export * from './journal.js';
 export * from './outbox.js';
 export * from './resources.js';
+export * from './scenarios.js';
 export * from './tenants.js';
 export * from './usage.js';
 export type { TenantScoped } from './shared.js';
@@ -27,7 +28,8 @@ export function openMemoryState(): RuntimeState {
   const outbox = new MemoryWebhookOutbox();
   const events = new MemoryEventStore();
   const usage = new MemoryUsageStore();
-  const tenants = new MemoryTenantStore([idempotency, outbox, events, usage, journal]);
+  const scenarios = new MemoryScenarioStore();
+  const tenants = new MemoryTenantStore([idempotency, outbox, events, usage, journal, scenarios]);
   const resources = new MemoryResourceStore(tenants, idempotency, events);
   tenants.alsoDrop(resources);
   return {
@@ -39,7 +41,7 @@ export function openMemoryState(): RuntimeState {
     outbox,
     events,
     usage,
-    scenarios: new MemoryScenarioStore(),
+    scenarios,
     close: () => {
       for (const port of [
         journal,
@@ -50,6 +52,7 @@ export function openMemoryState(): RuntimeState {
         outbox,
         events,
         usage,
+        scenarios,
       ])
         port.open.close();
       return Promise.resolve();

@@ -1,27 +1,85 @@
 import type { ArmedScenario, ScenarioStore } from '../../../core/ports/scenarios.js';
-import { TapedeckError } from '../../../core/errors.js';
+import { armCount, newArmId } from '../rules.js';
+import { Open, PerTenant, type TenantScoped } from './shared.js';
 
-// CONTRACTS PLACEHOLDER (issue 14, package D1 replaces this file and adds the SQLite store).
-const notYet = (): Promise<never> =>
-  Promise.reject(new TapedeckError('TD_INTERNAL', 'The scenario store is not built yet.'));
+/**
+ * Arms and request counters per tenant. Every method runs to its end before another starts
+ * (one thread, nothing awaited inside), so `consume` is atomic as the SQLite UPDATE is.
+ */
+export class MemoryScenarioStore implements ScenarioStore, TenantScoped {
+  /** Arms by id; a Map keeps insertion order, which is oldest first. */
+  private readonly arms = new PerTenant<ArmedScenario>();
+  private readonly counters = new PerTenant<number>();
+  readonly open = new Open('scenarios');
 
-export class MemoryScenarioStore implements ScenarioStore {
-  arm(): Promise<ArmedScenario> {
-    return notYet();
+  arm(
+    tenant: string,
+    arm: { readonly scenario: string; readonly operation?: string; readonly count?: number },
+    at: number,
+  ): Promise<ArmedScenario> {
+    return this.open.run(() => {
+      const remaining = armCount(arm.count);
+      const armed: ArmedScenario = {
+        id: newArmId(),
+        tenant,
+        scenario: arm.scenario,
+        ...(arm.operation === undefined ? {} : { operation: arm.operation }),
+        ...(remaining === undefined ? {} : { remaining }),
+        armedAt: at,
+      };
+      this.arms.of(tenant).set(armed.id, armed);
+      return { ...armed };
+    });
   }
-  armed(): Promise<ArmedScenario[]> {
-    return notYet();
+
+  armed(tenant: string): Promise<ArmedScenario[]> {
+    return this.open.run(() => [...this.arms.peek(tenant).values()].map((a) => ({ ...a })));
   }
-  consume(): Promise<boolean> {
-    return notYet();
+
+  consume(tenant: string, armId: string): Promise<boolean> {
+    return this.open.run(() => {
+      const arms = this.arms.peek(tenant);
+      const arm = arms.get(armId);
+      if (arm === undefined) return false;
+      if (arm.remaining === undefined) return true;
+      if (arm.remaining <= 1) arms.delete(armId);
+      else arms.set(armId, { ...arm, remaining: arm.remaining - 1 });
+      return true;
+    });
   }
-  disarm(): Promise<number> {
-    return notYet();
+
+  disarm(
+    tenant: string,
+    which: { readonly id: string } | { readonly scenario: string },
+  ): Promise<number> {
+    return this.open.run(() => {
+      const arms = this.arms.peek(tenant);
+      if ('id' in which) return arms.delete(which.id) ? 1 : 0;
+      let n = 0;
+      for (const [id, arm] of arms)
+        if (arm.scenario === which.scenario) {
+          arms.delete(id);
+          n++;
+        }
+      return n;
+    });
   }
-  count(): Promise<number> {
-    return notYet();
+
+  count(tenant: string, scenario: string): Promise<number> {
+    return this.open.run(() => {
+      const counters = this.counters.of(tenant);
+      const n = (counters.get(scenario) ?? 0) + 1;
+      counters.set(scenario, n);
+      return n;
+    });
   }
-  clear(): Promise<void> {
-    return notYet();
+
+  clear(tenant: string): Promise<void> {
+    return this.open.run(() => this.dropTenant(tenant));
+  }
+
+  dropTenant(tenant: string): void {
+    this.arms.drop(tenant);
+    this.counters.drop(tenant);
   }
 }

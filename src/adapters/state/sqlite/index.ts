@@ -11,9 +11,9 @@ import { SqliteJournalStore } from './journal-store.js';
 import { MIGRATIONS, migrate, refuseNewer, type Migration } from './migrations.js';
 import { SqliteWebhookOutbox } from './outbox.js';
 import { SqliteResourceStore } from './resources.js';
+import { SqliteScenarioStore } from './scenarios.js';
 import { SqliteTenantStore } from './tenants.js';
 import { SqliteUsageStore } from './usage.js';
-import { MemoryScenarioStore } from '../memory/scenarios.js';
 
 /** The state file's name in the state directory (which git ignores). */
 export const STATE_FILE = 'state.db';
@@ -100,7 +100,7 @@ export function openSqliteStateFile(
     outbox: new SqliteWebhookOutbox(connection),
     events: new SqliteEventStore(connection),
     usage: new SqliteUsageStore(connection),
-    scenarios: new MemoryScenarioStore(), // CONTRACTS PLACEHOLDER: D1 adds SqliteScenarioStore
+    scenarios: new SqliteScenarioStore(connection),
     close: () => {
       if (open.open) open.close();
       return Promise.resolve();

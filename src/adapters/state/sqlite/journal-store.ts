@@ -17,14 +17,18 @@ interface JournalRow {
   position: number | null;
   duration_ms: number;
   tenant: string | null;
+  scenario: string | null;
+  fired_by: string | null;
 }
 
-const COLUMNS = 'at, session, method, path, layer, status, cassette, position, duration_ms, tenant';
-/** Rows per INSERT statement (10 parameters each, well under SQLite's limit). */
+const COLUMNS =
+  'at, session, method, path, layer, status, cassette, position, duration_ms, tenant, scenario, fired_by';
+const PARAMS = 12;
+/** Rows per INSERT statement (PARAMS parameters each, well under SQLite's limit). */
 const BATCH = 100;
 
 function insertRows(rows: number): string {
-  const one = `(${Array.from({ length: 10 }, () => '?').join(',')})`;
+  const one = `(${Array.from({ length: PARAMS }, () => '?').join(',')})`;
   return `INSERT INTO journal(${COLUMNS}) VALUES ${Array.from({ length: rows }, () => one).join(',')}`;
 }
 
@@ -43,6 +47,8 @@ function pushRow(params: unknown[], e: JournalEntry): void {
     e.position ?? null,
     e.durationMs,
     e.tenant ?? null,
+    e.scenario ?? null,
+    e.firedBy ?? null,
   );
 }
 
@@ -58,6 +64,8 @@ function entryOf(r: JournalRow): JournalEntry {
     ...(r.cassette === null ? {} : { cassette: r.cassette }),
     ...(r.position === null ? {} : { position: r.position }),
     ...(r.tenant === null ? {} : { tenant: r.tenant }),
+    ...(r.scenario === null ? {} : { scenario: r.scenario }),
+    ...(r.fired_by === null ? {} : { firedBy: r.fired_by }),
   };
 }
 
@@ -77,7 +85,7 @@ export class SqliteJournalStore implements JournalStore {
   append(entries: readonly JournalEntry[]): Promise<void> {
     return this.port.atomically('write journal entries', () => {
       // Prepared once per connection (cached), on first use: a file opened with older
-      // migrations (tests) has no tenant column, and never writes.
+      // migrations (tests) has no tenant or scenario columns, and never writes.
       const insertOne = this.port.sql(ONE_ROW);
       const insertBatch = this.port.sql(BATCH_ROWS);
       const params: unknown[] = [];

@@ -187,6 +187,34 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    name: 'scenarios: arms and request counters per tenant, the journal scenario and why it fired',
+    up(db) {
+      // `seq` keeps arms oldest first (the order they fire in), whatever the tenant clock said
+      // when each was armed. `remaining` NULL: until disarmed.
+      db.exec(`
+        CREATE TABLE scenario_arms (
+          seq INTEGER PRIMARY KEY,
+          id TEXT NOT NULL UNIQUE,
+          tenant TEXT NOT NULL,
+          scenario TEXT NOT NULL,
+          operation TEXT,
+          remaining INTEGER,
+          armed_at INTEGER NOT NULL
+        );
+        CREATE INDEX scenario_arms_tenant ON scenario_arms (tenant, seq);
+        CREATE TABLE scenario_counters (
+          tenant TEXT NOT NULL,
+          scenario TEXT NOT NULL,
+          n INTEGER NOT NULL,
+          PRIMARY KEY (tenant, scenario)
+        );
+        ALTER TABLE journal ADD COLUMN scenario TEXT;
+        ALTER TABLE journal ADD COLUMN fired_by TEXT;
+      `);
+    },
+  },
 ];
 
 /**

@@ -82,6 +82,8 @@ const TENANT_TABLES = [
   'events',
   'tenant_keys',
   'journal',
+  'scenario_arms',
+  'scenario_counters',
 ] as const;
 
 export class SqliteTenantStore implements TenantStore {

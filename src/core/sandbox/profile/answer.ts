@@ -52,6 +52,13 @@ export interface ErrorFactsIn {
   readonly param?: string;
   /** Replaces the kind's status (`forbidden: { documented: 400 }`). */
   readonly status?: number;
+  /** Replaces the kind's `type` (a scenario's `card_error`). */
+  readonly type?: string;
+  /**
+   * Fields added beside the message (issue 14's scenario errors: Stripe's `decline_code`, the
+   * object under `payment_intent`): tapedeck's own catalogue values, never request text.
+   */
+  readonly extra?: Readonly<Record<string, JsonValue>>;
   /** The routed operation: its documented error is preferred to the spec-wide one. */
   readonly operation?: SpecOperation;
   /** Extra headers (`Retry-After`), after content-type and the layer/error headers. */
@@ -187,6 +194,58 @@ export function fillTemplate(template: JsonValue, facts: Facts): JsonValue | typ
   return template;
 }
 
+/**
+ * The body with `extra` fields beside its message: in the template's object that holds
+ * `{message}` (Stripe's `error` envelope), else at the top of an object body.
+ */
+function withExtra(
+  body: JsonValue,
+  template: JsonValue | null,
+  extra: Readonly<Record<string, JsonValue>> | undefined,
+): JsonValue {
+  if (extra === undefined || body === null || typeof body !== 'object' || Array.isArray(body))
+    return body;
+  const path = template === null ? [] : (messagePath(template) ?? []);
+  const add = (target: JsonValue, depth: number): JsonValue => {
+    if (target === null || typeof target !== 'object' || Array.isArray(target)) return target;
+    const out: Record<string, JsonValue> = {};
+    for (const [name, value] of Object.entries(target))
+      Object.defineProperty(out, name, {
+        value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    if (depth === path.length) {
+      for (const [name, value] of Object.entries(extra))
+        if (!Object.hasOwn(out, name))
+          Object.defineProperty(out, name, {
+            value,
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
+      return out;
+    }
+    const key = path[depth]!;
+    if (Object.hasOwn(out, key)) out[key] = add(out[key]!, depth + 1);
+    return out;
+  };
+  return add(body, 0);
+}
+
+/** The keys down to the template's object whose member is `{message}`, or undefined. */
+function messagePath(template: JsonValue): string[] | undefined {
+  if (template === null || typeof template !== 'object' || Array.isArray(template))
+    return undefined;
+  for (const [name, value] of Object.entries(template)) {
+    if (typeof value === 'string' && value.includes('{message}')) return [];
+    const below = messagePath(value);
+    if (below !== undefined) return [name, ...below];
+  }
+  return undefined;
+}
+
 function clip(text: string): string {
   // eslint-disable-next-line no-control-regex
   const clean = text.replace(/[\u0000-\u001f\u007f]+/g, ' ');
@@ -268,7 +327,8 @@ export function profileErrors(profile: ApiProfile, spec: CompiledSpec | undefine
       placeholders.set('statusString', String(status));
       placeholders.set('kind', input.kind);
       placeholders.set('title', TITLES[input.kind]);
-      if (style.type !== undefined) placeholders.set('type', style.type);
+      const type = input.type ?? style.type;
+      if (type !== undefined) placeholders.set('type', type);
       if (code !== undefined) {
         placeholders.set('code', code);
         placeholders.set('codeDashed', code.replace(/_/g, '-'));
@@ -281,12 +341,17 @@ export function profileErrors(profile: ApiProfile, spec: CompiledSpec | undefine
       }
 
       if (profile.errors.template !== undefined) {
-        const body = fillTemplate(profile.errors.template, placeholders);
+        const filled = fillTemplate(profile.errors.template, placeholders);
+        const body = withExtra(
+          filled === REMOVE ? {} : filled,
+          profile.errors.template,
+          input.extra,
+        );
         return {
           kind: 'simple',
           status,
           headers: [['content-type', profile.errors.mediaType], ...headers],
-          body: `${JSON.stringify(body === REMOVE ? {} : body)}\n`,
+          body: `${JSON.stringify(body)}\n`,
         };
       }
 
@@ -310,12 +375,12 @@ export function profileErrors(profile: ApiProfile, spec: CompiledSpec | undefine
             (placeholders.get('docUrl') as string | undefined) ?? problemType(code ?? input.kind),
           ...(typeof param === 'string' ? { param } : {}),
         };
-        const body = shapeError(schema, base, shaped, values.resolve);
-        const type = media.type.includes('*') ? 'application/json' : media.type;
+        const body = withExtra(shapeError(schema, base, shaped, values.resolve), null, input.extra);
+        const mediaType = media.type.includes('*') ? 'application/json' : media.type;
         return {
           kind: 'simple',
           status,
-          headers: [['content-type', type], ...headers],
+          headers: [['content-type', mediaType], ...headers],
           body: `${JSON.stringify(body)}\n`,
         };
       }
@@ -327,7 +392,11 @@ export function profileErrors(profile: ApiProfile, spec: CompiledSpec | undefine
           title: TITLES[input.kind],
           status,
           detail: message,
-          extra: { code: code ?? input.kind, ...(typeof param === 'string' ? { param } : {}) },
+          extra: {
+            code: code ?? input.kind,
+            ...(typeof param === 'string' ? { param } : {}),
+            ...(input.extra ?? {}),
+          },
         },
         headers,
       );

@@ -19,12 +19,12 @@ import type {
   StoredResource,
 } from '../../ports/resources.js';
 import type { ErrorFactsIn, ProfileErrors } from '../profile/answer.js';
-import type { ApiProfile } from '../profile/types.js';
+import type { ActionDecl, ApiProfile } from '../profile/types.js';
 import { itemFields } from './body.js';
 import { isNullable, propertySchema, resolveSchema, schemaTypes, type SchemaAt } from './coerce.js';
 import { applySet, initialState, runAction, timestamp } from './lifecycle.js';
 import { deepMerge, mergePatch, replaceWith } from './merge.js';
-import type { ModelRoute, ResourceModel, ResourceType } from './model.js';
+import type { Lifecycle, ModelRoute, ResourceModel, ResourceType } from './model.js';
 import { listAnswer, listQuery, readPaging, type Pagination } from './pagination.js';
 
 /**
@@ -100,6 +100,13 @@ export interface PlanInput {
   readonly mergePatch?: boolean;
   /** A named action run outside a request (issue 14): the route's own action otherwise. */
   readonly action?: string;
+  /**
+   * A scenario's state outcome (issue 14): this action runs in place of the request's own —
+   * on the item, or on a create's new object in the same change, in place of the actions the
+   * create names (`confirm=true`). `decl` is the scenario's inline `set`/`from`/`event`; the
+   * profile's action of that name otherwise.
+   */
+  readonly scenarioAction?: { readonly name: string; readonly decl?: ActionDecl };
 }
 
 export type Plan =
@@ -385,6 +392,17 @@ class Planner {
     return this.input.routed.route;
   }
 
+  /** The type's lifecycle, with a scenario's inline action declared in it. */
+  private lifecycle(): Lifecycle | undefined {
+    const lifecycle = this.type.lifecycle;
+    const scenario = this.input.scenarioAction;
+    if (scenario?.decl === undefined) return lifecycle;
+    return {
+      ...(lifecycle ?? { initial: [] }),
+      actions: { ...(lifecycle?.actions ?? {}), [scenario.name]: scenario.decl },
+    };
+  }
+
   private refuse(facts: ErrorFactsIn, remember = true): Plan {
     const operation = this.input.routed.operation;
     const reply = this.deps.errors.reply(
@@ -545,6 +563,14 @@ class Planner {
   }
 
   plan(): Plan {
+    // A scenario's action on an item route replaces what the request would do to the item.
+    if (
+      this.input.scenarioAction !== undefined &&
+      this.route.role !== 'create' &&
+      this.route.role !== 'list' &&
+      this.input.routed.id !== undefined
+    )
+      return this.action();
     switch (this.route.role) {
       case 'retrieve':
         return this.retrieve();
@@ -673,11 +699,18 @@ class Planner {
       setOwn(value, type.lifecycle.field, state);
     // A create that names a declared action `true` runs it on the new object, in the same
     // change (Stripe's `confirm=true` on a payment intent): refused as the action would be.
+    // A scenario's action replaces them: it runs on the new object whatever the flags say.
     const chained: string[] = [];
-    for (const name of Object.keys(type.lifecycle?.actions ?? {})) {
-      const flag = Object.hasOwn(params, name) ? params[name] : undefined;
-      if (flag !== true && flag !== 'true') continue;
-      const result = runAction(type.lifecycle, name, value, value, context, objectName(type));
+    const scenario = this.input.scenarioAction;
+    const names =
+      scenario !== undefined
+        ? [scenario.name]
+        : Object.keys(type.lifecycle?.actions ?? {}).filter((name) => {
+            const flag = Object.hasOwn(params, name) ? params[name] : undefined;
+            return flag === true || flag === 'true';
+          });
+    for (const name of names) {
+      const result = runAction(this.lifecycle(), name, value, value, context, objectName(type));
       if (!result.ok) return this.refuse(result.facts);
       value = result.value;
       if (result.event !== undefined) chained.push(result.event);
@@ -830,9 +863,9 @@ class Planner {
     if (invalid) return invalid;
     const stored = isJsonObject(item.value) ? item.value : {};
     const merged = deepMerge(stored, this.fields(), this.mergeOptions());
-    const name = this.input.action ?? this.route.action ?? '';
+    const name = this.input.scenarioAction?.name ?? this.input.action ?? this.route.action ?? '';
     const result = runAction(
-      this.type.lifecycle,
+      this.lifecycle(),
       name,
       stored,
       merged,
