@@ -15,6 +15,8 @@ export class JournalWindow {
   private readonly layer: AnswerLayer[];
   private readonly cassette: (string | undefined)[];
   private readonly tenant: (string | undefined)[];
+  private readonly scenario: (string | undefined)[];
+  private readonly firedBy: (string | undefined)[];
   private next = 0;
   private count = 0;
 
@@ -29,6 +31,8 @@ export class JournalWindow {
     this.layer = new Array<AnswerLayer>(capacity).fill('miss');
     this.cassette = new Array<string | undefined>(capacity).fill(undefined);
     this.tenant = new Array<string | undefined>(capacity).fill(undefined);
+    this.scenario = new Array<string | undefined>(capacity).fill(undefined);
+    this.firedBy = new Array<string | undefined>(capacity).fill(undefined);
   }
 
   push(e: JournalEntry): void {
@@ -43,6 +47,8 @@ export class JournalWindow {
     this.layer[i] = e.layer;
     this.cassette[i] = e.cassette;
     this.tenant[i] = e.tenant;
+    this.scenario[i] = e.scenario;
+    this.firedBy[i] = e.firedBy;
     this.next = (i + 1) % this.capacity;
     if (this.count < this.capacity) this.count++;
   }
@@ -54,6 +60,8 @@ export class JournalWindow {
       const cassette = this.cassette[i];
       const position = this.position[i]!;
       const tenant = this.tenant[i];
+      const scenario = this.scenario[i];
+      const firedBy = this.firedBy[i];
       out.push({
         at: this.at[i]!,
         session: this.session[i]!,
@@ -65,6 +73,8 @@ export class JournalWindow {
         ...(cassette === undefined ? {} : { cassette }),
         ...(position === -1 ? {} : { position }),
         ...(tenant === undefined ? {} : { tenant }),
+        ...(scenario === undefined ? {} : { scenario }),
+        ...(firedBy === undefined ? {} : { firedBy }),
       });
     }
     return out;
