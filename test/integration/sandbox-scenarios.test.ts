@@ -315,7 +315,7 @@ describe('scenario triggers', () => {
   });
 
   it('fires the next N requests while armed through the admin API', async () => {
-    const armed = await sandbox.admin('POST', 'tenants/acme/scenarios/armed', {
+    const armed = await sandbox.admin('POST', 'tenants/acme/scenarios', {
       scenario: 'armed-charges',
       count: 2,
     });
