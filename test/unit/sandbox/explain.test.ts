@@ -89,8 +89,9 @@ describe('sandbox --explain', () => {
     );
     expect(text).toMatch(/ {2}GET {4}\/v1\/customers\/search +search, not a resource/);
     expect(text).toContain(
-      '    fixtures   pm_card_visa, pm_card_mastercard (read-only, every tenant)',
+      '    fixtures   pm_card_visa, pm_card_mastercard, pm_card_visa_chargeDeclined, pm_card_chargeDeclined,',
     );
+    expect(text).toContain('pm_card_chargeDeclinedProcessingError (read-only, every tenant)');
     expect(text).not.toContain('undefined');
     await expect(text).toMatchFileSnapshot('../../golden/sandbox-explain-stripe.txt');
   });

@@ -144,6 +144,13 @@ describe('Stripe (vendored spec, stripe profile)', () => {
     expect(methods.fixtures?.map((f) => (f as { id: string }).id)).toEqual([
       'pm_card_visa',
       'pm_card_mastercard',
+      'pm_card_visa_chargeDeclined',
+      'pm_card_chargeDeclined',
+      'pm_card_visa_chargeDeclinedInsufficientFunds',
+      'pm_card_chargeDeclinedInsufficientFunds',
+      'pm_card_chargeDeclinedExpiredCard',
+      'pm_card_chargeDeclinedIncorrectCvc',
+      'pm_card_chargeDeclinedProcessingError',
     ]);
     expect(route(model, 'GET', '/v1/payment_methods')?.filters).toEqual(
       expect.arrayContaining(['customer', 'type']),
