@@ -201,6 +201,27 @@ describe('delay', () => {
   });
 });
 
+describe('delay and slow at shutdown', () => {
+  it('answers at once when the server closes: a delayed answer, and the rest of a slow body', async () => {
+    const s = await serve();
+    s.replies.set('/late', fault({ kind: 'delay', ms: 60_000 }, simple('{"late":true}')));
+    const body = jsonBody(1_000);
+    s.replies.set('/slow', fault({ kind: 'slow', bytesPerSecond: 10 }, simple(body)));
+    const arrived = Promise.all([once(s.arrivals, '/late'), once(s.arrivals, '/slow')]);
+    const late = nodeGet(`${s.url}/late`);
+    const slow = nodeGet(`${s.url}/slow`);
+    await arrived;
+    const closeStart = performance.now();
+    await closeGracefully(s.server, 10_000);
+    expect(performance.now() - closeStart).toBeLessThan(1_000);
+    const [lateOutcome, slowOutcome] = await Promise.all([late, slow]);
+    expect(lateOutcome.error).toBeUndefined();
+    expect(lateOutcome.body.toString()).toBe('{"late":true}');
+    expect(slowOutcome.error).toBeUndefined();
+    expect(slowOutcome.body.toString()).toBe(body);
+  });
+});
+
 describe('hold', () => {
   it("sends nothing: the client's own timeout fires, and the server still closes at once", async () => {
     const s = await serve();
