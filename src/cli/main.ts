@@ -15,6 +15,7 @@ import { registerRedact } from './commands/redact.js';
 import { registerRecord } from './commands/record.js';
 import { registerReplay } from './commands/replay.js';
 import { registerSandbox } from './commands/sandbox.js';
+import { registerScenarios } from './commands/scenarios.js';
 import { registerClock } from './commands/clock.js';
 import { registerTenants } from './commands/tenants.js';
 import { registerVerify } from './commands/verify.js';
@@ -73,6 +74,7 @@ export function buildProgram(cli: CliContext): Command {
   registerSandbox(program, cli);
   registerTenants(program, cli);
   registerClock(program, cli);
+  registerScenarios(program, cli);
   registerRedact(program, cli);
   registerImport(program, cli);
   registerExport(program, cli);

@@ -149,6 +149,14 @@ describe('scenario admin routes', () => {
     expect(unknown.json['title']).toContain('There is no scenario "card_decline"');
     expect(unknown.json['title']).toContain('card_declined, insufficient_funds, gateway_502');
 
+    const notArmable = await call('POST', 'tenants/acme/scenarios', {
+      scenario: 'insufficient_funds',
+    });
+    expect(notArmable.status).toBe(400);
+    expect(notArmable.json['title']).toBe(
+      'Scenario "insufficient_funds" cannot be armed: it declares no {"armed": true} trigger. Armable scenarios: card_declined, gateway_502.',
+    );
+
     const op = await call('POST', 'tenants/acme/scenarios', {
       scenario: 'card_declined',
       operation: 'GET /v1/customers',

@@ -4,13 +4,27 @@ import {
   renderScenariosJson,
   renderScenariosMarkdown,
 } from '../../src/core/render/scenarios.js';
+import { recheckSafety } from '../../src/adapters/redaction/redaction-io.js';
+import { STRIPE } from '../../src/core/sandbox/profile/presets/stripe.js';
+import { loadCatalogue } from '../../src/core/sandbox/scenarios/load.js';
 import type { ScenarioCatalogue } from '../../src/core/sandbox/scenarios/types.js';
 import { FIXTURE_CATALOGUE } from '../fixtures/scenarios/catalogue.js';
 
 describe('the scenario catalogue as partner documentation', () => {
-  it('renders the Stripe-shaped catalogue as Markdown (golden)', async () => {
-    const md = renderScenariosMarkdown(FIXTURE_CATALOGUE, { bodyFormat: 'form' });
+  it('renders the Stripe preset’s catalogue as Markdown (golden)', async () => {
+    const catalogue = loadCatalogue({
+      config: [],
+      dir: undefined,
+      preset: { name: 'stripe', scenarios: STRIPE.scenarios },
+      recheckSafety,
+    });
+    const md = renderScenariosMarkdown(catalogue, { bodyFormat: 'form' });
     await expect(md).toMatchFileSnapshot('../golden/scenarios-stripe.md');
+  });
+
+  it('renders every kind of trigger and outcome as Markdown (golden)', async () => {
+    const md = renderScenariosMarkdown(FIXTURE_CATALOGUE, { bodyFormat: 'form' });
+    await expect(md).toMatchFileSnapshot('../golden/scenarios-fixture.md');
   });
 
   it('renders a tenant’s arms in their own section', () => {

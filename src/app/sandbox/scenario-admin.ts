@@ -101,6 +101,21 @@ export class ScenarioAdmin {
   ): Promise<ArmedScenario> {
     const record = await this.tenant(tenantName);
     const scenario = this.scenario(arm.scenario);
+    // Only a scenario that declares the trigger fires by arm (the scenario layer reads arms only
+    // then): arming another would be accepted and never fire.
+    if (!scenario.triggers.some((t) => 'armed' in t)) {
+      const armable = this.deps.catalogue.scenarios
+        .filter((s) => s.triggers.some((t) => 'armed' in t))
+        .map((s) => s.name);
+      throw new TapedeckError(
+        'TD_USAGE',
+        `Scenario "${scenario.name}" cannot be armed: it declares no {"armed": true} trigger. Armable scenarios: ${listNames(armable)}.`,
+        {
+          details: { field: 'scenario' },
+          hint: `Add {"armed": true} to its triggers, or choose it for one request with the header Prefer: scenario=${scenario.name}.`,
+        },
+      );
+    }
     if (arm.operation !== undefined && !scenario.operations.includes('*')) {
       if (!scenario.operations.includes(arm.operation))
         throw new TapedeckError(

@@ -349,7 +349,7 @@ export function renderScenariosMarkdown(
   const special = scenarios.filter((s) => s.triggers.some((t) => !('value' in t)));
   out.push('## Armed and counted scenarios', '');
   out.push(
-    'An armed scenario fires on the tenant’s next requests to its operations (all of them, or the count given) until disarmed: `tapedeck scenarios arm NAME --tenant T [--count N] [--operation OP]`, or `POST /__tapedeck/tenants/T/scenarios` with `{"scenario": "NAME", "count": N}`. Any scenario can be armed. Counted scenarios fire on every Nth request of the tenant, or by a seeded chance; the count survives a restart, and a tenant reset starts it again.',
+    'An armed scenario fires on the tenant’s next requests to its operations (all of them, or the count given) until disarmed: `tapedeck scenarios arm NAME --tenant T [--count N] [--operation OP]`, or `POST /__tapedeck/tenants/T/scenarios` with `{"scenario": "NAME", "count": N}`; the scenarios that fire while armed are listed here. Counted scenarios fire on every Nth request of the tenant, or by a seeded chance; the count survives a restart, and a tenant reset starts it again.',
     '',
   );
   if (special.length === 0) out.push('No scenario fires by arming or counting alone.', '');
