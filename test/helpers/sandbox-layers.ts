@@ -40,6 +40,7 @@ import { LIVE_KEY_DETECTORS } from '../../src/core/redaction/detectors.js';
 import { profileErrors } from '../../src/core/sandbox/profile/answer.js';
 import { PRESETS } from '../../src/core/sandbox/profile/presets/index.js';
 import type { ApiProfile } from '../../src/core/sandbox/profile/types.js';
+import type { RateLimits } from '../../src/core/sandbox/ratelimit.js';
 import { ManualTime } from './manual-time.js';
 
 export const ADMIN_TOKEN = 'admin-0123456789abcdef0123456789abcdef';
@@ -68,6 +69,9 @@ export function layerRig(
     readonly quotas?: Partial<TenantQuotas>;
     readonly state?: RuntimeState;
     readonly time?: ManualTime;
+    /** Rate-limit classes for the limits layer (issue 14), and its bound on buckets kept. */
+    readonly rateLimits?: RateLimits;
+    readonly maxBuckets?: number;
   } = {},
 ): LayerRig {
   const time = options.time ?? new ManualTime(Date.UTC(2026, 0, 1, 1));
@@ -119,6 +123,8 @@ export function layerRig(
     usage: state.usage,
     scheduler: time,
     defaults: quotas,
+    ...(options.rateLimits === undefined ? {} : { rateLimits: options.rateLimits }),
+    ...(options.maxBuckets === undefined ? {} : { maxBuckets: options.maxBuckets }),
   });
   const echo: Layer = {
     name: 'miss',

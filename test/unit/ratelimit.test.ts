@@ -10,6 +10,7 @@ import {
   TokenBucket,
   type RateTake,
 } from '../../src/core/sandbox/ratelimit.js';
+import { bearer, header, layerRig } from '../helpers/sandbox-layers.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12); // a whole second, so epoch seconds read plainly
 const twoPerSecond: RateLimitClass = { name: 'default', limit: 2, windowSeconds: 1 };
@@ -156,7 +157,7 @@ function parseSfList(text: string): { value: string; params: Record<string, numb
   }
 }
 
-const header = (headers: [string, string][], name: string) =>
+const headerOf = (headers: [string, string][], name: string) =>
   headers.find(([n]) => n === name)?.[1];
 
 describe('rate-limit headers', () => {
@@ -170,15 +171,15 @@ describe('rate-limit headers', () => {
       T0,
     );
     expect(headers.map(([n]) => n)).toEqual(['ratelimit-policy', 'ratelimit']);
-    expect(header(headers, 'ratelimit-policy')).toBe('"default";q=100;w=60');
-    expect(parseSfList(header(headers, 'ratelimit-policy')!)).toEqual([
+    expect(headerOf(headers, 'ratelimit-policy')).toBe('"default";q=100;w=60');
+    expect(parseSfList(headerOf(headers, 'ratelimit-policy')!)).toEqual([
       { value: 'default', params: { q: 100, w: 60 } },
     ]);
-    expect(parseSfList(header(headers, 'ratelimit')!)).toEqual([
+    expect(parseSfList(headerOf(headers, 'ratelimit')!)).toEqual([
       { value: 'default', params: { r: 42, t: 17 } },
     ]);
     for (const old of ['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset']) {
-      expect(header(headers, old)).toBeUndefined();
+      expect(headerOf(headers, old)).toBeUndefined();
     }
   });
 
@@ -189,7 +190,7 @@ describe('rate-limit headers', () => {
       take,
       T0,
     );
-    expect(parseSfList(header(headers, 'ratelimit')!)[0]!.value).toBe('a"b\\c');
+    expect(parseSfList(headerOf(headers, 'ratelimit')!)[0]!.value).toBe('a"b\\c');
   });
 
   it('ietf on a 429: t equals Retry-After', () => {
@@ -197,7 +198,7 @@ describe('rate-limit headers', () => {
     bucket.take(T0);
     const refused = bucket.take(T0 + 10_200);
     const headers = rateLimitHeaders('ietf', bucket.rateClass, refused, T0 + 10_200);
-    const [item] = parseSfList(header(headers, 'ratelimit')!);
+    const [item] = parseSfList(headerOf(headers, 'ratelimit')!);
     expect(item!.params).toEqual({ r: 0, t: refused.retryAfterSeconds });
     expect(refused.retryAfterSeconds).toBe(20);
   });
@@ -336,7 +337,10 @@ describe('shaping the answer with the headers', () => {
   it("replaces a recorded answer's own rate-limit headers (the recording's are stale)", () => {
     const recorded: Reply = {
       kind: 'recorded',
-      response: { status: 200, headers: { 'X-RateLimit-Remaining': '4999', etag: 'W/"1"' } },
+      response: {
+        status: 200,
+        headers: { 'X-RateLimit-Remaining': '4999', 'RateLimit-Reset': '60', etag: 'W/"1"' },
+      },
       extraHeaders: [['x-tapedeck-layer', 'cassette']],
       delayMs: 0,
     };
@@ -354,5 +358,48 @@ describe('shaping the answer with the headers', () => {
     const inner: Reply = { kind: 'simple', status: 200, headers: [], body: '{}' };
     const fault: Reply = { kind: 'fault', fault: { kind: 'delay', ms: 10 }, inner };
     expect(withRateHeaders(fault, headers)).toEqual({ ...fault, inner: { ...inner, headers } });
+  });
+});
+
+describe('limits layer: the token bucket after the daily quota', () => {
+  const onePerMinute = compileRateLimits([{ name: 'default', limit: 1, windowSeconds: 60 }], {
+    where: 'sandbox.rateLimits',
+  });
+
+  it('a refused request takes no token and is not counted against the day', async () => {
+    const rig = layerRig({ rateLimits: onePerMinute, quotas: { requestsPerDay: 100 } });
+    const { key } = await rig.admin.create('acme');
+    expect((await rig.send({ headers: bearer(key) })).status).toBe(200);
+    for (let i = 0; i < 5; i++) {
+      const refused = await rig.send({ headers: bearer(key) });
+      expect(refused.status).toBe(429);
+      expect(header(refused, 'retry-after')).toBe('60');
+    }
+    await rig.time.advance(60_000);
+    expect((await rig.send({ headers: bearer(key) })).status).toBe(200);
+    await rig.limits.flush();
+    expect((await rig.admin.show('acme')).usage.requestsToday).toBe(2);
+  });
+
+  it('the daily quota answers first: past it, no bucket is touched', async () => {
+    const rig = layerRig({ rateLimits: onePerMinute, quotas: { requestsPerDay: 1 } });
+    const { key } = await rig.admin.create('acme');
+    expect((await rig.send({ headers: bearer(key) })).status).toBe(200);
+    const refused = await rig.send({ headers: bearer(key) });
+    expect(header(refused, 'x-tapedeck-error')).toBe('quota');
+  });
+
+  it('keeps at most maxBuckets, forgetting the least recently used (which starts full again)', async () => {
+    const rig = layerRig({ rateLimits: onePerMinute, maxBuckets: 2 });
+    const keys = await Promise.all(
+      ['a', 'b', 'c'].map(async (n) => (await rig.admin.create(n)).key),
+    );
+    const [a, b, c] = keys as [string, string, string];
+    expect((await rig.send({ headers: bearer(a) })).status).toBe(200);
+    expect((await rig.send({ headers: bearer(b) })).status).toBe(200);
+    expect((await rig.send({ headers: bearer(a) })).status).toBe(429); // a is the youngest again
+    expect((await rig.send({ headers: bearer(c) })).status).toBe(200); // b goes
+    expect((await rig.send({ headers: bearer(a) })).status).toBe(429);
+    expect((await rig.send({ headers: bearer(b) })).status).toBe(200); // forgotten: full
   });
 });

@@ -56,8 +56,9 @@ interface Counter {
  * Over it: the profile's `rate-limited` answer with `Retry-After` and the profile's rate-limit
  * headers; it takes no token and is not counted against the day. A request that passes gets the
  * headers on whatever answers it (`shapeReply`). Buckets live in memory only: a restart fills
- * them, as a restart of a production limiter would, and the least recently used go past
- * `maxBuckets` (a full bucket loses nothing by going: a new one starts full).
+ * them, as a restart of a production limiter would. Past `maxBuckets` the least recently used
+ * go: an idle bucket has mostly refilled, and a forgotten one starts full. (Which buckets are
+ * full cannot be asked here: each runs on its own tenant's clock.)
  */
 export function limitsLayer(o: LimitsLayerOptions): LimitsLayer {
   const every = o.flushEveryMs ?? 1000;
@@ -188,8 +189,8 @@ export function limitsLayer(o: LimitsLayerOptions): LimitsLayer {
 }
 
 /**
- * The answer with the rate-limit headers of the request. A recorded answer's own (the headers
- * production sent when it was recorded) are replaced: the sandbox's bucket is the one that
+ * The answer with the rate-limit headers of the request. A recorded answer's own, of any style
+ * (what production said when it was recorded), are dropped: the sandbox's bucket is the one that
  * counts. An answer a layer made that already speaks of rate limits (a scenario's 429) keeps
  * its own. A fault's inner answer is shaped, so the headers go out with whatever it sends.
  */
@@ -199,10 +200,9 @@ export function withRateHeaders(
 ): Reply {
   switch (reply.kind) {
     case 'recorded': {
-      const names = new Set(headers.map(([name]) => name));
       const own: HeaderMap = {};
       for (const [name, value] of Object.entries(reply.response.headers)) {
-        if (!names.has(name.toLowerCase())) own[name] = value;
+        if (!RECORDED_RATE_HEADERS.has(name.toLowerCase())) own[name] = value;
       }
       return {
         ...reply,
@@ -222,4 +222,12 @@ export function withRateHeaders(
 const RATE_HEADER_NAMES: ReadonlySet<string> = new Set([
   ...RATE_LIMIT_HEADER_NAMES.ietf,
   ...RATE_LIMIT_HEADER_NAMES.github,
+]);
+
+/** What a recording may say about production's limits: every style, the draft's older trio too. */
+const RECORDED_RATE_HEADERS: ReadonlySet<string> = new Set([
+  ...RATE_HEADER_NAMES,
+  'ratelimit-limit',
+  'ratelimit-remaining',
+  'ratelimit-reset',
 ]);
