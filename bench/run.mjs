@@ -6,6 +6,7 @@
 //   node bench/run.mjs --only replay,mock            a subset of the scenarios
 //   node bench/run.mjs --only sandbox-store          the sandbox storage micro-bench
 //   node bench/run.mjs --only sandbox [--peers]      sandbox vs replay (and Mockoon CRUD)
+//   node bench/run.mjs --only sandbox-scenarios      200 scenario rules vs none, read and create
 //   node bench/run.mjs --baseline-rev REV --only replay,mock
 //                                      also REV's replay and mock servers, built into a temp
 //                                      dir, interleaved with this build's: new ÷ old
@@ -54,6 +55,7 @@ import { scenarioRecord } from './scenarios/record.mjs';
 import { scenarioReplay } from './scenarios/replay.mjs';
 import { scenarioSandboxStore } from './scenarios/sandbox.mjs';
 import { scenarioSandbox } from './scenarios/sandbox-http.mjs';
+import { scenarioSandboxScenarios } from './scenarios/sandbox-scenarios.mjs';
 import { scenarioStartup } from './scenarios/startup.mjs';
 
 /** The scenarios in report order: key (for --only), title, function, enabled. */
@@ -69,6 +71,11 @@ const STEPS = [
   ['budgets', '7. time budgets moved out of the unit tests', scenarioBudgets],
   ['sandbox-store', '8. sandbox storage: one tenant among many vs one alone', scenarioSandboxStore],
   ['sandbox', '9. sandbox: stateful read and create vs replay (and Mockoon CRUD)', scenarioSandbox],
+  [
+    'sandbox-scenarios',
+    '10. sandbox: 200 magic-value scenario rules vs none (read and create)',
+    scenarioSandboxScenarios,
+  ],
 ];
 
 function help() {

@@ -72,8 +72,11 @@ export async function createCustomer(url, key) {
   return JSON.parse(text).id;
 }
 
-/** `tapedeck sandbox` on the Stripe spec, quotas raised so the create phase never meets one. */
-export async function startSandbox(dir, spec, { core = 0, nodeArgs = [] } = {}) {
+/**
+ * `tapedeck sandbox` on the Stripe spec, quotas raised so the create phase never meets one.
+ * `sandbox` adds to the config's `sandbox` section (a scenario catalogue, for one).
+ */
+export async function startSandbox(dir, spec, { core = 0, nodeArgs = [], sandbox = {} } = {}) {
   writeFileSync(
     join(dir, 'tapedeck.config.json'),
     JSON.stringify({
@@ -82,6 +85,7 @@ export async function startSandbox(dir, spec, { core = 0, nodeArgs = [] } = {}) 
         profile: 'stripe',
         defaultSeed: 'empty',
         quotas: { resources: 100_000_000, requestsPerDay: 1_000_000_000, bytes: 2 ** 40 },
+        ...sandbox,
       },
     }),
   );

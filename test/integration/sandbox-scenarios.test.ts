@@ -100,6 +100,22 @@ const CATALOGUE: ScenarioDecl[] = [
     triggers: [{ value: { in: 'header', path: 'x-magic', equals: 'slow' } }],
     outcome: { fault: 'latency', ms: 30 },
   },
+  ...(['slow-body', 'truncated', 'malformed', 'timeout-before'] as const).map(
+    (name): ScenarioDecl => ({
+      name,
+      description: `The ${name} fault, by header.`,
+      operations: ['GET /v1/customers'],
+      triggers: [],
+      outcome:
+        name === 'slow-body'
+          ? { fault: 'slow-body', bytesPerSecond: 100_000 }
+          : name === 'truncated'
+            ? { fault: 'truncated', fraction: 0.5 }
+            : name === 'malformed'
+              ? { fault: 'malformed' }
+              : { fault: 'timeout', ms: 50 },
+    }),
+  ),
   {
     name: 'every-third',
     description: 'Every third request.',
@@ -315,7 +331,7 @@ describe('scenario triggers', () => {
   });
 
   it('fires the next N requests while armed through the admin API', async () => {
-    const armed = await sandbox.admin('POST', 'tenants/acme/scenarios/armed', {
+    const armed = await sandbox.admin('POST', 'tenants/acme/scenarios', {
       scenario: 'armed-charges',
       count: 2,
     });
@@ -355,6 +371,20 @@ describe('scenario outcomes', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('x-tapedeck-layer')).toBe('state');
     expect(res.headers.get('x-tapedeck-scenario')).toBe('slow');
+  });
+
+  it('slow-body, truncated, malformed and timeout shape or lose the list answer', async () => {
+    const named = (name: string) =>
+      call('GET', '/v1/customers', { headers: { 'x-tapedeck-scenario': name } });
+    const slow = await named('slow-body');
+    expect(slow.status).toBe(200);
+    expect(((await slow.json()) as { object: string }).object).toBe('list');
+    const malformed = await named('malformed');
+    expect(malformed.status).toBe(200);
+    await expect(malformed.json()).rejects.toThrow();
+    const truncated = await named('truncated');
+    await expect(truncated.text()).rejects.toThrow();
+    await expect(named('timeout-before')).rejects.toThrow();
   });
 
   it('the journal records the scenario and why it fired, never the value', async () => {

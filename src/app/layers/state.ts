@@ -148,7 +148,7 @@ function scenarioAction(firing: Firing | undefined) {
 }
 
 /** The object a request acts on for `resource` triggers: as stored, the request's fields over it. */
-function actedOn(stored: JsonValue | undefined, body: JsonValue | undefined): JsonValue {
+function actedOn(stored: JsonValue, body: JsonValue | undefined): JsonValue {
   const base =
     stored !== null && typeof stored === 'object' && !Array.isArray(stored) ? stored : {};
   const sent = body !== null && typeof body === 'object' && !Array.isArray(body) ? body : {};
@@ -199,12 +199,12 @@ class StateRunner {
     for (const resource of found)
       if (resource !== undefined) read.set(refKey(resource.type, resource.id), resource);
     let scenario = request.scenario;
-    if (scenario === undefined && request.resourceCheck !== undefined) {
-      const stored =
-        routed.id === undefined
-          ? undefined
-          : read.get(refKey(routed.type.name, storedId(routed, routed.id)))?.value;
-      scenario = request.resourceCheck(actedOn(stored, request.rawBody));
+    // `resource` triggers read an object that exists: a create has none yet (its body is the
+    // request's, which body triggers read), so a card named at a create declines at the confirm.
+    if (scenario === undefined && request.resourceCheck !== undefined && routed.id !== undefined) {
+      const stored = read.get(refKey(routed.type.name, storedId(routed, routed.id)));
+      if (stored !== undefined && stored.deleted !== true)
+        scenario = request.resourceCheck(actedOn(stored.value, request.rawBody));
     }
     const q = pageQuery(engine, routed, query);
     const page = q === undefined ? undefined : await resources.page(tenant.id, q);

@@ -28,6 +28,7 @@ import type { Journal } from '../journal/journal.js';
 import { adminLayer, healthRoutes, journalRoutes, type AdminRoute } from '../layers/admin/index.js';
 import { clockRoutes } from '../layers/admin/clock.js';
 import { modelRoutes } from '../layers/admin/model.js';
+import { scenarioRoutes } from '../layers/admin/scenarios.js';
 import { tenantRoutes } from '../layers/admin/tenants.js';
 import { gatewayReply } from '../../core/sandbox/scenarios/gateway.js';
 import { cassetteLayer } from '../layers/cassette.js';
@@ -344,6 +345,18 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
                 },
               }),
         });
+
+  if (config.admin.token !== undefined && scenarios !== undefined) {
+    routes.push(
+      scenarioRoutes({
+        catalogue: scenarios.catalogue,
+        state,
+        clock,
+        ...(scenario === undefined ? {} : { onChange: (tenantId) => scenario.forget(tenantId) }),
+        bodyFormat: model.routes.some((r) => r.body === 'form') ? 'form' : 'json',
+      }),
+    );
+  }
 
   const limits = limitsLayer({
     profile,
