@@ -46,6 +46,7 @@ describe('the public API', () => {
       'redactCassettes',
       'ruleFileSchema',
       'runDrift',
+      'scenariosSchema',
       'serializeCassette',
       'startMock',
       'startRecord',
