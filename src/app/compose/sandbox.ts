@@ -89,6 +89,26 @@ export function loadSandboxProfile(config: TapedeckConfig): {
   return { profile, from };
 }
 
+/** The scenario catalogue the config declares: its own, its directory's files, the preset's. */
+export function loadConfiguredCatalogue(
+  config: TapedeckConfig,
+  profile: ApiProfile,
+  from: 'preset' | 'file',
+): ScenarioCatalogue {
+  return loadCatalogue({
+    config: config.sandbox.scenarios,
+    dir: config.sandbox.scenariosDir,
+    preset:
+      config.sandbox.presetScenarios && from === 'preset'
+        ? { name: profile.name, scenarios: profile.scenarios }
+        : undefined,
+    readFile: (file) => readFileSync(file, 'utf8'),
+    listDir: (dir) =>
+      existsSync(dir) && statSync(dir).isDirectory() ? readdirSync(dir) : undefined,
+    recheckSafety,
+  });
+}
+
 /** The seed sets: built-in names, then `sandbox.seeds`; the default must be one of them. */
 export function seedCatalog(config: TapedeckConfig): SeedCatalog {
   const dirs = config.sandbox.seeds;
@@ -289,18 +309,7 @@ export async function loadSandboxModel(
   });
   const seeds = seedCatalog(config);
   checkSeedFiles(model, seeds);
-  const scenarios = loadCatalogue({
-    config: config.sandbox.scenarios,
-    dir: config.sandbox.scenariosDir,
-    preset:
-      config.sandbox.presetScenarios && from === 'preset'
-        ? { name: profile.name, scenarios: profile.scenarios }
-        : undefined,
-    readFile: (file) => readFileSync(file, 'utf8'),
-    listDir: (dir) =>
-      existsSync(dir) && statSync(dir).isDirectory() ? readdirSync(dir) : undefined,
-    recheckSafety,
-  });
+  const scenarios = loadConfiguredCatalogue(config, profile, from);
   checkCatalogue(scenarios, model, spec, cassettes);
   const sources: SandboxSources = {
     ...(spec === undefined || specFile === undefined

@@ -1,14 +1,11 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { recheckSafety } from '../../adapters/redaction/redaction-io.js';
 import { openSqliteState } from '../../adapters/state/sqlite/index.js';
 import { systemClock } from '../../adapters/system/system.js';
 import type { Clock } from '../../core/ports/index.js';
 import type { ApiProfile } from '../../core/sandbox/profile/types.js';
-import { loadCatalogue } from '../../core/sandbox/scenarios/load.js';
 import type { ScenarioCatalogue } from '../../core/sandbox/scenarios/types.js';
 import type { TapedeckConfig } from '../config/config.js';
 import { ScenarioAdmin } from '../sandbox/scenario-admin.js';
-import { loadSandboxProfile } from './sandbox.js';
+import { loadConfiguredCatalogue, loadSandboxProfile } from './sandbox.js';
 
 /**
  * The catalogue as the server loads it, without the model: the config's scenarios, the files
@@ -20,18 +17,7 @@ export function loadScenarioCatalogue(config: TapedeckConfig): {
   profile: ApiProfile;
 } {
   const { profile, from } = loadSandboxProfile(config);
-  const catalogue = loadCatalogue({
-    config: config.sandbox.scenarios,
-    dir: config.sandbox.scenariosDir,
-    preset:
-      config.sandbox.presetScenarios && from === 'preset'
-        ? { name: profile.name, scenarios: profile.scenarios }
-        : undefined,
-    readFile: (file) => readFileSync(file, 'utf8'),
-    listDir: (dir) =>
-      existsSync(dir) && statSync(dir).isDirectory() ? readdirSync(dir) : undefined,
-    recheckSafety,
-  });
+  const catalogue = loadConfiguredCatalogue(config, profile, from);
   return { catalogue, profile };
 }
 

@@ -1,3 +1,5 @@
+// Over 450 lines: the config's types, defaults and path/env resolution, one declaration each;
+// the schema is in schema.ts.
 import { parseHostList } from '../../core/http/egress.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, parse, resolve } from 'node:path';

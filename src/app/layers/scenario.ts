@@ -1,3 +1,5 @@
+// Over 450 lines: layer 4 in one place — the precedence (header, armed, value, counted), every
+// outcome's answer and the arms cache; the pure matching is in core/sandbox/scenarios/.
 import { valuesOf, type NamedCassette, type RecordedResponse } from '../../core/cassette/model.js';
 import { HEADER_LAYER } from '../../core/http/index.js';
 import type { FaultReply, Reply, SimpleReply, WireFault } from '../../core/http/reply.js';

@@ -1,3 +1,5 @@
+// Over 450 lines: the sandbox's composition of layers and admin routes from its ports, one
+// function per slot; each layer's logic lives in app/layers/.
 import { createHash } from 'node:crypto';
 import type { NamedCassette } from '../../core/cassette/model.js';
 import type { JsonValue } from '../../core/json.js';
