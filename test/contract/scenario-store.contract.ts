@@ -47,6 +47,34 @@ export function scenarioStoreContract(name: string, harness: StateHarness): void
       expect(await scenarios.consume('t1', 'arm_unknown')).toBe(false);
     });
 
+    it('takes a firing back in its place, even the last one; never after a disarm', async () => {
+      const { scenarios } = (await harness.open()).state;
+      const first = await scenarios.arm('t1', { scenario: 's', count: 1 }, 1);
+      const second = await scenarios.arm('t1', { scenario: 'u', count: 2 }, 2);
+      const forever = await scenarios.arm('t1', { scenario: 'v' }, 3);
+      expect(await scenarios.consume('t1', first.id)).toBe(true);
+      expect(await scenarios.armed('t1')).toEqual([second, forever]);
+      await scenarios.giveBack('t1', first.id);
+      // Back where it was (oldest first), with its one firing.
+      expect(await scenarios.armed('t1')).toEqual([first, second, forever]);
+      expect(await scenarios.consume('t1', first.id)).toBe(true);
+      expect(await scenarios.consume('t1', first.id)).toBe(false);
+
+      expect(await scenarios.consume('t1', second.id)).toBe(true);
+      await scenarios.giveBack('t1', second.id);
+      expect((await scenarios.armed('t1'))[0]).toEqual(second);
+      await scenarios.giveBack('t1', forever.id);
+      expect((await scenarios.armed('t1'))[1]).toEqual(forever);
+
+      // A disarm wins over a late give-back; another tenant's give-back touches nothing.
+      expect(await scenarios.disarm('t1', { id: second.id })).toBe(1);
+      await scenarios.giveBack('t1', second.id);
+      await scenarios.giveBack('t2', forever.id);
+      expect(await scenarios.armed('t1')).toEqual([forever]);
+      // A spent arm is not counted by a disarm.
+      expect(await scenarios.disarm('t1', { scenario: 's' })).toBe(0);
+    });
+
     it('gives exactly `remaining` firings to concurrent consumers', async () => {
       const { scenarios } = (await harness.open()).state;
       const arm = await scenarios.arm('t1', { scenario: 's', count: 3 }, 1);

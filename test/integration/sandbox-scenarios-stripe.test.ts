@@ -18,6 +18,22 @@ const HANG_AFTER: ScenarioDecl = {
   outcome: { fault: 'timeout', ms: 100, at: 'after' },
 };
 
+const DECLINE_ARMED: ScenarioDecl = {
+  name: 'decline-armed',
+  description: 'While armed, a confirmation declines.',
+  operations: ['POST /v1/payment_intents/{intent}/confirm'],
+  triggers: [{ armed: true }],
+  outcome: {
+    state: {
+      action: 'payment_failed',
+      from: ['requires_payment_method', 'requires_confirmation'],
+      set: { status: 'requires_payment_method' },
+      error: { status: 402, type: 'card_error', code: 'card_declined', message: 'Declined.' },
+      embed: 'payment_intent',
+    },
+  },
+};
+
 let sandbox: RunningSandbox;
 let key: string;
 
@@ -25,7 +41,7 @@ beforeAll(async () => {
   sandbox = await startSandbox({
     spec: stripeSpecFile(),
     profile: 'stripe',
-    flags: [{ pointer: '/sandbox/scenarios', value: [HANG_AFTER], flag: 'test' }],
+    flags: [{ pointer: '/sandbox/scenarios', value: [HANG_AFTER, DECLINE_ARMED], flag: 'test' }],
   });
   key = await sandbox.createTenant('acme');
 }, 120_000);
@@ -168,5 +184,39 @@ describe('the stripe preset’s declining cards through the Stripe SDK', () => {
     expect(customer.email).toBe('hang@example.com');
     const list = (await client().customers.list({ email: 'hang@example.com' })).data;
     expect(list.map((c) => c.id)).toEqual([customer.id]);
+  });
+
+  it('an armed decline answered by an idempotent replay keeps its firing for the next confirm', async () => {
+    const stripe = client();
+    const intent = () =>
+      stripe.paymentIntents.create({
+        amount: 500,
+        currency: 'usd',
+        payment_method: 'pm_card_visa',
+      });
+    const [a, b, c] = [await intent(), await intent(), await intent()];
+    const first = await stripe.paymentIntents.confirm(a.id, {}, { idempotencyKey: 'armed-1' });
+    expect(first.status).toBe('succeeded');
+
+    const armed = await sandbox.admin('POST', 'tenants/acme/scenarios', {
+      scenario: 'decline-armed',
+      count: 1,
+    });
+    expect(armed.status).toBe(201);
+    // The same key again: the stored success answers, and the arm keeps its one firing.
+    const replayed = await stripe.paymentIntents.confirm(a.id, {}, { idempotencyKey: 'armed-1' });
+    expect(replayed.status).toBe('succeeded');
+    const left = (await (await sandbox.admin('GET', 'tenants/acme/scenarios')).json()) as {
+      armed: { scenario: string; remaining?: number }[];
+    };
+    expect(left.armed).toEqual([
+      expect.objectContaining({ scenario: 'decline-armed', remaining: 1 }),
+    ]);
+
+    const declined = await rejection(stripe.paymentIntents.confirm(b.id));
+    expect(declined).toMatchObject({ type: 'StripeCardError', code: 'card_declined' });
+    expect((await stripe.paymentIntents.retrieve(b.id)).status).toBe('requires_payment_method');
+    // Spent: the next confirm is not declined.
+    expect((await stripe.paymentIntents.confirm(c.id)).status).toBe('succeeded');
   });
 });

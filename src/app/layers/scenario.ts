@@ -25,7 +25,7 @@ import type {
 import { routeRequest, type RoutedRequest } from '../../core/sandbox/state/engine.js';
 import type { ResourceModel } from '../../core/sandbox/state/model.js';
 import type { ResolvedTenant } from '../../core/sandbox/tenant.js';
-import type { Layer, LayerAnswer, RequestContext } from '../pipeline/context.js';
+import type { DeferredOutcome, Layer, LayerAnswer, RequestContext } from '../pipeline/context.js';
 
 /**
  * What the scenario layer asks of the compiled catalogue (core/sandbox/scenarios/compile.ts):
@@ -160,6 +160,8 @@ export interface ScenarioLayerOptions {
     server: 'nginx' | 'envoy' | 'cloudfront',
     retryAfter?: number,
   ) => SimpleReply;
+  /** Where an operator hears of what a tenant is not told (a catalogue answer this sandbox lacks). */
+  readonly warn?: (message: string) => void;
   /** How long arms are cached per tenant before they are read again (CLI changes); 1 s. */
   readonly armsTtlMs?: number;
 }
@@ -302,8 +304,13 @@ export function scenarioLayer(o: ScenarioLayerOptions): ScenarioLayer {
     return { scenario, by: { kind: 'header', header } };
   };
 
-  /** Step 2: the tenant's oldest arm that applies; its firing is taken before the outcome runs. */
+  /**
+   * Step 2: the tenant's oldest arm that applies. Its firing is taken before the outcome runs
+   * (so two requests never share the last one) and given back when the outcome never ran: a
+   * layer below threw, or a `state` outcome was answered by an idempotent replay instead.
+   */
   const fromArms = async (
+    context: RequestContext,
     tenant: ResolvedTenant,
     operations: readonly string[],
   ): Promise<Firing | undefined> => {
@@ -316,7 +323,20 @@ export function scenarioLayer(o: ScenarioLayerOptions): ScenarioLayer {
         arms.delete(tenant.id); // taken elsewhere: read them again
         continue;
       }
-      if (arm.remaining !== undefined) arms.delete(tenant.id);
+      if (arm.remaining !== undefined) {
+        arms.delete(tenant.id);
+        context.defer(async (end) => {
+          if (ran(scenario, end)) return;
+          arms.delete(tenant.id);
+          try {
+            await store.giveBack(tenant.id, arm.id);
+          } catch (error) {
+            o.warn?.(
+              `A firing of the armed scenario ${scenario.name} could not be given back: ${(error as Error).message}`,
+            );
+          }
+        });
+      }
       return { scenario, by: { kind: 'armed', arm: arm.id } };
     }
     return undefined;
@@ -404,18 +424,30 @@ export function scenarioLayer(o: ScenarioLayerOptions): ScenarioLayer {
     return found;
   };
 
-  /** The recorded interactions of an operation (routed as a request to it would be). */
+  /**
+   * The recorded interactions by operation key, every cassette interaction routed once (on the
+   * first outcome that draws on recordings), as a request to it would be.
+   */
+  let recordedByOperation:
+    Map<string, { response: RecordedResponse; latencyMs: number }[]> | undefined;
   const interactionsOf = (operations: readonly string[]) => {
-    const out: { response: RecordedResponse; latencyMs: number }[] = [];
-    for (const { cassette } of o.cassettes) {
-      for (const interaction of cassette.interactions) {
-        const { method, path } = interaction.request;
-        const ops = facts.operations(stubRequest(method, path));
-        if (ops.some((op) => operations.includes(op)))
-          out.push({ response: interaction.response, latencyMs: interaction.latencyMs });
+    if (recordedByOperation === undefined) {
+      recordedByOperation = new Map();
+      for (const { cassette } of o.cassettes) {
+        for (const interaction of cassette.interactions) {
+          const { method, path } = interaction.request;
+          const recorded = { response: interaction.response, latencyMs: interaction.latencyMs };
+          for (const op of facts.operations(stubRequest(method, path))) {
+            const list = recordedByOperation.get(op);
+            if (list === undefined) recordedByOperation.set(op, [recorded]);
+            else list.push(recorded);
+          }
+        }
       }
     }
-    return out;
+    const out = new Set<{ response: RecordedResponse; latencyMs: number }>();
+    for (const op of operations) for (const i of recordedByOperation.get(op) ?? []) out.add(i);
+    return [...out];
   };
 
   const byStatus = new Map<string, RecordedResponse | null>();
@@ -440,20 +472,30 @@ export function scenarioLayer(o: ScenarioLayerOptions): ScenarioLayer {
     delayMs: 0,
   });
 
-  const missing = (scenario: LoadedScenario, what: string): LayerAnswer => ({
-    reply: withHeaders(
-      errors.reply(
-        {
-          kind: 'invalid-transition',
-          status: 500,
-          message: `The scenario ${scenario.name} answers ${what}, which this sandbox does not have (${scenario.source}${scenario.pointer}).`,
-        },
-        'scenario',
+  /**
+   * An outcome naming an answer this sandbox lacks (start-up checks the catalogue against the
+   * spec and recordings, so this is a catalogue changed under a running server, or cassettes
+   * without that interaction). The tenant learns which scenario; the operator where it is declared.
+   */
+  const missing = (scenario: LoadedScenario, what: string): LayerAnswer => {
+    o.warn?.(
+      `The scenario ${scenario.name} (${scenario.source}${scenario.pointer}) answers ${what}, which this sandbox does not have.`,
+    );
+    return {
+      reply: withHeaders(
+        errors.reply(
+          {
+            kind: 'invalid-transition',
+            status: 500,
+            message: `The scenario ${scenario.name} answers ${what}, which this sandbox does not have; the sandbox's operator has been told.`,
+          },
+          'scenario',
+        ),
+        marks(scenario),
       ),
-      marks(scenario),
-    ),
-    remember: false,
-  });
+      remember: false,
+    };
+  };
 
   /** The answer of an outcome the scenario layer gives itself; undefined passes down. */
   const answer = (
@@ -616,7 +658,7 @@ export function scenarioLayer(o: ScenarioLayerOptions): ScenarioLayer {
       if (named !== undefined && 'reply' in named) return named;
       if (named === undefined && !catalogue.any(operations)) return undefined;
       let firing: Firing | undefined = named;
-      if (firing === undefined && anyArmed) firing = await fromArms(tenant, operations);
+      if (firing === undefined && anyArmed) firing = await fromArms(context, tenant, operations);
       if (firing === undefined) firing = catalogue.matchValues(facts.input(context.incoming));
       const counted = await fromCounts(tenant, operations, firing !== undefined);
       firing ??= counted;
@@ -625,6 +667,24 @@ export function scenarioLayer(o: ScenarioLayerOptions): ScenarioLayer {
       return answer(context, firing, tenant, operations);
     },
   };
+}
+
+/**
+ * Whether a fired scenario's outcome ran for the request: not when a layer threw; a `state`
+ * outcome only when the state layer answered with it (it marks its answer with the scenario),
+ * not when an idempotent replay or a refusal answered first.
+ */
+function ran(scenario: LoadedScenario, end: DeferredOutcome): boolean {
+  if ('error' in end) return false;
+  if (!('state' in scenario.outcome)) return true;
+  return (
+    end.layer === 'state' && headersOf(end.answer.reply).some(([name]) => name === HEADER_SCENARIO)
+  );
+}
+
+function headersOf(reply: Reply): readonly (readonly [string, string])[] {
+  if (reply.kind === 'recorded') return reply.extraHeaders;
+  return reply.kind === 'fault' ? headersOf(reply.inner) : reply.headers;
 }
 
 /** A request of a method and path only, for routing a recorded interaction. */

@@ -333,6 +333,7 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
           clock,
           cassettes: deps.cassettes,
           gateway: gatewayReply,
+          warn: (message) => logger.log('warn', 'sandbox.scenario', message),
           ...(specMock === undefined
             ? {}
             : {

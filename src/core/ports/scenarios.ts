@@ -30,6 +30,13 @@ export interface ScenarioStore {
    * False when the arm is gone (another request took its last firing, or it was disarmed).
    */
   consume(tenant: string, armId: string): Promise<boolean>;
+  /**
+   * Gives back one firing `consume` took, for a request whose outcome never ran (a layer below
+   * threw, or an idempotent replay answered): the arm has it again, in its place among the
+   * tenant's arms, even when it was the last. Nothing for an arm that is unlimited, disarmed or
+   * cleared since (a disarm wins), nor for a spent arm dropped when the tenant armed again.
+   */
+  giveBack(tenant: string, armId: string): Promise<void>;
   /** Removes one arm, or every arm of a scenario; resolves how many were removed. */
   disarm(
     tenant: string,

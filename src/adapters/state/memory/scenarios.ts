@@ -27,24 +27,37 @@ export class MemoryScenarioStore implements ScenarioStore, TenantScoped {
         ...(remaining === undefined ? {} : { remaining }),
         armedAt: at,
       };
-      this.arms.of(tenant).set(armed.id, armed);
+      const arms = this.arms.of(tenant);
+      // Spent arms stay (remaining 0) until the tenant arms again, so a firing can be given back.
+      for (const [id, a] of arms) if (a.remaining === 0) arms.delete(id);
+      arms.set(armed.id, armed);
       return { ...armed };
     });
   }
 
   armed(tenant: string): Promise<ArmedScenario[]> {
-    return this.open.run(() => [...this.arms.peek(tenant).values()].map((a) => ({ ...a })));
+    return this.open.run(() =>
+      [...this.arms.peek(tenant).values()].filter((a) => a.remaining !== 0).map((a) => ({ ...a })),
+    );
   }
 
   consume(tenant: string, armId: string): Promise<boolean> {
     return this.open.run(() => {
       const arms = this.arms.peek(tenant);
       const arm = arms.get(armId);
-      if (arm === undefined) return false;
+      if (arm === undefined || arm.remaining === 0) return false;
       if (arm.remaining === undefined) return true;
-      if (arm.remaining <= 1) arms.delete(armId);
-      else arms.set(armId, { ...arm, remaining: arm.remaining - 1 });
+      // `set` on an existing key keeps its place: the arms stay oldest first.
+      arms.set(armId, { ...arm, remaining: arm.remaining - 1 });
       return true;
+    });
+  }
+
+  giveBack(tenant: string, armId: string): Promise<void> {
+    return this.open.run(() => {
+      const arms = this.arms.peek(tenant);
+      const arm = arms.get(armId);
+      if (arm?.remaining !== undefined) arms.set(armId, { ...arm, remaining: arm.remaining + 1 });
     });
   }
 
@@ -54,12 +67,12 @@ export class MemoryScenarioStore implements ScenarioStore, TenantScoped {
   ): Promise<number> {
     return this.open.run(() => {
       const arms = this.arms.peek(tenant);
-      if ('id' in which) return arms.delete(which.id) ? 1 : 0;
+      // Spent arms (remaining 0) go too, but only live ones are counted.
       let n = 0;
       for (const [id, arm] of arms)
-        if (arm.scenario === which.scenario) {
+        if ('id' in which ? id === which.id : arm.scenario === which.scenario) {
           arms.delete(id);
-          n++;
+          if (arm.remaining !== 0) n++;
         }
       return n;
     });

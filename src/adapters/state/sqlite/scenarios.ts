@@ -39,7 +39,9 @@ export class SqliteScenarioStore implements ScenarioStore {
     arm: { readonly scenario: string; readonly operation?: string; readonly count?: number },
     at: number,
   ): Promise<ArmedScenario> {
-    return this.port.run('arm a scenario', () => {
+    return this.port.atomically('arm a scenario', () => {
+      // Spent arms stay (remaining 0) until the tenant arms again, so a firing can be given back.
+      this.port.sql('DELETE FROM scenario_arms WHERE tenant = ? AND remaining = 0').run(tenant);
       const row = this.port
         .sql(
           `INSERT INTO scenario_arms(id, tenant, scenario, operation, remaining, armed_at)
@@ -64,7 +66,7 @@ export class SqliteScenarioStore implements ScenarioStore {
         this.port
           .sql(
             `SELECT id, tenant, scenario, operation, remaining, armed_at FROM scenario_arms
-             WHERE tenant = ? ORDER BY seq`,
+             WHERE tenant = ? AND (remaining IS NULL OR remaining > 0) ORDER BY seq`,
           )
           .all(tenant) as ArmRow[]
       ).map(armOf),
@@ -72,25 +74,22 @@ export class SqliteScenarioStore implements ScenarioStore {
   }
 
   /**
-   * The last firing deletes the row; any other decrements it (or, unlimited, leaves it). The
-   * WHERE clauses are the check: of two requests racing for the last firing, the second's
-   * statements match no row.
+   * Decrements a counted arm (a spent one stays at 0 until the tenant arms again, so `giveBack`
+   * can restore it in its place); an unlimited one is left as it is. The WHERE clause is the
+   * check: of two requests racing for the last firing, the second's UPDATE matches no row.
    */
   consume(tenant: string, armId: string): Promise<boolean> {
     return this.port.atomically('take a firing of an armed scenario', () => {
       if (
         this.port
-          .sql('DELETE FROM scenario_arms WHERE tenant = ? AND id = ? AND remaining <= 1')
+          .sql(
+            `UPDATE scenario_arms SET remaining = remaining - 1
+             WHERE tenant = ? AND id = ? AND remaining > 0`,
+          )
           .run(tenant, armId).changes === 1
       )
         return true;
       return (
-        this.port
-          .sql(
-            `UPDATE scenario_arms SET remaining = remaining - 1
-             WHERE tenant = ? AND id = ? AND remaining IS NOT NULL AND remaining > 1`,
-          )
-          .run(tenant, armId).changes === 1 ||
         this.port
           .sql('SELECT 1 FROM scenario_arms WHERE tenant = ? AND id = ? AND remaining IS NULL')
           .get(tenant, armId) !== undefined
@@ -98,18 +97,36 @@ export class SqliteScenarioStore implements ScenarioStore {
     });
   }
 
+  giveBack(tenant: string, armId: string): Promise<void> {
+    return this.port.run('give back a firing of an armed scenario', () => {
+      this.port
+        .sql(
+          `UPDATE scenario_arms SET remaining = remaining + 1
+           WHERE tenant = ? AND id = ? AND remaining IS NOT NULL`,
+        )
+        .run(tenant, armId);
+    });
+  }
+
   disarm(
     tenant: string,
     which: { readonly id: string } | { readonly scenario: string },
   ): Promise<number> {
+    // Spent arms (remaining 0) go too, but only live ones are counted.
+    const live = (rows: unknown[]) =>
+      (rows as { remaining: number | null }[]).filter((r) => r.remaining !== 0).length;
     return this.port.run('disarm a scenario', () =>
-      'id' in which
-        ? this.port
-            .sql('DELETE FROM scenario_arms WHERE tenant = ? AND id = ?')
-            .run(tenant, which.id).changes
-        : this.port
-            .sql('DELETE FROM scenario_arms WHERE tenant = ? AND scenario = ?')
-            .run(tenant, which.scenario).changes,
+      live(
+        'id' in which
+          ? this.port
+              .sql('DELETE FROM scenario_arms WHERE tenant = ? AND id = ? RETURNING remaining')
+              .all(tenant, which.id)
+          : this.port
+              .sql(
+                'DELETE FROM scenario_arms WHERE tenant = ? AND scenario = ? RETURNING remaining',
+              )
+              .all(tenant, which.scenario),
+      ),
     );
   }
 

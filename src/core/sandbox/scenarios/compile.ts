@@ -351,23 +351,32 @@ export function compileCatalogue(catalogue: ScenarioCatalogue): CompiledCatalogu
     return best === undefined ? undefined : { scenario: best.scenario, by: best.by };
   };
 
+  /** Resource triggers as compiled conditions, made once per trigger (a regex compiles once). */
+  const resourceConditions = new WeakMap<
+    ValueTrigger,
+    { readonly main: Condition; readonly and: readonly Condition[]; readonly by: Firing['by'] }
+  >();
   const holdsOn = (
     trigger: ValueTrigger,
     object: JsonValue,
     input: TriggerInput,
   ): Firing['by'] | undefined => {
-    const entry = resourceEntries.get(trigger);
-    const compiled = entry ?? {
-      by: {
-        kind: 'value',
-        in: trigger.in,
-        path: trigger.path,
-        test: testName(trigger),
-      } as const,
-      and: (trigger.and ?? []).map(conditionOf),
-    };
-    const main = conditionOf(trigger);
-    if (!read(main.field, input, object).some(main.holds)) return undefined;
+    let compiled = resourceConditions.get(trigger);
+    if (compiled === undefined) {
+      const entry = resourceEntries.get(trigger);
+      compiled = {
+        main: conditionOf(trigger),
+        and: entry?.and ?? (trigger.and ?? []).map(conditionOf),
+        by: entry?.by ?? {
+          kind: 'value',
+          in: trigger.in,
+          path: trigger.path,
+          test: testName(trigger),
+        },
+      };
+      resourceConditions.set(trigger, compiled);
+    }
+    if (!read(compiled.main.field, input, object).some(compiled.main.holds)) return undefined;
     return conditionsHold(compiled.and, input, object) ? compiled.by : undefined;
   };
 
