@@ -560,11 +560,8 @@ export function scenarioLayer(o: ScenarioLayerOptions): ScenarioLayer {
         return done(
           errors.reply(
             {
-              kind: 'invalid-transition',
-              status: 500,
-              message:
-                outcome.message ?? 'An error occurred with our connection to the API. Try again.',
-              ...(o.profile.name === 'stripe' ? { type: 'api_error' } : {}),
+              kind: 'server-error',
+              ...(outcome.message === undefined ? {} : { message: outcome.message }),
             },
             'scenario',
           ),

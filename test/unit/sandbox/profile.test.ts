@@ -423,6 +423,33 @@ describe('profileErrors: one shape for every made-up answer', () => {
     });
   });
 
+  it('server-error: each preset answers a 500 in its own shape, and a given message replaces the template', () => {
+    const stripeError = parsed(stripe.reply({ kind: 'server-error' }, 'scenario')) as {
+      error: { type: string; message: string };
+    };
+    expect(stripeError.error.type).toBe('api_error');
+    expect(stripeError.error.message).toMatch(/unknown error/);
+    const github = profileErrors(PRESETS.github, undefined);
+    expect(parsed(github.reply({ kind: 'server-error' }, 'scenario'))).toMatchObject({
+      message: 'Server Error',
+      status: '500',
+    });
+    const standard = profileErrors(PRESETS.standard, undefined).reply(
+      { kind: 'server-error', message: 'Broke on purpose.' },
+      'scenario',
+    );
+    expect(standard.status).toBe(500);
+    expect(parsed(standard)).toMatchObject({ detail: 'Broke on purpose.', code: 'server-error' });
+    // A kind whose template has no {message} (GitHub's rate limit) is replaced by the given one.
+    const secondary = github.reply(
+      { kind: 'rate-limited', status: 403, message: 'You have exceeded a secondary rate limit.' },
+      'scenario',
+    );
+    expect(parsed(secondary)).toMatchObject({
+      message: 'You have exceeded a secondary rate limit.',
+    });
+  });
+
   it('standard without a spec: RFC 9457 problem+json', () => {
     const standard = profileErrors(PRESETS.standard, undefined);
     const reply = standard.reply({ kind: 'not-found', values: { object: 'widget' } }, 'state');

@@ -87,6 +87,7 @@ const TITLES: Readonly<Record<ErrorKind, string>> = {
   'idempotency-key-invalid': 'Invalid idempotency key',
   quota: 'Quota exceeded',
   'rate-limited': 'Too many requests',
+  'server-error': 'Internal server error',
 };
 
 /** What a kind is to error-shape.ts, which picks `type`/`code` enum members by it. */
@@ -105,6 +106,7 @@ const SHAPE_KINDS: Readonly<Record<ErrorKind, ShapeKind>> = {
   'idempotency-key-invalid': 'invalid',
   quota: 'invalid',
   'rate-limited': 'invalid',
+  'server-error': 'invalid',
 };
 
 /** The message of a kind whose template is only `{message}` and got none. */
@@ -313,9 +315,12 @@ export function profileErrors(profile: ApiProfile, spec: CompiledSpec | undefine
             : undefined
           : input.message;
       if (own !== undefined) facts.set('message', fillMessage(own, facts));
+      // A kind's template with `{message}` wraps the caller's message; one without is replaced by it.
       const message = style.message.includes('{message}')
         ? fillMessage(style.message, facts) || fillMessage(FALLBACK_TRANSITION, facts)
-        : fillMessage(style.message, facts);
+        : own !== undefined
+          ? (facts.get('message') as string)
+          : fillMessage(style.message, facts);
       const headers: (readonly [string, string])[] = [
         [HEADER_LAYER, layer],
         [HEADER_ERROR, input.kind],

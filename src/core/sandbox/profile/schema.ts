@@ -24,6 +24,7 @@ export const ERROR_KINDS = [
   'idempotency-key-invalid',
   'quota',
   'rate-limited',
+  'server-error',
 ] as const satisfies readonly ErrorKind[];
 // A kind added to the union but not to the list fails to compile here.
 type MissingKind = Exclude<ErrorKind, (typeof ERROR_KINDS)[number]>;

@@ -26,7 +26,8 @@ export type ErrorKind =
   | 'idempotency-in-flight'
   | 'idempotency-key-invalid'
   | 'quota'
-  | 'rate-limited';
+  | 'rate-limited'
+  | 'server-error';
 
 export interface ErrorStyle {
   readonly status: number;

@@ -65,6 +65,7 @@ export const GITHUB: ApiProfile = {
           'This sandbox tenant has reached its {quota} quota ({limit}). Delete objects or ask the provider to raise it.',
       },
       'rate-limited': { status: 403, message: 'API rate limit exceeded for this sandbox tenant.' },
+      'server-error': { status: 500, message: 'Server Error' },
     },
   },
   idempotency: null,

@@ -83,6 +83,11 @@ export const STANDARD: ApiProfile = {
         code: 'rate-limited',
         message: 'Too many requests; retry later.',
       },
+      'server-error': {
+        status: 500,
+        code: 'server-error',
+        message: 'An internal error occurred. Retry the request later.',
+      },
     },
   },
   idempotency: {

@@ -161,6 +161,12 @@ export const STRIPE: ApiProfile = {
         message:
           'Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.',
       },
+      // Stripe's `api_error`: "something went wrong on Stripe's end", safe to retry.
+      'server-error': {
+        status: 500,
+        type: 'api_error',
+        message: 'An unknown error occurred. Try again in a little bit.',
+      },
     },
   },
   idempotency: {
