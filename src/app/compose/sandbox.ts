@@ -27,6 +27,7 @@ import type { ResourceModel } from '../../core/sandbox/state/model.js';
 import { KEY_CHECKSUM_LENGTH, KEY_RANDOM_LENGTH } from '../../core/sandbox/keys.js';
 import { BUILTIN_SEEDS, type SeedCatalog } from '../../core/sandbox/tenant.js';
 import { loadCatalogue } from '../../core/sandbox/scenarios/load.js';
+import { resolveRateLimits } from '../../core/sandbox/ratelimit.js';
 import type { LoadedScenario, ScenarioCatalogue } from '../../core/sandbox/scenarios/types.js';
 import { PROFILE_PRESET_NAMES, type TapedeckConfig } from '../config/config.js';
 import { Journal } from '../journal/journal.js';
@@ -324,6 +325,11 @@ export async function loadSandboxModel(
     profile: from === 'preset' ? { from } : { from, file: shownPath(config.sandbox.profile) },
     keyFormat: `${profile.credentials.keyPrefix} + ${KEY_RANDOM_LENGTH} + ${KEY_CHECKSUM_LENGTH} checksum (131 bits)`,
     liveDetectors: LIVE_KEY_DETECTORS.map((d) => d.id),
+    scenarios: scenarios.scenarios,
+    rateLimits: {
+      classes: resolveRateLimits(config.sandbox.rateLimits, profile.rateLimits),
+      profileHas: profile.rateLimits.length,
+    },
   };
   // What the profile leaves to `learn` (the standard preset's pagination), from the spec.
   return {

@@ -99,7 +99,7 @@ export function registerSandbox(program: Command, cli: CliContext): void {
       logger.log(
         'info',
         'sandbox.started',
-        `Sandbox of ${resources} resource type(s), profile ${server.profile.name}${config.admin.token === undefined ? '; tenant admin routes are off (set TAPEDECK_ADMIN_TOKEN), the tenants command works on the state directory' : ''}. Ctrl-C stops.`,
+        `Sandbox of ${resources} resource type(s) and ${server.sources.scenarios?.length ?? 0} scenario(s), profile ${server.profile.name}${config.admin.token === undefined ? '; tenant admin routes are off (set TAPEDECK_ADMIN_TOKEN), the tenants command works on the state directory' : ''}. Ctrl-C stops.`,
         { url },
       );
       const signal = await stopping;

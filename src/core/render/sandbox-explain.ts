@@ -9,9 +9,11 @@ import { KEY_CHECKSUM_LENGTH, KEY_RANDOM_LENGTH } from '../sandbox/keys.js';
 import type {
   ActionDecl,
   ApiProfile,
+  RateLimitClass,
   ResourceOverride,
   SetValue,
 } from '../sandbox/profile/types.js';
+import type { LoadedScenario } from '../sandbox/scenarios/types.js';
 import { describeShape } from '../sandbox/state/ids.js';
 import { recordedPerType } from '../sandbox/state/infer-recordings.js';
 import type {
@@ -35,6 +37,13 @@ export interface ExplainSources {
   readonly liveDetectors?: readonly string[];
   /** The spec's server paths, stripped from recorded paths when counting them per type. */
   readonly basePaths?: readonly string[];
+  /** The scenario catalogue (issue 14), counted by trigger kind. */
+  readonly scenarios?: readonly LoadedScenario[];
+  /** The rate-limit classes in force (none: `sandbox.rateLimits` is off), and whether the profile has its own. */
+  readonly rateLimits?: {
+    readonly classes: readonly RateLimitClass[];
+    readonly profileHas: number;
+  };
 }
 
 const ROLE_ORDER: readonly OperationRole[] = [
@@ -47,8 +56,8 @@ const ROLE_ORDER: readonly OperationRole[] = [
   'action',
 ];
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
+function plural(n: number, word: string, words = `${word}s`): string {
+  return `${n} ${n === 1 ? word : words}`;
 }
 
 function pad(text: string, width: number): string {
@@ -200,6 +209,30 @@ function sourceText(type: ResourceType, recorded: number): string {
   return recorded > 0 ? `${from}, ${plural(recorded, 'recording')}` : from;
 }
 
+function scenariosLine(scenarios: readonly LoadedScenario[]): string {
+  if (scenarios.length === 0) return 'none declared (docs/scenarios.md)';
+  const having = (test: (t: LoadedScenario['triggers'][number]) => boolean) =>
+    scenarios.filter((s) => s.triggers.some(test)).length;
+  const kinds = [
+    `${having((t) => 'value' in t)} by magic value`,
+    `${having((t) => 'armed' in t)} armable`,
+    `${having((t) => 'every' in t || 'chance' in t)} counted`,
+  ];
+  return `${plural(scenarios.length, 'scenario')} (${kinds.join(', ')}; any by header); \`tapedeck scenarios\` lists them`;
+}
+
+function rateLimitsLine(
+  profile: ApiProfile,
+  limits: NonNullable<ExplainSources['rateLimits']>,
+): string {
+  if (limits.classes.length === 0)
+    return limits.profileHas > 0
+      ? `off (sandbox.rateLimits: "profile" applies the ${profile.name} profile's ${plural(limits.profileHas, 'class', 'classes')})`
+      : 'off';
+  const classes = limits.classes.map((c) => `${c.name} ${c.limit}/${c.windowSeconds}s`);
+  return `${classes.join(', ')}; headers ${profile.rateLimitHeaders}`;
+}
+
 export function renderExplain(
   model: ResourceModel,
   profile: ApiProfile,
@@ -225,6 +258,10 @@ export function renderExplain(
   lines.push(`  errors       ${errorsLine(profile)}`);
   lines.push(`  idempotency  ${idempotencyLine(profile)}`);
   lines.push(`  pagination   ${paginationLine(profile)}`);
+  if (sources.scenarios !== undefined)
+    lines.push(`  scenarios    ${scenariosLine(sources.scenarios)}`);
+  if (sources.rateLimits !== undefined)
+    lines.push(`  rate limits  ${rateLimitsLine(profile, sources.rateLimits)}`);
   lines.push(
     `  parents      ${profile.resources.requireParents ? 'must exist' : 'are scopes, not checked'}; updates ${profile.resources.updates.emptyStringUnsets ? 'unset a field sent empty' : 'set what is sent'}`,
   );
