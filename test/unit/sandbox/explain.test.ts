@@ -71,7 +71,21 @@ describe('sandbox --explain', () => {
       cassettes: [],
       profile: { from: 'preset' },
       liveDetectors: LIVE_KEY_DETECTORS.map((d) => d.id),
+      scenarios: PRESETS.stripe.scenarios.map((s, i) => ({
+        ...s,
+        source: 'preset:stripe',
+        pointer: `/${i}`,
+      })),
+      rateLimits: { classes: [], profileHas: PRESETS.stripe.rateLimits.length },
     });
+    const limited = renderExplain(plain, PRESETS.stripe, {
+      cassettes: [],
+      profile: { from: 'preset' },
+      scenarios: [],
+      rateLimits: { classes: PRESETS.stripe.rateLimits, profileHas: 2 },
+    });
+    expect(limited).toContain('  scenarios    none declared (docs/scenarios.md)\n');
+    expect(limited).toMatch(/ {2}rate limits {2}\w+ 25\/1s, \w+ 25\/1s; headers \w+\n/);
     expect(text.split('\n')[0]).toBe(
       'tapedeck sandbox — model from spec stripe.json (261 paths); profile stripe (preset)',
     );
