@@ -3,6 +3,7 @@
  * two identical) so editors complete and check the file. Later capabilities add sections here.
  */
 import { AUTHORITY_PATTERN, PREFIX_PATTERN } from '../../core/http/forwarded.js';
+import { rateLimitClassesSchema } from '../../core/sandbox/profile/schema.js';
 import { shippedSchemaHead } from '../../core/shipped-schema.js';
 import {
   FAIL_ON,
@@ -328,26 +329,7 @@ export const configSchema = {
         rateLimits: {
           description:
             '"off" (default), "profile" (the profile\'s production limits), or token-bucket classes of your own.',
-          oneOf: [
-            { enum: ['off', 'profile'] },
-            {
-              type: 'array',
-              maxItems: 64,
-              items: {
-                type: 'object',
-                additionalProperties: false,
-                required: ['name', 'limit', 'windowSeconds'],
-                properties: {
-                  name: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' },
-                  limit: { type: 'integer', minimum: 1, maximum: 1_000_000_000 },
-                  windowSeconds: { type: 'integer', minimum: 1, maximum: 31_536_000 },
-                  burst: { type: 'integer', minimum: 1, maximum: 1_000_000_000 },
-                  methods: stringList,
-                  operations: stringList,
-                },
-              },
-            },
-          ],
+          oneOf: [{ enum: ['off', 'profile'] }, rateLimitClassesSchema],
         },
         idempotency: {
           type: 'object',

@@ -35,6 +35,25 @@ const stringList = { type: 'array', items: { type: 'string', minLength: 1 } } as
 const fieldName = { type: 'string', minLength: 1, maxLength: 200 } as const;
 const anyJson = {} as const;
 
+/** Token-bucket classes, in a profile's `rateLimits` and the config's `sandbox.rateLimits` alike. */
+export const rateLimitClassesSchema = {
+  type: 'array',
+  maxItems: 64,
+  items: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['name', 'limit', 'windowSeconds'],
+    properties: {
+      name: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' },
+      limit: { type: 'integer', minimum: 1, maximum: 1_000_000_000 },
+      windowSeconds: { type: 'integer', minimum: 1, maximum: 31_536_000 },
+      burst: { type: 'integer', minimum: 1, maximum: 1_000_000_000 },
+      methods: stringList,
+      operations: stringList,
+    },
+  },
+} as const;
+
 /** An IdShape: `random` (prefix, length 4–64, alphabet), `sequence` (scope, start) or `uuid`. */
 const idShapeSchema = {
   type: 'object',
@@ -346,23 +365,7 @@ export const apiProfileSchema = {
       },
     },
     rateLimitHeaders: { enum: ['ietf', 'github', 'none'] },
-    rateLimits: {
-      type: 'array',
-      maxItems: 64,
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['name', 'limit', 'windowSeconds'],
-        properties: {
-          name: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' },
-          limit: { type: 'integer', minimum: 1, maximum: 1_000_000_000 },
-          windowSeconds: { type: 'integer', minimum: 1, maximum: 31_536_000 },
-          burst: { type: 'integer', minimum: 1, maximum: 1_000_000_000 },
-          methods: stringList,
-          operations: stringList,
-        },
-      },
-    },
+    rateLimits: rateLimitClassesSchema,
     // Each item is checked by the scenario catalogue's loader (schemas/scenarios.schema.json).
     scenarios: { type: 'array', maxItems: 10_000, items: { type: 'object' } },
     webhooks: {
