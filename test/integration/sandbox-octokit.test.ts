@@ -2,7 +2,8 @@
  * The github preset end to end: `@octokit/rest` against `tapedeck sandbox --profile github` on
  * GitHub's own description (@octokit/openapi, in node_modules; never the network). Issues are
  * numbered per repository, pages follow the `Link` header Octokit reads, `lock` answers 204,
- * and every refusal is in GitHub's shape (`{message, documentation_url, status}`).
+ * every refusal is in GitHub's shape (`{message, documentation_url, status}`), and the search
+ * limit's 403 carries the `x-ratelimit-*` headers Octokit hands to its caller.
  */
 import { createRequire } from 'node:module';
 import { Octokit } from '@octokit/rest';
@@ -18,7 +19,12 @@ let key: string;
 let otherKey: string;
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ spec: GITHUB_SPEC, profile: 'github' });
+  // GitHub's own limits: core 5000/h (far above what these tests send) and search 30/min.
+  sandbox = await startSandbox({
+    spec: GITHUB_SPEC,
+    profile: 'github',
+    flags: [{ pointer: '/sandbox/rateLimits', value: 'profile', flag: 'test' }],
+  });
   key = await sandbox.createTenant('acme');
   otherKey = await sandbox.createTenant('globex');
 }, 120_000);
@@ -139,5 +145,31 @@ describe('Octokit on the github preset', () => {
     );
     expect(bad.status).toBe(401);
     expect(bad.data).toMatchObject({ message: 'Bad credentials', status: '401' });
+  });
+
+  it('the search limit: 30 a minute, then a 403 whose x-ratelimit headers Octokit passes on', async () => {
+    const octokit = client(otherKey);
+    const first = await octokit.rest.search.issuesAndPullRequests({ q: 'repo:octo/hello' });
+    expect(first.headers['x-ratelimit-resource']).toBe('search');
+    expect(first.headers['x-ratelimit-limit']).toBe('30');
+    expect(first.headers['x-ratelimit-remaining']).toBe('29');
+    for (let i = 0; i < 29; i++)
+      await octokit.rest.search.issuesAndPullRequests({ q: 'repo:octo/hello' });
+    let refused: { status: number; response?: { headers: Record<string, string> } } | undefined;
+    try {
+      await octokit.rest.search.issuesAndPullRequests({ q: 'repo:octo/hello' });
+    } catch (error) {
+      refused = error as typeof refused;
+    }
+    expect(refused?.status).toBe(403);
+    const headers = refused?.response?.headers ?? {};
+    expect(headers['x-ratelimit-remaining']).toBe('0');
+    expect(headers['x-ratelimit-resource']).toBe('search');
+    expect(Number(headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    // What a client waits for: x-ratelimit-reset is epoch seconds, in the future.
+    expect(Number(headers['x-ratelimit-reset'])).toBeGreaterThan(Math.floor(Date.now() / 1000));
+    // The core class is untouched by the search limit.
+    const issues = await octokit.rest.issues.listForRepo({ ...repo, per_page: 1 });
+    expect(issues.headers['x-ratelimit-resource']).toBe('core');
   });
 });
