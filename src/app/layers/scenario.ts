@@ -579,7 +579,12 @@ export function scenarioLayer(o: ScenarioLayerOptions): ScenarioLayer {
           headers: [...marks(scenario)],
           body: '',
         };
-        const fault: FaultReply = { kind: 'fault', fault: wireFault(outcome, tenant, 0), inner };
+        const fault: FaultReply = {
+          kind: 'fault',
+          fault: wireFault(outcome, tenant, 0),
+          inner,
+          owner: tenant.id, // the per-tenant cap on waiting faults (adapters/http/faults.ts)
+        };
         return { reply: fault, remember: false };
       }
       case 'latency':
@@ -598,6 +603,7 @@ export function scenarioLayer(o: ScenarioLayerOptions): ScenarioLayer {
       kind: 'fault',
       fault,
       inner: withHeaders(reply, [[HEADER_SCENARIO, scenario.name]]),
+      owner: tenant.id,
     }));
     return undefined;
   };
