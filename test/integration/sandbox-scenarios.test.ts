@@ -124,6 +124,13 @@ const CATALOGUE: ScenarioDecl[] = [
     outcome: { inline: { status: 503, body: 'third' } },
   },
   {
+    name: 'every-second-or-third',
+    description: 'Every second and every third request: one count, two tests.',
+    operations: ['GET /v1/coupons'],
+    triggers: [{ every: 2 }, { every: 3 }],
+    outcome: { inline: { status: 503, body: 'counted' } },
+  },
+  {
     name: 'seeded-chance',
     description: 'A seeded chance.',
     operations: ['GET /v1/prices'],
@@ -284,6 +291,8 @@ describe('scenario triggers', () => {
     const res = await call('POST', '/v1/customers', { form: { description: 'ratelimit-now' } });
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBe('3');
+    // Rate limits are off here: no policy is claimed that the sandbox does not enforce.
+    expect(res.headers.get('ratelimit-policy')).toBeNull();
     const body = (await res.json()) as { error: { code: string } };
     expect(body.error.code).toBe('rate_limit');
   });
@@ -312,6 +321,13 @@ describe('scenario triggers', () => {
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) statuses.push((await call('GET', '/v1/products')).status);
     expect(statuses).toEqual([200, 200, 503, 200, 200, 503]);
+  });
+
+  it('counts a request once however many counted triggers its scenario has', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) statuses.push((await call('GET', '/v1/coupons')).status);
+    // n = 1 … 8: fires on 2, 3, 4, 6, 8.
+    expect(statuses).toEqual([200, 503, 503, 503, 200, 503, 200, 503]);
   });
 
   it('fires a seeded chance the same way for the same tenant and request numbers', async () => {

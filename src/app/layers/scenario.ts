@@ -13,6 +13,7 @@ import type {
 } from '../../core/ports/index.js';
 import type { ProfileErrors } from '../../core/sandbox/profile/answer.js';
 import type { ApiProfile } from '../../core/sandbox/profile/types.js';
+import { rateLimitHeaders, type RateLimits } from '../../core/sandbox/ratelimit.js';
 import type {
   ErrorOutcome,
   FaultDecl,
@@ -160,6 +161,8 @@ export interface ScenarioLayerOptions {
     server: 'nginx' | 'envoy' | 'cloudfront',
     retryAfter?: number,
   ) => SimpleReply;
+  /** The rate limits in force (the limits layer's), whose headers a scenario's 429 speaks. */
+  readonly rateLimits?: RateLimits;
   /** Where an operator hears of what a tenant is not told (a catalogue answer this sandbox lacks). */
   readonly warn?: (message: string) => void;
   /** How long arms are cached per tenant before they are read again (CLI changes); 1 s. */
@@ -353,8 +356,15 @@ export function scenarioLayer(o: ScenarioLayerOptions): ScenarioLayer {
   ): Promise<Firing | undefined> => {
     const counted = catalogue.counted(operations);
     let fired: Firing | undefined;
+    // One count per scenario per request, whatever its number of counted triggers: each of
+    // them is tested against the same n (`every: 2` and `every: 3` fire on 2, 3, 4, 6, …).
+    const numbers = new Map<string, number>();
     for (const { scenario, trigger } of counted) {
-      const n = await store.count(tenant.id, scenario.name);
+      let n = numbers.get(scenario.name);
+      if (n === undefined) {
+        n = await store.count(tenant.id, scenario.name);
+        numbers.set(scenario.name, n);
+      }
       if (fired !== undefined || skip) continue;
       if ('every' in trigger) {
         if (n % trigger.every === 0)
@@ -567,7 +577,14 @@ export function scenarioLayer(o: ScenarioLayerOptions): ScenarioLayer {
           ),
         );
       case 'rate-limited':
-        return done(rateLimited(outcome.retryAfter ?? 1, outcome.style ?? 'primary', tenant));
+        return done(
+          rateLimited(
+            outcome.retryAfter ?? 1,
+            outcome.style ?? 'primary',
+            tenant,
+            context.incoming,
+          ),
+        );
       case 'timeout':
       case 'reset':
       case 'close': {
@@ -616,6 +633,7 @@ export function scenarioLayer(o: ScenarioLayerOptions): ScenarioLayer {
     retryAfter: number,
     style: 'primary' | 'secondary',
     tenant: ResolvedTenant,
+    incoming: IncomingRequest,
   ): SimpleReply => {
     const seconds = String(Math.max(1, Math.ceil(retryAfter)));
     if (style === 'secondary') {
@@ -630,23 +648,24 @@ export function scenarioLayer(o: ScenarioLayerOptions): ScenarioLayer {
         'scenario',
       );
     }
-    const limit = o.profile.rateLimits[0];
-    const headers: [string, string][] = [['retry-after', seconds]];
-    if (limit !== undefined && o.profile.rateLimitHeaders === 'ietf') {
-      headers.push(
-        ['ratelimit-policy', `"${limit.name}";q=${limit.limit};w=${limit.windowSeconds}`],
-        ['ratelimit', `"${limit.name}";r=0;t=${seconds}`],
-      );
-    } else if (limit !== undefined && o.profile.rateLimitHeaders === 'github') {
-      const reset = Math.floor(tenant.now() / 1000) + Number(seconds);
-      headers.push(
-        ['x-ratelimit-limit', String(limit.limit)],
-        ['x-ratelimit-remaining', '0'],
-        ['x-ratelimit-used', String(limit.limit)],
-        ['x-ratelimit-reset', String(reset)],
-        ['x-ratelimit-resource', limit.name],
-      );
-    }
+    // The request's class among the limits in force, as if its bucket were empty; none: no policy.
+    const rateClass = o.rateLimits?.classOf(incoming.method, incoming.path);
+    const headers: [string, string][] = [
+      ['retry-after', seconds],
+      ...(rateClass === undefined
+        ? []
+        : rateLimitHeaders(
+            o.profile.rateLimitHeaders,
+            rateClass,
+            {
+              ok: false,
+              remaining: 0,
+              resetSeconds: Number(seconds),
+              retryAfterSeconds: Number(seconds),
+            },
+            tenant.now(),
+          )),
+    ];
     return errors.reply({ kind: 'rate-limited', headers }, 'scenario');
   };
 
