@@ -489,7 +489,7 @@ export function scenarioLayer(o: ScenarioLayerOptions): ScenarioLayer {
    */
   const missing = (scenario: LoadedScenario, what: string): LayerAnswer => {
     o.warn?.(
-      `The scenario ${scenario.name} (${scenario.source}${scenario.pointer}) answers ${what}, which this sandbox does not have.`,
+      `The scenario ${scenario.name} (${scenario.source} at ${scenario.pointer}) answers ${what}, which this sandbox does not have.`,
     );
     return {
       reply: withHeaders(
@@ -710,7 +710,7 @@ function headersOf(reply: Reply): readonly (readonly [string, string])[] {
 }
 
 /** A request of a method and path only, for routing a recorded interaction. */
-function stubRequest(method: string, path: string): IncomingRequest {
+export function stubRequest(method: string, path: string): IncomingRequest {
   const at = path.indexOf('?');
   return {
     method,
