@@ -686,6 +686,14 @@ export function scenarioLayer(o: ScenarioLayerOptions): ScenarioLayer {
       firing ??= counted;
       if (firing === undefined) return undefined;
       context.scenario = firing;
+      // A state outcome refused before it ran (the spec's validation, an idempotent replay) did
+      // not fire: the journal must not say it did.
+      if ('state' in firing.scenario.outcome) {
+        const fired = firing;
+        context.defer((end) => {
+          if (!ran(fired.scenario, end) && context.scenario === fired) context.scenario = undefined;
+        });
+      }
       return answer(context, firing, tenant, operations);
     },
   };
