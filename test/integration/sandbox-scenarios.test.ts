@@ -77,7 +77,7 @@ const CATALOGUE: ScenarioDecl[] = [
     name: 'state-decline',
     description:
       'A state outcome: the payment intent is created, then declined in the same change.',
-    operations: ['POST /v1/payment_intents'],
+    operations: ['POST /v1/payment_intents', 'POST /v1/payment_intents/{intent}/confirm'],
     triggers: [{ value: { in: 'body', path: 'description', equals: 'decline-me' } }],
     outcome: {
       state: {
@@ -247,12 +247,21 @@ describe('scenario triggers', () => {
       headers: { 'x-tapedeck-scenario': 'no-such-thing' },
     });
     expect(unknown.status).toBe(400);
+    expect(unknown.headers.get('x-tapedeck-error')).toBe('scenario-unknown');
     const text = await unknown.text();
     expect(text).toContain('by-header');
     expect(text).not.toContain('no-such-thing');
     const wrong = await call('GET', '/v1/customers', { headers: { prefer: 'scenario=by-header' } });
     expect(wrong.status).toBe(400);
+    expect(wrong.headers.get('x-tapedeck-error')).toBe('scenario-not-applicable');
     expect(await wrong.text()).toContain('does not apply');
+    // A template's {param} is shown as it is, not taken for a placeholder.
+    const templated = await call('GET', '/v1/customers', {
+      headers: { 'x-tapedeck-scenario': 'state-decline' },
+    });
+    expect(((await templated.json()) as { error: { message: string } }).error.message).toContain(
+      '/v1/payment_intents/{intent}/confirm',
+    );
   });
 
   it('reads a JSON body path', async () => {

@@ -79,7 +79,7 @@ describe('checkCatalogue: state outcomes that could never act', () => {
 
   it('refuses a state outcome on every operation (`*`)', () => {
     const error = refusal({ ...base, name: 'any', operations: ['*'], outcome: { state: DECLINE } });
-    expect(error.message).toContain('"any" (scenarios/mine.json at /0/operations/0)');
+    expect(error.message).toContain('"any" (scenario file scenarios/mine.json at /0/operations/0)');
     expect(error.message).toContain('every operation');
   });
 

@@ -26,7 +26,7 @@ import type { ApiProfile } from '../../core/sandbox/profile/types.js';
 import type { ModelRoute, ResourceModel } from '../../core/sandbox/state/model.js';
 import { KEY_CHECKSUM_LENGTH, KEY_RANDOM_LENGTH } from '../../core/sandbox/keys.js';
 import { BUILTIN_SEEDS, type SeedCatalog } from '../../core/sandbox/tenant.js';
-import { loadCatalogue } from '../../core/sandbox/scenarios/load.js';
+import { describeScenarioPlace, loadCatalogue } from '../../core/sandbox/scenarios/load.js';
 import { resolveRateLimits } from '../../core/sandbox/ratelimit.js';
 import type { LoadedScenario, ScenarioCatalogue } from '../../core/sandbox/scenarios/types.js';
 import { PROFILE_PRESET_NAMES, type TapedeckConfig } from '../config/config.js';
@@ -204,7 +204,7 @@ export interface SandboxModel {
 function scenarioInvalid(scenario: LoadedScenario, pointer: string, message: string, hint: string) {
   return new TapedeckError(
     'TD_SCENARIO_INVALID',
-    `Scenario "${scenario.name}" (${scenario.source} at ${scenario.pointer}${pointer}): ${message}`,
+    `Scenario "${scenario.name}" (${describeScenarioPlace(scenario.source, `${scenario.pointer}${pointer}`)}): ${message}`,
     { details: { file: scenario.source, pointer: `${scenario.pointer}${pointer}` }, hint },
   );
 }
@@ -327,7 +327,7 @@ export function checkCatalogue(
           found === undefined
             ? `names cassette ${cassette}, which is not in the cassettes directory.`
             : `names interaction ${interaction} of ${cassette}, which has ${found.cassette.interactions.length}.`,
-          'Name a cassette of the cassettes directory and an interaction index from 0 (`tapedeck ls`).',
+          'Name a cassette of the cassettes directory (its file name without .json) and an interaction index from 0.',
         );
     }
     if ('recorded' in outcome && 'status' in outcome.recorded) {
@@ -375,8 +375,10 @@ export async function loadSandboxModel(
   if (spec === undefined && cassettes.length === 0) {
     throw new TapedeckError(
       'TD_USAGE',
-      'tapedeck sandbox needs a spec (--spec FILE) or recordings (--cassettes DIR) to infer its resources from.',
-      { hint: 'e.g. `tapedeck sandbox --spec openapi/stripe.json --profile stripe`.' },
+      'The sandbox needs a spec (--spec FILE, or sandbox.spec in tapedeck.config.json) or recordings (--cassettes DIR) to infer its resources from.',
+      {
+        hint: 'e.g. `tapedeck sandbox --spec openapi/stripe.json --profile stripe`; `tapedeck scenarios` takes the same --spec and --profile.',
+      },
     );
   }
   const { inferModel } = await import('../../core/sandbox/state/infer.js');

@@ -1,7 +1,7 @@
 // Over 450 lines: layer 4 in one place — the precedence (header, armed, value, counted), every
 // outcome's answer and the arms cache; the pure matching is in core/sandbox/scenarios/.
 import { valuesOf, type NamedCassette, type RecordedResponse } from '../../core/cassette/model.js';
-import { HEADER_LAYER } from '../../core/http/index.js';
+import { HEADER_ERROR, HEADER_LAYER } from '../../core/http/index.js';
 import type { FaultReply, Reply, SimpleReply, WireFault } from '../../core/http/reply.js';
 import type { JsonValue } from '../../core/json.js';
 import type { SpecRouter } from '../../core/mock/openapi/router.js';
@@ -23,6 +23,7 @@ import type {
   TriggerInput,
   ValueTrigger,
 } from '../../core/sandbox/scenarios/types.js';
+import { describeScenarioPlace } from '../../core/sandbox/scenarios/load.js';
 import { routeRequest, type RoutedRequest } from '../../core/sandbox/state/engine.js';
 import type { ResourceModel } from '../../core/sandbox/state/model.js';
 import type { ResolvedTenant } from '../../core/sandbox/tenant.js';
@@ -220,7 +221,7 @@ export function errorOutcomeReply(
   extra?: Readonly<Record<string, JsonValue>>,
 ): SimpleReply {
   const fields = { ...(error.extra ?? {}), ...(extra ?? {}) };
-  return errors.reply(
+  const reply = errors.reply(
     {
       kind: 'invalid-transition',
       status: error.status,
@@ -232,6 +233,11 @@ export function errorOutcomeReply(
     },
     layer,
   );
+  // The made-up answer is the scenario's, whatever template shaped it.
+  return {
+    ...reply,
+    headers: reply.headers.map(([n, v]) => [n, n === HEADER_ERROR ? 'scenario' : v] as const),
+  };
 }
 
 /** A 32-bit FNV-1a of a text → [0, 1): the recorded latency a tenant's nth request draws. */
@@ -270,8 +276,24 @@ export function scenarioLayer(o: ScenarioLayerOptions): ScenarioLayer {
     return read;
   };
 
-  const badHeader = (message: string): LayerAnswer => ({
-    reply: errors.reply({ kind: 'invalid-transition', status: 400, message }, 'scenario'),
+  /** A 400 for a header naming a scenario wrongly; `label` is its `x-tapedeck-error`. */
+  const badHeader = (
+    message: string,
+    label: 'scenario-unknown' | 'scenario-not-applicable',
+    values?: Readonly<Record<string, string>>,
+  ): LayerAnswer => ({
+    reply: withHeaders(
+      errors.reply(
+        {
+          kind: 'invalid-transition',
+          status: 400,
+          message,
+          ...(values === undefined ? {} : { values }),
+        },
+        'scenario',
+      ),
+      [[HEADER_ERROR, label]],
+    ),
     remember: false,
   });
 
@@ -297,11 +319,15 @@ export function scenarioLayer(o: ScenarioLayerOptions): ScenarioLayer {
           : `known: ${known.slice(0, MAX_NAMED).join(', ')}${known.length > MAX_NAMED ? `, … (${known.length} in all)` : ''}`;
       return badHeader(
         `The scenario named by ${shownHeader} is not in the sandbox's catalogue (${listed}). See GET /__tapedeck/scenarios.`,
+        'scenario-unknown',
       );
     }
     if (!catalogue.appliesTo(scenario, operations)) {
       return badHeader(
-        `The scenario ${scenario.name} (named by ${shownHeader}) does not apply to this operation; it applies to ${scenario.operations.join(', ')}.`,
+        // The operations go in as a fact: their `{param}` templates are not placeholders.
+        `The scenario ${scenario.name} (named by ${shownHeader}) does not apply to this operation; it applies to {operations}.`,
+        'scenario-not-applicable',
+        { operations: scenario.operations.join(', ') },
       );
     }
     return { scenario, by: { kind: 'header', header } };
@@ -489,7 +515,7 @@ export function scenarioLayer(o: ScenarioLayerOptions): ScenarioLayer {
    */
   const missing = (scenario: LoadedScenario, what: string): LayerAnswer => {
     o.warn?.(
-      `The scenario ${scenario.name} (${scenario.source} at ${scenario.pointer}) answers ${what}, which this sandbox does not have.`,
+      `The scenario ${scenario.name} (${describeScenarioPlace(scenario.source, scenario.pointer)}) answers ${what}, which this sandbox does not have.`,
     );
     return {
       reply: withHeaders(
