@@ -207,5 +207,6 @@ describe('tapedeck scenarios (built CLI)', () => {
     );
     expect(noState.code).toBe(2);
     expect(noState.stderr).toContain('There is no sandbox state');
-  });
+    // Eight CLI runs, each loading the Stripe spec.
+  }, 90_000);
 });

@@ -116,7 +116,8 @@ describe('key format', () => {
       }
     }
     expect(typos).toBe(10_000 * 28 * 61);
-  });
+    // 17 million checks: seconds alone, more on a busy machine.
+  }, 90_000);
 
   it('hints name the prefix and the last four characters only', () => {
     expect(keyHint(EXAMPLE, PREFIX)).toBe('tdk_test_…DELp');
