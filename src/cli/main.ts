@@ -85,6 +85,13 @@ export function buildProgram(cli: CliContext): Command {
 
 /** Entry point of bin/tapedeck. The only place that exits the process. */
 export async function main(argv: readonly string[]): Promise<void> {
+  // A reader that stops early (`tapedeck … | head`) closes the pipe: the output is no longer
+  // wanted, which is no error of ours. Exit at once, with the conventional 141 (128 + SIGPIPE).
+  for (const stream of [process.stdout, process.stderr])
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(141);
+      throw error;
+    });
   const cli: CliContext = {
     io: { stdout: process.stdout, stderr: process.stderr, env: process.env },
     cwd: process.cwd(),

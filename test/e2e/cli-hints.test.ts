@@ -1,10 +1,12 @@
+import { spawn } from 'node:child_process';
 import { createServer, get, type Server } from 'node:http';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { request } from 'undici';
-import { runCliToEnd, startServerCli, type CliRun } from '../helpers/cli.js';
+import { BIN, runCliToEnd, startServerCli, type CliRun } from '../helpers/cli.js';
+import { stripeSpecFile } from '../helpers/sandbox.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const running: CliRun[] = [];
@@ -185,4 +187,25 @@ describe('the CLI points at the fix', () => {
     expect(result.code).toBe(3);
     expect(result.stderr).toContain(join(dir, 'tapes'));
   });
+
+  it(
+    'a reader that closes the pipe early (`| head`) ends it quietly with 141, no stack trace',
+    { timeout: 60_000 },
+    async () => {
+      // 260 kB of JSON: far more than a pipe holds, so the writes meet the closed pipe.
+      const child = spawn(
+        process.execPath,
+        [BIN, 'sandbox', '--explain', '--json', '--spec', stripeSpecFile(), '--profile', 'stripe'],
+        { cwd: tempDir(), stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      // Take the first chunk, then go away, as `head -1` does.
+      await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+      child.stdout.destroy();
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(code).toBe(141);
+      expect(stderr).not.toMatch(/EPIPE|Unhandled|at /);
+    },
+  );
 });

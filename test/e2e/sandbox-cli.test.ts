@@ -108,8 +108,17 @@ describe('tapedeck sandbox (built CLI)', () => {
     // The whole of it (260 kB through a pipe), in the shape of `sandbox.resources`.
     const model = JSON.parse(json.stdout) as {
       resources: Record<string, { idField: string; id: { prefix: string } }>;
+      scenarios: { name: string; source: string; triggers: string[] }[];
+      rateLimits: unknown[];
     };
     expect(model.resources['customers']).toMatchObject({ idField: 'id', id: { prefix: 'cus_' } });
+    // The whole scenario catalogue, and the rate limits in force (off by default: none).
+    expect(model.scenarios.map((s) => s.name)).toContain('card_declined');
+    expect(model.scenarios.find((s) => s.name === 'card_declined')).toMatchObject({
+      source: 'preset:stripe',
+      triggers: ['value', 'value', 'armed'],
+    });
+    expect(model.rateLimits).toEqual([]);
     // A cassettes directory named on the command line must exist (the default one may not).
     const missing = await runCliToEnd(['sandbox', '--explain', '--cassettes', 'nope'], { cwd });
     expect(missing.code).toBe(3);

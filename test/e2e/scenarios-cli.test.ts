@@ -39,6 +39,13 @@ const ARMABLE = {
         },
       },
     },
+    {
+      name: 'header_only',
+      description: 'Only when a request names it.',
+      operations: ['*'],
+      triggers: [],
+      outcome: { fault: 'server-error' },
+    },
   ],
 };
 
@@ -153,14 +160,16 @@ describe('tapedeck scenarios (built CLI)', () => {
     });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain(
-      'Known scenarios: gateway_502, intent_declined, card_declined',
+      'Known scenarios: gateway_502, intent_declined, header_only, card_declined',
     );
-    // The preset's cards fire by value or header, not by arm.
-    const preset = await runCliToEnd(['scenarios', 'arm', 'card_declined', '--tenant', 'acme'], {
+    // A scenario without an `armed` trigger fires only by header.
+    const headerOnly = await runCliToEnd(['scenarios', 'arm', 'header_only', '--tenant', 'acme'], {
       cwd,
     });
-    expect(preset.code).toBe(2);
-    expect(preset.stderr).toContain('Armable scenarios: gateway_502, intent_declined.');
+    expect(headerOnly.code).toBe(2);
+    expect(headerOnly.stderr).toContain(
+      'Armable scenarios: gateway_502, intent_declined, card_declined, insufficient_funds',
+    );
     const op = await runCliToEnd(
       [
         'scenarios',

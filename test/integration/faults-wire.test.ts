@@ -2,16 +2,19 @@
  * Wire faults seen from the client (issue 14): a real node:http server from the node-server
  * adapter answers `FaultReply`s, and undici and node:http clients meet the delay, the hold, the
  * reset, the close, the slow body, the cut body and the half body as a client meets them from a
- * real network. Times are measured with performance.now(); nothing sleeps to wait.
+ * real network. Then the bounds: the caps on concurrent faults per server and per owner, the
+ * slow body's total time, the wait for a client that stopped reading, and shutdown. Times are
+ * measured with performance.now(); nothing sleeps to wait.
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { EventEmitter, once } from 'node:events';
+import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import type { Server } from 'node:http';
 import { fetch, request as undiciRequest, Agent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { faultsOf } from '../../src/adapters/http/faults.js';
+import { faultsOf, WireFaults, type FaultLimits } from '../../src/adapters/http/faults.js';
 import { closeGracefully, createHttpServer, listen } from '../../src/adapters/http/node-server.js';
 import type { Reply, WireFault } from '../../src/core/ports/index.js';
 import { gatewayReply } from '../../src/core/sandbox/scenarios/gateway.js';
@@ -31,7 +34,7 @@ interface Served {
   readonly arrivals: EventEmitter;
 }
 
-async function serve(): Promise<Served> {
+async function serve(faults?: Partial<FaultLimits>): Promise<Served> {
   const replies = new Map<string, Reply>();
   const signals = new Map<string, AbortSignal>();
   const arrivals = new EventEmitter();
@@ -43,7 +46,11 @@ async function serve(): Promise<Served> {
       if (reply === undefined) return Promise.reject(new Error(`no reply for ${request.path}`));
       return Promise.resolve(reply);
     },
-    { maxBodyBytes: 1024 * 1024, logger: new CollectingLogger() },
+    {
+      maxBodyBytes: 1024 * 1024,
+      logger: new CollectingLogger(),
+      ...(faults === undefined ? {} : { faults }),
+    },
   );
   const url = await listen(server, '127.0.0.1', 0);
   defer(() => closeGracefully(server, 10_000));
@@ -70,10 +77,11 @@ const simple = (body: string, status = 200): Reply => ({
   body,
 });
 
-const fault = (wire: WireFault, inner: Reply = simple('{"ok":true}')): Reply => ({
+const fault = (wire: WireFault, inner: Reply = simple('{"ok":true}'), owner?: string): Reply => ({
   kind: 'fault',
   fault: wire,
   inner,
+  ...(owner === undefined ? {} : { owner }),
 });
 
 /** A body that arrives in pieces, as an upstream's does. */
@@ -506,5 +514,307 @@ describe('gateway answers', () => {
     );
     expect(await res.text()).toBe(CLOUDFRONT_504);
     expect(gatewayReply(502, 'cloudfront').body).toContain('<H1>502 ERROR</H1>');
+  });
+});
+
+/** A request left open (a held fault): `end()` destroys it, as a client giving up does. */
+function openGet(url: string): {
+  readonly outcome: Promise<NodeOutcome>;
+  readonly end: () => void;
+} {
+  const req = httpRequest(url, { agent: false });
+  const outcome = new Promise<NodeOutcome>((resolve) => {
+    const empty = { body: Buffer.alloc(0), aborted: false, timedOut: false };
+    req.on('response', (response) => {
+      response.resume();
+      response.on('close', () => resolve({ ...empty, response }));
+    });
+    req.on('error', (error) => resolve({ ...empty, error }));
+  });
+  req.end();
+  return { outcome, end: () => req.destroy() };
+}
+
+/** Resolves once the server has seen the client of `path` leave (its response closed). */
+async function leftServer(s: Served, path: string): Promise<void> {
+  const signal = s.signals.get(path)!;
+  if (!signal.aborted) await once(signal, 'abort');
+}
+
+/**
+ * A client that reads the head of the answer, then stops reading (the socket paused, still
+ * open): its kernel buffers fill, and the server's writes stop draining.
+ */
+async function stalledGet(url: string, path: string): Promise<Socket> {
+  const { port } = new URL(url);
+  const socket = connect(Number(port), '127.0.0.1');
+  defer(() => socket.destroy());
+  socket.on('error', () => {});
+  await once(socket, 'connect');
+  socket.write(`GET ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n`);
+  // Past the head: body bytes have come, so the server is writing (a slow body's first chunk).
+  // A listener, not `for await`, which would destroy the socket when left.
+  await new Promise<void>((resolve) => {
+    let received = '';
+    const onData = (data: Buffer) => {
+      received += data.toString('latin1', 0, 1024);
+      if (!/\r\n\r\n[\s\S]*aa/.test(received)) return;
+      socket.off('data', onData);
+      socket.pause();
+      resolve();
+    };
+    socket.on('data', onData);
+  });
+  return socket;
+}
+
+/**
+ * A body far larger than a loopback connection's buffers, one 1 MB buffer repeated; `ended`
+ * says its reader let go before the end (`return`, as leaving a `for await` early calls).
+ */
+function bigStream(megabytes: number, ended = { done: false }): AsyncIterable<Uint8Array> {
+  const piece = Buffer.alloc(1024 * 1024, 0x61);
+  let sent = 0;
+  return {
+    [Symbol.asyncIterator]: () => ({
+      next: () => {
+        sent += 1;
+        return Promise.resolve(
+          sent <= megabytes
+            ? { done: false, value: piece }
+            : { done: true as const, value: undefined },
+        );
+      },
+      return: () => {
+        ended.done = true;
+        return Promise.resolve({ done: true as const, value: undefined });
+      },
+    }),
+  };
+}
+
+describe('bounds: concurrent faults', () => {
+  it('past the server cap: a hold answers 503 at once, a delay and a slow body their answer whole, marked', async () => {
+    const s = await serve({ maxConcurrent: 2 });
+    const faults = faultsOf(s.server);
+    for (const path of ['/h1', '/h2', '/h3', '/h4', '/h5'])
+      s.replies.set(path, fault({ kind: 'hold', ms: 60_000 }));
+    s.replies.set('/late', fault({ kind: 'delay', ms: 60_000 }, simple('{"late":true}')));
+    const body = jsonBody(1_000);
+    s.replies.set('/slow', fault({ kind: 'slow', bytesPerSecond: 10 }, simple(body)));
+
+    const arrived = Promise.all([once(s.arrivals, '/h1'), once(s.arrivals, '/h2')]);
+    const h1 = openGet(`${s.url}/h1`);
+    const h2 = openGet(`${s.url}/h2`);
+    await arrived;
+
+    // The third hold is refused at once, and says why; the two before it still hold.
+    const refused = await fetch(`${s.url}/h3`, { dispatcher: agent() });
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('x-tapedeck-fault-limited')).toBe('1');
+    expect(refused.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    expect(await refused.text()).toBe(
+      "tapedeck: the sandbox's concurrent-fault limit was reached (2 waiting faults on this server), " +
+        "so this request's hold fault was not applied. Try again once fewer faults are in progress.\n",
+    );
+    expect(faults.refused).toBe(1);
+    expect(faults.active).toBe(2);
+
+    const start = performance.now();
+    const late = await fetch(`${s.url}/late`, { dispatcher: agent() });
+    expect(late.status).toBe(200);
+    expect(late.headers.get('x-tapedeck-fault-limited')).toBe('1');
+    expect(await late.json()).toEqual({ late: true });
+    const slow = await fetch(`${s.url}/slow`, { dispatcher: agent() });
+    expect(slow.headers.get('x-tapedeck-fault-limited')).toBe('1');
+    expect(slow.headers.get('content-length')).toBe('1000');
+    expect(await slow.text()).toBe(body);
+    // A minute's delay and a hundred seconds' trickle, both skipped.
+    expect(performance.now() - start).toBeLessThan(2_000);
+    expect(faults.refused).toBe(3);
+
+    // The first hold ends (its client leaves): its slot is free, and the next hold takes it...
+    h1.end();
+    await leftServer(s, '/h1');
+    expect(faults.active).toBe(1);
+    const arrivedH4 = once(s.arrivals, '/h4');
+    const h4 = openGet(`${s.url}/h4`);
+    await arrivedH4;
+    // ...which the next refusal shows: the cap is reached again.
+    const again = await fetch(`${s.url}/h5`, { dispatcher: agent() });
+    expect(again.status).toBe(503);
+    await again.text();
+    expect(faults.refused).toBe(4);
+    expect(faults.active).toBe(2);
+
+    const closeStart = performance.now();
+    await closeGracefully(s.server, 10_000);
+    expect(performance.now() - closeStart).toBeLessThan(1_000);
+    for (const held of [h2, h4]) {
+      const outcome = await held.outcome;
+      expect(outcome.response).toBeUndefined();
+      expect(outcome.error?.message).toBe('socket hang up');
+    }
+    expect(faults.active).toBe(0);
+    expect(faults.size).toBe(0);
+  });
+
+  it('past the owner cap: that owner is refused, another owner and faults without one are not', async () => {
+    const s = await serve({ maxConcurrent: 10, maxConcurrentPerOwner: 1 });
+    const faults = faultsOf(s.server);
+    const hold = (owner?: string) => fault({ kind: 'hold', ms: 60_000 }, simple('{}'), owner);
+    for (const path of ['/a1', '/a2', '/a3', '/a4']) s.replies.set(path, hold('tenant-a'));
+    for (const path of ['/b1', '/b2']) s.replies.set(path, hold('tenant-b'));
+    s.replies.set('/none', hold());
+
+    const arrived = Promise.all(['/a1', '/b1', '/none'].map((path) => once(s.arrivals, path)));
+    const a1 = openGet(`${s.url}/a1`);
+    const b1 = openGet(`${s.url}/b1`);
+    const none = openGet(`${s.url}/none`);
+    await arrived;
+
+    for (const path of ['/a2', '/b2']) {
+      const res = await fetch(`${s.url}${path}`, { dispatcher: agent() });
+      expect(res.status).toBe(503);
+      expect(res.headers.get('x-tapedeck-fault-limited')).toBe('1');
+      expect(await res.text()).toContain('(1 waiting faults for one tenant)');
+    }
+    expect(faults.refused).toBe(2);
+    expect(faults.active).toBe(3);
+
+    // tenant-a's hold ends: tenant-a may hold again, once.
+    a1.end();
+    await leftServer(s, '/a1');
+    expect(faults.active).toBe(2);
+    const arrivedA3 = once(s.arrivals, '/a3');
+    const a3 = openGet(`${s.url}/a3`);
+    await arrivedA3;
+    const refused = await fetch(`${s.url}/a4`, { dispatcher: agent() });
+    expect(refused.status).toBe(503);
+    await refused.text();
+    expect(faults.refused).toBe(3);
+    expect(faults.active).toBe(3);
+
+    await closeGracefully(s.server, 10_000);
+    for (const held of [b1, none, a3]) expect((await held.outcome).response).toBeUndefined();
+    expect(faults.active).toBe(0);
+  });
+
+  it('refuses limits that are not numbers from 0', () => {
+    expect(() => new WireFaults({ maxConcurrent: -1 })).toThrow(
+      expect.objectContaining({ code: 'TD_CONFIG_INVALID' }),
+    );
+    expect(() => new WireFaults({ maxConcurrentPerOwner: 1.5 })).toThrow(
+      expect.objectContaining({ code: 'TD_CONFIG_INVALID' }),
+    );
+    expect(() => new WireFaults({ drainTimeoutMs: Number.NaN })).toThrow(
+      expect.objectContaining({ code: 'TD_CONFIG_INVALID' }),
+    );
+  });
+});
+
+describe('bounds: time', () => {
+  it("a slow body's whole write ends at maxWaitMs: the rest goes at once", async () => {
+    const s = await serve({ maxWaitMs: 300 });
+    const body = jsonBody(1_000);
+    // 1,000 B at 10 B/s would take 100 s.
+    s.replies.set('/slow', fault({ kind: 'slow', bytesPerSecond: 10 }, simple(body)));
+    const start = performance.now();
+    const outcome = await nodeGet(`${s.url}/slow`);
+    const elapsed = performance.now() - start;
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.body.toString()).toBe(body);
+    // It trickled up to the bound (timers round to whole milliseconds), not a tick past it.
+    expect(elapsed).toBeGreaterThanOrEqual(299);
+    expect(elapsed).toBeLessThan(2_000);
+    expect(faultsOf(s.server).active).toBe(0);
+  });
+
+  it('a slow body to a client that stopped reading is destroyed after drainTimeoutMs', async () => {
+    const s = await serve({ drainTimeoutMs: 200 });
+    const faults = faultsOf(s.server);
+    // 64 MB in 8 MB ticks: far more than the loopback buffers hold for a client that reads nothing.
+    s.replies.set(
+      '/stalled',
+      fault(
+        { kind: 'slow', bytesPerSecond: 80 * 1024 * 1024 },
+        { kind: 'stream', status: 200, headers: [], body: bigStream(64) },
+      ),
+    );
+    await stalledGet(s.url, '/stalled');
+    const start = performance.now();
+    await leftServer(s, '/stalled');
+    expect(performance.now() - start).toBeGreaterThanOrEqual(150);
+    expect(faults.size).toBe(0);
+    expect(faults.active).toBe(0);
+  });
+
+  it('a streamed answer to a client that stopped reading is destroyed after drainTimeoutMs, and its source ended', async () => {
+    const s = await serve({ drainTimeoutMs: 200 });
+    const faults = faultsOf(s.server);
+    const ended = { done: false };
+    s.replies.set('/stream', {
+      kind: 'stream',
+      status: 200,
+      headers: [['content-type', 'application/octet-stream']],
+      body: bigStream(1_024, ended),
+    });
+    await stalledGet(s.url, '/stream');
+    await leftServer(s, '/stream');
+    expect(faults.size).toBe(0);
+    // The source (an upstream's body) was released, not read to its end.
+    expect(ended.done).toBe(true);
+  });
+
+  it('at shutdown, the rest of a slow body larger than the socket buffers still arrives whole', async () => {
+    const s = await serve();
+    const body = 'b'.repeat(16 * 1024 * 1024);
+    s.replies.set('/slow', fault({ kind: 'slow', bytesPerSecond: 100_000 }, simple(body)));
+    const arrived = once(s.arrivals, '/slow');
+    const pending = undiciRequest(`${s.url}/slow`, { dispatcher: agent() });
+    await arrived;
+    const { body: stream } = await pending;
+    const reading = stream.text();
+    await closeGracefully(s.server, 10_000);
+    // Drained before it is ended: the close's sweep of idle connections never cuts it short.
+    expect((await reading).length).toBe(body.length);
+  });
+
+  it("shutdown ends the faults' waits at once, and a write to a client that stopped reading at the grace", async () => {
+    const s = await serve();
+    const faults = faultsOf(s.server);
+    s.replies.set('/held', fault({ kind: 'hold', ms: 60_000 }));
+    s.replies.set('/late', fault({ kind: 'delay', ms: 60_000 }, simple('{"late":true}')));
+    s.replies.set(
+      '/stalled',
+      fault(
+        { kind: 'slow', bytesPerSecond: 80 * 1024 * 1024 },
+        { kind: 'stream', status: 200, headers: [], body: bigStream(64) },
+      ),
+    );
+    const arrived = Promise.all([once(s.arrivals, '/held'), once(s.arrivals, '/late')]);
+    const held = openGet(`${s.url}/held`);
+    const late = nodeGet(`${s.url}/late`);
+    await arrived;
+    await stalledGet(s.url, '/stalled');
+    expect(faults.active).toBe(3);
+    const closeStart = performance.now();
+    const closing = closeGracefully(s.server, 300);
+    // The hold and the delay end before the close does: they never wait for the grace.
+    const first = await Promise.race([
+      Promise.all([held.outcome, late]).then(() => 'faults'),
+      closing.then(() => 'closed'),
+    ]);
+    expect(first).toBe('faults');
+    expect((await held.outcome).error?.message).toBe('socket hang up');
+    expect((await late).body.toString()).toBe('{"late":true}');
+    // The stalled write is destroyed at the grace, long before its own drain bound (120 s).
+    await closing;
+    const elapsed = performance.now() - closeStart;
+    expect(elapsed).toBeGreaterThanOrEqual(290);
+    expect(elapsed).toBeLessThan(2_000);
+    await leftServer(s, '/stalled');
+    expect(faults.size).toBe(0);
+    expect(faults.active).toBe(0);
   });
 });

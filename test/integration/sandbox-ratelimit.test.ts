@@ -222,7 +222,22 @@ describe('standard profile: the IETF draft headers', () => {
     sandbox = await startSandbox({
       spec: widgetsSpec,
       profile: 'standard',
-      flags: [rateLimits([{ name: 'burst', limit: 3, windowSeconds: 60 }])],
+      flags: [
+        rateLimits([{ name: 'burst', limit: 3, windowSeconds: 60 }]),
+        {
+          pointer: '/sandbox/scenarios',
+          value: [
+            {
+              name: 'limited',
+              description: 'A 429 on demand.',
+              operations: ['*'],
+              triggers: [],
+              outcome: { fault: 'rate-limited', retryAfter: 5 },
+            },
+          ],
+          flag: 'test',
+        },
+      ],
     });
     key = await sandbox.createTenant('acme');
     await freeze(sandbox, 'acme');
@@ -261,6 +276,21 @@ describe('standard profile: the IETF draft headers', () => {
     // Half the wait on the tenant clock: the rest of it is what Retry-After says now.
     await sandbox.admin('POST', 'tenants/acme/clock', { advance: '10500ms' });
     expect((await get(sandbox, key, '/widgets')).headers.get('retry-after')).toBe('10');
+  });
+
+  it("a scenario's 429 names the request's own class, as if its bucket were empty", async () => {
+    const other = await sandbox.createTenant('globex');
+    const limited = await fetch(`${sandbox.url}/widgets`, {
+      headers: { authorization: `Bearer ${other}`, 'x-tapedeck-scenario': 'limited' },
+    });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('x-tapedeck-layer')).toBe('scenario');
+    expect(limited.headers.get('retry-after')).toBe('5');
+    expect(sfItem(limited.headers.get('ratelimit-policy'))).toEqual({
+      name: 'burst',
+      params: { q: 3, w: 60 },
+    });
+    expect(sfItem(limited.headers.get('ratelimit')).params).toEqual({ r: 0, t: 5 });
   });
 });
 

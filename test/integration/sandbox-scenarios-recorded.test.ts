@@ -1,9 +1,9 @@
 /**
  * Issue 14's `recorded` outcomes and recorded latencies through a real `tapedeck sandbox` with
  * a cassettes directory: the named interaction of a named cassette, the recorded answer of the
- * operation with a given status, a latency drawn from the operation's recordings; and a recorded
- * status the cassettes lack, which the tenant hears of without the catalogue's whereabouts while
- * the operator's log names them.
+ * operation with a given status, a latency drawn from the operation's recordings; a recorded
+ * status an operation lacks, which the tenant hears of without the catalogue's whereabouts while
+ * the operator's log names them; and one no recording has, which stops the start.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,11 +32,11 @@ const CATALOGUE: ScenarioDecl[] = [
     outcome: { recorded: { status: 503 } },
   },
   {
-    name: 'never-recorded',
-    description: 'A status no recording has.',
-    operations: [BALANCE],
+    name: 'outage-anywhere',
+    description: 'The recorded 503, on any operation.',
+    operations: ['*'],
     triggers: [],
-    outcome: { recorded: { status: 418 } },
+    outcome: { recorded: { status: 503 } },
   },
   {
     name: 'recorded-latency',
@@ -123,16 +123,45 @@ describe('recorded outcomes', () => {
     expect(res.headers.get('request-id')).toBe('req_503');
   });
 
-  it('a status no recording has: a 500 naming the scenario, never where it is declared', async () => {
-    const res = await balance('never-recorded');
+  it('on an operation with no such recording: a 500 naming the scenario, never where it is declared', async () => {
+    const res = await fetch(`${sandbox.url}/v1/customers`, {
+      headers: { authorization: `Bearer ${key}`, 'x-tapedeck-scenario': 'outage-anywhere' },
+    });
     expect(res.status).toBe(500);
     const text = await res.text();
-    expect(text).toContain('never-recorded');
+    expect(text).toContain('outage-anywhere');
     expect(text).not.toContain('/sandbox/scenarios');
     expect(text).not.toMatch(/config|pointer/);
     const warned = sandbox.logger.lines.find((l) => l.event === 'sandbox.scenario');
     expect(warned?.level).toBe('warn');
-    expect(warned?.message).toContain('never-recorded (config/sandbox/scenarios/2)');
+    expect(warned?.message).toContain("outage-anywhere (the config's sandbox.scenarios at /sandbox/scenarios/2)");
+  });
+
+  it('a status no recording of the operation has stops the start, naming the scenario', async () => {
+    const started = startSandbox({
+      spec: stripeSpecFile(),
+      profile: 'stripe',
+      cassettes: join(root, 'cassettes'),
+      flags: [
+        {
+          pointer: '/sandbox/scenarios',
+          value: [
+            {
+              name: 'never-recorded',
+              description: 'A status no recording has.',
+              operations: [BALANCE],
+              triggers: [],
+              outcome: { recorded: { status: 418 } },
+            },
+          ],
+          flag: 'test',
+        },
+      ],
+    });
+    await expect(started).rejects.toMatchObject({
+      code: 'TD_SCENARIO_INVALID',
+      message: expect.stringContaining('/sandbox/scenarios/0/outcome/recorded/status'),
+    });
   });
 
   it('draws the latency from the recordings of the operation, then answers as it would have', async () => {

@@ -124,7 +124,7 @@ describe('the stripe preset’s declining cards through the Stripe SDK', () => {
     expect(confirmed.status).toBe('succeeded');
   });
 
-  it('fires on a raw test card number, and never journals it', async () => {
+  it('a raw card number is refused as the spec says, journaled without the number or a scenario', async () => {
     const response = await fetch(`${sandbox.url}/v1/payment_intents`, {
       method: 'POST',
       headers: {
@@ -140,9 +140,10 @@ describe('the stripe preset’s declining cards through the Stripe SDK', () => {
         'payment_method_data[card][exp_year]': '2034',
       }).toString(),
     });
-    // The vendored spec (2022-04) has no `card` in payment_method_data: the scenario fires, and
-    // the state layer's spec validation refuses the body before the outcome runs.
+    // The vendored spec (2022-04) has no `card` in payment_method_data (Stripe takes raw numbers
+    // only from its own forms): spec validation refuses the body, and no scenario fires.
     expect(response.status).toBe(400);
+    expect(response.headers.get('x-tapedeck-scenario')).toBeNull();
     const journal = await (await sandbox.admin('GET', 'journal?limit=500')).text();
     const kept = await (await sandbox.admin('GET', 'journal?limit=500&kept=1')).text();
     for (const text of [journal, kept]) {
@@ -150,10 +151,14 @@ describe('the stripe preset’s declining cards through the Stripe SDK', () => {
       expect(text).not.toContain('pm_card_visa_chargeDeclined');
     }
     const entries = (JSON.parse(journal) as { entries: Record<string, unknown>[] }).entries;
+    const last = entries.find(
+      (e) => e['path'] === '/v1/payment_intents' && e['status'] === 400,
+    );
+    expect(last).toBeDefined();
+    expect(last?.['scenario']).toBeUndefined();
     const fired = entries.filter((e) => e['scenario'] === 'card_declined');
     expect(fired.map((e) => e['firedBy'])).toEqual(
       expect.arrayContaining([
-        'value body payment_method_data[card][number] equals',
         'value body payment_method oneOf',
         'value resource payment_method oneOf',
       ]),
@@ -206,6 +211,13 @@ describe('the stripe preset’s declining cards through the Stripe SDK', () => {
     // The same key again: the stored success answers, and the arm keeps its one firing.
     const replayed = await stripe.paymentIntents.confirm(a.id, {}, { idempotencyKey: 'armed-1' });
     expect(replayed.status).toBe('succeeded');
+    // The journal does not say the scenario fired for it.
+    const { entries } = (await (await sandbox.admin('GET', 'journal?limit=5')).json()) as {
+      entries: Record<string, unknown>[];
+    };
+    // Newest first.
+    expect(entries[0]).toMatchObject({ layer: 'idempotency' });
+    expect(entries[0]?.['scenario']).toBeUndefined();
     const left = (await (await sandbox.admin('GET', 'tenants/acme/scenarios')).json()) as {
       armed: { scenario: string; remaining?: number }[];
     };

@@ -77,7 +77,7 @@ const CATALOGUE: ScenarioDecl[] = [
     name: 'state-decline',
     description:
       'A state outcome: the payment intent is created, then declined in the same change.',
-    operations: ['POST /v1/payment_intents'],
+    operations: ['POST /v1/payment_intents', 'POST /v1/payment_intents/{intent}/confirm'],
     triggers: [{ value: { in: 'body', path: 'description', equals: 'decline-me' } }],
     outcome: {
       state: {
@@ -122,6 +122,13 @@ const CATALOGUE: ScenarioDecl[] = [
     operations: ['GET /v1/products'],
     triggers: [{ every: 3 }],
     outcome: { inline: { status: 503, body: 'third' } },
+  },
+  {
+    name: 'every-second-or-third',
+    description: 'Every second and every third request: one count, two tests.',
+    operations: ['GET /v1/coupons'],
+    triggers: [{ every: 2 }, { every: 3 }],
+    outcome: { inline: { status: 503, body: 'counted' } },
   },
   {
     name: 'seeded-chance',
@@ -240,12 +247,21 @@ describe('scenario triggers', () => {
       headers: { 'x-tapedeck-scenario': 'no-such-thing' },
     });
     expect(unknown.status).toBe(400);
+    expect(unknown.headers.get('x-tapedeck-error')).toBe('scenario-unknown');
     const text = await unknown.text();
     expect(text).toContain('by-header');
     expect(text).not.toContain('no-such-thing');
     const wrong = await call('GET', '/v1/customers', { headers: { prefer: 'scenario=by-header' } });
     expect(wrong.status).toBe(400);
+    expect(wrong.headers.get('x-tapedeck-error')).toBe('scenario-not-applicable');
     expect(await wrong.text()).toContain('does not apply');
+    // A template's {param} is shown as it is, not taken for a placeholder.
+    const templated = await call('GET', '/v1/customers', {
+      headers: { 'x-tapedeck-scenario': 'state-decline' },
+    });
+    expect(((await templated.json()) as { error: { message: string } }).error.message).toContain(
+      '/v1/payment_intents/{intent}/confirm',
+    );
   });
 
   it('reads a JSON body path', async () => {
@@ -284,6 +300,8 @@ describe('scenario triggers', () => {
     const res = await call('POST', '/v1/customers', { form: { description: 'ratelimit-now' } });
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBe('3');
+    // Rate limits are off here: no policy is claimed that the sandbox does not enforce.
+    expect(res.headers.get('ratelimit-policy')).toBeNull();
     const body = (await res.json()) as { error: { code: string } };
     expect(body.error.code).toBe('rate_limit');
   });
@@ -312,6 +330,13 @@ describe('scenario triggers', () => {
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) statuses.push((await call('GET', '/v1/products')).status);
     expect(statuses).toEqual([200, 200, 503, 200, 200, 503]);
+  });
+
+  it('counts a request once however many counted triggers its scenario has', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) statuses.push((await call('GET', '/v1/coupons')).status);
+    // n = 1 … 8: fires on 2, 3, 4, 6, 8.
+    expect(statuses).toEqual([200, 503, 503, 503, 200, 503, 200, 503]);
   });
 
   it('fires a seeded chance the same way for the same tenant and request numbers', async () => {

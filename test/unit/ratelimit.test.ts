@@ -302,6 +302,25 @@ describe('class selection', () => {
     expect((caught as Error).message).toContain('NoSuchOperation');
   });
 
+  it('refuses two classes of one name: they would share one bucket and reset it in turn', () => {
+    let caught: unknown;
+    try {
+      compileRateLimits(
+        [
+          { name: 'default', limit: 2, windowSeconds: 60, methods: ['GET'] },
+          { name: 'default', limit: 2, windowSeconds: 60, methods: ['POST', 'DELETE'] },
+        ],
+        { where: 'sandbox.rateLimits' },
+      );
+    } catch (error) {
+      caught = error;
+    }
+    expect(isTapedeckError(caught, 'TD_CONFIG_INVALID')).toBe(true);
+    expect((caught as Error).message).toContain(
+      'sandbox.rateLimits[1].name: "default" is also the name of sandbox.rateLimits[0]',
+    );
+  });
+
   it("resolves the setting: 'off' is none, 'profile' the profile's, a list itself", () => {
     expect(resolveRateLimits('off', stripe)).toEqual([]);
     expect(resolveRateLimits('profile', stripe)).toBe(stripe);

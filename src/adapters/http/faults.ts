@@ -7,10 +7,33 @@
  * The waits (a delay, a hold, a slow body's pauses) are node timers registered with the server's
  * `WireFaults`: closing the server ends them at once (a held connection is destroyed, a delayed
  * or slow answer goes out whole), so no fault keeps a server from closing or a timer dangling.
+ *
+ * Bounds. A fault that waits holds a socket and its buffers, and any tenant can ask for one, so
+ * a server lets only `maxConcurrent` of them (delay, hold, slow) wait at once, and one owner
+ * (`FaultReply.owner`, the tenant) only `maxConcurrentPerOwner`. Past a cap the fault is not
+ * applied, and says so — never a fault that looks real but is not:
+ * - a `hold` answers at once 503 in plain text naming the limit, with `x-tapedeck-fault-limited:
+ *   1`. Not the inner answer: a hold stands for "no answer", and a client told its request
+ *   succeeded (an `at: after` hold ran it) would learn the opposite of what the scenario meant.
+ *   Not a hang-up either: that is another fault (`close`), indistinguishable from a real one. A
+ *   503 is what an overloaded gateway says, and the header tells it from the API's own 503.
+ * - a `delay` or a `slow` body sends its answer whole, at once, with the same header: the
+ *   content is the one asked for, only the timing is missing, and the header says it is.
+ * Each refusal counts in `WireFaults.refused`, for an operator to see. A slow body's whole
+ * write is bounded by `maxWaitMs` too (1 MB at 1 B/s would take days): past it the rest goes at
+ * once. A write that waits for a client that has stopped reading (`drained`, a slow body's or a
+ * streamed answer's) is bounded by `drainTimeoutMs`; past it the response is destroyed, as a
+ * real server's send timeout does. Shutdown ends the faults' own timers at once, but not such a
+ * write: its bytes are an answer in flight, which closeGracefully lets finish within its grace
+ * (cutting one would drop the rest of a slow body from a client that reads), then destroys.
+ * The 503 carries no Retry-After: a slot frees when another fault ends, at no time known.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FaultReply, Reply } from '../../core/ports/index.js';
+import { performance } from 'node:perf_hooks';
+import { TapedeckError } from '../../core/errors.js';
+import { HEADER_FAULT_LIMITED } from '../../core/http/index.js';
+import type { FaultReply, Reply, SimpleReply } from '../../core/ports/index.js';
 
 /**
  * The longest a fault waits, whatever it was asked for: the catalogue bounds `timeout` at 120 s
@@ -20,6 +43,39 @@ export const MAX_FAULT_WAIT_MS = 120_000;
 
 /** How often a slow body sends a chunk (at most; slower for rates under 10 bytes a second). */
 export const SLOW_TICK_MS = 100;
+
+/** The bounds on one server's fault waits (createHttpServer's `faults` option). */
+export interface FaultLimits {
+  /** Most faults that wait (delay, hold, slow) in progress at once on the server. */
+  readonly maxConcurrent: number;
+  /** Most of those at once for one owner (`FaultReply.owner`); faults without one are not counted here. */
+  readonly maxConcurrentPerOwner: number;
+  /** The longest one wait lasts, and the longest a whole slow body takes (then the rest at once). */
+  readonly maxWaitMs: number;
+  /** The longest a write waits for a client that has stopped reading; then the response is destroyed. */
+  readonly drainTimeoutMs: number;
+}
+
+export const FAULT_LIMITS: FaultLimits = Object.freeze({
+  maxConcurrent: 256,
+  maxConcurrentPerOwner: 32,
+  maxWaitMs: MAX_FAULT_WAIT_MS,
+  drainTimeoutMs: MAX_FAULT_WAIT_MS,
+});
+
+function limitsOf(given: Partial<FaultLimits> | undefined): FaultLimits {
+  const limits: FaultLimits = { ...FAULT_LIMITS, ...given };
+  for (const [name, value] of Object.entries(limits) as [keyof FaultLimits, number][]) {
+    const whole = name === 'maxConcurrent' || name === 'maxConcurrentPerOwner';
+    if (!Number.isFinite(value) || value < 0 || (whole && !Number.isInteger(value))) {
+      throw new TapedeckError(
+        'TD_CONFIG_INVALID',
+        `The fault limit ${name} must be ${whole ? 'a whole number' : 'a number of milliseconds'} from 0, not ${String(value)}.`,
+      );
+    }
+  }
+  return limits;
+}
 
 /** An answer as bytes on the wire: what the faults that send one cut, slow or break. */
 export interface WireAnswer {
@@ -41,70 +97,168 @@ export interface ReplyWriter {
   ) => Promise<void>;
 }
 
-/** Why a fault's wait ended: its time passed, the client left, or the server is closing. */
-export type Wake = 'elapsed' | 'gone' | 'shutdown';
+/** Why a wait ended: its time passed, the client left or took the bytes, or the server is closing. */
+export type Wake = 'elapsed' | 'gone' | 'drained' | 'shutdown';
+
+/** A fault's slot among the server's waiting faults, or why it got none. */
+export type Admission =
+  | { readonly admitted: true; readonly release: () => void }
+  | { readonly admitted: false; readonly scope: 'server' | 'owner'; readonly limit: number };
 
 /**
- * The waits in progress on one server. `endAll` (from closeGracefully) wakes every one with
- * 'shutdown', and any wait that starts afterwards wakes at once: the server's close is never
- * held up by a fault, which is the plan's "never past server shutdown".
+ * The waits in progress on one server, and the faults allowed to wait. `endAll` (from
+ * closeGracefully) wakes every fault's wait with 'shutdown', and any that starts afterwards
+ * wakes at once: the server's close is never held up by a fault, which is the plan's "never
+ * past server shutdown".
  */
 export class WireFaults {
+  readonly limits: FaultLimits;
+  /** Faults not applied because a cap was reached, since the server was made. */
+  refused = 0;
+  /** Shutdown wakers of the waits `endAll` ends. */
   private readonly waiting = new Set<() => void>();
+  /** Waits for a client to take bytes (`drained`), which shutdown leaves to closeGracefully's grace. */
+  private readonly draining = new Set<() => void>();
+  private admitted = 0;
+  private readonly byOwner = new Map<string, number>();
   private ending = false;
+
+  constructor(limits?: Partial<FaultLimits>) {
+    this.limits = limitsOf(limits);
+  }
+
+  /**
+   * A slot for a fault that waits on `res`, held until `release` (which may be called more than
+   * once) or until the response closes, whichever is first: a client that leaves frees its slot
+   * at once. Refused when the server's or the owner's cap is reached.
+   */
+  admit(owner: string | undefined, res: ServerResponse): Admission {
+    const { maxConcurrent, maxConcurrentPerOwner } = this.limits;
+    const mine = owner === undefined ? 0 : (this.byOwner.get(owner) ?? 0);
+    if (this.admitted >= maxConcurrent || (owner !== undefined && mine >= maxConcurrentPerOwner)) {
+      this.refused += 1;
+      return this.admitted >= maxConcurrent
+        ? { admitted: false, scope: 'server', limit: maxConcurrent }
+        : { admitted: false, scope: 'owner', limit: maxConcurrentPerOwner };
+    }
+    this.admitted += 1;
+    if (owner !== undefined) this.byOwner.set(owner, mine + 1);
+    let held = true;
+    const release = () => {
+      if (!held) return;
+      held = false;
+      res.off('close', release);
+      this.admitted -= 1;
+      if (owner === undefined) return;
+      const left = (this.byOwner.get(owner) ?? 1) - 1;
+      if (left === 0) this.byOwner.delete(owner);
+      else this.byOwner.set(owner, left);
+    };
+    if (res.destroyed) release();
+    else res.once('close', release);
+    return { admitted: true, release };
+  }
 
   /** Waits `ms` (bounded), or until the response closes (the client left) or the server closes. */
   pause(ms: number, res: ServerResponse): Promise<Wake> {
+    return this.wait(clampWait(ms, this.limits.maxWaitMs), res, false);
+  }
+
+  /**
+   * Resolves true once `res` can take more bytes; false when it never will, because the client
+   * left or took nothing for `drainTimeoutMs` (the response is then destroyed: a client that
+   * stopped reading cannot be sent the rest). Shutdown does not cut it short: bytes already
+   * going out are an answer in flight, which closeGracefully gives its grace (then destroys).
+   */
+  async drained(res: ServerResponse): Promise<boolean> {
+    if (res.destroyed) return false;
+    if (!res.writableNeedDrain) return true;
+    const wake = await this.wait(this.limits.drainTimeoutMs, res, true);
+    if (wake === 'drained') return true;
+    if (!res.destroyed) res.destroy();
+    return false;
+  }
+
+  /** The waits in progress, a fault's or a write's (for tests and shutdown logs). */
+  get size(): number {
+    return this.waiting.size + this.draining.size;
+  }
+
+  /** The faults holding a slot now. */
+  get active(): number {
+    return this.admitted;
+  }
+
+  /** Ends every fault's wait now and every later one at once: the server is closing. */
+  endAll(): void {
+    this.ending = true;
+    for (const wake of [...this.waiting]) wake();
+  }
+
+  /** A timed wait; a drain wait (`drain`) also ends on 'drain', and never at shutdown. */
+  private wait(ms: number, res: ServerResponse, drain: boolean): Promise<Wake> {
     if (res.destroyed) return Promise.resolve('gone');
-    if (this.ending) return Promise.resolve('shutdown');
+    if (!drain && this.ending) return Promise.resolve('shutdown');
+    const registry = drain ? this.draining : this.waiting;
     return new Promise((resolve) => {
       const done = (wake: Wake) => {
         clearTimeout(timer);
         res.off('close', onClose);
-        this.waiting.delete(onShutdown);
+        res.off('drain', onDrain);
+        registry.delete(onShutdown);
         resolve(wake);
       };
       const onClose = () => done('gone');
+      const onDrain = () => done('drained');
       const onShutdown = () => done('shutdown');
-      const timer = setTimeout(() => done('elapsed'), clampWait(ms));
+      const timer = setTimeout(() => done('elapsed'), ms);
       // The socket keeps the process alive while it is open; the timer alone never should.
       timer.unref();
       res.once('close', onClose);
-      this.waiting.add(onShutdown);
+      if (drain) res.once('drain', onDrain);
+      registry.add(onShutdown);
     });
-  }
-
-  /** The waits in progress (for tests and shutdown logs). */
-  get size(): number {
-    return this.waiting.size;
-  }
-
-  /** Ends every wait now and every later one at once: the server is closing. */
-  endAll(): void {
-    this.ending = true;
-    for (const wake of [...this.waiting]) wake();
   }
 }
 
 const byServer = new WeakMap<Server, WireFaults>();
 
-/** The faults of a server, made on first use (createHttpServer makes them; closeGracefully ends them). */
-export function faultsOf(server: Server): WireFaults {
+/**
+ * The faults of a server, made on first use with `limits` (createHttpServer makes them with its
+ * `faults` option, so later calls get those; closeGracefully ends them).
+ */
+export function faultsOf(server: Server, limits?: Partial<FaultLimits>): WireFaults {
   let faults = byServer.get(server);
   if (faults === undefined) {
-    faults = new WireFaults();
+    faults = new WireFaults(limits);
     byServer.set(server, faults);
   }
   return faults;
 }
 
-function clampWait(ms: number): number {
-  return Number.isFinite(ms) ? Math.min(Math.max(0, ms), MAX_FAULT_WAIT_MS) : MAX_FAULT_WAIT_MS;
+function clampWait(ms: number, max: number): number {
+  return Number.isFinite(ms) ? Math.min(Math.max(0, ms), max) : max;
 }
 
 /** Statuses that never carry a body (RFC 9110 §6.4.1), and HEAD, whose answer has none. */
-function bodyless(status: number, method: string): boolean {
+export function bodyless(status: number, method: string): boolean {
   return method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200);
+}
+
+/** The 503 a `hold` past a cap answers with, at once (see the header comment). */
+function limitedReply(refusal: Extract<Admission, { admitted: false }>): SimpleReply {
+  const whose = refusal.scope === 'server' ? 'on this server' : 'for one tenant';
+  return {
+    kind: 'simple',
+    status: 503,
+    headers: [
+      ['content-type', 'text/plain; charset=utf-8'],
+      [HEADER_FAULT_LIMITED, '1'],
+    ],
+    body:
+      `tapedeck: the sandbox's concurrent-fault limit was reached (${refusal.limit} waiting faults ${whose}), ` +
+      `so this request's hold fault was not applied. Try again once fewer faults are in progress.\n`,
+  };
 }
 
 /**
@@ -140,23 +294,11 @@ export function slowPace(bytesPerSecond: number): {
   return { tickMs, chunk: Math.max(1, Math.floor((rate * tickMs) / 1000)) };
 }
 
-/** Resolves when the response can take more bytes, or when the client has gone. */
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.once('drain', done);
-    res.once('close', done);
-  });
-}
-
 /**
  * Status and headers at once (with the whole body's Content-Length), then the body a chunk per
  * tick. The first chunk waits a tick too, so the body takes length/rate seconds, not one tick
- * less. A client that leaves stops it; the server closing sends the rest at once.
+ * less. A client that leaves stops it; the server closing, or the whole write reaching
+ * `maxWaitMs`, sends the rest at once.
  */
 async function writeSlow(
   res: ServerResponse,
@@ -172,17 +314,35 @@ async function writeSlow(
   ]);
   res.flushHeaders();
   const { tickMs, chunk } = slowPace(bytesPerSecond);
+  const deadline = performance.now() + faults.limits.maxWaitMs;
   let offset = 0;
   while (offset < body.byteLength) {
-    const wake = await faults.pause(tickMs, res);
+    const left = deadline - performance.now();
+    // The tick that reaches the bound carries the rest of the body with it.
+    const last = left <= tickMs;
+    const wake = left > 0 ? await faults.pause(Math.min(tickMs, Math.ceil(left)), res) : 'elapsed';
     if (wake === 'gone') return;
-    const end = wake === 'shutdown' ? body.byteLength : Math.min(body.byteLength, offset + chunk);
+    const end =
+      wake === 'shutdown' || last ? body.byteLength : Math.min(body.byteLength, offset + chunk);
     const more = res.write(body.subarray(offset, end));
     offset = end;
-    if (!more) await drained(res);
-    if (res.destroyed) return;
+    // The last chunk is drained too before the end: an answer ended but not yet flushed is one
+    // closeGracefully's sweep of idle connections would cut.
+    if (!more && !(await faults.drained(res))) return;
   }
   res.end();
+}
+
+/** An answer whole and at once, marked as a fault that was not applied (a slow body past a cap). */
+function writeLimited(res: ServerResponse, answer: WireAnswer): void {
+  res.writeHead(answer.status, answer.reason, [
+    ...answer.headers,
+    HEADER_FAULT_LIMITED,
+    '1',
+    'content-length',
+    String(answer.body.byteLength),
+  ]);
+  res.end(answer.body);
 }
 
 /**
@@ -231,15 +391,29 @@ export async function writeFault(
   const { fault } = reply;
   switch (fault.kind) {
     case 'delay': {
-      const wake = await faults.pause(fault.ms, res);
-      if (wake === 'gone') return;
+      const slot = faults.admit(reply.owner, res);
+      if (!slot.admitted) {
+        // The answer at once, without its delay: the header says the fault was not applied.
+        res.setHeader(HEADER_FAULT_LIMITED, '1');
+      } else {
+        const wake = await faults.pause(fault.ms, res);
+        slot.release();
+        if (wake === 'gone') return;
+      }
       await writer.write(req, res, reply.inner, faults);
       return;
     }
-    case 'hold':
+    case 'hold': {
+      const slot = faults.admit(reply.owner, res);
+      if (!slot.admitted) {
+        await writer.write(req, res, limitedReply(slot), faults);
+        return;
+      }
       await faults.pause(fault.ms, res);
+      slot.release();
       if (!res.destroyed) res.destroy();
       return;
+    }
     case 'reset':
       if (res.socket === null) res.destroy();
       else reset(res.socket);
@@ -267,9 +441,19 @@ export async function writeFault(
     return;
   }
   switch (fault.kind) {
-    case 'slow':
-      await writeSlow(res, answer, fault.bytesPerSecond, faults);
+    case 'slow': {
+      const slot = faults.admit(reply.owner, res);
+      if (!slot.admitted) {
+        writeLimited(res, answer);
+        return;
+      }
+      try {
+        await writeSlow(res, answer, fault.bytesPerSecond, faults);
+      } finally {
+        slot.release();
+      }
       return;
+    }
     case 'truncate':
       writeTruncated(res, answer, fault.fraction);
       return;

@@ -32,7 +32,7 @@ import type {
   RequestHandler,
   SimpleReply,
 } from '../../core/ports/index.js';
-import { faultsOf } from './faults.js';
+import { faultsOf, type FaultLimits } from './faults.js';
 import { lingerAfterAnswer } from './linger.js';
 import { hasBody, OVER_LIMIT, readBody } from './request-body.js';
 import { writeRecorded, writeReply } from './write-reply.js';
@@ -43,6 +43,12 @@ export interface HttpServerOptions {
   readonly logger: Logger;
   /** The front door's limits and timeouts (the `server` config section); defaults when absent. */
   readonly server?: Partial<FrontDoorSettings>;
+  /**
+   * The bounds on wire faults' waits (faults.ts: concurrent faults per server and per owner,
+   * the longest wait, the longest wait for a client to read); FAULT_LIMITS when absent. Not a
+   * config-file setting: the defaults are the product's, a test passes small ones.
+   */
+  readonly faults?: Partial<FaultLimits>;
 }
 
 const ERROR_STATUS: Partial<Record<ErrorCode, number>> = {
@@ -175,7 +181,7 @@ export function createHttpServer(handler: RequestHandler, options: HttpServerOpt
     requireHostHeader: false,
   });
   // The waits of wire faults on this server's connections: closeGracefully ends them.
-  const faults = faultsOf(server);
+  const faults = faultsOf(server, options.faults);
   // Node drops the fields past this count without a word: one more than the cap shows overflow.
   server.maxHeadersCount = nodeHeadersCount(limits);
   // Connections the front door has refused a request on: they close after that answer, and

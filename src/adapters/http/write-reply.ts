@@ -15,7 +15,7 @@ import {
   parseContentEncoding,
   type ContentCoding,
 } from './body-codec.js';
-import { writeFault, WireFaults, type ReplyWriter, type WireAnswer } from './faults.js';
+import { bodyless, writeFault, WireFaults, type ReplyWriter, type WireAnswer } from './faults.js';
 
 /**
  * Recorded headers that are not replayed: the framing the server computes itself from the bytes
@@ -106,11 +106,6 @@ export function reasonPhrase(status: number, miss: boolean): string {
 const isMiss = (headers: readonly (readonly [string, string])[]): boolean =>
   headers.some(([name]) => name === HEADER_MISS);
 
-/** Statuses that never carry a body (RFC 9110 §6.4.1). */
-function bodyless(status: number, method: string): boolean {
-  return method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200);
-}
-
 /** The header lists of a prepared response with a layer's extra headers, built once. */
 function headerLists(
   p: PreparedResponse,
@@ -163,27 +158,20 @@ export function writeRecorded(
   res.end(p.identity);
 }
 
-/** Resolves when the response can take more bytes, or when the client has gone. */
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.once('drain', done);
-    res.once('close', done);
-  });
-}
-
 /**
- * Streams a body chunk by chunk with backpressure. Leaving the loop early (client gone) ends the
- * source iterator, which releases the upstream connection.
+ * Streams a body chunk by chunk with backpressure, bounded: a client that takes no byte for the
+ * faults' `drainTimeoutMs` has its response destroyed. Leaving the loop early (client gone)
+ * ends the source iterator, which releases the upstream connection.
  */
-async function writeStream(res: ServerResponse, body: AsyncIterable<Uint8Array>): Promise<void> {
+async function writeStream(
+  res: ServerResponse,
+  body: AsyncIterable<Uint8Array>,
+  faults: WireFaults,
+): Promise<void> {
   for await (const chunk of body) {
     if (res.destroyed) throw new Error('the client closed the connection');
-    if (!res.write(chunk)) await drained(res);
+    if (!res.write(chunk) && !(await faults.drained(res)))
+      throw new Error('the client closed the connection or stopped reading');
   }
   if (res.destroyed) throw new Error('the client closed the connection');
   res.end();
@@ -267,7 +255,7 @@ export async function writeReply(
         reasonPhrase(reply.status, isMiss(reply.headers)),
         reply.headers.flat(),
       );
-      await writeStream(res, reply.body);
+      await writeStream(res, reply.body, faults);
       return;
     case 'fault':
       await writeFault(req, res, reply, faults, writer);

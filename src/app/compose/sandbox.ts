@@ -23,10 +23,10 @@ import { recheckSafety } from '../../adapters/redaction/redaction-io.js';
 import { learnProfile } from '../../core/sandbox/profile/learn.js';
 import { resolveProfile } from '../../core/sandbox/profile/load.js';
 import type { ApiProfile } from '../../core/sandbox/profile/types.js';
-import type { ResourceModel } from '../../core/sandbox/state/model.js';
+import type { ModelRoute, ResourceModel } from '../../core/sandbox/state/model.js';
 import { KEY_CHECKSUM_LENGTH, KEY_RANDOM_LENGTH } from '../../core/sandbox/keys.js';
 import { BUILTIN_SEEDS, type SeedCatalog } from '../../core/sandbox/tenant.js';
-import { loadCatalogue } from '../../core/sandbox/scenarios/load.js';
+import { describeScenarioPlace, loadCatalogue } from '../../core/sandbox/scenarios/load.js';
 import { resolveRateLimits } from '../../core/sandbox/ratelimit.js';
 import type { LoadedScenario, ScenarioCatalogue } from '../../core/sandbox/scenarios/types.js';
 import { PROFILE_PRESET_NAMES, type TapedeckConfig } from '../config/config.js';
@@ -35,6 +35,7 @@ import { loadCassettesOrFail } from '../replay/server.js';
 import { CRYPTO_KEYS } from '../sandbox/keys.js';
 import type { SandboxServer, SandboxSources } from '../sandbox/server.js';
 import { TenantAdmin } from '../sandbox/tenants.js';
+import { RequestFacts, stubRequest } from '../layers/scenario.js';
 import { cassetteStore, loadRedaction, nodeHost } from './common.js';
 
 export type { SandboxServer } from '../sandbox/server.js';
@@ -203,9 +204,41 @@ export interface SandboxModel {
 function scenarioInvalid(scenario: LoadedScenario, pointer: string, message: string, hint: string) {
   return new TapedeckError(
     'TD_SCENARIO_INVALID',
-    `Scenario "${scenario.name}" (${scenario.source} at ${scenario.pointer}${pointer}): ${message}`,
+    `Scenario "${scenario.name}" (${describeScenarioPlace(scenario.source, `${scenario.pointer}${pointer}`)}): ${message}`,
     { details: { file: scenario.source, pointer: `${scenario.pointer}${pointer}` }, hint },
   );
+}
+
+/**
+ * A state outcome's action on one operation's routes: never a list (no object to act on), and
+ * an action the type's lifecycle declares unless the outcome declares it inline (`set`, `from`
+ * or `event`) — an action nobody declared would run as nothing, silently.
+ */
+function checkStateAction(
+  scenario: LoadedScenario,
+  state: Extract<LoadedScenario['outcome'], { state: unknown }>['state'],
+  routes: readonly ModelRoute[],
+  i: number,
+  model: ResourceModel,
+): void {
+  for (const route of routes) {
+    if (route.role === 'list')
+      throw scenarioInvalid(
+        scenario,
+        `/operations/${i}`,
+        `has a state outcome, but ${route.method} ${route.path} lists ${route.type}: there is no one object to act on.`,
+        'Name a create, retrieve, update or action route, or use an error or inline outcome for lists.',
+      );
+    const inline = state.set !== undefined || state.from !== undefined || state.event !== undefined;
+    const declared = model.types.get(route.type)?.lifecycle?.actions ?? {};
+    if (!inline && !Object.hasOwn(declared, state.action))
+      throw scenarioInvalid(
+        scenario,
+        '/outcome/state/action',
+        `runs the action ${state.action}, which ${route.type} does not declare${Object.keys(declared).length === 0 ? ' (it declares no actions)' : ` (it declares ${Object.keys(declared).join(', ')})`}.`,
+        'Declare the action inline with `set` (and `from`, `event`), or name one of the type’s actions (`tapedeck sandbox --explain`).',
+      );
+  }
 }
 
 /**
@@ -220,24 +253,52 @@ export function checkCatalogue(
   cassettes: readonly NamedCassette[],
 ): void {
   const modelled = new Set<string>();
+  /** The model routes by the names a scenario may give them. */
+  const routesOf = new Map<string, ModelRoute[]>();
+  const named = (key: string, route: ModelRoute) => {
+    modelled.add(key);
+    const list = routesOf.get(key);
+    if (list === undefined) routesOf.set(key, [route]);
+    else if (!list.includes(route)) list.push(route);
+  };
   for (const route of model.routes) {
-    modelled.add(`${route.method.toUpperCase()} ${route.path}`);
-    if (route.operationId !== undefined) modelled.add(route.operationId);
+    named(`${route.method.toUpperCase()} ${route.path}`, route);
+    if (route.operationId !== undefined) named(route.operationId, route);
   }
   const documented = new Set<string>();
   for (const operation of spec?.model.operations ?? []) {
     documented.add(`${operation.method.toUpperCase()} ${operation.path}`);
     documented.add(operation.id);
     // A documented operation the model covers is a state route under its spec name too.
-    if (model.routes.some((r) => r.operationId === operation.id)) {
-      modelled.add(operation.id);
-      modelled.add(`${operation.method.toUpperCase()} ${operation.path}`);
+    for (const route of model.routes.filter((r) => r.operationId === operation.id)) {
+      named(operation.id, route);
+      named(`${operation.method.toUpperCase()} ${operation.path}`, route);
     }
   }
   const known = (op: string) => modelled.has(op) || documented.has(op);
+  // Each recorded status with the operations its request routes to, as the scenario layer routes it.
+  let statuses: { status: number; operations: readonly string[] }[] | undefined;
+  const recordedStatuses = () => {
+    if (statuses !== undefined) return statuses;
+    const facts = new RequestFacts(model, spec?.router, undefined);
+    statuses = cassettes.flatMap(({ cassette }) =>
+      cassette.interactions.map((i) => ({
+        status: i.response.status,
+        operations: facts.operations(stubRequest(i.request.method, i.request.path)),
+      })),
+    );
+    return statuses;
+  };
   for (const scenario of catalogue.scenarios) {
     const outcome = scenario.outcome;
     scenario.operations.forEach((op, i) => {
+      if (op === '*' && 'state' in outcome)
+        throw scenarioInvalid(
+          scenario,
+          `/operations/${i}`,
+          'has a state outcome on every operation (`*`), but a state action runs only on the routes of a resource it can act on.',
+          'Name the routes the action runs on (`POST /v1/payment_intents/{intent}/confirm`); `tapedeck sandbox --explain` lists them.',
+        );
       if (op === '*') return;
       if (!known(op))
         throw scenarioInvalid(
@@ -253,6 +314,8 @@ export function checkCatalogue(
           `has a state outcome, but ${op} is not a route of the resource model.`,
           'A state outcome runs in the state layer: name a modelled route (`tapedeck sandbox --explain`), or use an error outcome.',
         );
+      if ('state' in outcome)
+        checkStateAction(scenario, outcome.state, routesOf.get(op) ?? [], i, model);
     });
     if ('recorded' in outcome && 'cassette' in outcome.recorded) {
       const { cassette, interaction } = outcome.recorded;
@@ -264,7 +327,23 @@ export function checkCatalogue(
           found === undefined
             ? `names cassette ${cassette}, which is not in the cassettes directory.`
             : `names interaction ${interaction} of ${cassette}, which has ${found.cassette.interactions.length}.`,
-          'Name a cassette of the cassettes directory and an interaction index from 0 (`tapedeck ls`).',
+          'Name a cassette of the cassettes directory (its file name without .json) and an interaction index from 0.',
+        );
+    }
+    if ('recorded' in outcome && 'status' in outcome.recorded) {
+      const { status } = outcome.recorded;
+      const any = scenario.operations.includes('*');
+      const found = recordedStatuses().some(
+        (r) =>
+          r.status === status &&
+          (any || r.operations.some((op) => scenario.operations.includes(op))),
+      );
+      if (!found)
+        throw scenarioInvalid(
+          scenario,
+          '/outcome/recorded/status',
+          `answers the recorded ${status} of ${any ? 'any operation' : scenario.operations.join(', ')}, but no recording has one.`,
+          'Record that answer (tapedeck record), name a recorded interaction by cassette and index, or use an inline or documented outcome.',
         );
     }
     if ('documented' in outcome && spec === undefined)
@@ -296,8 +375,10 @@ export async function loadSandboxModel(
   if (spec === undefined && cassettes.length === 0) {
     throw new TapedeckError(
       'TD_USAGE',
-      'tapedeck sandbox needs a spec (--spec FILE) or recordings (--cassettes DIR) to infer its resources from.',
-      { hint: 'e.g. `tapedeck sandbox --spec openapi/stripe.json --profile stripe`.' },
+      'The sandbox needs a spec (--spec FILE, or sandbox.spec in tapedeck.config.json) or recordings (--cassettes DIR) to infer its resources from.',
+      {
+        hint: 'e.g. `tapedeck sandbox --spec openapi/stripe.json --profile stripe`; `tapedeck scenarios` takes the same --spec and --profile.',
+      },
     );
   }
   const { inferModel } = await import('../../core/sandbox/state/infer.js');

@@ -1,7 +1,7 @@
 // Over 450 lines: layer 4 in one place — the precedence (header, armed, value, counted), every
 // outcome's answer and the arms cache; the pure matching is in core/sandbox/scenarios/.
 import { valuesOf, type NamedCassette, type RecordedResponse } from '../../core/cassette/model.js';
-import { HEADER_LAYER } from '../../core/http/index.js';
+import { HEADER_ERROR, HEADER_LAYER } from '../../core/http/index.js';
 import type { FaultReply, Reply, SimpleReply, WireFault } from '../../core/http/reply.js';
 import type { JsonValue } from '../../core/json.js';
 import type { SpecRouter } from '../../core/mock/openapi/router.js';
@@ -13,6 +13,7 @@ import type {
 } from '../../core/ports/index.js';
 import type { ProfileErrors } from '../../core/sandbox/profile/answer.js';
 import type { ApiProfile } from '../../core/sandbox/profile/types.js';
+import { rateLimitHeaders, type RateLimits } from '../../core/sandbox/ratelimit.js';
 import type {
   ErrorOutcome,
   FaultDecl,
@@ -22,6 +23,7 @@ import type {
   TriggerInput,
   ValueTrigger,
 } from '../../core/sandbox/scenarios/types.js';
+import { describeScenarioPlace } from '../../core/sandbox/scenarios/load.js';
 import { routeRequest, type RoutedRequest } from '../../core/sandbox/state/engine.js';
 import type { ResourceModel } from '../../core/sandbox/state/model.js';
 import type { ResolvedTenant } from '../../core/sandbox/tenant.js';
@@ -160,6 +162,8 @@ export interface ScenarioLayerOptions {
     server: 'nginx' | 'envoy' | 'cloudfront',
     retryAfter?: number,
   ) => SimpleReply;
+  /** The rate limits in force (the limits layer's), whose headers a scenario's 429 speaks. */
+  readonly rateLimits?: RateLimits;
   /** Where an operator hears of what a tenant is not told (a catalogue answer this sandbox lacks). */
   readonly warn?: (message: string) => void;
   /** How long arms are cached per tenant before they are read again (CLI changes); 1 s. */
@@ -217,7 +221,7 @@ export function errorOutcomeReply(
   extra?: Readonly<Record<string, JsonValue>>,
 ): SimpleReply {
   const fields = { ...(error.extra ?? {}), ...(extra ?? {}) };
-  return errors.reply(
+  const reply = errors.reply(
     {
       kind: 'invalid-transition',
       status: error.status,
@@ -229,6 +233,11 @@ export function errorOutcomeReply(
     },
     layer,
   );
+  // The made-up answer is the scenario's, whatever template shaped it.
+  return {
+    ...reply,
+    headers: reply.headers.map(([n, v]) => [n, n === HEADER_ERROR ? 'scenario' : v] as const),
+  };
 }
 
 /** A 32-bit FNV-1a of a text → [0, 1): the recorded latency a tenant's nth request draws. */
@@ -267,8 +276,24 @@ export function scenarioLayer(o: ScenarioLayerOptions): ScenarioLayer {
     return read;
   };
 
-  const badHeader = (message: string): LayerAnswer => ({
-    reply: errors.reply({ kind: 'invalid-transition', status: 400, message }, 'scenario'),
+  /** A 400 for a header naming a scenario wrongly; `label` is its `x-tapedeck-error`. */
+  const badHeader = (
+    message: string,
+    label: 'scenario-unknown' | 'scenario-not-applicable',
+    values?: Readonly<Record<string, string>>,
+  ): LayerAnswer => ({
+    reply: withHeaders(
+      errors.reply(
+        {
+          kind: 'invalid-transition',
+          status: 400,
+          message,
+          ...(values === undefined ? {} : { values }),
+        },
+        'scenario',
+      ),
+      [[HEADER_ERROR, label]],
+    ),
     remember: false,
   });
 
@@ -294,11 +319,15 @@ export function scenarioLayer(o: ScenarioLayerOptions): ScenarioLayer {
           : `known: ${known.slice(0, MAX_NAMED).join(', ')}${known.length > MAX_NAMED ? `, … (${known.length} in all)` : ''}`;
       return badHeader(
         `The scenario named by ${shownHeader} is not in the sandbox's catalogue (${listed}). See GET /__tapedeck/scenarios.`,
+        'scenario-unknown',
       );
     }
     if (!catalogue.appliesTo(scenario, operations)) {
       return badHeader(
-        `The scenario ${scenario.name} (named by ${shownHeader}) does not apply to this operation; it applies to ${scenario.operations.join(', ')}.`,
+        // The operations go in as a fact: their `{param}` templates are not placeholders.
+        `The scenario ${scenario.name} (named by ${shownHeader}) does not apply to this operation; it applies to {operations}.`,
+        'scenario-not-applicable',
+        { operations: scenario.operations.join(', ') },
       );
     }
     return { scenario, by: { kind: 'header', header } };
@@ -353,8 +382,15 @@ export function scenarioLayer(o: ScenarioLayerOptions): ScenarioLayer {
   ): Promise<Firing | undefined> => {
     const counted = catalogue.counted(operations);
     let fired: Firing | undefined;
+    // One count per scenario per request, whatever its number of counted triggers: each of
+    // them is tested against the same n (`every: 2` and `every: 3` fire on 2, 3, 4, 6, …).
+    const numbers = new Map<string, number>();
     for (const { scenario, trigger } of counted) {
-      const n = await store.count(tenant.id, scenario.name);
+      let n = numbers.get(scenario.name);
+      if (n === undefined) {
+        n = await store.count(tenant.id, scenario.name);
+        numbers.set(scenario.name, n);
+      }
       if (fired !== undefined || skip) continue;
       if ('every' in trigger) {
         if (n % trigger.every === 0)
@@ -479,7 +515,7 @@ export function scenarioLayer(o: ScenarioLayerOptions): ScenarioLayer {
    */
   const missing = (scenario: LoadedScenario, what: string): LayerAnswer => {
     o.warn?.(
-      `The scenario ${scenario.name} (${scenario.source}${scenario.pointer}) answers ${what}, which this sandbox does not have.`,
+      `The scenario ${scenario.name} (${describeScenarioPlace(scenario.source, scenario.pointer)}) answers ${what}, which this sandbox does not have.`,
     );
     return {
       reply: withHeaders(
@@ -567,7 +603,14 @@ export function scenarioLayer(o: ScenarioLayerOptions): ScenarioLayer {
           ),
         );
       case 'rate-limited':
-        return done(rateLimited(outcome.retryAfter ?? 1, outcome.style ?? 'primary', tenant));
+        return done(
+          rateLimited(
+            outcome.retryAfter ?? 1,
+            outcome.style ?? 'primary',
+            tenant,
+            context.incoming,
+          ),
+        );
       case 'timeout':
       case 'reset':
       case 'close': {
@@ -579,7 +622,12 @@ export function scenarioLayer(o: ScenarioLayerOptions): ScenarioLayer {
           headers: [...marks(scenario)],
           body: '',
         };
-        const fault: FaultReply = { kind: 'fault', fault: wireFault(outcome, tenant, 0), inner };
+        const fault: FaultReply = {
+          kind: 'fault',
+          fault: wireFault(outcome, tenant, 0),
+          inner,
+          owner: tenant.id, // the per-tenant cap on waiting faults (adapters/http/faults.ts)
+        };
         return { reply: fault, remember: false };
       }
       case 'latency':
@@ -598,6 +646,7 @@ export function scenarioLayer(o: ScenarioLayerOptions): ScenarioLayer {
       kind: 'fault',
       fault,
       inner: withHeaders(reply, [[HEADER_SCENARIO, scenario.name]]),
+      owner: tenant.id,
     }));
     return undefined;
   };
@@ -610,6 +659,7 @@ export function scenarioLayer(o: ScenarioLayerOptions): ScenarioLayer {
     retryAfter: number,
     style: 'primary' | 'secondary',
     tenant: ResolvedTenant,
+    incoming: IncomingRequest,
   ): SimpleReply => {
     const seconds = String(Math.max(1, Math.ceil(retryAfter)));
     if (style === 'secondary') {
@@ -624,23 +674,24 @@ export function scenarioLayer(o: ScenarioLayerOptions): ScenarioLayer {
         'scenario',
       );
     }
-    const limit = o.profile.rateLimits[0];
-    const headers: [string, string][] = [['retry-after', seconds]];
-    if (limit !== undefined && o.profile.rateLimitHeaders === 'ietf') {
-      headers.push(
-        ['ratelimit-policy', `"${limit.name}";q=${limit.limit};w=${limit.windowSeconds}`],
-        ['ratelimit', `"${limit.name}";r=0;t=${seconds}`],
-      );
-    } else if (limit !== undefined && o.profile.rateLimitHeaders === 'github') {
-      const reset = Math.floor(tenant.now() / 1000) + Number(seconds);
-      headers.push(
-        ['x-ratelimit-limit', String(limit.limit)],
-        ['x-ratelimit-remaining', '0'],
-        ['x-ratelimit-used', String(limit.limit)],
-        ['x-ratelimit-reset', String(reset)],
-        ['x-ratelimit-resource', limit.name],
-      );
-    }
+    // The request's class among the limits in force, as if its bucket were empty; none: no policy.
+    const rateClass = o.rateLimits?.classOf(incoming.method, incoming.path);
+    const headers: [string, string][] = [
+      ['retry-after', seconds],
+      ...(rateClass === undefined
+        ? []
+        : rateLimitHeaders(
+            o.profile.rateLimitHeaders,
+            rateClass,
+            {
+              ok: false,
+              remaining: 0,
+              resetSeconds: Number(seconds),
+              retryAfterSeconds: Number(seconds),
+            },
+            tenant.now(),
+          )),
+    ];
     return errors.reply({ kind: 'rate-limited', headers }, 'scenario');
   };
 
@@ -661,6 +712,14 @@ export function scenarioLayer(o: ScenarioLayerOptions): ScenarioLayer {
       firing ??= counted;
       if (firing === undefined) return undefined;
       context.scenario = firing;
+      // A state outcome refused before it ran (the spec's validation, an idempotent replay) did
+      // not fire: the journal must not say it did.
+      if ('state' in firing.scenario.outcome) {
+        const fired = firing;
+        context.defer((end) => {
+          if (!ran(fired.scenario, end) && context.scenario === fired) context.scenario = undefined;
+        });
+      }
       return answer(context, firing, tenant, operations);
     },
   };
@@ -685,7 +744,7 @@ function headersOf(reply: Reply): readonly (readonly [string, string])[] {
 }
 
 /** A request of a method and path only, for routing a recorded interaction. */
-function stubRequest(method: string, path: string): IncomingRequest {
+export function stubRequest(method: string, path: string): IncomingRequest {
   const at = path.indexOf('?');
   return {
     method,

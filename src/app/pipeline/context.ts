@@ -42,8 +42,9 @@ export interface RequestContext {
   /**
    * The scenario that fired for this request (issue 14), set by the scenario layer: the journal
    * records it, and the state layer runs its `state` outcome in place of the request's action.
+   * Cleared (by a deferred hook) when the outcome was refused before it ran.
    */
-  scenario?: Firing;
+  scenario?: Firing | undefined;
   /**
    * Changes the reply the answering layer gave, after the deferred hooks (so idempotency stores
    * the answer as it was): faults that mangle an answer, rate-limit headers. In registration order.

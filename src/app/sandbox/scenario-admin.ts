@@ -35,8 +35,11 @@ function shown(text: string, pattern: RegExp): string {
 }
 
 /** `a, b, c` — or the first LISTED of them and how many more. */
-export function listNames(names: readonly string[]): string {
-  if (names.length === 0) return '(none: the catalogue is empty)';
+export function listNames(
+  names: readonly string[],
+  empty = '(none: the catalogue is empty)',
+): string {
+  if (names.length === 0) return empty;
   const head = names.slice(0, LISTED).join(', ');
   return names.length > LISTED ? `${head} and ${names.length - LISTED} more` : head;
 }
@@ -89,7 +92,10 @@ export class ScenarioAdmin {
         `There is no scenario ${shown(name, PLAIN)}. Known scenarios: ${listNames([...this.byName.keys()])}.`,
         {
           details: { field: 'scenario' },
-          hint: '`tapedeck scenarios` (or GET /__tapedeck/scenarios) lists the catalogue with what each one does.',
+          hint:
+            this.byName.size === 0
+              ? "The catalogue is the config's sandbox.scenarios, scenarios/*.json and the profile's preset: pass the sandbox's own --profile (e.g. --profile stripe) and --spec, or run where its tapedeck.config.json is."
+              : '`tapedeck scenarios` (or GET /__tapedeck/scenarios) lists the catalogue with what each one does.',
         },
       );
     return found;
@@ -109,7 +115,7 @@ export class ScenarioAdmin {
         .map((s) => s.name);
       throw new TapedeckError(
         'TD_USAGE',
-        `Scenario "${scenario.name}" cannot be armed: it declares no {"armed": true} trigger. Armable scenarios: ${listNames(armable)}.`,
+        `Scenario "${scenario.name}" cannot be armed: it declares no {"armed": true} trigger. Armable scenarios: ${listNames(armable, `(none of the ${this.byName.size})`)}.`,
         {
           details: { field: 'scenario' },
           hint: `Add {"armed": true} to its triggers, or choose it for one request with the header Prefer: scenario=${scenario.name}.`,
@@ -164,7 +170,9 @@ export class ScenarioAdmin {
     if ('id' in which && n === 0)
       throw new TapedeckError(
         'TD_USAGE',
-        `Tenant "${record.name}" has no arm ${shown(which.id, /^arm_[0-9a-f]{1,32}$/)}.`,
+        /^arm_[0-9a-f]{1,32}$/.test(which.id)
+          ? `Tenant "${record.name}" has no arm "${which.id}".`
+          : `Tenant "${record.name}" has no arm of that id (arm ids look like arm_0123456789abcdef).`,
         {
           details: { field: 'arm' },
           hint: '`tapedeck scenarios armed --tenant NAME` (or GET /__tapedeck/tenants/NAME/scenarios) lists its arms.',

@@ -313,6 +313,20 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
     );
   }
 
+  // The classes the limits layer counts, whose headers a scenario's 429 also speaks.
+  const rateLimits = compileRateLimits(
+    resolveRateLimits(config.sandbox.rateLimits, profile.rateLimits),
+    {
+      where:
+        config.sandbox.rateLimits === 'profile'
+          ? `the ${profile.name} profile's rateLimits`
+          : 'sandbox.rateLimits',
+      ...(deps.spec === undefined
+        ? {}
+        : { operations: deps.spec.model.operations, basePaths: deps.spec.model.basePaths }),
+    },
+  );
+
   // Routed once per request for the scenario and state layers alike.
   const scenarios = deps.scenarios;
   const facts =
@@ -333,6 +347,7 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
           clock,
           cassettes: deps.cassettes,
           gateway: gatewayReply,
+          rateLimits,
           warn: (message) => logger.log('warn', 'sandbox.scenario', message),
           ...(specMock === undefined
             ? {}
@@ -367,18 +382,7 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
     usage: state.usage,
     scheduler,
     defaults: config.sandbox.quotas,
-    rateLimits: compileRateLimits(
-      resolveRateLimits(config.sandbox.rateLimits, profile.rateLimits),
-      {
-        where:
-          config.sandbox.rateLimits === 'profile'
-            ? `the ${profile.name} profile's rateLimits`
-            : 'sandbox.rateLimits',
-        ...(deps.spec === undefined
-          ? {}
-          : { operations: deps.spec.model.operations, basePaths: deps.spec.model.basePaths }),
-      },
-    ),
+    rateLimits,
   });
   const layers: Partial<Record<string, Layer>> = {
     admin: adminLayer({ token: config.admin.token, routes }),

@@ -74,7 +74,7 @@ export function registerSandbox(program: Command, cli: CliContext): void {
         });
         cli.io.stdout.write(
           options.json === true
-            ? `${JSON.stringify(explainJson(model, profile), null, 2)}\n`
+            ? `${JSON.stringify(explainJson(model, profile, sources), null, 2)}\n`
             : renderExplain(model, profile, sources),
         );
         cli.exitCode = EXIT.ok;

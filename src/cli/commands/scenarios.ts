@@ -205,7 +205,13 @@ export function registerScenarios(program: Command, cli: CliContext): void {
         );
         const view = armView(armed);
         if (values.json === true) printJson(cli, view);
-        else cli.io.stdout.write(`armed ${armLine(view)}\n`);
+        else {
+          cli.io.stdout.write(`armed ${armLine(view)}\n`);
+          // The arm is in the state file; the catalogue is what each server loaded at its start.
+          cli.io.stderr.write(
+            'A running sandbox on this state directory fires it within a second, if the scenario was in its catalogue when it started (restart it after changing scenarios/*.json).\n',
+          );
+        }
         cli.exitCode = EXIT.ok;
       },
     );

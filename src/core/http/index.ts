@@ -28,6 +28,8 @@ export const HEADER_MISS = 'x-tapedeck-miss';
 export const HEADER_LAYER = 'x-tapedeck-layer';
 /** The tapedeck error code of an answer tapedeck wrote itself (`TD_NO_MATCH`, `TD_BAD_REQUEST`). */
 export const HEADER_ERROR = 'x-tapedeck-error';
+/** On an answer whose wire fault was not applied because too many faults were waiting (`1`). */
+export const HEADER_FAULT_LIMITED = 'x-tapedeck-fault-limited';
 
 /**
  * Builds a lower-cased header map from Node's flat `rawHeaders` list, keeping every instance

@@ -43,6 +43,12 @@ export interface FaultReply {
   readonly fault: WireFault;
   /** Status and headers for the journal and the faults that send an answer. */
   readonly inner: Reply;
+  /**
+   * Who asked for the fault (the sandbox tenant's id): the HTTP adapter caps the faults that
+   * wait (delay, hold, slow) per owner as well as per server, so one tenant cannot take every
+   * slot. Absent: only the server's cap applies.
+   */
+  readonly owner?: string;
 }
 
 /** What a pipeline layer answers with. */

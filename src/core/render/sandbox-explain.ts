@@ -340,7 +340,11 @@ function asOverride(type: ResourceType): ResourceOverride {
  * The model + resolved profile: `resources` in the shape of `sandbox.resources` (paste and
  * correct), `model` with everything inferred (routes, not modelled with reasons), `profile`.
  */
-export function explainJson(model: ResourceModel, profile: ApiProfile): JsonValue {
+export function explainJson(
+  model: ResourceModel,
+  profile: ApiProfile,
+  sources?: Pick<ExplainSources, 'scenarios' | 'rateLimits'>,
+): JsonValue {
   const names = [...model.types.keys()].sort();
   const resources: Record<string, JsonValue> = {};
   const types: Record<string, JsonValue> = {};
@@ -358,5 +362,19 @@ export function explainJson(model: ResourceModel, profile: ApiProfile): JsonValu
       notModelled: model.notModelled as unknown as JsonValue,
     },
     profile: profile as unknown as JsonValue,
+    // The whole catalogue (config, files and preset), not only the profile's own scenarios.
+    ...(sources?.scenarios === undefined
+      ? {}
+      : {
+          scenarios: sources.scenarios.map((s) => ({
+            name: s.name,
+            source: s.source,
+            operations: [...s.operations],
+            triggers: s.triggers.map((t) => Object.keys(t)[0] ?? ''),
+          })),
+        }),
+    ...(sources?.rateLimits === undefined
+      ? {}
+      : { rateLimits: sources.rateLimits.classes as unknown as JsonValue }),
   };
 }

@@ -158,8 +158,22 @@ export function compileRateLimits(
 ): RateLimits {
   const ids = new Map((source.operations ?? []).map((o) => [o.id, o]));
   const basePaths = (source.basePaths ?? []).filter((b) => b !== '' && b !== '/');
+  const named = new Map<string, number>();
   const compiled: CompiledClass[] = classes.map((rateClass, i) => {
     checkClass(rateClass, `${source.where}[${i}]`);
+    // A bucket is a tenant's class by name: two classes of one name would share (and reset) it.
+    const first = named.get(rateClass.name);
+    if (first !== undefined) {
+      throw new TapedeckError(
+        'TD_CONFIG_INVALID',
+        `${source.where}[${i}].name: "${rateClass.name}" is also the name of ${source.where}[${first}].`,
+        {
+          details: { field: `${source.where}[${i}].name` },
+          hint: 'Give each class its own name: it is the bucket counted and the policy the headers name.',
+        },
+      );
+    }
+    named.set(rateClass.name, i);
     const operations = rateClass.operations?.flatMap((operation, j): CompiledOperation[] => {
       const at = `${source.where}[${i}].operations[${j}]`;
       if (operation.trim() === '*') return [{ method: '*', segments: '*' }];

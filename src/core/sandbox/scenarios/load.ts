@@ -8,10 +8,16 @@
  * knows: it checks those against the model and the spec (app/compose/sandbox.ts).
  */
 import { TapedeckError } from '../../errors.js';
+import { escapePointerToken, isRecord } from '../../json.js';
 import { parseJsonc } from '../../jsonc.js';
 import type { RegexSafetyCheck } from '../../redaction/rules.js';
 import { compileValidator } from '../../validation.js';
-import { scenariosSchema } from './schema.js';
+import {
+  HEADER_NAME_PATTERN,
+  HEADER_VALUE_PATTERN,
+  SERVER_SET_HEADERS,
+  scenariosSchema,
+} from './schema.js';
 import type {
   LoadedScenario,
   ScenarioCatalogue,
@@ -28,6 +34,8 @@ export const VALUE_TESTS = ['equals', 'oneOf', 'prefix', 'regex', 'range'] as co
 export interface LoadCatalogueOptions {
   /** `sandbox.scenarios` of the config. */
   readonly config: readonly unknown[];
+  /** The config file `config` was read from, for messages; without it they say "the config's". */
+  readonly configFile?: string | undefined;
   /** `sandbox.scenariosDir`; a directory that does not exist holds no files. */
   readonly dir: string | undefined;
   /** The profile's scenarios (undefined when `sandbox.presetScenarios` is off). */
@@ -47,18 +55,129 @@ interface Problem {
 }
 
 const SCHEMA_HINT =
-  'Fix the scenario (schemas/scenarios.schema.json describes every member; `tapedeck scenarios` lists the catalogue).';
+  'Fix what the message names: schemas/scenarios.schema.json describes every member (point "$schema" at it for editor completion), docs/scenarios.md the triggers and outcomes.';
 
-function invalid(file: string, problems: readonly Problem[], hint = SCHEMA_HINT): TapedeckError {
-  const line = (p: Problem) => `${p.pointer === '' ? '(top level)' : p.pointer} ${p.message}`;
+/** Where scenarios come from, for a message: "scenario file scenarios/mine.json". */
+export function describeScenarioSource(source: string, configFile?: string): string {
+  if (source === 'config')
+    return configFile === undefined
+      ? "the config's sandbox.scenarios"
+      : `config file ${configFile}`;
+  if (source.startsWith('preset:'))
+    return `the ${source.slice('preset:'.length)} preset's scenarios`;
+  return `scenario file ${source}`;
+}
+
+/** "scenario file scenarios/mine.json at /scenarios/3": a source and a pointer, never run together. */
+export function describeScenarioPlace(
+  source: string,
+  pointer: string,
+  configFile?: string,
+): string {
+  const where = describeScenarioSource(source, configFile);
+  return pointer === '' ? where : `${where} at ${pointer}`;
+}
+
+/** `details.file` of an error: the config file when known, else the source as listed. */
+const detailsFile = (source: string, configFile: string | undefined) =>
+  source === 'config' && configFile !== undefined ? configFile : source;
+
+const capitalized = (text: string) => `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
+
+function invalid(
+  source: string,
+  problems: readonly Problem[],
+  configFile: string | undefined,
+  hint = SCHEMA_HINT,
+): TapedeckError {
+  const where = describeScenarioSource(source, configFile);
+  const one = (p: Problem) => (p.pointer === '' ? p.message : `at ${p.pointer}: ${p.message}`);
   const head =
     problems.length === 1
-      ? `Scenarios ${file}: ${line(problems[0]!)}`
-      : `Scenarios ${file} do not load:\n${problems.map((p) => `  ${line(p)}`).join('\n')}`;
+      ? `${capitalized(where)} ${one(problems[0]!)}`
+      : `${capitalized(where)} does not load (${problems.length} problems):\n${problems.map((p) => `  - ${one(p)}`).join('\n')}`;
   return new TapedeckError('TD_SCENARIO_INVALID', head, {
-    details: { file, pointer: problems[0]?.pointer ?? '' },
+    details: { file: detailsFile(source, configFile), pointer: problems[0]?.pointer ?? '' },
     hint,
   });
+}
+
+/**
+ * The problems worth showing of a schema's: an `if`/`then`/`else` or a `oneOf`/`anyOf` says
+ * only that a branch failed, so it goes when a more precise problem sits at or under its place.
+ */
+const BRANCH_MESSAGES = [
+  /^must match "(then|else)" schema$/,
+  /^must match exactly one schema in oneOf$/,
+  /^must match a schema in anyOf$/,
+];
+function preciseProblems(problems: readonly Problem[]): Problem[] {
+  return problems.filter(
+    (p) =>
+      !BRANCH_MESSAGES.some((m) => m.test(p.message)) ||
+      !problems.some(
+        (q) =>
+          q !== p &&
+          !BRANCH_MESSAGES.some((m) => m.test(q.message)) &&
+          (q.pointer === p.pointer || q.pointer.startsWith(`${p.pointer}/`)),
+      ),
+  );
+}
+
+const RECORDED_FORMS =
+  'must be {"cassette": NAME, "interaction": INDEX} (the cassette\'s interaction at INDEX, counted from 0) or {"status": CODE} (the operation\'s recorded answer with that status), one form whole, not a mix';
+
+/** The members of `recorded` when the schema found its form wrong ({}, a lone member, a mix). */
+function recordedFormProblem(pointer: string, value: unknown): Problem {
+  const has = isRecord(value)
+    ? ['cassette', 'interaction', 'status'].filter((k) => Object.hasOwn(value, k))
+    : [];
+  return {
+    pointer,
+    message: `${RECORDED_FORMS}; this one has ${has.length === 0 ? 'none of them' : has.map((k) => `"${k}"`).join(' and ')}`,
+  };
+}
+
+const TOKEN = new RegExp(HEADER_NAME_PATTERN);
+const FIELD_VALUE = new RegExp(HEADER_VALUE_PATTERN);
+const SERVER_SET: ReadonlySet<string> = new Set(SERVER_SET_HEADERS);
+
+/** What is wrong with one inline header, in words, or undefined. */
+function headerProblem(name: string, value: unknown): string | undefined {
+  const shown = JSON.stringify(name);
+  if (!TOKEN.test(name))
+    return `header name ${shown} is not an HTTP token (RFC 9110): use letters, digits and !#$%&'*+-.^_\`|~, no spaces, colons or other characters`;
+  if (SERVER_SET.has(name.toLowerCase()))
+    return name.toLowerCase() === 'content-length' || name.toLowerCase() === 'transfer-encoding'
+      ? `header ${shown} frames the body, and the server writes it from the body it sends: remove it (to send a body cut short of its length, use the "truncated" fault)`
+      : `header ${shown} belongs to the connection, which the server manages: remove it (to close the connection, use the "close" or "reset" fault)`;
+  if (typeof value !== 'string') return `header ${shown} must have a string value`;
+  if (FIELD_VALUE.test(value)) return undefined;
+  const bad = [...value].find((c) => !FIELD_VALUE.test(c))!;
+  const code = `U+${bad.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  if (bad === '\r' || bad === '\n')
+    return `header ${shown} has a line break (${bad === '\r' ? 'CR' : 'LF'}) in its value: a header value is one line; remove the line break`;
+  if (bad.codePointAt(0)! > 0xff)
+    return `header ${shown} has ${JSON.stringify(bad)} (${code}) in its value, outside Latin-1: header values are bytes; use ASCII (percent-encode the text, or put it in the body)`;
+  return `header ${shown} has the control character ${code} in its value: use visible characters, spaces and tabs only`;
+}
+
+/** The problems of a raw scenario's inline headers, located under `at` (the scenario). */
+function inlineHeaderProblems(item: unknown, at: string): Problem[] {
+  const outcome = isRecord(item) ? item['outcome'] : undefined;
+  const inline = isRecord(outcome) ? outcome['inline'] : undefined;
+  const headers = isRecord(inline) ? inline['headers'] : undefined;
+  if (!isRecord(headers)) return [];
+  const problems: Problem[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    const message = headerProblem(name, value);
+    if (message !== undefined)
+      problems.push({
+        pointer: `${at}/outcome/inline/headers/${escapePointerToken(name)}`,
+        message,
+      });
+  }
+  return problems;
 }
 
 /** The one value test of a trigger or condition, or a problem when it has none or several. */
@@ -138,40 +257,92 @@ function checkScenario(
   });
 }
 
+interface SourceContext {
+  readonly check: RegexSafetyCheck;
+  readonly configFile: string | undefined;
+}
+
+/**
+ * The schema's problems, made precise: branch noise dropped, a wrong `recorded` form said once,
+ * and inline headers described by what is wrong with each (their schema problems replaced).
+ */
+function schemaProblems(
+  items: readonly unknown[],
+  base: string,
+  raw: readonly Problem[],
+  headers: readonly Problem[],
+): Problem[] {
+  const located = raw.map((p) => ({
+    pointer: `${base}${p.pointer.slice('/scenarios'.length)}`,
+    message: p.message,
+  }));
+  const headerObjects = new Set(headers.map((p) => p.pointer.replace(/\/[^/]*$/, '')));
+  const recordedForms = new Map<string, Problem>();
+  const kept = located.filter((p) => {
+    const inHeaders = [...headerObjects].some(
+      (h) => p.pointer === h || p.pointer.startsWith(`${h}/`),
+    );
+    if (inHeaders) return false;
+    const recorded = /^\/(\d+)\/outcome\/recorded$/.exec(p.pointer.slice(base.length));
+    // The form's branches: "must have the property", "must NOT be valid", the oneOf itself.
+    if (recorded !== null && p.message !== 'must be object') {
+      const item = items[Number(recorded[1])];
+      const outcome = isRecord(item) ? item['outcome'] : undefined;
+      if (!recordedForms.has(p.pointer))
+        recordedForms.set(
+          p.pointer,
+          recordedFormProblem(p.pointer, isRecord(outcome) ? outcome['recorded'] : undefined),
+        );
+      return false;
+    }
+    return true;
+  });
+  // Not beside a problem that explains it: `recorded` is no object, or has an unknown member.
+  const forms = [...recordedForms.values()].filter(
+    (f) => !kept.some((p) => p.pointer === f.pointer || p.pointer.startsWith(`${f.pointer}/`)),
+  );
+  return preciseProblems([...kept, ...forms, ...headers]);
+}
+
 function readSource(
   items: readonly unknown[],
   source: string,
   base: string,
-  check: RegexSafetyCheck,
+  context: SourceContext,
 ): LoadedScenario[] {
+  const headers = items.flatMap((item, i) => inlineHeaderProblems(item, `${base}/${i}`));
   const result = validateFile({ scenarios: items });
-  if (!result.ok)
+  if (!result.ok || headers.length > 0)
     throw invalid(
       source,
-      result.problems.map((p) => ({
-        pointer: `${base}${p.pointer.slice('/scenarios'.length)}`,
-        message: p.message,
-      })),
+      schemaProblems(items, base, result.ok ? [] : result.problems, headers),
+      context.configFile,
     );
   const problems: Problem[] = [];
   const loaded = result.value.scenarios.map((scenario, i) => {
     const pointer = `${base}/${i}`;
-    checkScenario(scenario, pointer, check, problems);
+    checkScenario(scenario, pointer, context.check, problems);
     return { ...scenario, source, pointer };
   });
-  if (problems.length > 0) throw invalid(source, problems);
+  if (problems.length > 0) throw invalid(source, problems, context.configFile);
   return loaded;
 }
 
-function readFileSource(text: string, file: string, check: RegexSafetyCheck): LoadedScenario[] {
+function readFileSource(text: string, file: string, context: SourceContext): LoadedScenario[] {
   const parsed = parseJsonc(text);
   if (!parsed.ok)
-    throw invalid(file, [
-      { pointer: '', message: `is not valid JSON${parsed.where}: ${parsed.message}` },
-    ]);
+    throw invalid(
+      file,
+      [{ pointer: '', message: `is not valid JSON${parsed.where}: ${parsed.message}` }],
+      undefined,
+    );
   const document = parsed.value;
   if (typeof document !== 'object' || document === null || Array.isArray(document))
-    throw invalid(file, [{ pointer: '', message: 'must be an object {"scenarios": [...]}' }]);
+    throw invalid(
+      file,
+      [{ pointer: '', message: 'must be an object {"scenarios": [...]}' }],
+      undefined,
+    );
   const { scenarios, ...rest } = document as Record<string, unknown>;
   const extra = Object.keys(rest).filter((k) => k !== '$schema');
   if (extra.length > 0)
@@ -181,10 +352,15 @@ function readFileSource(text: string, file: string, check: RegexSafetyCheck): Lo
         pointer: `/${k}`,
         message: 'is not a known property. Allowed here: $schema, scenarios',
       })),
+      undefined,
     );
   if (!Array.isArray(scenarios))
-    throw invalid(file, [{ pointer: '/scenarios', message: 'must be an array of scenarios' }]);
-  return readSource(scenarios as unknown[], file, '/scenarios', check);
+    throw invalid(
+      file,
+      [{ pointer: '/scenarios', message: 'must be an array of scenarios' }],
+      undefined,
+    );
+  return readSource(scenarios as unknown[], file, '/scenarios', context);
 }
 
 function joinPath(dir: string, name: string): string {
@@ -193,9 +369,10 @@ function joinPath(dir: string, name: string): string {
 
 /** The catalogue, validated; throws TD_SCENARIO_INVALID at the first source that does not load. */
 export function loadCatalogue(o: LoadCatalogueOptions): ScenarioCatalogue {
-  const check = o.recheckSafety;
+  const context: SourceContext = { check: o.recheckSafety, configFile: o.configFile };
+  const place = (s: LoadedScenario) => describeScenarioPlace(s.source, s.pointer, o.configFile);
   const scenarios: LoadedScenario[] = [];
-  scenarios.push(...readSource(o.config, 'config', '/sandbox/scenarios', check));
+  scenarios.push(...readSource(o.config, 'config', '/sandbox/scenarios', context));
   if (o.dir !== undefined && o.listDir !== undefined) {
     const names = (o.listDir(o.dir) ?? []).filter((n) => n.endsWith('.json')).sort();
     for (const name of names) {
@@ -211,12 +388,12 @@ export function loadCatalogue(o: LoadCatalogueOptions): ScenarioCatalogue {
           hint: 'Check the file’s permissions, or move it out of sandbox.scenariosDir.',
         });
       }
-      scenarios.push(...readFileSource(text, file, check));
+      scenarios.push(...readFileSource(text, file, context));
     }
   }
   if (o.preset !== undefined)
     scenarios.push(
-      ...readSource(o.preset.scenarios, `preset:${o.preset.name}`, '/scenarios', check),
+      ...readSource(o.preset.scenarios, `preset:${o.preset.name}`, '/scenarios', context),
     );
   const seen = new Map<string, LoadedScenario>();
   for (const scenario of scenarios) {
@@ -224,12 +401,12 @@ export function loadCatalogue(o: LoadCatalogueOptions): ScenarioCatalogue {
     if (first !== undefined)
       throw new TapedeckError(
         'TD_SCENARIO_INVALID',
-        `Scenario "${scenario.name}" is declared twice: in ${first.source} at ${first.pointer} and in ${scenario.source} at ${scenario.pointer}.`,
+        `Scenario "${scenario.name}" is declared twice: in ${place(first)} and in ${place(scenario)}.`,
         {
           details: {
-            file: scenario.source,
+            file: detailsFile(scenario.source, o.configFile),
             pointer: `${scenario.pointer}/name`,
-            first: { file: first.source, pointer: first.pointer },
+            first: { file: detailsFile(first.source, o.configFile), pointer: first.pointer },
           },
           hint:
             first.source.startsWith('preset:') || scenario.source.startsWith('preset:')

@@ -11,7 +11,42 @@ import { shippedSchemaHead } from '../../shipped-schema.js';
 const scalar = { type: ['string', 'number', 'boolean'] } as const;
 const anyJson = {} as const;
 const text = { type: 'string', minLength: 1, maxLength: 2000 } as const;
-const httpStatus = { type: 'integer', minimum: 100, maximum: 599 } as const;
+/**
+ * The status of an answer a scenario sends whole. A 1xx is not a final answer: a client that
+ * gets one (a 100, a 103) keeps waiting for the answer that never follows.
+ */
+const answerStatus = {
+  type: 'integer',
+  minimum: 200,
+  maximum: 599,
+  description:
+    'A final status, 200–599: a 1xx is informational, and a client sent one alone waits for an answer that never comes.',
+} as const;
+
+/**
+ * An inline answer's headers. RFC 9110 field names (tokens) and values (visible ASCII or
+ * Latin-1, tabs and spaces, no CR, LF or NUL); load.ts checks them too, to say which header is
+ * wrong and why, and refuses the framing and hop-by-hop headers, which the server writes itself.
+ */
+export const HEADER_NAME_PATTERN = "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$";
+export const HEADER_VALUE_PATTERN = '^[\\t\\x20-\\x7E\\x80-\\xFF]*$';
+/** Headers that frame the message or belong to one connection: the server sets them. */
+export const SERVER_SET_HEADERS = [
+  'connection',
+  'content-length',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+] as const;
+const inlineHeaders = {
+  type: 'object',
+  propertyNames: { pattern: HEADER_NAME_PATTERN },
+  additionalProperties: { type: 'string', pattern: HEADER_VALUE_PATTERN },
+  description: `Names are HTTP tokens, values one line of visible ASCII or Latin-1. Not allowed (the server writes them): ${SERVER_SET_HEADERS.join(', ')}.`,
+} as const;
 
 /** The value tests; load.ts requires exactly one of them on a trigger and on each `and`. */
 const valueTestProperties = {
@@ -161,25 +196,38 @@ const answerSchema = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        cassette: { type: 'string', minLength: 1 },
-        interaction: { type: 'integer', minimum: 0 },
-        status: httpStatus,
+        cassette: { type: 'string', minLength: 1, description: 'The cassette’s name.' },
+        interaction: {
+          type: 'integer',
+          minimum: 0,
+          description: 'Index in the cassette’s interactions, from 0.',
+        },
+        status: answerStatus,
       },
-      description: '{cassette, interaction}, or {status}: the operation’s recorded answer with it.',
+      // Either form whole, never a mix (load.ts says so in one message).
+      oneOf: [
+        { required: ['cassette', 'interaction'], not: { required: ['status'] } },
+        {
+          required: ['status'],
+          not: { anyOf: [{ required: ['cassette'] }, { required: ['interaction'] }] },
+        },
+      ],
+      description:
+        '{cassette, interaction}: that recorded answer; or {status}: the operation’s recorded answer with that status.',
     },
     documented: {
       type: 'object',
       additionalProperties: false,
       required: ['status'],
-      properties: { status: httpStatus },
+      properties: { status: answerStatus },
     },
     inline: {
       type: 'object',
       additionalProperties: false,
       required: ['status'],
       properties: {
-        status: httpStatus,
-        headers: { type: 'object', additionalProperties: { type: 'string' } },
+        status: answerStatus,
+        headers: inlineHeaders,
         body: anyJson,
       },
     },
