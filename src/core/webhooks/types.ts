@@ -73,13 +73,7 @@ export interface TriggerDecl {
 /** What an attempt's result means for the delivery and its endpoint (status.ts's `classifyAttempt`). */
 export interface AttemptVerdict {
   readonly outcome:
-    | 'delivered'
-    | 'retry'
-    | 'throttled'
-    | 'gone'
-    | 'aborted'
-    | 'exhausted'
-    | 'blocked';
+    'delivered' | 'retry' | 'throttled' | 'gone' | 'aborted' | 'exhausted' | 'blocked';
   readonly status: 'pending' | 'delivered' | 'failed';
   readonly nextAttemptAt?: number;
   readonly throttledUntil?: number;
