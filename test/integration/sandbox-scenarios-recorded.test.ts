@@ -134,7 +134,9 @@ describe('recorded outcomes', () => {
     expect(text).not.toMatch(/config|pointer/);
     const warned = sandbox.logger.lines.find((l) => l.event === 'sandbox.scenario');
     expect(warned?.level).toBe('warn');
-    expect(warned?.message).toContain("outage-anywhere (the config's sandbox.scenarios at /sandbox/scenarios/2)");
+    expect(warned?.message).toContain(
+      "outage-anywhere (the config's sandbox.scenarios at /sandbox/scenarios/2)",
+    );
   });
 
   it('a status no recording of the operation has stops the start, naming the scenario', async () => {

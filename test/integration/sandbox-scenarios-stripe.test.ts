@@ -151,9 +151,7 @@ describe('the stripe preset’s declining cards through the Stripe SDK', () => {
       expect(text).not.toContain('pm_card_visa_chargeDeclined');
     }
     const entries = (JSON.parse(journal) as { entries: Record<string, unknown>[] }).entries;
-    const last = entries.find(
-      (e) => e['path'] === '/v1/payment_intents' && e['status'] === 400,
-    );
+    const last = entries.find((e) => e['path'] === '/v1/payment_intents' && e['status'] === 400);
     expect(last).toBeDefined();
     expect(last?.['scenario']).toBeUndefined();
     const fired = entries.filter((e) => e['scenario'] === 'card_declined');

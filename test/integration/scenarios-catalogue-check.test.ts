@@ -41,7 +41,7 @@ const DECLINE = {
 function refusal(decl: ScenarioDecl): Error {
   const scenario: LoadedScenario = { ...decl, source: 'scenarios/mine.json', pointer: '/0' };
   try {
-    checkCatalogue({ scenarios: [scenario] }, model.model, model.spec, model.cassettes);
+    checkCatalogue({ scenarios: [scenario] }, model.model, model.spec, model.cassettes, () => []);
   } catch (error) {
     expect(isTapedeckError(error, 'TD_SCENARIO_INVALID')).toBe(true);
     return error as Error;
@@ -73,6 +73,7 @@ describe('checkCatalogue: state outcomes that could never act', () => {
         model.model,
         model.spec,
         model.cassettes,
+        () => [],
       ),
     ).not.toThrow();
   });

@@ -26,7 +26,8 @@ import type { ApiProfile } from '../../core/sandbox/profile/types.js';
 import type { ModelRoute, ResourceModel } from '../../core/sandbox/state/model.js';
 import { KEY_CHECKSUM_LENGTH, KEY_RANDOM_LENGTH } from '../../core/sandbox/keys.js';
 import { BUILTIN_SEEDS, type SeedCatalog } from '../../core/sandbox/tenant.js';
-import { describeScenarioPlace, loadCatalogue } from '../../core/sandbox/scenarios/load.js';
+import { loadCatalogue } from '../../core/sandbox/scenarios/load.js';
+import { describeScenarioPlace } from '../../core/sandbox/scenarios/types.js';
 import { resolveRateLimits } from '../../core/sandbox/ratelimit.js';
 import type { LoadedScenario, ScenarioCatalogue } from '../../core/sandbox/scenarios/types.js';
 import { PROFILE_PRESET_NAMES, type TapedeckConfig } from '../config/config.js';
@@ -35,7 +36,6 @@ import { loadCassettesOrFail } from '../replay/server.js';
 import { CRYPTO_KEYS } from '../sandbox/keys.js';
 import type { SandboxServer, SandboxSources } from '../sandbox/server.js';
 import { TenantAdmin } from '../sandbox/tenants.js';
-import { RequestFacts, stubRequest } from '../layers/scenario.js';
 import { cassetteStore, loadRedaction, nodeHost } from './common.js';
 
 export type { SandboxServer } from '../sandbox/server.js';
@@ -251,6 +251,8 @@ export function checkCatalogue(
   model: ResourceModel,
   spec: CompiledSpec | undefined,
   cassettes: readonly NamedCassette[],
+  /** The operation keys a recorded request routes to, as the scenario layer routes it. */
+  operationsOf: (method: string, path: string) => readonly string[],
 ): void {
   const modelled = new Set<string>();
   /** The model routes by the names a scenario may give them. */
@@ -280,11 +282,10 @@ export function checkCatalogue(
   let statuses: { status: number; operations: readonly string[] }[] | undefined;
   const recordedStatuses = () => {
     if (statuses !== undefined) return statuses;
-    const facts = new RequestFacts(model, spec?.router, undefined);
     statuses = cassettes.flatMap(({ cassette }) =>
       cassette.interactions.map((i) => ({
         status: i.response.status,
-        operations: facts.operations(stubRequest(i.request.method, i.request.path)),
+        operations: operationsOf(i.request.method, i.request.path),
       })),
     );
     return statuses;
@@ -392,7 +393,12 @@ export async function loadSandboxModel(
   const seeds = seedCatalog(config);
   checkSeedFiles(model, seeds);
   const scenarios = loadConfiguredCatalogue(config, profile, from);
-  checkCatalogue(scenarios, model, spec, cassettes);
+  // The scenario layer's routing (loaded here: `tapedeck tenants` never pays for the engine).
+  const { RequestFacts, stubRequest } = await import('../layers/scenario.js');
+  const facts = new RequestFacts(model, spec?.router, undefined);
+  checkCatalogue(scenarios, model, spec, cassettes, (method, path) =>
+    facts.operations(stubRequest(method, path)),
+  );
   const sources: SandboxSources = {
     ...(spec === undefined || specFile === undefined
       ? {}

@@ -14,16 +14,16 @@ import type {
 import type { ProfileErrors } from '../../core/sandbox/profile/answer.js';
 import type { ApiProfile } from '../../core/sandbox/profile/types.js';
 import { rateLimitHeaders, type RateLimits } from '../../core/sandbox/ratelimit.js';
-import type {
-  ErrorOutcome,
-  FaultDecl,
-  FiredBy,
-  Firing,
-  LoadedScenario,
-  TriggerInput,
-  ValueTrigger,
+import {
+  describeScenarioPlace,
+  type ErrorOutcome,
+  type FaultDecl,
+  type FiredBy,
+  type Firing,
+  type LoadedScenario,
+  type TriggerInput,
+  type ValueTrigger,
 } from '../../core/sandbox/scenarios/types.js';
-import { describeScenarioPlace } from '../../core/sandbox/scenarios/load.js';
 import { routeRequest, type RoutedRequest } from '../../core/sandbox/state/engine.js';
 import type { ResourceModel } from '../../core/sandbox/state/model.js';
 import type { ResolvedTenant } from '../../core/sandbox/tenant.js';

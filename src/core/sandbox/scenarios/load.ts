@@ -18,13 +18,15 @@ import {
   SERVER_SET_HEADERS,
   scenariosSchema,
 } from './schema.js';
-import type {
-  LoadedScenario,
-  ScenarioCatalogue,
-  ScenarioDecl,
-  ValueSource,
-  ValueTest,
-  ValueTrigger,
+import {
+  describeScenarioPlace,
+  describeScenarioSource,
+  type LoadedScenario,
+  type ScenarioCatalogue,
+  type ScenarioDecl,
+  type ValueSource,
+  type ValueTest,
+  type ValueTrigger,
 } from './types.js';
 
 const validateFile = compileValidator<{ scenarios: ScenarioDecl[] }>(scenariosSchema);
@@ -56,27 +58,6 @@ interface Problem {
 
 const SCHEMA_HINT =
   'Fix what the message names: schemas/scenarios.schema.json describes every member (point "$schema" at it for editor completion), docs/scenarios.md the triggers and outcomes.';
-
-/** Where scenarios come from, for a message: "scenario file scenarios/mine.json". */
-export function describeScenarioSource(source: string, configFile?: string): string {
-  if (source === 'config')
-    return configFile === undefined
-      ? "the config's sandbox.scenarios"
-      : `config file ${configFile}`;
-  if (source.startsWith('preset:'))
-    return `the ${source.slice('preset:'.length)} preset's scenarios`;
-  return `scenario file ${source}`;
-}
-
-/** "scenario file scenarios/mine.json at /scenarios/3": a source and a pointer, never run together. */
-export function describeScenarioPlace(
-  source: string,
-  pointer: string,
-  configFile?: string,
-): string {
-  const where = describeScenarioSource(source, configFile);
-  return pointer === '' ? where : `${where} at ${pointer}`;
-}
 
 /** `details.file` of an error: the config file when known, else the source as listed. */
 const detailsFile = (source: string, configFile: string | undefined) =>

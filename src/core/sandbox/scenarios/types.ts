@@ -172,3 +172,24 @@ export function describeFiredBy(by: FiredBy): string {
       return `chance ${by.probability} (request ${by.n})`;
   }
 }
+
+/** Where scenarios come from, for a message: "scenario file scenarios/mine.json". */
+export function describeScenarioSource(source: string, configFile?: string): string {
+  if (source === 'config')
+    return configFile === undefined
+      ? "the config's sandbox.scenarios"
+      : `config file ${configFile}`;
+  if (source.startsWith('preset:'))
+    return `the ${source.slice('preset:'.length)} preset's scenarios`;
+  return `scenario file ${source}`;
+}
+
+/** "scenario file scenarios/mine.json at /scenarios/3": a source and a pointer, never run together. */
+export function describeScenarioPlace(
+  source: string,
+  pointer: string,
+  configFile?: string,
+): string {
+  const where = describeScenarioSource(source, configFile);
+  return pointer === '' ? where : `${where} at ${pointer}`;
+}
