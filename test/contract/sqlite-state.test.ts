@@ -71,6 +71,11 @@ describe('SQLite state: schema migrations', () => {
         'tenant_keys',
         'tenants',
         'usage',
+        'webhook_attempts',
+        'webhook_cursors',
+        'webhook_deliveries',
+        'webhook_endpoints',
+        'webhook_messages',
       ],
     });
     const db = new Database(state.file, { readonly: true });

@@ -1,5 +1,6 @@
 // Over 450 lines: the config's types, defaults and path/env resolution, one declaration each;
 // the schema is in schema.ts.
+import type { TriggerDecl } from '../../core/webhooks/types.js';
 import { parseHostList } from '../../core/http/egress.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, parse, resolve } from 'node:path';
@@ -66,7 +67,18 @@ export interface TapedeckConfig {
     /** Fixed `X-Forwarded-*` values sent with every upstream request (record and drift); none by default. */
     readonly forwardedHeaders: ForwardedHeaders;
   };
-  readonly record: { readonly cassette: string; readonly mode: RecordMode };
+  readonly record: {
+    readonly cassette: string;
+    readonly mode: RecordMode;
+    /** `record --webhooks PORT`: staging's webhooks received, recorded redacted, forwarded (issue 15). */
+    readonly webhooks: {
+      readonly port?: number;
+      /** The developer's endpoint the received webhooks are re-signed and forwarded to. */
+      readonly forwardTo?: string;
+      /** The environment variable holding staging's signing secret, to check what arrives. */
+      readonly secretEnv?: string;
+    };
+  };
   readonly replay: {
     readonly onMiss: OnMiss;
     readonly missStatus: number;
@@ -110,6 +122,34 @@ export interface TapedeckConfig {
     readonly learn: boolean;
   };
   readonly sandbox: SandboxConfig;
+  /** The sandbox's webhook deliveries (issue 15; docs/webhooks.md). */
+  readonly webhooks: WebhooksConfig;
+}
+
+export interface WebhooksConfig {
+  /** Hosts deliveries may go to besides loopback (upstream.allowedHosts' entry syntax). */
+  readonly allowedHosts: readonly string[];
+  /** A delivery is a 2xx within this long, else it failed (Standard Webhooks: 15–30 s). */
+  readonly timeoutMs: number;
+  /** `sandbox` (6 attempts over about 2.6 h), `production` (Standard Webhooks' 10 over 75 h), or the waits between attempts (`["5s", "1m", "1h"]`). */
+  readonly schedule: 'sandbox' | 'production' | readonly string[];
+  /** ± this share of each wait, seeded (the same after a restart). */
+  readonly jitter: number;
+  readonly seed: string;
+  /** An answer is read up to this many bytes, then the connection is closed. */
+  readonly maxResponseBytes: number;
+  /** How much of an answer the delivery log keeps (redacted). */
+  readonly excerptBytes: number;
+  /** The longest a Retry-After is honoured for. */
+  readonly maxRetryAfterMs: number;
+  /** Attempts in flight at once, per process. */
+  readonly concurrency: number;
+  /** How often work other processes queued (the CLI, another server) is looked for. */
+  readonly pollMs: number;
+  /** How long a rotated secret keeps signing beside the new one, on the tenant clock. */
+  readonly rotationOverlapHours: number;
+  /** Flows of `tapedeck trigger`, before the profile's (the same event: this one wins). */
+  readonly triggers: readonly TriggerDecl[];
 }
 
 function deepFreeze<T>(value: T): T {
@@ -129,7 +169,7 @@ export const DEFAULTS: TapedeckConfig = deepFreeze({
   // The front door's limits and timeouts (docs/limits.md): core/http/framing.ts.
   server: { host: '127.0.0.1', port: 8080, ...FRONT_DOOR_DEFAULTS },
   upstream: { timeoutMs: 30_000, allowedHosts: [], forbiddenHosts: [], forwardedHeaders: {} },
-  record: { cassette: 'default', mode: 'new' },
+  record: { cassette: 'default', mode: 'new', webhooks: {} },
   // 599 is no status a real API sends, so a miss can never pass for a recorded answer.
   replay: { onMiss: 'error', missStatus: 599, latency: '0', strict: false },
   match: { headers: [], ignoreQuery: [], ignoreBodyPaths: [] },
@@ -161,6 +201,20 @@ export const DEFAULTS: TapedeckConfig = deepFreeze({
     scenariosDir: 'scenarios',
     presetScenarios: true,
     rateLimits: 'off',
+  },
+  webhooks: {
+    allowedHosts: [],
+    timeoutMs: 15_000,
+    schedule: 'sandbox',
+    jitter: 0.1,
+    seed: 'tapedeck',
+    maxResponseBytes: 65_536,
+    excerptBytes: 1_024,
+    maxRetryAfterMs: 3_600_000,
+    concurrency: 8,
+    pollMs: 1_000,
+    rotationOverlapHours: 24,
+    triggers: [],
   },
 });
 
@@ -208,6 +262,7 @@ export const ENV_VARS: Readonly<Record<string, { pointer: string; kind: Kind }>>
   TAPEDECK_DRIFT_TARGET: override('/drift/target'),
   TAPEDECK_SANDBOX_SPEC: override('/sandbox/spec'),
   TAPEDECK_SANDBOX_PROFILE: override('/sandbox/profile'),
+  TAPEDECK_WEBHOOKS_ALLOWED_HOSTS: override('/webhooks/allowedHosts', 'list'),
 };
 
 /** One value from the command line: where it goes and which flag set it (for errors). */
@@ -420,6 +475,7 @@ export function resolveConfig(inputs: ConfigInputs): ResolvedConfig {
   // Host lists are read as canonical hosts; a bad entry is named by index (core/http/egress.ts).
   parseHostList(result.value.upstream.forbiddenHosts, 'upstream.forbiddenHosts');
   parseHostList(result.value.upstream.allowedHosts, 'upstream.allowedHosts');
+  parseHostList(result.value.webhooks.allowedHosts, 'webhooks.allowedHosts');
   return { config: deepFreeze(result.value), ...(file === undefined ? {} : { file }), sources };
 }
 

@@ -3,7 +3,10 @@
  * two identical) so editors complete and check the file. Later capabilities add sections here.
  */
 import { AUTHORITY_PATTERN, PREFIX_PATTERN } from '../../core/http/forwarded.js';
-import { rateLimitClassesSchema } from '../../core/sandbox/profile/schema.js';
+import {
+  rateLimitClassesSchema,
+  webhookTriggersSchema,
+} from '../../core/sandbox/profile/schema.js';
 import { shippedSchemaHead } from '../../core/shipped-schema.js';
 import {
   FAIL_ON,
@@ -137,6 +140,27 @@ export const configSchema = {
       properties: {
         cassette: { type: 'string', minLength: 1 },
         mode: { enum: RECORD_MODES },
+        webhooks: {
+          type: 'object',
+          additionalProperties: false,
+          description:
+            "Staging's webhooks, received on a second port, recorded redacted into the cassette and forwarded (`record --webhooks PORT`).",
+          properties: {
+            port: { type: 'integer', minimum: 0, maximum: 65535 },
+            forwardTo: {
+              type: 'string',
+              pattern: '^https?://',
+              description:
+                'Your endpoint: each webhook is re-signed with a local secret and sent on.',
+            },
+            secretEnv: {
+              type: 'string',
+              pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
+              description:
+                "The environment variable holding staging's signing secret: a webhook that does not verify is refused (400).",
+            },
+          },
+        },
       },
     },
     replay: {
@@ -370,6 +394,41 @@ export const configSchema = {
             bytes: { type: 'integer', minimum: 1, maximum: 1_099_511_627_776 },
           },
         },
+      },
+    },
+    webhooks: {
+      type: 'object',
+      additionalProperties: false,
+      description: "The sandbox's webhook deliveries (docs/webhooks.md).",
+      properties: {
+        allowedHosts: {
+          ...stringList,
+          description:
+            'Hosts deliveries may go to besides loopback; private, link-local and metadata addresses stay refused unless listed as an IP.',
+        },
+        timeoutMs: { type: 'integer', minimum: 100, maximum: 120_000 },
+        schedule: {
+          description:
+            '"sandbox" (6 attempts over about 2.6 h), "production" (Standard Webhooks: 10 over about 75 h), or the waits between attempts.',
+          oneOf: [
+            { enum: ['sandbox', 'production'] },
+            {
+              type: 'array',
+              minItems: 0,
+              maxItems: 20,
+              items: { type: 'string', pattern: '^[0-9]+(ms|s|m|h|d)$' },
+            },
+          ],
+        },
+        jitter: { type: 'number', minimum: 0, maximum: 0.5 },
+        seed: { type: 'string', minLength: 1, maxLength: 200 },
+        maxResponseBytes: { type: 'integer', minimum: 0, maximum: 10_485_760 },
+        excerptBytes: { type: 'integer', minimum: 0, maximum: 65_536 },
+        maxRetryAfterMs: { type: 'integer', minimum: 0, maximum: 604_800_000 },
+        concurrency: { type: 'integer', minimum: 1, maximum: 256 },
+        pollMs: { type: 'integer', minimum: 50, maximum: 3_600_000 },
+        rotationOverlapHours: { type: 'integer', minimum: 0, maximum: 8760 },
+        triggers: webhookTriggersSchema,
       },
     },
   },

@@ -81,7 +81,7 @@ export async function runDemo(
     config({
       server: { ...base.server, host: '127.0.0.1', port: 0 },
       upstream: { ...base.upstream, target: api.url, allowedHosts: [], forbiddenHosts: [] },
-      record: { cassette: 'demo/shop', mode: 'all' },
+      record: { cassette: 'demo/shop', mode: 'all', webhooks: {} },
     }),
     demoEnv,
   );

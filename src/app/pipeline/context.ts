@@ -37,6 +37,11 @@ export interface RequestContext {
   defer(finish: (outcome: DeferredOutcome) => Promise<void> | void): void;
   /** The hashed idempotency key of the request, set by the idempotency layer when one began. */
   idempotencyKeyHash?: string;
+  /**
+   * The idempotency key as sent, when it is a plain token (issue 15: Stripe's events carry it in
+   * `request.idempotency_key`); set by the idempotency layer beside the hash.
+   */
+  idempotencyKeyShown?: string;
   /** Set by the state layer when its commit also completed the idempotency key. */
   idempotencyCompleted?: boolean;
   /**

@@ -77,10 +77,26 @@ export interface CassetteMeta {
   readonly keyId?: string;
 }
 
+/**
+ * A webhook the recorded API sent while recording (`record --webhooks PORT`), redacted like an
+ * interaction: the sandbox's events of that type take its shape. Its signature headers are never
+ * kept (a signature of redacted bytes is a lie, and of the real ones a leak).
+ */
+export interface WebhookSample {
+  /** The event type (`payment_intent.succeeded`), from the body or the scheme's event header. */
+  readonly type: string;
+  /** ISO-8601 UTC time it arrived. */
+  readonly receivedAt: string;
+  readonly headers: HeaderMap;
+  readonly body: Body;
+}
+
 export interface Cassette {
   readonly version: typeof CASSETTE_VERSION;
   readonly meta?: CassetteMeta;
   readonly interactions: readonly Interaction[];
+  /** Optional within format 1, like `replayable`: a cassette without it is what it always was. */
+  readonly webhooks?: readonly WebhookSample[];
 }
 
 /** A cassette together with its name (the file path below the cassettes directory, no `.json`). */

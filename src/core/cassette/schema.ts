@@ -31,6 +31,12 @@ export const cassetteSchemaV1 = {
       },
     },
     interactions: { type: 'array', items: { $ref: '#/definitions/interaction' } },
+    webhooks: {
+      type: 'array',
+      description:
+        "Webhooks the recorded API sent while recording (`record --webhooks PORT`), redacted: the sandbox's events take their shape.",
+      items: { $ref: '#/definitions/webhook' },
+    },
   },
   definitions: {
     headers: {
@@ -90,6 +96,20 @@ export const cassetteSchemaV1 = {
       additionalProperties: false,
       properties: {
         status: { type: 'integer', minimum: 100, maximum: 599 },
+        headers: { $ref: '#/definitions/headers' },
+        body: { $ref: '#/definitions/body' },
+      },
+    },
+    webhook: {
+      type: 'object',
+      required: ['type', 'receivedAt', 'headers', 'body'],
+      additionalProperties: false,
+      properties: {
+        type: { type: 'string', minLength: 1, maxLength: 200 },
+        receivedAt: {
+          type: 'string',
+          pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$',
+        },
         headers: { $ref: '#/definitions/headers' },
         body: { $ref: '#/definitions/body' },
       },

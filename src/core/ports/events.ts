@@ -12,4 +12,6 @@ export interface StoredEvent extends SandboxEvent {
 export interface EventStore {
   /** The tenant's events with `seq > afterSeq`, oldest first, at most `limit`. */
   list(tenant: string, afterSeq: number, limit: number): Promise<StoredEvent[]>;
+  /** The seq of the tenant's last event, 0 before any (a new webhook endpoint starts after it). */
+  lastSeq(tenant: string): Promise<number>;
 }

@@ -15,5 +15,8 @@ export type * from './tenants.js';
 export type * from './upstream.js';
 export type * from './usage.js';
 export type * from './scenarios.js';
+export type * from './signer.js';
+export type * from './webhook-sender.js';
+export type * from './webhooks.js';
 // Not ports: the replies and requests of the HTTP servers. Import them from core/http/reply.js.
 export type * from '../http/reply.js';

@@ -53,6 +53,10 @@ export interface SandboxEvent {
   readonly resourceId: string;
   readonly data: JsonValue;
   readonly idempotencyKeyHash?: string;
+  /** On `*.updated`: the top-level fields the change set, as they were (Stripe's previous_attributes). */
+  readonly previous?: JsonValue;
+  /** The Idempotency-Key of the request that caused it, as sent when it is a plain token (Stripe's request.idempotency_key). */
+  readonly idempotencyKey?: string;
 }
 
 /**

@@ -7,6 +7,7 @@ import type { ResourceStore } from './resources.js';
 import type { TenantStore } from './tenants.js';
 import type { ScenarioStore } from './scenarios.js';
 import type { UsageStore } from './usage.js';
+import type { WebhookStore } from './webhooks.js';
 
 /**
  * The runtime state: every state port over one storage (one SQLite file, one memory, later one
@@ -25,6 +26,8 @@ export interface RuntimeState {
   readonly usage: UsageStore;
   /** Scenario arms and counters (issue 14). */
   readonly scenarios: ScenarioStore;
+  /** Webhook endpoints, deliveries and attempts (issue 15); `outbox` is its sketch, to go. */
+  readonly webhooks: WebhookStore;
   /** Closes every port and the storage under them. Idempotent. */
   close(): Promise<void>;
 }

@@ -25,6 +25,10 @@ export class MemoryEventStore implements EventStore, TenantScoped {
     });
   }
 
+  lastSeq(tenant: string): Promise<number> {
+    return this.open.run(() => this.tenants.get(tenant)?.at(-1)?.seq ?? 0);
+  }
+
   /** Whether the tenant has an event of this id (ids are unique per tenant). */
   has(tenant: string, id: string): boolean {
     return this.ids.get(tenant)?.has(id) === true;

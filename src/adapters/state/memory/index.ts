@@ -4,6 +4,7 @@ import { MemoryEventStore } from './events.js';
 import { MemoryIdempotencyStore } from './idempotency.js';
 import { MemoryJournalStore } from './journal.js';
 import { MemoryWebhookOutbox } from './outbox.js';
+import { MemoryWebhookStore } from './webhooks.js';
 import { MemoryResourceStore } from './resources.js';
 import { MemoryTenantStore } from './tenants.js';
 import { MemoryScenarioStore } from './scenarios.js';
@@ -18,6 +19,7 @@ export * from './resources.js';
 export * from './scenarios.js';
 export * from './tenants.js';
 export * from './usage.js';
+export * from './webhooks.js';
 export type { TenantScoped } from './shared.js';
 
 /** Every state port in memory, as `openSqliteState` gives them over a file. Nothing persists. */
@@ -29,7 +31,16 @@ export function openMemoryState(): RuntimeState {
   const events = new MemoryEventStore();
   const usage = new MemoryUsageStore();
   const scenarios = new MemoryScenarioStore();
-  const tenants = new MemoryTenantStore([idempotency, outbox, events, usage, journal, scenarios]);
+  const webhooks = new MemoryWebhookStore();
+  const tenants = new MemoryTenantStore([
+    idempotency,
+    outbox,
+    events,
+    usage,
+    journal,
+    scenarios,
+    webhooks,
+  ]);
   const resources = new MemoryResourceStore(tenants, idempotency, events);
   tenants.alsoDrop(resources);
   return {
@@ -42,6 +53,7 @@ export function openMemoryState(): RuntimeState {
     events,
     usage,
     scenarios,
+    webhooks,
     close: () => {
       for (const port of [
         journal,
@@ -53,6 +65,7 @@ export function openMemoryState(): RuntimeState {
         events,
         usage,
         scenarios,
+        webhooks,
       ])
         port.open.close();
       return Promise.resolve();

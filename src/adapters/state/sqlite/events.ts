@@ -47,4 +47,13 @@ export class SqliteEventStore implements EventStore {
       ).map(eventOf),
     );
   }
+
+  lastSeq(tenant: string): Promise<number> {
+    return this.port.run('read the last event seq', () => {
+      const row = this.port
+        .sql('SELECT MAX(seq) AS seq FROM events WHERE tenant = ?')
+        .get(tenant) as { seq: number | null };
+      return row.seq ?? 0;
+    });
+  }
 }

@@ -10,6 +10,7 @@ import { SqliteIdempotencyStore } from './idempotency.js';
 import { SqliteJournalStore } from './journal-store.js';
 import { MIGRATIONS, migrate, refuseNewer, type Migration } from './migrations.js';
 import { SqliteWebhookOutbox } from './outbox.js';
+import { SqliteWebhookStore } from './webhooks.js';
 import { SqliteResourceStore } from './resources.js';
 import { SqliteScenarioStore } from './scenarios.js';
 import { SqliteTenantStore } from './tenants.js';
@@ -101,6 +102,7 @@ export function openSqliteStateFile(
     events: new SqliteEventStore(connection),
     usage: new SqliteUsageStore(connection),
     scenarios: new SqliteScenarioStore(connection),
+    webhooks: new SqliteWebhookStore(connection),
     close: () => {
       if (open.open) open.close();
       return Promise.resolve();

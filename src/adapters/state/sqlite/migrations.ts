@@ -215,6 +215,80 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    name: 'webhooks: endpoints, the fan-out cursor, messages, deliveries and their attempts',
+    up(db) {
+      // The `events` table is the outbox: a cursor per tenant says how far fan-out has read it.
+      // `secrets` is JSON (newest first); the file is 0600 with secure_delete, as for keys.
+      // A delivery's lease (`lease_owner`, `lease_until` in real ms) keeps two servers on one
+      // file from sending it at once. Times without `real` are tenant-clock ms.
+      db.exec(`
+        CREATE TABLE webhook_endpoints (
+          seq INTEGER PRIMARY KEY,
+          tenant TEXT NOT NULL,
+          id TEXT NOT NULL,
+          url TEXT NOT NULL,
+          events TEXT,
+          status TEXT NOT NULL,
+          disabled_reason TEXT,
+          secrets TEXT NOT NULL,
+          since_seq INTEGER NOT NULL,
+          created_at INTEGER NOT NULL,
+          throttled_until INTEGER,
+          UNIQUE (tenant, id)
+        );
+        CREATE TABLE webhook_cursors (
+          tenant TEXT PRIMARY KEY,
+          seq INTEGER NOT NULL
+        );
+        CREATE TABLE webhook_messages (
+          tenant TEXT NOT NULL,
+          event_id TEXT NOT NULL,
+          type TEXT NOT NULL,
+          payload TEXT NOT NULL,
+          PRIMARY KEY (tenant, event_id)
+        );
+        CREATE TABLE webhook_deliveries (
+          seq INTEGER PRIMARY KEY,
+          tenant TEXT NOT NULL,
+          id TEXT NOT NULL,
+          endpoint TEXT NOT NULL,
+          url TEXT NOT NULL,
+          event_id TEXT NOT NULL,
+          event_type TEXT NOT NULL,
+          status TEXT NOT NULL,
+          attempts INTEGER NOT NULL,
+          next_attempt_at INTEGER,
+          lease_owner TEXT,
+          lease_until INTEGER,
+          manual INTEGER NOT NULL DEFAULT 0,
+          created_at INTEGER NOT NULL,
+          UNIQUE (tenant, id),
+          UNIQUE (tenant, endpoint, event_id)
+        );
+        CREATE INDEX webhook_deliveries_due ON webhook_deliveries (tenant, status, next_attempt_at);
+        CREATE TABLE webhook_attempts (
+          seq INTEGER PRIMARY KEY,
+          tenant TEXT NOT NULL,
+          delivery TEXT NOT NULL,
+          n INTEGER NOT NULL,
+          at INTEGER NOT NULL,
+          sent_at INTEGER NOT NULL,
+          outcome TEXT NOT NULL,
+          status INTEGER,
+          latency_ms REAL NOT NULL,
+          error TEXT,
+          excerpt TEXT,
+          next_attempt_at INTEGER,
+          manual INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX webhook_attempts_delivery ON webhook_attempts (tenant, delivery, seq);
+        ALTER TABLE events ADD COLUMN previous TEXT;
+        ALTER TABLE events ADD COLUMN idempotency_key TEXT;
+      `);
+    },
+  },
 ];
 
 /**

@@ -84,6 +84,11 @@ const TENANT_TABLES = [
   'journal',
   'scenario_arms',
   'scenario_counters',
+  'webhook_endpoints',
+  'webhook_cursors',
+  'webhook_messages',
+  'webhook_deliveries',
+  'webhook_attempts',
 ] as const;
 
 export class SqliteTenantStore implements TenantStore {

@@ -27,6 +27,7 @@ const ATOMIC = [
   '/errors/template',
   '/errors/kinds/*',
   '/pagination/envelope',
+  '/webhooks/envelope',
   '/ids/default',
   '/ids/byType/*',
   '/resources/constants/*',

@@ -54,6 +54,38 @@ export const rateLimitClassesSchema = {
   },
 } as const;
 
+/** The flows `tapedeck trigger EVENT` runs: in a profile's `webhooks.triggers` and the config's. */
+export const webhookTriggersSchema = {
+  type: 'array',
+  maxItems: 500,
+  items: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['event', 'steps'],
+    properties: {
+      event: { type: 'string', pattern: '^[A-Za-z0-9_.*-]{1,200}$' },
+      description: { type: 'string', maxLength: 2000 },
+      steps: {
+        type: 'array',
+        minItems: 1,
+        maxItems: 20,
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['method', 'path'],
+          properties: {
+            name: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_]{0,63}$' },
+            method: { enum: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] },
+            path: { type: 'string', pattern: '^/', maxLength: 2000 },
+            body: {},
+            headers: { type: 'object', additionalProperties: { type: 'string' } },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
 /** An IdShape: `random` (prefix, length 4–64, alphabet), `sequence` (scope, start) or `uuid`. */
 const idShapeSchema = {
   type: 'object',
@@ -371,7 +403,25 @@ export const apiProfileSchema = {
     webhooks: {
       type: 'object',
       additionalProperties: false,
-      properties: { scheme: { enum: ['standard', 'stripe', 'github'] } },
+      properties: {
+        scheme: {
+          enum: ['standard', 'stripe', 'github'],
+          description:
+            'How deliveries are signed: Standard Webhooks (webhook-id/-timestamp/-signature), Stripe-Signature, or X-Hub-Signature-256.',
+        },
+        envelope: {
+          description:
+            'The event body; "{id}", "{type}", "{object}", "{createdS}" … are filled from the event (docs/webhooks.md).',
+        },
+        headers: {
+          type: 'object',
+          maxProperties: 32,
+          propertyNames: { pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$" },
+          additionalProperties: { type: 'string', pattern: '^[\\x20-\\x7e]{0,512}$' },
+        },
+        apiVersion: { type: ['string', 'null'], minLength: 1, maxLength: 64 },
+        triggers: webhookTriggersSchema,
+      },
     },
     requestId: {
       type: 'object',

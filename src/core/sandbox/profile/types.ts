@@ -4,6 +4,7 @@
  * `if (stripe)`. Presets in presets/, files validated by schemas/api-profile.schema.json.
  */
 import type { JsonValue } from '../../json.js';
+import type { SchemeName, TriggerDecl } from '../../webhooks/types.js';
 import type { ScenarioDecl } from '../scenarios/types.js';
 import type { IdShape } from '../state/model.js';
 
@@ -82,7 +83,23 @@ export interface ApiProfile {
   readonly rateLimits: readonly RateLimitClass[];
   /** The preset's scenario catalogue (Stripe's test cards); config and files add to it. */
   readonly scenarios: readonly ScenarioDecl[];
-  readonly webhooks: { readonly scheme: 'standard' | 'stripe' | 'github' }; // used by issue 15
+  /** How the sandbox's webhooks look and are signed (issue 15; docs/webhooks.md). */
+  readonly webhooks: {
+    readonly scheme: SchemeName;
+    /**
+     * The event body, filled with the event's facts as error templates are: {id} {type}
+     * {createdS} {createdMs} {createdIso} {object} {objectName} {verb} {eventGroup} {previous}
+     * {pendingWebhooks} {apiVersion} {requestId} {idempotencyKey}. A member named "{objectName}"
+     * takes that fact as its name (GitHub's `{"issue": …}`); one whose fact is absent is left out.
+     */
+    readonly envelope: JsonValue;
+    /** Extra headers of every delivery; values may hold the same facts (`x-github-event`). */
+    readonly headers: Readonly<Record<string, string>>;
+    /** `api_version` of the envelope: a fixed text, `spec` (the spec's info.version), or none. */
+    readonly apiVersion: string | null;
+    /** The flows `tapedeck trigger EVENT` runs (the config's `webhooks.triggers` come first). */
+    readonly triggers: readonly TriggerDecl[];
+  };
   readonly requestId: { readonly header: string; readonly prefix: string }; // used by issue 16
   readonly events: { readonly naming: string }; // '{object}.{verb}'
 }

@@ -116,7 +116,14 @@ export const GITHUB: ApiProfile = {
     { name: 'core', limit: 5000, windowSeconds: 3600 },
   ],
   scenarios: [],
-  webhooks: { scheme: 'github' },
+  webhooks: {
+    scheme: 'github',
+    // GitHub names the object by its kind and says what happened in `action`.
+    envelope: { action: '{verb}', '{objectName}': '{object}' },
+    headers: { 'x-github-event': '{eventGroup}' },
+    apiVersion: null,
+    triggers: [],
+  },
   requestId: { header: 'x-github-request-id', prefix: '' },
   events: { naming: '{object}.{verb}' },
 };

@@ -117,7 +117,14 @@ export const STANDARD: ApiProfile = {
   rateLimitHeaders: 'ietf',
   rateLimits: [{ name: 'default', limit: 100, windowSeconds: 60 }],
   scenarios: [],
-  webhooks: { scheme: 'standard' },
+  webhooks: {
+    scheme: 'standard',
+    // Standard Webhooks' recommended payload: type, timestamp, data.
+    envelope: { id: '{id}', type: '{type}', timestamp: '{createdIso}', data: '{object}' },
+    headers: {},
+    apiVersion: null,
+    triggers: [],
+  },
   requestId: { header: 'x-request-id', prefix: 'req_' },
   events: { naming: '{object}.{verb}' },
 };

@@ -4,6 +4,7 @@
  * pagination newest first, `cus_`/`pi_`/… ids, tombstoned deletes (from the spec), and a small
  * real lifecycle: payment intent confirm/cancel, refund create, payment method detach.
  */
+import { STRIPE_TRIGGERS } from './stripe-triggers.js';
 import type { JsonValue } from '../../../json.js';
 import type { IdShape } from '../../state/model.js';
 import type { ApiProfile } from '../types.js';
@@ -326,7 +327,25 @@ export const STRIPE: ApiProfile = {
     { name: 'write', limit: 25, windowSeconds: 1 },
   ],
   scenarios: STRIPE_SCENARIOS,
-  webhooks: { scheme: 'stripe' },
+  webhooks: {
+    scheme: 'stripe',
+    // Stripe's event object (https://docs.stripe.com/api/events/object).
+    envelope: {
+      id: '{id}',
+      object: 'event',
+      api_version: '{apiVersion}',
+      created: '{createdS}',
+      data: { object: '{object}', previous_attributes: '{previous}' },
+      livemode: false,
+      pending_webhooks: '{pendingWebhooks}',
+      request: { id: '{requestId}', idempotency_key: '{idempotencyKey}' },
+      type: '{type}',
+    },
+    headers: {},
+    // The spec's info.version (the vendored 2022 spec says 2020-08-27), filled at start.
+    apiVersion: 'spec',
+    triggers: STRIPE_TRIGGERS,
+  },
   requestId: { header: 'request-id', prefix: 'req_' },
   events: { naming: '{object}.{verb}' },
 };
