@@ -36,7 +36,10 @@ function fill(
 ): JsonValue | typeof REMOVE {
   if (typeof template === 'string') {
     const whole = WHOLE.exec(template);
-    if (whole !== null) return facts.get(whole[1]!) ?? REMOVE;
+    if (whole !== null) {
+      const value = facts.get(whole[1]!);
+      return value === undefined ? REMOVE : value;
+    }
     let missing = false;
     const text = template.replace(PLACEHOLDER, (_, name: string) => {
       const value = facts.get(name);
@@ -73,7 +76,7 @@ function fill(
     for (const [name, value] of Object.entries(base)) {
       const mine = members.get(name);
       if (mine === REMOVE) continue;
-      setOwn(out, name, mine ?? value);
+      setOwn(out, name, mine === undefined ? value : mine);
     }
   for (const [name, value] of members)
     if (value !== REMOVE && !Object.hasOwn(out, name)) setOwn(out, name, value);
