@@ -149,6 +149,39 @@ describe('payloads: over a recorded sample or the spec’s webhooks', () => {
     await expect(json(body)).toMatchFileSnapshot('../../golden/webhook-stripe-sample.json');
   });
 
+  it('else a callback named for the type, or marked x-tapedeck-event', () => {
+    const callback = (example: object) => ({
+      '{$request.body#/callbackUrl}': {
+        post: { requestBody: { content: { 'application/json': { example } } } },
+      },
+    });
+    const spec = new CompiledSpec({
+      file: '/specs/cb.json',
+      dialect: 'openapi-3.0',
+      files: ['/specs/cb.json'],
+      document: {
+        openapi: '3.0.3',
+        info: { title: 'cb', version: '1' },
+        paths: {
+          '/subscriptions': {
+            post: {
+              responses: { '201': { description: 'ok' } },
+              callbacks: {
+                'job.finished': callback({ from: 'named' }),
+                onDone: { ...callback({ from: 'marked' }), 'x-tapedeck-event': 'job.done' },
+              },
+            },
+          },
+        },
+      },
+    });
+    const source = payloadSource({ profile: PRESETS.standard, samples: [], spec });
+    const facts = { objectName: 'job', pendingWebhooks: 1 };
+    expect(source.render(event({ type: 'job.finished' }), facts)).toMatchObject({ from: 'named' });
+    expect(source.render(event({ type: 'job.done' }), facts)).toMatchObject({ from: 'marked' });
+    expect(source.render(event({ type: 'job.other' }), facts)).not.toHaveProperty('from');
+  });
+
   it('a type without a sample uses the spec’s OpenAPI 3.1 webhooks entry', () => {
     const spec = new CompiledSpec({
       file: '/specs/hooks.json',
