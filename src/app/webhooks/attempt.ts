@@ -125,6 +125,7 @@ export async function runAttempt(
     seed: `${seed}:${delivery.id}`,
     maxRetryAfterMs: deps.config.maxRetryAfterMs,
     manual,
+    realNow: deps.clock.now(),
   });
   const excerpt =
     result.kind === 'answered'
