@@ -11,9 +11,7 @@ import type {
   WebhookAttempt,
   WebhookSender,
 } from '../../core/ports/index.js';
-import { parseDuration } from '../../core/sandbox/duration.js';
 import type { ApiProfile } from '../../core/sandbox/profile/types.js';
-import { SCHEDULES } from '../../core/webhooks/schedule.js';
 import { SCHEMES } from '../../core/webhooks/signature.js';
 import { classifyAttempt } from '../../core/webhooks/status.js';
 import type { RetrySchedule } from '../../core/webhooks/types.js';
@@ -41,16 +39,6 @@ export interface AttemptRecord {
     readonly nextAttemptAt?: number;
     readonly disable?: 'gone';
     readonly throttledUntil?: number;
-  };
-}
-
-/** The config's schedule as the classifier reads it: a named table, or the config's own waits. */
-export function scheduleOf(config: Pick<WebhooksConfig, 'schedule' | 'jitter'>): RetrySchedule {
-  const { schedule, jitter } = config;
-  if (typeof schedule === 'string') return { delaysMs: SCHEDULES[schedule].delaysMs, jitter };
-  return {
-    delaysMs: schedule.map((d, i) => parseDuration(d, `webhooks.schedule[${i}]`)),
-    jitter,
   };
 }
 

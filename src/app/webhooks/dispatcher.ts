@@ -33,7 +33,8 @@ import { singular } from '../../core/sandbox/state/infer-spec.js';
 import type { PayloadSource } from '../../core/webhooks/payload.js';
 import type { WebhooksConfig } from '../config/config.js';
 import { VERSION } from '../version.js';
-import { runAttempt, scheduleOf, type AttemptDeps } from './attempt.js';
+import { resolveSchedule } from '../../core/webhooks/schedule.js';
+import { runAttempt, type AttemptDeps } from './attempt.js';
 import { scanPayload, type WebhookRedaction } from './redact.js';
 
 /** Attempts one drain makes at most; past it the drain answers `more` and the poll goes on. */
@@ -140,7 +141,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     config,
     redaction: deps.redaction,
     clock,
-    schedule: scheduleOf(config),
+    schedule: resolveSchedule(config.schedule, config.jitter),
     userAgent: `tapedeck-webhooks/${deps.version ?? VERSION}`,
   };
 
