@@ -20,6 +20,7 @@ import { CRYPTO_KEYS } from '../../src/app/sandbox/keys.js';
 import { TenantAdmin } from '../../src/app/sandbox/tenants.js';
 import {
   createDispatcher,
+  MAX_ATTEMPTS_PER_DRAIN,
   type Dispatcher,
   type DispatcherDeps,
 } from '../../src/app/webhooks/dispatcher.js';
@@ -184,7 +185,9 @@ async function rig(
   const logger = new CollectingLogger();
   const receiver = await startReceiver();
   const config: WebhooksConfig = { ...DEFAULTS.webhooks, ...options.config };
-  const destinations = await resolveWebhookDestinations({ allowedHosts: [] }, async () => []);
+  const destinations = await resolveWebhookDestinations({ allowedHosts: [] }, () =>
+    Promise.resolve([]),
+  );
   const sender = new UndiciWebhookSender({
     destinations,
     clock: time,
@@ -226,8 +229,9 @@ async function rig(
       logger,
     });
   };
-  open();
+  // Registered first, so it runs last: after every dispatcher has stopped.
   cleanups.push(() => r.state.close());
+  open();
   await r.admin.create('acme');
   await r.admin.clock('acme', { freeze: true });
   const tenant = (await r.state.tenants.getByName('acme'))!;
@@ -419,8 +423,9 @@ describe('webhook delivery', () => {
     expect(verifies(old, got!)).toBe(true);
     expect(verifies(newSecret(), got!)).toBe(false);
     // Past the overlap the old secret no longer signs.
-    await r.emit(2);
     await r.advance(2 * DAY);
+    await r.emit(2);
+    await r.dispatcher.drain(r.tenantId);
     const [, later] = r.receiver.received;
     expect(later!.headers['webhook-signature']!.split(' ')).toHaveLength(1);
     expect(verifies(fresh, later!)).toBe(true);
@@ -576,7 +581,7 @@ describe('webhook delivery', () => {
           }),
         );
       },
-      close: async () => undefined,
+      close: () => Promise.resolve(),
     };
     const r = await rig({ config: { concurrency: 2 } });
     for (let i = 1; i <= 5; i++) await r.emit(i);
@@ -593,5 +598,29 @@ describe('webhook delivery', () => {
     }
     expect(await drained).toEqual({ attempts: 5, more: false });
     expect(most).toBe(2);
+  });
+
+  it('stops a drain at 1000 attempts and says more; the advance answers it too', async () => {
+    let sent = 0;
+    const instant: WebhookSender = {
+      send: () => {
+        sent++;
+        return Promise.resolve({
+          kind: 'answered',
+          status: 200,
+          headers: {},
+          body: new Uint8Array(),
+          latencyMs: 0,
+        });
+      },
+      close: () => Promise.resolve(),
+    };
+    const r = await rig();
+    r.dispatcher = r.dispatcherWith({ sender: instant });
+    for (let i = 1; i <= MAX_ATTEMPTS_PER_DRAIN + 1; i++) await r.emit(i);
+    expect(await r.advance(0)).toEqual({ more: true });
+    expect(sent).toBe(MAX_ATTEMPTS_PER_DRAIN);
+    expect(await r.advance(0)).toEqual({ more: false });
+    expect(sent).toBe(MAX_ATTEMPTS_PER_DRAIN + 1);
   });
 });

@@ -58,7 +58,7 @@ async function receiver(
       await once(server, 'close');
     },
   };
-  cleanups.push(r.close);
+  cleanups.push(() => r.close());
   return r;
 }
 
@@ -95,9 +95,9 @@ function watched(d: WebhookDestinations): { d: WebhookDestinations; asked: strin
 }
 
 /** The names of this machine, as a resolver says them (a trailing dot is the same name). */
-const localResolver = async (name: string) => {
+const localResolver = (name: string): Promise<string[]> => {
   const n = name.toLowerCase().replace(/\.$/, '');
-  return n === 'localhost' || n.endsWith('.localhost') ? ['127.0.0.1'] : [];
+  return Promise.resolve(n === 'localhost' || n.endsWith('.localhost') ? ['127.0.0.1'] : []);
 };
 
 describe('webhook destinations on the wire', () => {
@@ -128,14 +128,13 @@ describe('webhook destinations on the wire', () => {
   ])(
     'refuses an allowed name that resolves to 10.0.0.7 at connect time (%s)',
     async (_case, atStart, why) => {
-      const d = await resolveWebhookDestinations(
-        { allowedHosts: ['hooks.test'] },
-        async () => atStart,
+      const d = await resolveWebhookDestinations({ allowedHosts: ['hooks.test'] }, () =>
+        Promise.resolve(atStart),
       );
       const url = d.checkUrl('http://hooks.test:8080/hooks');
       const { asked } = watched(d);
       const result = await post(
-        sender(d, async () => ['10.0.0.7']),
+        sender(d, () => Promise.resolve(['10.0.0.7'])),
         url,
       );
       expect(result).toMatchObject({ kind: 'failed', error: 'refused' });

@@ -150,6 +150,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   const kicked = new Set<string>();
   let stopping = false;
   let poll: ScheduledTask | undefined;
+  let stopped: Promise<void> | undefined;
 
   const failed = (what: string, tenant: string) => (error: unknown) => {
     logger.log('error', 'webhooks.failed', `${what} failed: ${(error as Error).message}`, {
@@ -346,12 +347,15 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     },
     kick,
     drain,
-    async stop() {
-      stopping = true;
-      poll?.cancel();
-      poll = undefined;
-      await Promise.allSettled([...running.values(), ...queued.values()]);
-      await state.webhooks.release(owner);
+    stop() {
+      stopped ??= (async () => {
+        stopping = true;
+        poll?.cancel();
+        poll = undefined;
+        await Promise.allSettled([...running.values(), ...queued.values()]);
+        await state.webhooks.release(owner);
+      })();
+      return stopped;
     },
   };
 }
