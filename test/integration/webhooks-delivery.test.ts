@@ -16,6 +16,8 @@ import { UndiciWebhookSender } from '../../src/adapters/http/webhook-sender.js';
 import { openSqliteStateFile, type SqliteState } from '../../src/adapters/state/sqlite/index.js';
 import { systemSigner } from '../../src/adapters/system/signer.js';
 import { DEFAULTS, type WebhooksConfig } from '../../src/app/config/config.js';
+import { clockRoutes } from '../../src/app/layers/admin/clock.js';
+import type { RequestContext } from '../../src/app/pipeline/context.js';
 import { CRYPTO_KEYS } from '../../src/app/sandbox/keys.js';
 import { TenantAdmin } from '../../src/app/sandbox/tenants.js';
 import {
@@ -622,5 +624,34 @@ describe('webhook delivery', () => {
     expect(sent).toBe(MAX_ATTEMPTS_PER_DRAIN);
     expect(await r.advance(0)).toEqual({ more: false });
     expect(sent).toBe(MAX_ATTEMPTS_PER_DRAIN + 1);
+  });
+
+  it('POST tenants/NAME/clock {"advance", "wait": true} answers once the due webhooks were sent', async () => {
+    const r = await rig();
+    r.receiver.answers.push(status(500));
+    await r.emit(1);
+    await r.dispatcher.drain(r.tenantId);
+    const post = clockRoutes(r.admin).find((route) => route.method === 'POST')!;
+    const call = (body: unknown) =>
+      post.handle({
+        context: {
+          incoming: { rawBody: new TextEncoder().encode(JSON.stringify(body)), headers: {} },
+        } as unknown as RequestContext,
+        query: new URLSearchParams(),
+        params: { name: 'acme' },
+      });
+    const reply = await call({ advance: '1m', wait: true });
+    expect(reply.status).toBe(200);
+    expect(JSON.parse(reply.body)).toMatchObject({ frozen: true, webhooks: { more: false } });
+    // Answered after the retry went out, not before.
+    expect(r.receiver.received).toHaveLength(2);
+    expect((await call({ advance: '1m', wait: 'yes' })).status).toBe(400);
+    expect((await call({ freeze: true, wait: true })).status).toBe(400);
+    // Without wait the answer is the clock alone; the drain goes on by itself.
+    r.receiver.answers.push(status(500));
+    await r.emit(2);
+    const plain = await call({ advance: '1m' });
+    expect(JSON.parse(plain.body)).not.toHaveProperty('webhooks');
+    await r.receiver.arrived(3);
   });
 });
