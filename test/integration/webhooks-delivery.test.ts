@@ -36,7 +36,7 @@ import type {
 } from '../../src/core/ports/index.js';
 import { tenantNow } from '../../src/core/sandbox/clock.js';
 import { PRESETS } from '../../src/core/sandbox/profile/presets/index.js';
-import type { PayloadSource } from '../../src/core/webhooks/payload.js';
+import { payloadSource } from '../../src/core/webhooks/payload.js';
 import { SCHEMES } from '../../src/core/webhooks/signature.js';
 import { resolveWebhookDestinations } from '../../src/core/webhooks/destinations.js';
 import { CollectingLogger } from '../helpers/logger.js';
@@ -141,15 +141,8 @@ function verifies(secret: string, delivery: Received): boolean {
 // ---------------------------------------------------------------------------------------------
 // The rig
 
-/** The payload B's payloadSource would render, reduced to what these tests read. */
-const payloads: PayloadSource = {
-  render: (event) => ({
-    id: event.id,
-    type: event.type,
-    timestamp: new Date(event.at).toISOString(),
-    data: event.data,
-  }),
-};
+/** The standard profile's envelope: `{"id", "type", "timestamp", "data"}`. */
+const payloads = payloadSource({ profile: PRESETS.standard, samples: [] });
 
 const newSecret = () => SCHEMES.standard.newSecret(new Uint8Array(randomBytes(32)));
 
@@ -318,8 +311,15 @@ describe('webhook delivery', () => {
       expect(got.headers['user-agent']).toBe('tapedeck-webhooks/0.0.0-test');
       expect(got.headers['content-type']).toBe('application/json');
     }
-    // The same bytes both times; the signed timestamp is real time.
+    // The same bytes both times; the signed timestamp is real time, the payload's the tenant's.
     expect(r.receiver.received[1]!.body).toBe(r.receiver.received[0]!.body);
+    const tenant = (await r.state.tenants.get(r.tenantId))!;
+    expect(JSON.parse(r.receiver.received[0]!.body)).toEqual({
+      id: eventId,
+      type: 'customer.created',
+      timestamp: new Date(tenant.clock.frozenAt! - MINUTE).toISOString(),
+      data: { id: 'cus_1', object: 'customer' },
+    });
     expect(Number(r.receiver.received[0]!.headers['webhook-timestamp'])).toBe(
       Math.floor(r.time.now() / 1000),
     );
