@@ -53,6 +53,7 @@ const EXIT_BY_CODE: Record<ErrorCode, number> = {
   TD_TENANT_NOT_FOUND: EXIT.usage,
   TD_PROFILE_INVALID: EXIT.usage,
   TD_SCENARIO_INVALID: EXIT.usage,
+  TD_WEBHOOK_REFUSED: EXIT.usage,
   TD_INTERNAL: EXIT.internal,
 };
 

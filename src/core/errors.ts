@@ -47,6 +47,8 @@ export const ERROR_CODES = {
     'A sandbox API profile or provider seed file does not load: bad JSON, a schema violation (file + JSON pointer), or an unsafe pattern.',
   TD_SCENARIO_INVALID:
     'A scenario catalogue (config, scenarios/*.json, a preset) does not load: a schema violation (file + JSON pointer), an unsafe regex, or a duplicate name.',
+  TD_WEBHOOK_REFUSED:
+    'A webhook endpoint URL is refused: not absolute http(s), credentials in it, or a host outside loopback and webhooks.allowedHosts.',
   TD_INTERNAL: 'A bug in tapedeck: please report it with the log line that carries this code.',
 } as const;
 
