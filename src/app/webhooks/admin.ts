@@ -5,6 +5,7 @@ import type {
   RuntimeState,
   Signer,
   TenantRecord,
+  TenantStore,
   WebhookAttempt,
   WebhookDelivery,
   WebhookEndpoint,
@@ -220,6 +221,21 @@ export function checkEvents(events: readonly string[] | null): readonly string[]
   return [...new Set(events)];
 }
 
+/** A tenant by its name or its id; an unknown one is TD_TENANT_NOT_FOUND. */
+export async function findTenant(
+  tenants: Pick<TenantStore, 'get' | 'getByName'>,
+  name: string,
+): Promise<TenantRecord> {
+  const found = PLAIN.test(name)
+    ? ((await tenants.getByName(name)) ?? (await tenants.get(name)))
+    : undefined;
+  if (found === undefined)
+    throw new TapedeckError('TD_TENANT_NOT_FOUND', `There is no tenant ${shown(name, PLAIN)}.`, {
+      hint: '`tapedeck tenants list` (or GET /__tapedeck/tenants) shows the tenants there are.',
+    });
+  return found;
+}
+
 /**
  * The webhook use cases the admin routes (`/__tapedeck/tenants/NAME/webhooks/…`) and
  * `tapedeck webhooks …` share (docs/webhooks.md). A tenant is named by its name or its id, as
@@ -232,16 +248,8 @@ export function checkEvents(events: readonly string[] | null): readonly string[]
 export class WebhookAdmin {
   constructor(private readonly deps: WebhookAdminDeps) {}
 
-  async tenant(name: string): Promise<TenantRecord> {
-    const { tenants } = this.deps.state;
-    const found = PLAIN.test(name)
-      ? ((await tenants.getByName(name)) ?? (await tenants.get(name)))
-      : undefined;
-    if (found === undefined)
-      throw new TapedeckError('TD_TENANT_NOT_FOUND', `There is no tenant ${shown(name, PLAIN)}.`, {
-        hint: '`tapedeck tenants list` (or GET /__tapedeck/tenants) shows the tenants there are.',
-      });
-    return found;
+  tenant(name: string): Promise<TenantRecord> {
+    return findTenant(this.deps.state.tenants, name);
   }
 
   private now(record: TenantRecord): number {
@@ -271,7 +279,11 @@ export class WebhookAdmin {
 
   private checkUrl(url: string): string {
     if (typeof url !== 'string' || url.trim() === '')
-      throw usage('Give the URL the webhooks are sent to.', 'url', 'e.g. http://localhost:4242/webhooks.');
+      throw usage(
+        'Give the URL the webhooks are sent to.',
+        'url',
+        'e.g. http://localhost:4242/webhooks.',
+      );
     if (url.length > MAX_URL_LENGTH)
       throw usage(`A webhook URL is at most ${MAX_URL_LENGTH} characters.`, 'url');
     this.deps.destinations.checkUrl(url);
