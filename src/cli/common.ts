@@ -55,6 +55,7 @@ const EXIT_BY_CODE: Record<ErrorCode, number> = {
   TD_WEBHOOK_NOT_FOUND: EXIT.usage,
   TD_TRIGGER_FAILED: EXIT.failed,
   TD_SCENARIO_INVALID: EXIT.usage,
+  TD_WEBHOOK_REFUSED: EXIT.usage,
   TD_INTERNAL: EXIT.internal,
 };
 

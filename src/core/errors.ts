@@ -51,6 +51,8 @@ export const ERROR_CODES = {
     '`tapedeck trigger` did not make the event: no flow for it, a step refused, or only other events were emitted (listed).',
   TD_SCENARIO_INVALID:
     'A scenario catalogue (config, scenarios/*.json, a preset) does not load: a schema violation (file + JSON pointer), an unsafe regex, or a duplicate name.',
+  TD_WEBHOOK_REFUSED:
+    'A webhook endpoint URL is refused: not absolute http(s), credentials in it, or a host outside loopback and webhooks.allowedHosts.',
   TD_INTERNAL: 'A bug in tapedeck: please report it with the log line that carries this code.',
 } as const;
 

@@ -4,12 +4,14 @@
  * (core/http/egress.ts). The start check sees the DNS answer of that moment; this one sees the
  * answer the socket actually uses, so a name that rebinds to a forbidden address later is
  * refused before a single packet goes there. Every outgoing connection goes through it: record,
- * passthrough, drift — and webhook delivery, when it arrives, takes the same connector.
+ * passthrough, drift — and webhook delivery (adapters/http/webhook-sender.ts), whose policy is
+ * the webhook destinations (core/webhooks/destinations.ts).
  */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import type { LookupFunction } from 'node:net';
 import { buildConnector } from 'undici';
-import { canonicalIp, type EgressPolicy, type Resolver } from '../../core/http/egress.js';
+import type { ErrorCode } from '../../core/errors.js';
+import { canonicalIp, type EgressDecision, type Resolver } from '../../core/http/egress.js';
 import type { Logger } from '../../core/ports/index.js';
 
 /** The error a refused connection fails with (undici hands it to the request). */
@@ -45,14 +47,21 @@ export function systemResolver(timeoutMs = 3_000): Resolver {
     });
 }
 
-export interface EgressConnectOptions {
-  readonly policy: EgressPolicy;
+/** What the connector asks of a policy: the upstream's EgressPolicy, the webhook destinations. */
+export interface AddressPolicy {
+  checkAddress(address: string, port: number): EgressDecision;
+}
+
+export interface EgressConnectOptions<P extends AddressPolicy = AddressPolicy> {
+  readonly policy: P;
   /** How names resolve at connect time (tests inject one that changes its answer). */
   readonly resolver?: Resolver;
   /** Says "refused to connect to ADDRESS: forbidden …" for each refusal. */
   readonly logger?: Logger;
   /** Connect timeout (undici's default: 10 s). */
   readonly timeoutMs?: number;
+  /** The code the refusal's log line carries (TD_UPSTREAM_UNREACHABLE unless said). */
+  readonly refusedCode?: ErrorCode;
 }
 
 type Connector = buildConnector.connector;
@@ -68,7 +77,9 @@ export function egressConnector(options: EgressConnectOptions): Connector {
   const byPort = new Map<number, Connector>();
 
   const refuse = (message: string, address: string): EgressRefusedError => {
-    options.logger?.log('warn', 'egress.refused', message, { code: 'TD_UPSTREAM_UNREACHABLE' });
+    options.logger?.log('warn', 'egress.refused', message, {
+      code: options.refusedCode ?? 'TD_UPSTREAM_UNREACHABLE',
+    });
     return new EgressRefusedError(message, address);
   };
   const check = (address: string, port: number): EgressRefusedError | undefined => {

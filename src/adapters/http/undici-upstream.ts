@@ -1,6 +1,7 @@
 import { Pool, errors as undiciErrors } from 'undici';
 import { appendValue, type HeaderMap, valuesOf } from '../../core/cassette/model.js';
 import { TapedeckError } from '../../core/errors.js';
+import type { EgressPolicy } from '../../core/http/egress.js';
 import type { Upstream, UpstreamRequest, UpstreamResponse } from '../../core/ports/index.js';
 import {
   egressConnector,
@@ -18,7 +19,7 @@ export interface UndiciUpstreamOptions {
    * The egress policy checked on every connection (adapters/http/egress-connect.ts); without
    * it, or with empty host lists, connections go wherever the target resolves.
    */
-  readonly egress?: EgressConnectOptions;
+  readonly egress?: EgressConnectOptions<EgressPolicy>;
 }
 
 /**

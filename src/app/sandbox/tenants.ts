@@ -44,6 +44,12 @@ export interface ClockView {
   readonly offsetMs: number;
 }
 
+/** What a clock change answers: the clock, and after an advance with `wait` the webhooks' state. */
+export interface ClockAnswer extends ClockView {
+  /** `more`: the drain stopped at its bound (1 000 attempts); the rest goes on in the background. */
+  readonly webhooks?: { readonly more: boolean };
+}
+
 export interface TenantView {
   readonly id: string;
   readonly name: string;
@@ -73,15 +79,19 @@ export interface TenantAdminDeps {
   readonly config: SandboxConfig;
   /** Called after a change that a cached key lookup must not outlive (the server's resolver.forget). */
   readonly onChange?: (tenantId: string) => void;
-  /** Called after a tenant clock moved forward (issue 15: due webhook retries). */
-  readonly onAdvance?: (tenantId: string) => void;
+  /**
+   * Called after a tenant clock moved forward (issue 15: the dispatcher's drain of that tenant,
+   * sending what fell due). An advance with `wait` awaits it and answers whether more is due.
+   */
+  readonly onAdvance?: (tenantId: string) => Promise<{ readonly more: boolean }> | void;
   /** Where `expireIdle` says which tenants it deleted (`sandbox.tenant_expired`, name only). */
   readonly logger?: Logger;
 }
 
 export type ClockOp =
   | { readonly freeze: true }
-  | { readonly advanceMs: number }
+  /** `wait`: answer once the webhooks that fell due were attempted (issue 15). */
+  | { readonly advanceMs: number; readonly wait?: boolean }
   | { readonly now: true }
   | { readonly show: true };
 
@@ -438,7 +448,7 @@ export class TenantAdmin {
     return deleted;
   }
 
-  async clock(name: string, op: ClockOp): Promise<ClockView> {
+  async clock(name: string, op: ClockOp): Promise<ClockAnswer> {
     const record = await this.tenant(name);
     const { state, clock } = this.deps;
     const real = clock.now();
@@ -451,8 +461,20 @@ export class TenantAdmin {
           : advance(record.clock, op.advanceMs);
     await state.tenants.update(record.id, { clock: next });
     this.changed(record.id);
-    if ('advanceMs' in op) this.deps.onAdvance?.(record.id);
-    return clockView(next, real);
+    const view = clockView(next, real);
+    if (!('advanceMs' in op)) return view;
+    const drained = this.deps.onAdvance?.(record.id);
+    if (drained === undefined) return view;
+    if (op.wait === true) return { ...view, webhooks: { more: (await drained).more } };
+    drained.catch((error: unknown) =>
+      this.deps.logger?.log(
+        'error',
+        'webhooks.failed',
+        `sending the webhooks due after advancing tenant ${record.name}'s clock failed: ${(error as Error).message}`,
+        { tenant: record.name },
+      ),
+    );
+    return view;
   }
 
   /**
