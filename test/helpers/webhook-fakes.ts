@@ -1,7 +1,7 @@
 /**
- * Stand-ins for the webhook store and a signature scheme, for the admin surface's tests while
- * wp15-store and wp15-core are built: only what the admin use cases call, kept simple (no
- * leases, no claims). The integration tests switch to the real ones once those land.
+ * A stand-in for the webhook store, for the admin surface's tests while wp15-store is built:
+ * only what the admin use cases call, kept simple (no leases, no claims). The tests switch to
+ * the real stores once they land.
  */
 import type {
   FanOut,
@@ -10,7 +10,6 @@ import type {
   WebhookEndpoint,
   WebhookStore,
 } from '../../src/core/ports/index.js';
-import type { SignatureScheme } from '../../src/core/webhooks/types.js';
 
 export class FakeWebhookStore implements WebhookStore {
   private readonly endpoints = new Map<string, WebhookEndpoint[]>();
@@ -160,16 +159,3 @@ export class FakeWebhookStore implements WebhookStore {
     return Promise.resolve([]);
   }
 }
-
-/** A scheme with Standard Webhooks' secret shape, for the admin tests (no signing). */
-export const FAKE_SCHEME: SignatureScheme = {
-  name: 'standard',
-  signatureHeaders: ['webhook-signature'],
-  sign: () => [],
-  verify: () => ({ ok: true }),
-  newSecret: (random) => `whsec_${btoa(String.fromCharCode(...random))}`,
-  checkSecret: (secret) =>
-    /^whsec_[A-Za-z0-9+/=]{32,88}$/.test(secret)
-      ? undefined
-      : 'a secret is whsec_ and the base64 of 24 to 64 random bytes.',
-};

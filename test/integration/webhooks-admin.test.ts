@@ -5,7 +5,7 @@ import { openSqliteState } from '../../src/adapters/state/sqlite/index.js';
 import { adminLayer } from '../../src/app/layers/admin/index.js';
 import { webhookRoutes } from '../../src/app/layers/admin/webhooks.js';
 import { runPipeline } from '../../src/app/pipeline/run.js';
-import { WebhookAdmin, type DestinationCheck } from '../../src/app/webhooks/admin.js';
+import { WebhookAdmin } from '../../src/app/webhooks/admin.js';
 import type { TriggerReport } from '../../src/app/webhooks/trigger.js';
 import { TapedeckError } from '../../src/core/errors.js';
 import type { RuntimeState, WebhookStore } from '../../src/core/ports/index.js';
@@ -13,22 +13,13 @@ import { firstKey, newTenant } from '../contract/tenant-store.contract.js';
 import { CollectingLogger } from '../helpers/logger.js';
 import { ManualTime } from '../helpers/manual-time.js';
 import { tempDir } from '../helpers/tmp.js';
-import { FAKE_SCHEME, FakeWebhookStore } from '../helpers/webhook-fakes.js';
+import { FakeWebhookStore } from '../helpers/webhook-fakes.js';
+import { WebhookDestinations } from '../../src/core/webhooks/destinations.js';
+import { SCHEMES } from '../../src/core/webhooks/signature.js';
 
 const TOKEN = 'admin-0123456789abcdef0123456789abcdef';
 const FROZEN = Date.UTC(2030, 0, 1);
 const HOUR = 3_600_000;
-
-/** Loopback only, as the destination check does without `webhooks.allowedHosts`. */
-const LOOPBACK_ONLY: DestinationCheck = {
-  checkUrl(url) {
-    const host = URL.canParse(url) ? new URL(url).hostname : '';
-    if (!['localhost', '127.0.0.1', '[::1]'].includes(host))
-      throw new TapedeckError('TD_USAGE', 'Webhooks go to loopback or webhooks.allowedHosts.', {
-        details: { field: 'url' },
-      });
-  },
-};
 
 /** Random bytes that differ on every call: a counter, so ids and secrets are predictable. */
 function countingRandom(): { randomBytes(n: number): Uint8Array } {
@@ -60,9 +51,9 @@ describe('webhook admin routes', () => {
     const admin = new WebhookAdmin({
       state: { tenants: state.tenants, events: state.events, webhooks },
       clock: time,
-      scheme: FAKE_SCHEME,
+      scheme: SCHEMES.standard,
       signer: countingRandom(),
-      destinations: LOOPBACK_ONLY,
+      destinations: new WebhookDestinations([]),
       rotationOverlapMs: 24 * HOUR,
       idPrefix: 'we_',
       onChange: (tenant) => kicked.push(tenant),
@@ -189,7 +180,12 @@ describe('webhook admin routes', () => {
       url: 'http://169.254.169.254/latest',
     });
     expect(outside.status).toBe(400);
-    expect(outside.json).toMatchObject({ field: 'url' });
+    expect(outside.json).toMatchObject({ code: 'TD_WEBHOOK_REFUSED' });
+    for (const url of ['ftp://localhost/x', 'http://user:pw@localhost/x', 'http://10.0.0.1/']) {
+      const r = await call('POST', 'tenants/acme/webhooks/endpoints', { url });
+      expect(r.json, url).toMatchObject({ status: 400, code: 'TD_WEBHOOK_REFUSED' });
+      expect(r.text).not.toContain('pw@');
+    }
     const none = await call('POST', 'tenants/acme/webhooks/endpoints', { events: ['a.b'] });
     expect(none.status).toBe(400);
     expect(none.json).toMatchObject({ field: 'url' });

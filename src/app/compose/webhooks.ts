@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { openSqliteState } from '../../adapters/state/sqlite/index.js';
 import { colourWanted, makeStyle, systemClock } from '../../adapters/system/system.js';
-import { TapedeckError } from '../../core/errors.js';
+import { systemResolver } from '../../adapters/http/egress-connect.js';
+import { resolveEgressPolicy, type Resolver } from '../../core/http/egress.js';
+import {
+  resolveWebhookDestinations,
+  type WebhookDestinations,
+} from '../../core/webhooks/destinations.js';
 import type { Clock } from '../../core/ports/index.js';
 import type { Style } from '../../core/render/text.js';
 import type { ApiProfile } from '../../core/sandbox/profile/types.js';
@@ -19,36 +24,20 @@ export function endpointIdPrefix(profile: ApiProfile): string {
   return shape?.kind === 'random' && shape.prefix !== '' ? shape.prefix : 'ep_';
 }
 
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
-
 /**
- * Until wp15-delivery's `WebhookDestinations` is wired here (the integrator's), the narrowest
- * check that is still safe: absolute http(s), no credentials, and a loopback host or a host
- * named exactly in `webhooks.allowedHosts`. It refuses more than the real one (no ranges, no
- * canonical spellings of loopback), never less.
+ * The destination check of `webhooks.allowedHosts` (names resolved now, as the server does at
+ * start), with `upstream.forbiddenHosts` never allowed. No lookup when both lists are empty.
  */
-export function interimDestinations(config: TapedeckConfig): DestinationCheck {
-  const allowed = new Set(config.webhooks.allowedHosts.map((h) => h.toLowerCase()));
-  return {
-    checkUrl(url) {
-      const parsed = URL.canParse(url) ? new URL(url) : undefined;
-      const ok =
-        parsed !== undefined &&
-        (parsed.protocol === 'http:' || parsed.protocol === 'https:') &&
-        parsed.username === '' &&
-        parsed.password === '' &&
-        (LOOPBACK.has(parsed.hostname) || allowed.has(parsed.hostname));
-      if (!ok)
-        throw new TapedeckError(
-          'TD_USAGE',
-          'A webhook URL is an absolute http(s) URL without credentials, to loopback or a host of webhooks.allowedHosts.',
-          {
-            details: { field: 'url' },
-            hint: 'e.g. http://localhost:4242/webhooks; add other hosts to webhooks.allowedHosts (docs/webhooks.md, "Destinations").',
-          },
-        );
-    },
-  };
+export async function composeWebhookDestinations(
+  config: TapedeckConfig,
+  resolver?: Resolver,
+): Promise<WebhookDestinations> {
+  const resolve = resolver ?? systemResolver();
+  const upstream = await resolveEgressPolicy(
+    { forbiddenHosts: config.upstream.forbiddenHosts, allowedHosts: [] },
+    resolve,
+  );
+  return resolveWebhookDestinations(config.webhooks, resolve, upstream.forbidden);
 }
 
 /**
@@ -56,18 +45,19 @@ export function interimDestinations(config: TapedeckConfig): DestinationCheck {
  * sandbox: each write is one transaction it sees; its dispatcher polls for new work). The scheme
  * is the profile's, so a secret made here has the shape the sandbox signs with.
  */
-export function composeWebhookAdmin(
+export async function composeWebhookAdmin(
   config: TapedeckConfig,
   options: { readonly clock?: Clock; readonly destinations?: DestinationCheck } = {},
-): { admin: WebhookAdmin; profile: ApiProfile; close(): Promise<void> } {
+): Promise<{ admin: WebhookAdmin; profile: ApiProfile; close(): Promise<void> }> {
   const { profile } = loadSandboxProfile(config);
+  const destinations = options.destinations ?? (await composeWebhookDestinations(config));
   const state = openSqliteState(config.stateDir);
   const admin = new WebhookAdmin({
     state,
     clock: options.clock ?? systemClock,
     scheme: SCHEMES[profile.webhooks.scheme],
     signer: { randomBytes: (n) => new Uint8Array(randomBytes(n)) },
-    destinations: options.destinations ?? interimDestinations(config),
+    destinations,
     rotationOverlapMs: config.webhooks.rotationOverlapHours * HOUR_MS,
     idPrefix: endpointIdPrefix(profile),
   });

@@ -16,13 +16,13 @@ import { tenantNow } from '../../core/sandbox/clock.js';
 import type { SignatureScheme } from '../../core/webhooks/types.js';
 
 /**
- * What checks a destination when an endpoint is added or its URL changed: C's
- * `WebhookDestinations` (core/webhooks/destinations.ts) in the server and the CLI. It throws
- * TD_WEBHOOK_REFUSED (not http(s), credentials in the URL, a host outside loopback and
- * `webhooks.allowedHosts`) and returns nothing when the URL may be registered.
+ * What checks a destination when an endpoint is added or its URL changed: `WebhookDestinations`
+ * (core/webhooks/destinations.ts) in the server and the CLI. It throws TD_WEBHOOK_REFUSED (not
+ * http(s), credentials in the URL, a host outside loopback and `webhooks.allowedHosts`) and
+ * returns the URL's canonical form, which is what is stored.
  */
 export interface DestinationCheck {
-  checkUrl(url: string): void;
+  checkUrl(url: string): string;
 }
 
 export interface WebhookAdminDeps {
@@ -286,8 +286,7 @@ export class WebhookAdmin {
       );
     if (url.length > MAX_URL_LENGTH)
       throw usage(`A webhook URL is at most ${MAX_URL_LENGTH} characters.`, 'url');
-    this.deps.destinations.checkUrl(url);
-    return url;
+    return this.deps.destinations.checkUrl(url);
   }
 
   private newSecret(secret: string | undefined): string {

@@ -57,7 +57,7 @@ async function withWebhookAdmin<T>(
       },
     );
   const compose = await import('../../app/compose/webhooks.js');
-  const opened = compose.composeWebhookAdmin(config);
+  const opened = await compose.composeWebhookAdmin(config);
   try {
     return await work(opened.admin, compose.stdoutStyle(cli.io));
   } finally {
