@@ -89,6 +89,69 @@ export function eventStoreContract(name: string, harness: StateHarness): void {
       expect(Object.keys(stored!.data as object)).toEqual(['a']);
     });
 
+    it('keeps what an update changed and the idempotency key as sent; absent when not given', async () => {
+      const { state } = await harness.open();
+      await withTenants(state, 't1');
+      const updated = {
+        ...event('evt_2'),
+        type: 'customer.updated',
+        previous: { email: null, metadata: { a: '1' } },
+        idempotencyKey: 'order-42',
+        idempotencyKeyHash: 'hash-of-order-42',
+      };
+      await state.resources.apply(
+        't1',
+        { puts: [], deletes: [], events: [event('evt_1'), updated] },
+        1,
+      );
+      const [plain, changed] = await state.events.list('t1', 0, 10);
+      expect(plain).toEqual({ ...event('evt_1'), seq: plain!.seq });
+      expect(Object.keys(plain!)).not.toContain('previous');
+      expect(Object.keys(plain!)).not.toContain('idempotencyKey');
+      expect(changed).toEqual({ ...updated, seq: changed!.seq });
+      // Changing what was read changes nothing stored.
+      (changed!.previous as { email: unknown }).email = 'x';
+      expect((await state.events.list('t1', 0, 10))[1]!.previous).toEqual(updated.previous);
+      // `previous` is JSON as `data` is: what is not refuses the change whole.
+      await expect(
+        state.resources.apply(
+          't1',
+          {
+            puts: [{ type: 'customers', id: 'cus_9', value: {} }],
+            deletes: [],
+            events: [{ ...event('evt_3'), previous: { n: 1n } as never }],
+          },
+          2,
+        ),
+      ).rejects.toThrow();
+      expect(await state.resources.get('t1', 'customers', 'cus_9')).toBeUndefined();
+      expect(await state.events.list('t1', 0, 10)).toHaveLength(2);
+    });
+
+    it("answers the seq of a tenant's last event, 0 before any", async () => {
+      const { state } = await harness.open();
+      await withTenants(state, 't1', 't2');
+      expect(await state.events.lastSeq('t1')).toBe(0);
+      await state.resources.apply(
+        't1',
+        { puts: [], deletes: [], events: [event('evt_1'), event('evt_2')] },
+        1,
+      );
+      const [, second] = await state.events.list('t1', 0, 10);
+      expect(await state.events.lastSeq('t1')).toBe(second!.seq);
+      expect(await state.events.lastSeq('t2')).toBe(0);
+      await state.resources.apply('t2', { puts: [], deletes: [], events: [event('evt_1')] }, 1);
+      expect(await state.events.lastSeq('t1')).toBe(second!.seq);
+      const [only] = await state.events.list('t2', 0, 10);
+      expect(await state.events.lastSeq('t2')).toBe(only!.seq);
+      expect(await state.events.list('t2', await state.events.lastSeq('t2'), 10)).toEqual([]);
+      // A refused change adds no event: the last seq stays.
+      await expect(
+        state.resources.apply('t1', { puts: [], deletes: [], events: [event('evt_1')] }, 2),
+      ).rejects.toThrow();
+      expect(await state.events.lastSeq('t1')).toBe(second!.seq);
+    });
+
     it('hands out copies of event data', async () => {
       const { state } = await harness.open();
       await withTenants(state, 't1');

@@ -8,10 +8,11 @@ import { journalEntry } from './journal-store.contract.js';
 import { event } from './resource-store.contract.js';
 import type { StateHarness } from './state-harness.js';
 import { firstKey, newTenant } from './tenant-store.contract.js';
+import { attempt, webhookEndpoint } from './webhook-store.contract.js';
 
 /**
  * Two tenants holding the same names everywhere (resource types and ids, parents, sequence,
- * snapshot and event names, idempotency keys, usage days, outbox ids), with values that tell
+ * snapshot and event names, idempotency keys, usage days, webhook endpoint, event and delivery ids), with values that tell
  * them apart (`owner`, counts): whatever one tenant does, the other's whole state stays as it
  * was, and what one reads is its own. Removing the tenant condition of any statement of a
  * tenant-scoped port fails this suite.
@@ -20,6 +21,7 @@ import { firstKey, newTenant } from './tenant-store.contract.js';
 const KEYS = ['k-done', 'k-flight', 'k-applied', 'k-new'];
 const SEQUENCES = ['octo/hello#issues', 'other'];
 const DAYS = [20_000, 20_001];
+const CLAIM = { now: 100, realNow: 1000, owner: 'srv', leaseMs: 10 ** 9, limit: 100 };
 
 const response = (owner: string, status = 201): IdempotentResponse => ({
   status,
@@ -77,7 +79,27 @@ async function populate(state: RuntimeState, t: string, n: number): Promise<void
   await resources.put(t, { ...customer(t, 'cus_0'), deleted: true });
   await resources.saveSnapshot(t, 'snap', 1000 + n);
   await state.usage.add(t, DAYS[0]!, n);
-  await state.outbox.enqueue(t, { id: 'evt_1', destination: `http://${t}`, payload: t }, 0);
+  // Two endpoints, one event fanned out to both: one delivery settled and due again, one leased.
+  for (const id of ['we_1', 'we_2'])
+    await state.webhooks.addEndpoint(t, { ...webhookEndpoint(id), url: `http://${t}/${id}` });
+  expect(
+    await state.webhooks.fanOut(t, {
+      afterSeq: 0,
+      toSeq: n,
+      messages: [{ eventId: 'evt_1', type: 'customer.created', payload: `{"owner":"${t}"}` }],
+      deliveries: ['we_1', 'we_2'].map((endpoint) => ({
+        id: `dlv_${endpoint}`,
+        endpoint,
+        eventId: 'evt_1',
+        dueAt: 10,
+      })),
+    }),
+  ).toBe(true);
+  await state.webhooks.claimDue(t, { ...CLAIM, owner: `srv_${t}` });
+  await state.webhooks.settle(t, 'dlv_we_1', `srv_${t}`, attempt(1, { excerpt: `owner ${t}` }), {
+    status: 'pending',
+    nextAttemptAt: 20,
+  });
   await state.journal.append([{ ...journalEntry(n), tenant: t }]);
 }
 
@@ -112,7 +134,20 @@ async function dump(state: RuntimeState, harness: StateHarness, t: string): Prom
     events: await state.events.list(t, 0, 100),
     usage: await Promise.all(DAYS.map((d) => state.usage.get(t, d))),
     idempotencyKeys,
-    outbox: [await state.outbox.get(t, 'evt_1'), await state.outbox.due(t, 10, 10)],
+    webhooks: {
+      endpoints: await state.webhooks.listEndpoints(t),
+      endpoint: await state.webhooks.getEndpoint(t, 'we_1'),
+      cursor: await state.webhooks.cursor(t),
+      deliveries: await state.webhooks.listDeliveries(t, { limit: 100 }),
+      page: await state.webhooks.listDeliveries(t, {
+        limit: 100,
+        endpoint: 'we_1',
+        eventId: 'evt_1',
+        status: 'pending',
+        before: 'dlv_we_2',
+      }),
+      delivery: await state.webhooks.getDelivery(t, 'dlv_we_1'),
+    },
     journal: await state.journal.query({ limit: 100, tenant: t }),
     raw: harness.raw?.(state, t),
   };
@@ -238,14 +273,56 @@ export function isolationContract(name: string, harness: StateHarness): void {
         ['events', () => state.events.list('A', 0, 100)],
         ['journal', () => state.journal.query({ limit: 10, tenant: 'A' })],
         [
-          'outbox',
+          'webhook claim + settle',
+          async () => {
+            const claimed = await state.webhooks.claimDue('A', { ...CLAIM, owner: 'srv_x' });
+            for (const c of claimed)
+              await state.webhooks.settle('A', c.delivery.id, 'srv_x', attempt(2), {
+                status: 'failed',
+                disable: 'gone',
+                throttledUntil: 10 ** 9,
+              });
+          },
+        ],
+        // B's lease owner's name: A's calls must not reach B's delivery under it.
+        [
+          'webhook settle (B owner)',
           () =>
-            state.outbox.markAttempt('A', 'evt_1', {
-              at: 1,
-              outcome: 'delivered',
-              responseStatus: 200,
+            state.webhooks.settle('A', 'dlv_we_2', 'srv_B', attempt(2), {
+              status: 'delivered',
             }),
         ],
+        ['webhook redeliver', () => state.webhooks.redeliver('A', 'dlv_we_1', 5)],
+        ['webhook redeliver (leased)', () => state.webhooks.redeliver('A', 'dlv_we_2', 5)],
+        [
+          'webhook fan-out',
+          () =>
+            state.webhooks.fanOut('A', {
+              afterSeq: 1,
+              toSeq: 5,
+              messages: [{ eventId: 'evt_2', type: 'customer.created', payload: '{"owner":"A"}' }],
+              deliveries: [{ id: 'dlv_we_1', endpoint: 'we_1', eventId: 'evt_2', dueAt: 1 }],
+            }),
+        ],
+        [
+          'webhook fan-out (stale)',
+          () => state.webhooks.fanOut('A', { afterSeq: 0, toSeq: 9, messages: [], deliveries: [] }),
+        ],
+        [
+          'webhook endpoint update',
+          () =>
+            state.webhooks.updateEndpoint('A', 'we_1', {
+              url: 'http://A/changed',
+              events: ['a.b'],
+              status: 'disabled',
+              secrets: [],
+              disabledReason: 'manual',
+              throttledUntil: null,
+            }),
+        ],
+        ['webhook endpoint add', () => state.webhooks.addEndpoint('A', webhookEndpoint('we_3'))],
+        ['webhook endpoint delete', () => state.webhooks.deleteEndpoint('A', 'we_2')],
+        ['webhook release (A owner)', () => state.webhooks.release('srv_A')],
         [
           'tenant update',
           () =>

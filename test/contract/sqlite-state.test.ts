@@ -8,6 +8,7 @@ import { TapedeckError } from '../../src/core/errors.js';
 import { defer } from '../helpers/cleanup.js';
 import { tempDir } from '../helpers/tmp.js';
 import { journalEntry } from './journal-store.contract.js';
+import { webhookEndpoint } from './webhook-store.contract.js';
 
 const LATEST = MIGRATIONS.at(-1)!.version;
 
@@ -278,7 +279,8 @@ describe('SQLite state: failures', () => {
       state.tenants.list(),
       state.resources.snapshot('t1'),
       state.idempotency.begin('t1', 'k', 'fp', 'POST /x', 1, 0),
-      state.outbox.due('t1', 1, 1),
+      state.webhooks.claimDue('t1', { now: 1, realNow: 1, owner: 'o', leaseMs: 1, limit: 1 }),
+      state.webhooks.addEndpoint('t1', webhookEndpoint('we_1')),
       state.events.list('t1', 0, 1),
       state.usage.add('t1', 1, 1),
       state.resources.page('t1', { type: 'customers', order: 'desc', limit: 1 }),

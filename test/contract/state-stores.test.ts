@@ -16,13 +16,12 @@ import { assertParity } from './state-parity.js';
 import { stateHarness, type StateHarness } from './state-harness.js';
 import { tenantStoreContract } from './tenant-store.contract.js';
 import { usageStoreContract } from './usage-store.contract.js';
-import { webhookOutboxContract } from './webhook-outbox.contract.js';
+import { webhookStoreContract } from './webhook-store.contract.js';
 
 /** Every table naming a tenant: what the isolation contract compares row for row. */
 const TENANT_TABLES = [
   'resources',
   'idempotency_keys',
-  'outbox',
   'sequences',
   'snapshots',
   'usage',
@@ -31,6 +30,11 @@ const TENANT_TABLES = [
   'journal',
   'scenario_arms',
   'scenario_counters',
+  'webhook_endpoints',
+  'webhook_cursors',
+  'webhook_messages',
+  'webhook_deliveries',
+  'webhook_attempts',
 ];
 
 /** Every row of the state file that is the tenant's, read over a connection of its own. */
@@ -76,7 +80,7 @@ for (const [name, harness] of implementations) {
   eventStoreContract(name, harness);
   usageStoreContract(name, harness);
   scenarioStoreContract(name, harness);
-  webhookOutboxContract(name, harness);
+  webhookStoreContract(name, harness);
   isolationContract(name, harness);
 }
 

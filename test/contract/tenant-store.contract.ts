@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { TenantKeyRecord, TenantRecord } from '../../src/core/ports/index.js';
 import { journalEntry } from './journal-store.contract.js';
 import type { StateHarness } from './state-harness.js';
+import { dlv, fan, webhookEndpoint } from './webhook-store.contract.js';
 
 export type NewTenant = Omit<TenantRecord, 'usage'>;
 
@@ -174,7 +175,8 @@ export function tenantStoreContract(name: string, harness: StateHarness): void {
           1000,
         );
         await state.idempotency.begin(id, 'key-1', 'fp', 'POST /x', 1000, 0);
-        await state.outbox.enqueue(id, { id: 'evt_1', destination: 'http://x', payload: '{}' }, 0);
+        await state.webhooks.addEndpoint(id, webhookEndpoint('we_1'));
+        await fan(state.webhooks, id, ['evt_1'], ['we_1']);
         await state.usage.add(id, 20, 4);
         await state.journal.append([{ ...journalEntry(1), tenant: id }]);
       }
@@ -191,7 +193,9 @@ export function tenantStoreContract(name: string, harness: StateHarness): void {
       expect(await state.idempotency.begin('gone', 'key-1', 'other', 'POST /x', 2000, 0)).toEqual({
         kind: 'new',
       });
-      expect(await state.outbox.get('gone', 'evt_1')).toBeUndefined();
+      expect(await state.webhooks.getEndpoint('gone', 'we_1')).toBeUndefined();
+      expect(await state.webhooks.cursor('gone')).toBe(0);
+      expect(await state.webhooks.getDelivery('gone', dlv('we_1', 'evt_1'))).toBeUndefined();
       // Its journal rows too (the plan: "everything of the tenant … journal rows").
       expect(await state.journal.query({ limit: 10, tenant: 'gone' })).toEqual([]);
       expect(await state.journal.query({ limit: 10, tenant: 'kept' })).toHaveLength(1);
@@ -212,7 +216,11 @@ export function tenantStoreContract(name: string, harness: StateHarness): void {
         kind: 'mismatch',
         endpoint: 'POST /x',
       });
-      expect((await state.outbox.get('kept', 'evt_1'))?.status).toBe('pending');
+      expect(await state.webhooks.getEndpoint('kept', 'we_1')).toEqual(webhookEndpoint('we_1'));
+      expect(await state.webhooks.cursor('kept')).toBe(1);
+      expect(
+        (await state.webhooks.getDelivery('kept', dlv('we_1', 'evt_1')))?.delivery.status,
+      ).toBe('pending');
     });
 
     it('hands out copies: changing a returned record changes nothing stored', async () => {

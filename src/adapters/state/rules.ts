@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { TapedeckError } from '../../core/errors.js';
 import type { ListQuery } from '../../core/ports/resources.js';
+import type { DeliveryStatus } from '../../core/ports/webhooks.js';
 
 /**
  * What the memory and SQLite resource stores share, so both count, filter and page alike
@@ -81,4 +82,12 @@ export function armCount(count: number | undefined): number | undefined {
       `Cannot arm a scenario for ${String(count)} firings: a whole number from 1, or none for until disarmed.`,
     );
   return count;
+}
+
+/**
+ * The status a settled delivery takes. A manual redelivery is one attempt, never scheduled
+ * again: asked to retry, it fails instead (both webhook stores, so they answer alike).
+ */
+export function settledStatus(status: DeliveryStatus, manual: boolean): DeliveryStatus {
+  return status === 'pending' && manual ? 'failed' : status;
 }

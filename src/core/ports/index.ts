@@ -7,7 +7,6 @@ export type * from './events.js';
 export type * from './idempotency.js';
 export type * from './journal.js';
 export type * from './logger.js';
-export type * from './outbox.js';
 export type * from './resources.js';
 export type * from './scheduler.js';
 export type * from './state.js';

@@ -2,7 +2,6 @@ import type { DriftHistoryStore } from './drift-history.js';
 import type { EventStore } from './events.js';
 import type { IdempotencyStore } from './idempotency.js';
 import type { JournalStore } from './journal.js';
-import type { WebhookOutbox } from './outbox.js';
 import type { ResourceStore } from './resources.js';
 import type { TenantStore } from './tenants.js';
 import type { ScenarioStore } from './scenarios.js';
@@ -19,14 +18,13 @@ export interface RuntimeState {
   readonly tenants: TenantStore;
   readonly resources: ResourceStore;
   readonly idempotency: IdempotencyStore;
-  readonly outbox: WebhookOutbox;
   /** The sandbox's events, written by `resources.apply`. */
   readonly events: EventStore;
   /** Requests per tenant per day. */
   readonly usage: UsageStore;
   /** Scenario arms and counters (issue 14). */
   readonly scenarios: ScenarioStore;
-  /** Webhook endpoints, deliveries and attempts (issue 15); `outbox` is its sketch, to go. */
+  /** Webhook endpoints, deliveries and attempts (issue 15). */
   readonly webhooks: WebhookStore;
   /** Closes every port and the storage under them. Idempotent. */
   close(): Promise<void>;

@@ -6,8 +6,8 @@ import { Open, type TenantScoped } from './shared.js';
 export class MemoryEventStore implements EventStore, TenantScoped {
   /** Per tenant, in seq order. */
   private readonly tenants = new Map<string, StoredEvent[]>();
-  /** Per tenant, the ids it has: `apply` checks each new event against them (no scan). */
-  private readonly ids = new Map<string, Set<string>>();
+  /** Per tenant, the ids it has and their types: `apply` checks each new event against them. */
+  private readonly ids = new Map<string, Map<string, string>>();
   private seq = 0;
   readonly open = new Open('events');
 
@@ -26,7 +26,7 @@ export class MemoryEventStore implements EventStore, TenantScoped {
   }
 
   lastSeq(tenant: string): Promise<number> {
-    return this.open.run(() => this.tenants.get(tenant)?.at(-1)?.seq ?? 0);
+    return this.open.run(() => this.lastSeqNow(tenant));
   }
 
   /** Whether the tenant has an event of this id (ids are unique per tenant). */
@@ -34,15 +34,25 @@ export class MemoryEventStore implements EventStore, TenantScoped {
     return this.ids.get(tenant)?.has(id) === true;
   }
 
+  /** The type of the tenant's event of this id, at once (the memory webhook store's reads). */
+  typeNow(tenant: string, id: string): string | undefined {
+    return this.ids.get(tenant)?.get(id);
+  }
+
+  /** `lastSeq`, at once. */
+  lastSeqNow(tenant: string): number {
+    return this.tenants.get(tenant)?.at(-1)?.seq ?? 0;
+  }
+
   /** Appends, at once: called by the memory resource store's `apply` after its checks. */
   appendNow(tenant: string, events: readonly SandboxEvent[]): void {
     let of = this.tenants.get(tenant);
     if (of === undefined) this.tenants.set(tenant, (of = []));
     let ids = this.ids.get(tenant);
-    if (ids === undefined) this.ids.set(tenant, (ids = new Set()));
+    if (ids === undefined) this.ids.set(tenant, (ids = new Map<string, string>()));
     for (const e of events) {
       of.push({ ...structuredClone(e), seq: ++this.seq });
-      ids.add(e.id);
+      ids.set(e.id, e.type);
     }
   }
 

@@ -3,7 +3,6 @@ import { MemoryDriftHistory } from './drift-history.js';
 import { MemoryEventStore } from './events.js';
 import { MemoryIdempotencyStore } from './idempotency.js';
 import { MemoryJournalStore } from './journal.js';
-import { MemoryWebhookOutbox } from './outbox.js';
 import { MemoryWebhookStore } from './webhooks.js';
 import { MemoryResourceStore } from './resources.js';
 import { MemoryTenantStore } from './tenants.js';
@@ -14,7 +13,6 @@ export * from './drift-history.js';
 export * from './events.js';
 export * from './idempotency.js';
 export * from './journal.js';
-export * from './outbox.js';
 export * from './resources.js';
 export * from './scenarios.js';
 export * from './tenants.js';
@@ -27,20 +25,11 @@ export function openMemoryState(): RuntimeState {
   const journal = new MemoryJournalStore();
   const driftHistory = new MemoryDriftHistory();
   const idempotency = new MemoryIdempotencyStore();
-  const outbox = new MemoryWebhookOutbox();
   const events = new MemoryEventStore();
   const usage = new MemoryUsageStore();
   const scenarios = new MemoryScenarioStore();
-  const webhooks = new MemoryWebhookStore();
-  const tenants = new MemoryTenantStore([
-    idempotency,
-    outbox,
-    events,
-    usage,
-    journal,
-    scenarios,
-    webhooks,
-  ]);
+  const webhooks = new MemoryWebhookStore(events);
+  const tenants = new MemoryTenantStore([idempotency, events, usage, journal, scenarios, webhooks]);
   const resources = new MemoryResourceStore(tenants, idempotency, events);
   tenants.alsoDrop(resources);
   return {
@@ -49,7 +38,6 @@ export function openMemoryState(): RuntimeState {
     tenants,
     resources,
     idempotency,
-    outbox,
     events,
     usage,
     scenarios,
@@ -61,7 +49,6 @@ export function openMemoryState(): RuntimeState {
         tenants,
         resources,
         idempotency,
-        outbox,
         events,
         usage,
         scenarios,

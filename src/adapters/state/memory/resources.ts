@@ -216,7 +216,15 @@ export class MemoryResourceStore implements ResourceStore, TenantScoped {
       const events = (change.events ?? []).map((e) => {
         const data = JSON.stringify(e.data) as string | undefined;
         if (data === undefined) throw new TypeError("An event's data is not JSON.");
-        return { ...e, data: JSON.parse(data) as JsonValue };
+        const { previous, idempotencyKey, ...rest } = e;
+        const was =
+          previous === undefined ? undefined : (JSON.stringify(previous) as string | undefined);
+        return {
+          ...rest,
+          data: JSON.parse(data) as JsonValue,
+          ...(was === undefined ? {} : { previous: JSON.parse(was) as JsonValue }),
+          ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+        };
       });
       const ids = new Set<string>();
       for (const e of events) {

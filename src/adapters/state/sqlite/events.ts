@@ -12,6 +12,8 @@ interface EventRow {
   resource_id: string;
   data: string;
   idempotency_key_hash: string | null;
+  previous: string | null;
+  idempotency_key: string | null;
 }
 
 function eventOf(r: EventRow): StoredEvent {
@@ -24,6 +26,8 @@ function eventOf(r: EventRow): StoredEvent {
     resourceId: r.resource_id,
     data: JSON.parse(r.data) as JsonValue,
     ...(r.idempotency_key_hash === null ? {} : { idempotencyKeyHash: r.idempotency_key_hash }),
+    ...(r.previous === null ? {} : { previous: JSON.parse(r.previous) as JsonValue }),
+    ...(r.idempotency_key === null ? {} : { idempotencyKey: r.idempotency_key }),
   };
 }
 
@@ -40,7 +44,8 @@ export class SqliteEventStore implements EventStore {
       (
         this.port
           .sql(
-            `SELECT seq, id, type, at, resource_type, resource_id, data, idempotency_key_hash
+            `SELECT seq, id, type, at, resource_type, resource_id, data, idempotency_key_hash,
+               previous, idempotency_key
              FROM events WHERE tenant = ? AND seq > ? ORDER BY seq LIMIT ?`,
           )
           .all(tenant, afterSeq, readLimit(limit)) as EventRow[]

@@ -9,7 +9,6 @@ import { SqliteEventStore } from './events.js';
 import { SqliteIdempotencyStore } from './idempotency.js';
 import { SqliteJournalStore } from './journal-store.js';
 import { MIGRATIONS, migrate, refuseNewer, type Migration } from './migrations.js';
-import { SqliteWebhookOutbox } from './outbox.js';
 import { SqliteWebhookStore } from './webhooks.js';
 import { SqliteResourceStore } from './resources.js';
 import { SqliteScenarioStore } from './scenarios.js';
@@ -98,7 +97,6 @@ export function openSqliteStateFile(
     tenants: new SqliteTenantStore(connection),
     resources: new SqliteResourceStore(connection),
     idempotency: new SqliteIdempotencyStore(connection),
-    outbox: new SqliteWebhookOutbox(connection),
     events: new SqliteEventStore(connection),
     usage: new SqliteUsageStore(connection),
     scenarios: new SqliteScenarioStore(connection),

@@ -244,8 +244,9 @@ export class SqliteResourceStore implements ResourceStore {
       for (const e of change.events ?? []) {
         this.port
           .sql(
-            `INSERT INTO events(tenant, id, type, at, resource_type, resource_id, data, idempotency_key_hash)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT INTO events(tenant, id, type, at, resource_type, resource_id, data,
+               idempotency_key_hash, previous, idempotency_key)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
             tenant,
@@ -256,6 +257,8 @@ export class SqliteResourceStore implements ResourceStore {
             e.resourceId,
             JSON.stringify(e.data),
             e.idempotencyKeyHash ?? null,
+            e.previous === undefined ? null : JSON.stringify(e.previous),
+            e.idempotencyKey ?? null,
           );
       }
       if (change.idempotency !== undefined) {

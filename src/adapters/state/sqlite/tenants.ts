@@ -75,6 +75,7 @@ function keyOf(r: KeyRow): TenantKeyRecord {
 const TENANT_TABLES = [
   'resources',
   'idempotency_keys',
+  // Migration 2's sketch of a webhook outbox, unused since issue 15: an old file's rows go too.
   'outbox',
   'sequences',
   'snapshots',
