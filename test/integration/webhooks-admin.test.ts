@@ -13,7 +13,6 @@ import { firstKey, newTenant } from '../contract/tenant-store.contract.js';
 import { CollectingLogger } from '../helpers/logger.js';
 import { ManualTime } from '../helpers/manual-time.js';
 import { tempDir } from '../helpers/tmp.js';
-import { FakeWebhookStore } from '../helpers/webhook-fakes.js';
 import { WebhookDestinations } from '../../src/core/webhooks/destinations.js';
 import { SCHEMES } from '../../src/core/webhooks/signature.js';
 
@@ -30,18 +29,18 @@ function countingRandom(): { randomBytes(n: number): Uint8Array } {
 }
 
 // The webhook routes behind the admin layer on a real node:http server, over a SQLite state
-// file for tenants and events: what the sandbox server mounts, without the rest of it.
+// file: what the sandbox server mounts, without the rest of it.
 describe('webhook admin routes', () => {
   let server: Server;
   let base: string;
   let state: RuntimeState;
-  let webhooks: WebhookStore & { inFlight?: Set<string> };
+  let webhooks: WebhookStore;
   let kicked: string[];
   const time = new ManualTime();
 
   beforeEach(async () => {
     state = openSqliteState(tempDir());
-    webhooks = new FakeWebhookStore();
+    webhooks = state.webhooks;
     kicked = [];
     await state.tenants.create(
       newTenant('ten_1', 1000, { name: 'acme', clock: { offsetMs: 0, frozenAt: FROZEN } }),
@@ -49,7 +48,7 @@ describe('webhook admin routes', () => {
     );
     await state.tenants.create(newTenant('ten_2', 1000, { name: 'other' }), firstKey('ten_2'));
     const admin = new WebhookAdmin({
-      state: { tenants: state.tenants, events: state.events, webhooks },
+      state,
       clock: time,
       scheme: SCHEMES.standard,
       signer: countingRandom(),
@@ -334,7 +333,15 @@ describe('webhook admin routes', () => {
     expect(queued.status).toBe(202);
     expect(queued.json).toMatchObject({ redelivery: 'dlv_a', status: 'queued' });
     expect(kicked).toEqual(['ten_1']);
-    webhooks.inFlight?.add('dlv_b');
+    // Another process holds dlv_b's lease: it is being sent.
+    const claimed = await webhooks.claimDue('ten_1', {
+      now: FROZEN,
+      realNow: time.now(),
+      owner: 'srv_other',
+      leaseMs: 60_000,
+      limit: 10,
+    });
+    expect(claimed.map((c) => c.delivery.id)).toContain('dlv_b');
     const busy = await call('POST', 'tenants/acme/webhooks/deliveries/dlv_b/redeliver');
     expect(busy.status).toBe(409);
   });
