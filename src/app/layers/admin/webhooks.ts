@@ -86,7 +86,7 @@ function eventsField(body: JsonObject): readonly string[] | null | undefined | S
       '/events must be a list of event types (["payment_intent.succeeded", "charge.*"]) or null for every event.',
       'events',
     );
-  return value as string[];
+  return value;
 }
 
 function isReply(value: unknown): value is SimpleReply {
