@@ -89,10 +89,15 @@ export function idempotencyLayer(options: IdempotencyLayerOptions): Layer {
         now - settings.retentionHours * HOUR_MS,
       );
       switch (begun.kind) {
-        case 'new':
+        case 'new': {
           context.idempotencyKeyHash = keyHash;
+          // Events name the key as sent (Stripe's request.idempotency_key) only when it is a
+          // plain token the redactor leaves alone, as the profile's error messages do.
+          const clean = (text: string) => redactPath(`/${text}`) === `/${text}`;
+          if (keyForMessage(read.key, clean) === read.key) context.idempotencyKeyShown = read.key;
           context.defer((outcome) => finish(context, tenant.id, keyHash, outcome));
           return undefined;
+        }
         case 'completed':
           return {
             reply: replayStored(begun.response, codec, settings.replayedHeader),

@@ -115,6 +115,8 @@ interface Request {
   readonly mergePatch: boolean;
   readonly action?: string;
   readonly idempotencyKeyHash?: string;
+  /** The key as sent, when it is a plain token: the events carry it (issue 15). */
+  readonly idempotencyKeyShown?: string;
   /** The scenario that fired with a state outcome (issue 14). */
   readonly scenario?: Firing;
   /** Tests `resource` triggers on the object the request acts on (stored, request fields over it). */
@@ -295,6 +297,7 @@ class StateRunner {
         };
       const { tenant } = request;
       const keyHash = request.idempotencyKeyHash;
+      const keyShown = request.idempotencyKeyShown;
       // Stored test data has passed the redactor: the request body was redacted before planning
       // (§0.7), templates come from redacted cassettes, so what is stored is what is answered.
       // Redacting the planned values again could pseudonymise a pseudonym and make them differ.
@@ -303,7 +306,11 @@ class StateRunner {
         ...(planned.change.events === undefined || keyHash === undefined
           ? {}
           : {
-              events: planned.change.events.map((e) => ({ ...e, idempotencyKeyHash: keyHash })),
+              events: planned.change.events.map((e) => ({
+                ...e,
+                idempotencyKeyHash: keyHash,
+                ...(keyShown === undefined ? {} : { idempotencyKey: keyShown }),
+              })),
             }),
         quotas: { resources: tenant.quotas.resources, bytes: tenant.quotas.bytes },
         ...(keyHash === undefined
@@ -524,6 +531,9 @@ export function stateLayer(o: StateLayerOptions): StateLayer {
       ...(context.idempotencyKeyHash === undefined
         ? {}
         : { idempotencyKeyHash: context.idempotencyKeyHash }),
+      ...(context.idempotencyKeyShown === undefined
+        ? {}
+        : { idempotencyKeyShown: context.idempotencyKeyShown }),
     });
     if (outcome.scenario !== undefined && context.scenario === undefined)
       context.scenario = outcome.scenario;

@@ -80,6 +80,7 @@ class PipelineContext implements RequestContext {
   /** Hooks run after the answer; undefined (no cost) in every server that never defers. */
   deferred: ((outcome: DeferredOutcome) => Promise<void> | void)[] | undefined;
   idempotencyKeyHash?: string;
+  idempotencyKeyShown?: string;
   idempotencyCompleted?: boolean;
   scenario?: Firing;
   /** Reply shapers (faults, rate-limit headers); undefined (no cost) when none registered. */

@@ -528,7 +528,26 @@ describe('learnProfile: what `learn` leaves open, from the spec', () => {
       overrides: {},
       notResources: [],
     });
-    expect(learnProfile(PRESETS.stripe, stripeSpec(), model)).toBe(PRESETS.stripe);
+    const learned = learnProfile(PRESETS.stripe, stripeSpec(), model);
+    expect(learned.pagination).toBe(PRESETS.stripe.pagination);
+    expect({ ...learned, webhooks: PRESETS.stripe.webhooks }).toEqual(PRESETS.stripe);
     expect(learnProfile(PRESETS.standard, undefined, model)).toBe(PRESETS.standard);
+  });
+
+  it('webhooks.apiVersion "spec" is the spec\'s info.version (null without a spec)', () => {
+    const model = inferModel({
+      spec: stripeSpec(),
+      cassettes: [],
+      profile: PRESETS.stripe,
+      overrides: {},
+      notResources: [],
+    });
+    expect(PRESETS.stripe.webhooks.apiVersion).toBe('spec');
+    expect(learnProfile(PRESETS.stripe, stripeSpec(), model).webhooks.apiVersion).toBe(
+      '2020-08-27',
+    );
+    expect(learnProfile(PRESETS.stripe, undefined, model).webhooks.apiVersion).toBeNull();
+    const fixed = { ...PRESETS.stripe, webhooks: { ...PRESETS.stripe.webhooks, apiVersion: 'v9' } };
+    expect(learnProfile(fixed, stripeSpec(), model).webhooks.apiVersion).toBe('v9');
   });
 });

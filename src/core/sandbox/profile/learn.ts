@@ -1,7 +1,8 @@
 /**
  * What a profile leaves to `learn` is learned from the spec (docs/design/issue-13-plan.md §2.4):
  * the pagination style and parameters, found by name on the model's list operations, and the
- * list envelope, from their documented answer. Pure; run once after the model is inferred.
+ * list envelope, from their documented answer; and a webhook `apiVersion` of `spec` (issue 15).
+ * Pure; run once after the model is inferred.
  */
 import { isRecord, resolveLocalRef, resolvePointer, type JsonValue } from '../../json.js';
 import type { CompiledSpec } from '../../mock/openapi/compiled.js';
@@ -73,6 +74,26 @@ function envelopeOf(document: object, operation: SpecOperation): JsonValue | nul
  * the limit, and the envelope of the first list answer. Anything else is returned as it is.
  */
 export function learnProfile(
+  profile: ApiProfile,
+  spec: CompiledSpec | undefined,
+  model: ResourceModel,
+): ApiProfile {
+  return learnPagination(withApiVersion(profile, spec), spec, model);
+}
+
+/**
+ * `webhooks.apiVersion: "spec"` as the spec's `info.version` (Stripe's `api_version`, the
+ * vendored spec's 2020-08-27); null without a spec or a version to read.
+ */
+export function withApiVersion(profile: ApiProfile, spec: CompiledSpec | undefined): ApiProfile {
+  if (profile.webhooks.apiVersion !== 'spec') return profile;
+  const info = spec === undefined ? undefined : (spec.source.document as { info?: unknown }).info;
+  const version = isRecord(info) ? info['version'] : undefined;
+  const apiVersion = typeof version === 'string' && version !== '' ? version : null;
+  return { ...profile, webhooks: { ...profile.webhooks, apiVersion } };
+}
+
+function learnPagination(
   profile: ApiProfile,
   spec: CompiledSpec | undefined,
   model: ResourceModel,

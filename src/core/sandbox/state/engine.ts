@@ -20,6 +20,7 @@ import type {
 } from '../../ports/resources.js';
 import type { ErrorFactsIn, ProfileErrors } from '../profile/answer.js';
 import type { ActionDecl, ApiProfile } from '../profile/types.js';
+import { previousAttributes } from '../../webhooks/events.js';
 import { itemFields } from './body.js';
 import { isNullable, propertySchema, resolveSchema, schemaTypes, type SchemaAt } from './coerce.js';
 import { applySet, initialState, runAction, timestamp } from './lifecycle.js';
@@ -551,7 +552,18 @@ class Planner {
     return out;
   }
 
-  private event(verb: string, id: string, value: JsonValue, declared?: string): SandboxEvent {
+  /** `before`: the object as stored, for a `*.updated` event's `previous` (issue 15). */
+  private event(
+    verb: string,
+    id: string,
+    value: JsonValue,
+    declared?: string,
+    before?: JsonValue,
+  ): SandboxEvent {
+    const previous =
+      verb === 'updated' && declared === undefined && before !== undefined
+        ? previousAttributes(before, value)
+        : undefined;
     return {
       id: this.input.ids('events', 1)[0]!,
       type: declared ?? eventType(this.deps.profile, this.type, verb),
@@ -559,6 +571,7 @@ class Planner {
       resourceType: this.type.name,
       resourceId: id,
       data: value,
+      ...(previous === undefined ? {} : { previous }),
     };
   }
 
@@ -796,7 +809,7 @@ class Planner {
       value = isJsonObject(patched) ? patched : stored;
     } else value = deepMerge(stored, fields, this.mergeOptions());
     value = this.stamp(value, false);
-    return this.writeBack(item, value, this.event('updated', item.id, value));
+    return this.writeBack(item, value, this.event('updated', item.id, value, undefined, stored));
   }
 
   /** A merge patch keeps its nulls (they delete); the item schema still filters its fields. */
@@ -874,7 +887,7 @@ class Planner {
     );
     if (!result.ok) return this.refuse(result.facts);
     const value = this.stamp(result.value, false);
-    return this.writeBack(item, value, this.event('updated', item.id, value, result.event));
+    return this.writeBack(item, value, this.event('updated', item.id, value, result.event, stored));
   }
 }
 
