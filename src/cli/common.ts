@@ -52,6 +52,8 @@ const EXIT_BY_CODE: Record<ErrorCode, number> = {
   TD_HAR_INVALID: EXIT.usage,
   TD_TENANT_NOT_FOUND: EXIT.usage,
   TD_PROFILE_INVALID: EXIT.usage,
+  TD_WEBHOOK_NOT_FOUND: EXIT.usage,
+  TD_TRIGGER_FAILED: EXIT.failed,
   TD_SCENARIO_INVALID: EXIT.usage,
   TD_WEBHOOK_REFUSED: EXIT.usage,
   TD_INTERNAL: EXIT.internal,

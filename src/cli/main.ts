@@ -18,6 +18,7 @@ import { registerSandbox } from './commands/sandbox.js';
 import { registerScenarios } from './commands/scenarios.js';
 import { registerClock } from './commands/clock.js';
 import { registerTenants } from './commands/tenants.js';
+import { registerWebhooks } from './commands/webhooks.js';
 import { registerVerify } from './commands/verify.js';
 
 function stopSignal(): Promise<string> {
@@ -75,6 +76,7 @@ export function buildProgram(cli: CliContext): Command {
   registerTenants(program, cli);
   registerClock(program, cli);
   registerScenarios(program, cli);
+  registerWebhooks(program, cli);
   registerRedact(program, cli);
   registerImport(program, cli);
   registerExport(program, cli);

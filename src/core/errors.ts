@@ -45,6 +45,10 @@ export const ERROR_CODES = {
     'A sandbox tenant named on the command line or in an admin call does not exist (`tapedeck tenants list`).',
   TD_PROFILE_INVALID:
     'A sandbox API profile or provider seed file does not load: bad JSON, a schema violation (file + JSON pointer), or an unsafe pattern.',
+  TD_WEBHOOK_NOT_FOUND:
+    "A webhook endpoint or delivery id named on the command line or in an admin call is not the tenant's (`tapedeck webhooks list`).",
+  TD_TRIGGER_FAILED:
+    '`tapedeck trigger` did not make the event: no flow for it, a step refused, or only other events were emitted (listed).',
   TD_SCENARIO_INVALID:
     'A scenario catalogue (config, scenarios/*.json, a preset) does not load: a schema violation (file + JSON pointer), an unsafe regex, or a duplicate name.',
   TD_WEBHOOK_REFUSED:

@@ -1,0 +1,395 @@
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import type {
+  AttemptView,
+  DeliveryView,
+  EndpointView,
+  WebhookAdmin,
+} from '../../app/webhooks/admin.js';
+import { TapedeckError } from '../../core/errors.js';
+import type { Style } from '../../core/render/text.js';
+import { parseDuration } from '../../core/sandbox/duration.js';
+import { EXIT } from '../common.js';
+import type { CliContext } from '../context.js';
+import { commandConfig, declareOptions, type CliOption } from '../options.js';
+import { STATE_DIR, STORE_IT } from './tenants.js';
+
+const TENANT: CliOption = { flags: '--tenant <name>', description: 'the tenant (required)' };
+const JSON_OUT: CliOption = { flags: '--json', description: 'print the result as JSON' };
+const PROFILE: CliOption = {
+  flags: '--profile <name|file>',
+  description:
+    "API profile whose signing scheme new secrets are made for: standard, stripe, github or a file (the sandbox's)",
+  pointer: '/sandbox/profile',
+};
+
+const BASE: readonly CliOption[] = [TENANT, STATE_DIR, PROFILE];
+
+const EXIT_HELP =
+  '\nExit codes: 0 done; 2 bad arguments, a refused URL or event list (TD_USAGE, TD_WEBHOOK_REFUSED),\n' +
+  'no such tenant (TD_TENANT_NOT_FOUND), no such endpoint or delivery for that tenant\n' +
+  '(TD_WEBHOOK_NOT_FOUND); 4 the state directory could not be read or written (TD_STATE_STORE_FAILED);\n' +
+  '70 a bug in tapedeck. Errors go to stderr, one line and the next step; --json changes only what a\n' +
+  'success prints. A secret is printed once, by add and rotate; every listing shows its hint.';
+
+interface Common {
+  tenant?: string;
+  json?: boolean;
+}
+
+/** Opens the webhook use cases on the state directory, runs `work`, and closes the state. */
+async function withWebhookAdmin<T>(
+  cli: CliContext,
+  command: Command,
+  values: object,
+  options: readonly CliOption[],
+  work: (admin: WebhookAdmin, style: Style) => Promise<T>,
+): Promise<T> {
+  const { config } = commandConfig(cli, command, values, options);
+  // As `tapedeck tenants`: a mistyped --state-dir must not start an empty sandbox.
+  if (!existsSync(config.stateDir))
+    throw new TapedeckError(
+      'TD_USAGE',
+      `There is no sandbox state in ${config.stateDir} (--state-dir, or stateDir in the config).`,
+      {
+        details: { pointer: '/stateDir' },
+        hint: 'Give the state directory of the sandbox, or `tapedeck tenants create NAME` to start one.',
+      },
+    );
+  const compose = await import('../../app/compose/webhooks.js');
+  const opened = await compose.composeWebhookAdmin(config);
+  try {
+    return await work(opened.admin, compose.stdoutStyle(cli.io));
+  } finally {
+    await opened.close();
+  }
+}
+
+function tenantOf(values: Common, how: string): string {
+  if (values.tenant === undefined)
+    throw new TapedeckError('TD_USAGE', `Name the tenant: \`tapedeck webhooks ${how}\`.`, {
+      hint: '`tapedeck tenants list` shows the tenants there are.',
+    });
+  return values.tenant;
+}
+
+function eventsOf(text: string | undefined): string[] | undefined {
+  if (text === undefined) return undefined;
+  return text
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '');
+}
+
+function printJson(cli: CliContext, value: unknown): void {
+  cli.io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+function statusText(e: EndpointView, style: Style): string {
+  if (e.status === 'enabled') return style.green('enabled');
+  return style.yellow(e.disabledReason === 'gone' ? 'disabled (410 Gone)' : 'disabled');
+}
+
+function endpointLines(e: EndpointView, style: Style): string {
+  const lines = [
+    `${style.bold(e.id)}  ${e.url}  ${statusText(e, style)}`,
+    `  events   ${e.events === null ? 'all' : e.events.join(', ')}`,
+    `  secrets  ${e.secrets
+      .map((s) =>
+        `${s.hint} ${s.state === 'active' ? '' : s.state === 'expiring' ? `(until ${s.expiresAt})` : '(expired)'}`.trim(),
+      )
+      .join(', ')}`,
+    `  created  ${e.createdAt}${e.throttledUntil === undefined ? '' : `, throttled until ${e.throttledUntil}`}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function deliveryColour(status: DeliveryView['status'], style: Style): string {
+  switch (status) {
+    case 'delivered':
+      return style.green(status);
+    case 'failed':
+      return style.red(status);
+    case 'pending':
+      return style.yellow(status);
+    case 'abandoned':
+      return style.dim(status);
+  }
+}
+
+function deliveryLine(d: DeliveryView, style: Style): string {
+  return `${d.id}  ${d.eventType}  ${d.eventId}  ${deliveryColour(d.status, style)}  ${d.attempts} attempt${d.attempts === 1 ? '' : 's'}${d.nextAttemptAt === undefined ? '' : `, next ${d.nextAttemptAt}`}  ${d.endpoint}`;
+}
+
+function attemptLine(a: AttemptView): string {
+  return `  #${a.n}  ${a.at}  ${a.outcome}${a.status === undefined ? '' : ` ${a.status}`}${a.error === undefined ? '' : ` (${a.error})`}  ${a.latencyMs} ms${a.manual ? '  manual' : ''}${a.nextAttemptAt === undefined ? '' : `  next ${a.nextAttemptAt}`}`;
+}
+
+/** The secret printed once, with the line that says so. */
+function printSecret(cli: CliContext, secret: string): void {
+  cli.io.stdout.write(`\n  ${secret}\n\n${STORE_IT}\n`);
+}
+
+/**
+ * `tapedeck webhooks add|list|disable|enable|delete|rotate|deliveries|redeliver`. The integrator
+ * registers it in cli/main.ts beside `registerScenarios`.
+ */
+export function registerWebhooks(program: Command, cli: CliContext): void {
+  const group = program
+    .command('webhooks')
+    .summary("register a tenant's webhook endpoints, rotate their secrets, read the delivery log")
+    .description(
+      'Manage the webhook endpoints of a sandbox tenant on its state directory, beside a running sandbox ' +
+        '(its dispatcher picks up changes within a second). Events the tenant causes are signed with the ' +
+        "profile's scheme (Standard Webhooks, Stripe or GitHub), sent to every matching endpoint and retried " +
+        'on the tenant clock; the delivery log keeps every attempt (docs/webhooks.md). The same operations are ' +
+        'served under /__tapedeck/tenants/NAME/webhooks (admin token only).',
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  tapedeck webhooks add --tenant acme http://localhost:4242/webhooks --events payment_intent.succeeded,charge.*\n' +
+        '  tapedeck webhooks list --tenant acme\n' +
+        '  tapedeck webhooks rotate we_… --tenant acme --overlap 2h\n' +
+        '  tapedeck webhooks deliveries --tenant acme --status failed\n' +
+        '  tapedeck webhooks deliveries dlv_… --tenant acme        (one delivery, with its attempts)\n' +
+        '  tapedeck webhooks redeliver dlv_… --tenant acme\n' +
+        EXIT_HELP,
+    );
+
+  const sub = (
+    name: string,
+    summary: string,
+    extra: readonly CliOption[],
+    args: readonly (readonly [string, string])[],
+  ) => {
+    const command = group
+      .command(name)
+      .summary(summary)
+      .description(`${summary[0]!.toUpperCase()}${summary.slice(1)}.`)
+      .addHelpText('after', EXIT_HELP);
+    for (const [arg, help] of args) command.argument(arg, help);
+    const options = [...extra, ...BASE];
+    declareOptions(command, options);
+    return { command, options };
+  };
+
+  {
+    const { command, options } = sub(
+      'add',
+      'register an endpoint for a tenant and print its signing secret (once)',
+      [
+        {
+          flags: '--events <types>',
+          description:
+            'comma-separated event types it gets (payment_intent.succeeded, charge.*); default: all',
+        },
+        {
+          flags: '--secret <secret>',
+          description:
+            "use this signing secret (the scheme's shape, e.g. whsec_…) instead of a new one",
+        },
+        JSON_OUT,
+      ],
+      [['<url>', 'where the webhooks are sent: loopback, or a host of webhooks.allowedHosts']],
+    );
+    command.addHelpText(
+      'after',
+      '\nExample:\n  tapedeck webhooks add --tenant acme http://localhost:4242/webhooks --events payment_intent.*\n',
+    );
+    command.action(
+      async (url: string, values: Common & { events?: string; secret?: string }, cmd: Command) => {
+        const tenant = tenantOf(values, 'add URL --tenant T');
+        const events = eventsOf(values.events);
+        const added = await withWebhookAdmin(cli, cmd, values, options, (admin) =>
+          admin.add(tenant, {
+            url,
+            ...(events === undefined ? {} : { events }),
+            ...(values.secret === undefined ? {} : { secret: values.secret }),
+          }),
+        );
+        if (values.json === true) {
+          printJson(cli, { ...added, note: STORE_IT });
+          return;
+        }
+        cli.io.stdout.write(
+          `Added webhook endpoint ${added.endpoint.id} for tenant ${tenant} → ${added.endpoint.url}\n` +
+            `(${added.endpoint.events === null ? 'every event' : added.endpoint.events.join(', ')}; from now on). Its signing secret:\n`,
+        );
+        printSecret(cli, added.secret);
+      },
+    );
+  }
+  {
+    const { command, options } = sub(
+      'list',
+      "list a tenant's endpoints, oldest first (secrets by hint only)",
+      [JSON_OUT],
+      [],
+    );
+    command.action(async (values: Common, cmd: Command) => {
+      const tenant = tenantOf(values, 'list --tenant T');
+      const [endpoints, style] = await withWebhookAdmin(cli, cmd, values, options, async (a, s) => [
+        await a.list(tenant),
+        s,
+      ]);
+      if (values.json === true) printJson(cli, { tenant, endpoints });
+      else if (endpoints.length === 0)
+        cli.io.stdout.write(
+          `Tenant ${tenant} has no webhook endpoints: \`tapedeck webhooks add --tenant ${tenant} URL\` adds one.\n`,
+        );
+      else cli.io.stdout.write(endpoints.map((e) => endpointLines(e, style)).join(''));
+    });
+  }
+  for (const [name, enabled, summary] of [
+    ['disable', false, 'stop sending to an endpoint (its deliveries wait; enable sends them)'],
+    ['enable', true, 'send to an endpoint again (also after a 410 Gone disabled it)'],
+  ] as const) {
+    const { command, options } = sub(name, summary, [JSON_OUT], [['<endpoint>', 'endpoint id']]);
+    command.action(async (id: string, values: Common, cmd: Command) => {
+      const tenant = tenantOf(values, `${name} ENDPOINT_ID --tenant T`);
+      const [view, style] = await withWebhookAdmin(cli, cmd, values, options, async (a, s) => [
+        await a.update(tenant, id, { enabled }),
+        s,
+      ]);
+      if (values.json === true) printJson(cli, view);
+      else cli.io.stdout.write(endpointLines(view, style));
+    });
+  }
+  {
+    const { command, options } = sub(
+      'delete',
+      'delete an endpoint: its pending deliveries are abandoned, the delivery log stays',
+      [JSON_OUT],
+      [['<endpoint>', 'endpoint id']],
+    );
+    command.action(async (id: string, values: Common, cmd: Command) => {
+      const tenant = tenantOf(values, 'delete ENDPOINT_ID --tenant T');
+      await withWebhookAdmin(cli, cmd, values, options, (admin) => admin.delete(tenant, id));
+      if (values.json === true) printJson(cli, { deleted: id });
+      else cli.io.stdout.write(`Deleted webhook endpoint ${id} of tenant ${tenant}.\n`);
+    });
+  }
+  {
+    const { command, options } = sub(
+      'rotate',
+      'make a new signing secret; the current ones keep signing for the overlap (tenant clock)',
+      [
+        {
+          flags: '--overlap <duration>',
+          description:
+            'how long the current secrets keep signing: 24h, 30m, 0 for not at all (default: webhooks.rotationOverlapHours)',
+        },
+        JSON_OUT,
+      ],
+      [['<endpoint>', 'endpoint id']],
+    );
+    command.action(async (id: string, values: Common & { overlap?: string }, cmd: Command) => {
+      const tenant = tenantOf(values, 'rotate ENDPOINT_ID --tenant T');
+      const overlapMs =
+        values.overlap === undefined ? undefined : parseDuration(values.overlap, 'overlap');
+      const rotated = await withWebhookAdmin(cli, cmd, values, options, (admin) =>
+        admin.rotate(tenant, id, overlapMs === undefined ? {} : { overlapMs }),
+      );
+      if (values.json === true) {
+        printJson(cli, { ...rotated, note: STORE_IT });
+        return;
+      }
+      cli.io.stdout.write(`New signing secret of webhook endpoint ${id}:\n`);
+      printSecret(cli, rotated.secret);
+      for (const s of rotated.endpoint.secrets.slice(1))
+        cli.io.stdout.write(`  ${s.hint} signs too until ${s.expiresAt ?? '(no expiry)'}\n`);
+    });
+  }
+  {
+    const { command, options } = sub(
+      'deliveries',
+      "list a tenant's deliveries, newest first; with an id, one delivery and its attempts",
+      [
+        { flags: '--endpoint <id>', description: 'only to this endpoint' },
+        { flags: '--event <id>', description: 'only of this event (evt_…)' },
+        { flags: '--status <status>', description: 'pending, delivered, failed or abandoned' },
+        { flags: '--before <id>', description: 'the page after this delivery id (older ones)' },
+        { flags: '--limit <n>', description: 'how many (1 to 100, default 20)' },
+        JSON_OUT,
+      ],
+      [['[delivery]', 'a delivery id (dlv_…): show it with its attempts']],
+    );
+    command.action(
+      async (
+        id: string | undefined,
+        values: Common & {
+          endpoint?: string;
+          event?: string;
+          status?: string;
+          before?: string;
+          limit?: string;
+        },
+        cmd: Command,
+      ) => {
+        const tenant = tenantOf(values, 'deliveries --tenant T');
+        if (id !== undefined) {
+          const [found, style] = await withWebhookAdmin(cli, cmd, values, options, async (a, s) => [
+            await a.delivery(tenant, id),
+            s,
+          ]);
+          if (values.json === true) printJson(cli, found);
+          else
+            cli.io.stdout.write(
+              `${deliveryLine(found.delivery, style)}\n  to ${found.delivery.url}\n${found.attempts.length === 0 ? '  no attempt yet\n' : `${found.attempts.map(attemptLine).join('\n')}\n`}`,
+            );
+          return;
+        }
+        if (values.limit !== undefined && !/^\d{1,4}$/.test(values.limit))
+          throw new TapedeckError('TD_USAGE', '--limit is a whole number from 1 to 100.');
+        const [page, style] = await withWebhookAdmin(cli, cmd, values, options, async (a, s) => [
+          await a.deliveries(tenant, {
+            ...(values.endpoint === undefined ? {} : { endpoint: values.endpoint }),
+            ...(values.event === undefined ? {} : { event: values.event }),
+            ...(values.status === undefined ? {} : { status: values.status }),
+            ...(values.before === undefined ? {} : { before: values.before }),
+            ...(values.limit === undefined ? {} : { limit: Number(values.limit) }),
+          }),
+          s,
+        ]);
+        if (values.json === true) {
+          printJson(cli, { tenant, ...page });
+          return;
+        }
+        cli.io.stdout.write(
+          page.deliveries.length === 0
+            ? `No deliveries for tenant ${tenant}${values.status === undefined ? '' : ` with status ${values.status}`}.\n`
+            : `${page.deliveries.map((d) => deliveryLine(d, style)).join('\n')}\n`,
+        );
+        if (page.next !== undefined)
+          cli.io.stdout.write(style.dim(`more: --before ${page.next}\n`));
+      },
+    );
+  }
+  {
+    const { command, options } = sub(
+      'redeliver',
+      'send a delivery once more, now (one attempt, never retried)',
+      [JSON_OUT],
+      [['<delivery>', 'delivery id (dlv_…)']],
+    );
+    command.action(async (id: string, values: Common, cmd: Command) => {
+      const tenant = tenantOf(values, 'redeliver DELIVERY_ID --tenant T');
+      const result = await withWebhookAdmin(cli, cmd, values, options, (admin) =>
+        admin.redeliver(tenant, id),
+      );
+      if (result === 'in-flight')
+        throw new TapedeckError(
+          'TD_USAGE',
+          `Delivery ${id} is being sent right now: ask again when the attempt settles.`,
+          { hint: `\`tapedeck webhooks deliveries ${id} --tenant ${tenant}\` shows its attempts.` },
+        );
+      if (values.json === true) printJson(cli, { redelivery: id, status: result });
+      else
+        cli.io.stdout.write(
+          `Queued a redelivery of ${id}: a running sandbox sends it within a second.\n`,
+        );
+      cli.exitCode = EXIT.ok;
+    });
+  }
+}
