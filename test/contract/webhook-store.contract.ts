@@ -384,6 +384,7 @@ export function webhookStoreContract(name: string, harness: StateHarness): void 
         },
         endpoint: webhookEndpoint('we_2'),
         payload: webhookMessage('evt_1').payload,
+        manual: false,
       });
       // The rest, under the limit; what is leased is not handed out again.
       expect(ids(await claim(webhooks, 't1', { owner: 'srv_2', limit: 1 }))).toEqual([
@@ -578,7 +579,10 @@ export function webhookStoreContract(name: string, harness: StateHarness): void 
         attempts: 1,
       });
       expect(await claim(webhooks, 't1', { now: 19_999 })).toEqual([]);
-      expect(ids(await claim(webhooks, 't1', { now: 20_000 }))).toEqual([id]);
+      const redelivered = await claim(webhooks, 't1', { now: 20_000 });
+      expect(ids(redelivered)).toEqual([id]);
+      // The claim says it is the manual one, so the attempt is recorded as such.
+      expect(redelivered[0]?.manual).toBe(true);
       // However the attempt ends, a manual redelivery is one attempt: it is not scheduled again.
       const manual = attempt(2, { manual: true, at: 20_000 });
       expect(

@@ -60,7 +60,7 @@ function fillHeader(value: string, facts: Map<string, string>): string {
 
 /** Whether the store marked the delivery as a manual redelivery (one attempt, never retried). */
 function isManual(claimed: ClaimedDelivery): boolean {
-  return (claimed.delivery as { readonly manual?: unknown }).manual === true;
+  return claimed.manual;
 }
 
 /**

@@ -100,6 +100,8 @@ export interface ClaimedDelivery {
   readonly delivery: WebhookDelivery;
   readonly endpoint: WebhookEndpoint;
   readonly payload: string;
+  /** A redelivery asked for by hand (`redeliver`): one attempt, never retried. */
+  readonly manual: boolean;
 }
 
 export interface WebhookStore {

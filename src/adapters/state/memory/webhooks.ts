@@ -206,6 +206,7 @@ export class MemoryWebhookStore implements WebhookStore, TenantScoped {
           delivery: structuredClone(record.delivery),
           endpoint: structuredClone(endpoint),
           payload,
+          manual: record.manual,
         };
       });
     });
