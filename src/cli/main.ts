@@ -18,6 +18,7 @@ import { registerSandbox } from './commands/sandbox.js';
 import { registerScenarios } from './commands/scenarios.js';
 import { registerClock } from './commands/clock.js';
 import { registerTenants } from './commands/tenants.js';
+import { registerTrigger } from './commands/trigger.js';
 import { registerWebhooks } from './commands/webhooks.js';
 import { registerVerify } from './commands/verify.js';
 
@@ -77,6 +78,7 @@ export function buildProgram(cli: CliContext): Command {
   registerClock(program, cli);
   registerScenarios(program, cli);
   registerWebhooks(program, cli);
+  registerTrigger(program, cli);
   registerRedact(program, cli);
   registerImport(program, cli);
   registerExport(program, cli);

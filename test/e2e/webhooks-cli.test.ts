@@ -3,11 +3,14 @@
  * add, list, rotate and delete an endpoint on the state directory `tapedeck tenants` made. The
  * secret is printed by add and rotate only, and never by a listing.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCleanups } from '../helpers/cleanup.js';
 import { runCliToEnd } from '../helpers/cli.js';
+import { stripeSpecFile } from '../helpers/sandbox.js';
 import { tempDir } from '../helpers/tmp.js';
 
 afterEach(runCleanups);
@@ -115,4 +118,55 @@ describe('tapedeck webhooks (built CLI)', () => {
     const help = await runCliToEnd(['webhooks', '--help'], { cwd });
     expect(help.stdout).toContain('tapedeck webhooks add --tenant acme');
   });
+
+  it('trigger runs the flow in the tenant and sends the event to its endpoint, signed', async () => {
+    const cwd = tempDir('tapedeck-trigger-e2e-');
+    copyFileSync(stripeSpecFile(), join(cwd, 'stripe.json'));
+    writeFileSync(
+      join(cwd, 'tapedeck.config.json'),
+      JSON.stringify({ sandbox: { spec: 'stripe.json', profile: 'stripe' } }),
+    );
+    const bodies: string[] = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        bodies.push(body);
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (receiver.address() as AddressInfo).port;
+      expect((await runCliToEnd(['tenants', 'create', 'acme'], { cwd })).code).toBe(0);
+      const add = await runCliToEnd(
+        ['webhooks', 'add', '--tenant', 'acme', `http://127.0.0.1:${port}/hooks`, '--json'],
+        { cwd },
+      );
+      expect(add.code, add.stderr).toBe(0);
+      const { secret } = JSON.parse(add.stdout) as Added;
+      const run = await runCliToEnd(
+        ['trigger', 'payment_intent.succeeded', '--tenant', 'acme', '--json'],
+        { cwd },
+      );
+      expect(run.code, run.stderr).toBe(0);
+      const report = JSON.parse(run.stdout) as {
+        events: { type: string }[];
+        steps: { status: number }[];
+        sent: boolean;
+      };
+      expect(report.events.map((e) => e.type)).toContain('payment_intent.succeeded');
+      expect(report.steps.every((s) => s.status < 300)).toBe(true);
+      expect(report.sent).toBe(true);
+      const types = bodies.map((b) => (JSON.parse(b) as { type: string }).type);
+      expect(types).toContain('payment_intent.succeeded');
+      expect(run.stdout + run.stderr).not.toContain(secret);
+
+      const unknown = await runCliToEnd(['trigger', 'no_such.thing', '--tenant', 'acme'], { cwd });
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toContain('TD_TRIGGER_FAILED');
+    } finally {
+      await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    }
+  }, 120_000);
 });

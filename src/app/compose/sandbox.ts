@@ -451,6 +451,10 @@ export async function composeSandboxServer(
     { buildSandboxServer },
     { compileCatalogue, chanceFires },
     { triggerInput },
+    { UndiciWebhookSender },
+    { payloadSource },
+    { systemSigner },
+    { composeWebhookDestinations, endpointIdPrefix },
   ] = await Promise.all([
     import('../../core/mock/openapi/responder.js'),
     import('../../core/sandbox/state/template.js'),
@@ -459,7 +463,14 @@ export async function composeSandboxServer(
     import('../sandbox/server.js'),
     import('../../core/sandbox/scenarios/compile.js'),
     import('../../core/sandbox/scenarios/input.js'),
+    import('../../adapters/http/webhook-sender.js'),
+    import('../../core/webhooks/payload.js'),
+    import('../../adapters/system/signer.js'),
+    import('./webhooks.js'),
   ]);
+  // Where webhooks may go: loopback and webhooks.allowedHosts, names resolved now.
+  const destinations = await composeWebhookDestinations(config);
+  const sender = new UndiciWebhookSender({ destinations, logger });
   const codec = new NodeBodyCodec({ maxDecodedBytes: config.maxBodyBytes });
   const redaction = loadRedaction(config, options.env ?? {}, logger, true);
   const clock = options.clock ?? systemClock;
@@ -512,8 +523,20 @@ export async function composeSandboxServer(
       keys: CRYPTO_KEYS,
       liveDetectors: LIVE_KEY_DETECTORS,
       host: nodeHost(config, logger),
+      webhooks: {
+        sender,
+        destinations,
+        signer: systemSigner,
+        payloads: payloadSource({
+          profile,
+          samples: cassettes.flatMap((c) => c.cassette.webhooks ?? []),
+          ...(spec === undefined ? {} : { spec }),
+        }),
+        idPrefix: endpointIdPrefix(profile),
+      },
     });
   } catch (error) {
+    await sender.close();
     await journal.close();
     await state.close();
     throw error;

@@ -10,7 +10,9 @@ import type { SpecMock } from '../../core/mock/openapi/responder.js';
 import type {
   BodyCodec,
   Clock,
+  IncomingRequest,
   Logger,
+  Reply,
   RequestHandler,
   RuntimeState,
 } from '../../core/ports/index.js';
@@ -22,6 +24,8 @@ import type { ApiProfile } from '../../core/sandbox/profile/types.js';
 import { compileRateLimits, resolveRateLimits } from '../../core/sandbox/ratelimit.js';
 import type { TemplateSource } from '../../core/sandbox/state/engine.js';
 import type { ResourceModel } from '../../core/sandbox/state/model.js';
+import type { ResolvedTenant } from '../../core/sandbox/tenant.js';
+import { TapedeckError } from '../../core/errors.js';
 import { tenantNow } from '../../core/sandbox/clock.js';
 import type { SeedCatalog } from '../../core/sandbox/tenant.js';
 import type { ServerSummary } from '../../core/render/summary.js';
@@ -50,15 +54,30 @@ import { stateLayer } from '../layers/state.js';
 import { tenantLayer } from '../layers/tenant.js';
 import type { Layer, RequestContext } from '../pipeline/context.js';
 import { assemblePipeline } from '../pipeline/assemble.js';
-import { runPipeline } from '../pipeline/run.js';
+import { replyStatus, runPipeline } from '../pipeline/run.js';
 import { ServerStats } from '../pipeline/stats.js';
 import type { RedactionSetup } from '../redaction/setup.js';
 import type { HttpHost } from '../replay/server.js';
 import { scheduleExpiry } from './expiry.js';
 import type { KeyMaker } from './keys.js';
-import { cachedResolver } from './resolver.js';
+import { cachedResolver, resolvedTenant } from './resolver.js';
 import { tenantSeeder } from './seed.js';
 import { TenantAdmin } from './tenants.js';
+import { webhookRoutes } from '../layers/admin/webhooks.js';
+import { createDispatcher, type Dispatcher } from '../webhooks/dispatcher.js';
+import { notifyingResources } from '../webhooks/notify.js';
+import { WebhookAdmin, type DestinationCheck } from '../webhooks/admin.js';
+import {
+  runTrigger,
+  triggerRequest,
+  triggerTenantLayer,
+  type TriggerReport,
+  type TriggerRunner,
+} from '../webhooks/trigger.js';
+import type { PayloadSource } from '../../core/webhooks/payload.js';
+import { SCHEMES } from '../../core/webhooks/signature.js';
+import type { Signer } from '../../core/ports/signer.js';
+import type { WebhookSender } from '../../core/ports/webhook-sender.js';
 
 /** What an admin token sent by a tenant is replaced with (`withoutAdminToken` below). */
 const ADMIN_TOKEN_SHOWN = '[admin token]';
@@ -76,6 +95,8 @@ export interface SandboxServer {
   readonly sources: SandboxSources;
   /** The tenant use cases of this server (the admin routes' own; tests use it too). */
   readonly tenants: TenantAdmin;
+  /** The webhook use cases, when the server sends webhooks. */
+  readonly webhooks: SandboxWebhookUse | undefined;
   /** The model and resolved profile as JSON (`--explain --json`, `GET /__tapedeck/sandbox/model`). */
   explainJson(): JsonValue;
   /** Listens; resolves the URL. */
@@ -99,6 +120,25 @@ export interface SandboxScenarios {
   readonly triggerInput: TriggerInputOf;
 }
 
+/** What the sandbox's webhooks are sent with (issue 15), made by app/compose/sandbox.ts. */
+export interface SandboxWebhooks {
+  readonly sender: WebhookSender;
+  /** The registration check of endpoint URLs (the sender checks the connected address). */
+  readonly destinations: DestinationCheck;
+  readonly signer: Signer;
+  readonly payloads: PayloadSource;
+  /** The id prefix of new endpoints (the profile's webhook_endpoints shape, else `ep_`). */
+  readonly idPrefix: string;
+}
+
+/** The webhook use cases of a running sandbox (its admin routes'; tests use them too). */
+export interface SandboxWebhookUse {
+  readonly admin: WebhookAdmin;
+  readonly dispatcher: Dispatcher;
+  /** `tapedeck trigger EVENT`: the flow through this server's trigger pipeline. */
+  trigger(tenant: string, event: string): Promise<TriggerReport>;
+}
+
 /** Everything the sandbox is built from, loaded and checked by app/compose/sandbox.ts. */
 export interface SandboxDeps {
   readonly config: TapedeckConfig;
@@ -115,6 +155,8 @@ export interface SandboxDeps {
   readonly seeds: SeedCatalog;
   /** The scenario catalogue; without it the scenario slot stays empty. */
   readonly scenarios?: SandboxScenarios;
+  /** Webhook delivery; without it no endpoint can be registered and nothing is sent. */
+  readonly webhooks?: SandboxWebhooks;
   readonly state: RuntimeState;
   readonly journal: Journal;
   readonly clock: Clock;
@@ -177,6 +219,28 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
     hashKey: (key) => deps.keys.hashKey(key),
     defaults: config.sandbox.quotas,
   });
+  // Webhooks (issue 15): the events table is the outbox; the dispatcher fans out and sends.
+  const hooks = deps.webhooks;
+  const dispatcher =
+    hooks === undefined
+      ? undefined
+      : createDispatcher({
+          state,
+          sender: hooks.sender,
+          signer: hooks.signer,
+          payloads: hooks.payloads,
+          profile,
+          config: config.webhooks,
+          redaction: deps.redaction,
+          clock,
+          scheduler,
+          logger,
+        });
+  /** A change that made events kicks the dispatcher for its tenant (the poll catches the rest). */
+  const resources =
+    dispatcher === undefined
+      ? state.resources
+      : notifyingResources(state.resources, (tenantId) => dispatcher.kick(tenantId));
   const tenants = new TenantAdmin({
     state,
     clock,
@@ -185,6 +249,8 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
     keys: deps.keys,
     config: config.sandbox,
     onChange: (tenantId) => resolver.forget(tenantId),
+    // Advancing a tenant's clock runs what fell due (`"wait": true` awaits it).
+    ...(dispatcher === undefined ? {} : { onAdvance: (tenantId) => dispatcher.drain(tenantId) }),
     logger,
   });
 
@@ -376,6 +442,44 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
     );
   }
 
+  // The trigger runs its flow through a pipeline of its own, built below from the same layers.
+  let runTriggerStep: TriggerRunner | undefined;
+  const webhookUse: SandboxWebhookUse | undefined =
+    hooks === undefined || dispatcher === undefined
+      ? undefined
+      : {
+          admin: new WebhookAdmin({
+            state,
+            clock,
+            scheme: SCHEMES[profile.webhooks.scheme],
+            signer: hooks.signer,
+            destinations: hooks.destinations,
+            rotationOverlapMs: config.webhooks.rotationOverlapHours * HOUR_MS,
+            idPrefix: hooks.idPrefix,
+            onChange: (tenantId) => dispatcher.kick(tenantId),
+          }),
+          dispatcher,
+          trigger: (tenant, event) =>
+            runTrigger(
+              {
+                state,
+                model,
+                profile,
+                declared: [...config.webhooks.triggers, ...profile.webhooks.triggers],
+                run: (tenantId, step) => runTriggerStep!(tenantId, step),
+              },
+              tenant,
+              event,
+            ),
+        };
+  if (config.admin.token !== undefined && webhookUse !== undefined)
+    routes.push(
+      webhookRoutes({
+        admin: webhookUse.admin,
+        trigger: (tenant, event) => webhookUse.trigger(tenant, event),
+      }),
+    );
+
   const limits = limitsLayer({
     profile,
     errors,
@@ -414,7 +518,7 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
         templates: deps.templates,
         errors,
       },
-      resources: state.resources,
+      resources,
       codec,
       redactValue,
       seeder,
@@ -433,6 +537,43 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
     ...(deps.specMock === undefined ? {} : { spec: specLayer(sandboxSpec(deps.specMock)) }),
     miss: missLayer({ index, stats, logger, status: config.replay.missStatus }),
   };
+  if (webhookUse !== undefined) {
+    // No limits and no idempotency: the flow is the sandbox's own, and no socket reaches it.
+    const triggerTenants = new WeakMap<IncomingRequest, ResolvedTenant>();
+    const triggerHandler = runPipeline({
+      layers: assemblePipeline({
+        tenant: triggerTenantLayer(triggerTenants),
+        ...Object.fromEntries(
+          (['scenario', 'state', 'cassette', 'spec', 'miss'] as const)
+            .map((name) => [name, layers[name]] as const)
+            .filter(([, layer]) => layer !== undefined),
+        ),
+      }),
+      clock,
+      journal: deps.journal,
+      stats,
+      view: {
+        match,
+        codec,
+        redactRequest: (request) => redactor.redactRequest(request),
+        redactPath: redactMethodPath,
+        sessionName,
+      },
+    });
+    const bodyFormat = model.routes.some((r) => r.body === 'form') ? 'form' : 'json';
+    runTriggerStep = async (tenantId, step) => {
+      const record = await state.tenants.get(tenantId);
+      if (record === undefined)
+        throw new TapedeckError('TD_TENANT_NOT_FOUND', 'The tenant of the trigger is gone.');
+      const incoming = triggerRequest(step, { bodyFormat });
+      const headers = { ...incoming.headers, 'x-tapedeck-session': ['tapedeck-trigger'] };
+      const request = { ...incoming, headers };
+      triggerTenants.set(request, resolvedTenant(record, config.sandbox.quotas, clock));
+      const reply = await triggerHandler(request);
+      return { status: replyStatus(reply), body: replyJson(reply) };
+    };
+  }
+
   const handler = runPipeline({
     layers: assemblePipeline(layers),
     clock,
@@ -492,13 +633,21 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
     profile,
     sources: deps.sources,
     tenants,
+    webhooks: webhookUse,
     explainJson: deps.explainJson,
-    listen: () => host.listen(config.server.host, config.server.port),
+    listen: async () => {
+      const url = await host.listen(config.server.host, config.server.port);
+      dispatcher?.start();
+      return url;
+    },
     summary,
     stop() {
       stopped ??= (async () => {
         for (const task of tasks) task.cancel();
         await host.close();
+        // Attempts in flight finish (or time out) before the state closes; leases are released.
+        await dispatcher?.stop().catch(() => undefined);
+        await hooks?.sender.close().catch(() => undefined);
         // What is counted in memory goes to the state before it closes.
         await limits.flush().catch(() => undefined);
         await resolver.flushLastUsed().catch(() => undefined);
@@ -509,4 +658,22 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
       return stopped;
     },
   };
+}
+
+/** The JSON of a reply's body, for the next step of a trigger's flow (`{steps.NAME.id}`). */
+function replyJson(reply: Reply): JsonValue | undefined {
+  switch (reply.kind) {
+    case 'simple':
+      try {
+        return reply.body === '' ? undefined : (JSON.parse(reply.body) as JsonValue);
+      } catch {
+        return undefined;
+      }
+    case 'recorded':
+      return reply.response.body?.encoding === 'json' ? reply.response.body.json : undefined;
+    case 'fault':
+      return replyJson(reply.inner);
+    case 'stream':
+      return undefined;
+  }
 }
