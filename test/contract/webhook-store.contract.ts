@@ -559,6 +559,33 @@ export function webhookStoreContract(name: string, harness: StateHarness): void 
       ).toBe(true);
     });
 
+    it('a redelivery of a delivery still on its schedule brings it forward and keeps its retries', async () => {
+      const { state } = await harness.open();
+      const { webhooks } = state;
+      await withEndpoints(state, 't1', 'we_1');
+      await fan(webhooks, 't1', ['evt_1'], ['we_1'], 100);
+      const id = dlv('we_1', 'evt_1');
+      const [first] = await claim(webhooks, 't1');
+      expect(first?.manual).toBe(false);
+      await webhooks.settle('t1', id, 'srv_1', attempt(1, { outcome: 'retry', status: 500 }), {
+        status: 'pending',
+        nextAttemptAt: 50_000,
+      });
+      expect(await webhooks.redeliver('t1', id, 1_000)).toBe('queued');
+      const [again] = await claim(webhooks, 't1', { now: 1_000 });
+      expect(again?.manual).toBe(false);
+      await webhooks.settle('t1', id, 'srv_1', attempt(2, { outcome: 'retry', status: 500 }), {
+        status: 'pending',
+        nextAttemptAt: 60_000,
+      });
+      // Still pending: its schedule goes on.
+      expect((await webhooks.getDelivery('t1', id))?.delivery).toMatchObject({
+        status: 'pending',
+        nextAttemptAt: 60_000,
+        attempts: 2,
+      });
+    });
+
     it('redelivers by hand: queued once, in flight while leased, unknown elsewhere; never retried', async () => {
       const { state } = await harness.open();
       const { webhooks } = state;
@@ -763,6 +790,9 @@ export function webhookStoreContract(name: string, harness: StateHarness): void 
       await webhooks.updateEndpoint('t3', 'we_1', { status: 'enabled' });
       expect(await webhooks.tenantsWithWork(10)).toEqual(['t1', 't3']);
       expect(await webhooks.tenantsWithWork(1)).toEqual(['t1']);
+      // The next page starts after the last one seen.
+      expect(await webhooks.tenantsWithWork(1, 't1')).toEqual(['t3']);
+      expect(await webhooks.tenantsWithWork(1, 't3')).toEqual([]);
       // Fanned out: the events are behind the cursor, and the delivery is pending.
       const last = await state.events.lastSeq('t1');
       expect(

@@ -357,6 +357,10 @@ describe('webhook admin routes', () => {
       'abandoned',
       'abandoned',
     ]);
+    // The kept log is still found by the deleted endpoint's id.
+    const byEndpoint = await call('GET', `tenants/acme/webhooks/deliveries?endpoint=${id}`);
+    expect(byEndpoint.status).toBe(200);
+    expect((byEndpoint.json['deliveries'] as unknown[]).length).toBe(2);
     expect((await call('DELETE', `tenants/acme/webhooks/endpoints/${id}`)).status).toBe(404);
   });
 

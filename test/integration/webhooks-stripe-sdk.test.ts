@@ -91,20 +91,24 @@ afterAll(async () => {
 /** The SDK's webhook verifier (its `webhooks.constructEvent`); the key is never used. */
 const verifier = new Stripe('sk_test_verifier', { apiVersion: '2020-08-27', telemetry: false });
 
-function client(): Stripe {
+/** The SDK as docs/sandbox.md sets it up: with retries, it sends its own Idempotency-Key. */
+function client(maxNetworkRetries = 2): Stripe {
   return new Stripe(key, {
     apiVersion: '2020-08-27',
     host: '127.0.0.1',
     port: sandbox.port,
     protocol: 'http',
-    maxNetworkRetries: 0,
+    maxNetworkRetries,
     telemetry: false,
   });
 }
 
 /** Waits for the dispatcher's drain of acme in progress (a drain asked during one follows it). */
 async function settled(): Promise<void> {
-  const tenant = (await (await sandbox.admin('GET', 'tenants/acme')).json()) as { id: string };
+  const { tenant } = (await (await sandbox.admin('GET', 'tenants/acme')).json()) as {
+    tenant: { id: string };
+  };
+  expect(tenant.id).toMatch(/\S/);
   await sandbox.server.webhooks!.dispatcher.drain(tenant.id);
 }
 
@@ -141,6 +145,10 @@ describe('webhooks from the stripe sandbox, verified by the Stripe SDK', () => {
     const object = event.data.object as { id: string; status: string; amount: number };
     expect(object).toMatchObject({ id: intent.id, status: 'succeeded', amount: 2000 });
     expect(event.id).toMatch(/^evt_/);
+    // The SDK's own (random) Idempotency-Key, as Stripe's events carry it: not taken for a secret.
+    expect(event.request).toMatchObject({
+      idempotency_key: expect.stringMatching(/^stripe-node-retry-[0-9a-f-]{36}$/),
+    });
     // A wrong secret is refused by the same check.
     expect(() =>
       verifier.webhooks.constructEvent(delivery!.body, header as string, `${secret}x`),

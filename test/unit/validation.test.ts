@@ -51,7 +51,9 @@ describe('unknown properties', () => {
 
   it('says where a key written at the wrong level belongs', () => {
     const [line] = messages(validateConfig, { port: 8080 });
-    expect(line).toContain('/port: is not a known property; "port" belongs in /server.');
+    expect(line).toContain(
+      '/port: is not a known property; "port" belongs in /server or /record/webhooks.',
+    );
     const [target] = messages(validateConfig, { target: 'http://x' });
     expect(target).toContain('"target" belongs in /upstream or /drift.');
   });

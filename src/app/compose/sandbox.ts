@@ -466,7 +466,7 @@ export async function composeSandboxServer(
     import('../../adapters/http/webhook-sender.js'),
     import('../../core/webhooks/payload.js'),
     import('../../adapters/system/signer.js'),
-    import('./webhooks.js'),
+    import('./webhook-destinations.js'),
   ]);
   // Where webhooks may go: loopback and webhooks.allowedHosts, names resolved now.
   const destinations = await composeWebhookDestinations(config);

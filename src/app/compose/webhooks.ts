@@ -1,12 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { openSqliteState } from '../../adapters/state/sqlite/index.js';
 import { colourWanted, makeStyle, systemClock } from '../../adapters/system/system.js';
-import { systemResolver } from '../../adapters/http/egress-connect.js';
-import { resolveEgressPolicy, type Resolver } from '../../core/http/egress.js';
-import {
-  resolveWebhookDestinations,
-  type WebhookDestinations,
-} from '../../core/webhooks/destinations.js';
+import { composeWebhookDestinations, endpointIdPrefix } from './webhook-destinations.js';
+export { composeWebhookDestinations, endpointIdPrefix };
 import type { Clock } from '../../core/ports/index.js';
 import type { Style } from '../../core/render/text.js';
 import type { ApiProfile } from '../../core/sandbox/profile/types.js';
@@ -17,28 +13,6 @@ import type { Io } from './common.js';
 import { loadSandboxProfile } from './sandbox.js';
 
 const HOUR_MS = 3_600_000;
-
-/** The id prefix of new endpoints: the profile's `webhook_endpoints` shape when it has one. */
-export function endpointIdPrefix(profile: ApiProfile): string {
-  const shape = profile.ids.byType['webhook_endpoints'];
-  return shape?.kind === 'random' && shape.prefix !== '' ? shape.prefix : 'ep_';
-}
-
-/**
- * The destination check of `webhooks.allowedHosts` (names resolved now, as the server does at
- * start), with `upstream.forbiddenHosts` never allowed. No lookup when both lists are empty.
- */
-export async function composeWebhookDestinations(
-  config: TapedeckConfig,
-  resolver?: Resolver,
-): Promise<WebhookDestinations> {
-  const resolve = resolver ?? systemResolver();
-  const upstream = await resolveEgressPolicy(
-    { forbiddenHosts: config.upstream.forbiddenHosts, allowedHosts: [] },
-    resolve,
-  );
-  return resolveWebhookDestinations(config.webhooks, resolve, upstream.forbidden);
-}
 
 /**
  * `tapedeck webhooks …`: the webhook use cases on the state directory (SQLite, beside a running

@@ -453,7 +453,6 @@ export class WebhookAdmin {
     ] as const)
       if (value !== undefined && !ID.test(value))
         throw usage(`The ${field} filter is an id such as we_… or evt_….`, field);
-    if (query.endpoint !== undefined) await this.endpoint(record, query.endpoint);
     const found = await this.deps.state.webhooks.listDeliveries(record.id, {
       ...(query.endpoint === undefined ? {} : { endpoint: query.endpoint }),
       ...(query.event === undefined ? {} : { eventId: query.event }),
@@ -461,6 +460,9 @@ export class WebhookAdmin {
       ...(query.before === undefined ? {} : { before: query.before }),
       limit,
     });
+    // A deleted endpoint's log is kept and can be filtered; an id the tenant never had is a 404.
+    if (found.length === 0 && query.endpoint !== undefined && query.before === undefined)
+      await this.endpoint(record, query.endpoint);
     const deliveries = found.map(deliveryView);
     const last = deliveries.at(-1);
     return {

@@ -99,7 +99,8 @@ export async function runAttempt(
     ),
   );
   const result = await deps.sender.send({
-    url: delivery.url,
+    // The endpoint's URL now: an update moves the deliveries already queued with it.
+    url: endpoint.url,
     headers,
     body,
     timeoutMs: deps.config.timeoutMs,
@@ -122,6 +123,8 @@ export async function runAttempt(
           result.body,
           result.headers['content-type'],
           deps.config.excerptBytes,
+          // A receiver that echoes its secret, prefix or not, never gets it into the log.
+          endpoint.secrets.map((s) => s.secret),
         )
       : undefined;
   const attempt: WebhookAttempt = {

@@ -192,7 +192,11 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         objectName: objectNameOf(event),
         pendingWebhooks: targets.length,
       });
-      const findings = scanPayload(deps.redaction, rendered);
+      const findings = scanPayload(
+        deps.redaction,
+        rendered,
+        event.idempotencyKey === undefined ? [] : [event.idempotencyKey],
+      );
       let blocked: WebhookAttempt | undefined;
       if (findings.length > 0) {
         // Never stored, never sent: the delivery fails at once with this attempt.
@@ -272,18 +276,33 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     let attempts = 0;
     while (attempts < MAX_ATTEMPTS_PER_DRAIN) {
       if (stopping) return { attempts, more: true };
-      const realNow = clock.now();
-      const now = tenantNow(tenant.clock, realNow);
-      const claimed = await state.webhooks.claimDue(tenantId, {
-        now,
-        realNow,
-        owner,
-        leaseMs,
-        limit: Math.min(Math.max(1, config.concurrency), MAX_ATTEMPTS_PER_DRAIN - attempts),
-      });
-      if (claimed.length === 0) return { attempts, more: false };
-      await Promise.all(claimed.map((c) => gate.run(() => attempt(tenant!, c, now))));
-      attempts += claimed.length;
+      const current = tenant;
+      // Each worker takes a slot of the process-wide gate first and claims one delivery in it:
+      // a lease starts when its attempt can, never while it waits behind other tenants' (a lease
+      // that ran out in the queue would let another server send the same delivery).
+      const workers = Math.min(Math.max(1, config.concurrency), MAX_ATTEMPTS_PER_DRAIN - attempts);
+      const made = await Promise.all(
+        Array.from({ length: workers }, () =>
+          gate.run(async () => {
+            if (stopping) return 0;
+            const realNow = clock.now();
+            const now = tenantNow(current.clock, realNow);
+            const [claimed] = await state.webhooks.claimDue(tenantId, {
+              now,
+              realNow,
+              owner,
+              leaseMs,
+              limit: 1,
+            });
+            if (claimed === undefined) return 0;
+            await attempt(current, claimed, now);
+            return 1;
+          }),
+        ),
+      );
+      const n = made.reduce<number>((a, b) => a + b, 0);
+      if (n === 0) return { attempts, more: false };
+      attempts += n;
       // The clock may have moved meanwhile (an advance during a long drain).
       tenant = (await state.tenants.get(tenantId)) ?? tenant;
     }
@@ -328,13 +347,23 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     });
   }
 
+  /** Every tenant with work, a page at a time: the 101st is drained as surely as the first. */
+  async function pollAll(): Promise<void> {
+    let after = '';
+    for (;;) {
+      if (stopping) return;
+      const tenants = await state.webhooks.tenantsWithWork(POLL_TENANTS, after);
+      await Promise.all(tenants.map((t) => drain(t).catch(failed('a drain', t))));
+      if (tenants.length < POLL_TENANTS) return;
+      after = tenants[tenants.length - 1]!;
+    }
+  }
+
   function schedulePoll(): void {
     if (stopping) return;
     poll = scheduler.setTimeout(() => {
       poll = undefined;
-      state.webhooks
-        .tenantsWithWork(POLL_TENANTS)
-        .then((tenants) => Promise.all(tenants.map((t) => drain(t).catch(failed('a drain', t)))))
+      pollAll()
         .catch(failed('the webhook poll', '-'))
         .finally(schedulePoll);
     }, config.pollMs);

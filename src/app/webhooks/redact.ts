@@ -21,6 +21,8 @@ export interface WebhookRedaction {
 
 /** What an excerpt says instead when the answer still looked secret after redaction. */
 export const WITHHELD = '[withheld: looked secret]';
+/** What an endpoint secret echoed in an answer becomes in the delivery log. */
+const KNOWN_SECRET = '[webhook secret]';
 
 const RECORDED_AT = '1970-01-01T00:00:00.000Z';
 
@@ -41,11 +43,31 @@ function interaction(request: Body | undefined, response: Body | undefined, head
 }
 
 /** The findings in a payload about to be stored and sent (pointers only: never the values). */
-export function scanPayload(redaction: WebhookRedaction, payload: JsonValue): ScanFinding[] {
+export function scanPayload(
+  redaction: WebhookRedaction,
+  payload: JsonValue,
+  /**
+   * Values the sandbox itself vetted and put there: the Idempotency-Key the partner sent (kept
+   * only when the redactor finds nothing in it), which Stripe's events carry as sent. A random
+   * key in a field named `idempotency_key` would otherwise always look secret.
+   */
+  vetted: readonly string[] = [],
+): ScanFinding[] {
+  const json = vetted.length === 0 ? payload : replacing(payload, new Set(vetted));
   return (redaction.scan ?? scanInteraction)(
-    interaction({ encoding: 'json', json: payload }, undefined, {}),
+    interaction({ encoding: 'json', json }, undefined, {}),
     { rules: redaction.rules, disabled: redaction.disabled },
-  );
+  ).map((f) => ({ ...f, pointer: f.pointer.replace(/^\/request\/body\/json/, '') }));
+}
+
+/** The value with each string in `vetted` replaced by a neutral placeholder (for the scan only). */
+function replacing(value: JsonValue, vetted: ReadonlySet<string>): JsonValue {
+  if (typeof value === 'string') return vetted.has(value) ? '[vetted]' : value;
+  if (Array.isArray(value)) return value.map((v) => replacing(v, vetted));
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, JsonValue> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = replacing(v, vetted);
+  return out;
 }
 
 /**
@@ -58,24 +80,30 @@ export function excerptOf(
   body: Uint8Array,
   contentType: string | undefined,
   maxBytes: number,
+  known: readonly string[] = [],
 ): string | undefined {
   if (body.byteLength === 0 || maxBytes <= 0) return undefined;
-  const whole = body.byteLength <= maxBytes;
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(
-    whole ? body : body.subarray(0, maxBytes),
-  );
-  // A multi-byte character cut at the end decodes to U+FFFD: drop it.
-  const cut = whole ? text : text.replace(/\uFFFD+$/, '');
-  let parsed: Body = { encoding: 'text', text: cut };
-  if (whole && /json/i.test(contentType ?? '')) {
+  // The whole answer (already bounded by maxResponseBytes) is redacted, then cut: a JSON answer
+  // cut first would not parse, and its secrets by field name would pass as plain text.
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(body);
+  let parsed: Body = { encoding: 'text', text };
+  const trimmed = text.trimStart();
+  if (/json/i.test(contentType ?? '') || trimmed.startsWith('{') || trimmed.startsWith('[')) {
     try {
-      parsed = { encoding: 'json', json: JSON.parse(cut) as JsonValue };
+      parsed = { encoding: 'json', json: JSON.parse(text) as JsonValue };
     } catch {
       // Not JSON after all: redacted as text.
     }
   }
   const headers: HeaderMap = contentType === undefined ? {} : { 'content-type': [contentType] };
   const registry = new SecretRegistry();
+  // The endpoint's own secrets, whole and without their prefix (for the standard scheme the
+  // base64 after `whsec_` is the key itself): found wherever the receiver echoes them.
+  for (const secret of known) {
+    registry.remember(secret, KNOWN_SECRET);
+    const bare = secret.replace(/^whsec_/, '');
+    if (bare !== secret && bare.length >= 8) registry.remember(bare, KNOWN_SECRET);
+  }
   const { value } = redaction.redactor.redactInteraction(
     interaction(undefined, parsed, headers),
     registry,

@@ -179,6 +179,9 @@ export interface WebhookStore {
       readonly limit: number;
     },
   ): Promise<WebhookDelivery[]>;
-  /** Tenants with events past their cursor and an enabled endpoint, or pending deliveries. */
-  tenantsWithWork(limit: number): Promise<string[]>;
+  /**
+   * Tenants with events past their cursor and an enabled endpoint, or pending deliveries, in id
+   * order after `after` (a page; the poll walks every page, so no tenant waits behind others).
+   */
+  tenantsWithWork(limit: number, after?: string): Promise<string[]>;
 }

@@ -291,8 +291,9 @@ export class MemoryWebhookStore implements WebhookStore, TenantScoped {
       )
         return 'unknown';
       if (record.leaseOwner !== undefined) return 'in-flight';
+      // Still on its schedule: only brought forward (its retries stay); ended: one manual attempt.
+      if (record.delivery.status !== 'pending') record.manual = true;
       record.delivery = { ...record.delivery, status: 'pending', nextAttemptAt: at };
-      record.manual = true;
       return 'queued';
     });
   }
@@ -340,10 +341,11 @@ export class MemoryWebhookStore implements WebhookStore, TenantScoped {
     });
   }
 
-  tenantsWithWork(limit: number): Promise<string[]> {
+  tenantsWithWork(limit: number, after = ''): Promise<string[]> {
     return this.open.run(() => {
       const found: string[] = [];
       for (const [tenant, of] of this.tenants) {
+        if (tenant <= after) continue;
         const last = this.events?.lastSeqNow(tenant) ?? 0;
         const pending = new Set<string>();
         for (const { delivery } of of.deliveries.values())

@@ -412,9 +412,13 @@ export class SqliteWebhookStore implements WebhookStore {
         .get(tenant, id) as { lease_owner: string | null } | undefined;
       if (row === undefined) return 'unknown';
       if (row.lease_owner !== null) return 'in-flight';
+      // A delivery still on its schedule is only brought forward (it keeps its retries); one
+      // that ended (delivered, failed, abandoned) gets one manual attempt.
       this.port
         .sql(
-          `UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = ?, manual = 1
+          `UPDATE webhook_deliveries
+           SET next_attempt_at = ?, manual = CASE WHEN status = 'pending' THEN manual ELSE 1 END,
+               status = 'pending'
            WHERE tenant = ? AND id = ?`,
         )
         .run(at, tenant, id);
@@ -476,7 +480,7 @@ export class SqliteWebhookStore implements WebhookStore {
     );
   }
 
-  tenantsWithWork(limit: number): Promise<string[]> {
+  tenantsWithWork(limit: number, after = ''): Promise<string[]> {
     return this.port.run('find tenants with webhook work', () =>
       (
         this.port
@@ -485,14 +489,14 @@ export class SqliteWebhookStore implements WebhookStore {
             // event it would get (past the cursor and its sinceSeq) not yet fanned out.
             `SELECT DISTINCT e.tenant FROM webhook_endpoints AS e
              LEFT JOIN webhook_cursors AS c ON c.tenant = e.tenant
-             WHERE e.status = 'enabled' AND (
+             WHERE e.tenant > ? AND e.status = 'enabled' AND (
                EXISTS (SELECT 1 FROM webhook_deliveries AS d
                        WHERE d.tenant = e.tenant AND d.status = 'pending' AND d.endpoint = e.id)
                OR EXISTS (SELECT 1 FROM events AS v
                           WHERE v.tenant = e.tenant AND v.seq > MAX(COALESCE(c.seq, 0), e.since_seq)))
              ORDER BY e.tenant LIMIT ?`,
           )
-          .all(readLimit(limit)) as { tenant: string }[]
+          .all(after, readLimit(limit)) as { tenant: string }[]
       ).map((r) => r.tenant),
     );
   }
