@@ -363,9 +363,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     if (stopping) return;
     poll = scheduler.setTimeout(() => {
       poll = undefined;
-      pollAll()
-        .catch(failed('the webhook poll', '-'))
-        .finally(schedulePoll);
+      pollAll().catch(failed('the webhook poll', '-')).finally(schedulePoll);
     }, config.pollMs);
   }
 
