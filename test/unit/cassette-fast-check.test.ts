@@ -58,6 +58,21 @@ function valid(): Record<string, unknown> {
         recordedAt: '2026-11-21T09:00:00Z',
       },
     ],
+    webhooks: [
+      {
+        type: 'payment_intent.succeeded',
+        receivedAt: '2026-11-21T09:00:01.000Z',
+        headers: { 'content-type': 'application/json', 'user-agent': ['Stripe/1.0'] },
+        body: { encoding: 'json', json: { id: 'evt_1', type: 'payment_intent.succeeded' } },
+      },
+      {
+        // 200 characters as ajv counts them (code points), 400 UTF-16 units.
+        type: '\u{1F4B3}'.repeat(200),
+        receivedAt: '2026-11-21T09:00:02+01:00',
+        headers: {},
+        body: { encoding: 'text', text: 'ok' },
+      },
+    ],
   };
 }
 
@@ -132,6 +147,9 @@ const mutation: fc.Arbitrary<Mutation> = fc.record({
     'meta',
     '__proto__',
     'keyId',
+    'type',
+    'receivedAt',
+    'webhooks',
   ),
 });
 
@@ -174,7 +192,7 @@ describe('isValidCassetteV1 (the fast check before the schema)', () => {
     // schema changes, restate the change there too (and in the documents below), then update
     // this fingerprint.
     const fingerprint = createHash('sha256').update(JSON.stringify(cassetteSchemaV1)).digest('hex');
-    expect(fingerprint).toBe('6f2709f57e217b0244fb9435d9fa70a041abc0c404a820706107dc77927fc76f');
+    expect(fingerprint).toBe('f401fa7ad729672c5c9f04beadd2a3cd330f277cc812ad5f79b83945a86deb5d');
   });
 
   it('accepts valid cassettes, so loads skip the schema validator', () => {
