@@ -44,8 +44,8 @@ export async function composeServer(
   // The target first: a missing or refused --target is a usage error that must leave nothing
   // behind, and loading the redaction setup may create .tapedeck/redaction.key.
   const policy = await egressFor(kind, config, egress);
-  const redaction = loadRedaction(config, env, logger, records);
   // Only with --webhooks: the profile and the webhook sender load then, not for every record.
+  // Before the redaction key: a missing secret variable or a refused --forward-to leaves nothing.
   const webhooks =
     kind === 'record' && hasRecordWebhooks(config)
       ? await (
@@ -55,6 +55,13 @@ export async function composeServer(
           ...(egress.resolver === undefined ? {} : { resolver: egress.resolver }),
         })
       : undefined;
+  let redaction: RedactionSetup;
+  try {
+    redaction = loadRedaction(config, env, logger, records);
+  } catch (error) {
+    await webhooks?.forward?.sender.close();
+    throw error;
+  }
   return composeServerWith(kind, config, logger, redaction, {
     ...egress,
     ...(policy === undefined ? {} : { policy }),
