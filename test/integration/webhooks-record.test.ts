@@ -85,7 +85,11 @@ async function rig(options: { forward?: boolean; receiverStatus?: number } = {})
     env: { STAGING_SECRET },
     flags: [
       { pointer: '/record/webhooks/port', value: 0, flag: '--webhooks' },
-      { pointer: '/record/webhooks/secretEnv', value: 'STAGING_SECRET', flag: '--webhooks-secret-env' },
+      {
+        pointer: '/record/webhooks/secretEnv',
+        value: 'STAGING_SECRET',
+        flag: '--webhooks-secret-env',
+      },
       { pointer: '/sandbox/profile', value: 'stripe', flag: '--profile' },
       ...(options.forward === false
         ? []
@@ -182,9 +186,9 @@ describe('record --webhooks: staging webhooks into the cassette', () => {
     expect((await stagingSends(r.url, JSON.stringify(event('evt_good')))).status).toBe(200);
     await r.recorder.stop();
     const cassette = await readCassette(r.dirs.cassettes);
-    expect(cassette.webhooks?.map((w) => (w.body as unknown as { json: { id: string } }).json.id)).toEqual([
-      'evt_good',
-    ]);
+    expect(
+      cassette.webhooks?.map((w) => (w.body as unknown as { json: { id: string } }).json.id),
+    ).toEqual(['evt_good']);
     expect(r.receiver.requests).toHaveLength(1);
   });
 
@@ -311,7 +315,7 @@ describe('tapedeck record --webhooks on the command line', () => {
     // A restart signs with the same secret, so the receiver's configuration stays valid.
     const second = cliRun(root, [...args, '--json'], env);
     const [line] = await second.waitFor(/\{"event":"webhooks".*\}\n/);
-    const announced = JSON.parse(line!) as { secret: string; forwardTo: string; url: string };
+    const announced = JSON.parse(line) as { secret: string; forwardTo: string; url: string };
     expect(announced.secret).toBe(secret);
     expect(announced.forwardTo).toBe(`${receiver.url}/hooks`);
     expect((await stagingSends(announced.url, JSON.stringify(event('evt_again')))).status).toBe(
@@ -327,10 +331,9 @@ describe('tapedeck record --webhooks on the command line', () => {
     ).toBe('evt_again');
     expect((await second.stop()).code).toBe(0);
     const cassette = await readCassette(join(root, 'cassettes'));
-    expect(cassette.webhooks?.map((w) => (w.body as unknown as { json: { id: string } }).json.id)).toEqual([
-      'evt_cli',
-      'evt_again',
-    ]);
+    expect(
+      cassette.webhooks?.map((w) => (w.body as unknown as { json: { id: string } }).json.id),
+    ).toEqual(['evt_cli', 'evt_again']);
   });
 
   it('refuses a forward target that is not a webhook destination, before creating anything', async () => {

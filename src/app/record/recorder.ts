@@ -373,11 +373,16 @@ export class CassetteRecorder {
           { cassette },
         );
       for (let i = 0; i < batch.interactions.length; i++) this.options.stats.wasRecorded(cassette);
-      this.options.logger.log('debug', 'record.written', `recorded ${describe(batch)} to ${cassette}`, {
-        cassette,
-        count: batch.interactions.length,
-        ...(batch.webhooks.length === 0 ? {} : { webhooks: batch.webhooks.length }),
-      });
+      this.options.logger.log(
+        'debug',
+        'record.written',
+        `recorded ${describe(batch)} to ${cassette}`,
+        {
+          cassette,
+          count: batch.interactions.length,
+          ...(batch.webhooks.length === 0 ? {} : { webhooks: batch.webhooks.length }),
+        },
+      );
     } catch (error) {
       const code = isTapedeckError(error) ? error.code : 'TD_CASSETTE_WRITE_FAILED';
       const message = (error as Error).message;
