@@ -240,7 +240,7 @@ export class CassetteRecorder {
       logger.log(
         'warn',
         'record.blocked',
-        `not recorded: ${named} still looks secret after redaction at ${pointers.map((l) => `${l.pointer} (${l.rule})`).join(', ')}. Add a rule for it (docs/redaction.md); it was still forwarded.`,
+        `not recorded: ${named} still looks secret after redaction at ${pointers.map((l) => `${l.pointer} (${l.rule})`).join(', ')}. Add a rule for it (docs/redaction.md); staging got its answer as usual.`,
         { code: 'TD_SECRET_DETECTED', findings: pointers },
       );
       return { kind: 'blocked' };
@@ -261,7 +261,7 @@ export class CassetteRecorder {
     this.options.logger.log(
       'warn',
       'record.webhook_skipped',
-      `not recorded: a webhook for cassette ${cassette}, because ${why}; it was still forwarded.`,
+      `not recorded: a webhook for cassette ${cassette}, because ${why}; staging got its answer as usual.`,
       { cassette },
     );
     return { kind: 'untyped' };
