@@ -1,7 +1,7 @@
 import { composeServer, makeLogger, type Io } from '../app/compose/compose.js';
 import { strictMisses } from '../app/compose/api.js';
 import type { TapedeckConfig } from '../app/config/config.js';
-import type { ServerKind } from '../app/replay/server.js';
+import type { ServerKind, TapedeckServer } from '../app/replay/server.js';
 import { renderSummary } from '../core/render/summary.js';
 import type { Command } from 'commander';
 import { EXIT, exitCodeFor, exitCodeOf } from './common.js';
@@ -46,6 +46,15 @@ export async function serve(
   } else {
     io.stdout.write(`tapedeck ${kind} listening on ${url}\n`);
   }
+  if (server.webhooks !== undefined) {
+    try {
+      await announceWebhooks(server.webhooks, io, options.json);
+    } catch (error) {
+      // The proxy listens already: close it, or the process would stay up without its webhooks.
+      await server.stop();
+      throw error;
+    }
+  }
   const detail =
     kind === 'record'
       ? `recording ${config.upstream.target ?? ''} into ${config.cassettes} (mode ${config.record.mode}, cassette ${config.record.cassette})`
@@ -67,4 +76,42 @@ export async function serve(
   }
   // Each failed write was logged with its code when it happened; the summary counts them.
   return summary.recordFailures > 0 ? exitCodeOf('TD_CASSETTE_WRITE_FAILED') : EXIT.ok;
+}
+
+/**
+ * The webhook listener of `record --webhooks`: its URL (what staging is pointed at) and, with
+ * --forward-to, the local secret the receiver verifies with. The secret goes to stdout, never to
+ * the log, as `stripe listen` prints its `whsec_…`: the developer needs it once, in the terminal.
+ */
+async function announceWebhooks(
+  webhooks: NonNullable<TapedeckServer['webhooks']>,
+  io: Io,
+  json: boolean,
+): Promise<void> {
+  const url = await webhooks.listen();
+  const forward = webhooks.forward;
+  // The forward target's origin and path only: a query may carry the receiver's token.
+  const to = forward === undefined ? undefined : shownUrl(forward.url);
+  if (json) {
+    io.stdout.write(
+      `${JSON.stringify({
+        event: 'webhooks',
+        url,
+        ...(forward === undefined
+          ? {}
+          : { forwardTo: to, secret: forward.secret, secretFile: forward.file }),
+      })}\n`,
+    );
+    return;
+  }
+  io.stdout.write(`tapedeck record receiving webhooks on ${url}\n`);
+  if (forward !== undefined)
+    io.stdout.write(
+      `tapedeck record forwarding webhooks to ${to ?? ''}; your webhook signing secret is ${forward.secret} (${forward.created ? 'new, ' : ''}kept in ${forward.file})\n`,
+    );
+}
+
+function shownUrl(text: string): string {
+  const url = new URL(text);
+  return `${url.origin}${url.pathname}`;
 }

@@ -58,6 +58,21 @@ function valid(): Record<string, unknown> {
         recordedAt: '2026-11-21T09:00:00Z',
       },
     ],
+    webhooks: [
+      {
+        type: 'payment_intent.succeeded',
+        receivedAt: '2026-11-21T09:00:01.000Z',
+        headers: { 'content-type': 'application/json', 'user-agent': ['Stripe/1.0'] },
+        body: { encoding: 'json', json: { id: 'evt_1', type: 'payment_intent.succeeded' } },
+      },
+      {
+        // 200 characters as ajv counts them (code points), 400 UTF-16 units.
+        type: '\u{1F4B3}'.repeat(200),
+        receivedAt: '2026-11-21T09:00:02+01:00',
+        headers: {},
+        body: { encoding: 'text', text: 'ok' },
+      },
+    ],
   };
 }
 
@@ -132,6 +147,9 @@ const mutation: fc.Arbitrary<Mutation> = fc.record({
     'meta',
     '__proto__',
     'keyId',
+    'type',
+    'receivedAt',
+    'webhooks',
   ),
 });
 

@@ -5,7 +5,12 @@ import { systemScheduler } from '../../adapters/system/scheduler.js';
 import type { Logger, Upstream } from '../../core/ports/index.js';
 import type { RedactionSetup } from '../redaction/setup.js';
 import type { TapedeckConfig } from '../config/config.js';
-import { buildServer, type ServerKind, type TapedeckServer } from '../replay/server.js';
+import {
+  buildServer,
+  type RecordWebhooksSetup,
+  type ServerKind,
+  type TapedeckServer,
+} from '../replay/server.js';
 import { checkTarget, resolveEgress } from '../record/target.js';
 import type { EgressPolicy, Resolver } from '../../core/http/egress.js';
 import { Journal } from '../journal/journal.js';
@@ -39,16 +44,42 @@ export async function composeServer(
   // The target first: a missing or refused --target is a usage error that must leave nothing
   // behind, and loading the redaction setup may create .tapedeck/redaction.key.
   const policy = await egressFor(kind, config, egress);
-  return composeServerWith(kind, config, logger, loadRedaction(config, env, logger, records), {
+  // Only with --webhooks: the profile and the webhook sender load then, not for every record.
+  // Before the redaction key: a missing secret variable or a refused --forward-to leaves nothing.
+  const webhooks =
+    kind === 'record' && hasRecordWebhooks(config)
+      ? await (
+          await import('./webhooks.js')
+        ).composeRecordWebhooks(config, env, {
+          logger,
+          ...(egress.resolver === undefined ? {} : { resolver: egress.resolver }),
+        })
+      : undefined;
+  let redaction: RedactionSetup;
+  try {
+    redaction = loadRedaction(config, env, logger, records);
+  } catch (error) {
+    await webhooks?.forward?.sender.close();
+    throw error;
+  }
+  return composeServerWith(kind, config, logger, redaction, {
     ...egress,
     ...(policy === undefined ? {} : { policy }),
+    ...(webhooks === undefined ? {} : { webhooks }),
   });
+}
+
+function hasRecordWebhooks(config: TapedeckConfig): boolean {
+  const { port, forwardTo, secretEnv } = config.record.webhooks;
+  return port !== undefined || forwardTo !== undefined || secretEnv !== undefined;
 }
 
 /** How names resolve (tests give a resolver whose answer changes), and a policy already made. */
 export interface EgressPorts {
   readonly resolver?: Resolver;
   readonly policy?: EgressPolicy;
+  /** `record --webhooks`: the second listener's setup (composeRecordWebhooks). */
+  readonly webhooks?: RecordWebhooksSetup;
 }
 
 /** The target checked, resolved and turned into the egress policy (docs/egress.md). */
@@ -124,11 +155,13 @@ export async function composeServerWith(
       upstream,
       redaction,
       host: nodeHost(config, logger),
+      ...(kind === 'record' && egress.webhooks !== undefined ? { webhooks: egress.webhooks } : {}),
     });
   } catch (error) {
     await journal.close();
     await state.close();
     await upstream?.close();
+    await egress.webhooks?.forward?.sender.close();
     throw error;
   }
 }

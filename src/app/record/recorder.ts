@@ -1,4 +1,11 @@
-import type { Cassette, CassetteMeta, Interaction } from '../../core/cassette/model.js';
+import type {
+  Body,
+  Cassette,
+  CassetteMeta,
+  HeaderMap,
+  Interaction,
+  WebhookSample,
+} from '../../core/cassette/model.js';
 import { CASSETTE_VERSION } from '../../core/cassette/model.js';
 import { isTapedeckError, TapedeckError } from '../../core/errors.js';
 import type { CassetteStore, Clock, Logger } from '../../core/ports/index.js';
@@ -8,6 +15,7 @@ import { SecretRegistry } from '../../core/redaction/registry.js';
 import { scanRedacted, type RedactionSetup } from '../redaction/setup.js';
 import type { RecordMode } from '../config/config.js';
 import type { ServerStats } from '../pipeline/stats.js';
+import { asInteraction } from '../verify/verify.js';
 
 export interface RecorderOptions {
   readonly store: CassetteStore;
@@ -51,14 +59,53 @@ export const WRITE_COST_FACTOR = 4;
  */
 export const RETRY_WRITE_MS = 1_000;
 
+/** A webhook as it arrived (`record --webhooks`), before redaction: held in memory only. */
+export interface RawWebhook {
+  /** The path it was posted to (redacted with the rest; never stored). */
+  readonly path: string;
+  /** Lower-cased names, without the scheme's signature headers. */
+  readonly headers: HeaderMap;
+  readonly body: Body | undefined;
+  /** ISO-8601 UTC time it arrived. */
+  readonly receivedAt: string;
+}
+
 /**
- * Appends redacted interactions to cassettes. Interactions that finish close together are
- * written in one atomic update per cassette: while a write is in flight, and for
- * `writeIntervalMs` after it ends, new ones queue for the next write. In `all` mode the first
- * write of a run replaces the cassette's old interactions, later ones append.
+ * What became of a webhook handed to `recordWebhook`: queued for the next write, held back
+ * because it still looked secret after redaction, or not kept because it names no event type
+ * (or has no body), which a sample needs.
+ */
+export type WebhookOutcome =
+  | { readonly kind: 'queued'; readonly type: string }
+  | { readonly kind: 'blocked' }
+  | { readonly kind: 'untyped' };
+
+/** What waits for a cassette's next write. */
+interface Batch {
+  readonly interactions: Interaction[];
+  readonly webhooks: WebhookSample[];
+}
+
+/** Where a scan of the synthetic interaction around a webhook points, seen from the sample. */
+function samplePointer(pointer: string): string {
+  return pointer.startsWith('/request/') ? pointer.slice('/request'.length) : pointer;
+}
+
+/** A sample's event type: 1 to 200 characters, as the cassette format allows. */
+function usableType(type: string | undefined): type is string {
+  return type !== undefined && type !== '' && [...type].length <= 200;
+}
+
+/**
+ * Appends redacted interactions, and the webhooks staging sent meanwhile (`recordWebhook`), to
+ * cassettes. What finishes close together is written in one atomic update per cassette: while a
+ * write is in flight, and for `writeIntervalMs` after it ends, new ones queue for the next write.
+ * In `all` mode the first write of a run with interactions replaces the cassette's old
+ * interactions, and the first with webhooks its old webhooks; later ones append. A run that
+ * records no webhooks leaves the recorded ones alone.
  */
 export class CassetteRecorder {
-  private readonly pending = new Map<string, Interaction[]>();
+  private readonly pending = new Map<string, Batch>();
   /** Per cassette, the next write: waiting for its turn, or in flight. */
   private readonly writing = new Map<string, Promise<void>>();
   /** Per cassette whose next write waits for its turn: starts it at once. */
@@ -73,6 +120,8 @@ export class CassetteRecorder {
   }[] = [];
   private deferredScheduled = false;
   private readonly rewritten = new Set<string>();
+  /** Mode all: the cassettes whose old webhooks this run has replaced. */
+  private readonly rewrittenWebhooks = new Set<string>();
   /**
    * Mode all: per cassette, what it held before this run replaced it. An exchange recorded again
    * unchanged (but for timing and volatile headers) keeps its stored interaction, byte for byte.
@@ -126,11 +175,7 @@ export class CassetteRecorder {
    */
   record(cassette: string, raw: Interaction): void {
     const { redaction, logger, stats } = this.options;
-    let registry = this.registries.get(cassette);
-    if (registry === undefined) {
-      registry = new SecretRegistry();
-      this.registries.set(cassette, registry);
-    }
+    const registry = this.registryOf(cassette);
     const { value, findings } = redaction.redactor.redactInteraction(raw, registry);
     const line = `${value.request.method} ${value.request.path}`;
     if (findings.length > 0 && logger.enabled('debug')) {
@@ -151,16 +196,95 @@ export class CassetteRecorder {
       );
       return;
     }
-    this.add(cassette, value);
+    this.add(cassette, (batch) => batch.interactions.push(value));
   }
 
-  private add(cassette: string, interaction: Interaction): void {
+  /**
+   * The door to disk for a webhook staging sent (`record --webhooks`): redacted as a POST to
+   * its path would be, with this cassette's registry (so a value gets the pseudonym it has in
+   * the interactions), scanned, and queued for the cassette's next write only if the scanner
+   * finds nothing. `typeOf` reads the event type from the redacted headers and body. The raw
+   * webhook never leaves memory; findings are logged as pointers only.
+   */
+  recordWebhook(
+    cassette: string,
+    raw: RawWebhook,
+    typeOf: (redacted: { headers: HeaderMap; body: Body }) => string | undefined,
+  ): WebhookOutcome {
+    const { redaction, logger } = this.options;
+    if (raw.body === undefined) return this.untyped(cassette, 'it has no body');
+    const registry = this.registryOf(cassette);
+    const { value, findings } = redaction.redactor.redactRequest(
+      { method: 'POST', path: raw.path, query: {}, headers: raw.headers, body: raw.body },
+      registry,
+    );
+    if (findings.length > 0 && logger.enabled('debug')) {
+      logger.log(
+        'debug',
+        'record.redacted',
+        `redacted ${findings.length} value(s) in a webhook: ${[...new Set(findings.map((f) => `${f.location} (${f.rule})`))].join(', ')}`,
+      );
+    }
+    const body = value.body ?? raw.body;
+    const type = typeOf({ headers: value.headers, body });
+    // The scan sees what is stored: the headers and body. The type is read from them.
+    const leaks = scanRedacted(
+      redaction,
+      asInteraction({ type: '', receivedAt: raw.receivedAt, headers: value.headers, body }),
+      registry,
+    );
+    const named = usableType(type) ? `webhook ${type}` : 'a webhook';
+    // The server's counts are of interactions; a webhook's fate is in the log only.
+    if (leaks.length > 0) {
+      const pointers = leaks.map((l) => ({ ...l, pointer: samplePointer(l.pointer) }));
+      logger.log(
+        'warn',
+        'record.blocked',
+        `not recorded: ${named} still looks secret after redaction at ${pointers.map((l) => `${l.pointer} (${l.rule})`).join(', ')}. Add a rule for it (docs/redaction.md); staging got its answer as usual.`,
+        { code: 'TD_SECRET_DETECTED', findings: pointers },
+      );
+      return { kind: 'blocked' };
+    }
+    if (!usableType(type))
+      return this.untyped(cassette, 'it names no event type (1 to 200 characters)');
+    const sample: WebhookSample = {
+      type,
+      receivedAt: raw.receivedAt,
+      headers: value.headers,
+      body,
+    };
+    this.add(cassette, (batch) => batch.webhooks.push(sample));
+    return { kind: 'queued', type };
+  }
+
+  private untyped(cassette: string, why: string): WebhookOutcome {
+    this.options.logger.log(
+      'warn',
+      'record.webhook_skipped',
+      `not recorded: a webhook for cassette ${cassette}, because ${why}; staging got its answer as usual.`,
+      { cassette },
+    );
+    return { kind: 'untyped' };
+  }
+
+  private registryOf(cassette: string): SecretRegistry {
+    let registry = this.registries.get(cassette);
+    if (registry === undefined) {
+      registry = new SecretRegistry();
+      this.registries.set(cassette, registry);
+    }
+    return registry;
+  }
+
+  private add(cassette: string, put: (batch: Batch) => void): void {
     const queue = this.pending.get(cassette);
     if (queue) {
-      queue.push(interaction);
+      put(queue);
       return;
     }
-    this.pending.set(cassette, [interaction]);
+    const batch: Batch = { interactions: [], webhooks: [] };
+    put(batch);
+    this.pending.set(cassette, batch);
     if (!this.writing.has(cassette)) this.schedule(cassette);
   }
 
@@ -205,44 +329,58 @@ export class CassetteRecorder {
   }
 
   private async write(cassette: string): Promise<void> {
-    const batch = this.pending.get(cassette) ?? [];
+    const batch = this.pending.get(cassette);
     this.pending.delete(cassette);
-    if (batch.length === 0) return;
-    const replace = this.options.mode === 'all' && !this.rewritten.has(cassette);
+    if (batch === undefined) return;
+    const count = batch.interactions.length + batch.webhooks.length;
+    if (count === 0) return;
+    const all = this.options.mode === 'all';
+    const replace = all && batch.interactions.length > 0 && !this.rewritten.has(cassette);
+    const replaceWebhooks =
+      all && batch.webhooks.length > 0 && !this.rewrittenWebhooks.has(cassette);
     try {
       await this.options.store.update(cassette, (current): Cassette => {
         const base = replace || current === undefined ? [] : current.interactions;
-        if (base.length > 0) this.checkKey(cassette, current?.meta?.keyId);
+        const baseWebhooks = replaceWebhooks ? [] : (current?.webhooks ?? []);
+        if (base.length > 0 || baseWebhooks.length > 0)
+          this.checkKey(cassette, current?.meta?.keyId);
         let previous = this.previous.get(cassette);
-        if (replace && this.options.mode === 'all') {
+        if (replace) {
           previous = new PreviousInteractions(current?.interactions ?? []);
           this.previous.set(cassette, previous);
         }
+        const webhooks = [...baseWebhooks, ...batch.webhooks];
         return {
           version: CASSETTE_VERSION,
           meta: { ...current?.meta, ...this.options.meta },
           interactions: [
             ...base,
-            ...(previous === undefined ? batch : batch.map((i) => previous.keep(i))),
+            ...(previous === undefined
+              ? batch.interactions
+              : batch.interactions.map((i) => previous.keep(i))),
           ],
+          // A cassette that never had webhooks stays as it was: no empty list is added.
+          ...(webhooks.length === 0 ? {} : { webhooks }),
         };
       });
       if (replace) this.rewritten.add(cassette);
+      if (replaceWebhooks) this.rewrittenWebhooks.add(cassette);
       if (this.failing.delete(cassette))
         this.options.logger.log(
           'info',
           'record.recovered',
-          `cassette ${cassette} is writable again: ${batch.length} interaction(s) held in memory are written, and requests are recorded again`,
+          `cassette ${cassette} is writable again: ${describe(batch)} held in memory are written, and requests are recorded again`,
           { cassette },
         );
-      for (let i = 0; i < batch.length; i++) this.options.stats.wasRecorded(cassette);
+      for (let i = 0; i < batch.interactions.length; i++) this.options.stats.wasRecorded(cassette);
       this.options.logger.log(
         'debug',
         'record.written',
-        `recorded ${batch.length} interaction(s) to ${cassette}`,
+        `recorded ${describe(batch)} to ${cassette}`,
         {
           cassette,
-          count: batch.length,
+          count: batch.interactions.length,
+          ...(batch.webhooks.length === 0 ? {} : { webhooks: batch.webhooks.length }),
         },
       );
     } catch (error) {
@@ -251,22 +389,26 @@ export class CassetteRecorder {
       // A cassette that no longer parses (TD_CASSETTE_INVALID) is never overwritten: nothing
       // to wait for. Nor at stop: what cannot be written then is lost, and said so.
       if (this.draining > 0 || code !== 'TD_CASSETTE_WRITE_FAILED') {
-        this.options.stats.recordFailures += batch.length;
+        this.options.stats.recordFailures += batch.interactions.length;
         this.options.logger.log(
           'error',
           'record.failed',
-          `could not record ${batch.length} interaction(s) to cassette ${cassette}: ${message}`,
+          `could not record ${describe(batch)} to cassette ${cassette}: ${message}`,
           { code, cassette },
         );
         return;
       }
       // Kept for the next try, before anything queued since; the file on disk is untouched.
-      this.pending.set(cassette, [...batch, ...(this.pending.get(cassette) ?? [])]);
+      const since = this.pending.get(cassette);
+      this.pending.set(cassette, {
+        interactions: [...batch.interactions, ...(since?.interactions ?? [])],
+        webhooks: [...batch.webhooks, ...(since?.webhooks ?? [])],
+      });
       if (!this.failing.has(cassette))
         this.options.logger.log(
           'error',
           'record.failed',
-          `could not write cassette ${cassette}: ${message} ${batch.length} interaction(s) are held in memory and written when it works again (tried every ${RETRY_WRITE_MS / 1000} s); until then requests to record into it get 503.`,
+          `could not write cassette ${cassette}: ${message} ${describe(batch)} are held in memory and written when it works again (tried every ${RETRY_WRITE_MS / 1000} s); until then requests to record into it get 503.`,
           { code, cassette },
         );
       this.failing.set(
@@ -327,6 +469,15 @@ export class CassetteRecorder {
       this.draining--;
     }
   }
+}
+
+/** `3 interaction(s)`, `1 webhook(s)`, or both: what a batch holds. */
+function describe(batch: Batch): string {
+  const parts: string[] = [];
+  if (batch.interactions.length > 0 || batch.webhooks.length === 0)
+    parts.push(`${batch.interactions.length} interaction(s)`);
+  if (batch.webhooks.length > 0) parts.push(`${batch.webhooks.length} webhook(s)`);
+  return parts.join(' and ');
 }
 
 /** The errno code under a write failure (ENOSPC, EROFS, EACCES…), or a plain word. */

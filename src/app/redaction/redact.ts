@@ -4,7 +4,7 @@ import type { CassetteStore } from '../../core/ports/index.js';
 import { SecretRegistry } from '../../core/redaction/registry.js';
 import type { RedactionSetup } from './setup.js';
 import { loadCassettesOrFail } from '../replay/server.js';
-import { scanCassettes, type VerifyProblem } from '../verify/verify.js';
+import { asInteraction, scanCassettes, type VerifyProblem } from '../verify/verify.js';
 
 export interface RedactReport {
   readonly cassettes: number;
@@ -39,7 +39,20 @@ export async function redactCassettes(
       values += findings.length;
       return value;
     });
-    const next: Cassette = { ...cassette, interactions };
+    // Webhook samples are redacted as the POST `record --webhooks` redacted them as.
+    const webhooks = cassette.webhooks?.map((sample) => {
+      const { value, findings } = redaction.redactor.redactRequest(
+        asInteraction(sample).request,
+        registry,
+      );
+      values += findings.length;
+      return { ...sample, headers: value.headers, body: value.body ?? sample.body };
+    });
+    const next: Cassette = {
+      ...cassette,
+      interactions,
+      ...(webhooks === undefined ? {} : { webhooks }),
+    };
     after.push({ name, cassette: next });
     if (serializeCassette(next) === serializeCassette(cassette)) continue;
     changed.push({ cassette: name, values });

@@ -33,6 +33,9 @@ import { upstreamLayer } from '../layers/upstream.js';
 import { assemblePipeline, type PipelineSlots } from '../pipeline/assemble.js';
 import { runPipeline } from '../pipeline/run.js';
 import { CassetteRecorder } from '../record/recorder.js';
+import { webhookReceiver, type WebhookForward } from '../record/webhooks.js';
+import type { Signer } from '../../core/ports/signer.js';
+import type { SignatureScheme } from '../../core/webhooks/types.js';
 import type { ServerSummary } from '../../core/render/summary.js';
 import { ServerStats } from '../pipeline/stats.js';
 import { VERSION } from '../version.js';
@@ -60,6 +63,35 @@ export interface ServerDeps {
   readonly host: (handler: RequestHandler) => HttpHost;
   /** The spec layer of `replay --spec`: answers what no cassette recorded. */
   readonly spec?: SpecMock;
+  /** `record --webhooks PORT`: the second listener's setup (app/record/webhooks.ts). */
+  readonly webhooks?: RecordWebhooksSetup;
+}
+
+/** What `record --webhooks` needs besides the recorder (composed in app/compose/webhooks.ts). */
+export interface RecordWebhooksSetup {
+  /** On 127.0.0.1; 0 picks a free port. */
+  readonly port: number;
+  readonly scheme: SignatureScheme;
+  readonly signer: Signer;
+  readonly stagingSecrets?: readonly string[];
+  readonly secretEnv?: string;
+  readonly forward?: WebhookForward & {
+    /** Where the local secret is kept (as shown), and whether this start made it. */
+    readonly file: string;
+    readonly created: boolean;
+  };
+}
+
+/** The webhook listener of a record server, when `--webhooks` is given. */
+export interface WebhookListener {
+  /** Listens on 127.0.0.1:PORT; resolves with its URL. */
+  listen(): Promise<string>;
+  readonly forward?: {
+    readonly url: string;
+    readonly secret: string;
+    readonly file: string;
+    readonly created: boolean;
+  };
 }
 
 export type ServerKind = 'record' | 'replay';
@@ -69,6 +101,8 @@ export interface TapedeckServer {
   readonly interactions: number;
   readonly cassettes: number;
   listen(): Promise<string>;
+  /** `record --webhooks`: the second listener, listening once its `listen` is called. */
+  readonly webhooks?: WebhookListener;
   summary(): ServerSummary;
   /** Stops accepting, drains in-flight requests and cassette writes, closes stores. */
   stop(): Promise<ServerSummary>;
@@ -335,16 +369,53 @@ export async function buildServer(
     },
   });
   const host = deps.host(handler);
+  const hooks = deps.webhooks;
+  const hooksHost =
+    kind === 'record' && hooks !== undefined && recorder !== undefined
+      ? deps.host(
+          webhookReceiver({
+            recorder,
+            cassette: config.record.cassette,
+            scheme: hooks.scheme,
+            signer: hooks.signer,
+            ...(hooks.stagingSecrets === undefined ? {} : { stagingSecrets: hooks.stagingSecrets }),
+            ...(hooks.secretEnv === undefined ? {} : { secretEnv: hooks.secretEnv }),
+            ...(hooks.forward === undefined ? {} : { forward: hooks.forward }),
+            codec: deps.codec,
+            clock: deps.clock,
+            logger: deps.logger,
+          }),
+        )
+      : undefined;
   let stopped: Promise<ServerSummary> | undefined;
   return {
     kind,
     interactions: index.size,
     cassettes: cassettes.length,
     listen: () => host.listen(config.server.host, config.server.port),
+    ...(hooksHost === undefined || hooks === undefined
+      ? {}
+      : {
+          webhooks: {
+            // Loopback only, whatever --host says: staging reaches it through a tunnel.
+            listen: () => hooksHost.listen('127.0.0.1', hooks.port),
+            ...(hooks.forward === undefined
+              ? {}
+              : {
+                  forward: {
+                    url: hooks.forward.url,
+                    secret: hooks.forward.secret,
+                    file: hooks.forward.file,
+                    created: hooks.forward.created,
+                  },
+                }),
+          },
+        }),
     summary: () => stats.summary(index),
     stop() {
       stopped ??= (async () => {
-        await host.close();
+        await Promise.all([host.close(), hooksHost?.close()]);
+        await hooks?.forward?.sender.close();
         await recorder?.drain();
         await deps.upstream?.close();
         await deps.journal.close();

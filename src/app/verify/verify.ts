@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { NamedCassette } from '../../core/cassette/model.js';
+import type { Interaction, NamedCassette, WebhookSample } from '../../core/cassette/model.js';
 import { shownPath } from '../../core/paths.js';
 import type { CassetteStore } from '../../core/ports/index.js';
 import { SecretRegistry } from '../../core/redaction/registry.js';
@@ -49,18 +49,45 @@ export function scanCassettes(
         disabled: redaction.disabled,
         registry,
       })) {
-        problems.push({
-          cassette: name,
-          file: cassetteFile(directory, name, cwd),
-          code: 'TD_SECRET_DETECTED',
-          pointer: `/interactions/${i}${finding.pointer}`,
-          message: `looks secret (${finding.rule}); run \`tapedeck redact\` or re-record it`,
-          rule: finding.rule,
-        });
+        problems.push(secretProblem(name, `/interactions/${i}${finding.pointer}`, finding.rule));
+      }
+    });
+    // Webhook samples go through the same scan, as the request the recorder redacted them as.
+    cassette.webhooks?.forEach((sample, i) => {
+      for (const finding of scanInteraction(asInteraction(sample), {
+        rules: redaction.rules,
+        disabled: redaction.disabled,
+        registry,
+      })) {
+        const pointer = finding.pointer.startsWith('/request/')
+          ? finding.pointer.slice('/request'.length)
+          : finding.pointer;
+        problems.push(secretProblem(name, `/webhooks/${i}${pointer}`, finding.rule));
       }
     });
   }
   return problems;
+
+  function secretProblem(name: string, pointer: string, rule: string): VerifyProblem {
+    return {
+      cassette: name,
+      file: cassetteFile(directory, name, cwd),
+      code: 'TD_SECRET_DETECTED',
+      pointer,
+      message: `looks secret (${rule}); run \`tapedeck redact\` or re-record it`,
+      rule,
+    };
+  }
+}
+
+/** A webhook sample as the POST it arrived as (what `record --webhooks` redacted and scanned). */
+export function asInteraction(sample: WebhookSample): Interaction {
+  return {
+    request: { method: 'POST', path: '/', query: {}, headers: sample.headers, body: sample.body },
+    response: { status: 200, headers: {} },
+    latencyMs: 0,
+    recordedAt: sample.receivedAt,
+  };
 }
 
 /**

@@ -23,9 +23,8 @@ function onlyKeys(object: Doc, allowed: ReadonlySet<string>): boolean {
   return true;
 }
 
-// `webhooks` (recorded webhook samples, issue 15) is left to the schema: a cassette that has them
-// is checked by the validator, the rare case, so this check stays the interactions' fast lane.
-const CASSETTE_KEYS = new Set(['$schema', 'version', 'meta', 'interactions']);
+const CASSETTE_KEYS = new Set(['$schema', 'version', 'meta', 'interactions', 'webhooks']);
+const WEBHOOK_KEYS = new Set(['type', 'receivedAt', 'headers', 'body']);
 const META_KEYS = new Set(['recordedWith', 'target', 'description', 'replayable', 'keyId']);
 const KEY_ID = /^tdp_[a-z2-7]{24}$/u;
 const INTERACTION_KEYS = new Set(['request', 'response', 'latencyMs', 'replayable', 'recordedAt']);
@@ -118,6 +117,27 @@ function isInteraction(value: unknown): boolean {
   );
 }
 
+/** ajv counts a string's length in code points (a surrogate pair is one character). */
+function codePoints(text: string): number {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
+}
+
+function isWebhook(value: unknown): boolean {
+  if (!isRecord(value) || !onlyKeys(value, WEBHOOK_KEYS)) return false;
+  const { type, receivedAt } = value;
+  return (
+    typeof type === 'string' &&
+    type !== '' &&
+    (type.length <= 200 || codePoints(type) <= 200) &&
+    typeof receivedAt === 'string' &&
+    RECORDED_AT.test(receivedAt) &&
+    isMultiMap(value['headers'], HEADER_NAME) &&
+    isBody(value['body'])
+  );
+}
+
 function isMeta(value: unknown): boolean {
   if (!isRecord(value) || !onlyKeys(value, META_KEYS)) return false;
   for (const key of ['recordedWith', 'target', 'description'])
@@ -139,6 +159,12 @@ export function isValidCassetteV1(doc: unknown): doc is Cassette {
   if (!Array.isArray(interactions)) return false;
   for (let i = 0; i < interactions.length; i++) {
     if (!(i in interactions) || !isInteraction(interactions[i])) return false;
+  }
+  if ('webhooks' in doc) {
+    const webhooks = doc['webhooks'];
+    if (!Array.isArray(webhooks)) return false;
+    for (let i = 0; i < webhooks.length; i++)
+      if (!(i in webhooks) || !isWebhook(webhooks[i])) return false;
   }
   return true;
 }

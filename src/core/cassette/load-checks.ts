@@ -15,7 +15,7 @@ import {
 } from '../json.js';
 import { lineAndColumn } from '../jsonc.js';
 import type { SchemaProblem } from '../validation.js';
-import type { Cassette } from './model.js';
+import type { Body, Cassette, HeaderMap } from './model.js';
 
 /**
  * Nesting and repeated keys, checked on the parsed document in one walk without recursion (so
@@ -97,18 +97,7 @@ export function contentProblems(cassette: Cassette): SchemaProblem[] {
     for (const side of ['request', 'response'] as const) {
       const message = interaction[side];
       const base = `/interactions/${i}/${side}`;
-      for (const [name, value] of Object.entries(message.headers)) {
-        const values = typeof value === 'string' ? [value] : value;
-        values.forEach((v, k) => {
-          const bad = BAD_FIELD_CHAR.exec(v);
-          if (bad === null) return;
-          const code = bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
-          problems.push({
-            pointer: `${base}/headers/${jsonPointer([name]).slice(1)}${typeof value === 'string' ? '' : `/${k}`}`,
-            message: `holds U+${code} at character ${bad.index}; a header value may hold visible ASCII, Latin-1, spaces and tabs only (RFC 9110), never CR, LF, NUL or other control characters`,
-          });
-        });
-      }
+      problems.push(...headerProblems(message.headers, base));
       if (side === 'request') {
         // The path is kept as sent (percent-encoding intact): a raw control never was on the wire.
         const bad = PATH_CONTROL.exec(interaction.request.path);
@@ -118,18 +107,44 @@ export function contentProblems(cassette: Cassette): SchemaProblem[] {
             message: `holds U+${bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} at character ${bad.index}; a recorded path is kept percent-encoded, never with CR, LF, NUL or other control characters`,
           });
       }
-      const body = message.body;
-      if (body?.encoding === 'text') {
-        const deep = jsonTextTooDeep(body.text);
-        if (deep !== undefined)
-          problems.push({
-            pointer: `${base}/body/text`,
-            message: `holds JSON nested deeper than ${MAX_JSON_DEPTH - BODY_LEVELS} levels (at ${shortPointer(deep)}), the limit for a body in a cassette`,
-          });
-      }
+      problems.push(...bodyProblems(message.body, base));
     }
   });
+  // A webhook sample's headers and body are held to the same rules: the sandbox sends its body.
+  cassette.webhooks?.forEach((sample, i) => {
+    const base = `/webhooks/${i}`;
+    problems.push(...headerProblems(sample.headers, base), ...bodyProblems(sample.body, base));
+  });
   return problems;
+}
+
+function headerProblems(headers: HeaderMap, base: string): SchemaProblem[] {
+  const problems: SchemaProblem[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    const values = typeof value === 'string' ? [value] : value;
+    values.forEach((v, k) => {
+      const bad = BAD_FIELD_CHAR.exec(v);
+      if (bad === null) return;
+      const code = bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+      problems.push({
+        pointer: `${base}/headers/${jsonPointer([name]).slice(1)}${typeof value === 'string' ? '' : `/${k}`}`,
+        message: `holds U+${code} at character ${bad.index}; a header value may hold visible ASCII, Latin-1, spaces and tabs only (RFC 9110), never CR, LF, NUL or other control characters`,
+      });
+    });
+  }
+  return problems;
+}
+
+function bodyProblems(body: Body | undefined, base: string): SchemaProblem[] {
+  if (body?.encoding !== 'text') return [];
+  const deep = jsonTextTooDeep(body.text);
+  if (deep === undefined) return [];
+  return [
+    {
+      pointer: `${base}/body/text`,
+      message: `holds JSON nested deeper than ${MAX_JSON_DEPTH - BODY_LEVELS} levels (at ${shortPointer(deep)}), the limit for a body in a cassette`,
+    },
+  ];
 }
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/u;
