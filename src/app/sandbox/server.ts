@@ -1,7 +1,7 @@
 // Over 450 lines: the sandbox's composition of layers and admin routes from its ports, one
 // function per slot; each layer's logic lives in app/layers/.
 import { createHash } from 'node:crypto';
-import type { NamedCassette } from '../../core/cassette/model.js';
+import type { NamedCassette, RecordedRequest } from '../../core/cassette/model.js';
 import type { JsonValue } from '../../core/json.js';
 import { compileMatchConfig } from '../../core/matching/config.js';
 import { ReplayIndex, SequenceCursors } from '../../core/matching/index.js';
@@ -442,6 +442,15 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
     );
   }
 
+  /** How both pipelines (the sandbox's and the trigger's) see and redact a request. */
+  const view = {
+    match,
+    codec,
+    redactRequest: (request: RecordedRequest) => redactor.redactRequest(request),
+    redactPath: redactMethodPath,
+    sessionName,
+  };
+
   // The trigger runs its flow through a pipeline of its own, built below from the same layers.
   let runTriggerStep: TriggerRunner | undefined;
   const webhookUse: SandboxWebhookUse | undefined =
@@ -552,13 +561,7 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
       clock,
       journal: deps.journal,
       stats,
-      view: {
-        match,
-        codec,
-        redactRequest: (request) => redactor.redactRequest(request),
-        redactPath: redactMethodPath,
-        sessionName,
-      },
+      view,
     });
     const bodyFormat = model.routes.some((r) => r.body === 'form') ? 'form' : 'json';
     runTriggerStep = async (tenantId, step) => {
@@ -579,13 +582,7 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
     clock,
     journal: deps.journal,
     stats,
-    view: {
-      match,
-      codec,
-      redactRequest: (request) => redactor.redactRequest(request),
-      redactPath: redactMethodPath,
-      sessionName,
-    },
+    view,
   });
 
   // Idle tenants go at start and hourly (expiry.ts); expired idempotency keys are swept with

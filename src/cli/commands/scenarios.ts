@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { armView, type ArmView, type ScenarioAdmin } from '../../app/sandbox/scenario-admin.js';
 import { TapedeckError } from '../../core/errors.js';
@@ -7,7 +6,7 @@ import type { ApiProfile } from '../../core/sandbox/profile/types.js';
 import { EXIT } from '../common.js';
 import type { CliContext } from '../context.js';
 import { CASSETTES, commandConfig, declareOptions, type CliOption } from '../options.js';
-import { STATE_DIR } from './tenants.js';
+import { requireStateDir, STATE_DIR } from './tenants.js';
 
 const SPEC: CliOption = {
   flags: '--spec <file>',
@@ -66,15 +65,7 @@ async function withScenarioAdmin<T>(
 ): Promise<T> {
   const { config } = commandConfig(cli, command, values, STATE_OPTIONS);
   // As `tapedeck tenants`: a mistyped --state-dir must not start an empty sandbox.
-  if (!existsSync(config.stateDir))
-    throw new TapedeckError(
-      'TD_USAGE',
-      `There is no sandbox state in ${config.stateDir} (--state-dir, or stateDir in the config).`,
-      {
-        details: { pointer: '/stateDir' },
-        hint: 'Give the state directory of the sandbox, or `tapedeck tenants create NAME` to start one.',
-      },
-    );
+  requireStateDir(config.stateDir);
   const { composeScenarioAdmin } = await import('../../app/compose/scenarios.js');
   const opened = composeScenarioAdmin(config);
   try {

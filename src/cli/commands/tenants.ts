@@ -9,6 +9,22 @@ import { EXIT } from '../common.js';
 import type { CliContext } from '../context.js';
 import { commandConfig, declareOptions, fromCwd, type CliOption } from '../options.js';
 
+/**
+ * A command that works on an existing sandbox state directory refuses a missing one: a mistyped
+ * --state-dir would otherwise make an empty one and answer "no tenants" (or nothing) from it.
+ */
+export function requireStateDir(stateDir: string): void {
+  if (existsSync(stateDir)) return;
+  throw new TapedeckError(
+    'TD_USAGE',
+    `There is no sandbox state in ${stateDir} (--state-dir, or stateDir in the config).`,
+    {
+      details: { pointer: '/stateDir' },
+      hint: 'Give the state directory of the sandbox, or `tapedeck tenants create NAME` to start one.',
+    },
+  );
+}
+
 export const STATE_DIR: CliOption = {
   flags: '--state-dir <dir>',
   description: 'state directory of the sandbox (tenants, keys, resources)',
@@ -53,16 +69,7 @@ export async function withTenantAdmin<T>(
   const { config } = commandConfig(cli, command, values, options);
   // Only `create` starts a state directory: a mistyped --state-dir elsewhere would make an
   // empty one and answer "no tenants" from it.
-  if (how.creates !== true && !existsSync(config.stateDir)) {
-    throw new TapedeckError(
-      'TD_USAGE',
-      `There is no sandbox state in ${config.stateDir} (--state-dir, or stateDir in the config).`,
-      {
-        details: { pointer: '/stateDir' },
-        hint: 'Give the state directory of the sandbox, or `tapedeck tenants create NAME` to start one.',
-      },
-    );
-  }
+  if (how.creates !== true) requireStateDir(config.stateDir);
   const { logger } = makeLogger(config, cli.io);
   const opened = await composeTenantAdmin(config, { logger });
   try {

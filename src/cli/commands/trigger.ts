@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { makeLogger } from '../../app/compose/compose.js';
 import { TapedeckError } from '../../core/errors.js';
 import { EXIT } from '../common.js';
 import type { CliContext } from '../context.js';
 import { CASSETTES, commandConfig, declareOptions, type CliOption } from '../options.js';
+import { requireStateDir } from './tenants.js';
 
 interface TriggerOptions {
   tenant?: string;
@@ -74,15 +74,7 @@ export function registerTrigger(program: Command, cli: CliContext): void {
         hint: 'e.g. `tapedeck trigger payment_intent.succeeded --tenant acme`.',
       });
     const { config } = commandConfig(cli, command, options, OPTIONS);
-    if (!existsSync(config.stateDir))
-      throw new TapedeckError(
-        'TD_USAGE',
-        `There is no sandbox state in ${config.stateDir} (--state-dir, or stateDir in the config).`,
-        {
-          details: { pointer: '/stateDir' },
-          hint: 'Give the state directory of the sandbox, or `tapedeck tenants create NAME` to start one.',
-        },
-      );
+    requireStateDir(config.stateDir);
     const { logger } = makeLogger(config, cli.io);
     const compose = await import('../../app/compose/sandbox.js');
     const server = await compose.composeSandboxServer(config, logger, { env: cli.io.env });

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type {
   AttemptView,
@@ -12,7 +11,7 @@ import { parseDuration } from '../../core/sandbox/duration.js';
 import { EXIT } from '../common.js';
 import type { CliContext } from '../context.js';
 import { commandConfig, declareOptions, type CliOption } from '../options.js';
-import { STATE_DIR, STORE_IT } from './tenants.js';
+import { requireStateDir, STATE_DIR, STORE_IT } from './tenants.js';
 
 const TENANT: CliOption = { flags: '--tenant <name>', description: 'the tenant (required)' };
 const JSON_OUT: CliOption = { flags: '--json', description: 'print the result as JSON' };
@@ -47,15 +46,7 @@ async function withWebhookAdmin<T>(
 ): Promise<T> {
   const { config } = commandConfig(cli, command, values, options);
   // As `tapedeck tenants`: a mistyped --state-dir must not start an empty sandbox.
-  if (!existsSync(config.stateDir))
-    throw new TapedeckError(
-      'TD_USAGE',
-      `There is no sandbox state in ${config.stateDir} (--state-dir, or stateDir in the config).`,
-      {
-        details: { pointer: '/stateDir' },
-        hint: 'Give the state directory of the sandbox, or `tapedeck tenants create NAME` to start one.',
-      },
-    );
+  requireStateDir(config.stateDir);
   const compose = await import('../../app/compose/webhooks.js');
   const opened = await compose.composeWebhookAdmin(config);
   try {
