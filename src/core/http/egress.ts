@@ -15,7 +15,8 @@
  * RFC 5952 text, and an IPv6 address that embeds an IPv4 one in a form that reaches it — mapped
  * `::ffff:a.b.c.d`, SIIT `::ffff:0:a.b.c.d`, compatible `::a.b.c.d` and the NAT64 well-known
  * prefix `64:ff9b::a.b.c.d` — is that IPv4 address. 6to4, Teredo and network-specific NAT64
- * prefixes are not mapped (they reach a relay, not the embedded host).
+ * prefixes are not mapped (they reach a relay, not the embedded host). That reading suits a
+ * deny list; `exactIp` is the form for taking an address (only IPv4-mapped is read as IPv4).
  *
  * Just over 400 lines: the address parsers and the policy stay together on purpose, so both
  * sides of every comparison go through the same canonical form.
