@@ -353,8 +353,10 @@ export function webhookStoreContract(name: string, harness: StateHarness): void 
         attempts: [blockedAttempt],
       });
       expect(await claim(webhooks, 't1')).toEqual([]);
-      // No payload was kept: there is nothing to redeliver.
-      expect(await webhooks.redeliver('t1', 'dlv_1', 60)).toBe('unknown');
+      // No payload was kept: there is nothing to redeliver, and it says why.
+      expect(await webhooks.redeliver('t1', 'dlv_1', 60)).toBe('blocked');
+      expect(await webhooks.redeliver('t1', 'dlv_1', 60, 10 ** 9)).toBe('blocked');
+      expect((await webhooks.getDelivery('t1', 'dlv_1'))?.delivery.status).toBe('failed');
     });
 
     it('claims due deliveries earliest first, ties in the order made, with endpoint and payload', async () => {
@@ -637,6 +639,54 @@ export function webhookStoreContract(name: string, harness: StateHarness): void 
       });
     });
 
+    it('does not redeliver to a deleted endpoint, and says so; the delivery stays abandoned', async () => {
+      const { state } = await harness.open();
+      const { webhooks } = state;
+      await withEndpoints(state, 't1', 'we_1');
+      await fan(webhooks, 't1', ['evt_1'], ['we_1'], 100);
+      const id = dlv('we_1', 'evt_1');
+      expect(await webhooks.deleteEndpoint('t1', 'we_1')).toBe(true);
+      expect(await webhooks.redeliver('t1', id, 500)).toBe('endpoint-gone');
+      expect(await webhooks.redeliver('t1', id, 500, 1_000_000)).toBe('endpoint-gone');
+      expect((await webhooks.getDelivery('t1', id))?.delivery.status).toBe('abandoned');
+      expect(await claim(webhooks, 't1', { now: 10 ** 9 })).toEqual([]);
+    });
+
+    it("a lease past realNow is a crashed process's: redeliver queues over it, without realNow it holds", async () => {
+      const { state } = await harness.open();
+      const { webhooks } = state;
+      await withEndpoints(state, 't1', 'we_1');
+      await fan(webhooks, 't1', ['evt_1'], ['we_1'], 100);
+      const id = dlv('we_1', 'evt_1');
+      // Leased until 1_030_000 of real time, then the process dies; the endpoint is disabled.
+      expect(ids(await claim(webhooks, 't1', { realNow: 1_000_000, leaseMs: 30_000 }))).toEqual([
+        id,
+      ]);
+      expect(await webhooks.updateEndpoint('t1', 'we_1', { status: 'disabled' })).toBe(true);
+      expect(await webhooks.redeliver('t1', id, 500)).toBe('in-flight');
+      expect(await webhooks.redeliver('t1', id, 500, 1_029_999)).toBe('in-flight');
+      expect(await webhooks.redeliver('t1', id, 500, 1_030_000)).toBe('queued');
+      expect((await webhooks.getDelivery('t1', id))?.delivery).toMatchObject({
+        status: 'pending',
+        nextAttemptAt: 500,
+      });
+      // Enabled again, the next claim takes the delivery over from the dead owner.
+      expect(await webhooks.updateEndpoint('t1', 'we_1', { status: 'enabled' })).toBe(true);
+      const taken = await claim(webhooks, 't1', { realNow: 1_030_000, owner: 'srv_2' });
+      expect(ids(taken)).toEqual([id]);
+      expect(
+        await webhooks.settle(
+          't1',
+          id,
+          'srv_2',
+          attempt(1, { outcome: 'delivered', status: 200 }),
+          {
+            status: 'delivered',
+          },
+        ),
+      ).toBe(true);
+    });
+
     it('never claims, settles, redelivers or shows one tenant the deliveries of another', async () => {
       const { state } = await harness.open();
       const { webhooks } = state;
@@ -754,7 +804,7 @@ export function webhookStoreContract(name: string, harness: StateHarness): void 
           status: 'delivered',
         }),
       ).toBe(false);
-      expect(await webhooks.redeliver('t1', dlv('we_1', 'evt_1'), 1000)).toBe('unknown');
+      expect(await webhooks.redeliver('t1', dlv('we_1', 'evt_1'), 1000)).toBe('endpoint-gone');
       expect(await listed(webhooks, 't1')).toHaveLength(6);
       expect(await webhooks.listDeliveries('t1', { limit: 10, status: 'abandoned' })).toHaveLength(
         2,

@@ -9,6 +9,7 @@ import { WebhookAdmin } from '../../src/app/webhooks/admin.js';
 import type { TriggerReport } from '../../src/app/webhooks/trigger.js';
 import { TapedeckError } from '../../src/core/errors.js';
 import type { RuntimeState, WebhookStore } from '../../src/core/ports/index.js';
+import { event } from '../contract/resource-store.contract.js';
 import { firstKey, newTenant } from '../contract/tenant-store.contract.js';
 import { CollectingLogger } from '../helpers/logger.js';
 import { ManualTime } from '../helpers/manual-time.js';
@@ -344,6 +345,92 @@ describe('webhook admin routes', () => {
     expect(claimed.map((c) => c.delivery.id)).toContain('dlv_b');
     const busy = await call('POST', 'tenants/acme/webhooks/deliveries/dlv_b/redeliver');
     expect(busy.status).toBe(409);
+  });
+
+  it("redelivers over a crashed process's lease (past real time), but not over a live one", async () => {
+    const { id } = await addEndpoint();
+    await deliveriesFor('ten_1', id);
+    // srv_dead leased both a while ago, for a minute of real time, and died; then a disable.
+    const claimed = await webhooks.claimDue('ten_1', {
+      now: FROZEN,
+      realNow: time.now() - 120_000,
+      owner: 'srv_dead',
+      leaseMs: 60_000,
+      limit: 1,
+    });
+    expect(claimed.map((c) => c.delivery.id)).toEqual(['dlv_a']);
+    expect(
+      (await call('POST', `tenants/acme/webhooks/endpoints/${id}`, { enabled: false })).status,
+    ).toBe(200);
+    const stale = await call('POST', 'tenants/acme/webhooks/deliveries/dlv_a/redeliver');
+    expect(stale).toMatchObject({ status: 202, json: { redelivery: 'dlv_a', status: 'queued' } });
+    await webhooks.claimDue('ten_1', {
+      now: FROZEN,
+      realNow: time.now(),
+      owner: 'srv_live',
+      leaseMs: 60_000,
+      limit: 10,
+    });
+    expect(
+      (await call('POST', `tenants/acme/webhooks/endpoints/${id}`, { enabled: true })).status,
+    ).toBe(200);
+    const live = await webhooks.claimDue('ten_1', {
+      now: FROZEN,
+      realNow: time.now(),
+      owner: 'srv_live',
+      leaseMs: 60_000,
+      limit: 10,
+    });
+    expect(live.map((c) => c.delivery.id).sort()).toEqual(['dlv_a', 'dlv_b']);
+    const busy = await call('POST', 'tenants/acme/webhooks/deliveries/dlv_a/redeliver');
+    expect(busy.status).toBe(409);
+    expect(busy.json['title']).toContain('being sent right now');
+  });
+
+  it('answers 409 saying why for a blocked delivery and for one whose endpoint was deleted', async () => {
+    const { id } = await addEndpoint();
+    const blocked = {
+      n: 1,
+      at: FROZEN,
+      sentAt: 0,
+      outcome: 'blocked' as const,
+      latencyMs: 0,
+      error: 'secret-detected' as const,
+      manual: false,
+    };
+    // The event is in the log; its payload looked secret, so no message was stored.
+    await state.resources.apply('ten_1', { puts: [], deletes: [], events: [event('evt_s')] }, 1);
+    expect(
+      await webhooks.fanOut('ten_1', {
+        afterSeq: 0,
+        toSeq: 1,
+        messages: [],
+        deliveries: [{ id: 'dlv_s', endpoint: id, eventId: 'evt_s', dueAt: FROZEN, blocked }],
+      }),
+    ).toBe(true);
+    // GET finds it; redeliver says why it cannot be sent, not that it does not exist.
+    expect((await call('GET', 'tenants/acme/webhooks/deliveries/dlv_s')).status).toBe(200);
+    const secret = await call('POST', 'tenants/acme/webhooks/deliveries/dlv_s/redeliver');
+    expect(secret).toMatchObject({ status: 409, json: { code: 'TD_BAD_REQUEST' } });
+    expect(secret.json['title']).toContain('blocked by the secret scanner and never stored');
+    expect(secret.json['hint']).toContain('trigger the event again');
+
+    expect(
+      await webhooks.fanOut('ten_1', {
+        afterSeq: 1,
+        toSeq: 2,
+        messages: [{ eventId: 'evt_g', type: 'payment_intent.created', payload: '{}' }],
+        deliveries: [{ id: 'dlv_g', endpoint: id, eventId: 'evt_g', dueAt: FROZEN }],
+      }),
+    ).toBe(true);
+    expect((await call('DELETE', `tenants/acme/webhooks/endpoints/${id}`)).status).toBe(200);
+    expect((await call('GET', 'tenants/acme/webhooks/deliveries/dlv_g')).status).toBe(200);
+    const gone = await call('POST', 'tenants/acme/webhooks/deliveries/dlv_g/redeliver');
+    expect(gone).toMatchObject({ status: 409, json: { code: 'TD_BAD_REQUEST' } });
+    expect(gone.json['title']).toContain('its endpoint was deleted');
+    // Unknown is still 404.
+    const none = await call('POST', 'tenants/acme/webhooks/deliveries/dlv_none/redeliver');
+    expect(none).toMatchObject({ status: 404, json: { code: 'TD_WEBHOOK_NOT_FOUND' } });
   });
 
   it('deletes an endpoint: its pending deliveries are abandoned, the log stays', async () => {

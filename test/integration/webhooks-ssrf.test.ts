@@ -122,6 +122,38 @@ describe('webhook destinations on the wire', () => {
     },
   );
 
+  // NAT64, IPv4-compatible and IPv4-translated: they embed 127.0.0.1 but do not reach it.
+  const EMBEDDING = ['[64:ff9b::7f00:1]', '[::127.0.0.1]', '[::ffff:0:7f00:1]'];
+
+  it.each(EMBEDDING)('refuses http://%s:PORT at registration: no loopback', async (host) => {
+    const r = await receiver((_req, res) => res.end('ok'));
+    const d = await resolveWebhookDestinations({ allowedHosts: [] }, localResolver);
+    expect(() => d.checkUrl(`http://${host}:${r.port}/hooks`)).toThrow(
+      expect.objectContaining({ code: 'TD_WEBHOOK_REFUSED' }),
+    );
+  });
+
+  it.each(EMBEDDING)(
+    'refuses an allowed name that resolves to %s at connect time, and connects nowhere',
+    async (host) => {
+      const r = await receiver((_req, res) => res.end('ok'));
+      // The name had that very address at start too: a name never unlocks a reserved one.
+      const d = await resolveWebhookDestinations({ allowedHosts: ['hooks.test'] }, () =>
+        Promise.resolve([host.slice(1, -1)]),
+      );
+      const url = d.checkUrl(`http://hooks.test:${r.port}/hooks`);
+      const { asked } = watched(d);
+      const result = await post(
+        sender(d, () => Promise.resolve([host.slice(1, -1)])),
+        url,
+      );
+      expect(result).toMatchObject({ kind: 'failed', error: 'refused' });
+      expect(result.kind === 'failed' && result.message).toContain('a reserved address');
+      expect(asked).toEqual([host.slice(1, -1)]);
+      expect(r.connections()).toBe(0);
+    },
+  );
+
   it.each([
     ['a public address at start', ['93.184.216.34'], 'as resolved at start'],
     ['10.0.0.7 at start too', ['10.0.0.7'], 'a private address'],

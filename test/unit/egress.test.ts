@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   canonicalHost,
   canonicalIp,
+  exactIp,
   parseHostEntry,
   resolveEgressPolicy,
   type Resolver,
@@ -47,6 +48,16 @@ describe('canonical hosts', () => {
     expect(canonicalIp('::')).toBe('::');
     // 6to4 and Teredo reach a relay, not the embedded address: not mapped.
     expect(canonicalIp('2002:7f00:1::')).toBe('2002:7f00:1::');
+  });
+
+  it('exactIp reads only the IPv4-mapped form as IPv4; other embeddings stay IPv6', () => {
+    expect(exactIp('[::ffff:127.0.0.1]')).toBe('127.0.0.1');
+    expect(exactIp('::FFFF:7F00:1')).toBe('127.0.0.1');
+    expect(exactIp('[64:ff9b::127.0.0.1]')).toBe('64:ff9b::7f00:1');
+    expect(exactIp('::127.0.0.1')).toBe('::7f00:1');
+    expect(exactIp('::ffff:0:127.0.0.1')).toBe('::ffff:0:7f00:1');
+    expect(exactIp('0x7f.1')).toBe('127.0.0.1');
+    expect(exactIp('not an ip')).toBeUndefined();
   });
 
   it('names: lower case, one trailing dot dropped', () => {

@@ -2,6 +2,7 @@ import { TapedeckError } from '../../core/errors.js';
 import type {
   Clock,
   DeliveryStatus,
+  RedeliverResult,
   RuntimeState,
   Signer,
   TenantRecord,
@@ -40,6 +41,30 @@ export interface WebhookAdminDeps {
   readonly idPrefix?: string;
   /** After a change that may make work (enable, url, redeliver): kicks the dispatcher. */
   readonly onChange?: (tenantId: string) => void;
+}
+
+/** Why a redelivery was not queued, as the admin route and the CLI say it. */
+export function redeliverRefusal(
+  id: string,
+  result: 'in-flight' | 'blocked' | 'endpoint-gone',
+): { readonly message: string; readonly hint: string } {
+  switch (result) {
+    case 'in-flight':
+      return {
+        message: `Delivery ${id} is being sent right now: ask again when the attempt settles.`,
+        hint: 'Its attempts show when it settled.',
+      };
+    case 'blocked':
+      return {
+        message: `Delivery ${id} cannot be sent: its payload was blocked by the secret scanner and never stored.`,
+        hint: 'Fix what made the event look secret, then trigger the event again.',
+      };
+    case 'endpoint-gone':
+      return {
+        message: `Delivery ${id} cannot be sent: its endpoint was deleted.`,
+        hint: 'Add the endpoint again; new events are delivered to it.',
+      };
+  }
 }
 
 /** A secret as listings show it: its prefix and last four characters. */
@@ -484,13 +509,21 @@ export class WebhookAdmin {
   }
 
   /**
-   * Sends a delivery once more, now (one attempt, never retried). `in-flight`: an attempt of it
-   * is being sent (the admin route answers 409); try again when it settles.
+   * Sends a delivery once more, now (one attempt, never retried). Not queued (the admin route
+   * answers 409, `redeliverRefusal` says why): `in-flight`, an attempt of it is being sent (a
+   * lease past real time is a crashed process's and does not count); `blocked`, its payload was
+   * never stored; `endpoint-gone`, its endpoint was deleted.
    */
-  async redeliver(tenantName: string, id: string): Promise<'queued' | 'in-flight'> {
+  async redeliver(tenantName: string, id: string): Promise<Exclude<RedeliverResult, 'unknown'>> {
     const record = await this.tenant(tenantName);
+    const realNow = this.deps.clock.now();
     const result = ID.test(id)
-      ? await this.deps.state.webhooks.redeliver(record.id, id, this.now(record))
+      ? await this.deps.state.webhooks.redeliver(
+          record.id,
+          id,
+          tenantNow(record.clock, realNow),
+          realNow,
+        )
       : 'unknown';
     if (result === 'unknown') this.notFound(record, 'delivery', id);
     if (result === 'queued') this.deps.onChange?.(record.id);

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
-import type {
-  AttemptView,
-  DeliveryView,
-  EndpointView,
-  WebhookAdmin,
+import {
+  redeliverRefusal,
+  type AttemptView,
+  type DeliveryView,
+  type EndpointView,
+  type WebhookAdmin,
 } from '../../app/webhooks/admin.js';
 import { TapedeckError } from '../../core/errors.js';
 import type { Style } from '../../core/render/text.js';
@@ -369,12 +370,15 @@ export function registerWebhooks(program: Command, cli: CliContext): void {
       const result = await withWebhookAdmin(cli, cmd, values, options, (admin) =>
         admin.redeliver(tenant, id),
       );
-      if (result === 'in-flight')
-        throw new TapedeckError(
-          'TD_USAGE',
-          `Delivery ${id} is being sent right now: ask again when the attempt settles.`,
-          { hint: `\`tapedeck webhooks deliveries ${id} --tenant ${tenant}\` shows its attempts.` },
-        );
+      if (result !== 'queued') {
+        const { message, hint } = redeliverRefusal(id, result);
+        throw new TapedeckError('TD_USAGE', message, {
+          hint:
+            result === 'in-flight'
+              ? `\`tapedeck webhooks deliveries ${id} --tenant ${tenant}\` shows its attempts.`
+              : hint,
+        });
+      }
       if (values.json === true) printJson(cli, { redelivery: id, status: result });
       else
         cli.io.stdout.write(

@@ -15,7 +15,8 @@
  * RFC 5952 text, and an IPv6 address that embeds an IPv4 one in a form that reaches it — mapped
  * `::ffff:a.b.c.d`, SIIT `::ffff:0:a.b.c.d`, compatible `::a.b.c.d` and the NAT64 well-known
  * prefix `64:ff9b::a.b.c.d` — is that IPv4 address. 6to4, Teredo and network-specific NAT64
- * prefixes are not mapped (they reach a relay, not the embedded host).
+ * prefixes are not mapped (they reach a relay, not the embedded host). That reading suits a
+ * deny list; `exactIp` is the form for taking an address (only IPv4-mapped is read as IPv4).
  *
  * Just over 400 lines: the address parsers and the policy stay together on purpose, so both
  * sides of every comparison go through the same canonical form.
@@ -186,13 +187,33 @@ function embeddedIpv4(p: readonly number[]): number | undefined {
  * with a `%zone`), or undefined when `text` is no IP address.
  */
 export function canonicalIp(text: string): string | undefined {
+  return ipText(text, embeddedIpv4);
+}
+
+/**
+ * The canonical form of an IP address where only the IPv4-mapped `::ffff:a.b.c.d` is read as its
+ * IPv4 address (a socket to it reaches that very address). The NAT64, compatible and translated
+ * forms stay IPv6: what they reach is a translator or nothing, not the embedded host, so an
+ * allow decision (loopback, an allowed literal) must not be taken on the IPv4 address. Deny
+ * decisions keep `canonicalIp`, which reads them all as IPv4.
+ */
+export function exactIp(text: string): string | undefined {
+  return ipText(text, (p) =>
+    p.slice(0, 5).every((x) => x === 0) && p[5] === 0xffff ? p[6]! * 65536 + p[7]! : undefined,
+  );
+}
+
+function ipText(
+  text: string,
+  embedded: (pieces: readonly number[]) => number | undefined,
+): string | undefined {
   let t = text.toLowerCase();
   if (t.startsWith('[') && t.endsWith(']')) t = t.slice(1, -1);
   if (t.includes(':')) {
     const zone = t.indexOf('%');
     const pieces = parseIpv6(zone < 0 ? t : t.slice(0, zone));
     if (pieces === undefined) return undefined;
-    const v4 = embeddedIpv4(pieces);
+    const v4 = embedded(pieces);
     return v4 === undefined ? ipv6Text(pieces) : ipv4Text(v4);
   }
   const v4 = parseIpv4(t);
@@ -240,15 +261,7 @@ export function parseHostEntry(text: string, where: string): HostEntry {
       },
     );
   };
-  let hostPart = text;
-  let portPart: string | undefined;
-  const bracketed = /^(\[[^\]]*\])(?::(.*))?$/.exec(text);
-  if (bracketed !== null) {
-    hostPart = bracketed[1]!;
-    portPart = bracketed[2];
-  } else if ((text.match(/:/g) ?? []).length === 1) {
-    [hostPart, portPart] = text.split(':') as [string, string];
-  }
+  const { hostPart, portPart } = splitHostEntry(text);
   let port: number | undefined;
   if (portPart !== undefined) {
     if (!/^\d{1,5}$/.test(portPart) || Number(portPart) > 65535)
@@ -260,6 +273,20 @@ export function parseHostEntry(text: string, where: string): HostEntry {
   if (host === undefined)
     refuse('expected a DNS name (letters, digits, "-", ".") or an IPv4/IPv6 address');
   return { where, text, host: host!, ...(port === undefined ? {} : { port }) };
+}
+
+/** A config entry's host and port parts, as written (`[::1]:80` is `[::1]` and `80`). */
+export function splitHostEntry(text: string): { hostPart: string; portPart?: string } {
+  const bracketed = /^(\[[^\]]*\])(?::(.*))?$/.exec(text);
+  if (bracketed !== null)
+    return bracketed[2] === undefined
+      ? { hostPart: bracketed[1]! }
+      : { hostPart: bracketed[1]!, portPart: bracketed[2] };
+  if ((text.match(/:/g) ?? []).length === 1) {
+    const [hostPart, portPart] = text.split(':') as [string, string];
+    return { hostPart, portPart };
+  }
+  return { hostPart: text };
 }
 
 /** Parses a whole list (`upstream.forbiddenHosts`), naming the first bad entry by index. */

@@ -35,6 +35,9 @@ export interface WebhookEndpoint {
   readonly throttledUntil?: number;
 }
 
+/** What `WebhookStore.redeliver` did, or why it could not. */
+export type RedeliverResult = 'queued' | 'in-flight' | 'blocked' | 'endpoint-gone' | 'unknown';
+
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'abandoned';
 
 export type AttemptOutcome =
@@ -161,9 +164,12 @@ export interface WebhookStore {
   release(owner: string): Promise<number>;
   /**
    * Queues one manual attempt of a delivery at `at` (its status back to pending). `in-flight`
-   * while another process holds its lease; `unknown` when the tenant has no such delivery.
+   * while another process holds its lease: with `realNow`, only a lease past it counts (a crashed
+   * process's stale lease does not); without, any lease does. `blocked` when its payload was
+   * never stored (the secret scanner blocked it), `endpoint-gone` when its endpoint was deleted:
+   * nothing to send, or nowhere to send it. `unknown` when the tenant has no such delivery.
    */
-  redeliver(tenant: string, id: string, at: number): Promise<'queued' | 'in-flight' | 'unknown'>;
+  redeliver(tenant: string, id: string, at: number, realNow?: number): Promise<RedeliverResult>;
   getDelivery(
     tenant: string,
     id: string,

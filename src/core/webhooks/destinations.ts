@@ -8,14 +8,23 @@
  *     (private, link-local, metadata, unspecified, multicast, reserved) — unless the entry is that
  *     IP literal. A name never unlocks a special range: DNS can say anything.
  * `upstream.forbiddenHosts` holds here too.
+ *
+ * Allow decisions are taken on `exactIp` forms: only an IPv4-mapped `::ffff:a.b.c.d` is its IPv4
+ * address. NAT64 `64:ff9b::/96`, IPv4-compatible `::/96` and IPv4-translated `::ffff:0:0:0/96`
+ * reach a translator or nothing, not the IPv4 address they embed, so `[64:ff9b::7f00:1]` is no
+ * loopback: it is a reserved IPv6 address, taken only when listed as that IP literal. The
+ * forbidden check keeps `canonicalIp`, which reads every embedding as its IPv4 address (a deny
+ * list errs on the side of refusing).
  */
 import { TapedeckError } from '../errors.js';
 import {
   canonicalHost,
   canonicalIp,
   EgressPolicy,
+  exactIp,
   hostText,
   parseHostList,
+  splitHostEntry,
   type CanonicalHost,
   type EgressDecision,
   type HostEntry,
@@ -81,6 +90,10 @@ const RANGES: readonly Range[] = [
   v6('fec0::', 10, 'reserved'),
   v6('100::', 64, 'reserved'),
   v6('2001:db8::', 32, 'reserved'),
+  // IPv6 forms that embed an IPv4 address without reaching it (see the header); ::1 is loopback.
+  v6('64:ff9b::', 96, 'reserved'),
+  v6('::ffff:0:0:0', 96, 'reserved'),
+  v6('::', 96, 'reserved'),
 ];
 
 function inRange(pieces: readonly number[], width: number, range: Range): boolean {
@@ -94,15 +107,19 @@ function inRange(pieces: readonly number[], width: number, range: Range): boolea
   return true;
 }
 
-/** What special range a canonical address is in, if any. */
+/** What special range an address in `exactIp` form is in, if any (loopback is in none). */
 export function specialRange(canonical: string): Special | undefined {
+  if (canonical === '::1') return undefined;
   const isV6 = canonical.includes(':');
   const pieces = isV6 ? ipv6Pieces(canonical) : canonical.split('.').map(Number);
   if (pieces === undefined) return 'reserved';
   return RANGES.find((r) => r.v6 === isV6 && inRange(pieces, isV6 ? 16 : 8, r))?.kind;
 }
 
-/** 127.0.0.0/8 and ::1 (canonical forms: a mapped ::ffff:127.0.0.1 is already 127.0.0.1). */
+/**
+ * 127.0.0.0/8 and ::1, on `exactIp` forms: a mapped ::ffff:127.0.0.1 is already 127.0.0.1, and
+ * nothing else that embeds 127.x.y.z is loopback.
+ */
 export function isLoopbackAddress(canonical: string): boolean {
   return canonical === '::1' || /^127\./.test(canonical);
 }
@@ -125,11 +142,28 @@ function refused(message: string, hint: string): TapedeckError {
   return new TapedeckError('TD_WEBHOOK_REFUSED', message, { hint });
 }
 
+/** An allowedHosts entry with its host and addresses in `exactIp` form. */
+interface ExactEntry {
+  readonly entry: ResolvedEntry;
+  readonly host: CanonicalHost;
+  readonly addresses: readonly string[];
+}
+
+function exactEntry(entry: ResolvedEntry): ExactEntry {
+  const exact = (a: string) => exactIp(a) ?? a;
+  if (entry.host.kind === 'name')
+    return { entry, host: entry.host, addresses: entry.addresses.map(exact) };
+  // The parsed host is in `canonicalIp` form: read the literal again as written.
+  const address = exactIp(splitHostEntry(entry.text).hostPart) ?? entry.host.address;
+  return { entry, host: { kind: 'ip', address }, addresses: [address] };
+}
+
 const HINT =
   'Use a loopback URL (http://127.0.0.1:PORT/…, http://localhost:PORT/…) or add the host to webhooks.allowedHosts.';
 
 export class WebhookDestinations {
   private readonly forbidden: EgressPolicy;
+  private readonly exact: readonly ExactEntry[];
 
   constructor(
     /** `webhooks.allowedHosts`, with the addresses each had at start. */
@@ -138,6 +172,7 @@ export class WebhookDestinations {
     forbidden: readonly ResolvedEntry[] = [],
   ) {
     this.forbidden = new EgressPolicy(forbidden, []);
+    this.exact = allowed.map(exactEntry);
   }
 
   /**
@@ -167,13 +202,17 @@ export class WebhookDestinations {
         'Drop them: deliveries are signed, so the receiver checks the signature instead.',
       );
     }
-    const host = canonicalHost(url.hostname);
-    if (host === undefined) {
+    const collapsed = canonicalHost(url.hostname);
+    if (collapsed === undefined) {
       throw refused('The webhook endpoint URL has no valid host.', HINT);
     }
+    const host: CanonicalHost =
+      collapsed.kind === 'ip'
+        ? { kind: 'ip', address: exactIp(url.hostname) ?? collapsed.address }
+        : collapsed;
     const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
     const shown = hostText(host);
-    const forbidden = this.forbidden.checkTarget(host, port, []);
+    const forbidden = this.forbidden.checkTarget(collapsed, port, []);
     if (!forbidden.ok) {
       throw refused(
         `The webhook host ${shown} is listed in upstream.forbiddenHosts: tapedeck never contacts it.`,
@@ -181,17 +220,21 @@ export class WebhookDestinations {
       );
     }
     if (isLoopbackHost(host)) return url.href;
-    const entry = this.allowed.find(
+    const entry = this.exact.find(
       (e) =>
-        portMatches(e, port) &&
+        portMatches(e.entry, port) &&
         (sameHost(e.host, host) ||
           (host.kind === 'ip' &&
             e.addresses.includes(host.address) &&
             specialRange(host.address) === undefined)),
     );
     if (entry === undefined) {
+      const embeds =
+        collapsed.kind === 'ip' && host.kind === 'ip' && collapsed.address !== host.address
+          ? ` (a reserved IPv6 address: it embeds ${collapsed.address} but does not reach it)`
+          : '';
       throw refused(
-        `The webhook host ${shown}${url.port === '' ? '' : `:${port}`} is neither loopback nor in webhooks.allowedHosts${this.allowed.length === 0 ? ' (empty)' : ` (${this.allowed.map((e) => e.text).join(', ')})`}.`,
+        `The webhook host ${shown}${url.port === '' ? '' : `:${port}`}${embeds} is neither loopback nor in webhooks.allowedHosts${this.allowed.length === 0 ? ' (empty)' : ` (${this.allowed.map((e) => e.text).join(', ')})`}.`,
         HINT,
       );
     }
@@ -200,8 +243,9 @@ export class WebhookDestinations {
 
   /** The connect-time check: may a delivery's socket reach `address` (any spelling) on `port`? */
   checkAddress(address: string, port: number): EgressDecision {
-    const canonical = canonicalIp(address);
-    if (canonical === undefined) {
+    const collapsed = canonicalIp(address);
+    const canonical = exactIp(address);
+    if (collapsed === undefined || canonical === undefined) {
       return {
         ok: false,
         reason: 'forbidden',
@@ -209,14 +253,16 @@ export class WebhookDestinations {
         message: `refused to deliver a webhook to ${JSON.stringify(address.slice(0, 100))}: not an IP address`,
       };
     }
-    const forbidden = this.forbidden.checkAddress(canonical, port);
+    const forbidden = this.forbidden.checkAddress(collapsed, port);
     if (!forbidden.ok) return forbidden;
     if (isLoopbackAddress(canonical)) return { ok: true };
-    const entries = this.allowed.filter((e) => portMatches(e, port));
+    const entries = this.exact.filter((e) => portMatches(e.entry, port));
     // An IP literal in the list is the operator naming that very address: it may be private.
     if (entries.some((e) => e.host.kind === 'ip' && e.host.address === canonical))
       return { ok: true };
-    const byName = entries.find((e) => e.host.kind === 'name' && e.addresses.includes(canonical));
+    const byName = entries.find(
+      (e) => e.host.kind === 'name' && e.addresses.includes(canonical),
+    )?.entry;
     const special = specialRange(canonical);
     if (byName !== undefined && special === undefined) return { ok: true };
     return {
@@ -251,7 +297,7 @@ export async function resolveWebhookDestinations(
         } catch {
           // Not resolvable now: the connect check finds no address of it.
         }
-        const addresses = answers.map((a) => canonicalIp(a)).filter((a) => a !== undefined);
+        const addresses = answers.map((a) => exactIp(a)).filter((a) => a !== undefined);
         return { ...entry, addresses: [...new Set(addresses)] };
       },
     ),

@@ -56,6 +56,26 @@ describe('WebhookDestinations at registration', () => {
     expect(error!.message).toContain(why);
   });
 
+  // They embed 127.0.0.1 but reach a NAT64 translator or nothing: no loopback, reserved.
+  it.each([
+    'http://[64:ff9b::7f00:1]:4242/',
+    'http://[::127.0.0.1]:4242/',
+    'http://[::ffff:0:7f00:1]/',
+  ])('refuses %s as a reserved IPv6 address, not loopback', async (url) => {
+    const error = refusedAt(await destinations([]), url);
+    expect(error).toMatchObject({ code: 'TD_WEBHOOK_REFUSED' });
+    expect(error!.message).toContain('reserved IPv6 address');
+    expect(error!.message).toContain('neither loopback');
+  });
+
+  it('takes an IPv4-embedding IPv6 address only when listed as that literal', async () => {
+    const d = await destinations(['[64:ff9b::a00:7]', '10.0.0.8'], {});
+    expect(refusedAt(d, 'http://[64:ff9b::a00:7]/x')).toBeUndefined();
+    // Listing 10.0.0.8 does not list the NAT64 address that embeds it, nor the other way round.
+    expect(refusedAt(d, 'http://[64:ff9b::a00:8]/x')).toMatchObject({ code: 'TD_WEBHOOK_REFUSED' });
+    expect(refusedAt(d, 'http://10.0.0.7/x')).toMatchObject({ code: 'TD_WEBHOOK_REFUSED' });
+  });
+
   it('never echoes the URL: its path may hold a token', async () => {
     const error = refusedAt(
       await destinations([]),
@@ -148,12 +168,39 @@ describe('WebhookDestinations at connect time', () => {
     expect(decision.ok ? '' : decision.message).toContain(kind);
   });
 
+  it.each(['64:ff9b::7f00:1', '::127.0.0.1', '::ffff:0:7f00:1', '[::ffff:0:127.0.0.1]'])(
+    'takes no loopback for %s, and a name never unlocks it (reserved)',
+    async (address) => {
+      expect((await destinations([])).checkAddress(address, 80)).toMatchObject({ ok: false });
+      const d = await destinations(['evil.example'], { 'evil.example': [address] });
+      const decision = d.checkAddress(address, 80);
+      expect(decision).toMatchObject({ ok: false, reason: 'not-allowed' });
+      expect(decision.ok ? '' : decision.message).toContain('a reserved address');
+      const listed = await destinations([address.includes('[') ? address : `[${address}]`]);
+      expect(listed.checkAddress(address, 80)).toEqual({ ok: true });
+      expect(listed.checkAddress('10.0.0.1', 80)).toMatchObject({ ok: false });
+    },
+  );
+
+  it('still refuses an IPv4-embedding form of a forbidden address', () => {
+    const forbidden: ResolvedEntry[] = parseHostList(['127.0.0.1'], 'upstream.forbiddenHosts').map(
+      (e) => ({ ...e, addresses: ['127.0.0.1'] }),
+    );
+    const d = new WebhookDestinations([], forbidden);
+    expect(d.checkAddress('64:ff9b::7f00:1', 80)).toMatchObject({ ok: false, reason: 'forbidden' });
+    expect(refusedAt(d, 'http://[::127.0.0.1]/')!.message).toContain('upstream.forbiddenHosts');
+  });
+
   it('classifies what is in no special range as such', () => {
     for (const a of ['93.184.216.34', '8.8.8.8', '2606:2800:220:1::248', '172.32.0.1'])
       expect(specialRange(a), a).toBeUndefined();
     expect(specialRange('172.31.255.255')).toBe('private');
     expect(specialRange('fdff::1')).toBe('private');
     expect(specialRange('febf::1')).toBe('link-local');
+    expect(specialRange('64:ff9b::808:808')).toBe('reserved');
+    expect(specialRange('::808:808')).toBe('reserved');
+    expect(specialRange('::ffff:0:808:808')).toBe('reserved');
+    expect(specialRange('::1')).toBeUndefined();
   });
 
   it('takes a private address when the entry is that IP literal', async () => {

@@ -2,6 +2,7 @@ import type {
   ClaimedDelivery,
   DeliveryStatus,
   FanOut,
+  RedeliverResult,
   WebhookAttempt,
   WebhookDelivery,
   WebhookEndpoint,
@@ -278,19 +279,20 @@ export class MemoryWebhookStore implements WebhookStore, TenantScoped {
     });
   }
 
-  redeliver(tenant: string, id: string, at: number): Promise<'queued' | 'in-flight' | 'unknown'> {
+  redeliver(tenant: string, id: string, at: number, realNow?: number): Promise<RedeliverResult> {
     return this.open.run(() => {
       const of = this.tenants.get(tenant);
       const record = of?.deliveries.get(id);
-      // Nothing to send (no stored payload) or nowhere to send it (the endpoint is gone).
+      if (of === undefined || record === undefined) return 'unknown';
+      // Nothing to send (the payload was never stored), or nowhere to send it.
+      if (!of.messages.has(record.delivery.eventId)) return 'blocked';
+      if (!of.endpoints.has(record.delivery.endpoint)) return 'endpoint-gone';
+      // A lease past `realNow` is a crashed process's: claimDue takes such a delivery over too.
       if (
-        of === undefined ||
-        record === undefined ||
-        !of.endpoints.has(record.delivery.endpoint) ||
-        !of.messages.has(record.delivery.eventId)
+        record.leaseOwner !== undefined &&
+        (realNow === undefined || (record.leaseUntil !== undefined && record.leaseUntil > realNow))
       )
-        return 'unknown';
-      if (record.leaseOwner !== undefined) return 'in-flight';
+        return 'in-flight';
       // Still on its schedule: only brought forward (its retries stay); ended: one manual attempt.
       if (record.delivery.status !== 'pending') record.manual = true;
       record.delivery = { ...record.delivery, status: 'pending', nextAttemptAt: at };

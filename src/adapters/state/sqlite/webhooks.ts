@@ -2,6 +2,7 @@ import type {
   ClaimedDelivery,
   DeliveryStatus,
   FanOut,
+  RedeliverResult,
   WebhookAttempt,
   WebhookDelivery,
   WebhookEndpoint,
@@ -398,20 +399,35 @@ export class SqliteWebhookStore implements WebhookStore {
     );
   }
 
-  redeliver(tenant: string, id: string, at: number): Promise<'queued' | 'in-flight' | 'unknown'> {
+  redeliver(tenant: string, id: string, at: number, realNow?: number): Promise<RedeliverResult> {
     return this.port.atomically('queue a webhook redelivery', () => {
-      // A delivery whose endpoint is gone, or whose payload was never stored (blocked), has
-      // nothing to send and nowhere to send it: there is no such delivery to redeliver.
       const row = this.port
         .sql(
-          `SELECT d.lease_owner FROM webhook_deliveries AS d
-           JOIN webhook_endpoints AS e ON e.tenant = d.tenant AND e.id = d.endpoint
-           JOIN webhook_messages AS m ON m.tenant = d.tenant AND m.event_id = d.event_id
+          `SELECT d.lease_owner, d.lease_until, e.id IS NOT NULL AS endpoint,
+                  m.event_id IS NOT NULL AS message
+           FROM webhook_deliveries AS d
+           LEFT JOIN webhook_endpoints AS e ON e.tenant = d.tenant AND e.id = d.endpoint
+           LEFT JOIN webhook_messages AS m ON m.tenant = d.tenant AND m.event_id = d.event_id
            WHERE d.tenant = ? AND d.id = ?`,
         )
-        .get(tenant, id) as { lease_owner: string | null } | undefined;
+        .get(tenant, id) as
+        | {
+            lease_owner: string | null;
+            lease_until: number | null;
+            endpoint: number;
+            message: number;
+          }
+        | undefined;
       if (row === undefined) return 'unknown';
-      if (row.lease_owner !== null) return 'in-flight';
+      // Nothing to send (the payload was never stored), or nowhere to send it.
+      if (row.message === 0) return 'blocked';
+      if (row.endpoint === 0) return 'endpoint-gone';
+      // A lease past `realNow` is a crashed process's: claimDue takes such a delivery over too.
+      if (
+        row.lease_owner !== null &&
+        (realNow === undefined || (row.lease_until !== null && row.lease_until > realNow))
+      )
+        return 'in-flight';
       // A delivery still on its schedule is only brought forward (it keeps its retries); one
       // that ended (delivered, failed, abandoned) gets one manual attempt.
       this.port

@@ -10,7 +10,7 @@
  *   POST   tenants/:name/webhooks/endpoints/:id/rotate {overlap?: "24h"}        the new secret once
  *   GET    tenants/:name/webhooks/deliveries?endpoint=&event=&status=&before=&limit=  newest first
  *   GET    tenants/:name/webhooks/deliveries/:id                                with its attempts
- *   POST   tenants/:name/webhooks/deliveries/:id/redeliver                      202; 409 in flight
+ *   POST   tenants/:name/webhooks/deliveries/:id/redeliver    202; 409 in flight, blocked, endpoint gone
  *   POST   tenants/:name/webhooks/trigger              {event}                  (when given a trigger)
  *
  * An endpoint or delivery id that is not the tenant's (unknown, or another tenant's) is 404
@@ -20,7 +20,7 @@
 import { isTapedeckError } from '../../../core/errors.js';
 import type { JsonObject } from '../../../core/json.js';
 import type { SimpleReply } from '../../../core/ports/index.js';
-import type { WebhookAdmin } from '../../webhooks/admin.js';
+import { redeliverRefusal, type WebhookAdmin } from '../../webhooks/admin.js';
 import type { TriggerReport } from '../../webhooks/trigger.js';
 import { adminJson, adminProblem } from './reply.js';
 import type { AdminCall, AdminRoute } from './router.js';
@@ -251,14 +251,9 @@ export function webhookRoutes(options: WebhookRoutesOptions): AdminRoute[] {
         webhookAnswer(async () => {
           const id = param(call, 'id');
           const result = await admin.redeliver(param(call, 'name'), id);
-          return result === 'queued'
-            ? adminJson(202, { redelivery: id, status: 'queued' })
-            : adminProblem(
-                409,
-                'TD_BAD_REQUEST',
-                `Delivery "${id}" is being sent right now: ask again when the attempt settles.`,
-                { field: 'delivery' },
-              );
+          if (result === 'queued') return adminJson(202, { redelivery: id, status: 'queued' });
+          const { message, hint } = redeliverRefusal(id, result);
+          return adminProblem(409, 'TD_BAD_REQUEST', message, { field: 'delivery', hint });
         }),
     },
   ];
