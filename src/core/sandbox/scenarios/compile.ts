@@ -351,6 +351,28 @@ export function compileCatalogue(catalogue: ScenarioCatalogue): CompiledCatalogu
     return best === undefined ? undefined : { scenario: best.scenario, by: best.by };
   };
 
+  // What depends only on a request's operation keys is worked out once per set of keys (one per
+  // route: bounded by the spec), not by a scan of the catalogue on every request.
+  const anyMemo = new Map<string, boolean>();
+  const countedMemo = new Map<
+    string,
+    readonly { scenario: LoadedScenario; trigger: CountedTrigger }[]
+  >();
+  const perOperations = <T>(
+    memo: Map<string, T>,
+    operations: readonly string[],
+    work: () => T,
+  ): T => {
+    const key = operations.join('\u0000');
+    let found = memo.get(key);
+    if (found === undefined) {
+      found = work();
+      // Keys come from routed requests; a path the spec lacks has none, so the map stays small.
+      if (memo.size < 10_000) memo.set(key, found);
+    }
+    return found;
+  };
+
   /** Resource triggers as compiled conditions, made once per trigger (a regex compiles once). */
   const resourceConditions = new WeakMap<
     ValueTrigger,
@@ -384,17 +406,21 @@ export function compileCatalogue(catalogue: ScenarioCatalogue): CompiledCatalogu
     scenarios,
     byName: (name) => byName.get(name),
     appliesTo,
-    any: (operations) => scenarios.some((s) => s.triggers.length > 0 && appliesTo(s, operations)),
+    any: (operations) =>
+      perOperations(anyMemo, operations, () =>
+        scenarios.some((s) => s.triggers.length > 0 && appliesTo(s, operations)),
+      ),
     matchValues,
-    counted: (operations) => {
-      const out: { scenario: LoadedScenario; trigger: CountedTrigger }[] = [];
-      for (const scenario of scenarios) {
-        if (!appliesTo(scenario, operations)) continue;
-        for (const trigger of scenario.triggers)
-          if ('every' in trigger || 'chance' in trigger) out.push({ scenario, trigger });
-      }
-      return out;
-    },
+    counted: (operations) =>
+      perOperations(countedMemo, operations, () => {
+        const out: { scenario: LoadedScenario; trigger: CountedTrigger }[] = [];
+        for (const scenario of scenarios) {
+          if (!appliesTo(scenario, operations)) continue;
+          for (const trigger of scenario.triggers)
+            if ('every' in trigger || 'chance' in trigger) out.push({ scenario, trigger });
+        }
+        return out;
+      }),
     resourceTriggers: (operations) => {
       const out: { scenario: LoadedScenario; trigger: ValueTrigger }[] = [];
       for (const entry of resourceEntries.values())
