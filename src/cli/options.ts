@@ -118,3 +118,27 @@ export function commandConfig(
   }
   return loadConfig(cli.io, cli.cwd, globalsOf(command), flags);
 }
+
+/**
+ * The maker of a command group's subcommands (`tenants create`, `webhooks add`): summary and
+ * description from one text, the group's exit-code help, its arguments, and its own options after
+ * the ones the whole group shares.
+ */
+export function subcommandsOf(group: Command, exitHelp: string, shared: readonly CliOption[]) {
+  return (
+    name: string,
+    summary: string,
+    extra: readonly CliOption[],
+    args: readonly (readonly [string, string])[],
+  ): { command: Command; options: readonly CliOption[] } => {
+    const command = group
+      .command(name)
+      .summary(summary)
+      .description(`${summary[0]!.toUpperCase()}${summary.slice(1)}.`)
+      .addHelpText('after', exitHelp);
+    for (const [arg, help] of args) command.argument(arg, help);
+    const options = [...extra, ...shared];
+    declareOptions(command, options);
+    return { command, options };
+  };
+}

@@ -1,3 +1,5 @@
+// Over 450 lines: every wire fault and the bounds on them (caps, drains, shutdown) share one
+// WireFaults per server; split, the caps would have to be threaded through each writer.
 /**
  * Wire faults (issue 14's scenario outcomes, `WireFault` in core/http/reply.ts), written with the
  * socket in hand: an answer late, never, slow, cut short or cut in half, or the connection reset

@@ -1,3 +1,5 @@
+// Over 450 lines: the sandbox's one composition root (model, catalogue checks, server, tenant
+// admin); what only one command needs is loaded lazily from its own module.
 /**
  * The composition root of `tapedeck sandbox` and of the `tenants` / `clock` commands: the
  * profile, spec, cassettes and seed files loaded and checked before anything listens (a bad

@@ -7,7 +7,7 @@ import { TapedeckError } from '../../core/errors.js';
 import { parseDuration } from '../../core/sandbox/duration.js';
 import { EXIT } from '../common.js';
 import type { CliContext } from '../context.js';
-import { commandConfig, declareOptions, fromCwd, type CliOption } from '../options.js';
+import { commandConfig, subcommandsOf, fromCwd, type CliOption } from '../options.js';
 
 /**
  * A command that works on an existing sandbox state directory refuses a missing one: a mistyped
@@ -121,22 +121,7 @@ export function registerTenants(program: Command, cli: CliContext): void {
     .addHelpText('after', EXIT_HELP);
 
   const base = [STATE_DIR, PROFILE];
-  const sub = (
-    name: string,
-    summary: string,
-    extra: readonly CliOption[],
-    args: readonly (readonly [string, string])[],
-  ) => {
-    const command = group
-      .command(name)
-      .summary(summary)
-      .description(`${summary[0]!.toUpperCase()}${summary.slice(1)}.`)
-      .addHelpText('after', EXIT_HELP);
-    for (const [arg, help] of args) command.argument(arg, help);
-    const options = [...extra, ...base];
-    declareOptions(command, options);
-    return { command, options };
-  };
+  const sub = subcommandsOf(group, EXIT_HELP, base);
 
   {
     const { command, options } = sub(

@@ -11,7 +11,7 @@ import type { Style } from '../../core/render/text.js';
 import { parseDuration } from '../../core/sandbox/duration.js';
 import { EXIT } from '../common.js';
 import type { CliContext } from '../context.js';
-import { commandConfig, declareOptions, type CliOption } from '../options.js';
+import { commandConfig, subcommandsOf, type CliOption } from '../options.js';
 import { requireStateDir, STATE_DIR, STORE_IT } from './tenants.js';
 
 const TENANT: CliOption = { flags: '--tenant <name>', description: 'the tenant (required)' };
@@ -149,22 +149,7 @@ export function registerWebhooks(program: Command, cli: CliContext): void {
         EXIT_HELP,
     );
 
-  const sub = (
-    name: string,
-    summary: string,
-    extra: readonly CliOption[],
-    args: readonly (readonly [string, string])[],
-  ) => {
-    const command = group
-      .command(name)
-      .summary(summary)
-      .description(`${summary[0]!.toUpperCase()}${summary.slice(1)}.`)
-      .addHelpText('after', EXIT_HELP);
-    for (const [arg, help] of args) command.argument(arg, help);
-    const options = [...extra, ...BASE];
-    declareOptions(command, options);
-    return { command, options };
-  };
+  const sub = subcommandsOf(group, EXIT_HELP, BASE);
 
   {
     const { command, options } = sub(

@@ -1,3 +1,5 @@
+// Over 450 lines: the WebhookStore port over migration 5's tables, one method each; the claim,
+// settle and fan-out transactions read the same rows and are kept side by side on purpose.
 import type {
   ClaimedDelivery,
   DeliveryStatus,
