@@ -5,18 +5,22 @@
  * on a loopback port that verifies the forwarded copy with the Stripe SDK's `constructEvent`.
  * Real sockets throughout; every wait is on an event (a log line, a printed line, an answer).
  */
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Stripe from 'stripe';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemSigner } from '../../src/adapters/system/signer.js';
+import { composeServerWith } from '../../src/app/compose/compose.js';
+import { composeRecordWebhooks } from '../../src/app/compose/webhooks.js';
 import type { CliContext } from '../../src/cli/context.js';
 import { buildProgram } from '../../src/cli/main.js';
 import { SCHEMES } from '../../src/core/webhooks/signature.js';
-import { runCleanups } from '../helpers/cleanup.js';
+import { defer, runCleanups } from '../helpers/cleanup.js';
 import { send } from '../helpers/client.js';
 import { readCassette } from '../helpers/files.js';
-import { layout, startTapedeck } from '../helpers/tapedeck.js';
+import { CollectingLogger } from '../helpers/logger.js';
+import { redactorWith } from '../helpers/redaction.js';
+import { configFor, layout, startTapedeck } from '../helpers/tapedeck.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
 
@@ -204,6 +208,84 @@ describe('record --webhooks: staging webhooks into the cassette', () => {
     const answer = await stagingSends(alone.url, JSON.stringify(event('evt_alone')));
     expect(answer.status).toBe(200);
     expect(alone.receiver.requests).toHaveLength(0);
+  });
+});
+
+describe('record --webhooks: what recording cannot cope with', () => {
+  it('forwards and answers a webhook whose recording throws, and says so without its content', async () => {
+    const dirs = layout(await tmpDir());
+    const staging = await echoStaging();
+    const receiver = await startUpstream((_req, res) => {
+      res.writeHead(202);
+      res.end('ok');
+    });
+    const config = configFor({
+      ...dirs,
+      target: staging.url,
+      flags: [
+        { pointer: '/record/webhooks/port', value: 0, flag: '--webhooks' },
+        {
+          pointer: '/record/webhooks/secretEnv',
+          value: 'STAGING_SECRET',
+          flag: '--webhooks-secret-env',
+        },
+        {
+          pointer: '/record/webhooks/forwardTo',
+          value: `${receiver.url}/hooks`,
+          flag: '--forward-to',
+        },
+        { pointer: '/sandbox/profile', value: 'stripe', flag: '--profile' },
+      ],
+    });
+    const logger = new CollectingLogger();
+    // A redactor that fails on webhooks (as a bug, or a body past what it copes with, would).
+    const redactor = redactorWith();
+    const redactRequest = redactor.redactRequest.bind(redactor);
+    redactor.redactRequest = (request, ...rest) => {
+      if (request.path === '/stripe/webhooks') throw new RangeError(`boom near ${LEAKED}`);
+      return redactRequest(request, ...rest);
+    };
+    const webhooks = await composeRecordWebhooks(config, { STAGING_SECRET });
+    const server = await composeServerWith(
+      'record',
+      config,
+      logger,
+      { rules: [], files: [], disabled: new Set(), redactor },
+      webhooks === undefined ? {} : { webhooks },
+    );
+    defer(() => server.stop());
+    await server.listen();
+    const url = await server.webhooks!.listen();
+
+    const answer = await stagingSends(url, JSON.stringify(event('evt_throws')));
+    expect(answer.status).toBe(202);
+    expect(receiver.requests).toHaveLength(1);
+    const failed = logger.lines.filter((l) => l.event === 'record.webhook_failed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.message).toContain('RangeError');
+    expect(JSON.stringify(logger.lines)).not.toContain(LEAKED);
+    await server.stop();
+    expect(existsSync(join(dirs.cassettes, 'default.json'))).toBe(false);
+  });
+
+  it('records a webhook and a request holding a run of millions of base64 characters', async () => {
+    const r = await rig();
+    // Past where the base64 pattern's backtracking threw RangeError (about 8 million).
+    const blob = 'QUJD'.repeat(2_500_000);
+    const proxied = await fetch(`${r.recorder.url}/v1/files`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ blob }),
+    });
+    expect(proxied.status).toBe(200);
+    const answer = await stagingSends(r.url, JSON.stringify(event('evt_big', { blob })));
+    expect(answer.status).toBe(200);
+    expect(r.receiver.requests).toHaveLength(1);
+    await r.recorder.stop();
+    const cassette = await readCassette(r.dirs.cassettes);
+    expect(cassette.interactions).toHaveLength(1);
+    expect(cassette.webhooks).toHaveLength(1);
+    expect(r.recorder.logger.lines.filter((l) => l.level === 'error')).toEqual([]);
   });
 });
 

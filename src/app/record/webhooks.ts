@@ -11,12 +11,13 @@ import type { Body, HeaderMap } from '../../core/cassette/model.js';
 import { firstHeaderValue, stripHopByHop } from '../../core/http/index.js';
 import { upstreamHeaders } from '../../core/http/forwarded.js';
 import type { IncomingRequest, Reply, RequestHandler } from '../../core/http/reply.js';
+import { isTapedeckError } from '../../core/errors.js';
 import { isRecord } from '../../core/json.js';
 import type { BodyCodec, Clock, Logger, WebhookSender } from '../../core/ports/index.js';
 import type { Signer } from '../../core/ports/signer.js';
 import { hexEncode } from '../../core/webhooks/signature.js';
 import type { SchemeName, SignatureScheme } from '../../core/webhooks/types.js';
-import type { CassetteRecorder } from './recorder.js';
+import type { CassetteRecorder, RawWebhook, WebhookOutcome } from './recorder.js';
 
 /** How far a signed timestamp may be from now (seconds), as the schemes' own libraries allow. */
 export const SIGNATURE_TOLERANCE_S = 300;
@@ -145,15 +146,17 @@ export function webhookReceiver(options: WebhookReceiverOptions): RequestHandler
     if (refusal !== undefined) return reply(503, refusal.message);
 
     const body = decode(options.codec, bytes, request.headers, logger);
-    const outcome = recorder.recordWebhook(
+    const outcome = recordSafely(
+      recorder,
       cassette,
+      logger,
       {
         path: request.path,
         headers: sampleHeaders(request.headers, signatures, body),
         body,
         receivedAt: new Date(clock.now()).toISOString(),
       },
-      (redacted) => webhookType(scheme.name, redacted.headers, redacted.body),
+      scheme.name,
     );
     const shown = outcome.kind === 'queued' ? `webhook ${outcome.type}` : 'a webhook';
     if (forward === undefined) {
@@ -179,6 +182,39 @@ export function webhookReceiver(options: WebhookReceiverOptions): RequestHandler
     );
     return reply(result.status);
   };
+}
+
+/**
+ * The recorder's verdict on a webhook, or `failed` when recording it threw (a bug, or a body
+ * past what redaction copes with): logged with the error's kind only, since a message may quote
+ * what it was working on, and the webhook is still forwarded and answered. Recording is a copy
+ * kept on the side; it must not cost the receiver a webhook staging sent.
+ */
+function recordSafely(
+  recorder: WebhookReceiverOptions['recorder'],
+  cassette: string,
+  logger: Logger,
+  raw: RawWebhook,
+  scheme: SchemeName,
+): WebhookOutcome | { readonly kind: 'failed' } {
+  try {
+    return recorder.recordWebhook(cassette, raw, (redacted) =>
+      webhookType(scheme, redacted.headers, redacted.body),
+    );
+  } catch (error) {
+    const kind = isTapedeckError(error)
+      ? error.code
+      : error instanceof Error
+        ? error.name
+        : 'unknown error';
+    logger.log(
+      'error',
+      'record.webhook_failed',
+      `not recorded: a webhook for cassette ${cassette}, because recording it failed (${kind}); it is forwarded and answered as usual.`,
+      { cassette, code: isTapedeckError(error) ? error.code : 'TD_INTERNAL' },
+    );
+    return { kind: 'failed' };
+  }
 }
 
 /** The body as a cassette stores it, or undefined (empty, or not decodable: logged). */

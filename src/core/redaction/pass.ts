@@ -16,13 +16,14 @@ import {
 } from '../cassette/model.js';
 import { decodePercent } from '../http/percent.js';
 import { mapJsonStrings, type JsonValue } from '../json.js';
-import { BASE64ISH, jsonLines, safeAtob } from './bodies.js';
+import { jsonLines, safeAtob } from './bodies.js';
 import { detect, isSecretField, MAYBE_SECRET, SECRET_FIELD_RULE } from './detectors.js';
 import type { RedactionFinding } from './engine.js';
 import { redactHeaders } from './headers.js';
 import { redactJson } from './json-walk.js';
 import { redactBody } from './payload.js';
 import { isPseudonym, latin1OfUtf8, REDACTED, type Shape } from './pseudonym.js';
+import { isBase64ish } from './long-text.js';
 import type { SecretRegistry } from './registry.js';
 import { ruleAppliesTo, ruleNameMatches, type CompiledRule, type RuleAction } from './rules.js';
 
@@ -122,7 +123,9 @@ export class Pass {
       const decoded = decodePercent(text);
       if (decoded !== text) this.text(decoded, location, undefined, false, true);
     }
-    if (BASE64ISH.test(text)) {
+    // Not BASE64ISH.test: its backtracking throws RangeError on a run of millions of characters
+    // (a large base64 blob in a body), which would fail the whole request.
+    if (isBase64ish(text)) {
       const urlSafe = /[-_]/.test(text);
       const decoded = safeAtob(text.replace(/-/g, '+').replace(/_/g, '/'));
       if (decoded !== undefined && /^[\x20-\x7e\s]*$/.test(decoded)) {
