@@ -115,6 +115,7 @@ export function webhookStoreContract(name: string, harness: StateHarness): void 
         ],
         sinceSeq: 7,
         throttledUntil: 900,
+        description: 'orders service',
       });
       expect(await webhooks.addEndpoint('t1', webhookEndpoint('we_1'))).toBe(true);
       expect(await webhooks.addEndpoint('t1', full)).toBe(true);
@@ -132,9 +133,10 @@ export function webhookStoreContract(name: string, harness: StateHarness): void 
           disabledReason: null,
           throttledUntil: null,
           events: null,
+          description: null,
         }),
       ).toBe(true);
-      const { disabledReason: _r, throttledUntil: _t, ...cleared } = full;
+      const { disabledReason: _r, throttledUntil: _t, description: _d, ...cleared } = full;
       expect(await webhooks.getEndpoint('t1', 'we_2')).toEqual({
         ...cleared,
         status: 'enabled',
@@ -149,6 +151,7 @@ export function webhookStoreContract(name: string, harness: StateHarness): void 
           status: 'disabled',
           disabledReason: 'gone',
           throttledUntil: 50,
+          description: 'the billing receiver',
         }),
       ).toBe(true);
       expect(await webhooks.getEndpoint('t1', 'we_1')).toEqual({
@@ -159,6 +162,7 @@ export function webhookStoreContract(name: string, harness: StateHarness): void 
         status: 'disabled',
         disabledReason: 'gone',
         throttledUntil: 50,
+        description: 'the billing receiver',
       });
       // An empty patch changes nothing; an unknown endpoint is no change.
       expect(await webhooks.updateEndpoint('t1', 'we_1', {})).toBe(true);

@@ -15,11 +15,25 @@ import { CollectingLogger } from '../helpers/logger.js';
 import { ManualTime } from '../helpers/manual-time.js';
 import { tempDir } from '../helpers/tmp.js';
 import { WebhookDestinations } from '../../src/core/webhooks/destinations.js';
+import type { KnownEvents } from '../../src/core/webhooks/known.js';
 import { SCHEMES } from '../../src/core/webhooks/signature.js';
 
 const TOKEN = 'admin-0123456789abcdef0123456789abcdef';
 const FROZEN = Date.UTC(2030, 0, 1);
 const HOUR = 3_600_000;
+/** What the sandbox behind these routes can emit (the server computes it from its model). */
+const KNOWN: KnownEvents = {
+  types: [
+    'charge.refunded',
+    'customer.created',
+    'customer.deleted',
+    'customer.updated',
+    'payment_intent.created',
+    'payment_intent.succeeded',
+  ],
+  complete: true,
+  naming: '{object}.{verb}',
+};
 
 /** Random bytes that differ on every call: a counter, so ids and secrets are predictable. */
 function countingRandom(): { randomBytes(n: number): Uint8Array } {
@@ -57,6 +71,7 @@ describe('webhook admin routes', () => {
       rotationOverlapMs: 24 * HOUR,
       idPrefix: 'we_',
       onChange: (tenant) => kicked.push(tenant),
+      knownEvents: () => KNOWN,
     });
     const trigger = (tenant: string, event: string): Promise<TriggerReport> => {
       if (event === 'nothing.happens')
@@ -230,6 +245,58 @@ describe('webhook admin routes', () => {
     expect(
       (await call('POST', `tenants/acme/webhooks/endpoints/${id}`, { enabled: 'yes' })).json,
     ).toMatchObject({ field: 'enabled' });
+  });
+
+  it('refuses an event type the sandbox cannot emit, naming it and the nearest known ones (400)', async () => {
+    const typo = await call('POST', 'tenants/acme/webhooks/endpoints', {
+      url: 'http://127.0.0.1:4242/hooks',
+      events: ['customer.created', 'custmer.created', 'paymnt_intent.*'],
+    });
+    expect(typo).toMatchObject({
+      status: 400,
+      json: {
+        code: 'TD_BAD_REQUEST',
+        field: 'events',
+        unknown: ['custmer.created', 'paymnt_intent.*'],
+        nearest: ['customer.created', 'payment_intent.*'],
+      },
+    });
+    expect(typo.json['title']).toContain('"custmer.created" (did you mean customer.created?)');
+    expect(typo.json['title']).toContain('"paymnt_intent.*" (did you mean payment_intent.*?)');
+    expect(await webhooks.listEndpoints('ten_1')).toEqual([]);
+    // The same check on an update; the endpoint keeps its filter.
+    const { id } = await addEndpoint({ url: 'http://127.0.0.1:4242/hooks', events: ['charge.*'] });
+    const update = await call('POST', `tenants/acme/webhooks/endpoints/${id}`, {
+      events: ['charge.refundd'],
+    });
+    expect(update).toMatchObject({
+      status: 400,
+      json: { field: 'events', unknown: ['charge.refundd'], nearest: ['charge.refunded'] },
+    });
+    expect((await webhooks.getEndpoint('ten_1', id))?.events).toEqual(['charge.*']);
+  });
+
+  it('keeps a description: set on add, changed and cleared by update, shown by get', async () => {
+    const { id } = await addEndpoint({
+      url: 'http://127.0.0.1:4242/hooks',
+      description: '  orders service ',
+    });
+    expect((await call('GET', `tenants/acme/webhooks/endpoints/${id}`)).json).toMatchObject({
+      description: 'orders service',
+    });
+    const changed = await call('POST', `tenants/acme/webhooks/endpoints/${id}`, {
+      description: 'billing',
+    });
+    expect(changed).toMatchObject({ status: 200, json: { description: 'billing' } });
+    const cleared = await call('POST', `tenants/acme/webhooks/endpoints/${id}`, {
+      description: null,
+    });
+    expect(cleared.status).toBe(200);
+    expect(cleared.json).not.toHaveProperty('description');
+    for (const description of ['x'.repeat(501), 'two\nlines', 7]) {
+      const r = await call('POST', `tenants/acme/webhooks/endpoints/${id}`, { description });
+      expect(r.json, String(description)).toMatchObject({ status: 400, field: 'description' });
+    }
   });
 
   it('rotates: the new secret once, the old one expiring after the overlap on the tenant clock', async () => {

@@ -167,6 +167,28 @@ describe('webhooks from the stripe sandbox, verified by the Stripe SDK', () => {
     expect(journal).not.toContain(secret);
   });
 
+  it("refuses an endpoint filter of a type the sandbox's model cannot emit (400, the nearest named)", async () => {
+    const typo = await sandbox.admin('POST', 'tenants/acme/webhooks/endpoints', {
+      url: receiver.url,
+      events: ['payment_intent.succeeded', 'custmer.created', 'payment_intent.payment_faild'],
+    });
+    expect(typo.status).toBe(400);
+    expect(await typo.json()).toMatchObject({
+      code: 'TD_BAD_REQUEST',
+      field: 'events',
+      unknown: ['custmer.created', 'payment_intent.payment_faild'],
+      nearest: ['customer.created', 'payment_intent.payment_failed'],
+    });
+    const known = await sandbox.admin('POST', 'tenants/acme/webhooks/endpoints', {
+      url: receiver.url,
+      events: ['customer.created', 'charge.refunded', 'customer.subscription.*'],
+    });
+    expect(known.status).toBe(201);
+    const { endpoint } = (await known.json()) as { endpoint: { id: string } };
+    const del = await sandbox.admin('DELETE', `tenants/acme/webhooks/endpoints/${endpoint.id}`);
+    expect(del.status).toBe(200);
+  });
+
   it('a 500 is retried when the frozen tenant clock is advanced past the next attempt', async () => {
     expect((await sandbox.admin('POST', 'tenants/acme/clock', { freeze: true })).status).toBe(200);
     receiver.planned.set('payment_intent.canceled', [500]);

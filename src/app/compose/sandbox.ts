@@ -25,6 +25,7 @@ import { recheckSafety } from '../../adapters/redaction/redaction-io.js';
 import { learnProfile } from '../../core/sandbox/profile/learn.js';
 import { resolveProfile } from '../../core/sandbox/profile/load.js';
 import type { ApiProfile } from '../../core/sandbox/profile/types.js';
+import type { KnownEvents } from '../../core/webhooks/known.js';
 import type { ModelRoute, ResourceModel } from '../../core/sandbox/state/model.js';
 import { KEY_CHECKSUM_LENGTH, KEY_RANDOM_LENGTH } from '../../core/sandbox/keys.js';
 import { BUILTIN_SEEDS, type SeedCatalog } from '../../core/sandbox/tenant.js';
@@ -432,18 +433,55 @@ export async function loadSandboxModel(
   };
 }
 
+/**
+ * The event types the sandbox on `config` can emit (core/webhooks/emitted.ts): with the model
+ * when a spec or recordings are at hand (`loaded`, or loaded here), else only what the profile,
+ * the config's resources and triggers and the scenarios declare (then `complete` is false).
+ * `tapedeck webhooks add|update --events` and the admin routes refuse a filter outside them.
+ */
+export async function loadKnownEvents(
+  config: TapedeckConfig,
+  loaded?: SandboxModel,
+): Promise<KnownEvents> {
+  const { knownEvents } = await import('../../core/webhooks/emitted.js');
+  const { profile, from } = loadSandboxProfile(config);
+  const triggers = [...config.webhooks.triggers, ...profile.webhooks.triggers];
+  const model =
+    loaded ??
+    (config.sandbox.spec !== undefined || (await loadSandboxCassettes(config, false)).length > 0
+      ? await loadSandboxModel(config)
+      : undefined);
+  if (model === undefined)
+    return knownEvents({
+      naming: profile.events.naming,
+      overrides: [
+        ...Object.values(profile.resources.overrides),
+        ...Object.values(config.sandbox.resources),
+      ],
+      triggers,
+      scenarios: loadConfiguredCatalogue(config, profile, from),
+    });
+  return knownEvents({
+    naming: model.profile.events.naming,
+    model: model.model,
+    triggers,
+    scenarios: model.scenarios,
+    ...(model.spec === undefined ? {} : { specDocument: model.spec.requestDocument }),
+    samples: model.cassettes.flatMap((c) => c.cassette.webhooks ?? []),
+  });
+}
+
 /** `tapedeck sandbox`: spec + cassettes + profile + state dir, composed into a server. */
 export async function composeSandboxServer(
   config: TapedeckConfig,
   logger: Logger,
   options: SandboxComposeOptions = {},
 ): Promise<SandboxServer> {
-  const { profile, spec, cassettes, model, seeds, sources, scenarios } = await loadSandboxModel(
-    config,
-    {
-      cassettesRequired: options.cassettesRequired === true,
-    },
-  );
+  const loaded = await loadSandboxModel(config, {
+    cassettesRequired: options.cassettesRequired === true,
+  });
+  const { profile, spec, cassettes, model, seeds, sources, scenarios } = loaded;
+  const knownEvents = await loadKnownEvents(config, loaded);
   // The engine and the spec mock load only here (start-up cost of the other commands).
   const [
     { SpecMock },
@@ -535,6 +573,7 @@ export async function composeSandboxServer(
           ...(spec === undefined ? {} : { spec }),
         }),
         idPrefix: endpointIdPrefix(profile),
+        knownEvents: () => knownEvents,
       },
     });
   } catch (error) {

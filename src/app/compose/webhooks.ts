@@ -18,21 +18,31 @@ import { SCHEMES } from '../../core/webhooks/signature.js';
 import type { TapedeckConfig } from '../config/config.js';
 import { WebhookAdmin, type DestinationCheck } from '../webhooks/admin.js';
 import type { Io } from './common.js';
-import { loadSandboxProfile } from './sandbox.js';
+import type { KnownEvents } from '../../core/webhooks/known.js';
+import { loadKnownEvents, loadSandboxProfile } from './sandbox.js';
 
 const HOUR_MS = 3_600_000;
 
 /**
  * `tapedeck webhooks …`: the webhook use cases on the state directory (SQLite, beside a running
  * sandbox: each write is one transaction it sees; its dispatcher polls for new work). The scheme
- * is the profile's, so a secret made here has the shape the sandbox signs with.
+ * is the profile's, so a secret made here has the shape the sandbox signs with. The event types
+ * a filter is checked against are loaded once, and only when a filter is given (with a spec,
+ * that is the spec's parse); `knownEvents` answers the same set.
  */
 export async function composeWebhookAdmin(
   config: TapedeckConfig,
   options: { readonly clock?: Clock; readonly destinations?: DestinationCheck } = {},
-): Promise<{ admin: WebhookAdmin; profile: ApiProfile; close(): Promise<void> }> {
+): Promise<{
+  admin: WebhookAdmin;
+  profile: ApiProfile;
+  knownEvents(): Promise<KnownEvents>;
+  close(): Promise<void>;
+}> {
   const { profile } = loadSandboxProfile(config);
   const destinations = options.destinations ?? (await composeWebhookDestinations(config));
+  let known: Promise<KnownEvents> | undefined;
+  const knownEvents = () => (known ??= loadKnownEvents(config));
   const state = openSqliteState(config.stateDir);
   const admin = new WebhookAdmin({
     state,
@@ -42,8 +52,9 @@ export async function composeWebhookAdmin(
     destinations,
     rotationOverlapMs: config.webhooks.rotationOverlapHours * HOUR_MS,
     idPrefix: endpointIdPrefix(profile),
+    knownEvents,
   });
-  return { admin, profile, close: () => state.close() };
+  return { admin, profile, knownEvents, close: () => state.close() };
 }
 
 /** ANSI styles for a command's stdout: only on a TTY (and never with NO_COLOR). */

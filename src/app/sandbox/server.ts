@@ -74,6 +74,7 @@ import {
   type TriggerReport,
   type TriggerRunner,
 } from '../webhooks/trigger.js';
+import type { KnownEvents } from '../../core/webhooks/known.js';
 import type { PayloadSource } from '../../core/webhooks/payload.js';
 import { SCHEMES } from '../../core/webhooks/signature.js';
 import type { Signer } from '../../core/ports/signer.js';
@@ -129,6 +130,8 @@ export interface SandboxWebhooks {
   readonly payloads: PayloadSource;
   /** The id prefix of new endpoints (the profile's webhook_endpoints shape, else `ep_`). */
   readonly idPrefix: string;
+  /** The event types it can emit: an endpoint filter outside them is refused. */
+  readonly knownEvents?: () => KnownEvents;
 }
 
 /** The webhook use cases of a running sandbox (its admin routes'; tests use them too). */
@@ -466,6 +469,7 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
             rotationOverlapMs: config.webhooks.rotationOverlapHours * HOUR_MS,
             idPrefix: hooks.idPrefix,
             onChange: (tenantId) => dispatcher.kick(tenantId),
+            ...(hooks.knownEvents === undefined ? {} : { knownEvents: hooks.knownEvents }),
           }),
           dispatcher,
           trigger: (tenant, event) =>

@@ -14,6 +14,7 @@ import type {
 } from '../../core/ports/index.js';
 import { BASE62 } from '../../core/sandbox/keys.js';
 import { tenantNow } from '../../core/sandbox/clock.js';
+import { checkFilter, suggestion, type KnownEvents } from '../../core/webhooks/known.js';
 import type { SignatureScheme } from '../../core/webhooks/types.js';
 
 /**
@@ -41,6 +42,11 @@ export interface WebhookAdminDeps {
   readonly idPrefix?: string;
   /** After a change that may make work (enable, url, redeliver): kicks the dispatcher. */
   readonly onChange?: (tenantId: string) => void;
+  /**
+   * The event types the sandbox can emit (core/webhooks/known.ts), asked for only when a filter
+   * is given: a filter entry outside them is refused. Without it only the syntax is checked.
+   */
+  readonly knownEvents?: () => KnownEvents | Promise<KnownEvents>;
 }
 
 /** Why a redelivery was not queued, as the admin route and the CLI say it. */
@@ -87,6 +93,7 @@ export interface EndpointView {
   readonly secrets: readonly SecretView[];
   readonly createdAt: string;
   readonly throttledUntil?: string;
+  readonly description?: string;
 }
 
 /** What add and rotate answer: the only time the secret is shown. */
@@ -137,6 +144,7 @@ const ID = /^[A-Za-z0-9_]{1,64}$/;
 const EVENT_FILTER = /^(?:\*|[A-Za-z0-9_-]{1,64}(?:\.[A-Za-z0-9_-]{1,64}){0,4}(?:\.\*)?)$/;
 const MAX_EVENTS = 100;
 const MAX_URL_LENGTH = 2048;
+const MAX_DESCRIPTION_LENGTH = 500;
 const STATUSES: readonly DeliveryStatus[] = ['pending', 'delivered', 'failed', 'abandoned'];
 export const DEFAULT_PAGE = 20;
 export const MAX_PAGE = 100;
@@ -182,6 +190,7 @@ export function endpointView(endpoint: WebhookEndpoint, now: number): EndpointVi
     ...(endpoint.throttledUntil === undefined || endpoint.throttledUntil <= now
       ? {}
       : { throttledUntil: iso(endpoint.throttledUntil) }),
+    ...(endpoint.description === undefined ? {} : { description: endpoint.description }),
   };
 }
 
@@ -244,6 +253,34 @@ export function checkEvents(events: readonly string[] | null): readonly string[]
       );
   if (events.includes('*')) return null;
   return [...new Set(events)];
+}
+
+/**
+ * Refuses filter entries the sandbox cannot emit (`custmer.created`), naming each with the
+ * nearest known types: such an endpoint would never get a webhook. TD_USAGE on `events`, with
+ * `details.unknown` (the entries) and `details.nearest` (the suggestions, all entries').
+ */
+export function refuseUnknownEvents(events: readonly string[] | null, known: KnownEvents): void {
+  if (events === null) return;
+  const unknown: { readonly event: string; readonly nearest: readonly string[] }[] = [];
+  for (const event of events) {
+    const verdict = checkFilter(event, known);
+    if (verdict.kind === 'unknown') unknown.push({ event, nearest: verdict.nearest });
+  }
+  if (unknown.length === 0) return;
+  const named = unknown.map((u) => `"${u.event}" (${suggestion(u.nearest, known)})`).join('; ');
+  throw new TapedeckError(
+    'TD_USAGE',
+    `The sandbox emits no event ${unknown.length === 1 ? 'type' : 'types'} ${named}: an endpoint filtering on ${unknown.length === 1 ? 'it' : 'them'} would never get a webhook.`,
+    {
+      details: {
+        field: 'events',
+        unknown: unknown.map((u) => u.event),
+        nearest: [...new Set(unknown.flatMap((u) => u.nearest))],
+      },
+      hint: "Leave the filter out (or `*`) for every event. The known types are the model's X.created/updated/deleted, the lifecycle and scenario events, the trigger flows' and the spec's webhooks and callbacks, and recorded samples' (docs/webhooks.md, \"Endpoints\").",
+    },
+  );
 }
 
 /** A tenant by its name or its id; an unknown one is TD_TENANT_NOT_FOUND. */
@@ -314,6 +351,25 @@ export class WebhookAdmin {
     return this.deps.destinations.checkUrl(url);
   }
 
+  private async checkedEvents(events: readonly string[] | null): Promise<readonly string[] | null> {
+    const checked = checkEvents(events);
+    if (checked !== null && this.deps.knownEvents !== undefined)
+      refuseUnknownEvents(checked, await this.deps.knownEvents());
+    return checked;
+  }
+
+  /** A description: at most 500 characters on one line; empty is none (null). */
+  private checkDescription(description: string): string | null {
+    if (typeof description !== 'string') throw usage('The description is a text.', 'description');
+    const text = description.trim();
+    if (text.length > MAX_DESCRIPTION_LENGTH)
+      throw usage(`A description is at most ${MAX_DESCRIPTION_LENGTH} characters.`, 'description');
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f]/.test(text))
+      throw usage('A description is one line, without control characters.', 'description');
+    return text === '' ? null : text;
+  }
+
   private newSecret(secret: string | undefined): string {
     if (secret === undefined) return this.deps.scheme.newSecret(this.deps.signer.randomBytes(32));
     // The reason never quotes the secret: it must not land in a log or an answer.
@@ -341,11 +397,14 @@ export class WebhookAdmin {
       readonly url: string;
       readonly events?: readonly string[] | null;
       readonly secret?: string;
+      readonly description?: string;
     },
   ): Promise<EndpointWithSecret> {
     const record = await this.tenant(tenantName);
     const url = this.checkUrl(input.url);
-    const events = checkEvents(input.events ?? null);
+    const events = await this.checkedEvents(input.events ?? null);
+    const description =
+      input.description === undefined ? null : this.checkDescription(input.description);
     const secret = this.newSecret(input.secret);
     const now = this.now(record);
     const sinceSeq = await this.deps.state.events.lastSeq(record.id);
@@ -358,6 +417,7 @@ export class WebhookAdmin {
         secrets: [{ secret, createdAt: now }],
         sinceSeq,
         createdAt: now,
+        ...(description === null ? {} : { description }),
       };
       if (await this.deps.state.webhooks.addEndpoint(record.id, endpoint)) {
         this.deps.onChange?.(record.id);
@@ -383,8 +443,9 @@ export class WebhookAdmin {
   }
 
   /**
-   * Enables or disables an endpoint, or changes its URL or events. Enabling clears why it was
-   * disabled (a 410) and any throttle: its waiting deliveries go out again.
+   * Enables or disables an endpoint, or changes its URL (checked as add checks it), events or
+   * description (empty clears it). Enabling clears why it was disabled (a 410) and any throttle:
+   * its waiting deliveries go out again. A new URL gets the next attempt, retries included.
    */
   async update(
     tenantName: string,
@@ -393,15 +454,19 @@ export class WebhookAdmin {
       readonly enabled?: boolean;
       readonly url?: string;
       readonly events?: readonly string[] | null;
+      readonly description?: string;
     },
   ): Promise<EndpointView> {
     const record = await this.tenant(tenantName);
     await this.endpoint(record, id);
     const url = patch.url === undefined ? undefined : this.checkUrl(patch.url);
-    const events = patch.events === undefined ? undefined : checkEvents(patch.events);
+    const events = patch.events === undefined ? undefined : await this.checkedEvents(patch.events);
+    const description =
+      patch.description === undefined ? undefined : this.checkDescription(patch.description);
     const changed = await this.deps.state.webhooks.updateEndpoint(record.id, id, {
       ...(url === undefined ? {} : { url }),
       ...(events === undefined ? {} : { events }),
+      ...(description === undefined ? {} : { description }),
       ...(patch.enabled === undefined
         ? {}
         : patch.enabled

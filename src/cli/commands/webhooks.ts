@@ -7,11 +7,12 @@ import {
   type WebhookAdmin,
 } from '../../app/webhooks/admin.js';
 import { TapedeckError } from '../../core/errors.js';
+import { checkFilter, type KnownEvents } from '../../core/webhooks/known.js';
 import type { Style } from '../../core/render/text.js';
 import { parseDuration } from '../../core/sandbox/duration.js';
 import { EXIT } from '../common.js';
 import type { CliContext } from '../context.js';
-import { commandConfig, subcommandsOf, type CliOption } from '../options.js';
+import { CASSETTES, commandConfig, subcommandsOf, type CliOption } from '../options.js';
 import { requireStateDir, STATE_DIR, STORE_IT } from './tenants.js';
 
 const TENANT: CliOption = { flags: '--tenant <name>', description: 'the tenant (required)' };
@@ -25,6 +26,22 @@ const PROFILE: CliOption = {
 
 const BASE: readonly CliOption[] = [TENANT, STATE_DIR, PROFILE];
 
+/** What `--events` is checked against: the event types the sandbox of this spec can emit. */
+const SPEC: CliOption = {
+  flags: '--spec <file>',
+  description: "the sandbox's OpenAPI/Swagger spec: --events is checked against its event types",
+  pointer: '/sandbox/spec',
+};
+const EVENTS: CliOption = {
+  flags: '--events <types>',
+  description:
+    'comma-separated event types it gets (payment_intent.succeeded, charge.*); * for every event',
+};
+const DESCRIPTION: CliOption = {
+  flags: '--description <text>',
+  description: 'what the endpoint is for, shown in listings ("" clears it)',
+};
+
 const EXIT_HELP =
   '\nExit codes: 0 done; 2 bad arguments, a refused URL or event list (TD_USAGE, TD_WEBHOOK_REFUSED),\n' +
   'no such tenant (TD_TENANT_NOT_FOUND), no such endpoint or delivery for that tenant\n' +
@@ -37,13 +54,16 @@ interface Common {
   json?: boolean;
 }
 
-/** Opens the webhook use cases on the state directory, runs `work`, and closes the state. */
+/**
+ * Opens the webhook use cases on the state directory, runs `work`, and closes the state. `known`
+ * loads the event types a filter is checked against (once; only when asked).
+ */
 async function withWebhookAdmin<T>(
   cli: CliContext,
   command: Command,
   values: object,
   options: readonly CliOption[],
-  work: (admin: WebhookAdmin, style: Style) => Promise<T>,
+  work: (admin: WebhookAdmin, style: Style, known: () => Promise<KnownEvents>) => Promise<T>,
 ): Promise<T> {
   const { config } = commandConfig(cli, command, values, options);
   // As `tapedeck tenants`: a mistyped --state-dir must not start an empty sandbox.
@@ -51,7 +71,7 @@ async function withWebhookAdmin<T>(
   const compose = await import('../../app/compose/webhooks.js');
   const opened = await compose.composeWebhookAdmin(config);
   try {
-    return await work(opened.admin, compose.stdoutStyle(cli.io));
+    return await work(opened.admin, compose.stdoutStyle(cli.io), () => opened.knownEvents());
   } finally {
     await opened.close();
   }
@@ -73,6 +93,27 @@ function eventsOf(text: string | undefined): string[] | undefined {
     .filter((e) => e !== '');
 }
 
+/**
+ * Says on stderr which filter entries could not be checked: without a spec or recordings the
+ * model's X.created/updated/deleted are not known here (a typo in one is then not caught).
+ */
+async function noteUnchecked(
+  cli: CliContext,
+  events: readonly string[] | undefined,
+  known: () => Promise<KnownEvents>,
+): Promise<void> {
+  if (events === undefined) return;
+  const set = await known();
+  if (set.complete) return;
+  const unchecked = events.filter((e) => checkFilter(e, set).kind === 'unchecked');
+  if (unchecked.length === 0) return;
+  cli.io.stderr.write(
+    `Note: ${unchecked.join(', ')} ${unchecked.length === 1 ? 'is' : 'are'} not checked against the sandbox's event types: ` +
+      "without a spec or recordings here (--spec FILE or sandbox.spec, --cassettes DIR) only the profile's, " +
+      "the config's and the scenarios' events are known, not the model's.\n",
+  );
+}
+
 function printJson(cli: CliContext, value: unknown): void {
   cli.io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
@@ -92,6 +133,7 @@ function endpointLines(e: EndpointView, style: Style): string {
       )
       .join(', ')}`,
     `  created  ${e.createdAt}${e.throttledUntil === undefined ? '' : `, throttled until ${e.throttledUntil}`}`,
+    ...(e.description === undefined ? [] : [`  about    ${e.description}`]),
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -123,7 +165,7 @@ function printSecret(cli: CliContext, secret: string): void {
 }
 
 /**
- * `tapedeck webhooks add|list|disable|enable|delete|rotate|deliveries|redeliver`. The integrator
+ * `tapedeck webhooks add|list|show|update|disable|enable|delete|rotate|deliveries|redeliver`. The integrator
  * registers it in cli/main.ts beside `registerScenarios`.
  */
 export function registerWebhooks(program: Command, cli: CliContext): void {
@@ -142,6 +184,7 @@ export function registerWebhooks(program: Command, cli: CliContext): void {
       '\nExamples:\n' +
         '  tapedeck webhooks add --tenant acme http://localhost:4242/webhooks --events payment_intent.succeeded,charge.*\n' +
         '  tapedeck webhooks list --tenant acme\n' +
+        '  tapedeck webhooks update we_… --tenant acme --url http://localhost:4243/hooks\n' +
         '  tapedeck webhooks rotate we_… --tenant acme --overlap 2h\n' +
         '  tapedeck webhooks deliveries --tenant acme --status failed\n' +
         '  tapedeck webhooks deliveries dlv_… --tenant acme        (one delivery, with its attempts)\n' +
@@ -156,35 +199,44 @@ export function registerWebhooks(program: Command, cli: CliContext): void {
       'add',
       'register an endpoint for a tenant and print its signing secret (once)',
       [
-        {
-          flags: '--events <types>',
-          description:
-            'comma-separated event types it gets (payment_intent.succeeded, charge.*); default: all',
-        },
+        { ...EVENTS, description: `${EVENTS.description}; default: all` },
         {
           flags: '--secret <secret>',
           description:
             "use this signing secret (the scheme's shape, e.g. whsec_…) instead of a new one",
         },
+        DESCRIPTION,
+        SPEC,
+        CASSETTES,
         JSON_OUT,
       ],
       [['<url>', 'where the webhooks are sent: loopback, or a host of webhooks.allowedHosts']],
     );
     command.addHelpText(
       'after',
-      '\nExample:\n  tapedeck webhooks add --tenant acme http://localhost:4242/webhooks --events payment_intent.*\n',
+      '\nExample:\n  tapedeck webhooks add --tenant acme http://localhost:4242/webhooks --events payment_intent.*\n' +
+        '\nAn event type the sandbox cannot emit (a typo: custmer.created) is refused, with the nearest\n' +
+        "known ones. The model's types (X.created, .updated, .deleted) are known with a spec or\n" +
+        'recordings (--spec, sandbox.spec, --cassettes); without them those are accepted unchecked.\n',
     );
     command.action(
-      async (url: string, values: Common & { events?: string; secret?: string }, cmd: Command) => {
+      async (
+        url: string,
+        values: Common & { events?: string; secret?: string; description?: string },
+        cmd: Command,
+      ) => {
         const tenant = tenantOf(values, 'add URL --tenant T');
         const events = eventsOf(values.events);
-        const added = await withWebhookAdmin(cli, cmd, values, options, (admin) =>
-          admin.add(tenant, {
+        const added = await withWebhookAdmin(cli, cmd, values, options, async (admin, _, known) => {
+          const done = await admin.add(tenant, {
             url,
             ...(events === undefined ? {} : { events }),
             ...(values.secret === undefined ? {} : { secret: values.secret }),
-          }),
-        );
+            ...(values.description === undefined ? {} : { description: values.description }),
+          });
+          await noteUnchecked(cli, events, known);
+          return done;
+        });
         if (values.json === true) {
           printJson(cli, { ...added, note: STORE_IT });
           return;
@@ -217,6 +269,85 @@ export function registerWebhooks(program: Command, cli: CliContext): void {
         );
       else cli.io.stdout.write(endpoints.map((e) => endpointLines(e, style)).join(''));
     });
+  }
+  {
+    const { command, options } = sub(
+      'show',
+      'show one endpoint: its URL, events, status and secrets (by hint only)',
+      [JSON_OUT],
+      [['<endpoint>', 'endpoint id']],
+    );
+    command.action(async (id: string, values: Common, cmd: Command) => {
+      const tenant = tenantOf(values, 'show ENDPOINT_ID --tenant T');
+      const [view, style] = await withWebhookAdmin(cli, cmd, values, options, async (a, s) => [
+        await a.get(tenant, id),
+        s,
+      ]);
+      if (values.json === true) printJson(cli, view);
+      else cli.io.stdout.write(endpointLines(view, style));
+    });
+  }
+  {
+    const { command, options } = sub(
+      'update',
+      "change an endpoint's URL, events or description (its secret stays; rotate makes a new one)",
+      [
+        {
+          flags: '--url <url>',
+          description:
+            'send to this URL from the next attempt on (checked as add checks it), retries included',
+        },
+        EVENTS,
+        DESCRIPTION,
+        SPEC,
+        CASSETTES,
+        JSON_OUT,
+      ],
+      [['<endpoint>', 'endpoint id']],
+    );
+    command.addHelpText(
+      'after',
+      '\nExample:\n  tapedeck webhooks update we_… --tenant acme --events customer.created,invoice.* --description "billing"\n',
+    );
+    command.action(
+      async (
+        id: string,
+        values: Common & { url?: string; events?: string; description?: string },
+        cmd: Command,
+      ) => {
+        const tenant = tenantOf(values, 'update ENDPOINT_ID --tenant T --url U');
+        if (
+          values.url === undefined &&
+          values.events === undefined &&
+          values.description === undefined
+        )
+          throw new TapedeckError(
+            'TD_USAGE',
+            'Say what changes: --url, --events or --description.',
+            {
+              hint: `e.g. \`tapedeck webhooks update ${id} --tenant ${tenant} --events customer.created\`; enable and disable turn it on and off.`,
+            },
+          );
+        const events = eventsOf(values.events);
+        const [view, style] = await withWebhookAdmin(
+          cli,
+          cmd,
+          values,
+          options,
+          async (admin, s, known) => {
+            const updated = await admin.update(tenant, id, {
+              ...(values.url === undefined ? {} : { url: values.url }),
+              ...(events === undefined ? {} : { events }),
+              ...(values.description === undefined ? {} : { description: values.description }),
+            });
+            await noteUnchecked(cli, events, known);
+            return [updated, s] as const;
+          },
+        );
+        if (values.json === true) printJson(cli, view);
+        else cli.io.stdout.write(endpointLines(view, style));
+      },
+    );
   }
   for (const [name, enabled, summary] of [
     ['disable', false, 'stop sending to an endpoint (its deliveries wait; enable sends them)'],

@@ -33,6 +33,8 @@ export interface WebhookEndpoint {
   readonly createdAt: number;
   /** No attempt to it before this (a 429/502/504 slowed it down). */
   readonly throttledUntil?: number;
+  /** The tester's note on what it is for (Stripe's `description`). */
+  readonly description?: string;
 }
 
 /** What `WebhookStore.redeliver` did, or why it could not. */
@@ -120,6 +122,7 @@ export interface WebhookStore {
     patch: Partial<Pick<WebhookEndpoint, 'url' | 'events' | 'status' | 'secrets'>> & {
       readonly disabledReason?: 'manual' | 'gone' | null;
       readonly throttledUntil?: number | null;
+      readonly description?: string | null;
     },
   ): Promise<boolean>;
   /** Its pending deliveries become `abandoned`; the delivery log is kept. */

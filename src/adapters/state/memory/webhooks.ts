@@ -77,13 +77,14 @@ export class MemoryWebhookStore implements WebhookStore, TenantScoped {
     patch: Partial<Pick<WebhookEndpoint, 'url' | 'events' | 'status' | 'secrets'>> & {
       readonly disabledReason?: 'manual' | 'gone' | null;
       readonly throttledUntil?: number | null;
+      readonly description?: string | null;
     },
   ): Promise<boolean> {
     return this.open.run(() => {
       const endpoints = this.tenants.get(tenant)?.endpoints;
       const found = endpoints?.get(id);
       if (endpoints === undefined || found === undefined) return false;
-      const { disabledReason, throttledUntil, ...rest } = structuredClone(patch);
+      const { disabledReason, throttledUntil, description, ...rest } = structuredClone(patch);
       const next: Mutable<WebhookEndpoint> = { ...found };
       if (rest.url !== undefined) next.url = rest.url;
       if (rest.events !== undefined) next.events = rest.events;
@@ -93,6 +94,8 @@ export class MemoryWebhookStore implements WebhookStore, TenantScoped {
       else if (disabledReason !== undefined) next.disabledReason = disabledReason;
       if (throttledUntil === null) delete next.throttledUntil;
       else if (throttledUntil !== undefined) next.throttledUntil = throttledUntil;
+      if (description === null) delete next.description;
+      else if (description !== undefined) next.description = description;
       // `set` on an existing key keeps its place: the endpoints stay oldest first.
       endpoints.set(id, next);
       return true;

@@ -289,6 +289,13 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 6,
+    name: "webhooks: an endpoint's description",
+    up(db) {
+      db.exec('ALTER TABLE webhook_endpoints ADD COLUMN description TEXT;');
+    },
+  },
 ];
 
 /**

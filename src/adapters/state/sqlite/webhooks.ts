@@ -1,5 +1,6 @@
-// Over 450 lines: the WebhookStore port over migration 5's tables, one method each; the claim,
-// settle and fan-out transactions read the same rows and are kept side by side on purpose.
+// Over 450 lines: the WebhookStore port over migration 5's tables (6 adds `description`), one
+// method each; the claim, settle and fan-out transactions read the same rows and are kept side by
+// side on purpose.
 import type {
   ClaimedDelivery,
   DeliveryStatus,
@@ -24,6 +25,7 @@ interface EndpointRow {
   since_seq: number;
   created_at: number;
   throttled_until: number | null;
+  description: string | null;
 }
 
 interface DeliveryRow {
@@ -53,7 +55,7 @@ interface AttemptRow {
 }
 
 const ENDPOINT_COLUMNS =
-  'id, url, events, status, disabled_reason, secrets, since_seq, created_at, throttled_until';
+  'id, url, events, status, disabled_reason, secrets, since_seq, created_at, throttled_until, description';
 const E_COLUMNS = ENDPOINT_COLUMNS.split(', ')
   .map((c) => `e.${c} AS e_${c}`)
   .join(', ');
@@ -76,6 +78,7 @@ export function endpointOf(r: EndpointRow): WebhookEndpoint {
     sinceSeq: r.since_seq,
     createdAt: r.created_at,
     ...(r.throttled_until === null ? {} : { throttledUntil: r.throttled_until }),
+    ...(r.description === null ? {} : { description: r.description }),
   };
 }
 
@@ -136,7 +139,7 @@ export class SqliteWebhookStore implements WebhookStore {
         this.port
           .sql(
             `INSERT INTO webhook_endpoints(tenant, ${ENDPOINT_COLUMNS})
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
           )
           .run(
             tenant,
@@ -149,6 +152,7 @@ export class SqliteWebhookStore implements WebhookStore {
             endpoint.sinceSeq,
             endpoint.createdAt,
             endpoint.throttledUntil ?? null,
+            endpoint.description ?? null,
           ).changes === 1,
     );
   }
@@ -178,6 +182,7 @@ export class SqliteWebhookStore implements WebhookStore {
     patch: Partial<Pick<WebhookEndpoint, 'url' | 'events' | 'status' | 'secrets'>> & {
       readonly disabledReason?: 'manual' | 'gone' | null;
       readonly throttledUntil?: number | null;
+      readonly description?: string | null;
     },
   ): Promise<boolean> {
     return this.port.run('update a webhook endpoint', () => {
@@ -190,7 +195,8 @@ export class SqliteWebhookStore implements WebhookStore {
              status = CASE WHEN @hasStatus THEN @status ELSE status END,
              secrets = CASE WHEN @hasSecrets THEN @secrets ELSE secrets END,
              disabled_reason = CASE WHEN @hasReason THEN @reason ELSE disabled_reason END,
-             throttled_until = CASE WHEN @hasThrottle THEN @throttle ELSE throttled_until END
+             throttled_until = CASE WHEN @hasThrottle THEN @throttle ELSE throttled_until END,
+             description = CASE WHEN @hasDescription THEN @description ELSE description END
            WHERE tenant = @tenant AND id = @id`,
         )
         .run({
@@ -208,6 +214,8 @@ export class SqliteWebhookStore implements WebhookStore {
           reason: patch.disabledReason ?? null,
           hasThrottle: patch.throttledUntil === undefined ? 0 : 1,
           throttle: patch.throttledUntil ?? null,
+          hasDescription: patch.description === undefined ? 0 : 1,
+          description: patch.description ?? null,
         });
       return changes === 1;
     });

@@ -2,10 +2,10 @@
  * The webhook admin routes (issue 15, docs/webhooks.md). The server mounts them beside the
  * tenant routes (admin token only):
  *
- *   POST   tenants/:name/webhooks/endpoints            {url, events?, secret?}  201, the secret once
+ *   POST   tenants/:name/webhooks/endpoints            {url, events?, secret?, description?}  201, the secret once
  *   GET    tenants/:name/webhooks/endpoints                                     {tenant, endpoints}
  *   GET    tenants/:name/webhooks/endpoints/:id
- *   POST   tenants/:name/webhooks/endpoints/:id        {enabled?, url?, events?}
+ *   POST   tenants/:name/webhooks/endpoints/:id        {enabled?, url?, events?, description?}
  *   DELETE tenants/:name/webhooks/endpoints/:id                                 {deleted: id}
  *   POST   tenants/:name/webhooks/endpoints/:id/rotate {overlap?: "24h"}        the new secret once
  *   GET    tenants/:name/webhooks/deliveries?endpoint=&event=&status=&before=&limit=  newest first
@@ -15,7 +15,8 @@
  *
  * An endpoint or delivery id that is not the tenant's (unknown, or another tenant's) is 404
  * TD_WEBHOOK_NOT_FOUND; a URL outside the allowed destinations 400 TD_WEBHOOK_REFUSED; bad input
- * 400 naming the field; a trigger that did not make its event 422 TD_TRIGGER_FAILED.
+ * 400 naming the field (an event type the sandbox cannot emit: `unknown` and `nearest` too); a
+ * trigger that did not make its event 422 TD_TRIGGER_FAILED.
  */
 import { isTapedeckError } from '../../../core/errors.js';
 import type { JsonObject } from '../../../core/json.js';
@@ -56,6 +57,15 @@ function webhookAnswer(work: () => Promise<SimpleReply>): Promise<SimpleReply> {
       return await work();
     } catch (error) {
       if (isTapedeckError(error)) {
+        // An unknown event type: the entries and the nearest known types, as data.
+        const { unknown, nearest } = error.details;
+        if (error.code === 'TD_USAGE' && Array.isArray(unknown))
+          return adminProblem(400, 'TD_BAD_REQUEST', error.message, {
+            field: 'events',
+            unknown,
+            ...(Array.isArray(nearest) ? { nearest } : {}),
+            ...(error.hint === undefined ? {} : { hint: error.hint }),
+          });
         const status = STATUS[error.code];
         if (status !== undefined) {
           const { field, steps, events } = error.details;
@@ -114,10 +124,12 @@ export function webhookRoutes(options: WebhookRoutesOptions): AdminRoute[] {
           const events = eventsField(body);
           if (isReply(events)) return events;
           const secret = stringField(body, 'secret');
+          const description = stringField(body, 'description');
           const added = await admin.add(param(call, 'name'), {
             url,
             ...(events === undefined ? {} : { events }),
             ...(secret === undefined ? {} : { secret }),
+            ...(description === undefined ? {} : { description }),
           });
           return adminJson(201, {
             ...added,
@@ -147,7 +159,7 @@ export function webhookRoutes(options: WebhookRoutesOptions): AdminRoute[] {
     {
       method: 'POST',
       path: 'tenants/:name/webhooks/endpoints/:id',
-      usage: `POST tenants/NAME/webhooks/endpoints/ID ${UPDATE_EXAMPLE}   (enabled, url, events)`,
+      usage: `POST tenants/NAME/webhooks/endpoints/ID ${UPDATE_EXAMPLE}   (enabled, url, events, description)`,
       handle: (call) =>
         webhookAnswer(async () => {
           const body = jsonBody(call, UPDATE_EXAMPLE);
@@ -157,9 +169,16 @@ export function webhookRoutes(options: WebhookRoutesOptions): AdminRoute[] {
           const url = stringField(body, 'url');
           const events = eventsField(body);
           if (isReply(events)) return events;
-          if (enabled === undefined && url === undefined && events === undefined)
+          // null (or "") clears it.
+          const description = body['description'] === null ? '' : stringField(body, 'description');
+          if (
+            enabled === undefined &&
+            url === undefined &&
+            events === undefined &&
+            description === undefined
+          )
             return bad(
-              `Say what changes: enabled, url or events, e.g. ${UPDATE_EXAMPLE}.`,
+              `Say what changes: enabled, url, events or description, e.g. ${UPDATE_EXAMPLE}.`,
               'enabled',
             );
           return adminJson(
@@ -168,6 +187,7 @@ export function webhookRoutes(options: WebhookRoutesOptions): AdminRoute[] {
               ...(enabled === undefined ? {} : { enabled }),
               ...(url === undefined ? {} : { url }),
               ...(events === undefined ? {} : { events }),
+              ...(description === undefined ? {} : { description }),
             }),
           );
         }),
