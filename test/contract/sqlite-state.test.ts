@@ -7,7 +7,7 @@ import { MIGRATIONS, type Migration } from '../../src/adapters/state/sqlite/migr
 import { TapedeckError } from '../../src/core/errors.js';
 import { defer } from '../helpers/cleanup.js';
 import { tempDir } from '../helpers/tmp.js';
-import { journalEntry } from './journal-store.contract.js';
+import { journalEntry, withoutSeq } from './journal-store.contract.js';
 import { webhookEndpoint } from './webhook-store.contract.js';
 
 const LATEST = MIGRATIONS.at(-1)!.version;
@@ -64,6 +64,7 @@ describe('SQLite state: schema migrations', () => {
         'idempotency_keys',
         'journal',
         'outbox',
+        'readiness_signoffs',
         'resources',
         'scenario_arms',
         'scenario_counters',
@@ -103,7 +104,7 @@ describe('SQLite state: schema migrations', () => {
     );
     const state = openSqliteState(dir);
     defer(() => state.close());
-    expect(await state.journal.query({ limit: 5 })).toEqual([journalEntry(0)]);
+    expect(withoutSeq(await state.journal.query({ limit: 5 }))).toEqual([journalEntry(0)]);
     expect((await state.driftHistory.record(['fp'], 5000)).get('fp')).toBe(1000);
     await state.close();
     expect(inspect(file).version).toBe(LATEST);

@@ -10,6 +10,7 @@ import { eventStoreContract } from './event-store.contract.js';
 import { idempotencyStoreContract } from './idempotency-store.contract.js';
 import { isolationContract } from './isolation.contract.js';
 import { journalStoreContract } from './journal-store.contract.js';
+import { readinessStoreContract } from './readiness-store.contract.js';
 import { resourceStoreContract } from './resource-store.contract.js';
 import { scenarioStoreContract } from './scenario-store.contract.js';
 import { assertParity } from './state-parity.js';
@@ -35,6 +36,7 @@ const TENANT_TABLES = [
   'webhook_messages',
   'webhook_deliveries',
   'webhook_attempts',
+  'readiness_signoffs',
 ];
 
 /** Every row of the state file that is the tenant's, read over a connection of its own. */
@@ -81,6 +83,7 @@ for (const [name, harness] of implementations) {
   usageStoreContract(name, harness);
   scenarioStoreContract(name, harness);
   webhookStoreContract(name, harness);
+  readinessStoreContract(name, harness);
   isolationContract(name, harness);
 }
 

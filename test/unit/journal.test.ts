@@ -6,6 +6,7 @@ import { systemScheduler } from '../../src/adapters/system/scheduler.js';
 import { JournalWindow } from '../../src/app/journal/window.js';
 import type { JournalEntry } from '../../src/core/ports/index.js';
 import { tempDir } from '../helpers/tmp.js';
+import { withoutSeq } from '../contract/journal-store.contract.js';
 
 function entry(i: number): JournalEntry {
   return {
@@ -68,7 +69,7 @@ describe('Journal', () => {
     const entries = range(30);
     for (const e of entries) journal.record(e);
     expect(store.batches).toEqual([]);
-    expect(await journal.kept(100)).toEqual(
+    expect(withoutSeq(await journal.kept(100))).toEqual(
       entries.filter((e) => e.layer !== 'cassette').reverse(),
     );
     expect(store.batches).toEqual([10]);
@@ -122,7 +123,7 @@ describe('Journal', () => {
     journal.record(entry(6));
     const kept = journal.kept(10);
     await vi.advanceTimersByTimeAsync(1000);
-    expect(await kept).toEqual([entry(6), entry(3), entry(0)]);
+    expect(withoutSeq(await kept)).toEqual([entry(6), entry(3), entry(0)]);
     await journal.close();
   });
 
@@ -138,7 +139,7 @@ describe('Journal', () => {
     await vi.advanceTimersByTimeAsync(100);
     expect(errors).toEqual([new Error('disk full')]);
     journal.record(entry(3));
-    expect(await journal.kept(10)).toEqual([entry(3)]);
+    expect(withoutSeq(await journal.kept(10))).toEqual([entry(3)]);
     await journal.close();
   });
 
@@ -184,7 +185,7 @@ describe('Journal over the SQLite state', () => {
       scheduler: systemScheduler,
       onWriteError: noErrors,
     });
-    expect(await again.kept(5)).toEqual([entry(0)]);
+    expect(withoutSeq(await again.kept(5))).toEqual([entry(0)]);
     expect(again.recent(5)).toEqual([]);
     await again.close();
     await second.close();

@@ -124,6 +124,15 @@ export interface TapedeckConfig {
   readonly sandbox: SandboxConfig;
   /** The sandbox's webhook deliveries (issue 15; docs/webhooks.md). */
   readonly webhooks: WebhooksConfig;
+  /** What the journal keeps across restarts (issue 16; docs/observability.md). */
+  readonly journal: {
+    readonly retentionDays: number;
+    readonly maxEntriesPerTenant: number;
+  };
+  /** GET /__tapedeck/metrics (issue 16). */
+  readonly metrics: { readonly tenantLabel: boolean };
+  /** The readiness report (issue 16): the criteria file, else the defaults. */
+  readonly readiness: { readonly criteria?: string };
 }
 
 export interface WebhooksConfig {
@@ -216,6 +225,9 @@ export const DEFAULTS: TapedeckConfig = deepFreeze({
     rotationOverlapHours: 24,
     triggers: [],
   },
+  journal: { retentionDays: 30, maxEntriesPerTenant: 100_000 },
+  metrics: { tenantLabel: false },
+  readiness: {},
 });
 
 /** Config keys that hold paths: resolved against the config file's folder, or the cwd. */
@@ -227,6 +239,7 @@ const PATH_POINTERS = new Set([
   '/sandbox/spec',
   '/sandbox/profile',
   '/sandbox/scenariosDir',
+  '/readiness/criteria',
 ]);
 
 /** The built-in profiles: a `sandbox.profile` with one of these names is no path. */

@@ -431,5 +431,49 @@ export const configSchema = {
         triggers: webhookTriggersSchema,
       },
     },
+    journal: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'What the journal keeps across restarts (docs/observability.md).',
+      properties: {
+        retentionDays: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 3650,
+          description: 'Entries older than this many days are removed.',
+        },
+        maxEntriesPerTenant: {
+          type: 'integer',
+          minimum: 100,
+          maximum: 10_000_000,
+          description: 'Beyond this many entries of one tenant, its oldest are removed.',
+        },
+      },
+    },
+    metrics: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'GET /__tapedeck/metrics, Prometheus text (docs/observability.md).',
+      properties: {
+        tenantLabel: {
+          type: 'boolean',
+          description:
+            'Label request metrics with the tenant id: one series per tenant, so only with few tenants.',
+        },
+      },
+    },
+    readiness: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'The partner readiness report (docs/readiness.md).',
+      properties: {
+        criteria: {
+          type: 'string',
+          minLength: 1,
+          description:
+            'The criteria file (schemas/readiness-criteria.schema.json); the defaults when absent.',
+        },
+      },
+    },
   },
 } as const;

@@ -1,4 +1,4 @@
-import type { JournalEntry, JournalStore } from '../../core/ports/journal.js';
+import type { JournalEntry, JournalStore, StoredJournalEntry } from '../../core/ports/journal.js';
 import type { ScheduledTask, Scheduler } from '../../core/ports/scheduler.js';
 import type { JournalReader, JournalSink } from '../pipeline/context.js';
 import { JournalWindow } from './window.js';
@@ -70,7 +70,7 @@ export class Journal implements JournalSink, JournalReader {
     return this.window.latest(limit);
   }
 
-  async kept(limit: number): Promise<JournalEntry[]> {
+  async kept(limit: number): Promise<StoredJournalEntry[]> {
     await this.flush();
     return this.store.query({ limit });
   }

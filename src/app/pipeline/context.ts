@@ -1,9 +1,15 @@
 import type { RecordedRequest } from '../../core/cassette/model.js';
 import type { NormalizedRequest } from '../../core/matching/normalize.js';
 import type { LayerName } from '../../core/pipeline.js';
-import type { IncomingRequest, JournalEntry, Reply } from '../../core/ports/index.js';
+import type {
+  IncomingRequest,
+  JournalEntry,
+  Reply,
+  StoredJournalEntry,
+} from '../../core/ports/index.js';
 import type { Firing } from '../../core/sandbox/scenarios/types.js';
 import type { ResolvedTenant } from '../../core/sandbox/tenant.js';
+import type { TraceParent } from '../../core/observability/trace.js';
 
 /** What a deferred hook learns about the request once a layer answered it, or it threw. */
 export type DeferredOutcome =
@@ -55,6 +61,32 @@ export interface RequestContext {
    * the answer as it was): faults that mangle an answer, rate-limit headers. In registration order.
    */
   shapeReply(shape: (reply: Reply) => Reply): void;
+  /**
+   * The request id the answer carries in the profile's request-id header (issue 16), made when the
+   * request arrives; undefined in servers that give none (replay, record, mock).
+   */
+  readonly requestId: string | undefined;
+  /** The request's valid incoming `traceparent`, if it brought one. */
+  readonly trace: TraceParent | undefined;
+  /**
+   * What the layers learnt about the request for the journal and the metrics (issue 16): each
+   * layer sets what it knows (the state layer the operation and the page, the idempotency layer
+   * its outcome, …). Made on first use: a server whose layers never touch it pays nothing.
+   */
+  readonly evidence: RequestEvidence;
+}
+
+/** The journal's issue-16 facts about one request, as layers learn them (JournalEntry has each one's meaning). */
+export interface RequestEvidence {
+  operation?: string;
+  route?: string;
+  outcome?: string;
+  idempotency?: JournalEntry['idempotency'];
+  conforms?: boolean;
+  violations?: readonly string[];
+  /** Ids of the events the request caused, in order (the state layer pushes each apply's). */
+  events?: string[];
+  page?: JournalEntry['page'];
 }
 
 /** The answer, plus what the journal should know about it. */
@@ -90,5 +122,5 @@ export interface JournalSink {
 /** What the admin layer reads back: this process's latest entries, and those kept across restarts. */
 export interface JournalReader {
   recent(limit: number): readonly JournalEntry[];
-  kept(limit: number): Promise<readonly JournalEntry[]>;
+  kept(limit: number): Promise<readonly StoredJournalEntry[]>;
 }

@@ -2,13 +2,21 @@ import { TapedeckError } from '../../core/errors.js';
 import type { MatchConfig } from '../../core/matching/config.js';
 import { normalizeRequest, type NormalizedRequest } from '../../core/matching/normalize.js';
 import type { LayerName } from '../../core/pipeline.js';
-import type { BodyCodec, Clock, IncomingRequest, Reply } from '../../core/ports/index.js';
+import type {
+  BodyCodec,
+  Clock,
+  IncomingRequest,
+  JournalEntry,
+  Reply,
+} from '../../core/ports/index.js';
 import type { RecordedRequest } from '../../core/cassette/model.js';
 import type { RedactionResult } from '../../core/redaction/engine.js';
 import { describeFiredBy, type Firing } from '../../core/sandbox/scenarios/types.js';
 import type { ResolvedTenant } from '../../core/sandbox/tenant.js';
+import { parseTraceparent, type TraceParent } from '../../core/observability/trace.js';
 import type {
   DeferredOutcome,
+  RequestEvidence,
   JournalSink,
   Layer,
   LayerAnswer,
@@ -58,6 +66,19 @@ export interface PipelineDeps {
    * and the journal shows only paths the answering layer names (`journalPath`).
    */
   readonly view?: RequestView;
+  /**
+   * Request ids (issue 16): a fresh id per request, and the tenant's clock for the journal. Given
+   * by the sandbox; without it requests have no id, no trace and no tenant time.
+   */
+  readonly evidence?: PipelineEvidence;
+}
+
+/** What the sandbox's pipeline adds to each request's journal entry (issue 16). */
+export interface PipelineEvidence {
+  /** A new request id (`req_…`, the profile's prefix). */
+  newRequestId(): string;
+  /** The tenant's clock now, for a request of this tenant. */
+  tenantNow(tenant: ResolvedTenant): number;
 }
 
 /** What the journal shows as the path of a request a redactor-less server could not name. */
@@ -85,6 +106,9 @@ class PipelineContext implements RequestContext {
   scenario?: Firing;
   /** Reply shapers (faults, rate-limit headers); undefined (no cost) when none registered. */
   shapers: ((reply: Reply) => Reply)[] | undefined;
+  readonly requestId: string | undefined;
+  readonly trace: TraceParent | undefined;
+  private facts: RequestEvidence | undefined;
 
   constructor(
     readonly incoming: IncomingRequest,
@@ -92,10 +116,24 @@ class PipelineContext implements RequestContext {
     readonly startedAt: number,
     /** The fast lane's key, when it could give one. */
     private readonly fast: string | undefined,
+    requestId: string | undefined,
   ) {
+    this.requestId = requestId;
+    // Only a server that gives request ids reads the trace: replay's answers carry none.
+    const header = requestId === undefined ? undefined : incoming.headers['traceparent'];
+    this.trace = parseTraceparent(Array.isArray(header) ? header[0] : header);
     const session = sessionOf(incoming);
     this.session = view?.sessionName === undefined ? session : view.sessionName(session);
     this.keyed = fast;
+  }
+
+  get evidence(): RequestEvidence {
+    return (this.facts ??= {});
+  }
+
+  /** The facts layers set, or undefined when none touched them. */
+  get evidenceSet(): RequestEvidence | undefined {
+    return this.facts;
   }
 
   get tenant(): ResolvedTenant | undefined {
@@ -164,11 +202,17 @@ class PipelineContext implements RequestContext {
 }
 
 export function runPipeline(deps: PipelineDeps): (incoming: IncomingRequest) => Promise<Reply> {
-  const { layers, clock, journal, stats, view } = deps;
+  const { layers, clock, journal, stats, view, evidence } = deps;
   const fastKey = view?.fastKey;
   return async (incoming) => {
     const startedAt = clock.monotonic();
-    const context = new PipelineContext(incoming, view, startedAt, fastKey?.(incoming));
+    const context = new PipelineContext(
+      incoming,
+      view,
+      startedAt,
+      fastKey?.(incoming),
+      evidence?.newRequestId(),
+    );
     for (const layer of layers) {
       let answer: LayerAnswer | undefined;
       try {
@@ -187,21 +231,25 @@ export function runPipeline(deps: PipelineDeps): (incoming: IncomingRequest) => 
       let reply = answer.reply;
       if (context.shapers !== undefined) for (const shape of context.shapers) reply = shape(reply);
       const fired = context.scenario;
-      journal.record({
+      const tenant = context.tenant;
+      const entry: JournalEntry = {
         at: clock.now(),
         session: context.session,
         method: context.journalMethod,
         path: answer.journalPath ?? context.journalPath,
         layer: layer.name,
         status: replyStatus(reply),
-        ...(context.tenant === undefined ? {} : { tenant: context.tenant.id }),
+        ...(tenant === undefined ? {} : { tenant: tenant.id }),
         ...(fired === undefined
           ? {}
           : { scenario: fired.scenario.name, firedBy: describeFiredBy(fired.by) }),
         ...(answer.cassette === undefined ? {} : { cassette: answer.cassette }),
         ...(answer.position === undefined ? {} : { position: answer.position }),
         durationMs: clock.monotonic() - startedAt,
-      });
+      };
+      journal.record(
+        evidence === undefined ? entry : withEvidence(entry, context, reply, evidence, tenant),
+      );
       return reply;
     }
     throw new TapedeckError(
@@ -209,6 +257,67 @@ export function runPipeline(deps: PipelineDeps): (incoming: IncomingRequest) => 
       'No layer answered the request; the last layer must always answer.',
     );
   };
+}
+
+/** The journal entry of a sandbox request, with what issue 16 asks of it. */
+function withEvidence(
+  entry: JournalEntry,
+  context: PipelineContext,
+  reply: Reply,
+  evidence: PipelineEvidence,
+  tenant: ResolvedTenant | undefined,
+): JournalEntry {
+  const facts = context.evidenceSet;
+  const retryAfter = retryAfterOf(reply);
+  const keyHash = context.idempotencyKeyHash;
+  return {
+    ...entry,
+    ...(context.requestId === undefined ? {} : { requestId: context.requestId }),
+    ...(tenant === undefined ? {} : { tenantAt: evidence.tenantNow(tenant) }),
+    ...(context.trace === undefined ? {} : { traceId: context.trace.traceId }),
+    ...(keyHash === undefined ? {} : { idempotencyKeyHash: keyHash }),
+    ...(retryAfter === undefined ? {} : { retryAfter }),
+    ...(facts === undefined ? {} : definedFacts(facts)),
+  };
+}
+
+/** The facts layers set, without the members left undefined. */
+function definedFacts(facts: RequestEvidence): Partial<JournalEntry> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(facts)) {
+    if (value === undefined) continue;
+    out[key] = Array.isArray(value) ? [...(value as unknown[])] : value;
+  }
+  return out;
+}
+
+/** The delay-seconds of a reply's Retry-After, when it has one (an HTTP date is not counted). */
+export function retryAfterOf(reply: Reply): number | undefined {
+  let text: string | undefined;
+  switch (reply.kind) {
+    case 'recorded': {
+      const value = reply.response.headers['retry-after'];
+      text = Array.isArray(value) ? value[0] : value;
+      text ??= pairValue(reply.extraHeaders, 'retry-after');
+      break;
+    }
+    case 'fault':
+      return retryAfterOf(reply.inner);
+    case 'simple':
+    case 'stream':
+      text = pairValue(reply.headers, 'retry-after');
+      break;
+  }
+  if (text === undefined || !/^\d{1,9}$/.test(text.trim())) return undefined;
+  return Number(text.trim());
+}
+
+function pairValue(
+  headers: readonly (readonly [string, string])[],
+  name: string,
+): string | undefined {
+  for (const [key, value] of headers) if (key.toLowerCase() === name) return value;
+  return undefined;
 }
 
 /** The status a reply carries (a fault's: the answer it delays, cuts or loses). */

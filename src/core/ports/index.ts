@@ -17,5 +17,7 @@ export type * from './scenarios.js';
 export type * from './signer.js';
 export type * from './webhook-sender.js';
 export type * from './webhooks.js';
+export type * from './readiness.js';
+export type * from './metrics.js';
 // Not ports: the replies and requests of the HTTP servers. Import them from core/http/reply.js.
 export type * from '../http/reply.js';

@@ -57,6 +57,12 @@ export interface SandboxEvent {
   readonly previous?: JsonValue;
   /** The Idempotency-Key of the request that caused it, as sent when it is a plain token (Stripe's request.idempotency_key). */
   readonly idempotencyKey?: string;
+  /** The request id of the request that caused it (issue 16): Stripe's `request.id`. */
+  readonly requestId?: string;
+  /** The W3C trace id of that request's `traceparent`, carried into the deliveries (issue 16). */
+  readonly traceId?: string;
+  /** That request's trace flags (two hex digits), with `traceId`. */
+  readonly traceFlags?: string;
 }
 
 /**

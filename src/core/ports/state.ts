@@ -1,3 +1,4 @@
+import type { ReadinessStore } from './readiness.js';
 import type { DriftHistoryStore } from './drift-history.js';
 import type { EventStore } from './events.js';
 import type { IdempotencyStore } from './idempotency.js';
@@ -26,6 +27,8 @@ export interface RuntimeState {
   readonly scenarios: ScenarioStore;
   /** Webhook endpoints, deliveries and attempts (issue 15). */
   readonly webhooks: WebhookStore;
+  /** Readiness sign-offs (issue 16). */
+  readonly readiness: ReadinessStore;
   /** Closes every port and the storage under them. Idempotent. */
   close(): Promise<void>;
 }

@@ -81,6 +81,11 @@ export interface WebhookDelivery {
   readonly attempts: number;
   readonly nextAttemptAt?: number;
   readonly createdAt: number;
+  /**
+   * Sent on purpose to test the partner (issue 16, readiness): a copy signed with a wrong
+   * secret, or a duplicate of a delivered event (same id). Never retried.
+   */
+  readonly probe?: 'bad-signature' | 'duplicate';
 }
 
 /** What one fan-out writes, at once, when the tenant's cursor is still `afterSeq`. */

@@ -8,6 +8,7 @@ import { MemoryResourceStore } from './resources.js';
 import { MemoryTenantStore } from './tenants.js';
 import { MemoryScenarioStore } from './scenarios.js';
 import { MemoryUsageStore } from './usage.js';
+import { MemoryReadinessStore } from './readiness.js';
 
 export * from './drift-history.js';
 export * from './events.js';
@@ -18,6 +19,7 @@ export * from './scenarios.js';
 export * from './tenants.js';
 export * from './usage.js';
 export * from './webhooks.js';
+export * from './readiness.js';
 export type { TenantScoped } from './shared.js';
 
 /** Every state port in memory, as `openSqliteState` gives them over a file. Nothing persists. */
@@ -29,7 +31,16 @@ export function openMemoryState(): RuntimeState {
   const usage = new MemoryUsageStore();
   const scenarios = new MemoryScenarioStore();
   const webhooks = new MemoryWebhookStore(events);
-  const tenants = new MemoryTenantStore([idempotency, events, usage, journal, scenarios, webhooks]);
+  const readiness = new MemoryReadinessStore();
+  const tenants = new MemoryTenantStore([
+    idempotency,
+    events,
+    usage,
+    journal,
+    scenarios,
+    webhooks,
+    readiness,
+  ]);
   const resources = new MemoryResourceStore(tenants, idempotency, events);
   tenants.alsoDrop(resources);
   return {
@@ -42,6 +53,7 @@ export function openMemoryState(): RuntimeState {
     usage,
     scenarios,
     webhooks,
+    readiness,
     close: () => {
       for (const port of [
         journal,
@@ -53,6 +65,7 @@ export function openMemoryState(): RuntimeState {
         usage,
         scenarios,
         webhooks,
+        readiness,
       ])
         port.open.close();
       return Promise.resolve();

@@ -11,6 +11,7 @@ import { SqliteJournalStore } from './journal-store.js';
 import { MIGRATIONS, migrate, refuseNewer, type Migration } from './migrations.js';
 import { SqliteWebhookStore } from './webhooks.js';
 import { SqliteResourceStore } from './resources.js';
+import { SqliteReadinessStore } from './readiness.js';
 import { SqliteScenarioStore } from './scenarios.js';
 import { SqliteTenantStore } from './tenants.js';
 import { SqliteUsageStore } from './usage.js';
@@ -101,6 +102,7 @@ export function openSqliteStateFile(
     usage: new SqliteUsageStore(connection),
     scenarios: new SqliteScenarioStore(connection),
     webhooks: new SqliteWebhookStore(connection),
+    readiness: new SqliteReadinessStore(connection),
     close: () => {
       if (open.open) open.close();
       return Promise.resolve();

@@ -1,12 +1,16 @@
+import { checkJournalQuery, DETAIL_KEYS } from '../../../core/journal-query.js';
 import type {
   AnswerLayer,
   JournalEntry,
+  JournalPrune,
   JournalQuery,
   JournalStore,
+  StoredJournalEntry,
 } from '../../../core/ports/journal.js';
 import { PortState, type SqliteConnection } from './database.js';
 
 interface JournalRow {
+  id: number;
   at: number;
   session: string;
   method: string;
@@ -19,11 +23,15 @@ interface JournalRow {
   tenant: string | null;
   scenario: string | null;
   fired_by: string | null;
+  request_id: string | null;
+  tenant_at: number | null;
+  operation: string | null;
+  detail: string | null;
 }
 
 const COLUMNS =
-  'at, session, method, path, layer, status, cassette, position, duration_ms, tenant, scenario, fired_by';
-const PARAMS = 12;
+  'at, session, method, path, layer, status, cassette, position, duration_ms, tenant, scenario, fired_by, request_id, tenant_at, operation, detail';
+const PARAMS = 16;
 /** Rows per INSERT statement (PARAMS parameters each, well under SQLite's limit). */
 const BATCH = 100;
 
@@ -49,11 +57,26 @@ function pushRow(params: unknown[], e: JournalEntry): void {
     e.tenant ?? null,
     e.scenario ?? null,
     e.firedBy ?? null,
+    e.requestId ?? null,
+    e.tenantAt ?? null,
+    e.operation ?? null,
+    detailOf(e),
   );
 }
 
-function entryOf(r: JournalRow): JournalEntry {
+/** The entry's issue-16 facts no query filters by, as one JSON object; null when it has none (replay). */
+function detailOf(e: JournalEntry): string | null {
+  let detail: Record<string, unknown> | undefined;
+  for (const key of DETAIL_KEYS) {
+    const value = e[key];
+    if (value !== undefined) (detail ??= {})[key] = value;
+  }
+  return detail === undefined ? null : JSON.stringify(detail);
+}
+
+function entryOf(r: JournalRow): StoredJournalEntry {
   return {
+    seq: r.id,
     at: r.at,
     session: r.session,
     method: r.method,
@@ -66,6 +89,10 @@ function entryOf(r: JournalRow): JournalEntry {
     ...(r.tenant === null ? {} : { tenant: r.tenant }),
     ...(r.scenario === null ? {} : { scenario: r.scenario }),
     ...(r.fired_by === null ? {} : { firedBy: r.fired_by }),
+    ...(r.request_id === null ? {} : { requestId: r.request_id }),
+    ...(r.tenant_at === null ? {} : { tenantAt: r.tenant_at }),
+    ...(r.operation === null ? {} : { operation: r.operation }),
+    ...(r.detail === null ? {} : (JSON.parse(r.detail) as Partial<JournalEntry>)),
   };
 }
 
@@ -103,8 +130,9 @@ export class SqliteJournalStore implements JournalStore {
     });
   }
 
-  query(query: JournalQuery): Promise<JournalEntry[]> {
+  query(query: JournalQuery): Promise<StoredJournalEntry[]> {
     return this.port.run('read the journal', () => {
+      checkJournalQuery(query);
       const where: string[] = [];
       const params: unknown[] = [];
       // The tenant first, as in every tenant-scoped statement (the journal_tenant index).
@@ -121,15 +149,62 @@ export class SqliteJournalStore implements JournalStore {
         where.push('at >= ?');
         params.push(query.since);
       }
+      if (query.operation !== undefined) {
+        where.push('operation = ?');
+        params.push(query.operation);
+      }
+      if (query.requestId !== undefined) {
+        where.push('request_id = ?');
+        params.push(query.requestId);
+      }
+      if (typeof query.status === 'number') {
+        where.push('status = ?');
+        params.push(query.status);
+      } else if (query.status !== undefined) {
+        const hundreds = Number(query.status[0]) * 100;
+        where.push('status >= ? AND status < ?');
+        params.push(hundreds, hundreds + 100);
+      }
+      if (query.before !== undefined) {
+        where.push('id < ?');
+        params.push(query.before);
+      }
+      if (query.after !== undefined) {
+        where.push('id > ?');
+        params.push(query.after);
+      }
       params.push(Math.max(1, Math.floor(query.limit)));
       // Cached: the statement's text depends only on which filters are given (and how many
       // layers), never on their values.
       const rows = this.port
         .sql(
-          `SELECT ${COLUMNS} FROM journal ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY id DESC LIMIT ?`,
+          `SELECT id, ${COLUMNS} FROM journal ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY id ${query.after === undefined ? 'DESC' : 'ASC'} LIMIT ?`,
         )
         .all(params) as JournalRow[];
       return rows.map(entryOf);
+    });
+  }
+
+  prune(prune: JournalPrune): Promise<number> {
+    return this.port.atomically('prune the journal', () => {
+      let removed = 0;
+      if (prune.before !== undefined) {
+        removed += this.port.sql('DELETE FROM journal WHERE at < ?').run(prune.before).changes;
+      }
+      if (prune.keepPerTenant !== undefined) {
+        const keep = Math.max(0, Math.floor(prune.keepPerTenant));
+        // Per tenant (NULL: the entries of no tenant, as one group), all but the newest `keep`.
+        removed += this.port
+          .sql(
+            `DELETE FROM journal WHERE id IN (
+               SELECT id FROM (
+                 SELECT id, ROW_NUMBER() OVER (PARTITION BY tenant ORDER BY id DESC) AS n FROM journal
+               ) WHERE n > ?
+             )`,
+          )
+          .run(keep).changes;
+      }
+      return removed;
     });
   }
 

@@ -291,9 +291,39 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 6,
-    name: "webhooks: an endpoint's description",
+    name: "an endpoint's description; the evidence of a run: journal facts, request ids on events, probes, sign-offs",
     up(db) {
-      db.exec('ALTER TABLE webhook_endpoints ADD COLUMN description TEXT;');
+      // The journal's filterable facts are columns; the rest of an entry's issue-16 facts are
+      // one JSON object (`detail`), read back whole. `id` stays the entry's seq.
+      db.exec(`
+        ALTER TABLE journal ADD COLUMN request_id TEXT;
+        ALTER TABLE journal ADD COLUMN tenant_at INTEGER;
+        ALTER TABLE journal ADD COLUMN operation TEXT;
+        ALTER TABLE journal ADD COLUMN detail TEXT;
+        CREATE INDEX journal_request ON journal (request_id) WHERE request_id IS NOT NULL;
+        CREATE INDEX journal_at ON journal (at);
+
+        ALTER TABLE events ADD COLUMN request_id TEXT;
+        ALTER TABLE events ADD COLUMN trace_id TEXT;
+        ALTER TABLE events ADD COLUMN trace_flags TEXT;
+
+        ALTER TABLE webhook_endpoints ADD COLUMN description TEXT;
+        ALTER TABLE webhook_deliveries ADD COLUMN probe TEXT;
+
+        CREATE TABLE readiness_signoffs (
+          seq INTEGER PRIMARY KEY,
+          tenant TEXT NOT NULL,
+          signed_by TEXT NOT NULL,
+          note TEXT,
+          at INTEGER NOT NULL,
+          report_hash TEXT NOT NULL,
+          criteria_hash TEXT NOT NULL,
+          spec_hash TEXT,
+          cassettes TEXT NOT NULL,
+          verdicts TEXT NOT NULL
+        );
+        CREATE INDEX readiness_signoffs_tenant ON readiness_signoffs (tenant, seq);
+      `);
     },
   },
 ];

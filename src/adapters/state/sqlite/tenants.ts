@@ -90,6 +90,7 @@ const TENANT_TABLES = [
   'webhook_messages',
   'webhook_deliveries',
   'webhook_attempts',
+  'readiness_signoffs',
 ] as const;
 
 export class SqliteTenantStore implements TenantStore {
