@@ -1,10 +1,12 @@
 // Where the time goes per request: runs `tapedeck replay` (100 routes) or `tapedeck record`
 // (every path distinct, one cassette; the record scenario's upstream body and default rules) or
 // `tapedeck sandbox` (the Stripe spec and profile; `sandbox` reads one customer of a tenant,
-// `sandbox-create` creates customers)
+// `sandbox-create` creates customers; `sandbox-webhooks` creates customers for a tenant with 5
+// webhook endpoints, loopback receivers answering 200: bench/servers/webhook-receivers.mjs)
 // under `node --cpu-prof`, drives it with 32 connections, stops it with SIGTERM (which writes
 // the profile) and prints the functions with the most self time. Not part of `npm run bench`; run it by hand:
-//   npm run build && node bench/profile.mjs replay      (or: record, raw, sandbox, sandbox-create)
+//   npm run build && node bench/profile.mjs replay
+//   (or: record, raw, sandbox, sandbox-create, sandbox-webhooks)
 // BENCH_DURATION=5 sets the measured seconds; BENCH_KEEP_PROFILE=1 keeps the .cpuprofile file.
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +14,7 @@ import { join } from 'node:path';
 import * as cassetteFormat from './lib/cassette-format.mjs';
 import { profileSummary } from './lib/cpuprofile.mjs';
 import { routePath, writeCassettes } from './lib/fixtures.mjs';
-import { runJson } from './lib/proc.mjs';
+import { runJson, startServer } from './lib/proc.mjs';
 import { BENCH_DIR, startRaw, startRecord, startReplay } from './lib/servers.mjs';
 import {
   adminPost,
@@ -24,9 +26,8 @@ import {
 } from './lib/sandbox.mjs';
 
 const what = process.argv[2] ?? 'replay';
-if (!['replay', 'record', 'raw', 'sandbox', 'sandbox-create'].includes(what)) {
-  throw new Error('usage: profile.mjs replay|record|raw|sandbox|sandbox-create');
-}
+const WHAT = ['replay', 'record', 'raw', 'sandbox', 'sandbox-create', 'sandbox-webhooks'];
+if (!WHAT.includes(what)) throw new Error(`usage: profile.mjs ${WHAT.join('|')}`);
 const duration = Number(process.env.BENCH_DURATION ?? 5);
 const work = mkdtempSync(join(tmpdir(), 'tapedeck-profile-'));
 const profiles = join(work, 'profiles');
@@ -53,6 +54,19 @@ try {
     const spec = stripeSpec(work);
     server = await startSandbox(work, spec, { nodeArgs });
     const { key } = await adminPost(server.url, 'tenants', { name: 'profile' });
+    if (what === 'sandbox-webhooks') {
+      upstream = await startServer({
+        name: 'webhook receivers',
+        core: 1,
+        args: [join(BENCH_DIR, 'servers', 'webhook-receivers.mjs'), '--count', '5'],
+      });
+      for (const url of upstream.listening.endpoints) {
+        await adminPost(server.url, 'tenants/profile/webhooks/endpoints', {
+          url,
+          events: ['customer.created'],
+        });
+      }
+    }
     const id = await createCustomer(server.url, key);
     const headers = { authorization: `Bearer ${key}` };
     load =
@@ -68,6 +82,8 @@ try {
                 headers: { 'content-type': FORM },
               },
             ],
+            // The deliveries the creates made are sent before the profile ends.
+            ...(what === 'sandbox-webhooks' ? { settle: 10 } : {}),
           };
   } else {
     upstream = await startRaw({ name: 'upstream', core: 1, any: true, body: 'account' });

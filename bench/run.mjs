@@ -7,6 +7,7 @@
 //   node bench/run.mjs --only sandbox-store          the sandbox storage micro-bench
 //   node bench/run.mjs --only sandbox [--peers]      sandbox vs replay (and Mockoon CRUD)
 //   node bench/run.mjs --only sandbox-scenarios      200 scenario rules vs none, read and create
+//   node bench/run.mjs --only sandbox-webhooks       5 webhook endpoints vs none, read and create
 //   node bench/run.mjs --baseline-rev REV --only replay,mock
 //                                      also REV's replay and mock servers, built into a temp
 //                                      dir, interleaved with this build's: new ÷ old
@@ -56,6 +57,7 @@ import { scenarioReplay } from './scenarios/replay.mjs';
 import { scenarioSandboxStore } from './scenarios/sandbox.mjs';
 import { scenarioSandbox } from './scenarios/sandbox-http.mjs';
 import { scenarioSandboxScenarios } from './scenarios/sandbox-scenarios.mjs';
+import { scenarioSandboxWebhooks } from './scenarios/sandbox-webhooks.mjs';
 import { scenarioStartup } from './scenarios/startup.mjs';
 
 /** The scenarios in report order: key (for --only), title, function, enabled. */
@@ -75,6 +77,11 @@ const STEPS = [
     'sandbox-scenarios',
     '10. sandbox: 200 magic-value scenario rules vs none (read and create)',
     scenarioSandboxScenarios,
+  ],
+  [
+    'sandbox-webhooks',
+    '11. sandbox: 5 webhook endpoints with receivers vs none (read and create)',
+    scenarioSandboxWebhooks,
   ],
 ];
 

@@ -33,6 +33,7 @@ import type {
   WebhookSender,
   WebhookSendRequest,
   WebhookSendResult,
+  WebhookStore,
 } from '../../src/core/ports/index.js';
 import { tenantNow } from '../../src/core/sandbox/clock.js';
 import { PRESETS } from '../../src/core/sandbox/profile/presets/index.js';
@@ -290,6 +291,22 @@ async function rig(
     },
   } satisfies Partial<Rig>);
   return r;
+}
+
+/** The rig's state, with its webhook store's claimDue calls counted. */
+function countingClaims(r: Rig): { claims: () => number; state: DispatcherDeps['state'] } {
+  let n = 0;
+  const store = r.state.webhooks;
+  const webhooks: WebhookStore = Object.assign(Object.create(store) as WebhookStore, {
+    claimDue: (...args: Parameters<WebhookStore['claimDue']>) => {
+      n++;
+      return store.claimDue(...args);
+    },
+  });
+  return {
+    claims: () => n,
+    state: { webhooks, events: r.state.events, tenants: r.state.tenants },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -624,6 +641,36 @@ describe('webhook delivery', () => {
     expect(sent).toBe(MAX_ATTEMPTS_PER_DRAIN);
     expect(await r.advance(0)).toEqual({ more: false });
     expect(sent).toBe(MAX_ATTEMPTS_PER_DRAIN + 1);
+  });
+
+  it('a drain ends with the round where a worker found nothing due, not another round of claims', async () => {
+    const r = await rig();
+    const { claims, state } = countingClaims(r);
+    const d = r.dispatcherWith({ state });
+    await r.emit(1);
+    expect(await d.drain(r.tenantId)).toEqual({ attempts: 1, more: false });
+    // One round of `concurrency` workers: one claimed evt_1, the others found nothing left, so
+    // nothing was due that this round did not take (a second round would claim nothing again).
+    expect(claims()).toBe(DEFAULTS.webhooks.concurrency);
+    expect(r.receiver.received).toHaveLength(1);
+  });
+
+  it('a tenant without an enabled endpoint is drained without a claim', async () => {
+    const r = await rig();
+    const { claims, state } = countingClaims(r);
+    const d = r.dispatcherWith({ state });
+    await r.state.webhooks.updateEndpoint(r.tenantId, r.endpointId, {
+      status: 'disabled',
+      disabledReason: 'manual',
+    });
+    await r.emit(1);
+    expect(await d.drain(r.tenantId)).toEqual({ attempts: 0, more: false });
+    expect(claims()).toBe(0);
+    // Enabled again: the events from then on go out (evt_1 came while it was off: none for it).
+    await r.state.webhooks.updateEndpoint(r.tenantId, r.endpointId, { status: 'enabled' });
+    await r.emit(2);
+    expect(await d.drain(r.tenantId)).toEqual({ attempts: 1, more: false });
+    expect(r.receiver.received.map((got) => got.headers['webhook-id'])).toEqual(['evt_2']);
   });
 
   it('POST tenants/NAME/clock {"advance", "wait": true} answers once the due webhooks were sent', async () => {

@@ -89,6 +89,12 @@ export interface Dispatcher {
 
 const IDLE: DrainResult = { attempts: 0, more: false };
 
+/** What one worker of a drain round did: claimed nothing, settled its delivery, or left it pending. */
+const NOTHING = 0;
+const SETTLED = 1;
+const RETRYING = 2;
+type Made = typeof NOTHING | typeof SETTLED | typeof RETRYING;
+
 function hex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
@@ -159,20 +165,27 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     });
   };
 
-  /** Turns the events past the cursor into messages and deliveries, batch by batch. */
-  async function fanOut(tenant: TenantRecord): Promise<void> {
+  /**
+   * Turns the events past the cursor into messages and deliveries, batch by batch. Resolves
+   * whether the tenant has an enabled endpoint: without one nothing can be claimed.
+   */
+  async function fanOut(tenant: TenantRecord): Promise<boolean> {
+    let enabled = false;
     for (let round = 0; round < 1_000 && !stopping; round++) {
       const afterSeq = await state.webhooks.cursor(tenant.id);
       const events = await state.events.list(tenant.id, afterSeq, FAN_OUT_BATCH);
-      if (events.length === 0) return;
+      // Listed after the events are read: an endpoint added since has a sinceSeq past them.
       const endpoints = (await state.webhooks.listEndpoints(tenant.id)).filter(
         (e) => e.status === 'enabled',
       );
+      enabled = endpoints.length > 0;
+      if (events.length === 0) return enabled;
       const change = fanOutChange(tenant, afterSeq, events, endpoints);
       const written = await state.webhooks.fanOut(tenant.id, change);
       // Refused: another process moved the cursor first; read it again.
-      if (written && events.length < FAN_OUT_BATCH) return;
+      if (written && events.length < FAN_OUT_BATCH) return enabled;
     }
+    return enabled;
   }
 
   function fanOutChange(
@@ -236,7 +249,12 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     return { afterSeq, toSeq: events[events.length - 1]!.seq, messages, deliveries };
   }
 
-  async function attempt(tenant: TenantRecord, claimed: ClaimedDelivery, now: number) {
+  /** Sends and settles one claimed delivery; resolves whether it is still pending (a retry). */
+  async function attempt(
+    tenant: TenantRecord,
+    claimed: ClaimedDelivery,
+    now: number,
+  ): Promise<boolean> {
     const { delivery } = claimed;
     // A frozen clock: the attempt stands for its due instant, and the next is scheduled from it.
     const at =
@@ -267,12 +285,14 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         },
       );
     }
+    return settled && record.next.status === 'pending';
   }
 
   async function drainNow(tenantId: string): Promise<DrainResult> {
     let tenant = await state.tenants.get(tenantId);
     if (tenant === undefined || stopping) return IDLE;
-    await fanOut(tenant);
+    // No enabled endpoint, nothing to claim (enabling one kicks a drain of its own).
+    if (!(await fanOut(tenant))) return IDLE;
     let attempts = 0;
     while (attempts < MAX_ATTEMPTS_PER_DRAIN) {
       if (stopping) return { attempts, more: true };
@@ -283,8 +303,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       const workers = Math.min(Math.max(1, config.concurrency), MAX_ATTEMPTS_PER_DRAIN - attempts);
       const made = await Promise.all(
         Array.from({ length: workers }, () =>
-          gate.run(async () => {
-            if (stopping) return 0;
+          gate.run(async (): Promise<Made> => {
+            if (stopping) return NOTHING;
             const realNow = clock.now();
             const now = tenantNow(current.clock, realNow);
             const [claimed] = await state.webhooks.claimDue(tenantId, {
@@ -294,15 +314,20 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
               leaseMs,
               limit: 1,
             });
-            if (claimed === undefined) return 0;
-            await attempt(current, claimed, now);
-            return 1;
+            if (claimed === undefined) return NOTHING;
+            return (await attempt(current, claimed, now)) ? RETRYING : SETTLED;
           }),
         ),
       );
-      const n = made.reduce<number>((a, b) => a + b, 0);
-      if (n === 0) return { attempts, more: false };
+      const n = made.filter((m) => m !== NOTHING).length;
       attempts += n;
+      if (n === 0) return { attempts, more: false };
+      // A worker found nothing left to claim, so every delivery due then was this round's; only
+      // a retry this round scheduled can have fallen due since (on a frozen clock an advance
+      // walks the schedule: its next attempt stands for an instant already past). New events,
+      // advances and enables ask for a drain of their own; the poll finds the rest. Stopping
+      // here saves a round of claims that would find nothing, after every kick.
+      if (n < workers && !made.includes(RETRYING) && !stopping) return { attempts, more: false };
       // The clock may have moved meanwhile (an advance during a long drain).
       tenant = (await state.tenants.get(tenantId)) ?? tenant;
     }
