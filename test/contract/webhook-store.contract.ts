@@ -803,11 +803,6 @@ export function webhookStoreContract(name: string, harness: StateHarness): void 
         expect(got).toMatchObject({ status: 'abandoned', endpoint: 'we_1' });
         expect(got?.nextAttemptAt).toBeUndefined();
       }
-      expect(
-        await webhooks.settle('t1', dlv('we_1', 'evt_2'), 'srv_1', attempt(1), {
-          status: 'delivered',
-        }),
-      ).toBe(false);
       expect(await webhooks.redeliver('t1', dlv('we_1', 'evt_1'), 1000)).toBe('endpoint-gone');
       expect(await listed(webhooks, 't1')).toHaveLength(6);
       expect(await webhooks.listDeliveries('t1', { limit: 10, status: 'abandoned' })).toHaveLength(
@@ -818,6 +813,59 @@ export function webhookStoreContract(name: string, harness: StateHarness): void 
         dlv('we_2', 'evt_2'),
         dlv('we_2', 'evt_3'),
       ]);
+    });
+
+    it('records the attempt in flight when its endpoint is deleted: delivered, or abandoned; never again', async () => {
+      const { state } = await harness.open();
+      const { webhooks } = state;
+      await withEndpoints(state, 't1', 'we_1', 'we_2');
+      await fan(webhooks, 't1', ['evt_1', 'evt_2'], ['we_1'], 100);
+      const [took, failed] = [dlv('we_1', 'evt_1'), dlv('we_1', 'evt_2')];
+      expect(ids(await claim(webhooks, 't1', { now: 100 }))).toEqual([took, failed]);
+      expect(await webhooks.deleteEndpoint('t1', 'we_1')).toBe(true);
+      // Only the owner of the lease records it, once.
+      const delivered = attempt(1, { outcome: 'delivered', status: 200 });
+      expect(await webhooks.settle('t1', took, 'srv_2', delivered, { status: 'delivered' })).toBe(
+        false,
+      );
+      expect(await webhooks.settle('t1', took, 'srv_1', delivered, { status: 'delivered' })).toBe(
+        true,
+      );
+      expect(await webhooks.settle('t1', took, 'srv_1', delivered, { status: 'delivered' })).toBe(
+        false,
+      );
+      expect(await webhooks.getDelivery('t1', took)).toMatchObject({
+        delivery: { status: 'delivered', attempts: 1, endpoint: 'we_1' },
+        attempts: [delivered],
+      });
+      // Asked to retry (and to slow the endpoint down): recorded, abandoned, never scheduled.
+      expect(
+        await webhooks.settle('t1', failed, 'srv_1', attempt(1), {
+          status: 'pending',
+          nextAttemptAt: 2000,
+          throttledUntil: 50_000,
+        }),
+      ).toBe(true);
+      const got = await webhooks.getDelivery('t1', failed);
+      expect(got).toMatchObject({
+        delivery: { status: 'abandoned', attempts: 1 },
+        attempts: [attempt(1)],
+      });
+      expect(got?.delivery.nextAttemptAt).toBeUndefined();
+      expect(
+        await webhooks.claimDue('t1', {
+          now: 10 ** 9,
+          realNow: 10 ** 9,
+          owner: 'srv_3',
+          leaseMs: 1,
+          limit: 10,
+        }),
+      ).toEqual([]);
+      expect(await webhooks.redeliver('t1', failed, 3000, 10 ** 9)).toBe('endpoint-gone');
+      expect(await webhooks.getEndpoint('t1', 'we_2')).not.toHaveProperty('throttledUntil');
+      expect(await webhooks.listDeliveries('t1', { limit: 10, status: 'abandoned' })).toHaveLength(
+        1,
+      );
     });
 
     it('names the tenants with work: events an enabled endpoint would get, or pending deliveries', async () => {

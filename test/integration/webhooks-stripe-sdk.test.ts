@@ -245,4 +245,51 @@ describe('webhooks from the stripe sandbox, verified by the Stripe SDK', () => {
     const intent = await client().paymentIntents.retrieve(id);
     expect(intent.status).toBe('succeeded');
   });
+
+  it('a refund sends charge.refunded carrying the charge, refunded, as Stripe does', async () => {
+    const added = await sandbox.admin('POST', 'tenants/acme/webhooks/endpoints', {
+      url: receiver.url,
+      events: ['charge.refunded'],
+    });
+    expect(added.status).toBe(201);
+    const own = ((await added.json()) as { secret: string }).secret;
+    const charge = await client().charges.create({
+      amount: 2000,
+      currency: 'usd',
+      source: 'tok_visa',
+    });
+    expect(charge).toMatchObject({ status: 'succeeded', paid: true, refunded: false });
+    // No amount: the whole charge, as at Stripe.
+    const refund = await client().refunds.create({ charge: charge.id });
+    expect(refund).toMatchObject({ object: 'refund', charge: charge.id, amount: 2000 });
+    const [delivery] = await receiver.deliveries('charge.refunded');
+    const event = verifier.webhooks.constructEvent(
+      delivery!.body,
+      delivery!.headers['stripe-signature'] as string,
+      own,
+    );
+    expect(event.type).toBe('charge.refunded');
+    expect(event.data.object).toMatchObject({
+      id: charge.id,
+      object: 'charge',
+      amount: 2000,
+      amount_refunded: 2000,
+      refunded: true,
+    });
+    expect(event.data.previous_attributes).toEqual({ amount_refunded: 0, refunded: false });
+    expect(await client().charges.retrieve(charge.id)).toMatchObject({
+      refunded: true,
+      amount_refunded: 2000,
+    });
+
+    // The preset's trigger makes the same event the same way.
+    const triggered = await sandbox.admin('POST', 'tenants/acme/webhooks/trigger', {
+      event: 'charge.refunded',
+    });
+    expect(triggered.status).toBe(200);
+    const [again] = (await receiver.deliveries('charge.refunded', 2)).slice(-1);
+    const made = JSON.parse(again!.body) as { data: { object: { object: string; id: string } } };
+    expect(made.data.object.object).toBe('charge');
+    expect((await client().charges.retrieve(made.data.object.id)).refunded).toBe(true);
+  });
 });

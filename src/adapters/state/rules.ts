@@ -91,3 +91,12 @@ export function armCount(count: number | undefined): number | undefined {
 export function settledStatus(status: DeliveryStatus, manual: boolean): DeliveryStatus {
   return status === 'pending' && manual ? 'failed' : status;
 }
+
+/**
+ * The status an attempt settles a delivery to when its endpoint was deleted while it was in
+ * flight: `delivered` when the receiver took it, else what the outcome ended with, never pending
+ * again (there is nowhere to retry it).
+ */
+export function abandonedStatus(status: DeliveryStatus): DeliveryStatus {
+  return status === 'pending' ? 'abandoned' : status;
+}

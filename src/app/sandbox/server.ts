@@ -100,7 +100,10 @@ export interface SandboxServer {
   readonly webhooks: SandboxWebhookUse | undefined;
   /** The model and resolved profile as JSON (`--explain --json`, `GET /__tapedeck/sandbox/model`). */
   explainJson(): JsonValue;
-  /** Listens; resolves the URL. */
+  /**
+   * Releases the idempotency keys a stopped sandbox left in flight, then listens; resolves the
+   * URL. A server that never listens (a one-shot command) leaves the keys as they are.
+   */
   listen(): Promise<string>;
   /** What was served, by layer (`/__tapedeck/summary` has the rest). */
   summary(): SandboxSummary;
@@ -206,15 +209,6 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
   const index = new ReplayIndex(deps.cassettes, match);
   const cursors = new SequenceCursors();
   const stats = new ServerStats();
-
-  // In-flight keys of a process that died stay in flight forever: nobody will finish them.
-  const released = await state.idempotency.releaseInFlight();
-  if (released > 0)
-    logger.log(
-      'info',
-      'sandbox.idempotency',
-      `released ${released} idempotency key(s) left in flight by a stopped sandbox`,
-    );
 
   const resolver = cachedResolver({
     tenants: state.tenants,
@@ -637,6 +631,16 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
     webhooks: webhookUse,
     explainJson: deps.explainJson,
     listen: async () => {
+      // In-flight keys of a process that died stay in flight forever: nobody will finish them.
+      // Released here, not when built: a one-shot composition on the same state directory
+      // (`tapedeck trigger`) never listens, and must not release a running sandbox's keys.
+      const released = await state.idempotency.releaseInFlight();
+      if (released > 0)
+        logger.log(
+          'info',
+          'sandbox.idempotency',
+          `released ${released} idempotency key(s) left in flight by a stopped sandbox`,
+        );
       const url = await host.listen(config.server.host, config.server.port);
       dispatcher?.start();
       return url;

@@ -5,6 +5,9 @@ import { EXIT } from '../common.js';
 import type { CliContext } from '../context.js';
 import { CASSETTES, commandConfig, declareOptions, type CliOption } from '../options.js';
 import { requireStateDir } from './tenants.js';
+import type { TenantView } from '../../app/sandbox/tenants.js';
+import type { Logger } from '../../core/ports/index.js';
+import type { ApiProfile } from '../../core/sandbox/profile/types.js';
 
 interface TriggerOptions {
   tenant?: string;
@@ -22,7 +25,8 @@ const OPTIONS: readonly CliOption[] = [
   CASSETTES,
   {
     flags: '--profile <name|file>',
-    description: "the sandbox's API profile: standard, stripe, github, or a profile file",
+    description:
+      "the sandbox's API profile: standard, stripe, github, or a profile file (default: the config's sandbox.profile; a tenant records none)",
     pointer: '/sandbox/profile',
   },
   {
@@ -36,6 +40,11 @@ const OPTIONS: readonly CliOption[] = [
   },
   { flags: '--json', description: 'print the report as JSON' },
 ];
+
+const PROFILE_HELP =
+  '\nProfile: a tenant records no profile of its own. The flow, the event names and the signing\n' +
+  "scheme come from --profile, else the config's sandbox.profile (TAPEDECK_SANDBOX_PROFILE), else\n" +
+  "standard: run it where the sandbox's tapedeck.config.json is, or give the sandbox's --profile.\n";
 
 const EXIT_HELP =
   '\nExit codes: 0 the event happened; 1 it did not (TD_TRIGGER_FAILED: no flow for it, a step\n' +
@@ -63,6 +72,7 @@ export function registerTrigger(program: Command, cli: CliContext): void {
       .addHelpText(
         'after',
         '\nExamples:\n  tapedeck trigger payment_intent.succeeded --tenant acme --spec stripe.json --profile stripe\n  tapedeck trigger customer.created --tenant acme --json' +
+          PROFILE_HELP +
           EXIT_HELP,
       ),
     OPTIONS,
@@ -82,8 +92,9 @@ export function registerTrigger(program: Command, cli: CliContext): void {
       const use = server.webhooks;
       if (use === undefined)
         throw new TapedeckError('TD_INTERNAL', 'This sandbox was composed without webhooks.');
-      const report = await use.trigger(tenant, event);
       const record = await server.tenants.show(tenant);
+      warnOtherProfile(logger, record, server.profile);
+      const report = await use.trigger(tenant, event);
       const sent = options.wait === false ? undefined : await use.dispatcher.drain(record.id);
       if (options.json === true) {
         cli.io.stdout.write(
@@ -108,4 +119,21 @@ export function registerTrigger(program: Command, cli: CliContext): void {
       await server.stop();
     }
   });
+}
+
+/**
+ * A tenant records no profile, but its keys carry the prefix of the profile it was made with:
+ * none with this profile's prefix says the trigger probably runs with another profile than the
+ * sandbox's (other event names, another signing scheme).
+ */
+function warnOtherProfile(logger: Logger, tenant: TenantView, profile: ApiProfile): void {
+  const prefix = profile.credentials.keyPrefix;
+  const live = tenant.keys.filter((k) => k.state === 'active' || k.state === 'expiring');
+  if (live.length === 0 || live.some((k) => k.hint.startsWith(prefix))) return;
+  logger.log(
+    'warn',
+    'trigger.profile',
+    `Tenant ${tenant.name}'s keys (${live[0]!.hint.split('…')[0]!}…) are not of the ${profile.name} profile (${prefix}…): give the sandbox's --profile, or run where its tapedeck.config.json names sandbox.profile.`,
+    { tenant: tenant.name, profile: profile.name },
+  );
 }

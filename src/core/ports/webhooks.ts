@@ -130,7 +130,10 @@ export interface WebhookStore {
       readonly description?: string | null;
     },
   ): Promise<boolean>;
-  /** Its pending deliveries become `abandoned`; the delivery log is kept. */
+  /**
+   * Its pending deliveries become `abandoned`; the delivery log is kept. A lease on one stays,
+   * so the attempt in flight is still recorded by `settle`.
+   */
   deleteEndpoint(tenant: string, id: string): Promise<boolean>;
   /** The seq of the last event fanned out (0 before any). */
   cursor(tenant: string): Promise<number>;
@@ -153,7 +156,9 @@ export interface WebhookStore {
   ): Promise<ClaimedDelivery[]>;
   /**
    * Records the attempt and the delivery's next state, and releases the lease, at once. False,
-   * and nothing written, unless `owner` still holds the lease.
+   * and nothing written, unless `owner` still holds the lease. A delivery abandoned while leased
+   * (its endpoint deleted during the attempt) gets the attempt too, and ends: `delivered`, or
+   * `failed`, else it stays `abandoned` (no next attempt, no endpoint change).
    */
   settle(
     tenant: string,

@@ -208,8 +208,8 @@ export function payloadSource(o: {
         ['requestId', null],
         ['idempotencyKey', event.idempotencyKey ?? null],
       ]);
-      if (event.type.endsWith('.updated') && event.previous !== undefined)
-        facts.set('previous', event.previous);
+      // On `*.updated`, and on an event that carries an object a create changed (charge.refunded).
+      if (event.previous !== undefined) facts.set('previous', event.previous);
       const filled = fill(envelope, baseFor(event.type), facts);
       return filled === REMOVE ? null : filled;
     },

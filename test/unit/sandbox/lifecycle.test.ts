@@ -36,6 +36,15 @@ describe('lifecycle', () => {
     expect(
       resolveSet({ fromReference: 'payment_intent', field: 'amount_received' }, context()),
     ).toBe(2000);
+    // `else` only when the request names no such object: a refund by charge.
+    const orCharge = {
+      fromReference: 'charge',
+      field: 'amount',
+      else: { fromReference: 'payment_intent', field: 'amount_received' },
+    };
+    expect(resolveSet(orCharge, context())).toBe(2000);
+    const named = { ...context(), reference: (f: string) => (f === 'charge' ? {} : undefined) };
+    expect(resolveSet(orCharge, named)).toBeUndefined();
     // Defaults fill only what is absent.
     expect(
       applySet({ amount: 5 }, { amount: 1, currency: 'eur' }, context(), (f) => f === 'amount'),

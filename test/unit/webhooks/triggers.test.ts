@@ -43,7 +43,7 @@ describe('triggerFor: declared first', () => {
       '/v1/payment_intents/{steps.payment_intent.id}/cancel',
     ]);
     expect(flow('charge.refunded')?.steps.map((s) => `${s.method} ${s.path}`)).toEqual([
-      'POST /v1/payment_intents',
+      'POST /v1/charges',
       'POST /v1/refunds',
     ]);
   });

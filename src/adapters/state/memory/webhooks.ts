@@ -8,7 +8,7 @@ import type {
   WebhookEndpoint,
   WebhookStore,
 } from '../../../core/ports/webhooks.js';
-import { readLimit, settledStatus } from '../rules.js';
+import { abandonedStatus, readLimit, settledStatus } from '../rules.js';
 import type { MemoryEventStore } from './events.js';
 import { Open, type TenantScoped } from './shared.js';
 
@@ -106,11 +106,10 @@ export class MemoryWebhookStore implements WebhookStore, TenantScoped {
     return this.open.run(() => {
       const of = this.tenants.get(tenant);
       if (of?.endpoints.delete(id) !== true) return false;
+      // The lease stays: the attempt in flight, if any, is still recorded when it settles.
       for (const record of of.deliveries.values())
-        if (record.delivery.endpoint === id && record.delivery.status === 'pending') {
+        if (record.delivery.endpoint === id && record.delivery.status === 'pending')
           record.delivery = withoutNext({ ...record.delivery, status: 'abandoned' });
-          unlease(record);
-        }
       return true;
     });
   }
@@ -231,15 +230,14 @@ export class MemoryWebhookStore implements WebhookStore, TenantScoped {
     return this.open.run(() => {
       const of = this.tenants.get(tenant);
       const record = of?.deliveries.get(id);
-      if (
-        of === undefined ||
-        record === undefined ||
-        record.leaseOwner !== owner ||
-        record.delivery.status !== 'pending'
-      )
-        return false;
+      if (of === undefined || record === undefined || record.leaseOwner !== owner) return false;
+      // Abandoned while leased: its endpoint was deleted during the attempt (`abandonedStatus`).
+      const abandoned = record.delivery.status === 'abandoned';
+      if (!abandoned && record.delivery.status !== 'pending') return false;
       record.attempts.push(structuredClone(attempt));
-      const status = settledStatus(next.status, record.manual);
+      const status = abandoned
+        ? abandonedStatus(next.status)
+        : settledStatus(next.status, record.manual);
       const settled = withoutNext({
         ...record.delivery,
         status,
@@ -251,7 +249,7 @@ export class MemoryWebhookStore implements WebhookStore, TenantScoped {
           : settled;
       record.manual = false;
       unlease(record);
-      const endpoint = of.endpoints.get(record.delivery.endpoint);
+      const endpoint = abandoned ? undefined : of.endpoints.get(record.delivery.endpoint);
       if (endpoint !== undefined) {
         const changed: Mutable<WebhookEndpoint> = { ...endpoint };
         if (next.disable !== undefined) {

@@ -12,7 +12,7 @@ import type {
   WebhookSecret,
   WebhookStore,
 } from '../../../core/ports/webhooks.js';
-import { readLimit, settledStatus } from '../rules.js';
+import { abandonedStatus, readLimit, settledStatus } from '../rules.js';
 import { PortState, type SqliteConnection } from './database.js';
 
 interface EndpointRow {
@@ -227,12 +227,11 @@ export class SqliteWebhookStore implements WebhookStore {
         this.port.sql('DELETE FROM webhook_endpoints WHERE tenant = ? AND id = ?').run(tenant, id)
           .changes === 1;
       if (!gone) return false;
-      // The log stays; what was still to be sent never will be, and a lease on it is void (the
-      // attempt in flight, if any, is refused at settle: there is no endpoint to record it for).
+      // The log stays; what was still to be sent never will be. The lease stays: the attempt in
+      // flight, if any, is still recorded when it settles (`abandonedStatus`).
       this.port
         .sql(
-          `UPDATE webhook_deliveries
-           SET status = 'abandoned', next_attempt_at = NULL, lease_owner = NULL, lease_until = NULL
+          `UPDATE webhook_deliveries SET status = 'abandoned', next_attempt_at = NULL
            WHERE tenant = ? AND endpoint = ? AND status = 'pending'`,
         )
         .run(tenant, id);
@@ -364,13 +363,18 @@ export class SqliteWebhookStore implements WebhookStore {
     return this.port.atomically('record a webhook attempt', () => {
       const row = this.port
         .sql(
-          `SELECT endpoint, manual FROM webhook_deliveries
-           WHERE tenant = ? AND id = ? AND lease_owner = ? AND status = 'pending'`,
+          `SELECT endpoint, manual, status FROM webhook_deliveries
+           WHERE tenant = ? AND id = ? AND lease_owner = ? AND status IN ('pending', 'abandoned')`,
         )
-        .get(tenant, id, owner) as { endpoint: string; manual: number } | undefined;
+        .get(tenant, id, owner) as
+        { endpoint: string; manual: number; status: DeliveryStatus } | undefined;
       if (row === undefined) return false;
       this.insertAttempt(tenant, id, attempt);
-      const status = settledStatus(next.status, row.manual === 1);
+      // Abandoned while leased: its endpoint was deleted during the attempt.
+      const abandoned = row.status === 'abandoned';
+      const status = abandoned
+        ? abandonedStatus(next.status)
+        : settledStatus(next.status, row.manual === 1);
       this.port
         .sql(
           `UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = ?,
@@ -378,6 +382,7 @@ export class SqliteWebhookStore implements WebhookStore {
            WHERE tenant = ? AND id = ?`,
         )
         .run(status, status === 'pending' ? (next.nextAttemptAt ?? null) : null, tenant, id);
+      if (abandoned) return true;
       if (next.disable !== undefined)
         this.port
           .sql(

@@ -133,7 +133,7 @@ const conditionSchema = {
 const setSchema = {
   type: 'object',
   description:
-    'Field → a value, {"copy": field}, {"param": name, "default": v}, {"now": unit} or {"fromReference": field, "field": f}.',
+    'Field → a value, {"copy": field}, {"param": name, "default": v}, {"now": unit} or {"fromReference": field, "field": f, "else": another when the request names none}.',
   additionalProperties: anyJson,
 } as const;
 
@@ -221,6 +221,14 @@ const createSchema = {
         required: ['field', 'in'],
         properties: { field: fieldName, in: stringList, forbidden: forbiddenSchema },
       },
+    },
+    updatesReference: {
+      type: 'object',
+      description:
+        "The referenced object (by a reference field) the create changes too; `param` in `set` reads the created object. The create's event then carries that object.",
+      additionalProperties: false,
+      required: ['field', 'set'],
+      properties: { field: fieldName, set: setSchema },
     },
   },
 } as const;

@@ -140,7 +140,7 @@ export type SetValue =
   | { copy: string }
   | { param: string; default?: JsonValue }
   | { now: 'unix-s' | 'unix-ms' | 'iso' }
-  | { fromReference: string; field: string };
+  | { fromReference: string; field: string; else?: SetValue };
 export type Forbidden =
   | { kind: 'invalid-transition'; code?: string; message?: string }
   | { documented: number }
@@ -164,4 +164,10 @@ export interface CreateDecl {
   referenceState?: Readonly<
     Record<string, { field: string; in: readonly string[]; forbidden?: Forbidden }>
   >;
+  /**
+   * The object a reference field names, changed by the create in the same change (Stripe's
+   * refund: the charge it refunds); `param` in `set` reads the created object. When the request
+   * names one, `event` carries that object as changed instead of the created one.
+   */
+  updatesReference?: { field: string; set: Readonly<Record<string, SetValue>> };
 }

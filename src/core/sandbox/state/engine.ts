@@ -739,6 +739,7 @@ class Planner {
     value = this.stamp({ [type.idField]: idValue, ...value, ...type.constants }, true);
     setOwn(value, type.idField, idValue);
     const stored = storedId(routed, id);
+    const touched = this.updateReference(value);
     const change: StateChange = {
       puts: [
         {
@@ -747,15 +748,68 @@ class Planner {
           value,
           ...(routed.parent === undefined ? {} : { parent: routed.parent }),
         },
+        ...(touched === undefined ? [] : [touched.put]),
       ],
       deletes: [],
       ...(sequences.length > 0 ? { sequences } : {}),
       events: [
-        this.event('created', stored, value, declared?.event),
+        touched?.event ?? this.event('created', stored, value, declared?.event),
         ...chained.map((event) => this.event('updated', stored, value, event)),
       ],
     };
     return { kind: 'change', change, reply: jsonReply(this.route.successStatus, value) };
+  }
+
+  /**
+   * The referenced object a create changes in the same change (`create.updatesReference`:
+   * Stripe's refund refunds the charge it names), and the create's event, which then carries that
+   * object as changed, with what it was (`previous`). Undefined when the request names none.
+   */
+  private updateReference(
+    created: JsonObject,
+  ): { put: StateChange['puts'][number]; event: SandboxEvent } | undefined {
+    const updates = this.type.lifecycle?.create?.updatesReference;
+    if (updates === undefined) return undefined;
+    const params = this.params();
+    const reference = this.type.references.find((r) => r.field === updates.field);
+    const named = Object.hasOwn(params, updates.field) ? params[updates.field] : undefined;
+    if (reference === undefined || typeof named !== 'string') return undefined;
+    const found = this.live(reference.type, named);
+    if (found === undefined || !isJsonObject(found.value)) return undefined;
+    const before = found.value;
+    // `param` reads the created object (defaults applied), not the request.
+    const after = applySet(before, updates.set, {
+      current: before,
+      params: created,
+      now: this.input.now,
+      reference: (f) => this.referenced(f),
+    });
+    const fixture =
+      found.version === undefined && !this.input.read.has(refKey(found.type, found.id));
+    const target = this.deps.model.types.get(reference.type);
+    const previous = previousAttributes(before, after);
+    return {
+      put: {
+        type: found.type,
+        id: found.id,
+        value: after,
+        ...(found.parent === undefined ? {} : { parent: found.parent }),
+        ...(fixture ? {} : { expectVersion: found.version ?? 0 }),
+      },
+      event: {
+        id: this.input.ids('events', 1)[0]!,
+        type:
+          this.type.lifecycle?.create?.event ??
+          (target === undefined
+            ? `${reference.type}.updated`
+            : eventType(this.deps.profile, target, 'updated')),
+        at: this.input.now,
+        resourceType: found.type,
+        resourceId: found.id,
+        data: after,
+        ...(previous === undefined ? {} : { previous }),
+      },
+    };
   }
 
   private schemaHas(name: string): boolean {

@@ -57,14 +57,18 @@ export function resolveSet(raw: SetValue, context: SetContext): JsonValue | unde
   )
     return timestamp(value['now'], context.now);
   if (
-    only(value, 'fromReference', ['field']) &&
+    only(value, 'fromReference', ['field', 'else']) &&
     typeof value['fromReference'] === 'string' &&
     typeof value['field'] === 'string'
   ) {
     const referenced = context.reference(value['fromReference']);
-    return referenced !== undefined && Object.hasOwn(referenced, value['field'])
-      ? referenced[value['field']]
-      : undefined;
+    if (referenced !== undefined && Object.hasOwn(referenced, value['field']))
+      return referenced[value['field']];
+    // `else`: what to take when the request names no such object (a refund by charge).
+    const otherwise = value['else'];
+    return otherwise === undefined || referenced !== undefined
+      ? undefined
+      : resolveSet(otherwise, context);
   }
   return value;
 }

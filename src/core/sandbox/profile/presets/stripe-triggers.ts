@@ -46,14 +46,20 @@ export const STRIPE_TRIGGERS: readonly TriggerDecl[] = [
   },
   {
     event: 'charge.refunded',
-    description: 'Creates and confirms a $20.00 payment intent with pm_card_visa, then refunds it.',
+    description:
+      'Creates a $20.00 charge with tok_visa, then refunds it in full: the event carries the charge.',
     steps: [
-      confirmedIntent('pm_card_visa'),
+      {
+        name: 'charge',
+        method: 'POST',
+        path: '/v1/charges',
+        body: { amount: 2000, currency: 'usd', source: 'tok_visa' },
+      },
       {
         name: 'refund',
         method: 'POST',
         path: '/v1/refunds',
-        body: { payment_intent: '{steps.payment_intent.id}' },
+        body: { charge: '{steps.charge.id}' },
       },
     ],
   },

@@ -232,6 +232,13 @@ export const STRIPE: ApiProfile = {
     requireParents: true,
     updates: { emptyStringUnsets: true },
     overrides: {
+      // A charge made with POST /v1/charges succeeds at once (test mode, a test card or token).
+      charges: {
+        lifecycle: { field: 'status', initial: [{ state: 'succeeded' }] },
+        create: {
+          defaults: { paid: true, captured: true, amount_captured: { copy: 'amount' } },
+        },
+      },
       payment_intents: {
         lifecycle: {
           field: 'status',
@@ -290,10 +297,24 @@ export const STRIPE: ApiProfile = {
             },
           },
           defaults: {
-            amount: { fromReference: 'payment_intent', field: 'amount_received' },
-            currency: { fromReference: 'payment_intent', field: 'currency' },
+            amount: {
+              fromReference: 'payment_intent',
+              field: 'amount_received',
+              else: { fromReference: 'charge', field: 'amount' },
+            },
+            currency: {
+              fromReference: 'payment_intent',
+              field: 'currency',
+              else: { fromReference: 'charge', field: 'currency' },
+            },
           },
           event: 'charge.refunded',
+          // Stripe's charge.refunded carries the charge, refunded. A refund by payment intent
+          // carries the refund: the sandbox keeps no charge of a payment intent.
+          updatesReference: {
+            field: 'charge',
+            set: { refunded: true, amount_refunded: { param: 'amount' } },
+          },
         },
       },
       // DELETE /v1/subscriptions/{id} cancels: the subscription stays, canceled.
