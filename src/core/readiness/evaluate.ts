@@ -165,6 +165,8 @@ function judge(criterion: Criterion, context: Context): Judged {
 
 const is2xx = (status: number | undefined) => status !== undefined && status >= 200 && status < 300;
 
+const isCut = (r: Entry) => r.outcome !== undefined && CUTTING_FAULTS.has(r.outcome);
+
 /** When the request arrived: the entry's time is its answer's. */
 const arrival = (r: Entry) => r.at - r.durationMs;
 
@@ -217,7 +219,8 @@ function operations(
     const name = operationName(op);
     const min = typeof op === 'string' ? CRITERION_DEFAULTS.operationMin : (op.min ?? 1);
     const calls = requests.filter((r) => r.operation === name);
-    const ok = calls.filter((r) => is2xx(r.status));
+    // A cut answer never reached the client, whatever its status.
+    const ok = calls.filter((r) => is2xx(r.status) && !isCut(r));
     if (ok.length >= min) {
       met++;
       passing.push(requestItem(ok.at(-1)!, `${name}: ${plural(ok.length, 'answer')} 2xx`));
@@ -330,7 +333,7 @@ function idempotentRetry({ requests }: Context): Judged {
   const passing: EvidenceItem[] = [];
   let total = 0;
   requests.forEach((r, i) => {
-    const cut = r.outcome !== undefined && CUTTING_FAULTS.has(r.outcome);
+    const cut = isCut(r);
     const gateway = r.scenario !== undefined && GATEWAY_STATUSES.has(r.status);
     if (!cut && !gateway) return;
     total++;
