@@ -25,7 +25,7 @@ export function renderJournalLine(
     padEnd(entry.method, 6),
     entry.path,
     style.bold(entry.layer),
-    `${Math.round(entry.durationMs)}ms`,
+    durationText(entry.durationMs),
     ...(entry.operation === undefined ? [] : [entry.operation]),
   ].join('  ');
   const facts = factsOf(entry, style, names);
@@ -39,6 +39,11 @@ export function renderJournalText(
   names: ReadonlyMap<string, string> = NO_NAMES,
 ): string {
   return entries.map((e) => `${renderJournalLine(e, style, names)}\n`).join('');
+}
+
+/** Below 10 ms one decimal (a sandbox answer takes about one), whole milliseconds above. */
+function durationText(ms: number): string {
+  return ms < 10 ? `${ms.toFixed(1)}ms` : `${Math.round(ms)}ms`;
 }
 
 function statusText(status: number, style: Style): string {
