@@ -36,6 +36,9 @@ import { clockRoutes } from '../layers/admin/clock.js';
 import { modelRoutes } from '../layers/admin/model.js';
 import { scenarioRoutes } from '../layers/admin/scenarios.js';
 import { tenantRoutes } from '../layers/admin/tenants.js';
+import { metricsRoutes } from '../layers/admin/metrics.js';
+import { MetricsRegistry } from '../metrics/registry.js';
+import { VERSION } from '../version.js';
 import { gatewayReply } from '../../core/sandbox/scenarios/gateway.js';
 import { cassetteLayer } from '../layers/cassette.js';
 import { idempotencyLayer } from '../layers/idempotency.js';
@@ -203,6 +206,10 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
   const index = new ReplayIndex(deps.cassettes, match);
   const cursors = new SequenceCursors();
   const stats = new ServerStats();
+  const metrics = new MetricsRegistry({
+    tenantLabel: config.metrics.tenantLabel,
+    version: VERSION,
+  });
 
   // In-flight keys of a process that died stay in flight forever: nobody will finish them.
   const released = await state.idempotency.releaseInFlight();
@@ -235,6 +242,7 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
           clock,
           scheduler,
           logger,
+          metrics,
         });
   /** A change that made events kicks the dispatcher for its tenant (the poll catches the rest). */
   const resources =
@@ -376,6 +384,7 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
       modelRoutes(deps.explainJson),
       tenantRoutes(tenants),
       clockRoutes(tenants),
+      metricsRoutes(metrics),
     );
   }
 
@@ -583,6 +592,8 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
     journal: deps.journal,
     stats,
     view,
+    metrics,
+    log: { logger, answerEvent: 'sandbox.request' },
   });
 
   // Idle tenants go at start and hourly (expiry.ts); expired idempotency keys are swept with
