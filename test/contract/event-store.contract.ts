@@ -128,6 +128,35 @@ export function eventStoreContract(name: string, harness: StateHarness): void {
       expect(await state.events.list('t1', 0, 10)).toHaveLength(2);
     });
 
+    it('keeps the request id and the trace of the request that caused an event (issue 16)', async () => {
+      const opened = await harness.open();
+      const { state } = opened;
+      await withTenants(state, 't1');
+      const traced = {
+        ...event('evt_1'),
+        requestId: 'req_abc',
+        traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+        traceFlags: '01',
+      };
+      // A trace id without its flags is no trace to continue: neither is kept.
+      const half = { ...event('evt_2'), requestId: 'req_def', traceId: traced.traceId };
+      await state.resources.apply('t1', { puts: [], deletes: [], events: [traced, half] }, 1);
+      await state.resources.apply('t1', { puts: [], deletes: [], events: [event('evt_3')] }, 2);
+      const check = async (events: typeof state.events) => {
+        const [first, second, plain] = await events.list('t1', 0, 10);
+        expect(first).toEqual({ ...traced, seq: first!.seq });
+        expect(second).toEqual({ ...event('evt_2'), requestId: 'req_def', seq: second!.seq });
+        expect(Object.keys(plain!)).not.toContain('requestId');
+        expect(Object.keys(plain!)).not.toContain('traceId');
+        expect(Object.keys(plain!)).not.toContain('traceFlags');
+      };
+      await check(state.events);
+      if (harness.persistent) {
+        await state.close();
+        await check((await opened.reopen()).events);
+      }
+    });
+
     it("answers the seq of a tenant's last event, 0 before any", async () => {
       const { state } = await harness.open();
       await withTenants(state, 't1', 't2');

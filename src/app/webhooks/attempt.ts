@@ -3,6 +3,8 @@
  * endpoint's live secrets and the real time, send, classify the answer, keep a redacted excerpt.
  * Settling is the dispatcher's (it holds the lease).
  */
+import { randomBytes } from 'node:crypto';
+import { childTraceparent } from '../../core/observability/trace.js';
 import type {
   ClaimedDelivery,
   Clock,
@@ -29,6 +31,16 @@ export interface AttemptDeps {
   readonly schedule: RetrySchedule;
   /** `tapedeck-webhooks/VERSION`. */
   readonly userAgent: string;
+  /** A new span id (16 lowercase hex, not all zero) per attempt of a traced event; random by default. */
+  readonly newSpanId?: () => string;
+}
+
+/** 8 random bytes as hex; all-zero (invalid in W3C Trace Context) is drawn again. */
+export function randomSpanId(): string {
+  for (;;) {
+    const id = randomBytes(8).toString('hex');
+    if (id !== '0000000000000000') return id;
+  }
 }
 
 /** What settle writes: the attempt and the delivery's next state. */
@@ -86,6 +98,16 @@ export async function runAttempt(
   ];
   for (const [name, value] of Object.entries(deps.profile.webhooks.headers))
     headers.push([name.toLowerCase(), fillHeader(value, facts)]);
+  // Each attempt is a child span of the request that caused the event (issue 16). No
+  // `tracestate` is sent: the request's may carry a vendor's data, and tapedeck adds none.
+  if (claimed.trace !== undefined)
+    headers.push([
+      'traceparent',
+      childTraceparent(
+        { traceId: claimed.trace.traceId, parentId: '', flags: claimed.trace.flags },
+        (deps.newSpanId ?? randomSpanId)(),
+      ),
+    ]);
   headers.push(
     ...scheme.sign(
       {

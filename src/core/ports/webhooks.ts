@@ -110,6 +110,11 @@ export interface ClaimedDelivery {
   readonly payload: string;
   /** A redelivery asked for by hand (`redeliver`): one attempt, never retried. */
   readonly manual: boolean;
+  /**
+   * The trace of the request that caused the event (issue 16), read from the event: each
+   * attempt sends a child `traceparent` of it. Absent when that request brought none.
+   */
+  readonly trace?: { readonly traceId: string; readonly flags: string };
 }
 
 export interface WebhookStore {

@@ -204,8 +204,9 @@ export function payloadSource(o: {
         ['eventGroup', groupOf(event.type, verb)],
         ['pendingWebhooks', pendingWebhooks],
         ['apiVersion', apiVersion],
-        // Until issue 16 gives requests ids the events can name.
-        ['requestId', null],
+        // The id the causing request's answer carried (issue 16); null for events no request
+        // caused (a clock advance, an older state file), as Stripe sends for its own.
+        ['requestId', event.requestId ?? null],
         ['idempotencyKey', event.idempotencyKey ?? null],
       ]);
       if (event.type.endsWith('.updated') && event.previous !== undefined)

@@ -8,6 +8,8 @@ export class MemoryEventStore implements EventStore, TenantScoped {
   private readonly tenants = new Map<string, StoredEvent[]>();
   /** Per tenant, the ids it has and their types: `apply` checks each new event against them. */
   private readonly ids = new Map<string, Map<string, string>>();
+  /** Per tenant, the trace of each event a traced request caused (the webhook store's claims). */
+  private readonly traces = new Map<string, Map<string, { traceId: string; flags: string }>>();
   private seq = 0;
   readonly open = new Open('events');
 
@@ -39,6 +41,12 @@ export class MemoryEventStore implements EventStore, TenantScoped {
     return this.ids.get(tenant)?.get(id);
   }
 
+  /** The trace of the tenant's event of this id, at once, when its request brought one. */
+  traceNow(tenant: string, id: string): { traceId: string; flags: string } | undefined {
+    const trace = this.traces.get(tenant)?.get(id);
+    return trace === undefined ? undefined : { ...trace };
+  }
+
   /** `lastSeq`, at once. */
   lastSeqNow(tenant: string): number {
     return this.tenants.get(tenant)?.at(-1)?.seq ?? 0;
@@ -51,13 +59,23 @@ export class MemoryEventStore implements EventStore, TenantScoped {
     let ids = this.ids.get(tenant);
     if (ids === undefined) this.ids.set(tenant, (ids = new Map<string, string>()));
     for (const e of events) {
-      of.push({ ...structuredClone(e), seq: ++this.seq });
+      // As SQLite keeps them: a trace id without its flags (or flags alone) is no trace.
+      const { traceId, traceFlags, ...rest } = structuredClone(e);
+      const traced = traceId !== undefined && traceFlags !== undefined;
+      of.push({ ...rest, ...(traced ? { traceId, traceFlags } : {}), seq: ++this.seq });
       ids.set(e.id, e.type);
+      if (traced) {
+        let traces = this.traces.get(tenant);
+        if (traces === undefined)
+          this.traces.set(tenant, (traces = new Map<string, { traceId: string; flags: string }>()));
+        traces.set(e.id, { traceId, flags: traceFlags });
+      }
     }
   }
 
   dropTenant(tenant: string): void {
     this.tenants.delete(tenant);
     this.ids.delete(tenant);
+    this.traces.delete(tenant);
   }
 }

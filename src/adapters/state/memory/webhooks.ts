@@ -203,11 +203,13 @@ export class MemoryWebhookStore implements WebhookStore, TenantScoped {
       return due.slice(0, readLimit(q.limit)).map(({ record, endpoint, payload }) => {
         record.leaseOwner = q.owner;
         record.leaseUntil = q.realNow + q.leaseMs;
+        const trace = this.events?.traceNow(tenant, record.delivery.eventId);
         return {
           delivery: structuredClone(record.delivery),
           endpoint: structuredClone(endpoint),
           payload,
           manual: record.manual,
+          ...(trace === undefined ? {} : { trace }),
         };
       });
     });

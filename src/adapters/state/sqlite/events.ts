@@ -1,5 +1,6 @@
 import type { JsonValue } from '../../../core/json.js';
 import type { EventStore, StoredEvent } from '../../../core/ports/events.js';
+import type { SandboxEvent } from '../../../core/ports/resources.js';
 import { readLimit } from '../rules.js';
 import { PortState, type SqliteConnection } from './database.js';
 
@@ -14,6 +15,9 @@ interface EventRow {
   idempotency_key_hash: string | null;
   previous: string | null;
   idempotency_key: string | null;
+  request_id: string | null;
+  trace_id: string | null;
+  trace_flags: string | null;
 }
 
 function eventOf(r: EventRow): StoredEvent {
@@ -28,7 +32,40 @@ function eventOf(r: EventRow): StoredEvent {
     ...(r.idempotency_key_hash === null ? {} : { idempotencyKeyHash: r.idempotency_key_hash }),
     ...(r.previous === null ? {} : { previous: JSON.parse(r.previous) as JsonValue }),
     ...(r.idempotency_key === null ? {} : { idempotencyKey: r.idempotency_key }),
+    ...(r.request_id === null ? {} : { requestId: r.request_id }),
+    // The flags travel with the trace id only: one without the other is no trace to continue.
+    ...(r.trace_id === null || r.trace_flags === null
+      ? {}
+      : { traceId: r.trace_id, traceFlags: r.trace_flags }),
   };
+}
+
+/**
+ * Writes one event row: called by `SqliteResourceStore.apply` inside its transaction (migration
+ * 6 added the request id and the trace columns).
+ */
+export function insertEvent(port: PortState, tenant: string, e: SandboxEvent): void {
+  port
+    .sql(
+      `INSERT INTO events(tenant, id, type, at, resource_type, resource_id, data,
+         idempotency_key_hash, previous, idempotency_key, request_id, trace_id, trace_flags)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .run(
+      tenant,
+      e.id,
+      e.type,
+      e.at,
+      e.resourceType,
+      e.resourceId,
+      JSON.stringify(e.data),
+      e.idempotencyKeyHash ?? null,
+      e.previous === undefined ? null : JSON.stringify(e.previous),
+      e.idempotencyKey ?? null,
+      e.requestId ?? null,
+      e.traceId === undefined || e.traceFlags === undefined ? null : e.traceId,
+      e.traceId === undefined || e.traceFlags === undefined ? null : e.traceFlags,
+    );
 }
 
 /** The events table; rows are written by `SqliteResourceStore.apply`. */
@@ -45,7 +82,7 @@ export class SqliteEventStore implements EventStore {
         this.port
           .sql(
             `SELECT seq, id, type, at, resource_type, resource_id, data, idempotency_key_hash,
-               previous, idempotency_key
+               previous, idempotency_key, request_id, trace_id, trace_flags
              FROM events WHERE tenant = ? AND seq > ? ORDER BY seq LIMIT ?`,
           )
           .all(tenant, afterSeq, readLimit(limit)) as EventRow[]

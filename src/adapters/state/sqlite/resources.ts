@@ -12,6 +12,7 @@ import type {
 } from '../../../core/ports/resources.js';
 import { byteLength, finite, jsonPath, pageLimit, pageOffset, whereEntries } from '../rules.js';
 import { PortState, type SqliteConnection } from './database.js';
+import { insertEvent } from './events.js';
 
 interface ResourceRow {
   type: string;
@@ -241,26 +242,7 @@ export class SqliteResourceStore implements ResourceStore {
       for (const del of change.deletes) this.remove(tenant, del.type, del.id);
       this.addUsage(tenant, live, bytes);
       for (const s of change.sequences ?? []) this.setSequence(tenant, s.name, s.value);
-      for (const e of change.events ?? []) {
-        this.port
-          .sql(
-            `INSERT INTO events(tenant, id, type, at, resource_type, resource_id, data,
-               idempotency_key_hash, previous, idempotency_key)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(
-            tenant,
-            e.id,
-            e.type,
-            e.at,
-            e.resourceType,
-            e.resourceId,
-            JSON.stringify(e.data),
-            e.idempotencyKeyHash ?? null,
-            e.previous === undefined ? null : JSON.stringify(e.previous),
-            e.idempotencyKey ?? null,
-          );
-      }
+      for (const e of change.events ?? []) insertEvent(this.port, tenant, e);
       if (change.idempotency !== undefined) {
         // A key no longer in flight (released, expired, cleared meanwhile) is left as it is.
         const { response } = change.idempotency;

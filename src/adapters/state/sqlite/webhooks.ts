@@ -322,21 +322,29 @@ export class SqliteWebhookStore implements WebhookStore {
       if (claimed.length === 0) return [];
       const rows = this.port
         .sql(
-          `SELECT ${D_COLUMNS}, d.manual, m.payload, ${E_COLUMNS} FROM webhook_deliveries AS d
+          `SELECT ${D_COLUMNS}, d.manual, m.payload, ${E_COLUMNS},
+             ev.trace_id AS ev_trace_id, ev.trace_flags AS ev_trace_flags
+           FROM webhook_deliveries AS d
            JOIN webhook_endpoints AS e ON e.tenant = d.tenant AND e.id = d.endpoint
            JOIN webhook_messages AS m ON m.tenant = d.tenant AND m.event_id = d.event_id
+           LEFT JOIN events AS ev ON ev.tenant = d.tenant AND ev.id = d.event_id
            WHERE d.seq IN (SELECT value FROM json_each(?))
            ORDER BY d.next_attempt_at, d.seq`,
         )
         .all(JSON.stringify(claimed.map((c) => c.seq))) as (DeliveryRow & {
         manual: number;
         payload: string;
+        ev_trace_id: string | null;
+        ev_trace_flags: string | null;
       } & Record<string, unknown>)[];
       return rows.map((r) => ({
         delivery: deliveryOf(r),
         endpoint: endpointOf(joinedEndpoint(r)),
         payload: r.payload,
         manual: r.manual === 1,
+        ...(r.ev_trace_id === null || r.ev_trace_flags === null
+          ? {}
+          : { trace: { traceId: r.ev_trace_id, flags: r.ev_trace_flags } }),
       }));
     });
   }
