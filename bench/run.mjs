@@ -8,6 +8,7 @@
 //   node bench/run.mjs --only sandbox [--peers]      sandbox vs replay (and Mockoon CRUD)
 //   node bench/run.mjs --only sandbox-scenarios      200 scenario rules vs none, read and create
 //   node bench/run.mjs --only sandbox-webhooks       5 webhook endpoints vs none, read and create
+//   node bench/run.mjs --only replay-metrics         replay with its metrics sink vs none
 //   node bench/run.mjs --baseline-rev REV --only replay,mock
 //                                      also REV's replay and mock servers, built into a temp
 //                                      dir, interleaved with this build's: new ÷ old
@@ -54,6 +55,7 @@ import { scenarioSpec } from './scenarios/mock.mjs';
 import { scenarioPeers } from './scenarios/peers.mjs';
 import { scenarioRecord } from './scenarios/record.mjs';
 import { scenarioReplay } from './scenarios/replay.mjs';
+import { scenarioReplayMetrics } from './scenarios/replay-metrics.mjs';
 import { scenarioSandboxStore } from './scenarios/sandbox.mjs';
 import { scenarioSandbox } from './scenarios/sandbox-http.mjs';
 import { scenarioSandboxScenarios } from './scenarios/sandbox-scenarios.mjs';
@@ -83,6 +85,7 @@ const STEPS = [
     '11. sandbox: 5 webhook endpoints with receivers vs none (read and create)',
     scenarioSandboxWebhooks,
   ],
+  ['replay-metrics', '12. replay: the metrics sink vs none', scenarioReplayMetrics],
 ];
 
 function help() {

@@ -89,6 +89,31 @@ export function startReplay({ name, core, workDir, cassettes, nodeArgs, bin }) {
   });
 }
 
+/**
+ * bench/servers/replay-metrics.mjs: tapedeck's replay server from dist/ with its metrics on or
+ * off (`metrics: true|false`), started as startReplay starts `tapedeck replay` (working
+ * directory, environment, a fresh state directory), so only the metrics differ.
+ */
+export async function startReplayMetrics({ name, core, workDir, cassettes, metrics }) {
+  const stateDir = freshStateDir(workDir, name);
+  const server = await startServer({
+    name,
+    core,
+    cwd: workDir,
+    env: tapedeckEnv(stateDir),
+    args: [
+      join(BENCH_DIR, 'servers', 'replay-metrics.mjs'),
+      '--cassettes',
+      cassettes,
+      '--metrics',
+      metrics ? 'on' : 'off',
+      '--state-dir',
+      stateDir,
+    ],
+  });
+  return { ...server, stateDir };
+}
+
 /** `tapedeck record` with the repository's default rules and a fixed key (RECORD_ENV). */
 export function startRecord({ name, core, workDir, target, cassettes, mode = 'new', nodeArgs }) {
   return startTapedeck({

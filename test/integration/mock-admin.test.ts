@@ -88,15 +88,15 @@ describe('tapedeck mock: the admin layer in front of the spec', () => {
     // The mock has no recorded sequences to rewind: reset is not one of its endpoints.
     expect(unknown.json()).toMatchObject({
       status: 404,
-      endpoints: ['GET health', 'GET summary', 'GET journal?limit=N'],
+      endpoints: ['GET health', 'GET summary', 'GET journal?limit=N', 'GET metrics'],
     });
   });
 
   it('names an unknown admin endpoint only when it looks like one; never echoes a key-like path', async () => {
     const { url } = await startMock(PETSTORE);
-    const plain = await send(url, '/__tapedeck/metrics');
+    const plain = await send(url, '/__tapedeck/statistics');
     expect(plain.status).toBe(404);
-    expect(plain.json()).toMatchObject({ title: 'No admin endpoint GET metrics.' });
+    expect(plain.json()).toMatchObject({ title: 'No admin endpoint GET statistics.' });
     // The admin layer runs before any redaction, and the mock has none: nothing to scrub with.
     const secret = 'sk_live_4eC39HqLyjWDarjtT1zdp7dc';
     const keyed = await send(url, `/__tapedeck/${secret}`);

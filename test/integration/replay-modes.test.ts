@@ -171,7 +171,13 @@ describe('admin API', () => {
     expect(nope.json()).toMatchObject({
       status: 404,
       code: 'TD_BAD_REQUEST',
-      endpoints: ['GET health', 'GET summary', 'GET journal?limit=N', 'POST reset?session=S'],
+      endpoints: [
+        'GET health',
+        'GET summary',
+        'GET journal?limit=N',
+        'POST reset?session=S',
+        'GET metrics',
+      ],
     });
   });
 });

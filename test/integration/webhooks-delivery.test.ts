@@ -28,6 +28,7 @@ import {
 } from '../../src/app/webhooks/dispatcher.js';
 import { notifyingResources } from '../../src/app/webhooks/notify.js';
 import { WITHHELD } from '../../src/app/webhooks/redact.js';
+import { MetricsRegistry } from '../../src/app/metrics/registry.js';
 import type {
   RuntimeState,
   WebhookSender,
@@ -700,5 +701,22 @@ describe('webhook delivery', () => {
     const plain = await call({ advance: '1m' });
     expect(JSON.parse(plain.body)).not.toHaveProperty('webhooks');
     await r.receiver.arrived(3);
+  });
+
+  it('counts each attempt by its outcome in tapedeck_webhook_attempts_total (issue 16)', async () => {
+    const r = await rig();
+    const metrics = new MetricsRegistry({ tenantLabel: false, version: '0' });
+    const d = r.dispatcherWith({ metrics });
+    r.receiver.answers.push(status(500));
+    await r.emit(1);
+    await r.emit(2);
+    await r.emit(3, { description: `whsec_${'B'.repeat(32)}` });
+    // 1 gets the 500, 2 the receiver's 200; 3 is blocked when it fans out.
+    expect(await d.drain(r.tenantId)).toEqual({ attempts: 2, more: false });
+    const counted = metrics
+      .families()
+      .find((f) => f.name === 'tapedeck_webhook_attempts_total')!
+      .series.map((s) => [s.labels[0]![1], 'value' in s ? s.value : undefined]);
+    expect(Object.fromEntries(counted)).toEqual({ retry: 1, delivered: 1, blocked: 1 });
   });
 });

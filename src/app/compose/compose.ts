@@ -14,6 +14,8 @@ import {
 import { checkTarget, resolveEgress } from '../record/target.js';
 import type { EgressPolicy, Resolver } from '../../core/http/egress.js';
 import { Journal } from '../journal/journal.js';
+import { MetricsRegistry } from '../metrics/registry.js';
+import { VERSION } from '../version.js';
 import { cassetteStore, loadRedaction, nodeHost } from './common.js';
 
 /**
@@ -39,6 +41,7 @@ export async function composeServer(
   logger: Logger,
   env: Readonly<Record<string, string | undefined>> = {},
   egress: EgressPorts = {},
+  options: ComposeOptions = {},
 ): Promise<TapedeckServer> {
   const records = kind === 'record' || config.replay.onMiss === 'record';
   // The target first: a missing or refused --target is a usage error that must leave nothing
@@ -62,11 +65,18 @@ export async function composeServer(
     await webhooks?.forward?.sender.close();
     throw error;
   }
-  return composeServerWith(kind, config, logger, redaction, {
-    ...egress,
-    ...(policy === undefined ? {} : { policy }),
-    ...(webhooks === undefined ? {} : { webhooks }),
-  });
+  return composeServerWith(
+    kind,
+    config,
+    logger,
+    redaction,
+    {
+      ...egress,
+      ...(policy === undefined ? {} : { policy }),
+      ...(webhooks === undefined ? {} : { webhooks }),
+    },
+    options,
+  );
 }
 
 function hasRecordWebhooks(config: TapedeckConfig): boolean {
@@ -80,6 +90,12 @@ export interface EgressPorts {
   readonly policy?: EgressPolicy;
   /** `record --webhooks`: the second listener's setup (composeRecordWebhooks). */
   readonly webhooks?: RecordWebhooksSetup;
+}
+
+/** What an embedder (or the benchmark) may switch off in a composed server. */
+export interface ComposeOptions {
+  /** GET /__tapedeck/metrics and the counting behind it (default true). */
+  readonly metrics?: boolean;
 }
 
 /** The target checked, resolved and turned into the egress policy (docs/egress.md). */
@@ -107,6 +123,7 @@ export async function composeServerWith(
   logger: Logger,
   redaction: RedactionSetup,
   egress: EgressPorts = {},
+  options: ComposeOptions = {},
 ): Promise<TapedeckServer> {
   const target = upstreamTarget(kind, config);
   const policy = await egressFor(kind, config, egress);
@@ -155,6 +172,14 @@ export async function composeServerWith(
       upstream,
       redaction,
       host: nodeHost(config, logger),
+      ...(options.metrics === false
+        ? {}
+        : {
+            metrics: new MetricsRegistry({
+              tenantLabel: config.metrics.tenantLabel,
+              version: VERSION,
+            }),
+          }),
       ...(kind === 'record' && egress.webhooks !== undefined ? { webhooks: egress.webhooks } : {}),
     });
   } catch (error) {

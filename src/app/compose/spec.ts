@@ -14,6 +14,8 @@ import { isGraphqlSchemaFile } from '../mock/graphql.js';
 import { loadGraphqlMock } from './graphql.js';
 import { graphqlEngine, openApiEngine, type MockEngine } from '../mock/engine.js';
 import { buildMockServer, type MockServer } from '../mock/server.js';
+import { MetricsRegistry } from '../metrics/registry.js';
+import { VERSION } from '../version.js';
 import type { MockStats } from '../mock/stats.js';
 import type { JournalReader, JournalSink } from '../pipeline/context.js';
 
@@ -90,6 +92,7 @@ export async function composeMockServer(
     journal: mockJournal(),
     address: config.server,
     adminToken: config.admin.token,
+    metrics: new MetricsRegistry({ tenantLabel: false, version: VERSION }),
   });
 }
 

@@ -53,10 +53,10 @@ export function missLayer(options: MissLayerOptions): Layer {
       };
       options.stats.missed(context.normalized);
       const text = renderMissReport(report);
-      options.logger.log('warn', 'replay.miss', text.trimEnd(), {
-        code: 'TD_NO_MATCH',
-        report: missReportJson(report),
-      });
+      const fields = { code: 'TD_NO_MATCH', report: missReportJson(report) };
+      // Through the request's log when it has one: the line then names its request and tenant.
+      if (context.log !== undefined) context.log('warn', 'replay.miss', text.trimEnd(), fields);
+      else options.logger.log('warn', 'replay.miss', text.trimEnd(), fields);
       if (wantsJson(context))
         return { reply: problemReply(missProblem(report, options.status, text), MISS_HEADERS) };
       return {

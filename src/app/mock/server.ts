@@ -1,5 +1,11 @@
-import type { Clock, IncomingRequest, Logger, Reply } from '../../core/ports/index.js';
-import { adminLayer, healthRoutes, journalRoutes } from '../layers/admin/index.js';
+import type { Clock, IncomingRequest, Logger, MetricsSink, Reply } from '../../core/ports/index.js';
+import {
+  adminLayer,
+  healthRoutes,
+  journalRoutes,
+  metricsRoutes,
+  type MetricsSource,
+} from '../layers/admin/index.js';
 import { specLayer } from '../layers/spec.js';
 import { assemblePipeline } from '../pipeline/assemble.js';
 import type { JournalReader, JournalSink } from '../pipeline/context.js';
@@ -24,6 +30,8 @@ export interface MockServerDeps {
   readonly address: { readonly host: string; readonly port: number };
   /** `Authorization: Bearer <token>` required on /__tapedeck/* when set. */
   readonly adminToken: string | undefined;
+  /** What GET /__tapedeck/metrics serves, counted per answer; absent: no metrics. */
+  readonly metrics?: MetricsSink & MetricsSource;
 }
 
 export interface MockServer {
@@ -61,6 +69,7 @@ export async function buildMockServer(deps: MockServerDeps): Promise<MockServer>
           summary: () => stats.summary(),
         }),
         journalRoutes(deps.journal),
+        ...(deps.metrics === undefined ? [] : [metricsRoutes(deps.metrics)]),
       ],
     }),
     // Reads the engine at each request, so a reload swaps what answers.
@@ -68,7 +77,14 @@ export async function buildMockServer(deps: MockServerDeps): Promise<MockServer>
   });
   const host = deps.host(
     // No request view: the mock has no redaction rules, so no layer builds the redacted request.
-    runPipeline({ layers, clock: deps.clock, journal: deps.journal, stats }),
+    runPipeline({
+      layers,
+      clock: deps.clock,
+      journal: deps.journal,
+      stats,
+      ...(deps.metrics === undefined ? {} : { metrics: deps.metrics }),
+      log: { logger: deps.logger },
+    }),
   );
   return {
     get description() {

@@ -4,6 +4,7 @@ import type { LayerName } from '../../core/pipeline.js';
 import type {
   IncomingRequest,
   JournalEntry,
+  LogLevel,
   Reply,
   StoredJournalEntry,
 } from '../../core/ports/index.js';
@@ -74,6 +75,17 @@ export interface RequestContext {
    * its outcome, …). Made on first use: a server whose layers never touch it pays nothing.
    */
   readonly evidence: RequestEvidence;
+  /**
+   * Writes a log line about this request (issue 16): the server's logger, with the request's
+   * `requestId` and `tenant` (its id) added to the fields. Layers log through it while they
+   * handle a request. Optional: a context made outside the pipeline (a test's) may not log.
+   */
+  log?(
+    level: LogLevel,
+    event: string,
+    message: string,
+    fields?: Readonly<Record<string, unknown>>,
+  ): void;
 }
 
 /** The journal's issue-16 facts about one request, as layers learn them (JournalEntry has each one's meaning). */

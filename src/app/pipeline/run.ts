@@ -7,6 +7,9 @@ import type {
   Clock,
   IncomingRequest,
   JournalEntry,
+  Logger,
+  LogLevel,
+  MetricsSink,
   Reply,
 } from '../../core/ports/index.js';
 import type { RecordedRequest } from '../../core/cassette/model.js';
@@ -71,6 +74,23 @@ export interface PipelineDeps {
    * by the sandbox; without it requests have no id, no trace and no tenant time.
    */
   readonly evidence?: PipelineEvidence;
+  /**
+   * Counts each answer (issue 16), from its journal entry: the duration histogram, and the miss,
+   * scenario and idempotent-replay counters. Absent: nothing is counted and nothing paid.
+   */
+  readonly metrics?: MetricsSink;
+  /** Where `context.log` writes, and the per-answer debug line. Absent: `context.log` is silent. */
+  readonly log?: PipelineLog;
+}
+
+/** The logging of a pipeline (issue 16; docs/observability.md, "Logs"). */
+export interface PipelineLog {
+  readonly logger: Logger;
+  /**
+   * The event of the `debug` line written for every answer (`sandbox.request`): method, route
+   * (or the redacted path), status, layer, milliseconds. Absent: no such line.
+   */
+  readonly answerEvent?: string;
 }
 
 /** What the sandbox's pipeline adds to each request's journal entry (issue 16). */
@@ -117,6 +137,7 @@ class PipelineContext implements RequestContext {
     /** The fast lane's key, when it could give one. */
     private readonly fast: string | undefined,
     requestId: string | undefined,
+    private readonly logger: Logger | undefined,
   ) {
     this.requestId = requestId;
     // Only a server that gives request ids reads the trace: replay's answers carry none.
@@ -145,6 +166,22 @@ class PipelineContext implements RequestContext {
       throw new TapedeckError('TD_INTERNAL', 'The tenant of a request was set twice.');
     }
     this.resolvedTenant = tenant;
+  }
+
+  log(
+    level: LogLevel,
+    event: string,
+    message: string,
+    fields?: Readonly<Record<string, unknown>>,
+  ): void {
+    const logger = this.logger;
+    if (logger === undefined || !logger.enabled(level)) return;
+    // The request's own facts last: a caller's field of the same name cannot misattribute it.
+    logger.log(level, event, message, {
+      ...fields,
+      ...(this.requestId === undefined ? {} : { requestId: this.requestId }),
+      ...(this.resolvedTenant === undefined ? {} : { tenant: this.resolvedTenant.id }),
+    });
   }
 
   defer(finish: (outcome: DeferredOutcome) => Promise<void> | void): void {
@@ -202,8 +239,10 @@ class PipelineContext implements RequestContext {
 }
 
 export function runPipeline(deps: PipelineDeps): (incoming: IncomingRequest) => Promise<Reply> {
-  const { layers, clock, journal, stats, view, evidence } = deps;
+  const { layers, clock, journal, stats, view, evidence, metrics } = deps;
   const fastKey = view?.fastKey;
+  const logger = deps.log?.logger;
+  const answerEvent = deps.log?.answerEvent;
   return async (incoming) => {
     const startedAt = clock.monotonic();
     const context = new PipelineContext(
@@ -212,6 +251,7 @@ export function runPipeline(deps: PipelineDeps): (incoming: IncomingRequest) => 
       startedAt,
       fastKey?.(incoming),
       evidence?.newRequestId(),
+      logger,
     );
     for (const layer of layers) {
       let answer: LayerAnswer | undefined;
@@ -247,9 +287,13 @@ export function runPipeline(deps: PipelineDeps): (incoming: IncomingRequest) => 
         ...(answer.position === undefined ? {} : { position: answer.position }),
         durationMs: clock.monotonic() - startedAt,
       };
-      journal.record(
-        evidence === undefined ? entry : withEvidence(entry, context, reply, evidence, tenant),
-      );
+      const recorded =
+        evidence === undefined ? entry : withEvidence(entry, context, reply, evidence, tenant);
+      journal.record(recorded);
+      if (metrics !== undefined) countAnswer(metrics, recorded, context);
+      if (answerEvent !== undefined && logger!.enabled('debug')) {
+        logAnswer(context, answerEvent, recorded, context.evidenceSet?.route);
+      }
       return reply;
     }
     throw new TapedeckError(
@@ -257,6 +301,44 @@ export function runPipeline(deps: PipelineDeps): (incoming: IncomingRequest) => 
       'No layer answered the request; the last layer must always answer.',
     );
   };
+}
+
+/**
+ * One answer for the metrics, from its journal entry: what the journal says is what is counted
+ * (no layer counts misses, scenarios or replays itself). The route is the entry's, or — in a
+ * server whose journal has no evidence — what a layer learnt (the admin layer's template).
+ */
+function countAnswer(metrics: MetricsSink, entry: JournalEntry, context: PipelineContext): void {
+  metrics.answered({
+    method: entry.method,
+    route: entry.route ?? context.evidenceSet?.route,
+    status: entry.status,
+    layer: entry.layer,
+    tenant: entry.tenant,
+    seconds: entry.durationMs / 1000,
+  });
+  if (entry.layer === 'miss') metrics.count('miss');
+  if (entry.scenario !== undefined) metrics.count('scenario', entry.scenario);
+  if (entry.idempotency === 'replayed') metrics.count('idempotent-replay');
+}
+
+/** The `debug` line of one answer: the route when one is known, else the redacted path. */
+function logAnswer(
+  context: PipelineContext,
+  event: string,
+  entry: JournalEntry,
+  learnt: string | undefined,
+): void {
+  const route = entry.route ?? learnt;
+  const ms = Math.round(entry.durationMs * 100) / 100;
+  const shown = route ?? entry.path;
+  context.log('debug', event, `${entry.method} ${shown} ${entry.status} ${entry.layer} ${ms}ms`, {
+    method: entry.method,
+    ...(route === undefined ? { path: entry.path } : { route }),
+    status: entry.status,
+    layer: entry.layer,
+    ms,
+  });
 }
 
 /** The journal entry of a sandbox request, with what issue 16 asks of it. */

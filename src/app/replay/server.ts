@@ -10,6 +10,7 @@ import type {
   CassetteStore,
   Clock,
   Logger,
+  MetricsSink,
   RequestHandler,
   RuntimeState,
   Upstream,
@@ -30,6 +31,7 @@ import { missLayer } from '../layers/miss.js';
 import { fallbackSpec, specLayer } from '../layers/spec.js';
 import type { SpecMock } from '../../core/mock/openapi/responder.js';
 import { upstreamLayer } from '../layers/upstream.js';
+import { metricsRoutes, type MetricsSource } from '../layers/admin/metrics.js';
 import { assemblePipeline, type PipelineSlots } from '../pipeline/assemble.js';
 import { runPipeline } from '../pipeline/run.js';
 import { CassetteRecorder } from '../record/recorder.js';
@@ -61,6 +63,8 @@ export interface ServerDeps {
   /** Rules, built-in detectors and the key: what runs on every interaction before disk. */
   readonly redaction: RedactionSetup;
   readonly host: (handler: RequestHandler) => HttpHost;
+  /** What GET /__tapedeck/metrics serves, counted per answer; absent: no metrics at all. */
+  readonly metrics?: MetricsSink & MetricsSource;
   /** The spec layer of `replay --spec`: answers what no cassette recorded. */
   readonly spec?: SpecMock;
   /** `record --webhooks PORT`: the second listener's setup (app/record/webhooks.ts). */
@@ -293,6 +297,7 @@ export async function buildServer(
       }),
       journalRoutes(deps.journal),
       resetRoutes(cursors),
+      ...(deps.metrics === undefined ? [] : [metricsRoutes(deps.metrics)]),
     ],
   });
   // The slots this server fills; assemblePipeline puts them in the order of core/pipeline.ts.
@@ -326,6 +331,8 @@ export async function buildServer(
     clock: deps.clock,
     journal: deps.journal,
     stats,
+    ...(deps.metrics === undefined ? {} : { metrics: deps.metrics }),
+    log: { logger: deps.logger },
     view: {
       match,
       codec: deps.codec,

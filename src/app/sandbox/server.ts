@@ -36,6 +36,9 @@ import { clockRoutes } from '../layers/admin/clock.js';
 import { modelRoutes } from '../layers/admin/model.js';
 import { scenarioRoutes } from '../layers/admin/scenarios.js';
 import { tenantRoutes } from '../layers/admin/tenants.js';
+import { metricsRoutes } from '../layers/admin/metrics.js';
+import { MetricsRegistry } from '../metrics/registry.js';
+import { VERSION } from '../version.js';
 import { gatewayReply } from '../../core/sandbox/scenarios/gateway.js';
 import { cassetteLayer } from '../layers/cassette.js';
 import { idempotencyLayer } from '../layers/idempotency.js';
@@ -225,6 +228,10 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
   const index = new ReplayIndex(deps.cassettes, match);
   const cursors = new SequenceCursors();
   const stats = new ServerStats();
+  const metrics = new MetricsRegistry({
+    tenantLabel: config.metrics.tenantLabel,
+    version: VERSION,
+  });
 
   const resolver = cachedResolver({
     tenants: state.tenants,
@@ -248,6 +255,7 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
           clock,
           scheduler,
           logger,
+          metrics,
         });
   /** A change that made events kicks the dispatcher for its tenant (the poll catches the rest). */
   const resources =
@@ -384,7 +392,12 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
   // The model and tenant management need the admin token: without one, only health and the
   // journal (below: a tenant's key reads its own) are mounted.
   if (config.admin.token !== undefined) {
-    routes.push(modelRoutes(deps.explainJson), tenantRoutes(tenants), clockRoutes(tenants));
+    routes.push(
+      modelRoutes(deps.explainJson),
+      tenantRoutes(tenants),
+      clockRoutes(tenants),
+      metricsRoutes(metrics),
+    );
   }
 
   // The classes the limits layer counts, whose headers a scenario's 429 also speaks.
@@ -632,6 +645,8 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
     stats,
     view,
     evidence,
+    metrics,
+    log: { logger, answerEvent: 'sandbox.request' },
   });
 
   // Idle tenants go at start and hourly (expiry.ts); expired idempotency keys are swept with

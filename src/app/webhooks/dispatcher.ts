@@ -17,6 +17,7 @@ import type {
   Clock,
   FanOut,
   Logger,
+  MetricsSink,
   RuntimeState,
   ScheduledTask,
   Scheduler,
@@ -58,6 +59,8 @@ export interface DispatcherDeps {
   readonly clock: Clock;
   readonly scheduler: Scheduler;
   readonly logger: Logger;
+  /** Counts each attempt by outcome (`tapedeck_webhook_attempts_total`); absent: not counted. */
+  readonly metrics?: MetricsSink;
   /** The lease owner; `srv_` and random hex unless given. */
   readonly owner?: string;
   /** Of the user agent (`tapedeck-webhooks/VERSION`). */
@@ -182,6 +185,11 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       if (events.length === 0) return enabled;
       const change = fanOutChange(tenant, afterSeq, events, endpoints);
       const written = await state.webhooks.fanOut(tenant.id, change);
+      // A blocked delivery's one attempt is written with it: counted once the write held.
+      if (written && deps.metrics !== undefined) {
+        for (const d of change.deliveries)
+          if (d.blocked !== undefined) deps.metrics.count('webhook-attempt', 'blocked');
+      }
       // Refused: another process moved the cursor first; read it again.
       if (written && events.length < FAN_OUT_BATCH) return enabled;
     }
@@ -268,6 +276,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       record.next,
     );
     const { attempt: a } = record;
+    // Made, whether or not this process still held the lease to settle it.
+    deps.metrics?.count('webhook-attempt', a.outcome);
     if (!settled || logger.enabled('info')) {
       logger.log(
         settled ? 'info' : 'warn',

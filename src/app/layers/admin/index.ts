@@ -9,6 +9,7 @@ export { healthRoutes, type HealthRoutesOptions } from './health.js';
 export { journalRoutes } from './journal.js';
 export { resetRoutes } from './reset.js';
 export { modelRoutes } from './model.js';
+export { metricsRoutes, type MetricsSource } from './metrics.js';
 
 export const ADMIN_PREFIX = '/__tapedeck/';
 
@@ -41,6 +42,8 @@ export function adminLayer(options: AdminLayerOptions): Layer {
       const route = found?.route;
       // A known endpoint's path (its template, for `:name` routes) carries no request text.
       // An unknown one's path is shown only when it looks like an endpoint name.
+      // The endpoint's template is its `http.route` in the metrics (issue 16).
+      if (route !== undefined) context.evidence.route = `${ADMIN_PREFIX}${route.path}`;
       const named = {
         journalPath: `${ADMIN_PREFIX}${route === undefined ? shownAdminPath(path.slice(ADMIN_PREFIX.length), options.token) : route.path}`,
       };
