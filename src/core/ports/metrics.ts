@@ -1,8 +1,9 @@
 /**
  * What the metrics endpoint counts (issue 16; docs/observability.md). The pipeline reports every
- * answer; the dispatcher, the scenario and idempotency layers report their own counters. Labels
- * are bounded sets (a route template, never a path; a tenant only when the operator opted in):
- * every call is synchronous and allocation-light, it runs on the hot path.
+ * answer, and from its journal entry the miss, scenario and idempotent-replay counters; the
+ * dispatcher counts webhook attempts. Labels are bounded sets (a route template, never a path; a
+ * tenant only when the operator opted in): every call is synchronous and allocation-light, it
+ * runs on the hot path.
  */
 export interface MetricsSink {
   /** One answered request (OpenTelemetry's `http.server.request.duration`). */
