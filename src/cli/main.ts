@@ -10,6 +10,7 @@ import { registerDrift } from './commands/drift.js';
 import { registerExport } from './commands/export.js';
 import { registerImport } from './commands/import.js';
 import { registerInit } from './commands/init.js';
+import { registerJournal } from './commands/journal.js';
 import { registerMock } from './commands/mock.js';
 import { registerRedact } from './commands/redact.js';
 import { registerRecord } from './commands/record.js';
@@ -79,6 +80,7 @@ export function buildProgram(cli: CliContext): Command {
   registerScenarios(program, cli);
   registerWebhooks(program, cli);
   registerTrigger(program, cli);
+  registerJournal(program, cli);
   registerRedact(program, cli);
   registerImport(program, cli);
   registerExport(program, cli);

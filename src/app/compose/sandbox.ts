@@ -481,12 +481,18 @@ export async function composeSandboxServer(
   const state = options.wrapState === undefined ? opened : options.wrapState(opened);
   const journal = new Journal(state.journal, {
     scheduler,
+    // A tenant's readiness is built from every answer it got, cassette hits included.
+    keepCassetteHits: true,
     onWriteError: (error) =>
       logger.log('error', 'journal.write_failed', (error as Error).message, {
         code: 'TD_STATE_STORE_FAILED',
       }),
   });
   try {
+    // Retention: at start (before anything is served) and hourly (docs/observability.md).
+    const pruned = await journal.keepFor(config.journal, clock);
+    if (pruned > 0)
+      logger.log('info', 'journal.pruned', `removed ${pruned} journal entries past retention`);
     return await buildSandboxServer({
       config,
       profile,

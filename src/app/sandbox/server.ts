@@ -368,15 +368,10 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
       summary: () => stats.summary(index),
     }),
   ];
-  // The journal (every tenant's requests), the model and tenant management need the admin
-  // token: without one, only health is mounted — a tenant must never read another's traffic.
+  // The model and tenant management need the admin token: without one, only health and the
+  // journal (below: a tenant's key reads its own) are mounted.
   if (config.admin.token !== undefined) {
-    routes.push(
-      journalRoutes(deps.journal),
-      modelRoutes(deps.explainJson),
-      tenantRoutes(tenants),
-      clockRoutes(tenants),
-    );
+    routes.push(modelRoutes(deps.explainJson), tenantRoutes(tenants), clockRoutes(tenants));
   }
 
   // The classes the limits layer counts, whose headers a scenario's 429 also speaks.
@@ -497,15 +492,25 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
     defaults: config.sandbox.quotas,
     rateLimits,
   });
+  const tenant = tenantLayer({
+    profile,
+    resolver,
+    adminToken: config.admin.token,
+    errors,
+    liveDetectors: deps.liveDetectors,
+  });
+  // The journal: with the admin token, any tenant's or all; with a tenant's key, its own only.
+  routes.push(
+    journalRoutes(deps.journal, {
+      findTenant: async (nameOrId) =>
+        (await state.tenants.getByName(nameOrId)) ?? (await state.tenants.get(nameOrId)),
+      tenantOf: (context) => tenant.handle(context),
+      now: () => clock.now(),
+    }),
+  );
   const layers: Partial<Record<string, Layer>> = {
     admin: adminLayer({ token: config.admin.token, routes }),
-    tenant: tenantLayer({
-      profile,
-      resolver,
-      adminToken: config.admin.token,
-      errors,
-      liveDetectors: deps.liveDetectors,
-    }),
+    tenant,
     limits,
     ...(scenario === undefined ? {} : { scenario }),
     ...(profile.idempotency === null

@@ -27,7 +27,8 @@ function tokenMatches(given: string | undefined, expected: string): boolean {
 
 /**
  * Layer 1: tapedeck's own endpoints under /__tapedeck/, routed to the groups the server passes.
- * When an admin token is configured, every call needs `Authorization: Bearer <token>`.
+ * When an admin token is configured, every call needs `Authorization: Bearer <token>`, except
+ * to a route that takes tenant keys (`AdminRoute.tenantKeys`), which checks the key itself.
  */
 export function adminLayer(options: AdminLayerOptions): Layer {
   const router = new AdminRouter(options.routes);
@@ -43,10 +44,14 @@ export function adminLayer(options: AdminLayerOptions): Layer {
       const named = {
         journalPath: `${ADMIN_PREFIX}${route === undefined ? shownAdminPath(path.slice(ADMIN_PREFIX.length), options.token) : route.path}`,
       };
-      if (
-        options.token !== undefined &&
-        !tokenMatches(firstHeaderValue(context.incoming.headers, 'authorization'), options.token)
-      ) {
+      const byAdmin =
+        options.token === undefined
+          ? route?.tenantKeys !== true
+          : tokenMatches(
+              firstHeaderValue(context.incoming.headers, 'authorization'),
+              options.token,
+            );
+      if (!byAdmin && route?.tenantKeys !== true) {
         return {
           reply: adminProblem(
             401,
@@ -71,6 +76,7 @@ export function adminLayer(options: AdminLayerOptions): Layer {
         context,
         query: new URLSearchParams(context.incoming.rawQuery),
         params: found!.params,
+        ...(route.tenantKeys === true ? { byAdmin } : {}),
       });
       return reply instanceof Promise
         ? reply.then((r): LayerAnswer => ({ reply: r, ...named }))

@@ -8,6 +8,12 @@ export interface AdminCall {
   readonly query: URLSearchParams;
   /** The values of the route's `:name` segments, percent-decoded: `tenants/:name` → `{name}`. */
   readonly params: Readonly<Record<string, string>>;
+  /**
+   * False only on a route that takes tenant keys (`tenantKeys`) called without the admin token
+   * (or on a server that has none): the route must find the caller's tenant itself and answer
+   * nothing else. Absent or true: an admin call.
+   */
+  readonly byAdmin?: boolean;
 }
 
 /**
@@ -23,6 +29,12 @@ export interface AdminRoute {
   readonly path: string;
   /** How the 404 answer lists it: `GET journal?limit=N`. */
   readonly usage: string;
+  /**
+   * A tenant may call it with its own key (the journal, issue 16): a call without the admin
+   * token reaches the route with `byAdmin: false` instead of a 401. On a server with no admin
+   * token every call to it is a tenant's.
+   */
+  readonly tenantKeys?: boolean;
   handle(call: AdminCall): SimpleReply | Promise<SimpleReply>;
 }
 
