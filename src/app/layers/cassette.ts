@@ -16,13 +16,20 @@ export interface CassetteLayerOptions {
    * sandbox keys them by tenant too (`${tenant.id}\u0000${session}`), so tenants never share one.
    */
   readonly sessionOf?: (context: RequestContext) => string;
+  /**
+   * The operation and route of a request, when a spec can route it (the sandbox's, issue 16):
+   * the journal names a cassette hit's operation as a state answer's. Undefined: nothing.
+   */
+  readonly operationOf?: (
+    context: RequestContext,
+  ) => { readonly operation: string; readonly route: string } | undefined;
 }
 
 const LAYER_HEADER = [[HEADER_LAYER, 'cassette']] as const;
 
 /** Layer 7: an exact match of the normalized request answers with the next recorded response. */
 export function cassetteLayer(options: CassetteLayerOptions): Layer {
-  const { index, cursors, stats, latencyFactor, sessionOf } = options;
+  const { index, cursors, stats, latencyFactor, sessionOf, operationOf } = options;
   return {
     name: 'cassette',
     handle(context) {
@@ -34,6 +41,11 @@ export function cassetteLayer(options: CassetteLayerOptions): Layer {
       );
       const interaction = index.interaction({ cassette: entry.cassette, position })!;
       stats.markUsed(entry.cassette, position);
+      const named = operationOf?.(context);
+      if (named !== undefined) {
+        context.evidence.operation = named.operation;
+        context.evidence.route = named.route;
+      }
       return {
         reply: {
           kind: 'recorded',

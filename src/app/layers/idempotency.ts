@@ -88,9 +88,11 @@ export function idempotencyLayer(options: IdempotencyLayerOptions): Layer {
         now,
         now - settings.retentionHours * HOUR_MS,
       );
+      // The journal's facts (issue 16): the key's hash whatever became of it, and what it did.
+      context.idempotencyKeyHash = keyHash;
       switch (begun.kind) {
         case 'new': {
-          context.idempotencyKeyHash = keyHash;
+          context.evidence.idempotency = 'fresh';
           // Events name the key as sent (Stripe's request.idempotency_key) only when it is a
           // plain token the redactor leaves alone, as the profile's error messages do.
           const clean = (text: string) => redactPath(`/${text}`) === `/${text}`;
@@ -99,13 +101,16 @@ export function idempotencyLayer(options: IdempotencyLayerOptions): Layer {
           return undefined;
         }
         case 'completed':
+          context.evidence.idempotency = 'replayed';
           return {
             reply: replayStored(begun.response, codec, settings.replayedHeader),
             remember: false,
           };
         case 'in-flight':
+          context.evidence.idempotency = 'in-flight';
           return refuse('idempotency-in-flight');
         case 'mismatch': {
+          context.evidence.idempotency = 'conflict';
           const key = keyForMessage(read.key, (text) => redactPath(`/${text}`) === `/${text}`);
           if (begun.endpoint === '' || begun.endpoint === endpoint)
             return refuse('idempotency-mismatch', { key });

@@ -21,6 +21,7 @@ import {
   type FiredBy,
   type Firing,
   type LoadedScenario,
+  type OutcomeDecl,
   type TriggerInput,
   type ValueTrigger,
 } from '../../core/sandbox/scenarios/types.js';
@@ -712,17 +713,35 @@ export function scenarioLayer(o: ScenarioLayerOptions): ScenarioLayer {
       firing ??= counted;
       if (firing === undefined) return undefined;
       context.scenario = firing;
+      context.evidence.outcome = outcomeKind(firing.scenario.outcome);
       // A state outcome refused before it ran (the spec's validation, an idempotent replay) did
       // not fire: the journal must not say it did.
       if ('state' in firing.scenario.outcome) {
         const fired = firing;
         context.defer((end) => {
-          if (!ran(fired.scenario, end) && context.scenario === fired) context.scenario = undefined;
+          if (!ran(fired.scenario, end) && context.scenario === fired) {
+            context.scenario = undefined;
+            delete context.evidence.outcome;
+          }
         });
       }
       return answer(context, firing, tenant, operations);
     },
   };
+}
+
+/**
+ * The kind of an outcome, as the journal names it (issue 16): the fault's name (`timeout`,
+ * `rate-limited`, `gateway`, …), else the declaration's own (`error`, `state`, `inline`,
+ * `documented`, `recorded`).
+ */
+export function outcomeKind(outcome: OutcomeDecl): string {
+  if ('fault' in outcome) return outcome.fault;
+  if ('error' in outcome) return 'error';
+  if ('state' in outcome) return 'state';
+  if ('inline' in outcome) return 'inline';
+  if ('documented' in outcome) return 'documented';
+  return 'recorded';
 }
 
 /**

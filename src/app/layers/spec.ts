@@ -1,13 +1,17 @@
 import type { SpecMock } from '../../core/mock/openapi/responder.js';
 import type { IncomingRequest } from '../../core/ports/index.js';
-import type { Layer, LayerAnswer } from '../pipeline/context.js';
+import type { Layer, LayerAnswer, RequestContext } from '../pipeline/context.js';
 
 /**
  * What answers from a description instead of a recording: the OpenAPI responder, or (behind
  * the same slot) the GraphQL mock. Undefined passes to the next layer.
  */
 export interface SpecEngine {
-  handle(incoming: IncomingRequest): LayerAnswer | Promise<LayerAnswer> | undefined;
+  /** `context`: the request's, for an engine that records what it learnt (the sandbox's). */
+  handle(
+    incoming: IncomingRequest,
+    context?: RequestContext,
+  ): LayerAnswer | Promise<LayerAnswer> | undefined;
 }
 
 /**
@@ -19,7 +23,7 @@ export function specLayer(engine: SpecEngine, options: { readonly closes?: boole
     name: 'spec',
     // The mock's engine answers everything (404/405 included): there it closes the pipeline.
     ...(options.closes === true ? { closes: true } : {}),
-    handle: (context) => engine.handle(context.incoming),
+    handle: (context) => engine.handle(context.incoming, context),
   };
 }
 

@@ -26,6 +26,7 @@ import {
   type StateEngineDeps,
 } from '../../core/sandbox/state/engine.js';
 import { newId } from '../../core/sandbox/state/ids.js';
+import { readPaging } from '../../core/sandbox/state/pagination.js';
 import type { IdShape, ModelRoute } from '../../core/sandbox/state/model.js';
 import type { ActionDecl } from '../../core/sandbox/profile/types.js';
 import type { Firing, TriggerInput } from '../../core/sandbox/scenarios/types.js';
@@ -35,6 +36,7 @@ import type { TenantSeeder } from '../sandbox/seed.js';
 import {
   errorOutcomeReply,
   HEADER_SCENARIO,
+  outcomeKind,
   type RequestFacts,
   type ScenarioCatalogueView,
 } from './scenario.js';
@@ -123,6 +125,10 @@ interface Request {
   readonly resourceCheck?: (object: JsonValue) => Firing | undefined;
   /** The request's fields as sent (before redaction), for `resource` triggers. */
   readonly rawBody?: JsonValue | undefined;
+  /** The request id its answer carries: the events name it (issue 16). */
+  readonly requestId?: string;
+  /** The request's trace: the events keep it, and their deliveries continue it. */
+  readonly trace?: { readonly traceId: string; readonly flags: string };
 }
 
 type Outcome = (
@@ -132,8 +138,14 @@ type Outcome = (
       readonly reply: SimpleReply;
       readonly value: JsonValue | undefined;
       readonly completed: boolean;
+      /** The ids of the events the change made, in order. */
+      readonly events: readonly string[];
     }
-) & { readonly scenario?: Firing };
+) & {
+  readonly scenario?: Firing;
+  /** A list's page: whether more followed (the journal's `page.more`). */
+  readonly more?: boolean;
+};
 
 /** A scenario's state action as the engine runs it: the inline declaration, when it makes one. */
 function scenarioAction(firing: Firing | undefined) {
@@ -192,7 +204,7 @@ class StateRunner {
   private async planOnce(
     request: Request,
     writes: boolean,
-  ): Promise<{ plan: Plan; scenario: Firing | undefined }> {
+  ): Promise<{ plan: Plan; scenario: Firing | undefined; more: boolean | undefined }> {
     const { resources, engine } = this.o;
     const { tenant, routed, body, query } = request;
     const refs = readsFor(routed, body, query, engine.profile.pagination);
@@ -242,7 +254,11 @@ class StateRunner {
       ...(request.action === undefined ? {} : { action: request.action }),
       ...(action === undefined ? {} : { scenarioAction: action }),
     });
-    return { plan: planned, scenario: action === undefined ? undefined : scenario };
+    return {
+      plan: planned,
+      scenario: action === undefined ? undefined : scenario,
+      more: page?.hasMore,
+    };
   }
 
   /**
@@ -276,13 +292,17 @@ class StateRunner {
       const scenarioMay = request.scenario !== undefined || request.resourceCheck !== undefined;
       const once = await this.planOnce(request, writes || scenarioMay);
       const fired = once.scenario;
-      const tagged = fired === undefined ? {} : { scenario: fired };
+      const tagged = {
+        ...(fired === undefined ? {} : { scenario: fired }),
+        ...(once.more === undefined ? {} : { more: once.more }),
+      };
       let planned = once.plan;
       if (planned.kind === 'answer') {
         return fired === undefined
-          ? planned
+          ? { ...planned, ...tagged }
           : {
               ...planned,
+              ...tagged,
               reply: {
                 ...planned.reply,
                 headers: [...planned.reply.headers, [HEADER_SCENARIO, fired.scenario.name]],
@@ -298,18 +318,22 @@ class StateRunner {
       const { tenant } = request;
       const keyHash = request.idempotencyKeyHash;
       const keyShown = request.idempotencyKeyShown;
+      const { requestId, trace } = request;
+      const marksEvents = keyHash !== undefined || requestId !== undefined || trace !== undefined;
       // Stored test data has passed the redactor: the request body was redacted before planning
       // (§0.7), templates come from redacted cassettes, so what is stored is what is answered.
       // Redacting the planned values again could pseudonymise a pseudonym and make them differ.
       const change: StateChange = {
         ...planned.change,
-        ...(planned.change.events === undefined || keyHash === undefined
+        ...(planned.change.events === undefined || !marksEvents
           ? {}
           : {
               events: planned.change.events.map((e) => ({
                 ...e,
-                idempotencyKeyHash: keyHash,
+                ...(keyHash === undefined ? {} : { idempotencyKeyHash: keyHash }),
                 ...(keyShown === undefined ? {} : { idempotencyKey: keyShown }),
+                ...(requestId === undefined ? {} : { requestId }),
+                ...(trace === undefined ? {} : { traceId: trace.traceId, traceFlags: trace.flags }),
               })),
             }),
         quotas: { resources: tenant.quotas.resources, bytes: tenant.quotas.bytes },
@@ -325,6 +349,7 @@ class StateRunner {
           reply: planned.reply,
           value,
           completed: keyHash !== undefined,
+          events: (change.events ?? []).map((e) => e.id),
           ...tagged,
         };
       }
@@ -434,6 +459,21 @@ function resourceChecker(
   };
 }
 
+/** The journal keeps at most this many violations of a request (the first ones). */
+const MAX_VIOLATIONS = 20;
+
+/** A violation as the journal keeps it: where and which rule, never the value sent. */
+function violationText(v: Violation): string {
+  const where = v.name ?? (v.pointer === undefined || v.pointer === '' ? undefined : v.pointer);
+  return `${v.in}${where === undefined ? '' : ` ${where}`}: ${v.message}`;
+}
+
+/** Whether a list request carried the profile's cursor (or asked for a page past the first). */
+function asksLaterPage(engine: StateEngineDeps, query: Record<string, string | string[]>): boolean {
+  const paging = readPaging(engine.profile.pagination, query);
+  return paging.after !== undefined || paging.before !== undefined || paging.page > 1;
+}
+
 function header(context: RequestContext, name: string): string | undefined {
   return valuesOf(context.incoming.headers[name])[0];
 }
@@ -472,6 +512,10 @@ export function stateLayer(o: StateLayerOptions): StateLayer {
         : scenarios.facts.routed(incoming);
     if (found === undefined) return undefined;
     const routed = redactParams(found, o.redactValue);
+    const evidence = context.evidence;
+    evidence.route = routed.route.path;
+    evidence.operation =
+      routed.operation?.id ?? `${incoming.method.toUpperCase()} ${routed.route.path}`;
     const query = parseQuery(incoming.rawQuery);
     let body: Body | undefined;
     try {
@@ -489,7 +533,15 @@ export function stateLayer(o: StateLayerOptions): StateLayer {
         { query, headers: incoming.headers, ...(body === undefined ? {} : { body }) },
         routed.params,
       );
+      evidence.conforms = unsupportedMediaType === undefined && violations.length === 0;
       if (unsupportedMediaType !== undefined || violations.length > 0) {
+        const cleaned = cleanViolations(violations, o.redactValue);
+        evidence.violations = [
+          ...(unsupportedMediaType === undefined
+            ? []
+            : ['header content-type: is not a media type the operation takes']),
+          ...cleaned.map(violationText),
+        ].slice(0, MAX_VIOLATIONS);
         const answer =
           unsupportedMediaType !== undefined
             ? refusals.answer(incoming, { operation: routed.operation }, 'unsupported-media-type', {
@@ -499,11 +551,7 @@ export function stateLayer(o: StateLayerOptions): StateLayer {
                 detail: `${routed.operation.id} takes ${routed.operation.body?.contents.map((c) => c.type).join(', ') || 'no request body'}; the request's Content-Type is not one of them.`,
                 extra: { operation: routed.operation.id },
               })
-            : refusals.invalid(
-                incoming,
-                routed.operation,
-                cleanViolations(violations, o.redactValue),
-              );
+            : refusals.invalid(incoming, routed.operation, cleaned);
         // Never began executing: nothing for an idempotency key to remember.
         return { reply: markState(answer.reply), remember: false };
       }
@@ -534,10 +582,19 @@ export function stateLayer(o: StateLayerOptions): StateLayer {
       ...(context.idempotencyKeyShown === undefined
         ? {}
         : { idempotencyKeyShown: context.idempotencyKeyShown }),
+      ...(context.requestId === undefined ? {} : { requestId: context.requestId }),
+      ...(context.trace === undefined
+        ? {}
+        : { trace: { traceId: context.trace.traceId, flags: context.trace.flags } }),
     });
-    if (outcome.scenario !== undefined && context.scenario === undefined)
+    if (outcome.scenario !== undefined && context.scenario === undefined) {
       context.scenario = outcome.scenario;
+      evidence.outcome = outcomeKind(outcome.scenario.scenario.outcome);
+    }
+    if (outcome.more !== undefined)
+      evidence.page = { more: outcome.more, cursor: asksLaterPage(engine, query) };
     if (outcome.kind === 'applied') {
+      if (outcome.events.length > 0) (evidence.events ??= []).push(...outcome.events);
       if (outcome.completed) context.idempotencyCompleted = true;
       return { reply: outcome.reply, journalPath: routed.route.path };
     }

@@ -54,12 +54,13 @@ import { stateLayer } from '../layers/state.js';
 import { tenantLayer } from '../layers/tenant.js';
 import type { Layer, RequestContext } from '../pipeline/context.js';
 import { assemblePipeline } from '../pipeline/assemble.js';
-import { replyStatus, runPipeline } from '../pipeline/run.js';
+import { replyStatus, runPipeline, type PipelineEvidence } from '../pipeline/run.js';
 import { ServerStats } from '../pipeline/stats.js';
 import type { RedactionSetup } from '../redaction/setup.js';
 import type { HttpHost } from '../replay/server.js';
 import { scheduleExpiry } from './expiry.js';
-import type { KeyMaker } from './keys.js';
+import { newRequestId, type KeyMaker } from './keys.js';
+import { withRequestIdHeader } from './request-id.js';
 import { cachedResolver, resolvedTenant } from './resolver.js';
 import { tenantSeeder } from './seed.js';
 import { TenantAdmin } from './tenants.js';
@@ -177,12 +178,27 @@ const SPEC_REFUSALS = new Set(['invalid', 'unauthorized', 'not-found', 'method-n
 /** The spec mock's answers that are a documented response (a scenario's `documented` outcome). */
 const DOCUMENTED = new Set(['example', 'generated', 'empty']);
 
-/** The spec behind the sandbox's state and cassettes: documented routes the model leaves out. */
-function sandboxSpec(mock: SpecMock): SpecEngine {
+/** The spec mock's outcomes that passed request validation (when it validates). */
+const VALIDATED = new Set([...DOCUMENTED, 'bad-prefer']);
+/** The spec mock's outcomes of a request that failed validation. */
+const NONCONFORMING = new Set(['invalid', 'unsupported-media-type']);
+
+/**
+ * The spec behind the sandbox's state and cassettes: documented routes the model leaves out.
+ * It records the operation and, when it validates requests, whether the request conformed.
+ */
+function sandboxSpec(mock: SpecMock, validates: boolean): SpecEngine {
   return {
-    handle(incoming) {
+    handle(incoming, context) {
       const answer = mock.answer(incoming, false);
       if (answer === undefined) return undefined;
+      if (context !== undefined) {
+        const evidence = context.evidence;
+        if (answer.operation !== undefined) evidence.operation = answer.operation;
+        if (answer.path !== undefined) evidence.route = answer.path;
+        if (validates && NONCONFORMING.has(answer.outcome)) evidence.conforms = false;
+        else if (validates && VALIDATED.has(answer.outcome)) evidence.conforms = true;
+      }
       return {
         reply: answer.reply,
         ...(answer.path === undefined ? {} : { journalPath: answer.path }),
@@ -437,6 +453,17 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
     );
   }
 
+  /**
+   * Request ids and tenant time for the journal (issue 16), in both pipelines: a trigger's
+   * steps make events too, and those name the step's request as a client's would.
+   */
+  const makeRequestId = deps.keys.newRequestId ?? newRequestId;
+  const requestIds = profile.requestId;
+  const evidence: PipelineEvidence = {
+    newRequestId: () => makeRequestId(requestIds.prefix),
+    tenantNow: (tenant) => tenantNow(tenant.clock, clock.now()),
+  };
+
   /** How both pipelines (the sandbox's and the trigger's) see and redact a request. */
   const view = {
     match,
@@ -508,6 +535,7 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
       now: () => clock.now(),
     }),
   );
+  const specRouter = deps.spec?.router;
   const layers: Partial<Record<string, Layer>> = {
     admin: adminLayer({ token: config.admin.token, routes }),
     tenant,
@@ -547,8 +575,21 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
       latencyFactor: 0,
       cassetteFor: (context) => context.cassette,
       sessionOf,
+      ...(specRouter === undefined
+        ? {}
+        : {
+            operationOf: (context: RequestContext) => {
+              const { method, path } = context.incoming;
+              const found = specRouter.route(method, path);
+              return found.kind === 'operation'
+                ? { operation: found.operation.id, route: found.operation.path }
+                : undefined;
+            },
+          }),
     }),
-    ...(deps.specMock === undefined ? {} : { spec: specLayer(sandboxSpec(deps.specMock)) }),
+    ...(deps.specMock === undefined
+      ? {}
+      : { spec: specLayer(sandboxSpec(deps.specMock, config.mock.validateRequests)) }),
     miss: missLayer({ index, stats, logger, status: config.replay.missStatus }),
   };
   if (webhookUse !== undefined) {
@@ -567,6 +608,7 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
       journal: deps.journal,
       stats,
       view,
+      evidence,
     });
     const bodyFormat = model.routes.some((r) => r.body === 'form') ? 'form' : 'json';
     runTriggerStep = async (tenantId, step) => {
@@ -583,11 +625,12 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
   }
 
   const handler = runPipeline({
-    layers: assemblePipeline(layers),
+    layers: withRequestIdHeader(assemblePipeline(layers), requestIds.header),
     clock,
     journal: deps.journal,
     stats,
     view,
+    evidence,
   });
 
   // Idle tenants go at start and hourly (expiry.ts); expired idempotency keys are swept with
