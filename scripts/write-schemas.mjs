@@ -7,6 +7,8 @@ import {
   cassetteSchemaV1,
   configSchema,
   driftReportSchema,
+  readinessCriteriaSchema,
+  readinessReportSchema,
   ruleFileSchema,
   scenariosSchema,
 } from '../dist/index.js';
@@ -16,6 +18,8 @@ const schemas = {
   'cassette-v1.schema.json': cassetteSchemaV1,
   'config.schema.json': configSchema,
   'drift-report.schema.json': driftReportSchema,
+  'readiness-criteria.schema.json': readinessCriteriaSchema,
+  'readiness-report.schema.json': readinessReportSchema,
   'redaction-rules.schema.json': ruleFileSchema,
   'scenarios.schema.json': scenariosSchema,
 };

@@ -68,3 +68,4 @@ export { driftReportSchema } from './core/drift/schema.js';
 export { ruleFileSchema } from './core/redaction/rules.js';
 export { apiProfileSchema } from './core/sandbox/profile/schema.js';
 export { scenariosSchema } from './core/sandbox/scenarios/schema.js';
+export { readinessCriteriaSchema, readinessReportSchema } from './core/readiness/schema.js';

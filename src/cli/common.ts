@@ -56,6 +56,7 @@ const EXIT_BY_CODE: Record<ErrorCode, number> = {
   TD_TRIGGER_FAILED: EXIT.failed,
   TD_SCENARIO_INVALID: EXIT.usage,
   TD_WEBHOOK_REFUSED: EXIT.usage,
+  TD_READINESS_CRITERIA_INVALID: EXIT.usage,
   TD_INTERNAL: EXIT.internal,
 };
 

@@ -53,6 +53,8 @@ export const ERROR_CODES = {
     'A scenario catalogue (config, scenarios/*.json, a preset) does not load: a schema violation (file + JSON pointer), an unsafe regex, or a duplicate name.',
   TD_WEBHOOK_REFUSED:
     'A webhook endpoint URL is refused: not absolute http(s), credentials in it, or a host outside loopback and webhooks.allowedHosts.',
+  TD_READINESS_CRITERIA_INVALID:
+    'A readiness criteria file does not load: bad JSON, a schema violation (file + JSON pointer), an unknown kind, or an id used twice.',
   TD_INTERNAL: 'A bug in tapedeck: please report it with the log line that carries this code.',
 } as const;
 

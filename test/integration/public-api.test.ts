@@ -43,6 +43,8 @@ describe('the public API', () => {
       'isTapedeckError',
       'loadConfig',
       'parseCassette',
+      'readinessCriteriaSchema',
+      'readinessReportSchema',
       'redactCassettes',
       'ruleFileSchema',
       'runDrift',
