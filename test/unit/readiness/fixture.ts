@@ -4,8 +4,13 @@
  */
 import type { StoredJournalEntry } from '../../../src/core/ports/journal.js';
 import type { WebhookAttempt } from '../../../src/core/ports/webhooks.js';
+import { DEFAULT_CRITERIA } from '../../../src/core/readiness/defaults.js';
+import { evaluate } from '../../../src/core/readiness/evaluate.js';
+import { signoffOf, withSignoff } from '../../../src/core/readiness/signoff.js';
 import type {
   DeliveryEvidence,
+  ReadinessCriteria,
+  ReadinessReport,
   EventEvidence,
   ReadinessEvidence,
 } from '../../../src/core/readiness/types.js';
@@ -259,4 +264,31 @@ export function evidenceOf(
     },
     ...extra,
   };
+}
+
+const HOSTILE = 'Pipes | `ticks` <script>alert(1)</script> & "quotes"';
+
+/** A report of every verdict, a hostile title and note, and a sign-off that no longer holds. */
+export function mixedReport(): ReadinessReport {
+  const criteria: ReadinessCriteria = {
+    name: 'Acme payments go-live',
+    criteria: [
+      ...DEFAULT_CRITERIA.criteria,
+      { id: 'refunds', kind: 'operations', operations: ['PostRefunds'], required: false },
+      { id: 'hostile', kind: 'scenario', scenario: 'card_declined', title: HOSTILE, next: HOSTILE },
+    ],
+  };
+  const good = evaluate(criteria, evidenceOf(), T0 + 61_000);
+  const requests = goodRequests();
+  delete requests['list3'];
+  const deliveries = goodDeliveries();
+  deliveries['badSignature'] = delivery(
+    'dlv_4',
+    'evt_2',
+    'payment_intent.created',
+    [attempt(T0 + 7_000, 200)],
+    'bad-signature',
+  );
+  const later = evaluate(criteria, evidenceOf(requests, deliveries, { since: T0 }), T0 + 61_000);
+  return withSignoff(later, signoffOf(good, { by: 'Ada <ada@example.test>', at: T0 + 61_000 - 86_400_000 }));
 }

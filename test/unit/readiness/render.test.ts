@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CRITERIA } from '../../../src/core/readiness/defaults.js';
+import { evaluate } from '../../../src/core/readiness/evaluate.js';
+import { renderReadinessHtml } from '../../../src/core/render/readiness-html.js';
+import { renderReadinessMarkdown } from '../../../src/core/render/readiness-markdown.js';
+import { evidenceOf, mixedReport, T0 } from './fixture.js';
+
+const NOW = T0 + 61_000;
+describe('readiness Markdown (golden file)', () => {
+  it('renders the banner, the criteria table, next steps, evidence, coverage and sign-off', async () => {
+    await expect(renderReadinessMarkdown(mixedReport())).toMatchFileSnapshot(
+      '../../golden/readiness-report.md',
+    );
+  });
+
+  it('renders a ready partner', async () => {
+    await expect(
+      renderReadinessMarkdown(evaluate(DEFAULT_CRITERIA, evidenceOf(), NOW)),
+    ).toMatchFileSnapshot('../../golden/readiness-ready.md');
+  });
+
+  it('no value changes the structure: one table row per criterion, nothing raw', () => {
+    const md = renderReadinessMarkdown(mixedReport());
+    expect(md).not.toContain('<script>');
+    const rows = md.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| ---'));
+    expect(rows).toHaveLength(1 + 11);
+    // Every row has exactly the five cells: no unescaped pipe inside one.
+    for (const r of rows) expect(r.replace(/\\\|/g, '').split('|')).toHaveLength(7);
+  });
+});
+
+describe('readiness HTML', () => {
+  const html = renderReadinessHtml(mixedReport());
+
+  it('is one self-contained page: no script, no external URL', () => {
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toMatch(/https?:\/\//);
+    expect(html).not.toMatch(/\b(src|href)=/i);
+    expect(html).toContain("default-src 'none'");
+    expect(html).toMatch(/^<!doctype html>/);
+  });
+
+  it('escapes every value', () => {
+    expect(html).toContain(
+      'Pipes | `ticks` &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;',
+    );
+    expect(html).toContain('Ada &lt;ada@example.test&gt;');
+  });
+
+  it('has the verdict and one row per criterion', () => {
+    expect(html).toContain('data-verdict="not-ready"');
+    expect(html.match(/<tr class=/g)).toHaveLength(11);
+    expect(html).toContain('<tr class="fail" data-criterion="pagination">');
+  });
+});
