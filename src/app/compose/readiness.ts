@@ -15,7 +15,12 @@ import { evaluate } from '../../core/readiness/evaluate.js';
 import type { ReadinessReport } from '../../core/readiness/types.js';
 import type { TapedeckConfig } from '../config/config.js';
 import { loadCriteria } from '../readiness/criteria.js';
-import { declaredSurface, gatherEvidence, inputVersions } from '../readiness/evidence.js';
+import {
+  declaredRoutes,
+  declaredSurface,
+  gatherEvidence,
+  inputVersions,
+} from '../readiness/evidence.js';
 import { reportWithSignoff, signReport } from '../readiness/signoff.js';
 import { findTenant } from '../webhooks/admin.js';
 import { loadSandboxModel } from './sandbox.js';
@@ -63,6 +68,7 @@ export async function composeReadiness(
     criteria: criteria.version,
   });
   const surface = declaredSurface(sandbox.model, sandbox.spec?.model, sandbox.scenarios);
+  const routes = declaredRoutes(sandbox.model, sandbox.spec?.model);
   const state = openSqliteState(config.stateDir);
 
   async function build(query: ReadinessQuery): Promise<ReadinessReport> {
@@ -74,6 +80,7 @@ export async function composeReadiness(
       ...(query.since === undefined ? {} : { since: query.since }),
       until: now,
       surface,
+      routes,
       versions,
     });
     return evaluate(criteria.criteria, evidence, now);
