@@ -51,7 +51,7 @@ export function loadCriteria(
         cause,
         details: { file, pointer: '' },
         hint: missing
-          ? 'Check the path given with --criteria or readiness.criteria (relative paths are from the working directory), or leave it out to use the default criteria.'
+          ? 'Check the path given with --criteria or readiness.criteria, or leave both out to use the default criteria (docs/readiness.md).'
           : 'Check the file’s permissions.',
       },
     );

@@ -290,5 +290,8 @@ export function mixedReport(): ReadinessReport {
     'bad-signature',
   );
   const later = evaluate(criteria, evidenceOf(requests, deliveries, { since: T0 }), T0 + 61_000);
-  return withSignoff(later, signoffOf(good, { by: 'Ada <ada@example.test>', at: T0 + 61_000 - 86_400_000 }));
+  return withSignoff(
+    later,
+    signoffOf(good, { by: 'Ada <ada@example.test>', at: T0 + 61_000 - 86_400_000 }),
+  );
 }
