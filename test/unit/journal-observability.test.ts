@@ -8,6 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { MemoryJournalStore } from '../../src/adapters/state/memory/index.js';
 import { Journal, retentionPrune } from '../../src/app/journal/journal.js';
 import { parseJournalParams } from '../../src/app/journal/params.js';
+import { adminLayer, journalRoutes } from '../../src/app/layers/admin/index.js';
+import { runPipeline } from '../../src/app/pipeline/run.js';
+import type { IncomingRequest } from '../../src/core/ports/index.js';
+import type { ResolvedTenant } from '../../src/core/sandbox/tenant.js';
 import { isTapedeckError } from '../../src/core/errors.js';
 import type { JournalEntry, JournalPrune } from '../../src/core/ports/journal.js';
 import { renderJournalText } from '../../src/core/render/journal-text.js';
@@ -105,13 +109,15 @@ describe('the journal as text', () => {
 
   it('shows the tenant clock when the entry has one, and colours only through the style', () => {
     const [line] = renderJournalText([ENTRIES[0]!], BRACKETS).split('\n');
-    expect(line).toMatch(/^<d>2025-05-01T13:00:00.000Z<\/d>  <g>200<\/g>/);
+    expect(line).toMatch(/^<d>2025-05-01T13:00:00.000Z<\/d> {2}<g>200<\/g>/);
     const declined = renderJournalText([ENTRIES[1]!], BRACKETS);
     expect(declined).toContain('<y>402</y>');
     expect(declined).toContain('<r>conforms=no(2)</r>');
     expect(renderJournalText([ENTRIES[4]!], BRACKETS)).toContain('<r>501</r>');
     // Plain: no escape codes, nothing but the words.
-    expect(renderJournalText(ENTRIES)).not.toMatch(/[<\u001b]/);
+    const plain = renderJournalText(ENTRIES);
+    expect(plain).not.toContain('<');
+    expect(plain).not.toContain('\u001b');
   });
 });
 
@@ -276,5 +282,92 @@ describe('what the journal keeps', () => {
     await time.advance(3_600_000);
     expect(store.prunes).toHaveLength(3);
     await journal.close();
+  });
+});
+
+/** A request to the admin API, as the HTTP adapter hands it in. */
+function adminRequest(query: string, authorization?: string): IncomingRequest {
+  return {
+    method: 'GET',
+    target: `/__tapedeck/journal?${query}`,
+    path: '/__tapedeck/journal',
+    rawQuery: query,
+    headers: authorization === undefined ? {} : { authorization: [authorization] },
+    rawBody: undefined,
+    signal: new AbortController().signal,
+  };
+}
+
+describe('the journal route: who may read', () => {
+  const TENANTS = [
+    { id: 'tn_a', name: 'acme', key: 'key-a' },
+    { id: 'tn_b', name: 'globex', key: 'key-b' },
+  ];
+  async function server(token: string | undefined) {
+    const time = new ManualTime(AT);
+    const store = new MemoryJournalStore();
+    const journal = new Journal(store, { scheduler: time, onWriteError: () => undefined });
+    await store.append([entry(1, { tenant: 'tn_a' }), entry(2, { tenant: 'tn_b' }), entry(3)]);
+    const handler = runPipeline({
+      layers: [
+        adminLayer({
+          token,
+          routes: [
+            journalRoutes(journal, {
+              findTenant: (n) => Promise.resolve(TENANTS.find((t) => t.name === n || t.id === n)),
+              // As the tenant layer: the key → context.tenant, or the profile's 401.
+              tenantOf: (context) => {
+                const given = context.incoming.headers['authorization']?.[0];
+                const found = TENANTS.find((t) => `Bearer ${t.key}` === given);
+                if (found === undefined)
+                  return { reply: { kind: 'simple', status: 401, headers: [], body: 'no key' } };
+                context.setTenant({ id: found.id, name: found.name } as ResolvedTenant);
+                return undefined;
+              },
+              now: () => time.now(),
+            }),
+          ],
+        }),
+      ],
+      clock: time,
+      journal: { record: () => undefined },
+      stats: { answered: () => undefined },
+    });
+    return async (query: string, authorization?: string) => {
+      const reply = await handler(adminRequest(query, authorization));
+      if (reply.kind !== 'simple') throw new Error(`a ${reply.kind} reply`);
+      return {
+        status: reply.status,
+        tenants:
+          reply.status === 200
+            ? (JSON.parse(reply.body) as Page).entries.map((e) => e.tenant ?? '-')
+            : [],
+      };
+    };
+  }
+  interface Page {
+    entries: { tenant?: string }[];
+  }
+
+  it('with an admin token configured: the token reads all, a key its own', async () => {
+    const read = await server('admin-secret');
+    expect(await read('', 'Bearer admin-secret')).toEqual({
+      status: 200,
+      tenants: ['-', 'tn_b', 'tn_a'],
+    });
+    expect(await read('tenant=globex', 'Bearer admin-secret')).toEqual({
+      status: 200,
+      tenants: ['tn_b'],
+    });
+    expect(await read('', 'Bearer key-a')).toEqual({ status: 200, tenants: ['tn_a'] });
+    expect((await read('tenant=globex', 'Bearer key-a')).status).toBe(403);
+    expect((await read('', 'Bearer nobody')).status).toBe(401);
+  });
+
+  it('with no admin token configured: tenant keys only, never every tenant', async () => {
+    const read = await server(undefined);
+    expect((await read('')).status).toBe(401);
+    expect(await read('', 'Bearer key-b')).toEqual({ status: 200, tenants: ['tn_b'] });
+    expect((await read('tenant=acme', 'Bearer key-b')).status).toBe(403);
   });
 });
