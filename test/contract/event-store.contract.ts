@@ -128,8 +128,9 @@ export function eventStoreContract(name: string, harness: StateHarness): void {
       expect(await state.events.list('t1', 0, 10)).toHaveLength(2);
     });
 
-    it("keeps the request id and the trace of the request that caused an event (issue 16)", async () => {
-      const { state, reopen } = await harness.open();
+    it('keeps the request id and the trace of the request that caused an event (issue 16)', async () => {
+      const opened = await harness.open();
+      const { state } = opened;
       await withTenants(state, 't1');
       const traced = {
         ...event('evt_1'),
@@ -152,7 +153,7 @@ export function eventStoreContract(name: string, harness: StateHarness): void {
       await check(state.events);
       if (harness.persistent) {
         await state.close();
-        await check((await reopen()).events);
+        await check((await opened.reopen()).events);
       }
     });
 

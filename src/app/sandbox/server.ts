@@ -457,10 +457,13 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
    * Request ids and tenant time for the journal (issue 16), in both pipelines: a trigger's
    * steps make events too, and those name the step's request as a client's would.
    */
-  const makeRequestId = deps.keys.newRequestId ?? newRequestId;
+  const keys = deps.keys;
   const requestIds = profile.requestId;
   const evidence: PipelineEvidence = {
-    newRequestId: () => makeRequestId(requestIds.prefix),
+    newRequestId: () =>
+      keys.newRequestId === undefined
+        ? newRequestId(requestIds.prefix)
+        : keys.newRequestId(requestIds.prefix),
     tenantNow: (tenant) => tenantNow(tenant.clock, clock.now()),
   };
 

@@ -66,7 +66,8 @@ export class MemoryEventStore implements EventStore, TenantScoped {
       ids.set(e.id, e.type);
       if (traced) {
         let traces = this.traces.get(tenant);
-        if (traces === undefined) this.traces.set(tenant, (traces = new Map()));
+        if (traces === undefined)
+          this.traces.set(tenant, (traces = new Map<string, { traceId: string; flags: string }>()));
         traces.set(e.id, { traceId, flags: traceFlags });
       }
     }
