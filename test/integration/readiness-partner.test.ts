@@ -375,8 +375,8 @@ async function tapedeck(
   let err = '';
   const cli: CliContext = {
     io: {
-      stdout: { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WriteStream,
-      stderr: { write: (s: string) => ((err += s), true) } as unknown as NodeJS.WriteStream,
+      stdout: { write: (s: string) => ((out += s), true) },
+      stderr: { write: (s: string) => ((err += s), true) },
       env: {},
     },
     cwd: root,

@@ -397,32 +397,30 @@ export function registerWebhooks(program: Command, cli: CliContext): void {
         'sandbox within a second, one attempt, never retried. `tapedeck readiness` reads how the\n' +
         'receiver answered (docs/readiness.md).\n',
     );
-    command.action(
-      async (values: Common & { kind?: string; endpoint?: string }, cmd: Command) => {
-        const tenant = tenantOf(values, 'probe --tenant T [--kind bad-signature|duplicate|both]');
-        const kind = values.kind ?? 'both';
-        if (!(PROBE_KINDS as readonly string[]).includes(kind))
-          throw new TapedeckError('TD_USAGE', `--kind is one of ${PROBE_KINDS.join(', ')}.`);
-        const probes = await withWebhookAdmin(cli, cmd, values, options, (admin) =>
-          admin.probe(
-            tenant,
-            kind as ProbeKind,
-            values.endpoint === undefined ? {} : { endpoint: values.endpoint },
-          ),
+    command.action(async (values: Common & { kind?: string; endpoint?: string }, cmd: Command) => {
+      const tenant = tenantOf(values, 'probe --tenant T [--kind bad-signature|duplicate|both]');
+      const kind = values.kind ?? 'both';
+      if (!(PROBE_KINDS as readonly string[]).includes(kind))
+        throw new TapedeckError('TD_USAGE', `--kind is one of ${PROBE_KINDS.join(', ')}.`);
+      const probes = await withWebhookAdmin(cli, cmd, values, options, (admin) =>
+        admin.probe(
+          tenant,
+          kind as ProbeKind,
+          values.endpoint === undefined ? {} : { endpoint: values.endpoint },
+        ),
+      );
+      if (probes === undefined) {
+        const { message, hint } = probeRefusal(tenant);
+        throw new TapedeckError('TD_USAGE', message, { hint });
+      }
+      if (values.json === true) {
+        printJson(cli, { tenant, probes });
+        return;
+      }
+      for (const p of probes)
+        cli.io.stdout.write(
+          `Queued a ${p.probe ?? kind} probe ${p.id} of ${p.eventId} (${p.eventType}) to ${p.endpoint}: a running sandbox sends it within a second.\n`,
         );
-        if (probes === undefined) {
-          const { message, hint } = probeRefusal(tenant);
-          throw new TapedeckError('TD_USAGE', message, { hint });
-        }
-        if (values.json === true) {
-          printJson(cli, { tenant, probes });
-          return;
-        }
-        for (const p of probes)
-          cli.io.stdout.write(
-            `Queued a ${p.probe ?? kind} probe ${p.id} of ${p.eventId} (${p.eventType}) to ${p.endpoint}: a running sandbox sends it within a second.\n`,
-          );
-      },
-    );
+    });
   }
 }
