@@ -543,4 +543,48 @@ describe('a scripted partner against the readiness criteria', () => {
     expect(run.code).toBe(2);
     expect(run.err).toContain('TD_READINESS_CRITERIA_INVALID');
   }, 60_000);
+  it('tapedeck webhooks probe queues a probe on the state directory; the sandbox sends it once', async () => {
+    const receiver = receivers[0]!;
+    const before = receiver.received.length;
+    const run = await tapedeck([
+      'webhooks',
+      'probe',
+      '--tenant',
+      'good',
+      '--kind',
+      'bad-signature',
+      '--json',
+      '--state-dir',
+      stateDir,
+      '--profile',
+      'standard',
+    ]);
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    const { probes } = JSON.parse(run.out) as { probes: { id: string; probe: string }[] };
+    expect(probes.map((p) => p.probe)).toEqual(['bad-signature']);
+    // The command ran on the real clock, which the sandbox's is behind: it is due at real now.
+    await time.advance(Math.max(0, Date.now() - time.now()) + 1_000);
+    await deliver('good');
+    await receiver.arrived(before + 1);
+    expect(receiver.received.slice(before)).toEqual([
+      expect.objectContaining({ verified: false, status: 400 }),
+    ]);
+    // Refused with a 400, the probe failed after its one attempt: never retried.
+    const log = (await admin('GET', `tenants/good/webhooks/deliveries/${probes[0]!.id}`)) as {
+      delivery: { status: string; attempts: number; probe: string };
+    };
+    expect(log.delivery).toMatchObject({ status: 'failed', attempts: 1, probe: 'bad-signature' });
+    const bad = await tapedeck([
+      'webhooks',
+      'probe',
+      '--tenant',
+      'good',
+      '--kind',
+      'nope',
+      '--state-dir',
+      stateDir,
+    ]);
+    expect(bad.code).toBe(2);
+  }, 60_000);
 });
