@@ -12,6 +12,7 @@ import { registerImport } from './commands/import.js';
 import { registerInit } from './commands/init.js';
 import { registerJournal } from './commands/journal.js';
 import { registerMock } from './commands/mock.js';
+import { registerReadiness } from './commands/readiness.js';
 import { registerRedact } from './commands/redact.js';
 import { registerRecord } from './commands/record.js';
 import { registerReplay } from './commands/replay.js';
@@ -81,6 +82,7 @@ export function buildProgram(cli: CliContext): Command {
   registerWebhooks(program, cli);
   registerTrigger(program, cli);
   registerJournal(program, cli);
+  registerReadiness(program, cli);
   registerRedact(program, cli);
   registerImport(program, cli);
   registerExport(program, cli);

@@ -100,6 +100,11 @@ async function withEndpoints(state: RuntimeState, tenant: string, ...eps: string
     expect(await state.webhooks.addEndpoint(tenant, webhookEndpoint(id))).toBe(true);
 }
 
+function withoutNext<T extends { nextAttemptAt?: number }>(delivery: T): Omit<T, 'nextAttemptAt'> {
+  const { nextAttemptAt: _gone, ...rest } = delivery;
+  return rest;
+}
+
 /** The behaviour every WebhookStore must have. Run it against each implementation. */
 export function webhookStoreContract(name: string, harness: StateHarness): void {
   describe(`${name} (WebhookStore contract)`, () => {
@@ -641,6 +646,97 @@ export function webhookStoreContract(name: string, harness: StateHarness): void 
         status: 'delivered',
         attempts: 3,
       });
+    });
+
+    it('adds a probe of the newest delivered event: one attempt, its own id, the same payload; never retried', async () => {
+      const { state } = await harness.open();
+      const { webhooks } = state;
+      await withEndpoints(state, 't1', 'we_1', 'we_2');
+      await withEndpoints(state, 't2', 'we_1');
+      const probe = (id: string, extra: { endpoint?: string; at?: number } = {}) => ({
+        id,
+        kind: 'duplicate' as const,
+        at: extra.at ?? 500,
+        ...(extra.endpoint === undefined ? {} : { endpoint: extra.endpoint }),
+      });
+      // Nothing delivered yet: nothing to probe with, and nothing written.
+      expect(await webhooks.addProbe('t1', probe('dlv_p0'))).toBeUndefined();
+      await fan(webhooks, 't1', ['evt_1', 'evt_2', 'evt_3'], ['we_1'], 100);
+      await fan(webhooks, 't1', ['evt_4'], ['we_2'], 100);
+      expect(await webhooks.addProbe('t1', probe('dlv_p0'))).toBeUndefined();
+      // evt_1 and evt_2 delivered (evt_2 the newer delivery), evt_3 and evt_4 failed.
+      await claim(webhooks, 't1', { limit: 4 });
+      const ok = attempt(1, { outcome: 'delivered', status: 200 });
+      await webhooks.settle('t1', dlv('we_1', 'evt_1'), 'srv_1', ok, { status: 'delivered' });
+      await webhooks.settle('t1', dlv('we_1', 'evt_2'), 'srv_1', ok, { status: 'delivered' });
+      await webhooks.settle('t1', dlv('we_1', 'evt_3'), 'srv_1', attempt(1), { status: 'failed' });
+      await webhooks.settle('t1', dlv('we_2', 'evt_4'), 'srv_1', attempt(1), { status: 'failed' });
+      const before = await listed(webhooks, 't1');
+
+      const made = await webhooks.addProbe('t1', {
+        id: 'dlv_p1',
+        kind: 'bad-signature',
+        at: 700,
+      });
+      expect(made).toEqual({
+        id: 'dlv_p1',
+        endpoint: 'we_1',
+        url: webhookEndpoint('we_1').url,
+        eventId: 'evt_2',
+        eventType: 'customer.created',
+        status: 'pending',
+        attempts: 0,
+        nextAttemptAt: 700,
+        createdAt: 700,
+        probe: 'bad-signature',
+      });
+      // A taken id, another tenant's deliveries, an endpoint with nothing delivered: nothing.
+      expect(await webhooks.addProbe('t1', probe('dlv_p1'))).toBeUndefined();
+      expect(await webhooks.addProbe('t1', probe(dlv('we_1', 'evt_1')))).toBeUndefined();
+      expect(await webhooks.addProbe('t2', probe('dlv_p2'))).toBeUndefined();
+      expect(await webhooks.addProbe('t1', probe('dlv_p2', { endpoint: 'we_2' }))).toBeUndefined();
+      expect(await listed(webhooks, 't1')).toEqual(['dlv_p1', ...before]);
+      expect((await webhooks.getDelivery('t1', 'dlv_p1'))?.delivery).toEqual(made);
+      expect((await webhooks.listDeliveries('t1', { limit: 1 }))[0]).toEqual(made);
+
+      // Claimed at its time, with the stored bytes, as a manual one; asked to retry, it fails.
+      expect(await claim(webhooks, 't1', { now: 699 })).toEqual([]);
+      const [claimed] = await claim(webhooks, 't1', { now: 700 });
+      expect(claimed).toMatchObject({
+        delivery: { id: 'dlv_p1', probe: 'bad-signature', eventId: 'evt_2' },
+        payload: webhookMessage('evt_2').payload,
+        manual: true,
+      });
+      const refused = attempt(1, { manual: true, at: 700, status: 400 });
+      expect(
+        await webhooks.settle('t1', 'dlv_p1', 'srv_1', refused, {
+          status: 'pending',
+          nextAttemptAt: 900,
+        }),
+      ).toBe(true);
+      expect(await webhooks.getDelivery('t1', 'dlv_p1')).toEqual({
+        delivery: { ...withoutNext(made!), status: 'failed', attempts: 1 },
+        attempts: [refused],
+      });
+      expect(await claim(webhooks, 't1', { now: 10 ** 9 })).toEqual([]);
+
+      // A probe is never the original of another; a disabled endpoint is passed over.
+      const second = await webhooks.addProbe('t1', probe('dlv_p3'));
+      expect(second).toMatchObject({ eventId: 'evt_2', probe: 'duplicate' });
+      expect(await webhooks.updateEndpoint('t1', 'we_1', { status: 'disabled' })).toBe(true);
+      expect(await webhooks.addProbe('t1', probe('dlv_p4'))).toBeUndefined();
+      // And fan-out still makes one delivery per event and endpoint, probes or not.
+      expect(await webhooks.updateEndpoint('t1', 'we_1', { status: 'enabled' })).toBe(true);
+      const afterSeq = await webhooks.cursor('t1');
+      expect(
+        await webhooks.fanOut('t1', {
+          afterSeq,
+          toSeq: afterSeq + 1,
+          messages: [],
+          deliveries: [{ id: 'dlv_again', endpoint: 'we_1', eventId: 'evt_2', dueAt: 900 }],
+        }),
+      ).toBe(true);
+      expect(await webhooks.getDelivery('t1', 'dlv_again')).toBeUndefined();
     });
 
     it('does not redeliver to a deleted endpoint, and says so; the delivery stays abandoned', async () => {

@@ -73,6 +73,14 @@ export function redeliverRefusal(
   }
 }
 
+/** Why no probe was sent, as the admin route and the CLI say it. */
+export function probeRefusal(tenant: string): { readonly message: string; readonly hint: string } {
+  return {
+    message: `Tenant ${shown(tenant, PLAIN)} has nothing to probe with: no event was delivered to an enabled endpoint yet.`,
+    hint: 'Make an event the endpoint gets (or `tapedeck trigger`), let it be delivered, then probe.',
+  };
+}
+
 /** A secret as listings show it: its prefix and last four characters. */
 export interface SecretView {
   readonly hint: string;
@@ -112,7 +120,13 @@ export interface DeliveryView {
   readonly attempts: number;
   readonly nextAttemptAt?: string;
   readonly createdAt: string;
+  /** Sent on purpose to test the receiver (issue 16): `tapedeck webhooks probe`. */
+  readonly probe?: NonNullable<WebhookDelivery['probe']>;
 }
+
+/** What `probe` sends: a wrong signature, a duplicate (same webhook id), or one of each. */
+export type ProbeKind = NonNullable<WebhookDelivery['probe']> | 'both';
+export const PROBE_KINDS: readonly ProbeKind[] = ['bad-signature', 'duplicate', 'both'];
 
 export interface AttemptView {
   readonly n: number;
@@ -205,6 +219,7 @@ export function deliveryView(delivery: WebhookDelivery): DeliveryView {
     attempts: delivery.attempts,
     ...(delivery.nextAttemptAt === undefined ? {} : { nextAttemptAt: iso(delivery.nextAttemptAt) }),
     createdAt: iso(delivery.createdAt),
+    ...(delivery.probe === undefined ? {} : { probe: delivery.probe }),
   };
 }
 
@@ -571,6 +586,44 @@ export class WebhookAdmin {
       : undefined;
     if (found === undefined) this.notFound(record, 'delivery', id);
     return { delivery: deliveryView(found.delivery), attempts: found.attempts.map(attemptView) };
+  }
+
+  /**
+   * Probes the receiver (issue 16, readiness): the event of the tenant's newest delivered
+   * delivery is sent again, now, once (never retried): `bad-signature` signed with a wrong secret
+   * of the profile's scheme (a receiver that verifies refuses it), `duplicate` as it was (same
+   * webhook id: a receiver that dedupes does nothing twice); `both`, one of each. Undefined when
+   * the tenant has nothing delivered to an enabled endpoint yet (nothing to probe with).
+   */
+  async probe(
+    tenantName: string,
+    kind: ProbeKind,
+    options: { readonly endpoint?: string } = {},
+  ): Promise<DeliveryView[] | undefined> {
+    if (!PROBE_KINDS.includes(kind))
+      throw usage(
+        `A probe is one of ${PROBE_KINDS.join(', ')}.`,
+        'kind',
+        'e.g. {"kind": "bad-signature"} (or --kind bad-signature).',
+      );
+    const record = await this.tenant(tenantName);
+    if (options.endpoint !== undefined) await this.endpoint(record, options.endpoint);
+    const at = this.now(record);
+    const made: DeliveryView[] = [];
+    for (const one of kind === 'both' ? (['bad-signature', 'duplicate'] as const) : [kind]) {
+      const id = `dlv_${Buffer.from(this.deps.signer.randomBytes(12)).toString('hex')}`;
+      const probe = await this.deps.state.webhooks.addProbe(record.id, {
+        id,
+        kind: one,
+        at,
+        ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+      });
+      if (probe === undefined) break;
+      made.push(deliveryView(probe));
+    }
+    if (made.length === 0) return undefined;
+    this.deps.onChange?.(record.id);
+    return made;
   }
 
   /**

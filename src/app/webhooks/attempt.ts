@@ -88,7 +88,12 @@ export async function runAttempt(
   const { delivery, endpoint, payload } = claimed;
   const scheme = SCHEMES[deps.profile.webhooks.scheme];
   const live = endpoint.secrets.filter((s) => s.expiresAt === undefined || s.expiresAt > at);
-  const secrets = (live.length > 0 ? live : endpoint.secrets.slice(0, 1)).map((s) => s.secret);
+  // A bad-signature probe (issue 16) is signed, in the same scheme, with a secret nobody holds:
+  // a receiver that verifies refuses it.
+  const secrets =
+    delivery.probe === 'bad-signature'
+      ? [scheme.newSecret(deps.signer.randomBytes(32))]
+      : (live.length > 0 ? live : endpoint.secrets.slice(0, 1)).map((s) => s.secret);
   const body = new TextEncoder().encode(payload);
   const sentAt = deps.clock.now();
   const facts = headerFacts(delivery.eventType, delivery.eventId, endpoint.id);

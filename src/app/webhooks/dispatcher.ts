@@ -35,7 +35,7 @@ import type { PayloadSource } from '../../core/webhooks/payload.js';
 import type { WebhooksConfig } from '../config/config.js';
 import { VERSION } from '../version.js';
 import { resolveSchedule } from '../../core/webhooks/schedule.js';
-import { runAttempt, type AttemptDeps } from './attempt.js';
+import { runAttempt, type AttemptDeps, type AttemptRecord } from './attempt.js';
 import { scanPayload, type WebhookRedaction } from './redact.js';
 
 /** Attempts one drain makes at most; past it the drain answers `more` and the poll goes on. */
@@ -118,6 +118,17 @@ function objectNameOf(event: StoredEvent): string {
     if (typeof object === 'string' && /^[a-z][a-z0-9_.]*$/.test(object)) return object;
   }
   return singular(event.resourceType);
+}
+
+/**
+ * How a probe (issue 16) settles: delivered or failed after its one attempt, never pending, and
+ * the endpoint stays as it was (a 410 to a bad signature does not disable it). Throttling holds.
+ */
+function probeSettled(next: AttemptRecord['next']): AttemptRecord['next'] {
+  return {
+    status: next.status === 'delivered' ? 'delivered' : 'failed',
+    ...(next.throttledUntil === undefined ? {} : { throttledUntil: next.throttledUntil }),
+  };
 }
 
 /** A counting gate: at most `size` tasks at once, the others queued in order. */
@@ -273,7 +284,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       delivery.id,
       owner,
       record.attempt,
-      record.next,
+      delivery.probe === undefined ? record.next : probeSettled(record.next),
     );
     const { attempt: a } = record;
     // Made, whether or not this process still held the lease to settle it.

@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import {
+  PROBE_KINDS,
+  probeRefusal,
   redeliverRefusal,
+  type ProbeKind,
   type AttemptView,
   type DeliveryView,
   type EndpointView,
@@ -152,7 +155,7 @@ function deliveryColour(status: DeliveryView['status'], style: Style): string {
 }
 
 function deliveryLine(d: DeliveryView, style: Style): string {
-  return `${d.id}  ${d.eventType}  ${d.eventId}  ${deliveryColour(d.status, style)}  ${d.attempts} attempt${d.attempts === 1 ? '' : 's'}${d.nextAttemptAt === undefined ? '' : `, next ${d.nextAttemptAt}`}  ${d.endpoint}`;
+  return `${d.id}  ${d.eventType}  ${d.eventId}  ${deliveryColour(d.status, style)}  ${d.attempts} attempt${d.attempts === 1 ? '' : 's'}${d.nextAttemptAt === undefined ? '' : `, next ${d.nextAttemptAt}`}  ${d.endpoint}${d.probe === undefined ? '' : `  ${style.dim(`probe: ${d.probe}`)}`}`;
 }
 
 function attemptLine(a: AttemptView): string {
@@ -165,7 +168,7 @@ function printSecret(cli: CliContext, secret: string): void {
 }
 
 /**
- * `tapedeck webhooks add|list|show|update|disable|enable|delete|rotate|deliveries|redeliver`. The integrator
+ * `tapedeck webhooks add|list|show|update|disable|enable|delete|rotate|deliveries|redeliver|probe`. The integrator
  * registers it in cli/main.ts beside `registerScenarios`.
  */
 export function registerWebhooks(program: Command, cli: CliContext): void {
@@ -189,6 +192,7 @@ export function registerWebhooks(program: Command, cli: CliContext): void {
         '  tapedeck webhooks deliveries --tenant acme --status failed\n' +
         '  tapedeck webhooks deliveries dlv_… --tenant acme        (one delivery, with its attempts)\n' +
         '  tapedeck webhooks redeliver dlv_… --tenant acme\n' +
+        '  tapedeck webhooks probe --tenant acme --kind bad-signature   (does the receiver verify?)\n' +
         EXIT_HELP,
     );
 
@@ -501,6 +505,53 @@ export function registerWebhooks(program: Command, cli: CliContext): void {
           `Queued a redelivery of ${id}: a running sandbox sends it within a second.\n`,
         );
       cli.exitCode = EXIT.ok;
+    });
+  }
+  {
+    const { command, options } = sub(
+      'probe',
+      "test the tenant's receiver: send its newest delivered event again, once, on purpose",
+      [
+        {
+          flags: '--kind <kind>',
+          description:
+            'bad-signature (signed with a wrong secret: a receiver that verifies refuses it), duplicate (the same webhook id again: a receiver that dedupes does nothing twice) or both (default)',
+        },
+        { flags: '--endpoint <id>', description: "only this endpoint's deliveries" },
+        JSON_OUT,
+      ],
+      [],
+    );
+    command.addHelpText(
+      'after',
+      '\nEach probe is a delivery of its own (dlv_…, marked probe in the log), sent by a running\n' +
+        'sandbox within a second, one attempt, never retried. `tapedeck readiness` reads how the\n' +
+        'receiver answered (docs/readiness.md).\n',
+    );
+    command.action(async (values: Common & { kind?: string; endpoint?: string }, cmd: Command) => {
+      const tenant = tenantOf(values, 'probe --tenant T [--kind bad-signature|duplicate|both]');
+      const kind = values.kind ?? 'both';
+      if (!(PROBE_KINDS as readonly string[]).includes(kind))
+        throw new TapedeckError('TD_USAGE', `--kind is one of ${PROBE_KINDS.join(', ')}.`);
+      const probes = await withWebhookAdmin(cli, cmd, values, options, (admin) =>
+        admin.probe(
+          tenant,
+          kind as ProbeKind,
+          values.endpoint === undefined ? {} : { endpoint: values.endpoint },
+        ),
+      );
+      if (probes === undefined) {
+        const { message, hint } = probeRefusal(tenant);
+        throw new TapedeckError('TD_USAGE', message, { hint });
+      }
+      if (values.json === true) {
+        printJson(cli, { tenant, probes });
+        return;
+      }
+      for (const p of probes)
+        cli.io.stdout.write(
+          `Queued a ${p.probe ?? kind} probe ${p.id} of ${p.eventId} (${p.eventType}) to ${p.endpoint}: a running sandbox sends it within a second.\n`,
+        );
     });
   }
 }

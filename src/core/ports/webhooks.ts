@@ -188,6 +188,22 @@ export interface WebhookStore {
    * nothing to send, or nowhere to send it. `unknown` when the tenant has no such delivery.
    */
   redeliver(tenant: string, id: string, at: number, realNow?: number): Promise<RedeliverResult>;
+  /**
+   * Adds a probe (issue 16, readiness): a new delivery, `probe` set, of the event of the tenant's
+   * newest delivered delivery (not itself a probe) to an enabled endpoint (`endpoint`, when given,
+   * that one), due at `at`: one attempt, never retried, settled delivered or failed. Its payload
+   * is the stored message, so a duplicate carries the original id. Undefined, and nothing
+   * written, when no such delivery exists (nothing delivered yet) or the id is taken.
+   */
+  addProbe(
+    tenant: string,
+    probe: {
+      readonly id: string;
+      readonly kind: NonNullable<WebhookDelivery['probe']>;
+      readonly at: number;
+      readonly endpoint?: string;
+    },
+  ): Promise<WebhookDelivery | undefined>;
   getDelivery(
     tenant: string,
     id: string,

@@ -303,6 +303,55 @@ export class MemoryWebhookStore implements WebhookStore, TenantScoped {
     });
   }
 
+  addProbe(
+    tenant: string,
+    probe: {
+      readonly id: string;
+      readonly kind: NonNullable<WebhookDelivery['probe']>;
+      readonly at: number;
+      readonly endpoint?: string;
+    },
+  ): Promise<WebhookDelivery | undefined> {
+    return this.open.run(() => {
+      const of = this.tenants.get(tenant);
+      if (of === undefined || of.deliveries.has(probe.id)) return undefined;
+      // Newest first, as SQLite's seq DESC: the deliveries Map keeps the order they were made.
+      const original = [...of.deliveries.values()].reverse().find(({ delivery: d }) => {
+        const endpoint = of.endpoints.get(d.endpoint);
+        return (
+          d.status === 'delivered' &&
+          d.probe === undefined &&
+          (probe.endpoint === undefined || d.endpoint === probe.endpoint) &&
+          endpoint?.status === 'enabled' &&
+          of.messages.has(d.eventId)
+        );
+      });
+      if (original === undefined) return undefined;
+      const { delivery: d } = original;
+      const delivery: WebhookDelivery = {
+        id: probe.id,
+        endpoint: d.endpoint,
+        url: of.endpoints.get(d.endpoint)!.url,
+        eventId: d.eventId,
+        eventType: d.eventType,
+        status: 'pending',
+        attempts: 0,
+        nextAttemptAt: probe.at,
+        createdAt: probe.at,
+        probe: probe.kind,
+      };
+      // `manual`: one attempt, never retried. Not in `made`: fan-out's one delivery per event
+      // and endpoint is about the deliveries it makes, and a probe is none of them.
+      of.deliveries.set(probe.id, {
+        seq: ++this.seq,
+        delivery,
+        manual: true,
+        attempts: [],
+      });
+      return structuredClone(delivery);
+    });
+  }
+
   getDelivery(
     tenant: string,
     id: string,

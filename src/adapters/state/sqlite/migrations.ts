@@ -326,6 +326,46 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 7,
+    name: 'probes: a second delivery of one event to one endpoint',
+    up(db) {
+      // A probe (issue 16) delivers an event an endpoint already got, again: the one delivery
+      // per event and endpoint that fan-out relies on holds for the deliveries it makes (probe
+      // NULL) only. SQLite drops no table constraint, so the table is made again, rows and seq
+      // kept (the attempts name deliveries by id, not seq).
+      db.exec(`
+        CREATE TABLE webhook_deliveries_v7 (
+          seq INTEGER PRIMARY KEY,
+          tenant TEXT NOT NULL,
+          id TEXT NOT NULL,
+          endpoint TEXT NOT NULL,
+          url TEXT NOT NULL,
+          event_id TEXT NOT NULL,
+          event_type TEXT NOT NULL,
+          status TEXT NOT NULL,
+          attempts INTEGER NOT NULL,
+          next_attempt_at INTEGER,
+          lease_owner TEXT,
+          lease_until INTEGER,
+          manual INTEGER NOT NULL DEFAULT 0,
+          created_at INTEGER NOT NULL,
+          probe TEXT,
+          UNIQUE (tenant, id)
+        );
+        INSERT INTO webhook_deliveries_v7 (seq, tenant, id, endpoint, url, event_id, event_type,
+            status, attempts, next_attempt_at, lease_owner, lease_until, manual, created_at, probe)
+          SELECT seq, tenant, id, endpoint, url, event_id, event_type, status, attempts,
+            next_attempt_at, lease_owner, lease_until, manual, created_at, probe
+          FROM webhook_deliveries;
+        DROP TABLE webhook_deliveries;
+        ALTER TABLE webhook_deliveries_v7 RENAME TO webhook_deliveries;
+        CREATE UNIQUE INDEX webhook_deliveries_made ON webhook_deliveries (tenant, endpoint, event_id)
+          WHERE probe IS NULL;
+        CREATE INDEX webhook_deliveries_due ON webhook_deliveries (tenant, status, next_attempt_at);
+      `);
+    },
+  },
 ];
 
 /**

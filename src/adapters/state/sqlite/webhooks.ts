@@ -1,6 +1,6 @@
-// Over 450 lines: the WebhookStore port over migration 5's tables (6 adds `description`), one
-// method each; the claim, settle and fan-out transactions read the same rows and are kept side by
-// side on purpose.
+// Over 450 lines: the WebhookStore port over migration 5's tables (6 adds `description`, 7 lets
+// probes repeat a delivery), one method each; the claim, settle and fan-out transactions read the
+// same rows and are kept side by side on purpose.
 import type {
   ClaimedDelivery,
   DeliveryStatus,
@@ -39,6 +39,7 @@ interface DeliveryRow {
   attempts: number;
   next_attempt_at: number | null;
   created_at: number;
+  probe: NonNullable<WebhookDelivery['probe']> | null;
 }
 
 interface AttemptRow {
@@ -60,7 +61,7 @@ const E_COLUMNS = ENDPOINT_COLUMNS.split(', ')
   .map((c) => `e.${c} AS e_${c}`)
   .join(', ');
 const DELIVERY_COLUMNS =
-  'seq, id, endpoint, url, event_id, event_type, status, attempts, next_attempt_at, created_at';
+  'seq, id, endpoint, url, event_id, event_type, status, attempts, next_attempt_at, created_at, probe';
 const D_COLUMNS = DELIVERY_COLUMNS.split(', ')
   .map((c) => `d.${c}`)
   .join(', ');
@@ -93,6 +94,7 @@ function deliveryOf(r: DeliveryRow): WebhookDelivery {
     attempts: r.attempts,
     ...(r.next_attempt_at === null ? {} : { nextAttemptAt: r.next_attempt_at }),
     createdAt: r.created_at,
+    ...(r.probe === null ? {} : { probe: r.probe }),
   };
 }
 
@@ -462,6 +464,47 @@ export class SqliteWebhookStore implements WebhookStore {
         )
         .run(at, tenant, id);
       return 'queued';
+    });
+  }
+
+  addProbe(
+    tenant: string,
+    probe: {
+      readonly id: string;
+      readonly kind: NonNullable<WebhookDelivery['probe']>;
+      readonly at: number;
+      readonly endpoint?: string;
+    },
+  ): Promise<WebhookDelivery | undefined> {
+    return this.port.atomically('add a webhook probe', () => {
+      // The newest delivered delivery (not a probe) to an enabled endpoint, with its message:
+      // the probe is a copy of it, `manual` (one attempt, never retried), due at `at`.
+      const made = this.port
+        .sql(
+          `INSERT INTO webhook_deliveries(tenant, id, endpoint, url, event_id, event_type, status,
+             attempts, next_attempt_at, created_at, manual, probe)
+           SELECT d.tenant, @id, d.endpoint, e.url, d.event_id, d.event_type, 'pending', 0, @at,
+             @at, 1, @kind
+           FROM webhook_deliveries AS d
+           JOIN webhook_endpoints AS e ON e.tenant = d.tenant AND e.id = d.endpoint
+           JOIN webhook_messages AS m ON m.tenant = d.tenant AND m.event_id = d.event_id
+           WHERE d.tenant = @tenant AND d.status = 'delivered' AND d.probe IS NULL
+             AND e.status = 'enabled' AND (@endpoint IS NULL OR d.endpoint = @endpoint)
+           ORDER BY d.seq DESC LIMIT 1
+           ON CONFLICT DO NOTHING`,
+        )
+        .run({
+          tenant,
+          id: probe.id,
+          at: probe.at,
+          kind: probe.kind,
+          endpoint: probe.endpoint ?? null,
+        });
+      if (made.changes !== 1) return undefined;
+      const row = this.port
+        .sql(`SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries WHERE tenant = ? AND id = ?`)
+        .get(tenant, probe.id) as DeliveryRow;
+      return deliveryOf(row);
     });
   }
 

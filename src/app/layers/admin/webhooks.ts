@@ -11,6 +11,7 @@
  *   GET    tenants/:name/webhooks/deliveries?endpoint=&event=&status=&before=&limit=  newest first
  *   GET    tenants/:name/webhooks/deliveries/:id                                with its attempts
  *   POST   tenants/:name/webhooks/deliveries/:id/redeliver    202; 409 in flight, blocked, endpoint gone
+ *   POST   tenants/:name/webhooks/probe                {kind?, endpoint?}       202 the probes; 409 nothing delivered yet
  *   POST   tenants/:name/webhooks/trigger              {event}                  (when given a trigger)
  *
  * An endpoint or delivery id that is not the tenant's (unknown, or another tenant's) is 404
@@ -21,7 +22,13 @@
 import { isTapedeckError } from '../../../core/errors.js';
 import type { JsonObject } from '../../../core/json.js';
 import type { SimpleReply } from '../../../core/ports/index.js';
-import { redeliverRefusal, type WebhookAdmin } from '../../webhooks/admin.js';
+import {
+  PROBE_KINDS,
+  probeRefusal,
+  redeliverRefusal,
+  type ProbeKind,
+  type WebhookAdmin,
+} from '../../webhooks/admin.js';
 import type { TriggerReport } from '../../webhooks/trigger.js';
 import { adminJson, adminProblem } from './reply.js';
 import type { AdminCall, AdminRoute } from './router.js';
@@ -274,6 +281,31 @@ export function webhookRoutes(options: WebhookRoutesOptions): AdminRoute[] {
           if (result === 'queued') return adminJson(202, { redelivery: id, status: 'queued' });
           const { message, hint } = redeliverRefusal(id, result);
           return adminProblem(409, 'TD_BAD_REQUEST', message, { field: 'delivery', hint });
+        }),
+    },
+    {
+      method: 'POST',
+      path: 'tenants/:name/webhooks/probe',
+      usage:
+        'POST tenants/NAME/webhooks/probe {"kind": "bad-signature"|"duplicate"|"both"}   (the newest delivered event, once, now)',
+      handle: (call) =>
+        webhookAnswer(async () => {
+          const body = jsonBody(call, '{"kind": "bad-signature"}');
+          const kind = stringField(body, 'kind') ?? 'both';
+          if (!(PROBE_KINDS as readonly string[]).includes(kind))
+            return bad(`/kind is one of ${PROBE_KINDS.join(', ')} (default both).`, 'kind');
+          const endpoint = stringField(body, 'endpoint');
+          const name = param(call, 'name');
+          const probes = await admin.probe(
+            name,
+            kind as ProbeKind,
+            endpoint === undefined ? {} : { endpoint },
+          );
+          if (probes === undefined) {
+            const { message, hint } = probeRefusal(name);
+            return adminProblem(409, 'TD_BAD_REQUEST', message, { field: 'kind', hint });
+          }
+          return adminJson(202, { tenant: name, probes });
         }),
     },
   ];
