@@ -168,6 +168,41 @@ describe('tapedeck journal (built CLI)', () => {
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
   }, 60_000);
 
+  it('shows control characters in an entry as escapes, never raw to the terminal', async () => {
+    // eslint-disable-next-line no-control-regex -- the characters a terminal must never get raw
+    const RAW = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+    // A state directory may come from anywhere: a path, session or violation holding ESC, a C1
+    // CSI or a newline must not recolour the terminal or forge a second line.
+    const { cwd, stateDir, acme } = await twoTenants();
+    const state = openSqliteState(stateDir);
+    await state.journal.append([
+      entry(1, acme, {
+        path: '/widgets/\u001b]0;pwned\u0007\u001b[2J',
+        session: 'a\u009b31mb',
+        conforms: false,
+        violations: ['body /name: \r\n2025-05-01T00:00:00.000Z  200  GET /forged'],
+      }),
+    ]);
+    await state.close();
+    const text = await runCliToEnd(['journal', '--tenant', 'acme', '--state-dir', stateDir], {
+      cwd,
+    });
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).not.toMatch(RAW);
+    const shown = text.stdout.trimEnd().split('\n');
+    expect(shown).toHaveLength(1);
+    expect(shown[0]).toContain('/widgets/\\u{1b}]0;pwned\\u{7}\\u{1b}[2J');
+    expect(shown[0]).toContain('session=a\\u{9b}31mb');
+    expect(shown[0]).toContain('"body /name: \\u{d}\\u{a}2025-05-01');
+    // --json keeps the entry as stored: JSON escapes it.
+    const json = await runCliToEnd(
+      ['journal', '--tenant', 'acme', '--json', '--state-dir', stateDir],
+      { cwd },
+    );
+    expect(json.stdout).not.toMatch(RAW);
+    expect(lines(json.stdout)[0]!.path).toBe('/widgets/\u001b]0;pwned\u0007\u001b[2J');
+  }, 60_000);
+
   it('--help shows examples and the exit codes', async () => {
     const cwd = tempDir('tapedeck-journal-help-');
     const help = await runCliToEnd(['journal', '--help'], { cwd });

@@ -22,7 +22,7 @@ import type { ExplainSources } from '../../core/render/sandbox-explain.js';
 import type { ProfileErrors } from '../../core/sandbox/profile/answer.js';
 import type { ApiProfile } from '../../core/sandbox/profile/types.js';
 import { compileRateLimits, resolveRateLimits } from '../../core/sandbox/ratelimit.js';
-import type { TemplateSource } from '../../core/sandbox/state/engine.js';
+import { routeRequest, type TemplateSource } from '../../core/sandbox/state/engine.js';
 import type { ResourceModel } from '../../core/sandbox/state/model.js';
 import type { ResolvedTenant } from '../../core/sandbox/tenant.js';
 import { TapedeckError } from '../../core/errors.js';
@@ -64,6 +64,7 @@ import type { HttpHost } from '../replay/server.js';
 import { scheduleExpiry } from './expiry.js';
 import { newRequestId, type KeyMaker } from './keys.js';
 import { withRequestIdHeader } from './request-id.js';
+import { withAnswerFacts } from './answer-facts.js';
 import { cachedResolver, resolvedTenant } from './resolver.js';
 import { tenantSeeder } from './seed.js';
 import { TenantAdmin } from './tenants.js';
@@ -638,8 +639,26 @@ export async function buildSandboxServer(deps: SandboxDeps): Promise<SandboxServ
     };
   }
 
+  /** The operation and route of a request, named as the state layer names them (issue 16). */
+  const operationOf = (incoming: IncomingRequest) => {
+    const { method, path } = incoming;
+    const routed =
+      facts === undefined ? routeRequest(model, specRouter, method, path) : facts.routed(incoming);
+    if (routed !== undefined)
+      return {
+        operation: routed.operation?.id ?? `${method.toUpperCase()} ${routed.route.path}`,
+        route: routed.route.path,
+      };
+    const found = specRouter?.route(method, path);
+    return found?.kind === 'operation'
+      ? { operation: found.operation.id, route: found.operation.path }
+      : undefined;
+  };
   const handler = runPipeline({
-    layers: withRequestIdHeader(assemblePipeline(layers), requestIds.header),
+    layers: withRequestIdHeader(
+      withAnswerFacts(assemblePipeline(layers), { operationOf, idempotency: profile.idempotency }),
+      requestIds.header,
+    ),
     clock,
     journal: deps.journal,
     stats,

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { TapedeckError } from '../../core/errors.js';
 import type { JournalQuery, StoredJournalEntry } from '../../core/ports/journal.js';
 import type { ScheduledTask } from '../../core/ports/scheduler.js';
-import { renderJournalLine } from '../../core/render/journal-text.js';
+import { printableJson, renderJournalLine } from '../../core/render/journal-text.js';
 import { parseDuration } from '../../core/sandbox/duration.js';
 import { parseLayers, parseLimit, parseSince, parseStatus } from '../../app/journal/params.js';
 import type { JournalReading } from '../../app/compose/journal.js';
@@ -129,7 +129,7 @@ async function printJournal(
     for (const entry of entries)
       out +=
         values.json === true
-          ? `${JSON.stringify(entry)}\n`
+          ? `${printableJson(entry)}\n`
           : `${renderJournalLine(entry, reading.style, names)}\n`;
     if (out !== '') cli.io.stdout.write(out);
   };

@@ -6,7 +6,16 @@
  * title or an evidence note holding `|`, backticks or `<script>` cannot change the structure).
  */
 import type { CriterionResult, EvidenceItem, ReadinessReport } from '../readiness/types.js';
-import { escapeText } from './drift-markdown.js';
+import { escapeText as escapeInline } from './drift-markdown.js';
+
+/**
+ * Text in a table cell, a list item or the banner: escaped, and on one line. A line break in a
+ * criterion's title, an evidence note or a sign-off's note would end the table row (or the list
+ * item) and start whatever block the next line spells: a forged row, a heading, a list.
+ */
+function escapeText(s: string): string {
+  return escapeInline(s.replace(/\r\n|[\r\n\u2028\u2029\u0085]/g, ' '));
+}
 
 /** Evidence ids shown in a table cell; the rest are in the details below the table. */
 const IDS_IN_CELL = 3;

@@ -27,6 +27,31 @@ describe('readiness Markdown (golden file)', () => {
     // Every row has exactly the five cells: no unescaped pipe inside one.
     for (const r of rows) expect(r.replace(/\\\|/g, '').split('|')).toHaveLength(7);
   });
+
+  it('a line break in a title, note or sign-off cannot end the table or start a block', () => {
+    const report = mixedReport();
+    const forged = 'ok\n\n| forged | row | yes | x | - |\n# heading\r\n- item\u2028> quote';
+    const md = renderReadinessMarkdown({
+      ...report,
+      criteria: report.criteria.map((c, i) =>
+        i === 0
+          ? {
+              ...c,
+              title: forged,
+              summary: forged,
+              next: forged,
+              evidence: [{ at: 0, note: forged }],
+            }
+          : c,
+      ),
+      signoff: { ...report.signoff!, by: forged, note: forged },
+    });
+    const rows = md.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| ---'));
+    expect(rows).toHaveLength(1 + 11);
+    // No forged fragment starts a line, escaped or not.
+    expect(md).not.toMatch(/^(\\?#+ heading|- item|\\?\| forged|&gt; quote)/m);
+    expect(md).not.toMatch(/[\r\u2028\u2029]/);
+  });
 });
 
 describe('readiness HTML', () => {

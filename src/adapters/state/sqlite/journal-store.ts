@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { checkJournalQuery, DETAIL_KEYS } from '../../../core/journal-query.js';
 import type {
   AnswerLayer,
@@ -32,6 +33,8 @@ interface JournalRow {
 const COLUMNS =
   'at, session, method, path, layer, status, cassette, position, duration_ms, tenant, scenario, fired_by, request_id, tenant_at, operation, detail';
 const PARAMS = 16;
+/** Rows a retention sweep deletes per transaction: a few ms of the event loop at a time. */
+const PRUNE_CHUNK = 2_000;
 /** Rows per INSERT statement (PARAMS parameters each, well under SQLite's limit). */
 const BATCH = 100;
 
@@ -185,27 +188,69 @@ export class SqliteJournalStore implements JournalStore {
     });
   }
 
-  prune(prune: JournalPrune): Promise<number> {
-    return this.port.atomically('prune the journal', () => {
-      let removed = 0;
-      if (prune.before !== undefined) {
-        removed += this.port.sql('DELETE FROM journal WHERE at < ?').run(prune.before).changes;
+  /**
+   * Age first (the `journal_at` index), then the cap per tenant, one tenant (and the entries of
+   * no tenant, as one group) at a time: its cutoff — the id of its `keep`-th newest entry — is
+   * read off the `(tenant, id)` index, and what is older is deleted PRUNE_CHUNK rows per
+   * transaction, the event loop getting a turn between two of them and between tenants. A window
+   * function over the whole table in one transaction instead sorted every row on every hourly
+   * sweep, holding the event loop (every request) about 0.8 s at 10 tenants × 100 000 entries
+   * even when nothing was over the cap, and seconds when much was.
+   */
+  async prune(prune: JournalPrune): Promise<number> {
+    let removed = 0;
+    if (prune.before !== undefined) {
+      const before = prune.before;
+      removed += await this.port.atomically(
+        'prune the journal',
+        () => this.port.sql('DELETE FROM journal WHERE at < ?').run(before).changes,
+      );
+    }
+    if (prune.keepPerTenant === undefined) return removed;
+    const keep = Math.max(0, Math.floor(prune.keepPerTenant));
+    const pruneGroup = async (tenant: string | null) => {
+      const cutoff = await this.port.run(
+        'prune the journal',
+        () =>
+          this.port
+            .sql(
+              'SELECT id FROM journal WHERE tenant IS ? ORDER BY tenant DESC, id DESC LIMIT 1 OFFSET ?',
+            )
+            .get(tenant, keep) as { id: number } | undefined,
+      );
+      if (cutoff === undefined) return 0;
+      // Oldest first, PRUNE_CHUNK rows per transaction: what is left is always the newest.
+      let deleted = 0;
+      for (;;) {
+        const changes = await this.port.atomically(
+          'prune the journal',
+          () =>
+            this.port
+              .sql(
+                'DELETE FROM journal WHERE id IN (SELECT id FROM journal WHERE tenant IS ? AND id <= ? ORDER BY tenant, id LIMIT ?)',
+              )
+              .run(tenant, cutoff.id, PRUNE_CHUNK).changes,
+        );
+        deleted += changes;
+        if (changes < PRUNE_CHUNK) return deleted;
+        await nextTurn();
       }
-      if (prune.keepPerTenant !== undefined) {
-        const keep = Math.max(0, Math.floor(prune.keepPerTenant));
-        // Per tenant (NULL: the entries of no tenant, as one group), all but the newest `keep`.
-        removed += this.port
-          .sql(
-            `DELETE FROM journal WHERE id IN (
-               SELECT id FROM (
-                 SELECT id, ROW_NUMBER() OVER (PARTITION BY tenant ORDER BY id DESC) AS n FROM journal
-               ) WHERE n > ?
-             )`,
-          )
-          .run(keep).changes;
-      }
-      return removed;
-    });
+    };
+    removed += await pruneGroup(null);
+    // The tenants in order, each found by one index seek from the last.
+    for (let last = ''; ;) {
+      const next = await this.port.run('prune the journal', () => {
+        const row = this.port
+          .sql('SELECT tenant FROM journal WHERE tenant > ? ORDER BY tenant LIMIT 1')
+          .get(last) as { tenant: string } | undefined;
+        return row?.tenant;
+      });
+      if (next === undefined) break;
+      removed += await pruneGroup(next);
+      last = next;
+      await nextTurn();
+    }
+    return removed;
   }
 
   close(): Promise<void> {
