@@ -74,13 +74,23 @@ describe('tapedeck sandbox (built CLI)', () => {
       expect(example.code, `${example.stdout}\n${example.stderr}`).toBe(0);
       expect(example.stdout).toBe('sandbox example: ok\n');
       expect(example.stderr).toBe('');
-      // Without an admin token only health is mounted: no tenant reads another's traffic.
+      // Without an admin token only health and a tenant's own journal are served: no tenant
+      // reads another's traffic, and nothing answers without a key.
       expect((await fetch(`${url}/__tapedeck/health`)).status).toBe(200);
-      for (const route of ['journal', 'sandbox/model', 'tenants']) {
+      for (const route of ['sandbox/model', 'tenants']) {
         const response = await fetch(`${url}/__tapedeck/${route}`);
         expect(response.status, route).toBe(404);
-        expect(await response.text()).not.toContain('"entries"');
       }
+      const anonymous = await fetch(`${url}/__tapedeck/journal`);
+      expect(anonymous.status).toBe(401);
+      expect(await anonymous.text()).not.toContain('"entries"');
+      const own = await fetch(`${url}/__tapedeck/journal?limit=5`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
+      expect(own.status).toBe(200);
+      const { entries } = (await own.json()) as { entries: { tenant?: string }[] };
+      expect(entries.length).toBeGreaterThan(0);
+      expect(new Set(entries.map((e) => e.tenant)).size).toBe(1);
     } finally {
       expect(await stop(run)).toBe(0);
     }

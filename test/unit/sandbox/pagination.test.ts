@@ -72,4 +72,17 @@ describe('pagination', () => {
       ].join(', '),
     );
   });
+
+  it('cursor style: no page-number Link, even when the profile sends Link headers', () => {
+    const cursorWithLinks = { ...stripe, linkHeader: true };
+    const query = { limit: '2', starting_after: 'cus_a' };
+    const { headers } = listAnswer(
+      cursorWithLinks,
+      readPaging(cursorWithLinks, query),
+      { items: [], hasMore: true },
+      [{ id: 'cus_b' }, { id: 'cus_c' }],
+      { origin: 'http://127.0.0.1:4010', path: '/v1/customers', query },
+    );
+    expect(headers.find(([name]) => name === 'link')).toBeUndefined();
+  });
 });

@@ -185,7 +185,9 @@ export function listAnswer(
   request: { readonly origin: string; readonly path: string; readonly query: QueryMap },
 ): { body: JsonValue; headers: [string, string][] } {
   const headers: [string, string][] = [];
-  if (pagination.linkHeader || paging.style === 'page') {
+  // Page-numbered links only: a list walked by cursor has no page 2 to link to (a page link there
+  // pointed at page 2 forever, with rel="last" at page 1).
+  if (pagination.linkHeader && paging.style === 'page') {
     const link = pageLinks(
       paging,
       page,
@@ -194,7 +196,7 @@ export function listAnswer(
       request.query,
       pagination.pageParam ?? 'page',
     );
-    if (link !== undefined && pagination.linkHeader) headers.push(['link', link]);
+    if (link !== undefined) headers.push(['link', link]);
   }
   const body =
     pagination.envelope === null
