@@ -1,5 +1,5 @@
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { ReadinessRun } from '../../app/compose/readiness.js';
 import { parseSince } from '../../app/journal/params.js';
@@ -127,6 +127,26 @@ async function render(report: ReadinessReport, format: Format): Promise<string> 
   }
 }
 
+/**
+ * Writes the report to `--out`, its folder made when missing (as `drift --out`). A path that
+ * cannot be written is the flag's fault (exit 2, naming it), not a bug in tapedeck.
+ */
+function writeReport(file: string, given: string, text: string): void {
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, text);
+  } catch (cause) {
+    throw new TapedeckError(
+      'TD_USAGE',
+      `Cannot write the readiness report to ${given}: ${(cause as Error).message}.`,
+      {
+        cause,
+        hint: 'Give --out a file in a folder you can write to, or leave it out for stdout.',
+      },
+    );
+  }
+}
+
 /** `tapedeck readiness` and `tapedeck readiness sign`: can this partner go live? */
 export function registerReadiness(program: Command, cli: CliContext): void {
   const command = declareOptions(
@@ -166,7 +186,7 @@ export function registerReadiness(program: Command, cli: CliContext): void {
       const text = await render(report, format);
       if (values.out === undefined) cli.io.stdout.write(text);
       else {
-        writeFileSync(resolve(cli.cwd, values.out), text);
+        writeReport(resolve(cli.cwd, values.out), values.out, text);
         cli.io.stderr.write(
           `Wrote the readiness report of ${report.tenant.name} to ${values.out}: ${report.verdict}, ${report.score.passed} of ${report.score.of} criteria passed.\n`,
         );

@@ -49,6 +49,8 @@ interface Judged {
   readonly summary: string;
   readonly failing?: readonly EvidenceItem[];
   readonly passing?: readonly EvidenceItem[];
+  /** The next step when what was observed says more than the kind's default can. */
+  readonly next?: string;
 }
 
 interface Context {
@@ -126,7 +128,12 @@ function result(
     evidence: items,
     ...(judged.verdict === 'pass'
       ? {}
-      : { next: criterion.next ?? defaultNext(criterion, judged.verdict, evidence.tenant.name) }),
+      : {
+          next:
+            criterion.next ??
+            judged.next ??
+            defaultNext(criterion, judged.verdict, evidence.tenant.name),
+        }),
   };
 }
 
@@ -454,6 +461,8 @@ function webhookDuplicate(windowMs: number, { requests, evidence }: Context): Ju
   const failing: EvidenceItem[] = [];
   const passing: EvidenceItem[] = [];
   const open: EvidenceItem[] = [];
+  /** When the first still-open window closes. */
+  let closes = Infinity;
   const events = new Map(evidence.events.map((e) => [e.id, e]));
   const eventObjects = new Map(
     evidence.events.map((e) => [e.id, `${e.resourceType}\u0000${e.resourceId}`]),
@@ -499,6 +508,7 @@ function webhookDuplicate(windowMs: number, { requests, evidence }: Context): Ju
         eventId: d.delivery.eventId,
       });
     } else if (end > evidence.until) {
+      closes = Math.min(closes, end);
       open.push(
         deliveryItem(
           d,
@@ -530,6 +540,8 @@ function webhookDuplicate(windowMs: number, { requests, evidence }: Context): Ju
       verdict: 'not-exercised',
       summary: `The duplicate probe was acknowledged; its ${seconds(windowMs)} window had not closed when the evidence was gathered`,
       passing: open,
+      // The probe was sent: sending another would not help, waiting for its window does.
+      next: `Gather the report again after ${new Date(closes).toISOString()}, when the duplicate probe's ${seconds(windowMs)} window has closed.`,
     };
   return {
     verdict: 'pass',

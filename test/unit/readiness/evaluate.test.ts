@@ -247,6 +247,11 @@ describe('variants that get one thing wrong fail exactly the matching criterion'
     );
     expect(notPassed(report)).toEqual({ 'webhook-duplicate': 'not-exercised' });
     expect(byId(report)['webhook-duplicate']!.summary).toContain('window had not closed');
+    // The probe was sent: the next step is to wait for its window (sent at T0 + 6 s, 30 s),
+    // not to send another one.
+    expect(byId(report)['webhook-duplicate']!.next).toBe(
+      `Gather the report again after ${new Date(T0 + 36_000).toISOString()}, when the duplicate probe's 30 s window has closed.`,
+    );
   });
 
   it('stopping paginating early', () => {
