@@ -90,7 +90,12 @@ export interface StoredJournalEntry extends JournalEntry {
   readonly seq: number;
 }
 
-/** What a retention sweep removes: entries older than `before`, and beyond the newest `keepPerTenant` of each tenant. */
+/**
+ * What a retention sweep removes: entries older than `before`, and beyond the newest
+ * `keepPerTenant` of each tenant. Entries are appended in time order; a store may sweep age from
+ * its oldest entries and stop at the first newer one, so an entry appended after a newer one can
+ * outlive `before` by a sweep.
+ */
 export interface JournalPrune {
   readonly before?: number;
   readonly keepPerTenant?: number;

@@ -189,7 +189,7 @@ export class SqliteJournalStore implements JournalStore {
   }
 
   /**
-   * Age first (the `journal_at` index), then the cap per tenant, one tenant (and the entries of
+   * Age first (from the oldest ids), then the cap per tenant, one tenant (and the entries of
    * no tenant, as one group) at a time: its cutoff — the id of its `keep`-th newest entry — is
    * read off the `(tenant, id)` index, and what is older is deleted PRUNE_CHUNK rows per
    * transaction, the event loop getting a turn between two of them and between tenants. A window
@@ -201,10 +201,24 @@ export class SqliteJournalStore implements JournalStore {
     let removed = 0;
     if (prune.before !== undefined) {
       const before = prune.before;
-      removed += await this.port.atomically(
-        'prune the journal',
-        () => this.port.sql('DELETE FROM journal WHERE at < ?').run(before).changes,
-      );
+      // Rows are appended in time order, so what is too old is at the start of the id order:
+      // the oldest PRUNE_CHUNK rows are taken off the rowid, those older than `before` deleted,
+      // until a chunk holds a newer one. Each step reads at most PRUNE_CHUNK rows, with no index
+      // on `at` to keep up on every request.
+      for (;;) {
+        const changes = await this.port.atomically(
+          'prune the journal',
+          () =>
+            this.port
+              .sql(
+                'DELETE FROM journal WHERE id IN (SELECT id FROM (SELECT id, at FROM journal ORDER BY id LIMIT ?) WHERE at < ?)',
+              )
+              .run(PRUNE_CHUNK, before).changes,
+        );
+        removed += changes;
+        if (changes < PRUNE_CHUNK) break;
+        await nextTurn();
+      }
     }
     if (prune.keepPerTenant === undefined) return removed;
     const keep = Math.max(0, Math.floor(prune.keepPerTenant));
