@@ -1,10 +1,16 @@
+import { appendFileSync, cpSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { loadSpecFile } from '../../src/adapters/spec/spec-loader.js';
 import {
   contentHash,
   declaredRoutes,
   inputVersions,
   routeOf,
+  specInput,
 } from '../../src/app/readiness/evidence.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const spec = {
   operations: [
@@ -56,5 +62,30 @@ describe('readiness evidence: naming what the journal did not', () => {
     });
     expect(versions.cassettes.map((c) => c.name)).toEqual(['a', 'b']);
     expect(versions.cassettes[0]!.hash).toBe(contentHash(new Uint8Array([1])));
+  });
+});
+
+describe("the spec's version", () => {
+  it('covers every file a multi-file spec reads: editing a referenced schema changes it', async () => {
+    const dir = tempDir();
+    cpSync(fileURLToPath(new URL('../fixtures/specs/multi', import.meta.url)), dir, {
+      recursive: true,
+    });
+    const root = join(dir, 'openapi.yaml');
+    const version = async () => {
+      const loaded = await loadSpecFile(root);
+      expect(loaded.files.length).toBeGreaterThan(1);
+      return contentHash(specInput(root, loaded.files, (f) => readFileSync(f)).bytes);
+    };
+    const before = await version();
+    expect(await version()).toBe(before);
+    appendFileSync(join(dir, 'schemas', 'part.yaml'), '\n# edited\n');
+    expect(await version()).not.toBe(before);
+  });
+
+  it('is the file itself for a one-file spec', () => {
+    const bytes = new TextEncoder().encode('openapi: 3.1.0\n');
+    const input = specInput('/x/spec.yaml', ['/x/spec.yaml'], () => bytes);
+    expect(input).toEqual({ name: 'spec.yaml', bytes });
   });
 });

@@ -6,7 +6,7 @@
  * and beside a running one (SQLite in WAL mode).
  */
 import { readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { openSqliteState } from '../../adapters/state/sqlite/index.js';
 import { systemClock } from '../../adapters/system/system.js';
 import type { Clock } from '../../core/ports/clock.js';
@@ -20,6 +20,7 @@ import {
   declaredSurface,
   gatherEvidence,
   inputVersions,
+  specInput,
 } from '../readiness/evidence.js';
 import { reportWithSignoff, signReport } from '../readiness/signoff.js';
 import { findTenant } from '../webhooks/admin.js';
@@ -60,7 +61,11 @@ export async function composeReadiness(
   const versions = inputVersions({
     ...(specFile === undefined
       ? {}
-      : { spec: { name: basename(specFile), bytes: readFileSync(specFile) } }),
+      : {
+          spec: specInput(specFile, sandbox.spec?.source.files ?? [specFile], (f) =>
+            readFileSync(f),
+          ),
+        }),
     cassettes: sandbox.cassettes.map(({ name }) => ({
       name,
       bytes: readFileSync(join(config.cassettes, `${name}.json`)),

@@ -6,6 +6,7 @@
  * is core/readiness/evaluate.ts's.
  */
 import { createHash } from 'node:crypto';
+import { basename, dirname, relative, resolve, sep } from 'node:path';
 import type { StoredJournalEntry } from '../../core/ports/journal.js';
 import type { RuntimeState } from '../../core/ports/state.js';
 import type { WebhookDelivery } from '../../core/ports/webhooks.js';
@@ -232,7 +233,32 @@ async function deliveriesOf(
   return out;
 }
 
-/** The versions of the inputs: the spec file's bytes, each cassette file's, the criteria's. */
+/**
+ * What the spec's version hashes: the root file's bytes when the spec is one file; for a spec
+ * whose `$ref`s read other files, every file it read, each as its path relative to the root's
+ * folder and its bytes, in path order. Editing a referenced schema changes the version, so a
+ * sign-off no longer holds for it.
+ */
+export function specInput(
+  root: string,
+  files: readonly string[],
+  read: (file: string) => Uint8Array,
+): { readonly name: string; readonly bytes: Uint8Array } {
+  const name = basename(root);
+  const others = files.filter((f) => resolve(f) !== resolve(root));
+  if (others.length === 0) return { name, bytes: read(root) };
+  const folder = dirname(resolve(root));
+  const parts: Uint8Array[] = [];
+  for (const file of [root, ...others]
+    .map((f) => ({ file: f, shown: relative(folder, resolve(f)).split(sep).join('/') }))
+    .sort((a, b) => byText(a.shown, b.shown))) {
+    const bytes = read(file.file);
+    parts.push(Buffer.from(`${file.shown}\0${bytes.length}\0`, 'utf8'), bytes);
+  }
+  return { name, bytes: Buffer.concat(parts) };
+}
+
+/** The versions of the inputs: the spec's files (`specInput`), each cassette file's bytes, the criteria's. */
 export function inputVersions(inputs: {
   readonly spec?: { readonly name: string; readonly bytes: Uint8Array };
   readonly cassettes: readonly { readonly name: string; readonly bytes: Uint8Array }[];
