@@ -113,11 +113,11 @@ export function defaultNext(
           : `After ${criterion.scenario}, your code must go on with ${criterion.then.join(' or ')} within ${criterion.within ?? CRITERION_DEFAULTS.scenarioWithin} requests.`;
     case 'retry-after':
       return exercised
-        ? `Trigger a rate limit (arm a \`rate-limited\` scenario: \`tapedeck scenarios arm --tenant ${t} NAME\`) and retry the call after the Retry-After it gives.`
+        ? `Trigger a rate limit — arm a \`rate-limited\` scenario (\`tapedeck scenarios arm --tenant ${t} NAME\`; \`tapedeck scenarios\` lists the catalogue, docs/scenarios.md says how to declare one) or set \`sandbox.rateLimits\` to \`profile\` — and retry the call after the Retry-After it gives.`
         : 'Wait at least the Retry-After seconds of a 429 or 503 before retrying the same call.';
     case 'idempotent-retry':
       return exercised
-        ? `Cut a POST (arm a \`timeout\`, \`reset\` or \`close\` fault scenario: \`tapedeck scenarios arm --tenant ${t} NAME\`) and retry it.`
+        ? `Cut a POST — arm a \`timeout\`, \`reset\` or \`close\` fault scenario (\`tapedeck scenarios arm --tenant ${t} NAME\`; \`tapedeck scenarios\` lists the catalogue, docs/scenarios.md says how to declare one) — and retry it with the same Idempotency-Key.`
         : 'Send an Idempotency-Key with every POST, and retry a call that timed out or was cut with the same key.';
     case 'webhooks-acknowledged':
       return exercised

@@ -314,6 +314,9 @@ describe('not exercised is distinct from fail', () => {
       'Send a badly signed webhook: `tapedeck webhooks probe --tenant acme --kind bad-signature`.',
     );
     expect(c['retry-after']!.summary).toBe('No answer carried Retry-After (no 429 or 503)');
+    // A sandbox with no scenario to arm still has a way to exercise it.
+    expect(c['retry-after']!.next).toContain('`sandbox.rateLimits` to `profile`');
+    expect(c['idempotent-retry']!.next).toContain('docs/scenarios.md says how to declare one');
   });
 
   it('a list that fits on one page is not a walk to follow', () => {
