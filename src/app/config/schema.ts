@@ -1,3 +1,5 @@
+// Over 450 lines: one declarative JSON Schema object, section per config key, mirrored by the
+// shipped schemas/config.schema.json; split, the shipped file would be assembled from pieces.
 /**
  * JSON Schema of tapedeck.config.json, shipped as schemas/config.schema.json (a test keeps the
  * two identical) so editors complete and check the file. Later capabilities add sections here.
