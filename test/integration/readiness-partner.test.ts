@@ -523,6 +523,25 @@ describe('a scripted partner against the readiness criteria', () => {
     ]);
     expect(refused.code).toBe(2);
     expect(refused.err).toContain('pagination (fail)');
+
+    // A name with a bidirectional override reads one way and is stored another: refused.
+    for (const [flag, value] of [
+      ['--by', 'Ada\u202Egnp.exe'],
+      ['--note', 'ok\u001b[2Jcleared'],
+    ] as const) {
+      const hostile = await tapedeck([
+        'readiness',
+        'sign',
+        '--tenant',
+        'good',
+        '--by',
+        flag === '--by' ? value : 'Ada',
+        ...(flag === '--note' ? ['--note', value] : []),
+        ...SANDBOX_ARGS(),
+      ]);
+      expect(hostile.code).toBe(2);
+      expect(hostile.err).toContain(`${flag} must be 1 to`);
+    }
   }, 60_000);
 
   it('--check exits 2 on bad input: an unknown tenant, a criteria file that does not load', async () => {

@@ -216,7 +216,8 @@ export function registerReadiness(program: Command, cli: CliContext): void {
         throw new TapedeckError('TD_USAGE', 'Say who signs: `--by NAME`.', {
           hint: 'e.g. tapedeck readiness sign --tenant acme --by "Ada (payments)".',
         });
-      const by = values.by;
+      const by = signText(values.by, '--by', 120);
+      if (values.note !== undefined) signText(values.note, '--note', 500);
       const { report, signoff } = await withReadiness(cli, cmd, values, SIGN_OPTIONS, (run) =>
         run.sign({
           tenant,
@@ -242,4 +243,22 @@ export function registerReadiness(program: Command, cli: CliContext): void {
       cli.exitCode = EXIT.ok;
     },
   );
+}
+
+/**
+ * Control characters or bidirectional overrides in a sign-off, which every later report shows:
+ * a name that reads one way and is stored another (`Ada\u202Egnp.exe`), or that moves the
+ * terminal's cursor. Refused, naming the flag, as is an overlong one.
+ */
+// eslint-disable-next-line no-control-regex -- control characters are what it refuses
+const UNSHOWABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
+
+function signText(value: string, flag: string, max: number): string {
+  if (value.trim() === '' || UNSHOWABLE.test(value) || value.length > max)
+    throw new TapedeckError(
+      'TD_USAGE',
+      `${flag} must be 1 to ${max} characters of plain text: no control characters and no bidirectional overrides.`,
+      { details: { field: flag }, hint: 'e.g. --by "Ada (payments)".' },
+    );
+  return value;
 }

@@ -54,6 +54,17 @@ export function isoTime(ms: number): string {
 /** Inline code: `<code>` with the content escaped, so nothing inside is read as Markdown. */
 const code = (s: string) => `<code>${escapeText(s)}</code>`;
 
+/**
+ * A next step: its `backtick` spans (commands, flags) as inline code, the rest escaped. A lone
+ * backtick stays text; nothing of either part is read as Markdown.
+ */
+function withCode(s: string): string {
+  return s
+    .split(/`([^`\r\n]+)`/)
+    .map((part, i) => (i % 2 === 1 ? code(part) : escapeText(part)))
+    .join('');
+}
+
 /** The ids an evidence item names: request, delivery, event. */
 export function evidenceIds(item: EvidenceItem): string[] {
   return [item.requestId, item.deliveryId, item.eventId].filter(
@@ -99,7 +110,7 @@ export function renderReadinessMarkdown(report: ReadinessReport): string {
     out.push('');
     for (const c of todo)
       out.push(
-        `- ${code(c.id)} (${VERDICT_LABEL[c.verdict]}${c.required ? '' : ', optional'}): ${escapeText(c.next!)}`,
+        `- ${code(c.id)} (${VERDICT_LABEL[c.verdict]}${c.required ? '' : ', optional'}): ${withCode(c.next!)}`,
       );
     out.push('');
   }

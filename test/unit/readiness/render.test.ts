@@ -54,6 +54,25 @@ describe('readiness Markdown (golden file)', () => {
   });
 });
 
+describe('readiness Markdown next steps', () => {
+  it('shows `backtick` spans as inline code, escaped inside, and a lone backtick as text', () => {
+    const report = mixedReport();
+    const md = renderReadinessMarkdown({
+      ...report,
+      criteria: report.criteria.map((c, i) =>
+        i === 0
+          ? { ...c, next: 'Run `tapedeck webhooks probe --tenant <T>` then `a|b` and ` alone' }
+          : c,
+      ),
+    });
+    const line = md.split('\n').find((l) => l.includes('webhooks probe'))!;
+    expect(line).toContain('<code>tapedeck webhooks probe --tenant &lt;T&gt;</code>');
+    expect(line).toContain('<code>a\\|b</code>');
+    expect(line).toContain('and \\` alone');
+    expect(line).not.toContain('\\`tapedeck');
+  });
+});
+
 describe('readiness HTML', () => {
   const html = renderReadinessHtml(mixedReport());
 
