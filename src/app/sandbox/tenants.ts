@@ -146,6 +146,15 @@ function checkName(name: string, what: 'tenant' | 'snapshot', prefix: string): v
       },
     );
   }
+  // Admin lookups take a name or an id (`ten_` + 16): a name of an id's shape could answer for
+  // another tenant's id.
+  if (what === 'tenant' && /^ten_[a-z0-9]{16}$/.test(name)) {
+    throw new TapedeckError(
+      'TD_USAGE',
+      'A tenant name must not look like a tenant id (ten_ and 16 letters or digits): admin lookups take either.',
+      { details: { field }, hint: 'Choose a plain name, e.g. acme.' },
+    );
+  }
   if (looksLikeKey(name, prefix)) {
     throw new TapedeckError(
       'TD_USAGE',

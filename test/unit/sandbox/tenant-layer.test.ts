@@ -272,7 +272,12 @@ describe('tenant use cases (TenantAdmin)', () => {
     await expect(rig.admin.snapshot('acme', 'sk_live_4ec39hqlyjwdarjtt1zdp7dcxyz')).rejects.toThrow(
       /must not look like a key/,
     );
+    // A name of a tenant id's shape would answer admin lookups for that id.
+    await expect(rig.admin.create('ten_abcdefgh12345678')).rejects.toThrow(
+      /must not look like a tenant id/,
+    );
     // Ordinary names with an underscore still pass.
+    await rig.admin.create('ten_x', { seed: 'empty' });
     await rig.admin.create('ci_job-42', { seed: 'empty' });
     await rig.admin.create('acme_test_env', { seed: 'empty' });
     await expect(rig.admin.show('nobody')).rejects.toMatchObject({ code: 'TD_TENANT_NOT_FOUND' });
