@@ -371,3 +371,26 @@ describe('the journal route: who may read', () => {
     expect((await read('tenant=acme', 'Bearer key-b')).status).toBe(403);
   });
 });
+
+describe('the journal route of replay and mock', () => {
+  it('counts `since=15m` from the server clock, not from real time', async () => {
+    const time = new ManualTime(AT);
+    const store = new MemoryJournalStore();
+    const journal = new Journal(store, { scheduler: time, onWriteError: () => undefined });
+    await store.append([entry(-20 * 60_000), entry(-10 * 60_000), entry(-60_000)]);
+    const handler = runPipeline({
+      layers: [
+        adminLayer({ token: 'admin-secret', routes: [journalRoutes(journal, undefined, time)] }),
+      ],
+      clock: time,
+      journal: { record: () => undefined },
+      stats: { answered: () => undefined },
+    });
+    const reply = await handler(adminRequest('since=15m', 'Bearer admin-secret'));
+    if (reply.kind !== 'simple') throw new Error(`a ${reply.kind} reply`);
+    expect(reply.status).toBe(200);
+    const { entries } = JSON.parse(reply.body) as { entries: { at: number }[] };
+    // Real time is years after AT: counted from it, none would be kept.
+    expect(entries.map((e) => e.at)).toEqual([AT - 60_000, AT - 10 * 60_000]);
+  });
+});

@@ -68,7 +68,7 @@ export async function buildMockServer(deps: MockServerDeps): Promise<MockServer>
           loaded: () => ({ spec: engine.description }),
           summary: () => stats.summary(),
         }),
-        journalRoutes(deps.journal),
+        journalRoutes(deps.journal, undefined, deps.clock),
         ...(deps.metrics === undefined ? [] : [metricsRoutes(deps.metrics)]),
       ],
     }),

@@ -295,7 +295,7 @@ export async function buildServer(
         loaded: () => ({ cassettes: index.cassetteNames().length, interactions: index.size }),
         summary: () => stats.summary(index),
       }),
-      journalRoutes(deps.journal),
+      journalRoutes(deps.journal, undefined, deps.clock),
       resetRoutes(cursors),
       ...(deps.metrics === undefined ? [] : [metricsRoutes(deps.metrics)]),
     ],

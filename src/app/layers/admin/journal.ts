@@ -49,6 +49,8 @@ export interface TenantJournalOptions {
 export function journalRoutes(
   journal: JournalReader,
   sandbox?: TenantJournalOptions,
+  /** Replay's, record's and mock's clock, for `since=15m` (the sandbox's is in `sandbox`). */
+  clock?: { now(): number },
 ): AdminRoute[] {
   return [
     {
@@ -65,8 +67,7 @@ export function journalRoutes(
           params = parseJournalParams(
             (name) => query.get(name),
             query.keys(),
-            // Replay, record and mock pass no clock: `since=15m` counts from real time.
-            sandbox?.now() ?? Date.now(),
+            sandbox?.now() ?? clock?.now() ?? Date.now(),
           );
         } catch (error) {
           if (!isTapedeckError(error)) throw error;
