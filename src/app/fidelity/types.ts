@@ -14,7 +14,10 @@ export interface FidelityOptions {
    * `drift.ignorePerCassette` (the same API, the same noise).
    */
   readonly ignore: readonly string[];
-  readonly ignorePerCassette: readonly { readonly cassette: string; readonly paths: readonly string[] }[];
+  readonly ignorePerCassette: readonly {
+    readonly cassette: string;
+    readonly paths: readonly string[];
+  }[];
   /** Response headers compared besides drift's built-in list (`drift.headers`). */
   readonly headers: readonly string[];
   /** After each step: for the terminal's progress line. */

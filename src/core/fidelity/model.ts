@@ -108,7 +108,12 @@ export interface StepResult {
 }
 
 /** A webhook sample of a flow (issue 15) compared with an event the sandbox emitted. */
-export const WEBHOOK_OUTCOMES = ['reproduced', 'differs', 'not-emitted', 'could-not-check'] as const;
+export const WEBHOOK_OUTCOMES = [
+  'reproduced',
+  'differs',
+  'not-emitted',
+  'could-not-check',
+] as const;
 export type WebhookOutcome = (typeof WEBHOOK_OUTCOMES)[number];
 
 export interface WebhookResult {
